@@ -1,0 +1,64 @@
+"""pathways: check, draw, run and simulate cross-sector child-protection referral pathways.
+
+>>> import pathways as pw
+>>> p = pw.load("pathways/kh/csa-in-person.yaml")
+>>> [f.code for f in pw.check(p, today=__import__("datetime").date(2026, 11, 28))
+...  if f.severity is pw.Severity.ERROR]
+[]
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from pathways.errors import (
+    CaseError,
+    ConflictError,
+    LoadError,
+    NotAuthorized,
+    PathwayError,
+    RenderError,
+    SimulationError,
+    TransitionNotAllowed,
+)
+from pathways.findings import Finding, Location, Severity
+from pathways.loader import dump, load, loads
+from pathways.model import Pathway
+from pathways.rules import check
+
+if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
+    pass
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it; imported on first attribute access.
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "CaseError",
+    "ConflictError",
+    "Finding",
+    "LoadError",
+    "Location",
+    "NotAuthorized",
+    "Pathway",
+    "PathwayError",
+    "RenderError",
+    "Severity",
+    "SimulationError",
+    "TransitionNotAllowed",
+    "check",
+    "dump",
+    "load",
+    "loads",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pathways' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,61 @@
+"""The ``pathways`` command line: one typer app, one module per command.
+
+Heavy imports (networkx, numpy, graphviz) happen inside the commands, so ``pathways --help``
+answers at once. :func:`main` returns the exit code instead of exiting, for tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+__all__ = ["app", "main", "run"]
+
+app = typer.Typer(
+    name="pathways",
+    help="Check, draw, run and simulate child-protection referral pathways.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# The explicit registry of commands: each module adds its commands to `app` when imported.
+from pathways.cli import schema as _schema  # noqa: E402
+from pathways.cli import validate as _validate  # noqa: E402
+
+_COMMAND_MODULES = (_schema, _validate)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    Usage errors exit 2 with a one-line message, as click does.
+    """
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else sys.argv[1:],
+            prog_name="pathways",
+            standalone_mode=False,
+        )
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Reference pages generated from the code: the format reference from the JSON Schema.
+
+``write_all(docs_dir)`` is called by the mkdocs hook (``docs/hooks/generate.py``) before every
+docs build; other generators (rules, CLI, diagrams) register in :data:`GENERATORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GENERATORS", "format_reference", "write_all"]
+
+
+def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return f"[{prop['$ref'].rsplit('/', 1)[-1]}](#{prop['$ref'].rsplit('/', 1)[-1].lower()})"
+    if "const" in prop:
+        return f"`{prop['const']!r}`"
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "anyOf" in prop:
+        parts = [_type_of(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
+        return " \\| ".join(dict.fromkeys(parts))
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type_of(prop.get('items', {}), defs)}"
+    if kind == "object" and "additionalProperties" in prop:
+        inner = prop["additionalProperties"]
+        return f"map of {_type_of(inner, defs) if isinstance(inner, dict) else 'any'}"
+    return str(kind)
+
+
+def _table(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
+    lines = [f"## {name}", ""]
+    if schema.get("description"):
+        lines += [" ".join(schema["description"].split()), ""]
+    lines += ["| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+    required = set(schema.get("required", ()))
+    for key, prop in schema.get("properties", {}).items():
+        default = prop.get("default", "")
+        default_text = f"`{default}`" if default not in ("", None, [], {}) else ""
+        meaning = " ".join(str(prop.get("description", "")).split()).replace("|", "\\|")
+        lines.append(
+            f"| `{key}` | {_type_of(prop, defs)} | {'yes' if key in required else ''} "
+            f"| {default_text} | {meaning} |"
+        )
+    return [*lines, ""]
+
+
+def format_reference() -> str:
+    """The format reference page, one table per model, generated from the JSON Schema."""
+    from pathways.schema import json_schema
+
+    schema = json_schema()
+    defs = schema.get("$defs", {})
+    lines = [
+        "# Format reference",
+        "",
+        "<!-- generated from the JSON Schema by pathways.docgen; do not edit -->",
+        "",
+        "A pathway file is YAML (or JSON) with the keys below; unknown keys are errors (PW002).",
+        "Durations are strings such as `45m`, `2h`, `3d`, `2w`, `1d12h` or ISO 8601 `PT72H`;",
+        "a step's `duration` may also be `{min, mode, max}` (triangular), `{min, max}`",
+        "(uniform) or `{mean}` (exponential). A label is a string or a map of locale to string.",
+        "Print the schema itself with `pathways schema`.",
+        "",
+        *_table("Pathway", schema, defs),
+    ]
+    for name in sorted(defs):
+        if name == "Duration":
+            continue
+        lines += _table(name, defs[name], defs)
+    return "\n".join(lines) + "\n"
+
+
+def _write_format(docs: Path) -> None:
+    (docs / "format.md").write_text(format_reference(), encoding="utf-8")
+
+
+GENERATORS: list[Callable[[Path], None]] = [_write_format]
+
+
+def write_all(docs: Path) -> None:
+    """Run every generator into ``docs``."""
+    for generate in GENERATORS:
+        generate(docs)

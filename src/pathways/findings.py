@@ -1,0 +1,101 @@
+"""Findings: the problems found in a pathway, as data with a location and a witness."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Finding", "Location", "Severity"]
+
+
+class Severity(enum.Enum):
+    """How bad a finding is; ``validate`` exits 1 when any finding is an error."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for infos (sorting puts errors first)."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where a finding points: a file, a 1-based line and column, and the document path."""
+
+    file: str
+    line: int
+    column: int
+    path: tuple[str | int, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in one pathway file.
+
+    ``step`` and ``transition`` name what the finding is about; ``route`` is a witness (a list
+    of step ids that shows the problem) and ``case`` a set of case-field values that does.
+    """
+
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    step: str | None = None
+    transition: int | None = None
+    route: tuple[str, ...] | None = None
+    case: dict[str, Any] | None = field(default=None, hash=False)
+
+    def __str__(self) -> str:
+        loc = self.location
+        return f"{loc.file}:{loc.line}:{loc.column}: {self.code} {self.message}"
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def column(self) -> int:
+        return self.location.column
+
+    def sort_key(self) -> tuple[str, int, int, str, str, int, str]:
+        """Files, then position, then code: the order every output uses."""
+        loc = self.location
+        return (
+            loc.file,
+            loc.line,
+            loc.column,
+            self.code,
+            self.step or "",
+            -1 if self.transition is None else self.transition,
+            self.message,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as SPEC section 5's JSON object (optional keys only when set)."""
+        out: dict[str, Any] = {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "code": self.code,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+        if self.step is not None:
+            out["step"] = self.step
+        if self.transition is not None:
+            out["transition"] = self.transition
+        if self.route is not None:
+            out["route"] = list(self.route)
+        if self.case is not None:
+            out["case"] = dict(self.case)
+        return out

@@ -1,0 +1,615 @@
+"""Loading: YAML or JSON text -> (data, SourceMap) -> Pathway, or PW0xx findings.
+
+1. Read the bytes with a size bound, decode strict UTF-8 (PW001 at the bad byte).
+2. ``yaml.compose`` the text (the C parser when libyaml is there) into nodes, with a resolver
+   that keeps ``yes``/``no``/``on``/``off`` as strings: step ids like ``yes`` are likely in
+   decision pathways, and YAML 1.1 would silently turn them into booleans.
+3. Walk the nodes once into plain ``dict``/``list``/scalars, recording every key's and value's
+   line and column, refusing duplicate keys and alias expansion past a bound (PW001).
+4. Check references and duplicate ids on the plain data (PW003, PW004), validate with pydantic
+   and map each error to the offending node (PW002, PW006), type-check the guards (PW005).
+5. Return a :class:`~pathways.model.Pathway`, or raise :class:`~pathways.errors.LoadError`
+   with every finding of the file. A file is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pathways.errors import LoadError
+from pathways.findings import Finding, Location, Severity
+from pathways.model import BUILTIN_SECTORS, Pathway
+from pathways.source import DocPath, SourceMap
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_NODES",
+    "dump",
+    "load",
+    "load_findings",
+    "loads",
+    "parse_document",
+]
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Files larger than this are refused (PW001) without being read whole."""
+
+MAX_NODES = 1_000_000
+"""Alias expansion past this many nodes is refused (PW001): a 'billion laughs' file."""
+
+_LOAD_RULES = {
+    "PW001": "yaml-syntax",
+    "PW002": "schema",
+    "PW003": "unknown-reference",
+    "PW004": "duplicate-id",
+    "PW005": "invalid-guard",
+    "PW006": "invalid-duration",
+}
+
+try:  # the C parser is several times faster; the node tree and marks are the same
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader whose booleans are only true/false (YAML 1.2), never yes/no/on/off."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+class _DocumentError(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def _finding(code: str, message: str, location: Location, *, step: str | None = None) -> Finding:
+    return Finding(code, _LOAD_RULES[code], Severity.ERROR, message, location, step=step)
+
+
+# --- 1-3: text -> plain data + source map ------------------------------------------------------
+
+
+def _read(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _DocumentError(
+            f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; a pathway is far smaller, "
+            "so this is not a pathway file",
+            1,
+            1,
+        )
+    return data
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise _DocumentError(
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8", line, column
+        ) from None
+
+
+def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
+    """Parse YAML or JSON text into plain data and a source map.
+
+    Raises
+    ------
+    LoadError
+        PW001 when the text is not readable YAML/JSON, repeats a key, or expands aliases
+        past :data:`MAX_NODES`.
+    """
+    smap = SourceMap(file, text=text)
+    try:
+        if len(text) > MAX_BYTES:
+            raise _DocumentError("document is larger than 10 MB; this is not a pathway", 1, 1)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise _DocumentError("the file is empty; a pathway starts with 'format:'", 1, 1)
+            data = _Walker(loader, smap).walk(node, ())
+        finally:
+            loader.dispose()
+    except _DocumentError as exc:
+        raise LoadError(
+            [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "unreadable YAML"
+        message = f"not readable as YAML: {problem}"
+        raise LoadError([_finding("PW001", message, Location(file, line, column))]) from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "unreadable YAML"
+        raise LoadError(
+            [_finding("PW001", f"not readable as YAML: {first}", Location(file, 1, 1))]
+        ) from None
+    return data, smap
+
+
+class _Walker:
+    """Turns a node tree into plain data, recording positions; one pass, bounded."""
+
+    def __init__(self, loader: Any, smap: SourceMap) -> None:
+        self.loader = loader
+        self.smap = smap
+        self.count = 0
+
+    def walk(self, node: yaml.Node, path: DocPath) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _DocumentError(
+                f"aliases expand to more than {MAX_NODES:,} nodes; write the data out plainly",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        if len(path) > 100:
+            raise _DocumentError(
+                "nesting deeper than 100 levels",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        self.smap.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag not in _SCALAR_TAGS:
+            raise _DocumentError(
+                f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _DocumentError(
+                f"cannot read value: {getattr(exc, 'problem', None) or exc}",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in merged:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise _DocumentError(
+                            "a merge key '<<' takes a mapping or a list of mappings",
+                            value_node.start_mark.line + 1,
+                            value_node.start_mark.column + 1,
+                        )
+                    pairs.extend(p for p in source.value if p[0].tag != "tag:yaml.org,2002:merge")
+                continue
+            pairs.append((key_node, value_node))
+        explicit: set[Any] = set()
+        for key_node, value_node in pairs:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _DocumentError(
+                    "a mapping key must be a plain value",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            key = self.loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                key = str(key)
+            own = any(key_node is k for k, _ in node.value)
+            if key in out:
+                if own and key in explicit:
+                    raise _DocumentError(
+                        f"duplicate key {key!r}; each key may appear once in a mapping",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                if not own:  # a merged key never overrides an explicit one
+                    continue
+            if own:
+                explicit.add(key)
+            child = (*path, key)
+            self.smap.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.smap.values.pop(child, None)
+            out[key] = self.walk(value_node, child)
+        return out
+
+
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+# --- 4: plain data -> findings + Pathway -------------------------------------------------------
+
+
+def _items(data: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _ids(data: Mapping[str, Any], key: str, smap: SourceMap, findings: list[Finding]) -> set[str]:
+    """Ids of the items of a top-level list, reporting duplicates (PW004)."""
+    seen: dict[str, int] = {}
+    for i, item in _items(data, key):
+        ident = item.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            first = smap.locate((key, seen[ident], "id"))
+            findings.append(
+                _finding(
+                    "PW004",
+                    f"duplicate {key[:-1] if key != 'agencies' else 'agency'} id {ident!r} "
+                    f"(first declared on line {first.line}); ids must be unique",
+                    smap.locate((key, i, "id")),
+                    step=ident if key == "steps" else None,
+                )
+            )
+        else:
+            seen[ident] = i
+    return set(seen)
+
+
+def _unknown(
+    what: str, name: object, known: Iterable[str], path: DocPath, smap: SourceMap
+) -> Finding:
+    names = sorted(known)
+    close = difflib.get_close_matches(str(name), names, n=1)
+    hint = (
+        f"; did you mean {close[0]!r}?"
+        if close
+        else (
+            f"; declared: {', '.join(repr(n) for n in names[:12])}"
+            if names
+            else "; declare it first"
+        )
+    )
+    return _finding("PW003", f"unknown {what} {name!r}{hint}", smap.locate(path))
+
+
+def _check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
+    """PW003 and PW004 on the plain document, so they are reported beside schema errors."""
+    findings: list[Finding] = []
+    steps = _ids(data, "steps", smap, findings)
+    roles = _ids(data, "roles", smap, findings)
+    agencies = _ids(data, "agencies", smap, findings)
+    deadlines = _ids(data, "deadlines", smap, findings)
+    del deadlines
+    declared = data.get("sectors")
+    sectors = set(BUILTIN_SECTORS) | (
+        {s for s in declared if isinstance(s, str)} if isinstance(declared, list) else set()
+    )
+    fields = data.get("case_fields")
+    field_names = set(fields) if isinstance(fields, dict) else set()
+    step_tags = {
+        tag
+        for _, step in _items(data, "steps")
+        if isinstance(step.get("tags"), list)
+        for tag in step["tags"]
+        if isinstance(tag, str)
+    }
+
+    def ref(kind: str, value: object, known: set[str], path: DocPath) -> None:
+        if isinstance(value, str) and value not in known:
+            findings.append(_unknown(kind, value, known, path, smap))
+
+    for i, agency in _items(data, "agencies"):
+        ref("sector", agency.get("sector"), sectors, ("agencies", i, "sector"))
+    for i, role in _items(data, "roles"):
+        ref("agency", role.get("agency"), agencies, ("roles", i, "agency"))
+    for i, step in _items(data, "steps"):
+        ref("role", step.get("role"), roles, ("steps", i, "role"))
+    for i, tr in _items(data, "transitions"):
+        for key in ("from", "to", "on_reject"):
+            ref("step", tr.get(key), steps, ("transitions", i, key))
+        by = tr.get("by")
+        if isinstance(by, list):
+            for j, role_id in enumerate(by):
+                ref("role", role_id, roles, ("transitions", i, "by", j))
+    for i, dl in _items(data, "deadlines"):
+        ref("step", dl.get("from"), steps, ("deadlines", i, "from"))
+        target = dl.get("to")
+        if isinstance(target, str) and target.startswith("tag:"):
+            if target[4:] not in step_tags:
+                findings.append(
+                    _finding(
+                        "PW003",
+                        f"no step is tagged {target[4:]!r}, so deadline target {target!r} "
+                        "names nothing; tag a step or fix the tag",
+                        smap.locate(("deadlines", i, "to")),
+                    )
+                )
+        else:
+            ref("step", target, steps, ("deadlines", i, "to"))
+    policies = data.get("policies")
+    if isinstance(policies, dict):
+        for key in ("required_sectors", "every_route_reaches"):
+            values = policies.get(key)
+            if isinstance(values, list):
+                for j, sector in enumerate(values):
+                    ref("sector", sector, sectors, ("policies", key, j))
+    sim = data.get("simulation")
+    if isinstance(sim, dict):
+        entries = sim.get("entries")
+        if isinstance(entries, dict):
+            for name in entries:
+                ref("step", name, steps, ("simulation", "entries", name))
+        population = sim.get("population")
+        if isinstance(population, dict):
+            for name in population:
+                if isinstance(name, str) and name not in field_names:
+                    findings.append(
+                        _unknown(
+                            "case field",
+                            name,
+                            field_names,
+                            ("simulation", "population", name),
+                            smap,
+                        )
+                    )
+                    continue
+    for i, waiver in _items(data, "waivers"):
+        ref("step", waiver.get("step"), steps, ("waivers", i, "step"))
+    return findings
+
+
+def _error_path(loc: tuple[int | str, ...], smap: SourceMap) -> DocPath:
+    """The longest prefix of a pydantic error location that is in the document.
+
+    pydantic adds union member tags (``str``, ``dict[str,str]``) and model-validator markers to
+    ``loc``; they are not document keys and are dropped here.
+    """
+    path: DocPath = ()
+    for part in loc:
+        candidate = (*path, part)
+        if smap.has(candidate):
+            path = candidate
+        elif isinstance(part, str) and part in ("from",) and smap.has((*path, "from")):
+            path = (*path, "from")
+    return path
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _model_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Field names (aliases) of the model at ``loc``, for 'did you mean' hints."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            for name, info in current.model_fields.items():
+                if (info.alias or name) == part:
+                    field = info
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        path = _error_path(loc, smap)
+        code = "PW006" if kind == "invalid_duration" else "PW002"
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            options = [f for f in _model_fields(Pathway, loc[:-1]) if f != key]
+            close = difflib.get_close_matches(str(key), options, n=1)
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else (f"; allowed: {', '.join(options)}" if options else "")
+            )
+            location = smap.locate(
+                (*path[:-1], key) if path and path[-1] == key else path, key=True
+            )
+            message = f"unknown key {key!r} in {_dotted(loc[:-1])}{hint}"
+        elif kind == "missing":
+            location = smap.locate(path)
+            message = f"{_dotted(loc[:-1])} is missing required key {loc[-1]!r}"
+        else:
+            location = smap.locate(path)
+            text = str(error["msg"]).removeprefix("Value error, ")
+            where = _dotted(path)
+            message = f"{where}: {text[0].lower() + text[1:] if text else 'invalid value'}"
+            if kind == "literal_error":
+                message = f"{where}: {text}"
+        marker = (code, location.line, location.column, message)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        findings.append(_finding(code, message, location))
+    return findings
+
+
+def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
+    """PW005: every ``when:`` parses and type-checks against ``case_fields``."""
+    from pathways import guards
+
+    findings: list[Finding] = []
+    for i, tr in enumerate(pathway.transitions):
+        if tr.when is None:
+            continue
+        base = smap.locate(("transitions", i, "when"))
+        try:
+            errors = guards.check_guard(guards.parse_guard(tr.when), pathway.case_fields)
+        except guards.GuardError as exc:
+            errors = [exc]
+        for err in errors:
+            column = base.column + _column_offset(
+                smap, ("transitions", i, "when"), tr.when, getattr(err, "column", 1)
+            )
+            findings.append(
+                _finding(
+                    "PW005",
+                    f"guard {tr.when!r}: {err}",
+                    Location(base.file, base.line, column, base.path),
+                )
+            )
+    return findings
+
+
+def _column_offset(smap: SourceMap, path: DocPath, text: str, column: int) -> int:
+    """Where column ``column`` of a guard sits relative to the start of its YAML value.
+
+    A quoted scalar starts one character before its text; a plain one starts with it.
+    """
+    del text
+    line, col = smap.values.get(path, (0, 0))
+    lines = smap.text.splitlines()
+    quoted = 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("'", '"')
+    return max(column - 1, 0) + (1 if quoted else 0)
+
+
+def load_findings(
+    text: str | bytes, file: str = "<string>"
+) -> tuple[Pathway | None, list[Finding]]:
+    """Load text into a Pathway, returning every load finding instead of raising."""
+    try:
+        if isinstance(text, bytes):
+            if len(text) > MAX_BYTES:
+                raise _DocumentError("file is larger than 10 MB; this is not a pathway", 1, 1)
+            text = _decode(text)
+        data, smap = parse_document(text, file)
+    except _DocumentError as exc:
+        return None, [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+    except LoadError as exc:
+        return None, exc.findings
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "empty"
+        return None, [
+            _finding(
+                "PW002",
+                f"a pathway file holds one mapping (format:, id:, steps: ...), not a {kind} value",
+                smap.locate(()),
+            )
+        ]
+    findings = _check_references(data, smap)
+    pathway: Pathway | None = None
+    try:
+        pathway = Pathway.model_validate(data)
+    except ValidationError as exc:
+        findings.extend(_schema_findings(exc, smap))
+    if pathway is not None:
+        pathway.__dict__["_source_map"] = smap
+        findings.extend(_guard_findings(pathway, smap))
+    findings.sort(key=Finding.sort_key)
+    if findings:
+        return None, findings
+    return pathway, []
+
+
+def loads(text: str | bytes, file: str = "<string>") -> Pathway:
+    """Load a pathway from YAML or JSON text.
+
+    Raises
+    ------
+    LoadError
+        With every PW0xx finding of the text.
+    """
+    pathway, findings = load_findings(text, file)
+    if pathway is None:
+        raise LoadError(findings)
+    return pathway
+
+
+def load(path: str | os.PathLike[str]) -> Pathway:
+    """Load a pathway file (YAML or JSON).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file. Its name, as given, is the ``file`` of every finding.
+
+    Returns
+    -------
+    Pathway
+        The loaded pathway; it remembers its file and source map for line-accurate findings.
+
+    Raises
+    ------
+    LoadError
+        When the file has any PW0xx error; ``.findings`` lists them all.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> p.id
+    'kh-csa-in-person'
+    """
+    file = os.fspath(path)
+    try:
+        data = _read(Path(file))
+    except _DocumentError as exc:
+        raise LoadError(
+            [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        ) from None
+    except OSError as exc:
+        raise LoadError(
+            [_finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
+        ) from None
+    return loads(data, file)
+
+
+def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
+    """Write a pathway back as YAML (or JSON); loading the text gives an equal pathway."""
+    data = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"format": pathway.format, **data}
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,698 @@
+"""The pathway model: the one plain object every loader produces and every part reads.
+
+The graph, the runtime engine, the renderer and the simulator all read a :class:`Pathway`;
+none of them touches YAML. Models are pydantic v2, frozen, and forbid unknown keys, so a typo
+in a file becomes a finding instead of a silently ignored field. Field descriptions become the
+JSON Schema (``pathways schema``) and the format reference in the docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from pathways.durations import DurationError, format_hours, parse_hours
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "BUILTIN_SECTORS",
+    "FORMAT",
+    "Agency",
+    "CaseField",
+    "Confidentiality",
+    "Contact",
+    "Deadline",
+    "Duration",
+    "Hours",
+    "Label",
+    "Pathway",
+    "Policies",
+    "Role",
+    "RuleConfig",
+    "Simulation",
+    "Source",
+    "Step",
+    "StepKind",
+    "Transition",
+    "Visibility",
+    "Waiver",
+    "label_text",
+]
+
+FORMAT = "pathways/1"
+
+BUILTIN_SECTORS: tuple[str, ...] = (
+    "justice",
+    "police",
+    "social",
+    "health",
+    "education",
+    "hotline",
+    "ngo",
+    "community",
+    "tourism",
+    "technology",
+    "media",
+    "immigration",
+)
+
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+
+
+def _config(title: str | None = None) -> ConfigDict:
+    return ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title=title)
+
+
+def _hours(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_hours(value)
+        except DurationError as exc:
+            raise PydanticCustomError("invalid_duration", str(exc)) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(
+            "invalid_duration",
+            "a duration is a string such as '30m', '2h', '3d', '2w' or 'PT72H'",
+        )
+    return float(value)
+
+
+Hours = Annotated[
+    float,
+    BeforeValidator(_hours),
+    PlainSerializer(format_hours, return_type=str, when_used="always"),
+    Field(ge=0, json_schema_extra={"type": "string", "examples": ["72h", "3d", "PT72H"]}),
+]
+"""A duration in hours, written in files as ``"72h"``, ``"3d"``, ``"PT72H"`` ..."""
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Label = str | dict[str, str]
+"""A plain string (in the first of ``locales``) or a map of locale to string."""
+
+
+class Visibility(enum.StrEnum):
+    """Who may see a piece of rendered output (ordered: public < partners < restricted)."""
+
+    PUBLIC = "public"
+    PARTNERS = "partners"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return ("public", "partners", "restricted").index(self.value)
+
+
+class Confidentiality(enum.StrEnum):
+    """How sensitive the information at a step is (ordered: public < ... < restricted)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    SENSITIVE = "sensitive"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return ("public", "internal", "sensitive", "restricted").index(self.value)
+
+
+StepKind = Literal["entry", "action", "decision", "wait", "outcome"]
+
+
+def label_text(label: Label | None, lang: str | None, locales: tuple[str, ...]) -> str:
+    """The text of a label in ``lang``, falling back to the first locale, then any.
+
+    Examples
+    --------
+    >>> from pathways.model import label_text
+    >>> label_text({"en": "Intake", "km": "ការទទួល"}, "km", ("en", "km"))
+    'ការទទួល'
+    >>> label_text("Intake", "km", ("en", "km"))
+    'Intake'
+    """
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return label
+    for key in (lang, *locales):
+        if key is not None and key in label:
+            return label[key]
+    return next(iter(label.values()), "")
+
+
+class Source(BaseModel):
+    """A document the pathway's steps and time limits come from."""
+
+    model_config = _config()
+
+    id: Id = Field(description="Short id, cited from comments and docs.")
+    title: str = Field(description="Title of the guideline, law or report.")
+    url: str | None = Field(default=None, description="Where to read it.")
+
+
+class Contact(BaseModel):
+    """One way to reach an agency."""
+
+    model_config = _config()
+
+    channel: str = Field(description="phone, sms, email, web, office, ...")
+    value: str = Field(description="The number, address or URL.")
+    hours: str | None = Field(default=None, description="When it answers, e.g. '24/7'.")
+    visibility: Visibility = Field(
+        default=Visibility.PARTNERS,
+        description="Who may see this contact in rendered output (see --visibility).",
+    )
+    verified_on: dt.date | None = Field(
+        default=None, description="When someone last checked it works (PW502)."
+    )
+
+
+class Agency(BaseModel):
+    """An organisation that takes part in the pathway."""
+
+    model_config = _config()
+
+    id: Id = Field(description="Unique among agencies.")
+    name: Label = Field(description="Full name.")
+    sector: str = Field(description="A built-in sector or one declared in `sectors`.")
+    visibility: Visibility = Field(
+        default=Visibility.PUBLIC,
+        description="Who may see the agency in rendered output (a shelter may be restricted).",
+    )
+    contacts: tuple[Contact, ...] = Field(default=(), description="How to reach it (PW206).")
+
+
+class Role(BaseModel):
+    """A job in an agency; steps are the responsibility of roles."""
+
+    model_config = _config()
+
+    id: Id = Field(description="Unique among roles.")
+    agency: str = Field(description="The agency id this role belongs to.")
+    title: Label = Field(description="Job title.")
+    capacity: int | None = Field(
+        default=None, ge=1, description="Cases handled at once (simulation); omitted: unlimited."
+    )
+    clearance: Confidentiality = Field(
+        default=Confidentiality.INTERNAL,
+        description="Highest confidentiality level the role may hold (PW306).",
+    )
+
+
+class CaseField(BaseModel):
+    """A typed piece of case data; guards may only use these."""
+
+    model_config = _config()
+
+    type: Literal["integer", "number", "boolean", "enum"] = Field(description="The value type.")
+    min: float | None = Field(default=None, description="Lowest value (integer, number).")
+    max: float | None = Field(default=None, description="Highest value (integer, number).")
+    values: tuple[str, ...] | None = Field(default=None, description="The values of an enum.")
+    description: str | None = Field(default=None, description="What the field means.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CaseField:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs a non-empty `values` list")
+        if self.type != "enum" and self.values is not None:
+            raise ValueError(f"`values` belongs to enum fields, not to {self.type} fields")
+        if self.type in ("boolean", "enum") and (self.min is not None or self.max is not None):
+            raise ValueError(f"`min`/`max` belong to integer and number fields, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        if self.type == "integer":
+            for bound in (self.min, self.max):
+                if bound is not None and bound != int(bound):
+                    raise ValueError("the bounds of an integer field are whole numbers")
+        return self
+
+    def accepts(self, value: object) -> bool:
+        """Whether ``value`` is of this field's type and within its domain."""
+        if self.type == "boolean":
+            return isinstance(value, bool)
+        if self.type == "enum":
+            return isinstance(value, str) and value in (self.values or ())
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.type == "integer" and not isinstance(value, int):
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def describe(self) -> str:
+        """A short description of the domain, for error messages."""
+        if self.type == "enum":
+            return "one of " + ", ".join(repr(v) for v in self.values or ())
+        if self.type == "boolean":
+            return "true or false"
+        lo = "" if self.min is None else f" >= {self.min:g}"
+        hi = "" if self.max is None else f" <= {self.max:g}"
+        return f"an {self.type}{lo}{hi}".replace("an number", "a number")
+
+
+class Duration(BaseModel):
+    """How long a step takes, in hours.
+
+    Written as a string (fixed), ``{min, mode, max}`` (triangular), ``{min, max}`` (uniform)
+    or ``{mean}`` (exponential).
+    """
+
+    model_config = _config()
+
+    kind: Literal["fixed", "triangular", "uniform", "exponential"] = "fixed"
+    min: Hours = 0.0
+    mode: Hours | None = None
+    max: Hours = 0.0
+    mean: Hours | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_document(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float) and not isinstance(data, bool):
+            hours = _hours(data)
+            return {"kind": "fixed", "min": hours, "max": hours, "mode": hours}
+        if isinstance(data, Mapping) and "kind" not in data:
+            keys = set(data)
+            if keys == {"mean"}:
+                return {"kind": "exponential", **data}
+            if keys == {"min", "mode", "max"}:
+                return {"kind": "triangular", **data}
+            if keys == {"min", "max"}:
+                return {"kind": "uniform", **data}
+            raise PydanticCustomError(
+                "invalid_duration",
+                "a duration is a string such as '2h', or a map with {min, mode, max} "
+                "(triangular), {min, max} (uniform) or {mean} (exponential)",
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Duration:
+        mode = self.min if self.mode is None else self.mode
+        if not (self.min <= mode <= self.max) and self.kind != "exponential":
+            raise PydanticCustomError(
+                "invalid_duration",
+                "duration bounds must be ordered min <= mode <= max, got {got}",
+                {
+                    "got": f"{format_hours(self.min)}, {format_hours(mode)}, "
+                    f"{format_hours(self.max)}"
+                },
+            )
+        return self
+
+    @model_serializer
+    def _to_document(self) -> str | dict[str, str]:
+        if self.kind == "fixed":
+            return format_hours(self.max)
+        if self.kind == "exponential":
+            return {"mean": format_hours(self.mean or 0.0)}
+        if self.kind == "uniform":
+            return {"min": format_hours(self.min), "max": format_hours(self.max)}
+        return {
+            "min": format_hours(self.min),
+            "mode": format_hours(self.mode if self.mode is not None else self.min),
+            "max": format_hours(self.max),
+        }
+
+    @property
+    def expected(self) -> float:
+        """The mean duration in hours."""
+        if self.kind == "exponential":
+            return self.mean or 0.0
+        if self.kind == "triangular":
+            return (self.min + (self.mode or 0.0) + self.max) / 3
+        return (self.min + self.max) / 2
+
+    @property
+    def upper(self) -> float:
+        """The longest duration in hours (an exponential counts at its 99th percentile)."""
+        if self.kind == "exponential":
+            return (self.mean or 0.0) * 4.605170185988092  # -ln(0.01)
+        return self.max
+
+
+class Step(BaseModel):
+    """A stage a case can be in."""
+
+    model_config = _config()
+
+    id: Id = Field(description="Unique among steps.")
+    kind: StepKind = Field(default="action", description="entry, action, decision, wait, outcome.")
+    role: str | None = Field(
+        default=None, description="The responsible role; every non-outcome step needs one."
+    )
+    label: Label | None = Field(default=None, description="What the step is called.")
+    description: Label | None = Field(default=None, description="What happens at the step.")
+    tags: tuple[str, ...] = Field(
+        default=(),
+        description="Free tags; interview, consent, medical, court, takedown and closure "
+        "have meaning to rules.",
+    )
+    duration: Duration | None = Field(
+        default=None, description="How long the step takes (simulation, deadlines)."
+    )
+    confidentiality: Confidentiality = Field(
+        default=Confidentiality.INTERNAL, description="How sensitive the step's information is."
+    )
+
+
+class Transition(BaseModel):
+    """A move from one step to another when an event fires."""
+
+    model_config = _config()
+
+    source: str = Field(alias="from", description="The step the case leaves.")
+    to: str = Field(description="The step the case enters.")
+    event: str = Field(default="", description="The trigger name; default 'to_<to>'.")
+    by: tuple[str, ...] | None = Field(
+        default=None, description="Roles that may fire it; default: the role of `from`."
+    )
+    when: str | None = Field(default=None, description="A guard over case fields.")
+    probability: Probability | None = Field(
+        default=None, description="Simulation weight among the exits of `from` (PW108)."
+    )
+    kind: Literal["referral", "handoff", "internal"] = Field(
+        default="internal", description="referral (to another agency), handoff or internal."
+    )
+    on_reject: str | None = Field(
+        default=None, description="Referral only: where the case goes if the receiver declines."
+    )
+    response_within: Hours | None = Field(
+        default=None, description="Referral only: the receiver must answer by then."
+    )
+    consent: Literal["required", "override", "not-needed"] = Field(
+        default="required", description="Whether sharing needs prior consent (PW305)."
+    )
+    reason: str | None = Field(
+        default=None, description="Required with consent override / not-needed."
+    )
+    delay: Duration | None = Field(
+        default=None, description="Waiting time before the target step starts."
+    )
+    decline_probability: Probability | None = Field(
+        default=None, description="Referral only, simulation: share of referrals declined."
+    )
+    label: Label | None = Field(default=None, description="Text drawn on the edge.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_event(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("event") and isinstance(data.get("to"), str):
+            return {**data, "event": f"to_{data['to']}"}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Transition:
+        if self.consent != "required" and not (self.reason and self.reason.strip()):
+            raise ValueError(f"`consent: {self.consent}` needs a `reason`")
+        if self.kind != "referral":
+            for name in ("on_reject", "response_within", "decline_probability"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"`{name}` belongs to `kind: referral` transitions")
+        return self
+
+
+class Deadline(BaseModel):
+    """A time limit from one step to another (e.g. medical care within 72 h of intake)."""
+
+    model_config = _config()
+
+    id: Id = Field(description="Unique among deadlines.")
+    to: str = Field(description="A step id, or 'tag:<tag>' for any step with that tag.")
+    source: str | None = Field(
+        default=None,
+        alias="from",
+        description="A step id; default: the entry step the case started at.",
+    )
+    within: Hours = Field(description="The time limit.")
+    required: bool = Field(
+        default=False, description="Every route from `from` must reach `to` (PW304)."
+    )
+    severity: Literal["error", "warning", "info"] = Field(
+        default="error", description="Severity of PW303/PW304 findings for this deadline."
+    )
+    label: Label | None = Field(default=None, description="What the deadline is called.")
+
+
+class Policies(BaseModel):
+    """Pathway-wide safeguards the rules check."""
+
+    model_config = _config()
+
+    max_interviews: int = Field(
+        default=1, ge=0, description="Most `interview` steps on any route (PW301/PW302)."
+    )
+    required_sectors: tuple[str, ...] = Field(
+        default=(), description="Sectors that must have a step (PW203)."
+    )
+    every_route_reaches: tuple[str, ...] = Field(
+        default=(), description="Sectors every entry-to-outcome route must pass (PW204)."
+    )
+
+
+class RuleConfig(BaseModel):
+    """File-level rule configuration."""
+
+    model_config = _config()
+
+    select: tuple[str, ...] | None = Field(default=None, description="Codes or prefixes to run.")
+    ignore: tuple[str, ...] = Field(default=(), description="Codes or prefixes not to run.")
+    severity: dict[str, Literal["error", "warning", "info"]] = Field(
+        default_factory=dict, description="Severity overrides by code."
+    )
+
+
+class Waiver(BaseModel):
+    """An accepted deviation: one code at one step or transition, kept on record."""
+
+    model_config = _config()
+
+    code: str = Field(pattern=r"^PW\d{3}$", description="The code waived.")
+    step: str | None = Field(default=None, description="The step it is waived at.")
+    transition: int | None = Field(
+        default=None, ge=0, description="Or: the transition index it is waived at."
+    )
+    reason: str = Field(min_length=1, description="Why the deviation is accepted.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Waiver:
+        if (self.step is None) == (self.transition is None):
+            raise ValueError("a waiver names exactly one of `step` or `transition`")
+        return self
+
+
+PopulationSpec = dict[str, Any]
+
+
+class Simulation(BaseModel):
+    """Defaults for `pathways simulate`."""
+
+    model_config = _config()
+
+    arrivals_per_day: float | None = Field(
+        default=None, gt=0, description="Poisson arrivals per day; needed with capacities."
+    )
+    entries: dict[str, float] | None = Field(
+        default=None, description="Where cases start, by weight; default: equal over entries."
+    )
+    population: dict[str, PopulationSpec] = Field(
+        default_factory=dict,
+        description="How each case field is drawn: {uniform: [a, b]}, {bernoulli: p}, "
+        "{choice: {value: weight}} or {fixed: value}.",
+    )
+
+    @model_validator(mode="after")
+    def _population_forms(self) -> Simulation:
+        for name, spec in self.population.items():
+            if not isinstance(spec, dict) or len(spec) != 1:
+                raise ValueError(f"population of {name!r} must be a map with exactly one key")
+            ((kind, arg),) = spec.items()
+            if kind == "uniform":
+                ok = (
+                    isinstance(arg, list)
+                    and len(arg) == 2
+                    and all(isinstance(a, int | float) and not isinstance(a, bool) for a in arg)
+                    and arg[0] <= arg[1]
+                )
+            elif kind == "bernoulli":
+                ok = isinstance(arg, int | float) and not isinstance(arg, bool) and 0 <= arg <= 1
+            elif kind == "choice":
+                ok = (
+                    isinstance(arg, dict)
+                    and bool(arg)
+                    and all(isinstance(w, int | float) and w >= 0 for w in arg.values())
+                    and sum(arg.values()) > 0
+                )
+            elif kind == "fixed":
+                ok = True
+            else:
+                raise ValueError(
+                    f"population of {name!r}: unknown distribution {kind!r}; "
+                    "use uniform, bernoulli, choice or fixed"
+                )
+            if not ok:
+                raise ValueError(f"population of {name!r}: malformed {kind!r} distribution")
+        return self
+
+
+class Pathway(BaseModel):
+    """One referral pathway: agencies, roles, steps, transitions, deadlines and policies.
+
+    Load one with :func:`pathways.load`; check it with :func:`pathways.check`.
+    """
+
+    model_config = _config("pathways/1 pathway")
+
+    format: Literal["pathways/1"] = Field(description="The format version: 'pathways/1'.")
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] = Field(description="[a-z0-9-]+")
+    version: Annotated[
+        str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)
+    ] = Field(default="0.0.0", description="The pathway's own version.")
+    title: Label | None = Field(default=None, description="What the pathway is called.")
+    description: Label | None = Field(default=None, description="What it covers.")
+    jurisdiction: str | None = Field(default=None, description="Country or area code, e.g. KH.")
+    locales: tuple[str, ...] = Field(
+        default=("en",), min_length=1, description="Every label should have these (PW501)."
+    )
+    visibility: Visibility = Field(
+        default=Visibility.PARTNERS, description="Who may see rendered output."
+    )
+    sources: tuple[Source, ...] = Field(default=(), description="Where the steps come from.")
+    sectors: tuple[str, ...] = Field(
+        default=(), description="Extra sector names beyond the built-in list."
+    )
+    agencies: tuple[Agency, ...] = Field(default=(), description="The agencies taking part.")
+    roles: tuple[Role, ...] = Field(default=(), description="Jobs in the agencies.")
+    case_fields: dict[str, CaseField] = Field(
+        default_factory=dict, description="Typed data a case carries; guards use these."
+    )
+    steps: tuple[Step, ...] = Field(description="The stages a case can be in.")
+    transitions: tuple[Transition, ...] = Field(default=(), description="Moves between steps.")
+    deadlines: tuple[Deadline, ...] = Field(default=(), description="Time limits.")
+    policies: Policies = Field(default_factory=Policies, description="Safeguards rules check.")
+    simulation: Simulation | None = Field(default=None, description="Simulation defaults.")
+    rules: RuleConfig = Field(default_factory=RuleConfig, description="Rule configuration.")
+    waivers: tuple[Waiver, ...] = Field(default=(), description="Accepted deviations.")
+
+    @model_validator(mode="after")
+    def _default_by(self) -> Pathway:
+        """A transition's `by` defaults to the role of its `from` step."""
+        roles = {s.id: s.role for s in self.steps}
+        filled = tuple(
+            t
+            if t.by is not None
+            else t.model_copy(update={"by": (roles[t.source],) if roles.get(t.source) else ()})
+            for t in self.transitions
+        )
+        if filled != self.transitions:
+            object.__setattr__(self, "transitions", filled)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        # Compare the document, not the caches kept beside it.
+        if not isinstance(other, Pathway):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in type(self).model_fields)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    @cached_property
+    def step_index(self) -> dict[str, int]:
+        """Step id -> position in ``steps`` (file order)."""
+        return {s.id: i for i, s in enumerate(self.steps)}
+
+    @cached_property
+    def steps_by_id(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
+    @cached_property
+    def roles_by_id(self) -> dict[str, Role]:
+        return {r.id: r for r in self.roles}
+
+    @cached_property
+    def agencies_by_id(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
+
+    @cached_property
+    def all_sectors(self) -> tuple[str, ...]:
+        """Built-in sectors followed by the file's own."""
+        return BUILTIN_SECTORS + tuple(s for s in self.sectors if s not in BUILTIN_SECTORS)
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id (KeyError naming it when there is none)."""
+        try:
+            return self.steps_by_id[step_id]
+        except KeyError:
+            raise KeyError(f"no step {step_id!r} in pathway {self.id!r}") from None
+
+    def agency_of(self, step_id: str) -> str | None:
+        """The agency id of the step's responsible role, or None."""
+        role = self.steps_by_id[step_id].role
+        return self.roles_by_id[role].agency if role in self.roles_by_id else None
+
+    def sector_of(self, step_id: str) -> str | None:
+        """The sector of the step's agency, or None."""
+        agency = self.agency_of(step_id)
+        return self.agencies_by_id[agency].sector if agency in self.agencies_by_id else None
+
+    def entry_steps(self) -> list[str]:
+        """Ids of the steps of kind ``entry``, in file order."""
+        return [s.id for s in self.steps if s.kind == "entry"]
+
+    def outcome_steps(self) -> list[str]:
+        """Ids of the steps of kind ``outcome``, in file order."""
+        return [s.id for s in self.steps if s.kind == "outcome"]
+
+    def exits(self, step_id: str) -> Iterator[tuple[int, Transition]]:
+        """(index, transition) for every transition leaving ``step_id``, in file order."""
+        for i, t in enumerate(self.transitions):
+            if t.source == step_id:
+                yield i, t
+
+    def deadline_targets(self, deadline: Deadline) -> list[str]:
+        """The step ids a deadline's ``to`` names (``tag:x`` names every step tagged x)."""
+        if deadline.to.startswith("tag:"):
+            tag = deadline.to[4:]
+            return [s.id for s in self.steps if tag in s.tags]
+        return [deadline.to] if deadline.to in self.steps_by_id else []
+
+    def label(self, step_id: str, lang: str | None = None) -> str:
+        """A step's label in ``lang`` (falling back to the first locale, then the id)."""
+        step = self.steps_by_id[step_id]
+        return label_text(step.label, lang, self.locales) or step.id
+
+    def graph(self) -> nx.DiGraph:
+        """The pathway as a networkx DiGraph (see :func:`pathways.graph.to_networkx`)."""
+        from pathways.graph import to_networkx
+
+        return to_networkx(self)
+
+    # --- location (set by the loader; None for pathways built in code) ----------------------
+
+    @property
+    def source_map(self) -> Any:
+        """The loader's :class:`~pathways.source.SourceMap`, or None."""
+        return self.__dict__.get("_source_map")
+
+    @property
+    def file(self) -> str:
+        """The file the pathway was loaded from ('<string>' for text)."""
+        sm = self.source_map
+        return sm.file if sm is not None else f"<{self.id}>"

@@ -1,0 +1,74 @@
+"""Validate files: load each, check it, and write the findings as text, JSON, SARIF or GitHub."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pathways.errors import LoadError
+from pathways.findings import Finding, Severity
+
+__all__ = ["FORMATS", "render_findings", "validate_files"]
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def validate_files(
+    files: Sequence[Path],
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Load and check every file; load errors stand in for the rules of an unloadable file."""
+    from pathways.loader import load
+    from pathways.rules import check
+
+    findings: list[Finding] = []
+    for file in files:
+        try:
+            pathway = load(file)
+        except LoadError as exc:
+            findings.extend(exc.findings)
+            continue
+        findings.extend(check(pathway, select=select, ignore=ignore, today=today))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _summary(findings: Sequence[Finding], files: int) -> dict[str, int]:
+    count = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    return {
+        "files": files,
+        "errors": count[Severity.ERROR],
+        "warnings": count[Severity.WARNING],
+        "infos": count[Severity.INFO],
+    }
+
+
+def render_findings(findings: Sequence[Finding], fmt: str, *, files: int) -> tuple[str, str]:
+    """The findings in ``fmt`` and a one-line summary (for stderr in text mode)."""
+    summary = _summary(findings, files)
+    line = (
+        f"{summary['files']} file{'s' * (summary['files'] != 1)} checked: "
+        f"{summary['errors']} errors, {summary['warnings']} warnings, {summary['infos']} infos"
+    )
+    if fmt == "json":
+        body = {"findings": [f.to_dict() for f in findings], "summary": summary}
+        return json.dumps(body, ensure_ascii=False, indent=2) + "\n", line
+    if fmt in ("sarif", "github"):
+        from pathways import ci_formats
+
+        render = ci_formats.to_sarif if fmt == "sarif" else ci_formats.to_github
+        return render(findings), line
+    out = []
+    for f in findings:
+        loc = f.location
+        out.append(f"{loc.file}:{loc.line}:{loc.column}: {f.code} [{f.severity.value}] {f.message}")
+        if f.route:
+            out.append("    route: " + " -> ".join(f.route))
+        if f.case:
+            out.append("    case: " + ", ".join(f"{k}={v!r}" for k, v in f.case.items()))
+    return ("\n".join(out) + "\n") if out else "", line
