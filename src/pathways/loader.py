@@ -177,16 +177,16 @@ class _Walker:
                 node.start_mark.column + 1,
             )
         self.smap.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        if node.tag not in _SCALAR_TAGS:
+        if node.tag not in _PLAIN_TAGS:
             raise _DocumentError(
                 f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only",
                 node.start_mark.line + 1,
                 node.start_mark.column + 1,
             )
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -244,8 +244,9 @@ class _Walker:
         return out
 
 
-_SCALAR_TAGS = frozenset(
-    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 )
 
 
@@ -466,8 +467,6 @@ def _schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
             text = str(error["msg"]).removeprefix("Value error, ")
             where = _dotted(path)
             message = f"{where}: {text[0].lower() + text[1:] if text else 'invalid value'}"
-            if kind == "literal_error":
-                message = f"{where}: {text}"
         marker = (code, location.line, location.column, message)
         if marker in seen:
             continue
@@ -611,5 +610,9 @@ def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
     data = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     data = {"format": pathway.format, **data}
     if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        # YAML (which reads our JSON too) refuses raw non-printable characters: escape them.
+        return (
+            yaml.reader.Reader.NON_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+        )
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,176 @@
+"""The loader: line-accurate PW0xx findings, bounded parsing, never a half-loaded pathway."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from pathlib import Path
+
+import pytest
+
+import pathways as pw
+from pathways.loader import MAX_BYTES, load_findings, parse_document
+from tests.markers import assert_findings_match_markers, expected_markers
+
+DATA = Path(__file__).parent / "data" / "load"
+FIXTURES = sorted(p for p in DATA.glob("PW0*/*.yaml"))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture_findings_match_markers(fixture: Path) -> None:
+    """Every load fixture yields exactly the findings its `# expect:` markers name, line for line."""
+    assert expected_markers(fixture), "a fixture without markers tests nothing"
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(fixture)
+    assert_findings_match_markers(fixture, info.value.findings)
+    assert all(f.location.file == str(fixture) for f in info.value.findings)
+
+
+def test_every_load_code_has_a_fixture() -> None:
+    """Each PW0xx code is exercised by at least one fixture."""
+    codes = {code for f in FIXTURES for (_, code) in expected_markers(f)}
+    assert codes == {"PW001", "PW002", "PW003", "PW004", "PW005", "PW006"}
+
+
+def test_columns_point_at_the_offending_node() -> None:
+    """Unknown keys point at the key, wrong values at the value, guard errors at the token."""
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(DATA / "PW002" / "invalid-wrong-types.yaml")
+    by_line = {f.location.line: f for f in info.value.findings}
+    assert (by_line[5].location.column, by_line[7].location.column) == (45, 19)
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(DATA / "PW005" / "invalid-guards.yaml")
+    by_line = {f.location.line: f for f in info.value.findings}
+    # `agee > 3` starts one character after the opening quote at column 28.
+    assert by_line[13].location.column == 29
+    # `__import__('os')...`: the first forbidden token is the call's parenthesis.
+    assert by_line[12].location.column == 29 + len("__import__")
+
+
+def test_valid_minimal_file_loads() -> None:
+    """A valid file loads into a Pathway that keeps its file and source map."""
+    p = pw.load(DATA / "valid" / "minimal.yaml")
+    assert p.id == "minimal"
+    assert p.file == str(DATA / "valid" / "minimal.yaml")
+    assert [s.id for s in p.steps] == ["intake", "yes", "no"]  # `yes`/`no` stay strings
+    assert p.transitions[0].event == "to_yes"
+    assert p.transitions[0].by == ("counsellor",)
+    assert p.transitions[0].response_within == 24.0
+    assert p.steps[1].duration is not None and p.steps[1].duration.upper == 24.0
+    assert p.source_map.locate(("steps", 1)).line == 16
+
+
+def test_guard_code_is_never_executed(tmp_path: Path) -> None:
+    """A guard holding Python is a finding; nothing it names runs."""
+    marker = Path("/tmp/pathways-pwned")
+    marker.unlink(missing_ok=True)
+    with pytest.raises(pw.LoadError):
+        pw.load(DATA / "PW005" / "invalid-guards.yaml")
+    with pytest.raises(pw.LoadError):
+        pw.load(DATA / "PW001" / "invalid-python-tag.yaml")
+    assert not marker.exists()
+
+
+def test_invalid_utf8_is_pw001_at_the_byte(tmp_path: Path) -> None:
+    """A stray byte that is not UTF-8 is reported at its line and column."""
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"format: pathways/1\nid: caf\xe9\n")
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(path)
+    [finding] = info.value.findings
+    assert (finding.code, finding.location.line, finding.location.column) == ("PW001", 2, 8)
+
+
+def test_empty_file_and_missing_file(tmp_path: Path) -> None:
+    """An empty file and a missing file are one-line PW001 findings, not tracebacks."""
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(pw.LoadError, match="empty"):
+        pw.load(empty)
+    with pytest.raises(pw.LoadError, match="cannot read file"):
+        pw.load(tmp_path / "missing.yaml")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_huge_file_is_refused_quickly_with_bounded_memory(tmp_path: Path) -> None:
+    """A 50 MB file is refused by size, without being read whole."""
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:
+        fh.write(b"format: pathways/1\nid: huge\nsteps:\n")
+        line = b"  - {id: s, kind: action, role: r, label: 'xxxxxxxxxxxxxxxxxxxxxxxx'}\n"
+        fh.write(line * (50 * 1024 * 1024 // len(line)))
+    before = _peak_rss_mb()
+    start = time.perf_counter()
+    with pytest.raises(pw.LoadError, match="larger than"):
+        pw.load(path)
+    assert time.perf_counter() - start < 5
+    assert _peak_rss_mb() - before < 4 * MAX_BYTES / 1024 / 1024
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    """A 'billion laughs' document is PW001 within seconds, not an out-of-memory crash."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(path)
+    assert time.perf_counter() - start < 10
+    assert [f.code for f in info.value.findings] == ["PW001"]
+    assert "aliases" in info.value.findings[0].message
+
+
+def test_small_aliases_and_merge_keys_are_fine() -> None:
+    """Anchors, aliases and merge keys within the bound load as plain data."""
+    text = (
+        "base: &b {kind: action, role: r}\n"
+        "steps:\n  - {<<: *b, id: a}\n  - {<<: *b, id: c, kind: entry}\n"
+    )
+    data, smap = parse_document(text)
+    assert data["steps"] == [
+        {"kind": "action", "role": "r", "id": "a"},
+        {"kind": "entry", "role": "r", "id": "c"},
+    ]
+    assert smap.locate(("steps", 1, "id"), key=True).line == 4
+
+
+def test_json_files_load_with_positions(tmp_path: Path) -> None:
+    """JSON with the same structure loads, and findings carry JSON line numbers."""
+    doc = json.loads(
+        json.dumps(
+            pw.loads((DATA / "valid" / "minimal.yaml").read_text()).model_dump(
+                mode="json", by_alias=True
+            )
+        )
+    )
+    doc["steps"][0]["kind"] = "beginning"
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
+    pathway, findings = load_findings(path.read_bytes(), str(path))
+    assert pathway is None
+    [finding] = findings
+    assert finding.code == "PW002"
+    line = path.read_text().splitlines()[finding.location.line - 1]
+    assert '"beginning"' in line
+
+
+def test_file_over_the_limit_passed_as_text_is_refused() -> None:
+    """The size bound holds for text passed to loads() too."""
+    with pytest.raises(pw.LoadError, match="larger than"):
+        pw.loads(b"x" * (MAX_BYTES + 1))
+
+
+def test_load_error_reads_as_one_line() -> None:
+    """An uncaught LoadError prints the first finding and a count of the rest."""
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(DATA / "PW004" / "invalid-duplicates.yaml")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.endswith("(and 3 more)")
+    assert "PW004" in message
