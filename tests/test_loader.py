@@ -19,7 +19,7 @@ FIXTURES = sorted(p for p in DATA.glob("PW0*/*.yaml"))
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture_findings_match_markers(fixture: Path) -> None:
-    """Every load fixture yields exactly the findings its `# expect:` markers name, line for line."""
+    """A load fixture yields exactly the findings its `# expect:` markers name, line by line."""
     assert expected_markers(fixture), "a fixture without markers tests nothing"
     with pytest.raises(pw.LoadError) as info:
         pw.load(fixture)
