@@ -28,16 +28,23 @@ from pathways.model import Pathway
 from pathways.rules import check
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
-    pass
+    from pathways.engine import Actor, Case, Engine
 
 __version__ = "0.1.0"
 
 # Public name -> module that defines it; imported on first attribute access.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Actor": "pathways.engine",
+    "Case": "pathways.engine",
+    "Engine": "pathways.engine",
+}
 
 __all__ = [
+    "Actor",
+    "Case",
     "CaseError",
     "ConflictError",
+    "Engine",
     "Finding",
     "LoadError",
     "Location",
