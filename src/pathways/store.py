@@ -1,0 +1,293 @@
+"""Case stores: where live cases are kept between events.
+
+:class:`CaseStore` is the protocol an embedding system implements for its own database;
+:class:`SQLiteStore` is the embedded default. Both keep the history append-only and use
+optimistic concurrency: a case carries the row version it was loaded at, and a save with a
+stale version raises :class:`~pathways.errors.ConflictError` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from pathways.errors import CaseError, ConflictError
+
+if TYPE_CHECKING:
+    from pathways.engine import Case, Engine
+
+__all__ = ["CaseStore", "SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cases (
+    id          TEXT PRIMARY KEY,
+    pathway     TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    snapshot    TEXT NOT NULL,
+    row_version INTEGER NOT NULL,
+    overdue_us  INTEGER
+);
+CREATE INDEX IF NOT EXISTS cases_step ON cases (pathway, step);
+CREATE INDEX IF NOT EXISTS cases_overdue ON cases (overdue_us);
+CREATE TABLE IF NOT EXISTS history (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    seq     INTEGER NOT NULL,
+    entry   TEXT NOT NULL,
+    hash    TEXT NOT NULL,
+    PRIMARY KEY (case_id, seq)
+);
+CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history
+BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
+BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+"""
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _micros(when: dt.datetime) -> int:
+    return (when - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@runtime_checkable
+class CaseStore(Protocol):
+    """What the runtime needs from a store of cases.
+
+    ``save`` is atomic and uses optimistic concurrency on ``case.version``; ``load`` gives
+    back a case equal to the saved one; ``list`` answers "which cases are at this step" and
+    "which cases are overdue at this time".
+    """
+
+    def save(self, case: Case) -> None:
+        """Store the case and its new history entries, or raise ConflictError."""
+        ...
+
+    def load(self, case_id: str, engine: Engine) -> Case:
+        """The stored case, restored on ``engine``; KeyError when there is none."""
+        ...
+
+    def list(
+        self, step: str | None = None, overdue_at: dt.datetime | None = None
+    ) -> builtins.list[str]:
+        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted."""
+        ...
+
+
+class SQLiteStore:
+    """Cases in one SQLite file: WAL journal, ``synchronous=FULL``, one transaction per save.
+
+    Tables: ``cases`` (id, pathway, version, step, data, snapshot, row_version, overdue_us:
+    the time, in microseconds since 1970, from which the case is overdue if nothing happens)
+    and ``history`` (case_id, seq, entry, hash), which triggers keep append-only. A committed
+    save survives a crash of the process or the machine. The store may be shared by threads
+    (one connection behind a lock) and by processes (SQLite's file locking; a writer waits up
+    to ``timeout`` seconds).
+
+    Parameters
+    ----------
+    path
+        The database file (created if missing), or ``":memory:"``.
+    timeout
+        Seconds to wait for another process's write lock.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.store import SQLiteStore
+    >>> engine = pw.Engine(pw.load("pathways/kh/csa-in-person.yaml"))
+    >>> store = SQLiteStore(":memory:")
+    >>> case = engine.open(entry="report_police", case_id="c-1")
+    >>> store.save(case)
+    >>> store.load("c-1", engine) == case, case.version
+    (True, 1)
+    >>> store.list(step="report_police")
+    ['c-1']
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            self._db.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS), autocommitted
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.path!r})"
+
+    # --- writing -----------------------------------------------------------------------
+
+    def save(self, case: Case) -> None:
+        """Store the case and append its new history entries, in one transaction.
+
+        A case never saved (``case.version == 0``) is inserted; otherwise the row is updated
+        only if its ``row_version`` still equals ``case.version``. On success
+        ``case.version`` is the new row version.
+
+        Raises
+        ------
+        ConflictError
+            The stored case changed since this one was loaded (or a new case's id is taken),
+            or the stored history is not a prefix of the case's history. Nothing is written.
+        """
+        expected = case.version
+        new = expected + 1
+        case.version = new
+        try:
+            snapshot = case.to_dict()
+        finally:
+            case.version = expected
+        history = snapshot.pop("history")
+        overdue = case.engine.overdue_from(case)
+        row = (
+            case.step,
+            _json(snapshot["data"]),
+            _json(snapshot),
+            new,
+            None if overdue is None else _micros(overdue),
+        )
+        with self._transaction() as db:
+            if expected == 0:
+                try:
+                    db.execute(
+                        "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, id, "
+                        "pathway, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*row, case.id, case.pathway_id, case.pathway_version),
+                    )
+                except sqlite3.IntegrityError:
+                    raise ConflictError(
+                        f"case {case.id!r} is already stored; load it instead of saving a new "
+                        "case with the same id"
+                    ) from None
+                stored = 0
+            else:
+                cur = db.execute(
+                    "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
+                    "overdue_us = ? WHERE id = ? AND row_version = ?",
+                    (*row, case.id, expected),
+                )
+                if cur.rowcount != 1:
+                    found = db.execute(
+                        "SELECT row_version FROM cases WHERE id = ?", (case.id,)
+                    ).fetchone()
+                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                    raise ConflictError(
+                        f"case {case.id!r} changed since it was loaded at version {expected} "
+                        f"({now}); load it again and retry"
+                    )
+                stored = db.execute(
+                    "SELECT COUNT(*) FROM history WHERE case_id = ?", (case.id,)
+                ).fetchone()[0]
+                last = db.execute(
+                    "SELECT hash FROM history WHERE case_id = ? AND seq = ?",
+                    (case.id, stored - 1),
+                ).fetchone()
+                if stored > len(history) or (
+                    stored and (last is None or history[stored - 1]["hash"] != last[0])
+                ):
+                    raise ConflictError(
+                        f"the stored history of case {case.id!r} is not a prefix of this case's "
+                        "history; load it again"
+                    )
+            db.executemany(
+                "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
+                [(case.id, e["seq"], _json(e), e["hash"]) for e in history[stored:]],
+            )
+        case.version = new
+
+    # --- reading -----------------------------------------------------------------------
+
+    def load(self, case_id: str, engine: Engine) -> Case:
+        """The stored case ``case_id`` restored on ``engine`` (its history verified).
+
+        Raises
+        ------
+        KeyError
+            No case with that id is stored.
+        CaseError
+            The case is of another pathway or version than the engine's, or its stored
+            history does not verify.
+        """
+        with self._lock:
+            row = self._db.execute("SELECT snapshot FROM cases WHERE id = ?", (case_id,)).fetchone()
+            entries = self._db.execute(
+                "SELECT entry, hash FROM history WHERE case_id = ? ORDER BY seq", (case_id,)
+            ).fetchall()
+        if row is None:
+            raise KeyError(f"no case {case_id!r} in {self.path}")
+        snapshot = json.loads(row[0])
+        history = []
+        for text, digest in entries:
+            entry = json.loads(text)
+            if entry.get("hash") != digest:
+                raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
+            history.append(entry)
+        snapshot["history"] = history
+        return engine.restore(snapshot)
+
+    def list(
+        self, step: str | None = None, overdue_at: dt.datetime | None = None
+    ) -> builtins.list[str]:
+        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted.
+
+        A case counts as overdue at a time when ``case.overdue(time)`` would be non-empty as
+        stored (a time limit missed, or one that falls due before that time with no event
+        since).
+        """
+        sql = "SELECT id FROM cases WHERE 1 = 1"
+        args: builtins.list[object] = []
+        if step is not None:
+            sql += " AND step = ?"
+            args.append(step)
+        if overdue_at is not None:
+            if overdue_at.tzinfo is None:
+                raise ValueError("overdue_at must be timezone-aware")
+            sql += " AND overdue_us IS NOT NULL AND overdue_us < ?"
+            args.append(_micros(overdue_at.astimezone(dt.UTC)))
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        """The number of stored cases."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
