@@ -1,0 +1,392 @@
+"""The HTML report: one self-contained page per pathway plus an index, for working groups.
+
+:func:`write_report` loads each pathway, checks it, computes its route statistics, simulates
+it, draws it (through :func:`pathways.render`, inlined as SVG) and writes the pages with
+:mod:`pathways.report.html`. A part that cannot be produced (no Graphviz, a pathway that cannot
+be simulated) becomes a note on the page, never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pathways.errors import LoadError, PathwayError
+from pathways.findings import Finding, Severity
+from pathways.model import Pathway, Visibility, label_text
+from pathways.report.html import (
+    IndexEntry,
+    PageParts,
+    index_page,
+    load_error_page,
+    pathway_page,
+    safe_href,
+)
+
+__all__ = ["DEFAULT_DOCS_BASE", "build_parts", "pathway_report", "write_report"]
+
+DEFAULT_DOCS_BASE = "../site/"
+"""Where rule links point by default: the docs site that ``mkdocs build`` writes to ``site/``,
+seen from a report in ``out/``. Pass ``docs_base="https://..."`` for a published site."""
+
+SUFFIXES = (".yaml", ".yml", ".json")
+_FORBIDDEN_ELEMENTS = frozenset(
+    {"script", "foreignobject", "iframe", "object", "embed", "image", "feimage", "use", "style"}
+)
+
+Source = str | os.PathLike[str] | Pathway
+
+
+def _expand(items: Source | Iterable[Source]) -> list[Path | Pathway]:
+    if isinstance(items, str | os.PathLike | Pathway):
+        items = [items]
+    out: list[Path | Pathway] = []
+    for item in items:
+        if isinstance(item, Pathway):
+            out.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def _inline_svg(text: str) -> str | None:
+    """The ``<svg>`` element of an SVG file, without prolog, doctype or comments before it.
+
+    Returns None when the SVG holds anything that could run or fetch (scripts, foreign
+    objects, external references, event handlers): the renderer escapes labels, and this is
+    the second lock on the door.
+    """
+    start = text.find("<svg")
+    if start < 0:
+        return None
+    svg = text[start:].strip()
+    try:
+        root = ElementTree.fromstring(svg)
+    except ElementTree.ParseError:
+        return None
+    for element in root.iter():
+        tag = str(element.tag).rsplit("}", 1)[-1].lower()
+        if tag in _FORBIDDEN_ELEMENTS:
+            return None
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or "url(" in value.replace(" ", "").lower():
+                return None
+            if local == "href" and not (value.startswith("#") or safe_href(value)):
+                return None
+    return svg
+
+
+def _diagram(
+    pathway: Pathway,
+    *,
+    lang: str | None,
+    visibility: Visibility,
+    findings: Sequence[Finding],
+    simulation: Mapping[str, Any] | None,
+) -> tuple[str | None, str | None]:
+    try:
+        render = importlib.import_module("pathways.render").render
+    except (ImportError, AttributeError):
+        return None, "The diagram renderer is not available in this installation."
+    with tempfile.TemporaryDirectory(prefix="pathways-report-") as tmp:
+        out = Path(tmp) / f"{pathway.id}.svg"
+        kwargs: dict[str, Any] = {
+            "lang": lang,
+            "visibility": visibility.value,
+            "findings": list(findings),
+        }
+        if simulation is not None:
+            kwargs["simulation"] = dict(simulation)
+        try:
+            try:
+                render(pathway, out, **kwargs)
+            except TypeError:  # a renderer without overlays still draws the pathway
+                render(pathway, out, lang=lang, visibility=visibility.value)
+        except PathwayError as exc:
+            return None, f"No diagram: {exc}"
+        svg = _inline_svg(out.read_text(encoding="utf-8"))
+    if svg is None:
+        return None, "The diagram was withheld: its SVG held markup that is not allowed."
+    return svg, None
+
+
+def _routes(pathway: Pathway) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        module = importlib.import_module("pathways.routes")
+    except ImportError:
+        return None, "Route statistics are not available in this installation."
+    for name in ("route_stats", "route_statistics", "statistics", "summary"):
+        fn = getattr(module, name, None)
+        if callable(fn):
+            try:
+                result = fn(pathway)
+            except PathwayError as exc:
+                return None, f"No route statistics: {exc}"
+            if hasattr(result, "to_dict"):
+                result = result.to_dict()
+            return dict(result), None
+    return None, "Route statistics are not available in this installation."
+
+
+def _simulate(
+    pathway: Pathway, findings: Sequence[Finding], **options: Any
+) -> tuple[dict[str, Any] | None, str | None]:
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        return None, (
+            f"Not simulated: the pathway has {len(errors)} error"
+            f"{'s' * (len(errors) != 1)}; fix them first."
+        )
+    try:
+        simulate = importlib.import_module("pathways.simulate").simulate
+    except (ImportError, AttributeError):
+        return None, "The simulator is not available in this installation."
+    try:
+        result = simulate(pathway, **options)
+    except PathwayError as exc:
+        return None, f"Not simulated: {exc}"
+    return dict(result.to_dict()), None
+
+
+def _redactions(pathway: Pathway, visibility: Visibility) -> list[str]:
+    """Names, ids and contact values that must not appear at ``visibility``."""
+    secrets: set[str] = set()
+    for a in pathway.agencies:
+        if a.visibility.rank > visibility.rank:
+            secrets.add(a.id)
+            names = a.name.values() if isinstance(a.name, dict) else [a.name]
+            secrets.update(names)
+            secrets.update(c.value for c in a.contacts)
+        else:
+            secrets.update(c.value for c in a.contacts if c.visibility.rank > visibility.rank)
+    # Longest first, so a name is replaced before an id it contains.
+    return sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
+
+
+def build_parts(
+    pathway: Pathway,
+    *,
+    lang: str | None = None,
+    visibility: Visibility | str = Visibility.PARTNERS,
+    today: dt.date | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    simulation: bool = True,
+    cases: int = 10_000,
+    seed: int = 0,
+    workers: int = 1,
+    arrivals_per_day: float | None = None,
+    docs_base: str = DEFAULT_DOCS_BASE,
+    diagram: bool = True,
+) -> PageParts:
+    """Gather everything one pathway's page shows: findings, routes, simulation, diagram."""
+    from pathways.rules import check
+
+    vis = Visibility(visibility)
+    findings = check(pathway, select=select, ignore=ignore, today=today)
+    routes, routes_note = _routes(pathway)
+    sim: dict[str, Any] | None = None
+    sim_note: str | None = "Simulation was turned off for this report."
+    if simulation:
+        options: dict[str, Any] = {"cases": cases, "seed": seed, "workers": workers}
+        if arrivals_per_day is not None:
+            options["arrivals_per_day"] = arrivals_per_day
+        sim, sim_note = _simulate(pathway, findings, **options)
+    svg: str | None = None
+    svg_note: str | None = "Diagram turned off."
+    if diagram and pathway.visibility.rank <= vis.rank:
+        svg, svg_note = _diagram(
+            pathway, lang=lang, visibility=vis, findings=findings, simulation=sim
+        )
+    return PageParts(
+        pathway=pathway,
+        findings=findings,
+        routes=routes,
+        routes_note=routes_note,
+        simulation=sim,
+        simulation_note=sim_note,
+        diagram_svg=svg,
+        diagram_note=svg_note,
+        lang=lang,
+        visibility=vis,
+        docs_base=docs_base,
+        redact=_redactions(pathway, vis),
+    )
+
+
+def pathway_report(pathway: Pathway, **options: Any) -> str:
+    """One pathway's report page as an HTML string (options as :func:`build_parts`)."""
+    from pathways import __version__
+
+    today = options.get("today")
+    parts = build_parts(pathway, **options)
+    return pathway_page(parts, date=today or dt.date.today(), version=__version__)
+
+
+def _page_name(ident: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9-]+", "-", ident.lower()).strip("-") or "pathway"
+    if base == "index":
+        base = "index-pathway"
+    name, n = f"{base}.html", 2
+    while name in taken:
+        name, n = f"{base}-{n}.html", n + 1
+    taken.add(name)
+    return name
+
+
+def _headline(sim: Mapping[str, Any] | None) -> str:
+    if not sim:
+        return ""
+    from pathways.report.charts import format_hours
+
+    t = sim.get("time_to_outcome_hours") or {}
+    outcomes = sim.get("outcomes") or {}
+    top = max(outcomes.items(), key=lambda kv: kv[1].get("share", 0), default=None)
+    parts = []
+    if isinstance(t.get("p50"), int | float):
+        parts.append(f"median {format_hours(float(t['p50']))} to outcome")
+    if top is not None:
+        parts.append(f"{float(top[1].get('share', 0)):.0%} {top[0]}")
+    return "; ".join(parts)
+
+
+def write_report(
+    paths_or_pathways: Source | Iterable[Source],
+    out_dir: str | os.PathLike[str],
+    *,
+    lang: str | None = None,
+    visibility: Visibility | str = Visibility.PARTNERS,
+    cases: int = 10_000,
+    seed: int = 0,
+    workers: int = 1,
+    arrivals_per_day: float | None = None,
+    today: dt.date | None = None,
+    simulation: bool = True,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    docs_base: str = DEFAULT_DOCS_BASE,
+) -> Path:
+    """Write one HTML page per pathway and an ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    paths_or_pathways : path, Pathway, or an iterable of them
+        Files, folders (every ``*.yaml``, ``*.yml``, ``*.json`` below) or loaded pathways.
+    out_dir : path
+        Created if missing; pages are named after pathway ids.
+    lang : str, optional
+        The locale for labels (default: each pathway's first locale).
+    visibility : {"public", "partners", "restricted"}
+        Who the report is for: contacts and agencies marked above it never appear.
+    cases, seed, workers, arrivals_per_day
+        Simulation options, as for :func:`pathways.simulate`.
+    today : date, optional
+        The date PW502 measures contact age from, and the date printed on the pages.
+    simulation : bool
+        False leaves the simulation out (faster).
+    select, ignore : sequence of str, optional
+        Rule codes or prefixes, as for :func:`pathways.check`.
+    docs_base : str
+        Base of the docs site rule links point into (see :data:`DEFAULT_DOCS_BASE`).
+
+    Returns
+    -------
+    Path
+        The path of ``index.html``.
+
+    Examples
+    --------
+    >>> import pathways.report as report, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     index = report.write_report("pathways/kh/csa-in-person.yaml", tmp, simulation=False)
+    ...     index.name, sorted(p.name for p in index.parent.iterdir())
+    ('index.html', ['index.html', 'kh-csa-in-person.html'])
+    """
+    from pathways import __version__
+    from pathways.loader import load
+
+    vis = Visibility(visibility)
+    date = today or dt.date.today()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    entries: list[IndexEntry] = []
+    for item in _expand(paths_or_pathways):
+        if isinstance(item, Pathway):
+            pathway = item
+        else:
+            try:
+                pathway = load(item)
+            except LoadError as exc:
+                name = _page_name(item.stem, taken)
+                (out / name).write_text(
+                    load_error_page(
+                        str(item),
+                        exc.findings,
+                        docs_base=docs_base,
+                        visibility=vis.value,
+                        date=date,
+                        version=__version__,
+                    ),
+                    encoding="utf-8",
+                )
+                entries.append(
+                    IndexEntry(
+                        name, item.name, item.stem, str(item), len(exc.findings), 0, 0, loaded=False
+                    )
+                )
+                continue
+        parts = build_parts(
+            pathway,
+            lang=lang,
+            visibility=vis,
+            today=today,
+            select=select,
+            ignore=ignore,
+            simulation=simulation,
+            cases=cases,
+            seed=seed,
+            workers=workers,
+            arrivals_per_day=arrivals_per_day,
+            docs_base=docs_base,
+        )
+        name = _page_name(pathway.id, taken)
+        (out / name).write_text(
+            pathway_page(parts, date=date, version=__version__), encoding="utf-8"
+        )
+        count = {s: sum(1 for f in parts.findings if f.severity is s) for s in Severity}
+        shown = pathway.visibility.rank <= vis.rank
+        title = label_text(pathway.title, lang, pathway.locales) if shown else ""
+        entries.append(
+            IndexEntry(
+                name,
+                title or pathway.id,
+                pathway.id,
+                pathway.file,
+                count[Severity.ERROR],
+                count[Severity.WARNING],
+                count[Severity.INFO],
+                headline=_headline(parts.simulation) if shown else "",
+                lang=lang or pathway.locales[0],
+            )
+        )
+    index = out / "index.html"
+    index.write_text(
+        index_page(
+            entries, lang=lang or "en", visibility=vis.value, date=date, version=__version__
+        ),
+        encoding="utf-8",
+    )
+    return index
