@@ -1,3 +1,10 @@
-"""Test helpers for code that uses pathways: Hypothesis strategies (and more to come)."""
+"""Test helpers for pathways and for the systems that embed them (Hypothesis based).
 
-from pathways.testing import strategies as strategies
+``PathwayStateMachine(pathway)`` fuzzes a pathway's runtime with random events and actors.
+"""
+
+from __future__ import annotations
+
+from pathways.testing.state_machine import PathwayStateMachine
+
+__all__ = ["PathwayStateMachine"]
