@@ -55,8 +55,9 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88e
 .sev-info { color: #2f5f8a; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: .5rem .8rem; }
 .ok { background: #eef8ee; border-left: 4px solid #2e8b57; padding: .5rem .8rem; }
-.diagram { overflow-x: auto; border: 1px solid #ddd; padding: .5rem; background: #fff; }
-.diagram svg { max-width: 100%; height: auto; }
+.diagram { overflow: auto; max-height: 85vh; border: 1px solid #ddd; padding: .5rem;
+           background: #fff; }
+.diagram svg { display: block; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .chart { max-width: 100%; height: auto; border: 1px solid #eee; }
 .chart-title { font-size: 13px; font-weight: 600; fill: #1b1b1b; }
@@ -213,7 +214,11 @@ def _routes_section(parts: PageParts) -> str:
         item = r.get(key)
         if isinstance(item, Mapping):
             hours = item.get("hours")
-            time = format_hours(float(hours)) if isinstance(hours, int | float) else "-"
+            time = (
+                format_hours(float(hours))
+                if isinstance(hours, int | float)
+                else "unbounded: a loop on the route takes time"
+            )
             rows.append(
                 [f"{name} (expected time)", f"{esc(time)}<br>{_route(item.get('route') or [])}"]
             )
@@ -380,6 +385,12 @@ def _meta_section(parts: PageParts) -> str:
     out = [f'<dl class="meta">{meta}</dl>']
     if desc:
         out.append(f"<p>{esc(desc)}</p>")
+    return "\n".join(out)
+
+
+def _sources_section(parts: PageParts) -> str:
+    p = parts.pathway
+    out = ['<h2 id="sources">Sources</h2>\n<p class="muted">No sources listed.</p>']
     if p.sources:
         lis = []
         for s in p.sources:
@@ -387,7 +398,7 @@ def _meta_section(parts: PageParts) -> str:
             title = f'<a href="{esc(href)}">{esc(s.title)}</a>' if href else esc(s.title)
             url = f' <span class="muted route">{esc(s.url)}</span>' if s.url else ""
             lis.append(f"<li><code>{esc(s.id)}</code> {title}{url}</li>")
-        out.append('<h2 id="sources">Sources</h2>\n<ul>' + "\n".join(lis) + "</ul>")
+        out = ['<h2 id="sources">Sources</h2>\n<ul>' + "\n".join(lis) + "</ul>"]
     return "\n".join(out)
 
 
@@ -433,6 +444,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             ("simulation", "Simulation"),
             ("responsibility", "Responsibility"),
             ("contacts", "Contacts"),
+            ("sources", "Sources"),
         )
     )
     body = "\n".join(
@@ -447,6 +459,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             _simulation_section(parts, role_names),
             _responsibility_section(parts, hidden),
             _contacts_section(parts, hidden),
+            _sources_section(parts),
         ]
     )
     return _page(

@@ -1,0 +1,103 @@
+"""``pathways report``: write a self-contained HTML report for working groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli import app
+
+VISIBILITIES = ("public", "partners", "restricted")
+
+
+@app.command("report")
+def report(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Pathway files or folders.", show_default=False)
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", help="Folder to write index.html and the pages into."),
+    ] = Path("out"),
+    lang: Annotated[
+        str | None, typer.Option(help="Locale of the labels, e.g. km (default: the first).")
+    ] = None,
+    visibility: Annotated[
+        str,
+        typer.Option(help="public, partners or restricted: contacts above it are left out."),
+    ] = "partners",
+    cases: Annotated[int, typer.Option(help="Cases to simulate per pathway.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 0,
+    workers: Annotated[int, typer.Option(help="Processes for the simulation.")] = 1,
+    arrivals_per_day: Annotated[
+        float | None,
+        typer.Option("--arrivals-per-day", help="Poisson arrivals per day."),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(help="The date PW502 measures contact age from (YYYY-MM-DD)."),
+    ] = None,
+    no_simulation: Annotated[
+        bool, typer.Option("--no-simulation", help="Leave the simulation out (faster).")
+    ] = False,
+    select: Annotated[
+        str | None, typer.Option(help="Codes or prefixes to run, e.g. PW1,PW301.")
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Codes or prefixes not to run.")] = None,
+    docs_base: Annotated[
+        str,
+        typer.Option(
+            "--docs-base",
+            help="Where rule links point: the built docs site (default ../site/, as "
+            "`make docs` builds it beside out/) or a URL.",
+        ),
+    ] = "../site/",
+) -> int:
+    """Write one self-contained HTML page per pathway and an index.html; print its path."""
+    from pathways.cli.validate import expand_paths, parse_codes, parse_today
+    from pathways.report import write_report
+
+    try:
+        if visibility not in VISIBILITIES:
+            raise typer.BadParameter(
+                f"{visibility!r}; choose one of {', '.join(VISIBILITIES)}",
+                param_hint="--visibility",
+            )
+        for name, value in (("--cases", cases), ("--workers", workers)):
+            if value < 1:
+                raise typer.BadParameter(f"{value} is below 1", param_hint=name)
+        if arrivals_per_day is not None and arrivals_per_day <= 0:
+            raise typer.BadParameter("arrivals must be above 0", param_hint="--arrivals-per-day")
+        files = expand_paths(paths)
+        if not files:
+            raise typer.BadParameter("no *.yaml, *.yml or *.json files found", param_hint="PATH")
+        day = parse_today(today)
+    except typer.BadParameter as exc:
+        # A one-line usage error (exit 2), the same whichever click the installed typer uses.
+        typer.echo(f"error: invalid value for {exc.param_hint}: {exc.message}", err=True)
+        return 2
+    try:
+        index = write_report(
+            files,
+            out,
+            lang=lang,
+            visibility=visibility,
+            cases=cases,
+            seed=seed,
+            workers=workers,
+            arrivals_per_day=arrivals_per_day,
+            today=day,
+            simulation=not no_simulation,
+            select=parse_codes(select),
+            ignore=parse_codes(ignore),
+            docs_base=docs_base,
+        )
+    except OSError as exc:
+        typer.echo(
+            f"error: cannot write the report to {str(out)!r}: {exc.strerror or exc}", err=True
+        )
+        return 1
+    typer.echo(str(index))
+    return 0
