@@ -6,6 +6,8 @@ style, so rules read as sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -13,7 +15,16 @@ import networkx as nx
 if TYPE_CHECKING:
     from pathways.model import Pathway
 
-__all__ = ["to_networkx"]
+__all__ = [
+    "StepGraph",
+    "cycle_through",
+    "is_loop",
+    "reachable",
+    "shortest_path",
+    "step_graph",
+    "strongly_connected",
+    "to_networkx",
+]
 
 
 def to_networkx(pathway: Pathway) -> nx.DiGraph:
@@ -70,3 +81,249 @@ def to_networkx(pathway: Pathway) -> nx.DiGraph:
                 transitions=(i,),
             )
     return g
+
+
+# --------------------------------------------------------------------------------------------
+# Integer graph queries. Rules and route statistics work on step indices (file order) and
+# plain adjacency lists, so every analysis is one pass over steps plus transitions.
+
+
+@dataclass(frozen=True, eq=False)
+class StepGraph:
+    """The pathway as integer adjacency lists: step ``i`` is ``pathway.steps[i]``.
+
+    ``succ``/``pred`` hold every edge (transitions and referral fallbacks), each successor once;
+    ``tsucc`` holds transition edges only (deadline times ignore fallbacks). ``delay_max`` and
+    ``delay_mean`` give, per transition edge ``(u, v)``, the largest upper and expected delay
+    among the transitions joining them; ``delay_min_mean`` the smallest expected delay.
+    """
+
+    ids: tuple[str, ...]
+    index: dict[str, int]
+    succ: list[list[int]]
+    pred: list[list[int]]
+    tsucc: list[list[int]]
+    delay_max: dict[tuple[int, int], float]
+    delay_mean: dict[tuple[int, int], float]
+    delay_min_mean: dict[tuple[int, int], float]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def route(self, nodes: Iterable[int]) -> tuple[str, ...]:
+        """Step ids for a list of step indices."""
+        return tuple(self.ids[n] for n in nodes)
+
+
+def step_graph(pathway: Pathway) -> StepGraph:
+    """Build the :class:`StepGraph` of a pathway in one pass (unknown step ids are skipped).
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.graph import step_graph
+    >>> sg = step_graph(pw.load("pathways/kh/csa-in-person.yaml"))
+    >>> len(sg) == len(sg.succ) == len(sg.pred)
+    True
+    """
+    ids = tuple(s.id for s in pathway.steps)
+    index = {sid: i for i, sid in enumerate(ids)}
+    n = len(ids)
+    succ_sets: list[dict[int, None]] = [{} for _ in range(n)]
+    tsucc_sets: list[dict[int, None]] = [{} for _ in range(n)]
+    delay_max: dict[tuple[int, int], float] = {}
+    delay_mean: dict[tuple[int, int], float] = {}
+    delay_min_mean: dict[tuple[int, int], float] = {}
+    for t in pathway.transitions:
+        u, v = index.get(t.source), index.get(t.to)
+        if u is None or v is None:
+            continue
+        succ_sets[u][v] = None
+        tsucc_sets[u][v] = None
+        hi = t.delay.upper if t.delay is not None else 0.0
+        mean = t.delay.expected if t.delay is not None else 0.0
+        key = (u, v)
+        if hi > delay_max.get(key, 0.0):
+            delay_max[key] = hi
+        if mean > delay_mean.get(key, 0.0):
+            delay_mean[key] = mean
+        delay_min_mean[key] = min(delay_min_mean.get(key, mean), mean)
+    for t in pathway.transitions:
+        if t.kind == "referral" and t.on_reject:
+            u, v = index.get(t.source), index.get(t.on_reject)
+            if u is not None and v is not None:
+                succ_sets[u][v] = None
+    succ = [list(s) for s in succ_sets]
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for u, vs in enumerate(succ):
+        for v in vs:
+            pred[v].append(u)
+    return StepGraph(
+        ids=ids,
+        index=index,
+        succ=succ,
+        pred=pred,
+        tsucc=[list(s) for s in tsucc_sets],
+        delay_max=delay_max,
+        delay_mean=delay_mean,
+        delay_min_mean=delay_min_mean,
+    )
+
+
+def reachable(
+    adj: Sequence[Sequence[int]], sources: Iterable[int], blocked: Sequence[int] | None = None
+) -> bytearray:
+    """Mark every node reachable from ``sources`` along ``adj``.
+
+    ``blocked`` is an optional mask: nodes with a true entry are neither entered nor left
+    (a blocked source is not marked).
+
+    Examples
+    --------
+    >>> from pathways.graph import reachable
+    >>> list(reachable([[1], [2], [], [0]], [0]))
+    [1, 1, 1, 0]
+    >>> list(reachable([[1], [2], [], [0]], [0], blocked=[0, 1, 0, 0]))
+    [1, 0, 0, 0]
+    """
+    seen = bytearray(len(adj))
+    stack = [s for s in sources if not (blocked and blocked[s])]
+    for s in stack:
+        seen[s] = 1
+    while stack:
+        u = stack.pop()
+        for v in adj[u]:
+            if not seen[v] and not (blocked and blocked[v]):
+                seen[v] = 1
+                stack.append(v)
+    return seen
+
+
+def strongly_connected(succ: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:
+    """Strongly connected components by an iterative Tarjan search.
+
+    Returns ``(comp, members)``: ``comp[v]`` is the component of node ``v`` and ``members[c]``
+    its nodes. Components come in reverse topological order: every edge leaving component
+    ``c`` goes to a component with a smaller number, so a loop ``for c in range(len(members))``
+    visits successors first (the order dynamic programming on the condensation needs).
+
+    Examples
+    --------
+    >>> from pathways.graph import strongly_connected
+    >>> comp, members = strongly_connected([[1], [0, 2], []])
+    >>> members
+    [[2], [1, 0]]
+    """
+    n = len(succ)
+    idx = [-1] * n
+    low = [0] * n
+    onstack = bytearray(n)
+    comp = [-1] * n
+    stack: list[int] = []
+    members: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if idx[root] != -1:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, i = work[-1]
+            if i == 0:
+                idx[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                onstack[v] = 1
+            sv = succ[v]
+            recursed = False
+            while i < len(sv):
+                w = sv[i]
+                i += 1
+                if idx[w] == -1:
+                    work[-1] = (v, i)
+                    work.append((w, 0))
+                    recursed = True
+                    break
+                if onstack[w] and idx[w] < low[v]:
+                    low[v] = idx[w]
+            if recursed:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == idx[v]:
+                group: list[int] = []
+                c = len(members)
+                while True:
+                    w = stack.pop()
+                    onstack[w] = 0
+                    comp[w] = c
+                    group.append(w)
+                    if w == v:
+                        break
+                members.append(group)
+    return comp, members
+
+
+def is_loop(members: Sequence[int], succ: Sequence[Sequence[int]]) -> bool:
+    """Whether a strongly connected component is a loop: several steps, or one with an edge
+    to itself."""
+    return len(members) > 1 or members[0] in succ[members[0]]
+
+
+def shortest_path(
+    succ: Sequence[Sequence[int]],
+    sources: Iterable[int],
+    targets: Container[int],
+    allowed: Callable[[int], bool] | None = None,
+) -> list[int] | None:
+    """A fewest-steps path from any source to any target (breadth first), or None.
+
+    Only nodes for which ``allowed`` is true are entered (sources included).
+    """
+    parent: dict[int, int] = {}
+    queue: list[int] = []
+    for s in sources:
+        if s not in parent and (allowed is None or allowed(s)):
+            parent[s] = -1
+            queue.append(s)
+    head = 0
+    while head < len(queue):
+        u = queue[head]
+        head += 1
+        if u in targets:
+            path = [u]
+            while parent[path[-1]] != -1:
+                path.append(parent[path[-1]])
+            return path[::-1]
+        for v in succ[u]:
+            if v not in parent and (allowed is None or allowed(v)):
+                parent[v] = u
+                queue.append(v)
+    return None
+
+
+def cycle_through(
+    node: int, succ: Sequence[Sequence[int]], comp: Sequence[int], via: int | None = None
+) -> list[int]:
+    """A closed walk ``[node, ..., node]`` inside ``node``'s component (through ``via`` when
+    given); ``node`` must lie on a loop."""
+    c = comp[node]
+
+    def inside(v: int) -> bool:
+        return comp[v] == c
+
+    if node in succ[node] and (via is None or via == node):
+        return [node, node]
+    first: list[int]
+    if via is not None and via != node:
+        first = shortest_path(succ, [node], {via}, inside) or [node]
+        start = via
+    else:
+        first = [node]
+        start = node
+    back = shortest_path(succ, [v for v in succ[start] if inside(v)], {node}, inside)
+    if back is None:  # not a loop after all; callers only ask for loops
+        return [node]
+    return [*first, *back]

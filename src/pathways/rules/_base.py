@@ -1,0 +1,257 @@
+"""The rule framework: :class:`Rule`, the :func:`rule` decorator and :class:`RuleContext`.
+
+A rule is a pure function ``(RuleContext) -> Iterator[Finding]`` with a code, a kebab-case
+name, a default severity and a docstring that is its documentation page. The context hands it
+the pathway and analyses shared between rules (step graph, components, reachability, route
+programmes), computed once per :func:`pathways.check` call, and fills in code, name, severity
+and location for every finding through :meth:`RuleContext.report`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pathways.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from pathways.graph import StepGraph
+    from pathways.guards import Expr
+    from pathways.model import Pathway
+    from pathways.routes import Longest
+
+__all__ = ["SECTIONS", "Rule", "RuleContext", "rule"]
+
+CODE = re.compile(r"^PW\d{3}$")
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "Use instead:")
+"""Sections every rule docstring has (``## References`` is optional)."""
+
+Check = Callable[["RuleContext"], Iterator[Finding]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One check: code, kebab-case name, default severity, the check function and its page."""
+
+    code: str
+    name: str
+    severity: Severity
+    check: Check = field(repr=False)
+    doc: str = field(repr=False, default="")
+
+    def __call__(self, ctx: RuleContext) -> Iterator[Finding]:
+        return self.check(ctx)
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of ``## What it does``, on one line."""
+        text = self.doc.split("## What it does", 1)[-1].split("##", 1)[0]
+        sentence = " ".join(text.split())
+        end = sentence.find(". ")
+        return sentence if end == -1 else sentence[: end + 1]
+
+    def page(self) -> str:
+        """The rule's documentation page in Markdown (title line plus the docstring)."""
+        return (
+            f"# {self.code} {self.name}\n\n"
+            f"Default severity: **{self.severity.value}**\n\n{self.doc.strip()}\n"
+        )
+
+
+def rule(*, code: str, name: str, severity: Severity) -> Callable[[Check], Rule]:
+    """Make a :class:`Rule` of a check function; its docstring becomes the rule's page.
+
+    Third-party packages make their rules with this decorator too and publish them under the
+    entry-point group ``pathways.rules``.
+
+    Examples
+    --------
+    >>> from pathways.rules import RuleContext, rule
+    >>> from pathways.findings import Severity
+    >>> @rule(code="PW901", name="no-title", severity=Severity.INFO)
+    ... def no_title(ctx: RuleContext):
+    ...     '''## What it does
+    ...     Checks that the pathway has a title.'''
+    ...     if ctx.pathway.title is None:
+    ...         yield ctx.report(("id",), "the pathway has no title")
+    >>> no_title.code, no_title.summary
+    ('PW901', 'Checks that the pathway has a title.')
+    """
+    if not CODE.match(code):
+        raise ValueError(f"rule code {code!r} is not PW followed by three digits")
+    if not NAME.match(name):
+        raise ValueError(f"rule name {name!r} is not kebab-case")
+
+    def wrap(fn: Check) -> Rule:
+        return Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""))
+
+    return wrap
+
+
+class RuleContext:
+    """What a rule sees: the pathway, ``today``, shared analyses and :meth:`report`.
+
+    Analyses are computed on first use and shared by every rule of one ``check()`` call.
+    """
+
+    def __init__(
+        self,
+        pathway: Pathway,
+        *,
+        today: dt.date | None = None,
+        cache: dict[str, Any] | None = None,
+        rule: Rule | None = None,
+    ) -> None:
+        self.pathway = pathway
+        self.today = today or dt.date.today()
+        self.rule = rule
+        self._cache: dict[str, Any] = cache if cache is not None else {}
+
+    def for_rule(self, rule: Rule) -> RuleContext:
+        """The same pathway and caches, reporting as ``rule``."""
+        return RuleContext(self.pathway, today=self.today, cache=self._cache, rule=rule)
+
+    def _memo(self, key: str, make: Callable[[], T]) -> T:
+        try:
+            value: T = self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+        return value
+
+    # --- reporting ------------------------------------------------------------------------
+
+    def locate(self, path: tuple[str | int, ...]) -> Location:
+        """The file location of a document path (line 1 for pathways built in code)."""
+        smap = self.pathway.source_map
+        if smap is None:
+            return Location(self.pathway.file, 1, 1, path)
+        location: Location = smap.locate(path)
+        return location
+
+    def report(
+        self,
+        path: tuple[str | int, ...],
+        message: str,
+        *,
+        step: str | None = None,
+        transition: int | None = None,
+        route: tuple[str, ...] | list[str] | None = None,
+        case: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of the current rule at ``path`` (code, name, severity filled in)."""
+        if self.rule is None:
+            raise RuntimeError("report() needs a rule; use ctx.for_rule(rule)")
+        return Finding(
+            code=self.rule.code,
+            rule=self.rule.name,
+            severity=severity or self.rule.severity,
+            message=message,
+            location=self.locate(path),
+            step=step,
+            transition=transition,
+            route=tuple(route) if route is not None else None,
+            case=case,
+        )
+
+    def step_path(self, step_id: str) -> tuple[str | int, ...]:
+        """The document path of a step (its ``- id:`` item)."""
+        return ("steps", self.pathway.step_index[step_id])
+
+    # --- shared analyses ------------------------------------------------------------------
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph of :func:`pathways.graph.to_networkx` (built on first use)."""
+        from pathways.graph import to_networkx
+
+        return self._memo("graph", lambda: to_networkx(self.pathway))
+
+    @property
+    def sg(self) -> StepGraph:
+        """The integer step graph (all edges, and transition edges only)."""
+        from pathways.graph import step_graph
+
+        return self._memo("sg", lambda: step_graph(self.pathway))
+
+    @property
+    def scc(self) -> tuple[list[int], list[list[int]]]:
+        """Strongly connected components of the step graph, successors first."""
+        from pathways.graph import strongly_connected
+
+        return self._memo("scc", lambda: strongly_connected(self.sg.succ))
+
+    @property
+    def entries(self) -> list[int]:
+        """Indices of the entry steps."""
+        return self._memo(
+            "entries", lambda: [i for i, s in enumerate(self.pathway.steps) if s.kind == "entry"]
+        )
+
+    @property
+    def outcomes(self) -> bytearray:
+        """0/1 mask of the outcome steps."""
+        return self._memo(
+            "outcomes", lambda: bytearray(s.kind == "outcome" for s in self.pathway.steps)
+        )
+
+    @property
+    def reach(self) -> bytearray:
+        """0/1 mask: reachable from an entry step along any edge."""
+        from pathways.graph import reachable
+
+        return self._memo("reach", lambda: reachable(self.sg.succ, self.entries))
+
+    @property
+    def coreach(self) -> bytearray:
+        """0/1 mask: an outcome step can be reached from here."""
+        from pathways.graph import reachable
+
+        def make() -> bytearray:
+            outs = [i for i, o in enumerate(self.outcomes) if o]
+            return reachable(self.sg.pred, outs)
+
+        return self._memo("coreach", make)
+
+    @property
+    def interviews(self) -> Longest:
+        """Most ``interview`` steps on a route from each step to an outcome."""
+        from pathways.routes import INTERVIEW, longest_routes
+
+        def make() -> Longest:
+            weight = [1.0 if INTERVIEW in s.tags else 0.0 for s in self.pathway.steps]
+            return longest_routes(self.sg.succ, weight, self.outcomes, scc=self.scc)
+
+        return self._memo("interviews", make)
+
+    @property
+    def agencies(self) -> list[str | None]:
+        """The agency of each step's role, by step index."""
+        from pathways.routes import agencies_index
+
+        return self._memo("agencies", lambda: agencies_index(self.pathway))
+
+    @property
+    def guards(self) -> dict[int, Expr]:
+        """Parsed ``when:`` of every transition whose guard parses (index -> expression)."""
+        from pathways.guards import GuardError, parse_guard
+
+        def make() -> dict[int, Expr]:
+            out: dict[int, Expr] = {}
+            for i, t in enumerate(self.pathway.transitions):
+                if t.when is not None:
+                    try:
+                        out[i] = parse_guard(t.when)
+                    except GuardError:
+                        continue  # PW005 reports it when the file is loaded
+            return out
+
+        return self._memo("guards", make)

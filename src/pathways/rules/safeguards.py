@@ -1,0 +1,389 @@
+"""PW3xx: safeguards for the child: interviews, deadlines, consent, clearance.
+
+The route rules here (PW301-PW305) never enumerate routes: each is a dynamic programme or a
+reachability question on the condensation of the step graph, linear in steps plus
+transitions, and each finding carries a witness route rebuilt from the programme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from pathways.durations import format_hours
+from pathways.findings import Finding, Severity
+from pathways.graph import cycle_through, is_loop, reachable, shortest_path
+from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
+from pathways.rules._base import Rule, RuleContext, rule
+
+__all__ = ["RULES"]
+
+CONSENT = "consent"
+TIME_TOLERANCE = 1e-9
+
+
+class _Mask:
+    __slots__ = ("mask",)
+
+    def __init__(self, mask: bytearray) -> None:
+        self.mask = mask
+
+    def __contains__(self, v: object) -> bool:
+        return isinstance(v, int) and bool(self.mask[v])
+
+
+def _outside(mask: bytearray) -> Callable[[int], bool]:
+    def allowed(v: int) -> bool:
+        return not mask[v]
+
+    return allowed
+
+
+@rule(code="PW301", name="too-many-interviews", severity=Severity.ERROR)
+def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Finds the route from an entry step to an outcome with the most `interview` steps and
+    reports it when it has more than `policies.max_interviews` (default 1). Loops count: an
+    interview on a loop that a route can take makes the count unbounded. The finding sits at
+    the first interview over the limit on that route (`step`), with the route as witness.
+    Computed by dynamic programming on the condensation of the graph, never by listing
+    routes.
+
+    ## Why is this bad?
+    Every interview makes the child tell the story again. Repeated interviews retraumatise
+    and weaken the evidence; in Cambodia child victims were "usually interviewed more than
+    twice".
+
+    ## Example
+    ```yaml
+    policies: {max_interviews: 1}
+    steps:
+      - {id: police_interview, tags: [interview], ...}
+      - {id: court_hearing, tags: [interview], ...}   # PW301: second interview on a route
+    ```
+
+    Use instead: record the first interview and let later steps reuse the recording (tag
+    them `court` rather than `interview`), or waive the finding with a reason.
+
+    ## References
+    - UN Guidelines on Justice in Matters involving Child Victims and Witnesses of Crime
+      (ECOSOC 2005/20): limit the number of interviews.
+    - Phnom Penh Post (2017): child victims "usually interviewed more than twice".
+    """
+    limit = ctx.pathway.policies.max_interviews
+    res = ctx.interviews
+    start = best_start(res, ctx.entries)
+    if start is None or res.value[start] <= limit:
+        return
+    sg = ctx.sg
+    prefix, loop, suffix = res.route(start)
+    nodes = list(prefix)
+    for _ in range(limit + 1 if loop else 0):
+        nodes.extend(loop[1:])
+    nodes.extend(suffix[1:])
+    route = sg.route(nodes)
+    steps = ctx.pathway.steps
+    count = 0
+    over = nodes[0]
+    for u in nodes:
+        if INTERVIEW in steps[u].tags:
+            count += 1
+            if count == limit + 1:
+                over = u
+                break
+    worst = "an unbounded number of" if res.value[start] == INF else str(int(res.value[start]))
+    yield ctx.report(
+        ("steps", over),
+        f"a route has {worst} interviews, above the limit of {limit}; "
+        f"{sg.ids[over]!r} is interview {limit + 1} on it",
+        step=sg.ids[over],
+        route=route,
+    )
+
+
+@rule(code="PW302", name="unbounded-interviews", severity=Severity.ERROR)
+def unbounded_interviews(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `interview` steps on a loop (a set of steps that lead back to each other).
+    One finding per loop, at its first interview step in file order, with the loop as
+    `route`. A referral whose `on_reject` is its own `from` step is a loop too: a declined
+    referral brings the child back.
+
+    ## Why is this bad?
+    On a loop, nothing limits how often the child is interviewed.
+
+    ## Example
+    ```yaml
+    transitions:
+      - {from: interview, to: review}
+      - {from: review, to: interview}   # PW302: re-interview without limit
+    ```
+
+    Use instead: loop back to a step after the interview, and reuse the recorded statement.
+
+    ## References
+    - UN Guidelines on Justice in Matters involving Child Victims and Witnesses of Crime
+      (ECOSOC 2005/20); domain notes rule V14.
+    """
+    sg = ctx.sg
+    comp, members = ctx.scc
+    steps = ctx.pathway.steps
+    for group in members:
+        if not is_loop(group, sg.succ):
+            continue
+        interviews = [u for u in group if INTERVIEW in steps[u].tags]
+        if not interviews:
+            continue
+        first = min(interviews)
+        yield ctx.report(
+            ("steps", first),
+            f"interview step {sg.ids[first]!r} lies on a loop, so a child can be interviewed "
+            "without limit",
+            step=sg.ids[first],
+            route=sg.route(cycle_through(first, sg.succ, comp)),
+        )
+
+
+def _starts(ctx: RuleContext, source: str | None) -> list[int]:
+    """Where a deadline is measured from: its `from`, or every entry step; only steps an
+    entry reaches."""
+    if source is None:
+        return list(ctx.entries)
+    i = ctx.sg.index.get(source)
+    return [i] if i is not None and ctx.reach[i] else []
+
+
+@rule(code="PW303", name="deadline-at-risk", severity=Severity.ERROR)
+def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    For every deadline, finds the longest possible time from entering its `from` step (each
+    entry step when `from` is not given) to first entering its `to` step (or any step with
+    the `tag:`): the maximum durations of the steps on the way (`from` included, `to`
+    excluded; an exponential duration counts at its 99th percentile) plus the maximum delays
+    of the transitions taken (referral fallbacks do not count). Reports it when it exceeds
+    `within`, with that route; a loop on the way that takes time makes the time unbounded,
+    reported with the loop as `route`. Severity is the deadline's own `severity`.
+
+    ## Why is this bad?
+    Some care only works in time: HIV post-exposure prophylaxis within 72 hours, emergency
+    contraception within 120 hours. A pathway whose slowest route misses the window fails
+    exactly the children who take it.
+
+    ## Example
+    ```yaml
+    deadlines:
+      - {id: pep, from: intake, to: medical, within: 72h}   # PW303 when the slowest route
+                                                             # intake -> ... -> medical is 96h
+    ```
+
+    Use instead: shorten the slow steps, or add a fast track (a direct referral to health)
+    for cases inside the window.
+
+    ## References
+    - UNHCR/WHO Clinical Management of Survivors of Rape (2001), Annex 6: PEP within 72 hours.
+    - WHO (2017) Responding to children and adolescents who have been sexually abused.
+    - WHO Guidelines for medico-legal care, ch. 6: emergency contraception up to 5 days.
+    """
+    p = ctx.pathway
+    sg = ctx.sg
+    n = len(sg)
+    upper = [s.duration.upper if s.duration is not None else 0.0 for s in p.steps]
+    for d, deadline in enumerate(p.deadlines):
+        targets = [sg.index[t] for t in p.deadline_targets(deadline) if t in sg.index]
+        starts = _starts(ctx, deadline.source)
+        if not targets or not starts:
+            continue
+        is_target = bytearray(n)
+        for t in targets:
+            is_target[t] = 1
+        adj = [[] if is_target[u] else sg.tsucc[u] for u in range(n)]
+        weight = [0.0 if is_target[u] else upper[u] for u in range(n)]
+        res = longest_routes(adj, weight, is_target, lambda u, v: sg.delay_max.get((u, v), 0.0))
+        severity = Severity(deadline.severity)
+        for s in starts:
+            value = res.value[s]
+            if is_target[s] or value == NEG or value <= deadline.within + TIME_TOLERANCE:
+                continue
+            prefix, loop, _ = res.route(s)
+            if value == INF:
+                route = sg.route(loop)
+                message = (
+                    f"deadline {deadline.id!r}: a loop through {route[0]!r} can delay "
+                    f"{deadline.to!r} without limit after {sg.ids[s]!r} "
+                    f"(within {format_hours(deadline.within)})"
+                )
+            else:
+                route = sg.route(prefix)
+                message = (
+                    f"deadline {deadline.id!r}: the slowest route from {sg.ids[s]!r} reaches "
+                    f"{route[-1]!r} after {value:g}h, above {format_hours(deadline.within)}"
+                )
+            yield ctx.report(
+                ("deadlines", d), message, step=sg.ids[s], route=route, severity=severity
+            )
+
+
+@rule(code="PW304", name="deadline-skippable", severity=Severity.ERROR)
+def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    For every `required: true` deadline, checks that no route from its `from` step (each
+    entry step when `from` is not given) reaches an outcome without passing its `to` step
+    (or a step with the `tag:`). The witness `route` runs from an entry step through `from`
+    to that outcome. Severity is the deadline's own `severity`.
+
+    ## Why is this bad?
+    A required service (medical care after sexual violence, say) that some branch never
+    offers is a gap in the pathway, whatever the time limit.
+
+    ## Example
+    ```yaml
+    deadlines:
+      - {id: pep, from: intake, to: medical, within: 72h, required: true}
+    transitions:
+      - {from: intake, to: closed}   # PW304: intake -> closed skips medical
+    ```
+
+    Use instead: route every branch through the required step, or make the deadline not
+    required.
+
+    ## References
+    - WHO (2017): PEP "should be offered" to children who present within 72 hours.
+    """
+    p = ctx.pathway
+    sg = ctx.sg
+    n = len(sg)
+    for d, deadline in enumerate(p.deadlines):
+        if not deadline.required:
+            continue
+        targets = [sg.index[t] for t in p.deadline_targets(deadline) if t in sg.index]
+        starts = _starts(ctx, deadline.source)
+        if not starts:
+            continue
+        is_target = bytearray(n)
+        for t in targets:
+            is_target[t] = 1
+        for s in starts:
+            if is_target[s]:
+                continue
+            seen = reachable(sg.succ, [s], is_target)
+            if not any(seen[i] and ctx.outcomes[i] for i in range(n)):
+                continue
+            tail = shortest_path(sg.succ, [s], _Mask(ctx.outcomes), _outside(is_target)) or [s]
+            head = shortest_path(sg.succ, ctx.entries, {s}) or [s]
+            route = sg.route([*head, *tail[1:]])
+            yield ctx.report(
+                ("deadlines", d),
+                f"required deadline {deadline.id!r}: a route from {sg.ids[s]!r} reaches "
+                f"outcome {route[-1]!r} without {deadline.to!r}",
+                step=sg.ids[s],
+                route=route,
+                severity=Severity(deadline.severity),
+            )
+
+
+@rule(code="PW305", name="sharing-before-consent", severity=Severity.ERROR)
+def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    A transition shares information when the roles of its `from` and `to` steps belong to
+    different agencies. It is covered when every route from an entry step to its `from`
+    step passes a step tagged `consent` (`from` included). Reports sharing transitions that
+    are not covered and not marked `consent: override` or `consent: not-needed` (both need a
+    `reason`), with a route that shares before consent, ending at the transition's `to`.
+    Linear time: `from` is uncovered exactly when it can be reached from an entry without
+    entering a consent step.
+
+    ## Why is this bad?
+    Do not act without the survivor's permission, and keep the number of people informed to
+    a minimum: informed consent comes "when making referrals" and "before sharing any
+    information".
+
+    ## Example
+    ```yaml
+    transitions:
+      - {from: intake, to: medical}   # PW305: hotline -> hospital before any consent step
+    ```
+
+    Use instead: put a `consent`-tagged step before the referral, or mark a lawful exception
+    with `consent: override` and a `reason` (mandatory report, child in danger).
+
+    ## References
+    - IRC referral principles (endvawnow.org, article 1675): do not take action without
+      permission; inform as few people as possible.
+    - Interagency GBV case-management training: consent "when making referrals" and "before
+      sharing any information".
+    - Primero: `consent_given_or_overridden` before a referral.
+    """
+    sg = ctx.sg
+    agency = ctx.agencies
+    steps = ctx.pathway.steps
+    consent = bytearray(CONSENT in s.tags for s in steps)
+    open_ = reachable(sg.succ, ctx.entries, consent)
+    for i, t in enumerate(ctx.pathway.transitions):
+        u, v = sg.index.get(t.source), sg.index.get(t.to)
+        if u is None or v is None or t.consent != "required":
+            continue
+        a, b = agency[u], agency[v]
+        if a is None or b is None or a == b or not open_[u]:
+            continue
+        path = shortest_path(sg.succ, ctx.entries, {u}, lambda w: not consent[w]) or [u]
+        yield ctx.report(
+            ("transitions", i),
+            f"transition {t.source!r} -> {t.to!r} shares the case from {a!r} with {b!r} "
+            "before any consent step",
+            step=t.source,
+            transition=i,
+            route=sg.route([*path, v]),
+        )
+
+
+@rule(code="PW306", name="clearance-too-low", severity=Severity.ERROR)
+def clearance_too_low(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks that the role responsible for each step has a `clearance` at least the step's
+    `confidentiality` (public < internal < sensitive < restricted).
+
+    ## Why is this bad?
+    Information must flow only to people cleared to hold it; a role below the step's level
+    sees what it should not, and the child's privacy is breached.
+
+    ## Example
+    ```yaml
+    roles:
+      - {id: volunteer, agency: ngo, title: Volunteer}   # clearance: internal (default)
+    steps:
+      - {id: disclosure, role: volunteer, confidentiality: restricted}   # PW306
+    ```
+
+    Use instead: give the step to a role with enough clearance, or raise the role's
+    `clearance` if its job warrants it.
+
+    ## References
+    - Optional Protocol to the CRC on the sale of children (OPSC), art. 8: protect the
+      privacy and identity of child victims.
+    - Sudan GBV AoR: controlled access to referral information.
+    """
+    roles = ctx.pathway.roles_by_id
+    for i, step in enumerate(ctx.pathway.steps):
+        role = roles.get(step.role or "")
+        if role is not None and step.confidentiality.rank > role.clearance.rank:
+            yield ctx.report(
+                ("steps", i),
+                f"step {step.id!r} is {step.confidentiality.value} but role {role.id!r} is "
+                f"cleared only to {role.clearance.value}",
+                step=step.id,
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    too_many_interviews,
+    unbounded_interviews,
+    deadline_at_risk,
+    deadline_skippable,
+    sharing_before_consent,
+    clearance_too_low,
+)

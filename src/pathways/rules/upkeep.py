@@ -1,0 +1,143 @@
+"""PW5xx: upkeep of a pathway: translations, contacts that still work, durations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pathways.findings import Finding, Severity
+from pathways.model import Label
+from pathways.rules._base import Rule, RuleContext, rule
+
+__all__ = ["RULES"]
+
+STALE_AFTER_DAYS = 365
+
+
+def _labels(ctx: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, Label | None]]:
+    """(document path, what it is, label) for every label of the pathway, in file order."""
+    p = ctx.pathway
+    yield ("title",), "the pathway title", p.title
+    for i, agency in enumerate(p.agencies):
+        yield ("agencies", i, "name"), f"the name of agency {agency.id!r}", agency.name
+    for i, role in enumerate(p.roles):
+        yield ("roles", i, "title"), f"the title of role {role.id!r}", role.title
+    for i, step in enumerate(p.steps):
+        yield ("steps", i, "label"), f"the label of step {step.id!r}", step.label
+    for i, t in enumerate(p.transitions):
+        yield ("transitions", i, "label"), f"the label of transition {i}", t.label
+    for i, deadline in enumerate(p.deadlines):
+        yield ("deadlines", i, "label"), f"the label of deadline {deadline.id!r}", deadline.label
+
+
+@rule(code="PW501", name="missing-translation", severity=Severity.WARNING)
+def missing_translation(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks that every label (the pathway's title, agency names, role titles, step,
+    transition and deadline labels) has a text in each of the pathway's `locales`. A plain
+    string counts as the first locale.
+
+    ## Why is this bad?
+    Coordinators, families and children read the pathway in their own language; a step
+    without a Khmer label is a step a Khmer reader cannot follow.
+
+    ## Example
+    ```yaml
+    locales: [en, km]
+    steps:
+      - {id: intake, label: {en: "Report received"}, ...}   # PW501: no km
+    ```
+
+    Use instead: `label: {en: "Report received", km: "ការទទួលរបាយការណ៍"}`.
+
+    ## References
+    - Service directories need regular review (Global Protection Cluster); Primero ships a
+      `km` locale for Cambodian users.
+    """
+    locales = ctx.pathway.locales
+    for path, what, label in _labels(ctx):
+        if label is None:
+            continue
+        if isinstance(label, str):
+            missing = list(locales[1:])
+        else:
+            missing = [lang for lang in locales if not str(label.get(lang, "")).strip()]
+        if missing:
+            step = None
+            transition = None
+            if path[0] == "steps":
+                step = ctx.pathway.steps[int(path[1])].id
+            elif path[0] == "transitions":
+                transition = int(path[1])
+            yield ctx.report(
+                path,
+                f"{what} has no {', '.join(repr(m) for m in missing)} text",
+                step=step,
+                transition=transition,
+            )
+
+
+@rule(code="PW502", name="stale-contact", severity=Severity.WARNING)
+def stale_contact(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks that every contact with a `verified_on` date was verified within the last 365
+    days (measured from today, or from `--today`).
+
+    ## Why is this bad?
+    Numbers and offices change. A coordinator who calls a dead number in an emergency loses
+    time the child does not have.
+
+    ## Example
+    ```yaml
+    contacts:
+      - {channel: phone, value: "1288", verified_on: 2023-01-15}   # PW502 in 2026
+    ```
+
+    Use instead: call the number, then update `verified_on`.
+
+    ## References
+    - Global Protection Cluster: "ensure ... updated mapping of service providers on a
+      regular basis".
+    """
+    for i, agency in enumerate(ctx.pathway.agencies):
+        for j, contact in enumerate(agency.contacts):
+            if contact.verified_on is None:
+                continue
+            age = (ctx.today - contact.verified_on).days
+            if age > STALE_AFTER_DAYS:
+                yield ctx.report(
+                    ("agencies", i, "contacts", j),
+                    f"{contact.channel} contact of {agency.id!r} was last verified "
+                    f"{age} days ago ({contact.verified_on.isoformat()})",
+                )
+
+
+@rule(code="PW503", name="missing-duration", severity=Severity.INFO)
+def missing_duration(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Notes steps other than outcomes that have no `duration`.
+
+    ## Why is this bad?
+    The simulator and the deadline check (PW303) count such a step as taking no time, so
+    time-to-outcome and deadline figures come out too optimistic.
+
+    ## Example
+    ```yaml
+    steps:
+      - {id: assessment, kind: action, role: social_worker}   # PW503
+    ```
+
+    Use instead: `duration: {min: 1d, mode: 3d, max: 7d}` (or a single value such as `2h`).
+    """
+    for i, step in enumerate(ctx.pathway.steps):
+        if step.kind != "outcome" and step.duration is None:
+            yield ctx.report(
+                ("steps", i),
+                f"step {step.id!r} has no duration; simulation counts it as zero",
+                step=step.id,
+            )
+
+
+RULES: tuple[Rule, ...] = (missing_translation, stale_contact, missing_duration)
