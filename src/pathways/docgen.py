@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GENERATORS", "format_reference", "write_all"]
+__all__ = ["GENERATORS", "cli_reference", "format_reference", "write_all"]
 
 
 def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
@@ -79,7 +79,62 @@ def _write_format(docs: Path) -> None:
     (docs / "format.md").write_text(format_reference(), encoding="utf-8")
 
 
-GENERATORS: list[Callable[[Path], None]] = [_write_format]
+def cli_reference() -> str:
+    """The command-line reference page: every command, argument and option with its help."""
+    import typer
+
+    from pathways.cli import app
+
+    root = typer.main.get_command(app)
+    commands: dict[str, Any] = dict(getattr(root, "commands", {}))
+    lines = [
+        "# Command line",
+        "",
+        "<!-- generated from the typer app by pathways.docgen; do not edit -->",
+        "",
+        f"{' '.join(str(root.help or '').split())} Every command is also "
+        "`python -m pathways COMMAND`; `pathways COMMAND --help` prints the same.",
+        "",
+    ]
+    for name in sorted(commands):
+        command = commands[name]
+        if getattr(command, "hidden", False):
+            continue
+        params = [p for p in command.params if not getattr(p, "hidden", False)]
+        args = [p for p in params if p.param_type_name == "argument"]
+        opts = [p for p in params if p.param_type_name == "option" and p.name != "help"]
+        usage = " ".join(
+            f"{str(p.name).upper()}{'...' if p.nargs == -1 else ''}"
+            if p.required
+            else f"[{str(p.name).upper()}{'...' if p.nargs == -1 else ''}]"
+            for p in args
+        )
+        lines += [f"## pathways {name}", "", "```", f"pathways {name} [OPTIONS] {usage}".rstrip()]
+        lines += ["```", "", " ".join(str(command.help or "").split()), ""]
+        if args or opts:
+            lines += ["| argument or option | default | meaning |", "|---|---|---|"]
+        for p in args:
+            text = " ".join(str(getattr(p, "help", "") or "").split()).replace("|", "\\|")
+            need = "required" if p.required else ""
+            lines.append(f"| `{str(p.name).upper()}` | {need} | {text} |")
+        for p in opts:
+            flags = ", ".join(f"`{o}`" for o in [*p.opts, *p.secondary_opts])
+            if not getattr(p, "is_flag", False):
+                flags += " VALUE"
+            default = p.default
+            hidden = default is None or default is False or default in ("", ())
+            shown = "" if hidden else f"`{default}`"
+            text = " ".join(str(getattr(p, "help", "") or "").split()).replace("|", "\\|")
+            lines.append(f"| {flags} | {shown} | {text} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _write_cli(docs: Path) -> None:
+    (docs / "cli.md").write_text(cli_reference(), encoding="utf-8")
+
+
+GENERATORS: list[Callable[[Path], None]] = [_write_format, _write_cli]
 
 
 def write_all(docs: Path) -> None:
