@@ -1,0 +1,138 @@
+"""Simulation: run many cases through a pathway and summarise the KPIs working groups ask for.
+
+:func:`simulate` compiles the pathway into arrays once (:mod:`.compile`), cuts the cases into
+fixed chunks seeded from ``SeedSequence(seed)``, runs each chunk with the vectorised walk (no
+capacities) or the heapq event loop (capacities: each chunk is one replication with its own
+Poisson arrivals) (:mod:`.engine`), in this process, in worker processes or on a Dask cluster
+(:mod:`.parallel`), and merges the chunks in order (:mod:`.results`). :func:`analyze` gives the
+exact answers of the absorbing Markov chain for pathways without queues or guards (:mod:`.exact`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pathways.errors import SimulationError
+from pathways.model import Pathway
+from pathways.simulate.exact import Analysis, analyze
+from pathways.simulate.results import SimulationResult
+
+__all__ = ["Analysis", "SimulationResult", "analyze", "simulate"]
+
+
+def simulate(
+    pathway: Pathway,
+    *,
+    cases: int = 10000,
+    seed: int = 0,
+    arrivals_per_day: float | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+    progress: bool | Callable[[int, int], None] = False,
+) -> SimulationResult:
+    """Simulate ``cases`` cases through ``pathway`` and return their KPIs.
+
+    Parameters
+    ----------
+    pathway : Pathway
+        A loaded pathway.
+    cases : int
+        Number of cases (default 10,000).
+    seed : int
+        Seed of the run; the same seed gives the same result whatever ``workers``/``scheduler``.
+    arrivals_per_day : float, optional
+        Poisson arrival rate; overrides ``simulation.arrivals_per_day``. Needed (here or in the
+        file) when any role has a capacity.
+    workers : int
+        Processes to run chunks in (1: this process).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    overrides : iterable of "PATH=VALUE", or mapping, optional
+        What-if changes applied first (see :func:`pathways.simulate.overrides.apply_overrides`).
+    progress : bool or callable
+        True: a rich progress bar on stderr; a callable is called with (cases done, cases).
+
+    Returns
+    -------
+    SimulationResult
+        Its ``to_dict()`` is the JSON of ``pathways simulate --format json``.
+
+    Raises
+    ------
+    SimulationError
+        Bad options or overrides, a guard field without a population, or capacities without an
+        arrival rate.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> r = pw.simulate(p, cases=2000, seed=1)
+    >>> r.cases, sum(o["count"] for o in r.outcomes.values()) + r.stuck
+    (2000, 2000)
+    """
+    from pathways.simulate.compile import compile_pathway
+    from pathways.simulate.overrides import apply_overrides
+    from pathways.simulate.parallel import chunk_sizes, run_chunks
+    from pathways.simulate.results import merge_chunks, summarize
+
+    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
+        raise SimulationError(f"cases must be a whole number of at least 1, got {cases!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SimulationError(f"seed must be a whole number of at least 0, got {seed!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SimulationError(f"workers must be a whole number of at least 1, got {workers!r}")
+    if overrides:
+        pathway = apply_overrides(pathway, overrides)
+    cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
+    sizes = chunk_sizes(cases, cp.queued)
+    callback, finish = _progress(progress, cases)
+    try:
+        chunks = run_chunks(
+            cp, sizes, seed, workers=workers, scheduler=scheduler, progress=callback
+        )
+    finally:
+        finish()
+    run = {
+        "mode": "queues" if cp.queued else "independent",
+        "chunks": len(sizes),
+        "chunk_cases": sizes[0],
+        "arrivals_per_day": cp.arrivals_per_day,
+    }
+    return summarize(cp, merge_chunks(chunks), seed=seed, run=run)
+
+
+def _progress(
+    progress: bool | Callable[[int, int], None], total: int
+) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    if progress is False:
+        return None, lambda: None
+    if callable(progress):
+        done = [0]
+        report = progress
+
+        def call(n: int) -> None:
+            done[0] += n
+            report(done[0], total)
+
+        return call, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "simulating",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("cases", total=total)
+    bar.start()
+
+    def advance(n: int) -> None:
+        bar.advance(task, n)
+
+    return advance, bar.stop

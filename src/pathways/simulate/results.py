@@ -1,0 +1,232 @@
+"""Simulation results: raw per-chunk tallies, their merge in chunk order, and the KPI summary.
+
+A :class:`ChunkResult` holds counts and the raw arrays percentiles need; chunks are merged in
+chunk order (sums and concatenation), so the summary is the same however the chunks were spread
+over processes. :class:`SimulationResult` is the frozen summary whose ``to_dict()`` is the JSON
+of ``pathways simulate --format json`` (SPEC section 5), plus documented additions.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pathways.simulate.compile import Compiled
+
+__all__ = ["ChunkResult", "SimulationResult", "merge_chunks", "summarize"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk (or one replication, with queues) of cases produced."""
+
+    cases: int
+    outcome_counts: IntArray  # per step
+    stuck_counts: IntArray  # per step where a case got stuck
+    step_limit: int  # cases stopped by the step cap (also counted as stuck)
+    times: FloatArray  # time to outcome of each case that reached one
+    interviews_hist: IntArray  # cases by number of interview steps entered
+    handoffs_hist: IntArray  # cases by number of moves between agencies
+    deadline_applicable: IntArray
+    deadline_missed: IntArray
+    visits: IntArray  # per step
+    transition_counts: IntArray  # per transition index
+    declined: IntArray  # per transition index
+    role_busy: FloatArray  # service hours per role
+    role_busy_window: FloatArray  # service hours per role inside the arrival window
+    window_hours: float  # length of the arrival window (0 without arrivals)
+    role_services: IntArray  # services started per role
+    role_zero_waits: IntArray  # services started without waiting
+    role_waits: list[FloatArray] = field(default_factory=list)  # positive waits per role
+
+
+def _add_hist(a: IntArray, b: IntArray) -> IntArray:
+    out = np.zeros(max(a.size, b.size), dtype=np.int64)
+    out[: a.size] += a
+    out[: b.size] += b
+    return out
+
+
+def merge_chunks(chunks: list[ChunkResult]) -> ChunkResult:
+    """Merge chunk results in the order given (sums; arrays concatenated in order)."""
+    first = chunks[0]
+    roles = len(first.role_busy)
+    return ChunkResult(
+        cases=sum(c.cases for c in chunks),
+        outcome_counts=np.sum([c.outcome_counts for c in chunks], axis=0),
+        stuck_counts=np.sum([c.stuck_counts for c in chunks], axis=0),
+        step_limit=sum(c.step_limit for c in chunks),
+        times=np.concatenate([c.times for c in chunks]),
+        interviews_hist=_merge_hists([c.interviews_hist for c in chunks]),
+        handoffs_hist=_merge_hists([c.handoffs_hist for c in chunks]),
+        deadline_applicable=np.sum([c.deadline_applicable for c in chunks], axis=0),
+        deadline_missed=np.sum([c.deadline_missed for c in chunks], axis=0),
+        visits=np.sum([c.visits for c in chunks], axis=0),
+        transition_counts=np.sum([c.transition_counts for c in chunks], axis=0),
+        declined=np.sum([c.declined for c in chunks], axis=0),
+        role_busy=np.sum([c.role_busy for c in chunks], axis=0),
+        role_busy_window=np.sum([c.role_busy_window for c in chunks], axis=0),
+        window_hours=float(sum(c.window_hours for c in chunks)),
+        role_services=np.sum([c.role_services for c in chunks], axis=0),
+        role_zero_waits=np.sum([c.role_zero_waits for c in chunks], axis=0),
+        role_waits=[np.concatenate([c.role_waits[r] for c in chunks]) for r in range(roles)],
+    )
+
+
+def _merge_hists(hists: list[IntArray]) -> IntArray:
+    out = np.zeros(0, dtype=np.int64)
+    for h in hists:
+        out = _add_hist(out, h)
+    return out
+
+
+def _hist_stats(hist: IntArray, cases: int) -> tuple[float, int]:
+    if cases == 0 or hist.sum() == 0:
+        return 0.0, 0
+    values = np.arange(hist.size)
+    return float((values * hist).sum() / cases), int(np.flatnonzero(hist).max())
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The KPIs of a simulation run; :meth:`to_dict` is SPEC section 5's JSON.
+
+    Times are in hours. Keys beyond SPEC: ``stuck_steps`` (stuck cases by step), ``step_limit``
+    (cases stopped by the step cap, included in ``stuck``), ``handoffs`` (moves between agencies
+    per case: mean, max), per role ``capacity`` and ``busy_hours_per_case``, per step
+    ``visits_per_case``, ``transitions`` (taken and declined counts by transition index, for a
+    diagram overlay), and ``run`` (how the run was made: mode, chunks, arrivals per day).
+    """
+
+    pathway: str
+    cases: int
+    seed: int
+    outcomes: dict[str, dict[str, Any]]
+    stuck: int
+    time_to_outcome_hours: dict[str, float | None]
+    interviews: dict[str, float]
+    deadlines: dict[str, dict[str, float]]
+    roles: dict[str, dict[str, Any]]
+    steps: dict[str, dict[str, Any]]
+    stuck_steps: dict[str, int]
+    step_limit: int
+    handoffs: dict[str, float]
+    transitions: list[dict[str, Any]]
+    run: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-able data (SPEC keys first, in SPEC order)."""
+        return copy.deepcopy(
+            {
+                "pathway": self.pathway,
+                "cases": self.cases,
+                "seed": self.seed,
+                "outcomes": self.outcomes,
+                "stuck": self.stuck,
+                "time_to_outcome_hours": self.time_to_outcome_hours,
+                "interviews": self.interviews,
+                "deadlines": self.deadlines,
+                "roles": self.roles,
+                "steps": self.steps,
+                "stuck_steps": self.stuck_steps,
+                "step_limit": self.step_limit,
+                "handoffs": self.handoffs,
+                "transitions": self.transitions,
+                "run": self.run,
+            }
+        )
+
+
+def summarize(
+    cp: Compiled, merged: ChunkResult, *, seed: int, run: dict[str, Any]
+) -> SimulationResult:
+    """Turn merged raw tallies into the KPI summary."""
+    n = merged.cases
+    ids = cp.step_ids
+    outcomes = {
+        ids[s]: {
+            "count": int(merged.outcome_counts[s]),
+            "share": _share(merged.outcome_counts[s], n),
+        }
+        for s in np.flatnonzero(cp.is_outcome)
+    }
+    times = merged.times
+    if times.size:
+        p50, p90, p99 = (float(x) for x in np.percentile(times, [50, 90, 99]))
+        tto: dict[str, float | None] = {
+            "mean": float(times.mean()),
+            "p50": p50,
+            "p90": p90,
+            "p99": p99,
+        }
+    else:
+        tto = {"mean": None, "p50": None, "p90": None, "p99": None}
+    mean_iv, max_iv = _hist_stats(merged.interviews_hist, n)
+    over = int(merged.interviews_hist[cp.max_interviews + 1 :].sum())
+    mean_ho, max_ho = _hist_stats(merged.handoffs_hist, n)
+    deadlines = {
+        d: {
+            "applicable": int(merged.deadline_applicable[k]),
+            "missed": int(merged.deadline_missed[k]),
+            "share_missed": _share(merged.deadline_missed[k], merged.deadline_applicable[k]),
+        }
+        for k, d in enumerate(cp.deadline_ids)
+    }
+    roles: dict[str, dict[str, Any]] = {}
+    for r, rid in enumerate(cp.role_ids):
+        cap = int(cp.capacity[r])
+        services = int(merged.role_services[r])
+        waits = merged.role_waits[r]
+        if services:
+            zeros = services - waits.size
+            all_waits = np.concatenate([np.zeros(zeros), waits])
+            wait_mean = float(waits.sum() / services)
+            wait_p90 = float(np.percentile(all_waits, 90))
+        else:
+            wait_mean = wait_p90 = 0.0
+        window = merged.window_hours
+        util = float(merged.role_busy_window[r] / (cap * window)) if cap and window > 0 else 0.0
+        roles[rid] = {
+            "utilization": util,
+            "wait_hours_mean": wait_mean,
+            "wait_hours_p90": wait_p90,
+            "capacity": cap or None,
+            "busy_hours_per_case": float(merged.role_busy[r] / n) if n else 0.0,
+        }
+    steps = {
+        sid: {"visits": int(merged.visits[s]), "visits_per_case": _share(merged.visits[s], n)}
+        for s, sid in enumerate(ids)
+    }
+    stuck_steps = {ids[s]: int(merged.stuck_counts[s]) for s in np.flatnonzero(merged.stuck_counts)}
+    transitions = [
+        {"index": i, "count": int(merged.transition_counts[i]), "declined": int(merged.declined[i])}
+        for i in range(cp.transition_count)
+    ]
+    return SimulationResult(
+        pathway=cp.pathway_id,
+        cases=n,
+        seed=seed,
+        outcomes=outcomes,
+        stuck=int(merged.stuck_counts.sum()),
+        time_to_outcome_hours=tto,
+        interviews={"mean": mean_iv, "max": max_iv, "share_over_limit": _share(over, n)},
+        deadlines=deadlines,
+        roles=roles,
+        steps=steps,
+        stuck_steps=stuck_steps,
+        step_limit=merged.step_limit,
+        handoffs={"mean": mean_ho, "max": max_ho},
+        transitions=transitions,
+        run=run,
+    )
+
+
+def _share(part: Any, whole: Any) -> float:
+    return float(part) / float(whole) if whole else 0.0
