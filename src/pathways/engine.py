@@ -981,8 +981,8 @@ class Engine:
         last = case.history[-1].at
         if when < last:
             raise CaseError(
-                f"time {when.isoformat()} is before case {case.id!r}'s last event at "
-                f"{last.isoformat()}"
+                f"time {when.isoformat()} is before the last event of case {case.id!r} "
+                f"at {last.isoformat()}"
             )
 
     def _append(
