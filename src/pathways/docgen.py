@@ -134,7 +134,13 @@ def _write_cli(docs: Path) -> None:
     (docs / "cli.md").write_text(cli_reference(), encoding="utf-8")
 
 
-GENERATORS: list[Callable[[Path], None]] = [_write_format, _write_cli]
+def _write_rules(docs: Path) -> None:
+    from pathways.rules._docs import write_rule_pages
+
+    write_rule_pages(docs)
+
+
+GENERATORS: list[Callable[[Path], None]] = [_write_format, _write_cli, _write_rules]
 
 
 def write_all(docs: Path) -> None:

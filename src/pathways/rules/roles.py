@@ -107,9 +107,9 @@ def sector_not_covered(ctx: RuleContext) -> Iterator[Finding]:
 def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Checks each sector in `policies.every_route_reaches`: some route from an entry step to an
-    outcome step must not avoid every step of that sector. The finding's `route` is one
-    route that misses it. Linear time: the route exists exactly when an outcome can be
+    Checks that every route from an entry step to an outcome passes a step of each sector
+    in `policies.every_route_reaches`. The finding's `route` is one route that misses it.
+    Linear time: the route exists exactly when an outcome can be
     reached from an entry without entering a step of the sector.
 
     ## Why is this bad?

@@ -42,8 +42,9 @@ def _outside(mask: bytearray) -> Callable[[int], bool]:
 def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Finds the route from an entry step to an outcome with the most `interview` steps and
-    reports it when it has more than `policies.max_interviews` (default 1). Loops count: an
+    Checks that no route has more `interview` steps than `policies.max_interviews`
+    (default 1). It finds the route from an entry step to an outcome with the most
+    interviews and reports it when it is over the limit. Loops count: an
     interview on a loop that a route can take makes the count unbounded. The finding sits at
     the first interview over the limit on that route (`step`), with the route as witness.
     Computed by dynamic programming on the condensation of the graph, never by listing
@@ -158,7 +159,8 @@ def _starts(ctx: RuleContext, source: str | None) -> list[int]:
 def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    For every deadline, finds the longest possible time from entering its `from` step (each
+    Checks that the slowest route from a deadline's `from` to its `to` stays within
+    `within`. For every deadline, it finds the longest possible time from entering `from` (each
     entry step when `from` is not given) to first entering its `to` step (or any step with
     the `tag:`): the maximum durations of the steps on the way (`from` included, `to`
     excluded; an exponential duration counts at its 99th percentile) plus the maximum delays
@@ -229,9 +231,11 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
 def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    For every `required: true` deadline, checks that no route from its `from` step (each
+    Checks that no route from a required deadline's `from` reaches an outcome without its
+    `to`. For every `required: true` deadline, no route from its `from` step (each
     entry step when `from` is not given) reaches an outcome without passing its `to` step
-    (or a step with the `tag:`). The witness `route` runs from an entry step through `from`
+    (or a step with the `tag:`) may exist. The witness `route` runs from an entry step
+    through `from`
     to that outcome. Severity is the deadline's own `severity`.
 
     ## Why is this bad?
@@ -288,8 +292,9 @@ def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
 def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    A transition shares information when the roles of its `from` and `to` steps belong to
-    different agencies. It is covered when every route from an entry step to its `from`
+    Checks that information is shared between agencies only after consent. A transition
+    shares information when the roles of its `from` and `to` steps belong to different
+    agencies. It is covered when every route from an entry step to its `from`
     step passes a step tagged `consent` (`from` included). Reports sharing transitions that
     are not covered and not marked `consent: override` or `consent: not-needed` (both need a
     `reason`), with a route that shares before consent, ending at the transition's `to`.

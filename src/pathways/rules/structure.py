@@ -144,9 +144,10 @@ def dead_end_step(ctx: RuleContext) -> Iterator[Finding]:
 def trapped_step(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Checks for closed loops: a set of steps that lead to each other (several steps, or one
-    with a transition to itself), that no transition or fallback leaves, and that holds no
-    outcome. One finding per loop, at its first step in file order, with the loop as `route`.
+    Checks for closed loops that no case can leave. A closed loop is a set of steps that
+    lead to each other (several steps, or one with a transition to itself), that no
+    transition or fallback leaves, and that holds no outcome. One finding per loop, at its
+    first step in file order, with the loop as `route`.
     Steps that merely lead into a dead end or a loop get no finding of their own.
 
     ## Why is this bad?
@@ -261,7 +262,7 @@ def single_branch_decision(ctx: RuleContext) -> Iterator[Finding]:
 def bad_probabilities(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Checks the simulation probabilities of the transitions out of each step: either none
+    Checks the simulation probabilities of the transitions out of each step. Either none
     has a `probability`, or all have one and they sum to 1 (within 1e-6).
 
     ## Why is this bad?

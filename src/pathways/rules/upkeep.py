@@ -33,8 +33,8 @@ def _labels(ctx: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, Labe
 def missing_translation(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Checks that every label (the pathway's title, agency names, role titles, step,
-    transition and deadline labels) has a text in each of the pathway's `locales`. A plain
+    Checks that every label has a text in each of the pathway's `locales`. Labels are the
+    pathway's title, agency names, role titles, and step, transition and deadline labels. A plain
     string counts as the first locale.
 
     ## Why is this bad?

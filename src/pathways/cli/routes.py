@@ -1,0 +1,48 @@
+"""``pathways routes PATH``: route statistics computed without enumerating routes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli import app
+
+FORMATS = ("text", "json")
+
+
+@app.command("routes")
+def routes(
+    path: Annotated[Path, typer.Argument(help="A pathway file.", show_default=False)],
+    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> int:
+    """Count routes and show the shortest, longest, most-interviewed and most-handed-off."""
+    from pathways.errors import LoadError
+    from pathways.loader import load
+    from pathways.routes import format_stats, route_stats
+
+    if format not in FORMATS:
+        raise typer.BadParameter(
+            f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
+        )
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {str(path)!r}", param_hint="PATH")
+    try:
+        pathway = load(path)
+    except LoadError as exc:
+        for finding in exc.findings:
+            loc = finding.location
+            typer.echo(
+                f"{loc.file}:{loc.line}:{loc.column}: {finding.code} "
+                f"[{finding.severity.value}] {finding.message}",
+                err=True,
+            )
+        return 1
+    stats = route_stats(pathway)
+    if format == "json":
+        typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_stats(stats), nl=False)
+    return 0

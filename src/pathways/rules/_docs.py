@@ -1,0 +1,62 @@
+"""Rule pages generated from the rule docstrings: ``docs/rules/index.md`` and one page per code.
+
+Called by :func:`pathways.docgen.write_all` at docs build time; ``docs/rules/`` is git-ignored,
+so the pages cannot drift from the code (ruff's ``generate_docs``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pathways.rules import ALL_RULES
+
+__all__ = ["rules_index", "write_rule_pages"]
+
+_FAMILIES = {
+    "PW0": "Loading and internal errors",
+    "PW1": "Structure: can every step be reached, and every case leave?",
+    "PW2": "Roles and sectors",
+    "PW3": "Safeguards: interviews, deadlines, consent, clearance",
+    "PW4": "Guards",
+    "PW5": "Upkeep: translations, contacts, durations",
+}
+
+
+def rules_index() -> str:
+    """The index page: one table row per rule, grouped by family."""
+    lines = [
+        "# Rules",
+        "",
+        "<!-- generated from the rule docstrings by pathways.rules._docs; do not edit -->",
+        "",
+        "Every finding `pathways validate` reports has one of these codes. Select or ignore",
+        "rules by code or prefix (`--select PW1,PW301 --ignore PW502`), set severities in the",
+        "file's `rules:` block, and record accepted deviations as `waivers:`. Print a page",
+        "with `pathways rules PW301`. Loading errors (PW001-PW006) are described in the",
+        "[format reference](../format.md).",
+        "",
+    ]
+    family = ""
+    for r in ALL_RULES:
+        if r.code[:3] != family:
+            family = r.code[:3]
+            lines += [
+                f"## {_FAMILIES.get(family, family)}",
+                "",
+                "| code | name | default | what it does |",
+                "|---|---|---|---|",
+            ]
+        summary = r.summary.replace("|", "\\|")
+        lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity.value} | {summary} |")
+        if r is ALL_RULES[-1] or ALL_RULES[ALL_RULES.index(r) + 1].code[:3] != family:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_rule_pages(docs: Path) -> None:
+    """Write ``docs/rules/index.md`` and ``docs/rules/PWxxx.md`` for every built-in rule."""
+    out = docs / "rules"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.md").write_text(rules_index(), encoding="utf-8")
+    for r in ALL_RULES:
+        (out / f"{r.code}.md").write_text(r.page(), encoding="utf-8")
