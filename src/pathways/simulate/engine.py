@@ -57,8 +57,8 @@ def choice_table(cp: Compiled, patterns: BoolArray) -> ChoiceTable:
     valid: BoolArray = np.asarray(np.arange(width)[None, :] < cp.degree[:, None])  # (S, D)
     enabled = patterns[:, cp.exit_guard] & valid[None, :, :]  # (sig, S, D)
     weight = np.where(enabled, cp.exit_weight[None, :, :], 0.0)
-    first = np.argmax(enabled, axis=2)  # first enabled exit
-    any_enabled = enabled.any(axis=2)
+    first: IntArray = np.asarray(np.argmax(enabled, axis=2))  # first enabled exit
+    any_enabled: BoolArray = np.asarray(enabled.any(axis=2))
     first_only: BoolArray = np.logical_or(~cp.by_probability[None, :], weight.sum(axis=2) <= 0)
     one_hot = np.arange(width)[None, None, :] == first[:, :, None]
     weight = np.where(first_only[:, :, None], one_hot & any_enabled[:, :, None], weight)
