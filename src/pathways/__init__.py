@@ -29,6 +29,7 @@ from pathways.rules import check
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.engine import Actor, Case, Engine
+    from pathways.simulate import SimulationResult, analyze, simulate
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,9 @@ _LAZY: dict[str, str] = {
     "Actor": "pathways.engine",
     "Case": "pathways.engine",
     "Engine": "pathways.engine",
+    "SimulationResult": "pathways.simulate",
+    "analyze": "pathways.simulate",
+    "simulate": "pathways.simulate",
 }
 
 __all__ = [
@@ -54,11 +58,14 @@ __all__ = [
     "RenderError",
     "Severity",
     "SimulationError",
+    "SimulationResult",
     "TransitionNotAllowed",
+    "analyze",
     "check",
     "dump",
     "load",
     "loads",
+    "simulate",
 ]
 
 
