@@ -220,7 +220,12 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
     if stuck:
         shares.append(("stuck (no exit)", stuck / max(1, int(sim.get("cases", 1) or 1))))
     charts.append(bar_chart(shares, title="Outcome shares"))
-    roles = sim.get("roles") or {}
+    # Roles without a capacity never queue: their utilization and waits say nothing.
+    roles = {
+        r: v
+        for r, v in (sim.get("roles") or {}).items()
+        if isinstance(v, Mapping) and v.get("capacity", 0) is not None
+    }
     if roles:
         charts.append(
             bar_chart(
@@ -228,7 +233,7 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
                     (role_names.get(r, r), float(v.get("utilization", 0.0)))
                     for r, v in roles.items()
                 ],
-                title="Utilization by role (share of capacity busy)",
+                title="Utilization of roles with a capacity (share of capacity busy)",
             )
         )
         charts.append(
@@ -237,7 +242,7 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
                     (role_names.get(r, r), float(v.get("wait_hours_mean", 0.0)))
                     for r, v in roles.items()
                 ],
-                title="Mean wait for a role (queueing)",
+                title="Mean wait for a role with a capacity (queueing)",
                 unit="hours",
             )
         )

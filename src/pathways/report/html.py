@@ -259,15 +259,19 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
         ]
         for k, v in (sim.get("deadlines") or {}).items()
     ]
-    roles = [
-        [
-            role_names.get(k, k),
-            f"{float(v.get('utilization', 0)):.1%}",
-            format_hours(float(v.get("wait_hours_mean", 0))),
-            format_hours(float(v.get("wait_hours_p90", 0))),
-        ]
-        for k, v in (sim.get("roles") or {}).items()
-    ]
+    roles = []
+    for k, v in (sim.get("roles") or {}).items():
+        if v.get("capacity", 0) is None:
+            roles.append([role_names.get(k, k), "no capacity set (never queues)", "-", "-"])
+            continue
+        roles.append(
+            [
+                role_names.get(k, k),
+                f"{float(v.get('utilization', 0)):.1%}",
+                format_hours(float(v.get("wait_hours_mean", 0))),
+                format_hours(float(v.get("wait_hours_p90", 0))),
+            ]
+        )
     out = [head, _table(["measure", "value"], summary), f'<div class="charts">{charts}</div>']
     out += ["<h3>Outcomes</h3>", _table(["outcome", "cases", "share"], outcomes)]
     if deadlines:
