@@ -29,6 +29,7 @@ from pathways.rules import check
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.engine import Actor, Case, Engine
+    from pathways.render import render
     from pathways.simulate import SimulationResult, analyze, simulate
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ _LAZY: dict[str, str] = {
     "Actor": "pathways.engine",
     "Case": "pathways.engine",
     "Engine": "pathways.engine",
+    "render": "pathways.render",
     "SimulationResult": "pathways.simulate",
     "analyze": "pathways.simulate",
     "simulate": "pathways.simulate",
@@ -65,6 +67,7 @@ __all__ = [
     "dump",
     "load",
     "loads",
+    "render",
     "simulate",
 ]
 

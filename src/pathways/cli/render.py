@@ -1,0 +1,150 @@
+"""``pathways render``: draw a pathway to SVG, PNG, PDF, DOT or Mermaid."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pathways.cli import app
+
+VISIBILITIES = ("public", "partners", "restricted")
+
+
+class _Usage(Exception):
+    """A bad option value: reported as one line, exit 2."""
+
+
+def _read_simulation(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _Usage(f"--simulation: cannot read {str(path)!r}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise _Usage(
+            f"--simulation: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); "
+            "pass the output of `pathways simulate --format json`"
+        ) from None
+    if not isinstance(data, dict):
+        raise _Usage(
+            f"--simulation: {str(path)!r} is not a JSON object; "
+            "pass the output of `pathways simulate --format json`"
+        )
+    return data
+
+
+@app.command("render")
+def render(
+    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write; the suffix picks the format: .svg .png .pdf .dot .mmd.",
+            show_default=False,
+        ),
+    ],
+    lang: Annotated[
+        str | None, typer.Option(help="Label locale, e.g. km (falls back to the first locale).")
+    ] = None,
+    visibility: Annotated[
+        str,
+        typer.Option(
+            help="public, partners or restricted: agencies and contacts above it are left out."
+        ),
+    ] = "partners",
+    force: Annotated[
+        bool, typer.Option("--force", help="Draw even when the file has errors.")
+    ] = False,
+    findings: Annotated[
+        bool,
+        typer.Option(
+            "--findings", help="Run the checks and outline the steps and edges they flag."
+        ),
+    ] = False,
+    simulation: Annotated[
+        Path | None,
+        typer.Option(
+            help="A `pathways simulate --format json` result: colour steps by wait, edges by flow.",
+            show_default=False,
+        ),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="The date the checks measure contact age from (YYYY-MM-DD).")
+    ] = None,
+) -> int:
+    """Draw a pathway: swimlanes per agency; the format comes from OUTPUT's suffix."""
+    try:
+        return _render(path, output, lang, visibility, force, findings, simulation, today)
+    except _Usage as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+
+
+def _render(
+    path: Path,
+    output: Path,
+    lang: str | None,
+    visibility: str,
+    force: bool,
+    findings: bool,
+    simulation: Path | None,
+    today: str | None,
+) -> int:
+    from pathways.errors import LoadError, RenderError
+    from pathways.loader import load
+    from pathways.render import FORMATS
+    from pathways.render import render as draw
+
+    if visibility not in VISIBILITIES:
+        raise _Usage(f"--visibility {visibility!r}: choose one of {', '.join(VISIBILITIES)}")
+    if output.suffix.lower() not in FORMATS:
+        raise _Usage(
+            f"-o {str(output)!r}: unknown suffix {output.suffix or '(none)'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    if not path.is_file():
+        raise _Usage(f"no such file: {str(path)!r}")
+    try:
+        day = dt.date.fromisoformat(today) if today is not None else None
+    except ValueError:
+        raise _Usage(f"--today {today!r} is not a date; write YYYY-MM-DD") from None
+    try:
+        pathway = load(path)
+    except LoadError as exc:
+        for finding in exc.findings:
+            typer.echo(str(finding), err=True)
+        typer.echo(f"{path}: not drawn: the file does not load", err=True)
+        return 1
+    import pathways
+
+    check = getattr(pathways, "check", None)
+    found = list(check(pathway, today=day)) if callable(check) else []
+    errors = [f for f in found if f.severity.value == "error"]
+    if errors and not force:
+        for finding in errors:
+            typer.echo(str(finding), err=True)
+        typer.echo(f"{path}: not drawn: {len(errors)} error(s); fix them or pass --force", err=True)
+        return 1
+    sim = _read_simulation(simulation) if simulation is not None else None
+    try:
+        written = draw(
+            pathway,
+            output,
+            lang=lang,
+            visibility=visibility,
+            findings=found if findings else None,
+            simulation=sim,
+        )
+    except RenderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror}", err=True)
+        return 1
+    typer.echo(str(written))
+    return 0

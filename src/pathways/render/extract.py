@@ -1,0 +1,554 @@
+"""Pathway -> diagram model: the small, format-neutral picture that dot.py and mermaid.py draw.
+
+Everything a diagram may show is decided here, once: which agencies may be named and which
+contacts may be written (``visibility``), which language labels are in (``lang``), and what
+the findings and simulation overlays add. The renderers only lay out and escape what this
+module hands them, so a restricted agency name cannot reach any output format, because it
+never reaches the model.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pathways.durations import format_hours
+from pathways.model import Visibility, label_text
+
+if TYPE_CHECKING:
+    from pathways.findings import Finding
+    from pathways.model import Duration, Pathway, StepKind, Transition
+
+__all__ = [
+    "BADGE_TAGS",
+    "FONT",
+    "HEAT",
+    "KHMER_FONT",
+    "RESTRICTED_LANE",
+    "SECTOR_COLOURS",
+    "Diagram",
+    "Edge",
+    "Lane",
+    "Node",
+    "extract",
+    "sector_colour",
+]
+
+FONT = "DejaVu Sans"
+"""The font for every locale but Khmer (DejaVu ships with Graphviz on Debian)."""
+
+KHMER_FONT = "Khmer OS"
+"""A font with Khmer glyphs, from the fonts-khmeros package."""
+
+RESTRICTED_LANE = "(restricted agency)"
+"""The lane title drawn instead of an agency's name when its visibility is above the reader's."""
+
+BADGE_TAGS: dict[str, str] = {
+    "interview": "#CC79A7",
+    "consent": "#56B4E9",
+    "medical": "#E69F00",
+    "court": "#999999",
+}
+"""The tags drawn as badges (the ones safeguard rules read), with their badge colours."""
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart with every common
+# colour-vision deficiency. Lanes use a pale tint for the fill and the full colour for the frame;
+# the sector name is written in the lane title too, so colour is never the only cue.
+_OKABE_ITO = (
+    ("#0072B2", "#D6E7F3"),  # blue
+    ("#009E73", "#D4EFE7"),  # bluish green
+    ("#D55E00", "#F8E1D1"),  # vermillion
+    ("#CC79A7", "#F5E6EE"),  # reddish purple
+    ("#E69F00", "#FBEDCF"),  # orange
+    ("#56B4E9", "#E0F1FB"),  # sky blue
+    ("#F0E442", "#FCF9D5"),  # yellow
+    ("#000000", "#E8E8E8"),  # black
+)
+
+SECTOR_COLOURS: dict[str, tuple[str, str]] = {
+    "police": _OKABE_ITO[0],
+    "social": _OKABE_ITO[1],
+    "health": _OKABE_ITO[2],
+    "justice": _OKABE_ITO[3],
+    "ngo": _OKABE_ITO[4],
+    "hotline": _OKABE_ITO[5],
+    "community": _OKABE_ITO[6],
+    "technology": _OKABE_ITO[7],
+}
+"""Sector -> (frame colour, fill colour). Other sectors take the palette in turn, dashed."""
+
+HEAT: tuple[str, ...] = ("#FFFFFF", "#FFF7BC", "#FEE391", "#FEC44F", "#FE9929", "#EC7014")
+"""Mean-wait fill scale (ColorBrewer YlOrBr, colour-blind safe), from no wait to the longest."""
+
+SEVERITY_COLOURS: dict[str, str] = {"error": "#C00000", "warning": "#FFB000"}
+"""Outline colours of the findings overlay."""
+
+_LABEL_WIDTH = 30
+_TITLE_WIDTH = 44
+
+
+def sector_colour(sector: str | None, all_sectors: Sequence[str]) -> tuple[str, str, bool]:
+    """(frame, fill, dashed) for a sector: fixed colours first, then the palette in turn."""
+    if sector in SECTOR_COLOURS:
+        return (*SECTOR_COLOURS[sector], False)
+    others = [s for s in all_sectors if s not in SECTOR_COLOURS]
+    index = others.index(sector) if sector in others else len(others)
+    frame, fill = _OKABE_ITO[index % len(_OKABE_ITO)]
+    return frame, fill, True
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A swimlane: one agency (or one anonymous restricted agency)."""
+
+    key: str
+    title: str
+    sector: str
+    frame: str
+    fill: str
+    dashed: bool
+    contacts: tuple[str, ...]
+    restricted: bool
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A step as drawn."""
+
+    id: str
+    label: str
+    kind: StepKind
+    lane: str | None
+    role: str
+    badges: tuple[str, ...]
+    deadlines: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    severity: str | None = None
+    heat: int | None = None
+    stats: str = ""
+
+    def lines(self, width: int = _LABEL_WIDTH) -> list[str]:
+        """The label wrapped to ``width`` characters."""
+        return wrap(self.label, width)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A transition, or a referral's on_reject fallback, as drawn."""
+
+    source: str
+    target: str
+    kind: str  # internal | handoff | referral | fallback
+    lines: tuple[str, ...]
+    transition: int | None
+    codes: tuple[str, ...] = ()
+    severity: str | None = None
+    weight: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    """Everything one rendering shows, already filtered for visibility and language."""
+
+    id: str
+    title: str
+    subtitle: str
+    lang: str | None
+    font: str
+    lanes: tuple[Lane, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    notes: tuple[tuple[str, str], ...] = ()
+    findings: bool = False
+    simulation: bool = False
+    max_wait: float = 0.0
+    sectors: tuple[tuple[str, str, str, bool], ...] = field(default=())
+
+    def lane_of(self, node: Node) -> Lane | None:
+        """The lane a node is drawn in, or None (outcomes without a role)."""
+        for lane in self.lanes:
+            if lane.key == node.lane:
+                return lane
+        return None
+
+
+_COENG = "\u17d2"  # Khmer sign that stacks the next consonant under the previous one
+
+
+def _clusters(word: str) -> list[str]:
+    """Split a word into grapheme-like clusters: a base letter with its signs and subscripts."""
+    out: list[str] = []
+    for char in word:
+        starts = unicodedata.category(char) in ("Lo", "Lu", "Ll", "Nd") and not (
+            out and out[-1].endswith(_COENG)
+        )
+        if starts or not out:
+            out.append(char)
+        else:
+            out[-1] += char
+    return out
+
+
+def _split_long(word: str, width: int) -> list[str]:
+    if len(word) <= width or not any("\u1780" <= char <= "\u17ff" for char in word):
+        return [word]
+    parts: list[str] = []
+    for cluster in _clusters(word):
+        if parts and len(parts[-1]) + len(cluster) <= width:
+            parts[-1] += cluster
+        else:
+            parts.append(cluster)
+    return parts
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Split text into lines of at most about ``width`` characters (keeping newlines).
+
+    Khmer words longer than a line (Khmer writes no spaces between words) are split between
+    clusters, never between a consonant and its vowel signs or subscript consonants.
+    """
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        words = [part for word in paragraph.split(" ") for part in _split_long(word, width)]
+        lines.extend(
+            textwrap.wrap(" ".join(words), width, break_on_hyphens=False, break_long_words=False)
+            or [""]
+        )
+    return lines
+
+
+def _visibility(value: str | Visibility) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        raise ValueError(
+            f"unknown visibility {value!r}; use one of public, partners, restricted"
+        ) from None
+
+
+def _duration_text(duration: Duration) -> str:
+    if duration.kind == "fixed":
+        return format_hours(duration.max)
+    if duration.kind == "exponential":
+        return f"~{format_hours(round(duration.mean or 0.0, 2))}"
+    return f"{format_hours(duration.min)}-{format_hours(duration.max)}"
+
+
+def _percent(p: float) -> str:
+    return f"{p * 100:.0f}%" if abs(p * 100 - round(p * 100)) < 1e-9 else f"{p * 100:.1f}%"
+
+
+def _edge_lines(t: Transition, lang: str | None, locales: tuple[str, ...]) -> list[str]:
+    lines: list[str] = []
+    text = label_text(t.label, lang, locales)
+    if text:
+        lines.append(text)
+    if t.event and t.event != f"to_{t.to}":
+        lines.append(t.event)
+    if t.when:
+        lines.append(f"[{t.when}]")
+    facts: list[str] = []
+    if t.probability is not None:
+        facts.append(_percent(t.probability))
+    if t.delay is not None:
+        facts.append(f"delay {_duration_text(t.delay)}")
+    if facts:
+        lines.append(" · ".join(facts))
+    if t.kind == "referral":
+        ref = ["referral"]
+        if t.response_within is not None:
+            ref.append(f"answer within {format_hours(t.response_within)}")
+        if t.decline_probability:
+            ref.append(f"{_percent(t.decline_probability)} declined")
+        lines.append(" · ".join(ref))
+    if t.consent == "override":
+        lines.append("consent override")
+    elif t.consent == "not-needed":
+        lines.append("no consent needed")
+    return lines
+
+
+def _simulation_dict(simulation: object) -> dict[str, Any]:
+    to_dict = getattr(simulation, "to_dict", None)
+    data = to_dict() if callable(to_dict) else simulation
+    if not isinstance(data, Mapping):
+        raise TypeError("simulation must be simulate's JSON object or have .to_dict()")
+    return dict(data)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, Mapping):
+        value = value.get("count", value.get("flow", value.get("visits")))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _flows(pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]) -> list[float]:
+    """Cases along each transition: the simulation's counts if it has them, else an estimate."""
+    counted = sim.get("transitions")
+    if isinstance(counted, Mapping | list):
+        items = counted.items() if isinstance(counted, Mapping) else enumerate(counted)
+        by_index = {str(k): _number(v) for k, v in items}
+        if by_index:
+            return [by_index.get(str(i)) or 0.0 for i in range(len(pathway.transitions))]
+    incoming: dict[str, int] = defaultdict(int)
+    for t in pathway.transitions:
+        incoming[t.to] += 1
+    flows: list[float] = []
+    for t in pathway.transitions:
+        exits = [x for _, x in pathway.exits(t.source)]
+        here = visits.get(t.source, 0.0)
+        if t.probability is not None:
+            flows.append(here * t.probability)
+        elif len(exits) == 1:
+            flows.append(here)
+        elif incoming[t.to] == 1:
+            flows.append(min(here, visits.get(t.to, 0.0)))
+        else:
+            flows.append(here / len(exits))
+    return flows
+
+
+def _hours_text(hours: float) -> str:
+    """Time limits up to four days read best in hours ("72h", not "3d")."""
+    if hours <= 96 and hours == int(hours) and hours >= 1:
+        return f"{int(hours)}h"
+    return format_hours(hours)
+
+
+def _shorten(value: str, width: int) -> str:
+    if len(value) <= width:
+        return value
+    cut = value[: width - 1].rsplit(" ", 1)[0] if " " in value[: width - 1] else value[: width - 1]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _deadline_lines(pathway: Pathway, lang: str | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for d in pathway.deadlines:
+        if d.source is None:
+            origin = "entry"
+        elif d.source in pathway.steps_by_id:
+            origin = _shorten(pathway.label(d.source, lang), 28)
+        else:
+            origin = d.source
+        name = label_text(d.label, lang, pathway.locales) or d.id
+        need = " (required)" if d.required else ""
+        text = f"deadline {name}: within {_hours_text(d.within)} of {origin}{need}"
+        for target in pathway.deadline_targets(d):
+            out[target].append(text)
+    return out
+
+
+def _findings_by(
+    findings: Sequence[Finding],
+) -> tuple[dict[str, list[Finding]], dict[int, list[Finding]], list[Finding]]:
+    steps: dict[str, list[Finding]] = defaultdict(list)
+    transitions: dict[int, list[Finding]] = defaultdict(list)
+    rest: list[Finding] = []
+    for f in findings:
+        if f.transition is not None:
+            transitions[f.transition].append(f)
+        elif f.step is not None:
+            steps[f.step].append(f)
+        else:
+            rest.append(f)
+    return steps, transitions, rest
+
+
+def _mark(found: Sequence[Finding]) -> tuple[tuple[str, ...], str | None]:
+    codes = tuple(dict.fromkeys(f.code for f in found))
+    severities = {f.severity.value for f in found}
+    severity = "error" if "error" in severities else "warning" if "warning" in severities else None
+    return codes, severity
+
+
+def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]:
+    """One lane per agency that owns a step, grouped by sector (in the order sectors first
+    appear among the steps), agencies in file order within a sector."""
+    used: dict[str, list[str]] = defaultdict(list)
+    sector_order: list[str] = []
+    for step in pathway.steps:
+        agency_id = pathway.agency_of(step.id)
+        if agency_id in pathway.agencies_by_id:
+            used[agency_id].append(step.id)
+            sector = pathway.agencies_by_id[agency_id].sector
+            if sector not in sector_order:
+                sector_order.append(sector)
+    agencies = sorted(
+        (a for a in pathway.agencies if a.id in used),
+        key=lambda a: (sector_order.index(a.sector), pathway.agencies.index(a)),
+    )
+    lanes: list[Lane] = []
+    for number, agency in enumerate(agencies):
+        hidden = agency.visibility.rank > reader.rank
+        frame, fill, dashed = sector_colour(agency.sector, pathway.all_sectors)
+        title = RESTRICTED_LANE if hidden else label_text(agency.name, lang, pathway.locales)
+        contacts: tuple[str, ...] = ()
+        if not hidden:
+            contacts = tuple(
+                f"{c.channel}: {c.value}" + (f" ({c.hours})" if c.hours else "")
+                for c in agency.contacts
+                if c.visibility.rank <= reader.rank
+            )
+        lanes.append(
+            Lane(
+                key=f"lane{number}",
+                title=title,
+                sector=agency.sector,
+                frame=frame,
+                fill=fill,
+                dashed=dashed,
+                contacts=contacts,
+                restricted=hidden,
+                nodes=tuple(used[agency.id]),
+            )
+        )
+    return lanes
+
+
+def _read_simulation(sim: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """(visits by step, mean wait in hours by role) from simulate's JSON object."""
+    visits: dict[str, float] = {}
+    waits: dict[str, float] = {}
+    steps = sim.get("steps")
+    for step_id, value in steps.items() if isinstance(steps, Mapping) else ():
+        count = _number(value)
+        if count is not None:
+            visits[str(step_id)] = count
+    roles = sim.get("roles")
+    for role_id, value in roles.items() if isinstance(roles, Mapping) else ():
+        wait = _number(value.get("wait_hours_mean")) if isinstance(value, Mapping) else None
+        if wait is not None:
+            waits[str(role_id)] = wait
+    return visits, waits
+
+
+def extract(
+    pathway: Pathway,
+    *,
+    lang: str | None = None,
+    visibility: str | Visibility = "partners",
+    findings: Sequence[Finding] | None = None,
+    simulation: object | None = None,
+) -> Diagram:
+    """Build the diagram model of a pathway.
+
+    Parameters
+    ----------
+    pathway
+        The loaded pathway.
+    lang
+        Locale of the labels (falling back to the pathway's first locale); ``"km"`` also
+        selects a Khmer font.
+    visibility
+        Who will see the output: agencies and contacts above it are left out (an agency above
+        it is drawn as an anonymous lane).
+    findings
+        Findings to overlay (their ``step`` and ``transition``), e.g. ``pathways.check(p)``.
+    simulation
+        ``pathways simulate``'s JSON object, or a result with ``.to_dict()``.
+
+    Returns
+    -------
+    Diagram
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.render.extract import extract
+    >>> d = extract(pw.load("pathways/kh/csa-in-person.yaml"), lang="km")
+    >>> d.font, len(d.lanes), d.lanes[0].title
+    ('Khmer OS', 8, 'គណៈកម្មាធិការទទួលបន្ទុកកិច្ចការនារី និងកុមារឃុំ/សង្កាត់ (គ.ក.ន.ក)')
+    """
+    reader = _visibility(visibility)
+    locales = pathway.locales
+    font = KHMER_FONT if (lang or "").lower().startswith("km") else FONT
+    lanes = _lanes(pathway, lang, reader)
+    lane_of_step = {step_id: lane for lane in lanes for step_id in lane.nodes}
+    hidden_steps = {step_id for lane in lanes if lane.restricted for step_id in lane.nodes}
+    by_step, by_transition, rest = _findings_by(findings or ())
+    sim = _simulation_dict(simulation) if simulation is not None else None
+    visits, waits = _read_simulation(sim) if sim is not None else ({}, {})
+    max_wait = max(waits.values(), default=0.0)
+
+    deadlines = _deadline_lines(pathway, lang)
+    nodes: list[Node] = []
+    for step in pathway.steps:
+        role = pathway.roles_by_id.get(step.role or "")
+        role_title = ""
+        if role is not None and step.id not in hidden_steps:
+            role_title = label_text(role.title, lang, locales)
+        codes, severity = _mark(by_step.get(step.id, ()))
+        heat: int | None = None
+        stats: list[str] = []
+        wait = waits.get(step.role or "")
+        if wait is not None:
+            share = wait / max_wait if max_wait > 0 else 0.0
+            heat = 0 if wait <= 0 else 1 + min(len(HEAT) - 2, int(share * (len(HEAT) - 1)))
+            stats.append(f"wait {wait:.1f}h")
+        if step.id in visits:
+            stats.append(f"{visits[step.id]:,.0f} visits")
+        nodes.append(
+            Node(
+                id=step.id,
+                label=pathway.label(step.id, lang),
+                kind=step.kind,
+                lane=lane_of_step[step.id].key if step.id in lane_of_step else None,
+                role=role_title,
+                badges=tuple(tag for tag in BADGE_TAGS if tag in step.tags),
+                deadlines=tuple(deadlines.get(step.id, ())),
+                codes=codes,
+                severity=severity,
+                heat=heat,
+                stats=" · ".join(stats),
+            )
+        )
+
+    flows = _flows(pathway, sim, visits) if sim is not None else []
+    top = max(flows, default=0.0)
+    edges: list[Edge] = []
+    known = pathway.steps_by_id
+    for i, t in enumerate(pathway.transitions):
+        if t.source not in known or t.to not in known:
+            continue
+        lines = _edge_lines(t, lang, locales)
+        weight: float | None = None
+        if flows:
+            weight = flows[i] / top if top > 0 else 0.0
+            lines.append(f"≈ {flows[i]:,.0f} cases")
+        codes, severity = _mark(by_transition.get(i, ()))
+        edges.append(Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight))
+    for i, t in enumerate(pathway.transitions):
+        if t.kind == "referral" and t.on_reject and t.source in known and t.on_reject in known:
+            edges.append(Edge(t.source, t.on_reject, "fallback", ("if declined",), i))
+
+    title = label_text(pathway.title, lang, locales) or pathway.id
+    subtitle = f"{pathway.id} {pathway.version} · for {reader.value} readers"
+    notes = tuple(
+        (f.severity.value, f"{f.code} {f.message}") for f in rest if f.severity.value != "info"
+    )
+    sectors = tuple(
+        dict.fromkeys((lane.sector, lane.frame, lane.fill, lane.dashed) for lane in lanes)
+    )
+    return Diagram(
+        id=pathway.id,
+        title=title,
+        subtitle=subtitle,
+        lang=lang,
+        font=font,
+        lanes=tuple(lanes),
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+        notes=notes,
+        findings=findings is not None,
+        simulation=sim is not None,
+        max_wait=max_wait,
+        sectors=sectors,
+    )

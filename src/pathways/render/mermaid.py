@@ -1,0 +1,128 @@
+"""Diagram model -> Mermaid flowchart text: one subgraph per agency, no binary needed.
+
+Every label is a quoted Mermaid string (``"..."``) in which each character that is not a
+letter, mark, digit, space or harmless punctuation is written as a Mermaid entity code
+(``#34;`` for ``"``, ``#60;`` for ``<``, ``#35;`` for ``#`` ...). Mermaid turns those into
+HTML character references, so quotes cannot end the string and ``<script>`` stays text.
+Node and subgraph ids are generated (``s0``, ``lane0``), never taken from the file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pathways.render.extract import HEAT, SEVERITY_COLOURS, Diagram, Edge, Node, wrap
+
+__all__ = ["draw", "escape"]
+
+_SAFE_PUNCTUATION = frozenset(" .,:;!?'-_/()+=@~*^$")
+
+_SHAPES: dict[str, tuple[str, str]] = {
+    "entry": (">", "]"),
+    "action": ("(", ")"),
+    "decision": ("{{", "}}"),
+    "wait": ("[/", "/]"),
+    "outcome": ("([", "])"),
+}
+
+_ARROWS: dict[str, str] = {
+    "internal": "-->",
+    "handoff": "-->",
+    "referral": "==>",
+    "fallback": "-.->",
+}
+
+
+def escape(value: str) -> str:
+    """Write text for inside a quoted Mermaid label, as entity codes where needed.
+
+    Examples
+    --------
+    >>> from pathways.render.mermaid import escape
+    >>> escape('a "b" <script> #1 {x}')
+    'a #34;b#34; #60;script#62; #35;1 #123;x#125;'
+    """
+    out: list[str] = []
+    for char in value:
+        category = unicodedata.category(char)
+        if char in _SAFE_PUNCTUATION or (category[0] in "LMN" and char not in "`"):
+            out.append(char)
+        elif char in "\r\n\t":
+            out.append(" ")
+        else:
+            out.append(f"#{ord(char)};")
+    return "".join(out)
+
+
+def _label(lines: list[str]) -> str:
+    return '"' + "<br>".join(escape(line) for line in lines) + '"'
+
+
+def _node(node: Node) -> str:
+    lines = node.lines(34)
+    if node.role:
+        lines.append(f"({node.role})")
+    if node.badges:
+        lines.append(" ".join(f"[{b.upper()}]" for b in node.badges))
+    lines.extend(f"deadline {line}" for line in node.deadlines)
+    if node.stats:
+        lines.append(node.stats)
+    if node.codes and node.severity:
+        lines.append(" ".join(node.codes))
+    start, end = _SHAPES[node.kind]
+    return f"{start}{_label(lines)}{end}"
+
+
+def _edge_text(edge: Edge) -> list[str]:
+    lines = list(edge.lines)
+    if edge.codes and edge.severity:
+        lines.append(" ".join(edge.codes))
+    return lines
+
+
+def draw(diagram: Diagram) -> str:
+    """The Mermaid flowchart of a diagram model."""
+    ids = {node.id: f"s{number}" for number, node in enumerate(diagram.nodes)}
+    by_id = {node.id: node for node in diagram.nodes}
+    out: list[str] = []
+    if diagram.font != "DejaVu Sans":
+        out.append('%%{init: {"themeVariables": {"fontFamily": "' + diagram.font + '"}}}%%')
+    out.append("flowchart LR")
+    styles: list[str] = []
+    placed: set[str] = set()
+    for number, lane in enumerate(diagram.lanes):
+        title = [*wrap(lane.title, 60), f"{lane.sector} sector", *lane.contacts]
+        out.append(f"  subgraph lane{number}[{_label(title)}]")
+        for node_id in lane.nodes:
+            out.append(f"    {ids[node_id]}{_node(by_id[node_id])}")
+            placed.add(node_id)
+        out.append("  end")
+        dash = ",stroke-dasharray:6 3" if lane.dashed else ""
+        styles.append(f"  style lane{number} fill:{lane.fill},stroke:{lane.frame}{dash}")
+    for node in diagram.nodes:
+        if node.id not in placed:
+            out.append(f"  {ids[node.id]}{_node(node)}")
+    for number, edge in enumerate(diagram.edges):
+        text = _edge_text(edge)
+        label = f"|{_label(text)}|" if text else ""
+        out.append(f"  {ids[edge.source]} {_ARROWS[edge.kind]}{label} {ids[edge.target]}")
+        link: list[str] = []
+        if edge.kind == "referral":
+            link.append("stroke:#0072B2")
+        elif edge.kind == "fallback":
+            link.append("stroke:#D55E00")
+        if edge.codes and edge.severity:
+            link = [f"stroke:{SEVERITY_COLOURS[edge.severity]}", "stroke-width:3px"]
+        if edge.weight is not None:
+            link.append(f"stroke-width:{1 + 7 * edge.weight:.1f}px")
+        if link:
+            styles.append(f"  linkStyle {number} {','.join(link)}")
+    for node in diagram.nodes:
+        node_style: list[str] = []
+        if node.heat is not None:
+            node_style.append(f"fill:{HEAT[node.heat]}")
+        if node.codes and node.severity:
+            node_style += [f"stroke:{SEVERITY_COLOURS[node.severity]}", "stroke-width:3px"]
+        if node_style:
+            styles.append(f"  style {ids[node.id]} {','.join(node_style)}")
+    return "\n".join(out + styles) + "\n"
