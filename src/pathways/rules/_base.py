@@ -128,12 +128,13 @@ class RuleContext:
 
     # --- reporting ------------------------------------------------------------------------
 
-    def locate(self, path: tuple[str | int, ...]) -> Location:
-        """The file location of a document path (line 1 for pathways built in code)."""
+    def locate(self, path: tuple[str | int, ...], *, key: bool = False) -> Location:
+        """The file location of a document path's value (or its key); line 1 for pathways
+        built in code."""
         smap = self.pathway.source_map
         if smap is None:
             return Location(self.pathway.file, 1, 1, path)
-        location: Location = smap.locate(path)
+        location: Location = smap.locate(path, key=key)
         return location
 
     def report(
@@ -146,8 +147,11 @@ class RuleContext:
         route: tuple[str, ...] | list[str] | None = None,
         case: dict[str, Any] | None = None,
         severity: Severity | None = None,
+        key: bool = False,
     ) -> Finding:
-        """A finding of the current rule at ``path`` (code, name, severity filled in)."""
+        """A finding of the current rule at ``path`` (code, name, severity filled in).
+
+        ``key=True`` points at the path's key (``steps:``) rather than its value."""
         if self.rule is None:
             raise RuntimeError("report() needs a rule; use ctx.for_rule(rule)")
         return Finding(
@@ -155,7 +159,7 @@ class RuleContext:
             rule=self.rule.name,
             severity=severity or self.rule.severity,
             message=message,
-            location=self.locate(path),
+            location=self.locate(path, key=key),
             step=step,
             transition=transition,
             route=tuple(route) if route is not None else None,

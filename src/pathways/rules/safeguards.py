@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from pathways.durations import format_hours
 from pathways.findings import Finding, Severity
 from pathways.graph import cycle_through, is_loop, reachable, shortest_path
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
@@ -214,13 +213,13 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
                 message = (
                     f"deadline {deadline.id!r}: a loop through {route[0]!r} can delay "
                     f"{deadline.to!r} without limit after {sg.ids[s]!r} "
-                    f"(within {format_hours(deadline.within)})"
+                    f"(within {deadline.within:g}h)"
                 )
             else:
                 route = sg.route(prefix)
                 message = (
                     f"deadline {deadline.id!r}: the slowest route from {sg.ids[s]!r} reaches "
-                    f"{route[-1]!r} after {value:g}h, above {format_hours(deadline.within)}"
+                    f"{route[-1]!r} after {value:g}h, above {deadline.within:g}h"
                 )
             yield ctx.report(
                 ("deadlines", d), message, step=sg.ids[s], route=route, severity=severity

@@ -40,7 +40,9 @@ def no_entry_step(ctx: RuleContext) -> Iterator[Finding]:
     """
     if not ctx.entries:
         yield ctx.report(
-            ("steps",), "no step has kind 'entry', so no case can start; mark the intake step"
+            ("steps",),
+            "no step has kind 'entry', so no case can start; mark the intake step",
+            key=True,
         )
 
 
@@ -69,7 +71,9 @@ def no_outcome_step(ctx: RuleContext) -> Iterator[Finding]:
     """
     if not any(ctx.outcomes):
         yield ctx.report(
-            ("steps",), "no step has kind 'outcome', so no case can ever end; add a closure step"
+            ("steps",),
+            "no step has kind 'outcome', so no case can ever end; add a closure step",
+            key=True,
         )
 
 
