@@ -47,6 +47,11 @@ def duration_params(d: Duration | None) -> tuple[int, float, float, float]:
     return DUR_TRIANGULAR, float(d.min), mode, float(d.max)
 
 
+def _moves(a: str | None, b: str | None) -> bool:
+    """A hand-off between agencies: both steps have an agency and they differ."""
+    return a is not None and b is not None and a != b
+
+
 def exit_weights(probabilities: list[float | None]) -> tuple[bool, list[float]]:
     """Whether a step chooses its exit by probability, and the weight of each exit.
 
@@ -182,7 +187,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
             target[s, j] = index[t.to]
             weight[s, j] = weights[j]
             trans[s, j] = i
-            handoff[s, j] = agency[s] != agency[index[t.to]]
+            handoff[s, j] = _moves(agency[s], agency[index[t.to]])
             if t.when:
                 if t.when not in guard_no:
                     try:
@@ -201,7 +206,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
                 decline[s, j] = t.decline_probability
                 if t.on_reject in index:
                     reject[s, j] = index[t.on_reject]
-                    reject_handoff[s, j] = agency[s] != agency[index[t.on_reject]]
+                    reject_handoff[s, j] = _moves(agency[s], agency[index[t.on_reject]])
             if t.delay is not None:
                 code, a, c, b = duration_params(t.delay)
                 delay_code[s, j], delay_a[s, j], delay_c[s, j], delay_b[s, j] = code, a, c, b

@@ -1,0 +1,217 @@
+"""Behaviour of pathways.simulate: SPEC JSON, determinism, stuck cases, deadlines, guards."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import pathways as pw
+from pathways.errors import SimulationError
+
+from ._pathways import build, move, step
+
+SPEC_KEYS = [
+    "pathway",
+    "cases",
+    "seed",
+    "outcomes",
+    "stuck",
+    "time_to_outcome_hours",
+    "interviews",
+    "deadlines",
+    "roles",
+    "steps",
+]
+
+
+@pytest.fixture(scope="module")
+def csa() -> pw.Pathway:
+    return pw.load("pathways/kh/csa-in-person.yaml")
+
+
+def test_json_has_spec_keys_in_order_and_adds_up(csa: pw.Pathway) -> None:
+    """to_dict() starts with SPEC section 5's keys, and every case ends in an outcome or stuck."""
+    d = pw.simulate(csa, cases=3000, seed=0).to_dict()
+    assert list(d)[: len(SPEC_KEYS)] == SPEC_KEYS
+    assert d["pathway"] == "kh-csa-in-person" and d["cases"] == 3000 and d["seed"] == 0
+    assert sum(o["count"] for o in d["outcomes"].values()) + d["stuck"] == 3000
+    assert all(set(o) >= {"count", "share"} for o in d["outcomes"].values())
+    assert set(d["time_to_outcome_hours"]) == {"mean", "p50", "p90", "p99"}
+    assert set(d["interviews"]) == {"mean", "max", "share_over_limit"}
+    assert set(d["deadlines"]) == {"pep-window", "police-report-48h"}
+    for v in d["deadlines"].values():
+        assert set(v) == {"applicable", "missed", "share_missed"}
+    for v in d["roles"].values():
+        assert {"utilization", "wait_hours_mean", "wait_hours_p90"} <= set(v)
+        assert 0.0 <= v["utilization"] <= 1.0
+    assert d["steps"]["notify"]["visits"] == 3000  # every case passes notify once
+    json.dumps(d)  # plain JSON
+
+
+def test_same_seed_same_json_other_seed_differs(csa: pw.Pathway) -> None:
+    """The seed alone decides the result."""
+    a = pw.simulate(csa, cases=2000, seed=7).to_dict()
+    b = pw.simulate(csa, cases=2000, seed=7).to_dict()
+    c = pw.simulate(csa, cases=2000, seed=8).to_dict()
+    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a) != json.dumps(c)
+
+
+def test_dead_end_and_false_guard_count_as_stuck_never_raise() -> None:
+    """A step without exits, or whose guards are all false, leaves the case stuck there."""
+    p = build(
+        [step("in", "entry"), step("check", "decision"), step("hole"), step("out", "outcome")],
+        [
+            move("in", "check", probability=0.5),
+            move("in", "hole", probability=0.5),
+            move("check", "out", when="age < 10"),
+        ],
+        case_fields={"age": {"type": "integer", "min": 0, "max": 17}},
+        simulation={"population": {"age": {"uniform": [0, 19]}}},
+    )
+    r = pw.simulate(p, cases=4000, seed=1)
+    assert r.stuck == 4000 - r.outcomes["out"]["count"]
+    assert set(r.stuck_steps) == {"check", "hole"}
+    # half go to check; of those age < 10 for 10 of 20 values
+    assert r.outcomes["out"]["share"] == pytest.approx(0.25, abs=0.03)
+
+
+def test_loop_without_exit_hits_the_step_cap() -> None:
+    """Cases circling in a loop with no way out are stopped and counted as stuck."""
+    p = build(
+        [step("in", "entry"), step("x"), step("y"), step("out", "outcome")],
+        [move("in", "x"), move("x", "y"), move("y", "x")],
+    )
+    r = pw.simulate(p, cases=50, seed=0)
+    assert r.stuck == 50 and r.step_limit == 50
+    assert r.outcomes["out"]["count"] == 0
+    assert r.time_to_outcome_hours["mean"] is None
+
+
+def test_first_true_guard_in_file_order_and_renormalised_probabilities() -> None:
+    """Without probabilities the first exit whose guard holds wins; with them, enabled exits
+    share the draw in proportion to their probabilities."""
+    p = build(
+        [
+            step("in", "entry"),
+            step("pick", "decision"),
+            step("a", "outcome"),
+            step("b", "outcome"),
+            step("c", "outcome"),
+        ],
+        [
+            move("in", "pick"),
+            move("pick", "a", when="flag", probability=0.2),
+            move("pick", "b", probability=0.2),
+            move("pick", "c", probability=0.6),
+        ],
+        case_fields={"flag": {"type": "boolean"}},
+        simulation={"population": {"flag": {"fixed": False}}},
+    )
+    r = pw.simulate(p, cases=20000, seed=3)
+    assert r.outcomes["a"]["count"] == 0
+    assert r.outcomes["b"]["share"] == pytest.approx(0.25, abs=0.015)  # 0.2 / (0.2 + 0.6)
+    q = build(
+        [step("in", "entry"), step("a", "outcome"), step("b", "outcome")],
+        [move("in", "a", when="flag"), move("in", "b")],
+        case_fields={"flag": {"type": "boolean"}},
+        simulation={"population": {"flag": {"bernoulli": 0.3}}},
+    )
+    r = pw.simulate(q, cases=20000, seed=3)
+    assert r.outcomes["a"]["share"] == pytest.approx(0.3, abs=0.015)
+
+
+def test_deadlines_interviews_and_handoffs_on_a_fixed_timeline() -> None:
+    """Fixed durations give exact deadline, interview and hand-off counts."""
+    p = build(
+        [
+            step("in", "entry", duration="10h"),
+            step("talk", tags=["interview"], duration="5h"),
+            step("again", role="s", tags=["interview"], duration="1h"),
+            step("out", "outcome"),
+        ],
+        [move("in", "talk"), move("talk", "again", delay="2h"), move("again", "out")],
+        deadlines=[
+            {"id": "fast", "to": "again", "within": "16h"},  # entered at 17 h: missed
+            {"id": "ok", "to": "tag:interview", "within": "10h"},  # talk entered at 10 h
+            {"id": "later", "from": "talk", "to": "out", "within": "8h"},  # 8 h after talk
+            {"id": "never", "from": "out", "to": "talk", "within": "1h"},
+        ],
+        policies={"max_interviews": 1},
+    )
+    r = pw.simulate(p, cases=100, seed=0)
+    assert r.time_to_outcome_hours == {"mean": 18.0, "p50": 18.0, "p90": 18.0, "p99": 18.0}
+    assert r.deadlines["fast"] == {"applicable": 100, "missed": 100, "share_missed": 1.0}
+    assert r.deadlines["ok"] == {"applicable": 100, "missed": 0, "share_missed": 0.0}
+    assert r.deadlines["later"] == {"applicable": 100, "missed": 0, "share_missed": 0.0}
+    assert r.deadlines["never"] == {"applicable": 100, "missed": 100, "share_missed": 1.0}
+    assert r.interviews == {"mean": 2.0, "max": 2, "share_over_limit": 1.0}
+    assert r.handoffs == {"mean": 1.0, "max": 1}  # talk (agency a) -> again (agency b)
+
+
+def test_declined_referrals_go_to_on_reject() -> None:
+    """A referral is declined with its decline probability and the case goes to on_reject."""
+    p = build(
+        [step("in", "entry"), step("shelter", role="s"), step("kin"), step("out", "outcome")],
+        [
+            move(
+                "in",
+                "shelter",
+                kind="referral",
+                on_reject="kin",
+                decline_probability=0.3,
+            ),
+            move("shelter", "out"),
+            move("kin", "out"),
+        ],
+    )
+    r = pw.simulate(p, cases=20000, seed=5)
+    assert r.steps["kin"]["visits"] / 20000 == pytest.approx(0.3, abs=0.015)
+    assert r.transitions[0]["declined"] == r.steps["kin"]["visits"]
+    assert r.transitions[0]["count"] == 20000
+
+
+def test_wait_steps_use_no_capacity() -> None:
+    """A wait step takes time but no server: a capacity-1 role does not queue cases there."""
+    p = build(
+        [step("in", "entry"), step("court", "wait", duration="10h"), step("out", "outcome")],
+        [move("in", "court"), move("court", "out")],
+        roles=[{"id": "r", "agency": "a", "title": "R", "capacity": 1}],
+        simulation={"arrivals_per_day": 100},
+    )
+    r = pw.simulate(p, cases=500, seed=0)
+    assert r.time_to_outcome_hours["p99"] == pytest.approx(10.0)
+    assert r.roles["r"]["wait_hours_mean"] == 0.0
+
+
+def test_missing_population_and_arrivals_are_clear_errors() -> None:
+    """A guard field without a population, or capacities without arrivals, raise SimulationError."""
+    p = build(
+        [step("in", "entry"), step("out", "outcome")],
+        [move("in", "out", when="age < 5")],
+        case_fields={"age": {"type": "integer"}},
+    )
+    with pytest.raises(SimulationError, match="'age'"):
+        pw.simulate(p, cases=10)
+    q = build(
+        [step("in", "entry"), step("out", "outcome")],
+        [move("in", "out")],
+        roles=[{"id": "r", "agency": "a", "title": "R", "capacity": 2}],
+    )
+    with pytest.raises(SimulationError, match="arrivals"):
+        pw.simulate(q, cases=10)
+    assert pw.simulate(q, cases=10, arrivals_per_day=5).run["arrivals_per_day"] == 5
+    with pytest.raises(SimulationError, match="cases"):
+        pw.simulate(q, cases=0, arrivals_per_day=5)
+
+
+def test_queues_make_cases_wait_and_more_servers_help(csa: pw.Pathway) -> None:
+    """Raising an overloaded role's capacity cuts its waiting time."""
+    base = pw.simulate(csa, cases=3000, seed=2)
+    more = pw.simulate(csa, cases=3000, seed=2, overrides=["roles.ahtjp_officer.capacity=6"])
+    assert base.roles["ahtjp_officer"]["wait_hours_mean"] > 10 * max(
+        more.roles["ahtjp_officer"]["wait_hours_mean"], 0.1
+    )
+    assert more.roles["ahtjp_officer"]["utilization"] < base.roles["ahtjp_officer"]["utilization"]
+    assert more.time_to_outcome_hours["mean"] < base.time_to_outcome_hours["mean"]
