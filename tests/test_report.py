@@ -1,0 +1,287 @@
+"""The HTML report: pages, escaping, visibility, missing parts as notes, the CLI, the charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+import pathways as pw
+from pathways.cli import main
+from pathways.report import build_parts, pathway_report, write_report
+from pathways.report.charts import bar_chart, histogram, histogram_from_quantiles
+from pathways.report.html import rule_link, safe_href
+
+ROOT = Path(__file__).resolve().parent.parent
+P1 = ROOT / "pathways" / "kh" / "csa-in-person.yaml"
+HOSTILE = ROOT / "tests" / "data" / "report-hostile.yaml"
+HOSTILE_TEXT = '<script>alert(1)</script> & "quotes"'
+TODAY = dt.date(2026, 11, 28)
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` missing")
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> Tags:
+    t = Tags()
+    t.feed(html)
+    return t
+
+
+@pytest.fixture(scope="module")
+def p1_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("p1")
+    return write_report(P1, out, today=TODAY, cases=300, seed=3)
+
+
+def test_write_report_writes_an_index_and_one_page_per_pathway(p1_report: Path) -> None:
+    """index.html links to the pathway's page; both declare their language."""
+    assert p1_report.name == "index.html"
+    page = p1_report.parent / "kh-csa-in-person.html"
+    assert page.exists()
+    index = parse(p1_report.read_text(encoding="utf-8"))
+    assert ("a", {"href": "kh-csa-in-person.html", "lang": "en"}) in index.tags
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert "Child sexual abuse: in-person report" in html
+
+
+def test_page_holds_every_section(p1_report: Path) -> None:
+    """Title, metadata, sources, diagram, findings, routes, simulation, responsibility."""
+    html = (p1_report.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    for anchor in ("diagram", "findings", "routes", "simulation", "responsibility", "contacts",
+                   "sources"):  # fmt: skip
+        assert f'<h2 id="{anchor}">' in html
+    p = pw.load(P1)
+    for step in p.steps:
+        if step.kind != "outcome":
+            assert f"<code>{step.id}</code>" in html
+    assert "pep-window: within 3d of the report (entry step)" in html
+    assert 'href="https://aplecambodia.org/court_support/"' in html
+
+
+def test_page_is_self_contained(p1_report: Path) -> None:
+    """No script, stylesheet link, image or frame; a CSP that forbids every fetch."""
+    html = (p1_report.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    tags = parse(html).tags
+    assert not [t for t, _ in tags if t in ("script", "link", "img", "iframe", "object")]
+    csp = [a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
+    assert "Khmer OS" in html  # a Khmer-capable system font stack
+
+
+@needs_dot
+def test_diagram_is_inlined_svg(p1_report: Path) -> None:
+    """The renderer's SVG is inlined without its XML prolog or doctype."""
+    html = (p1_report.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    start = html.index('<div class="diagram">') + len('<div class="diagram">')
+    assert html[start:].startswith("<svg")
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+
+
+def test_simulation_summary_and_charts(p1_report: Path) -> None:
+    """With a simulator present, the page shows outcomes, deadlines and SVG charts."""
+    pytest.importorskip("pathways.simulate")
+    if not hasattr(pw, "simulate"):
+        pytest.skip("pathways.simulate is not exported yet")
+    html = (p1_report.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    assert "300 (seed 3)" in html
+    assert html.count('class="chart"') >= 3
+    assert "Deadline breach rate" in html
+    index = p1_report.read_text(encoding="utf-8")
+    assert "median" in index and "to outcome" in index
+
+
+def test_hostile_labels_are_escaped_everywhere(tmp_path: Path) -> None:
+    """Hostile titles, labels, names and URLs become text; javascript: never becomes a link."""
+    index = write_report(HOSTILE, tmp_path, today=TODAY, simulation=False)
+    html = (index.parent / "report-hostile.html").read_text(encoding="utf-8")
+    page = parse(html)
+    assert [t for t, _ in page.tags if t in ("script", "img", "b", "i", "u")] == []
+    assert HOSTILE_TEXT in "".join(page.text)
+    hrefs = [a.get("href") or "" for t, a in page.tags if t == "a"]
+    assert not [h for h in hrefs if "javascript" in h.lower()]
+    assert "https://example.org/guideline" in hrefs
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
+    assert HOSTILE_TEXT not in html
+    index_html = index.read_text(encoding="utf-8")
+    assert HOSTILE_TEXT not in index_html and "&lt;script&gt;" in index_html
+
+
+@pytest.mark.parametrize(
+    ("visibility", "shown", "hidden"),
+    [
+        ("partners", ["+855 PUBLIC 1", "+855 PARTNER 2"],
+         ["+855 RESTRICTED 3", "Secret Safehouse Zeta", "17 Hidden Lane"]),
+        ("restricted", ["+855 PUBLIC 1", "+855 PARTNER 2", "+855 RESTRICTED 3",
+                        "Secret Safehouse Zeta", "17 Hidden Lane"], []),
+    ],
+)  # fmt: skip
+def test_visibility_leaves_out_contacts_and_agencies_above_it(
+    tmp_path: Path, visibility: str, shown: list[str], hidden: list[str]
+) -> None:
+    """A contact or agency above --visibility never appears, not even in the diagram."""
+    index = write_report(HOSTILE, tmp_path, visibility=visibility, today=TODAY, simulation=False)
+    html = (index.parent / "report-hostile.html").read_text(encoding="utf-8")
+    for text in shown:
+        assert text in html
+    for text in hidden:
+        assert text not in html
+
+
+def test_pathway_above_the_visibility_is_withheld(tmp_path: Path) -> None:
+    """At `public`, a `partners` pathway shows only its id and a note."""
+    index = write_report(HOSTILE, tmp_path, visibility="public", today=TODAY, simulation=False)
+    html = (index.parent / "report-hostile.html").read_text(encoding="utf-8")
+    assert "it is not shown at visibility" in html
+    assert "+855 PUBLIC 1" not in html and "Counsellor" not in html and "<svg" not in html
+    assert "alert" not in index.read_text(encoding="utf-8")
+
+
+def test_missing_graphviz_becomes_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without `dot` on PATH the page says so and every other section is still there."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    html = pathway_report(pw.load(P1), today=TODAY, simulation=False)
+    assert '<p class="note">No diagram' in html
+    assert "apt-get install" in html or "graphviz" in html.lower()
+    assert '<h2 id="responsibility">' in html
+
+
+def test_file_that_does_not_load_gets_a_page_with_its_findings(tmp_path: Path) -> None:
+    """A broken file is listed in the index as not loaded; its page shows the PW0xx finding."""
+    bad = tmp_path / "in" / "broken.yaml"
+    bad.parent.mkdir()
+    bad.write_text("format: pathways/1\nid: [unclosed\n", encoding="utf-8")
+    index = write_report(bad.parent, tmp_path / "out", today=TODAY, simulation=False)
+    assert "did not load" in index.read_text(encoding="utf-8")
+    page = (index.parent / "broken.html").read_text(encoding="utf-8")
+    assert "PW001" in page and 'href="../site/rules/PW001/index.html"' in page
+
+
+def test_findings_table_links_rules_and_shows_witness_routes() -> None:
+    """Each finding row links to its rule page and shows its route as step ids."""
+    p = pw.load(P1)
+    finding = pw.Finding(
+        code="PW301",
+        rule="too-many-interviews",
+        severity=pw.Severity.ERROR,
+        message="route interviews the child <twice>",
+        location=pw.Location("p.yaml", 3, 4),
+        step="interview",
+        route=("report_police", "notify", "interview"),
+        case={"age": 12},
+    )
+    parts = build_parts(p, today=TODAY, simulation=False, diagram=False,
+                        docs_base="https://example.org/docs")  # fmt: skip
+    parts.findings = [finding]
+    from pathways.report.html import pathway_page
+
+    html = pathway_page(parts, date=TODAY, version="test")
+    assert 'href="https://example.org/docs/rules/PW301/"' in html
+    assert "route interviews the child &lt;twice&gt;" in html
+    assert "<code>report_police</code> → <code>notify</code> → <code>interview</code>" in html
+    assert "age = 12" in html
+
+
+def test_report_is_deterministic(tmp_path: Path) -> None:
+    """The same inputs and date give byte-identical pages."""
+    a = write_report(HOSTILE, tmp_path / "a", today=TODAY, simulation=False)
+    b = write_report(HOSTILE, tmp_path / "b", today=TODAY, simulation=False)
+    for name in ("index.html", "report-hostile.html"):
+        assert (a.parent / name).read_bytes() == (b.parent / name).read_bytes()
+
+
+def test_cli_report_prints_the_index_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pathways report PATH -o DIR` exits 0 and prints DIR/index.html."""
+    code = main(["report", str(HOSTILE), "-o", str(tmp_path), "--no-simulation",
+                 "--today", "2026-11-28", "--visibility", "restricted"])  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "index.html")
+    assert "+855 RESTRICTED 3" in (tmp_path / "report-hostile.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--visibility", "secret"], "--visibility"),
+        (["--today", "2026-13-01"], "--today"),
+        (["--cases", "0"], "--cases"),
+    ],
+)
+def test_cli_report_usage_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """Bad options exit 2 with one line naming the option, never a traceback."""
+    code = main(["report", str(HOSTILE), "-o", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_report_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["report", str(tmp_path / "nope.yaml"), "-o", str(tmp_path)])
+    assert code == 2
+    assert "nope.yaml" in capsys.readouterr().err
+
+
+def test_safe_href_keeps_only_web_and_mail_links() -> None:
+    assert safe_href("https://x.org") == "https://x.org"
+    assert safe_href("mailto:a@b.org") == "mailto:a@b.org"
+    assert safe_href("javascript:alert(1)") is None
+    assert safe_href(" JavaScript:alert(1)") is None
+    assert safe_href("data:text/html,x") is None
+    assert rule_link("PW104", "") == "rules/PW104/index.html"
+
+
+def test_inline_svg_refuses_active_content() -> None:
+    """The second lock: an SVG with scripts, handlers or external references is not inlined."""
+    from pathways.report import _inline_svg
+
+    ok = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>'
+    assert _inline_svg(ok) == '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>'
+    svg = '<svg xmlns="http://www.w3.org/2000/svg">{}</svg>'
+    for bad in (
+        "<script>alert(1)</script>",
+        '<g onload="alert(1)"/>',
+        '<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>',
+        '<image href="https://example.org/x.png"/>',
+        '<a href="javascript:alert(1)"><text>x</text></a>',
+        '<rect style="fill: url(https://example.org/p)"/>',
+    ):
+        assert _inline_svg(svg.format(bad)) is None, bad
+    assert _inline_svg("not svg") is None
+
+
+def test_charts_are_valid_svg_with_escaped_labels() -> None:
+    svg = bar_chart([("<b>&", 0.5), ("ok", 1.0)], title='a "title"')
+    root = ElementTree.fromstring(svg)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "<b>&" in texts and "50.0%" in texts
+    hist = histogram([0, 1, 2], [3, 1], title="t")
+    assert len(list(ElementTree.fromstring(hist).iter("{http://www.w3.org/2000/svg}rect"))) == 2
+
+
+def test_histogram_from_quantiles_matches_the_quantiles() -> None:
+    """Approximate bins hold half the cases below p50 and 90% below p90."""
+    edges, counts = histogram_from_quantiles({"p50": 10, "p90": 50, "p99": 100}, cases=1000)
+    assert len(edges) == len(counts) + 1 and edges[0] == 0 and edges[-1] == 100
+    below = sum(c for c, right in zip(counts, edges[1:], strict=True) if right <= 10)
+    assert below == pytest.approx(500)
+    assert sum(counts) == pytest.approx(990)
