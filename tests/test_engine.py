@@ -558,3 +558,28 @@ def test_public_names() -> None:
     """Engine, Actor and Case are exported lazily from pathways."""
     assert pw.Engine is Engine and pw.Case is Case
     assert {"Engine", "Actor", "Case"} <= set(pw.__all__)
+
+
+def test_role_is_checked_on_the_transition_the_guard_selects(small: pw.Pathway) -> None:
+    """Transitions sharing an event but not `by`: the guard selects, then its roles apply."""
+    first, second = small.transitions[0], small.transitions[1]
+    split = small.model_copy(
+        update={
+            "transitions": (
+                first.model_copy(update={"by": ("counsellor",)}),
+                second.model_copy(update={"by": ("supervisor",)}),
+                *small.transitions[2:],
+            )
+        }
+    )
+    engine = Engine(split)
+    online = engine.open(data={"online": True}, at=T0)
+    msg = refused(online, pw.NotAuthorized, lambda: online.fire("screen", actor=COUNSELLOR, at=T0))
+    assert "'referred_out'" in msg
+    assert online.available(COUNSELLOR) == [] and online.available(SUPERVISOR) == ["screen"]
+    online.fire("screen", actor=SUPERVISOR, at=T0)
+    assert online.step == "referred_out"
+    offline = engine.open(data={"online": False}, at=T0)
+    refused(offline, pw.NotAuthorized, lambda: offline.fire("screen", actor=SUPERVISOR, at=T0))
+    offline.fire("screen", actor=COUNSELLOR, at=T0)
+    assert offline.step == "screen"

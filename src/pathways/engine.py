@@ -148,10 +148,13 @@ class HistoryEntry:
         )
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def _canonical(payload: Mapping[str, Any]) -> str:
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(payload)
 
 
 def chain_hash(previous: str, payload: Mapping[str, Any]) -> str:
@@ -645,6 +648,16 @@ class Engine:
         self._allowed = {
             key: frozenset().union(*(e.by for e in es)) for key, es in self._exits.items()
         }
+        # The engine checks the union of roles before firing; a transition's own role check is
+        # needed only when transitions sharing its step and event differ in `by`.
+        for item in config:
+            if "conditions" in item:
+                item["conditions"] = [
+                    c
+                    for c in item["conditions"]
+                    if not isinstance(c, _RoleCheck)
+                    or c.edge.by != self._allowed[(item["source"], item["trigger"])]
+                ]
         self._answerers: dict[str, frozenset[str]] = {}
         for s in p.steps:
             roles = {s.role} if s.role else set()
@@ -667,6 +680,7 @@ class Engine:
             self._starts[s.id] = tuple(r for r in self._rules if r.source == s.id)
             self._meets[s.id] = tuple(r for r in self._rules if s.id in r.targets)
         self._default_starts = tuple(r for r in self._rules if r.source is None)
+        self._entries = self.pathway.entry_steps()
         self.machine = Machine(
             model=None,
             states=[s.id for s in p.steps],
@@ -685,8 +699,11 @@ class Engine:
     # --- inputs ------------------------------------------------------------------------
 
     def _now(self, at: dt.datetime | None) -> dt.datetime:
+        when = self.clock.now() if at is None else at
+        if isinstance(when, dt.datetime) and when.tzinfo is dt.UTC:
+            return when  # the common case, without a conversion
         try:
-            return as_utc(self.clock.now() if at is None else at, "at")
+            return as_utc(when, "at")
         except ValueError as exc:
             raise CaseError(str(exc)) from None
 
@@ -765,7 +782,7 @@ class Engine:
         NotAuthorized
             ``actor.role`` is not the entry step's role.
         """
-        entries = self.pathway.entry_steps()
+        entries = self._entries
         if entry is None:
             if len(entries) != 1:
                 raise CaseError(
