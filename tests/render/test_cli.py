@@ -1,0 +1,100 @@
+"""``pathways render``: formats, options, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+
+from ._helpers import DATA, P1
+
+HOSTILE = str(DATA / "hostile.yaml")
+
+
+def test_render_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exit 0 and the written path on stdout."""
+    out = tmp_path / "p1.dot"
+    assert main(["render", str(P1), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert out.read_text(encoding="utf-8").startswith('digraph "kh-csa-in-person"')
+
+
+def test_errors_stop_the_drawing_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file with error findings exits 1 naming file, line and --force; --force draws it."""
+    out = tmp_path / "h.mmd"
+    assert main(["render", HOSTILE, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "hostile.yaml:" in err and "--force" in err
+    assert not out.exists()
+    assert main(["render", HOSTILE, "-o", str(out), "--force"]) == 0
+    assert out.exists()
+
+
+def test_findings_flag_overlays_codes(tmp_path: Path) -> None:
+    """--findings runs the checks and writes their codes on the flagged steps and edges."""
+    out = tmp_path / "h.dot"
+    assert main(["render", HOSTILE, "-o", str(out), "--force", "--findings"]) == 0
+    source = out.read_text(encoding="utf-8")
+    plain = tmp_path / "plain.dot"
+    assert main(["render", HOSTILE, "-o", str(plain), "--force"]) == 0
+    found = {code for code in ("PW107", "PW205", "PW305", "PW402") if code in source}
+    assert found, "no finding code drawn"
+    assert not any(code in plain.read_text(encoding="utf-8") for code in found)
+    assert "#C00000" in source  # an error outline
+
+
+def test_simulation_option(tmp_path: Path) -> None:
+    """--simulation reads simulate's JSON and draws waits and visits."""
+    result = tmp_path / "sim.json"
+    result.write_text(
+        json.dumps(
+            {
+                "roles": {"doctor": {"wait_hours_mean": 7.5}},
+                "steps": {"medical_urgent": {"visits": 3500}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p1.dot"
+    assert main(["render", str(P1), "-o", str(out), "--simulation", str(result)]) == 0
+    assert "wait 7.5h · 3,500 visits" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "x.jpg"], "unknown suffix '.jpg'; use one of .svg, .png, .pdf, .dot, .mmd"),
+        (["-o", "x.svg", "--visibility", "secret"], "choose one of public, partners, restricted"),
+        (["-o", "x.svg", "--today", "2026-13-01"], "is not a date; write YYYY-MM-DD"),
+        (["-o", "x.svg", "--simulation", str(DATA / "hostile.yaml")], "not JSON"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad options exit 2 with one line saying what to do."""
+    assert main(["render", str(P1), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert message in err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing input file exits 2 with one line naming it."""
+    assert main(["render", "nope.yaml", "-o", "x.svg"]) == 2
+    assert capsys.readouterr().err.strip() == "error: no such file: 'nope.yaml'"
+
+
+def test_lang_and_visibility(tmp_path: Path) -> None:
+    """--lang km draws Khmer labels in a Khmer font; --visibility public drops partner contacts."""
+    out = tmp_path / "km.dot"
+    assert main(["render", str(P1), "-o", str(out), "--lang", "km", "--visibility", "public"]) == 0
+    source = out.read_text(encoding="utf-8")
+    assert 'fontname="Khmer OS"' in source and "បិទករណី" in source
+    assert "provincial office" not in source  # partners-level contacts
+    assert "1288" in source  # a public contact

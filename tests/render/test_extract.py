@@ -1,0 +1,176 @@
+"""The diagram model: lanes, labels, badges, deadlines, visibility and overlays."""
+
+from __future__ import annotations
+
+import pytest
+
+import pathways
+from pathways.findings import Finding, Location, Severity
+from pathways.render.extract import (
+    KHMER_FONT,
+    RESTRICTED_LANE,
+    SECTOR_COLOURS,
+    extract,
+    wrap,
+)
+
+from ._helpers import P1, load
+
+
+@pytest.fixture(scope="module")
+def p1() -> pathways.Pathway:
+    return pathways.load(P1)
+
+
+def test_one_lane_per_agency_grouped_by_sector(p1: pathways.Pathway) -> None:
+    """Every agency with a step gets one lane; lanes of one sector sit next to each other."""
+    d = extract(p1)
+    assert sorted(lane.title for lane in d.lanes) == sorted(
+        pathways.model.label_text(a.name, None, p1.locales) for a in p1.agencies
+    )
+    sectors = [lane.sector for lane in d.lanes]
+    assert sectors == sorted(sectors, key=sectors.index)  # each sector is one run
+    for lane in d.lanes:
+        assert all(p1.agency_of(step) == lane_agency(p1, lane.nodes) for step in lane.nodes)
+        assert lane.frame == SECTOR_COLOURS[lane.sector][0]
+
+
+def lane_agency(p: pathways.Pathway, steps: tuple[str, ...]) -> str | None:
+    agencies = {p.agency_of(s) for s in steps}
+    assert len(agencies) == 1
+    return agencies.pop()
+
+
+def test_outcome_without_role_is_outside_lanes(p1: pathways.Pathway) -> None:
+    """An outcome step has no role, so it is drawn outside every lane."""
+    d = extract(p1)
+    closed = next(n for n in d.nodes if n.id == "closed")
+    assert closed.lane is None
+    assert all("closed" not in lane.nodes for lane in d.lanes)
+
+
+def test_badges_and_deadlines(p1: pathways.Pathway) -> None:
+    """Safeguard tags become badges; a deadline is written at its target in hours."""
+    nodes = {n.id: n for n in extract(p1).nodes}
+    assert nodes["interview"].badges == ("interview",)
+    assert nodes["medical_urgent"].badges == ("medical",)
+    assert nodes["consent"].badges == ("consent",)
+    assert nodes["trial"].badges == ("court",)
+    assert nodes["medical_urgent"].deadlines == ("deadline pep-window: within 72h of entry",)
+    assert (
+        nodes["prosecutor_review"]
+        .deadlines[0]
+        .startswith("deadline police-report-48h: within 48h of Police report")
+    )
+    assert nodes["prosecutor_review"].deadlines[0].endswith("(required)")
+
+
+def test_edge_facts(p1: pathways.Pathway) -> None:
+    """Edges carry guard, probability, delay and referral terms; fallbacks are extra edges."""
+    d = extract(p1)
+    edges = {(e.source, e.target, e.kind): e for e in d.edges}
+    urgent = edges[("timing_check", "medical_urgent", "handoff")]
+    assert urgent.lines == ("[hours_since_incident <= 72]", "delay 2h")
+    assert edges[("consent", "consent_override", "internal")].lines == ("10%",)
+    shelter = edges[("risk_assessment", "placement_shelter", "referral")]
+    assert "referral · answer within 1d · 20% declined" in shelter.lines
+    assert ("risk_assessment", "placement_kin", "fallback") in edges
+    assert ("legal_referral", "investigation", "fallback") in edges
+
+
+def test_khmer_labels_and_font(p1: pathways.Pathway) -> None:
+    """lang='km' picks the Khmer labels and a Khmer font; a missing locale falls back."""
+    d = extract(p1, lang="km")
+    assert d.font == KHMER_FONT
+    labels = {n.id: n.label for n in d.nodes}
+    assert labels["closed"] == "បិទករណី"
+    fallback = extract(p1, lang="fr")
+    assert {n.id: n.label for n in fallback.nodes}["closed"] == "Case closed"
+
+
+def test_khmer_wrap_never_splits_a_cluster() -> None:
+    """Long Khmer words break between clusters, never before a vowel sign or subscript."""
+    text = "អ្នកត្រួតពិនិត្យកត់ត្រាការសម្រេចបន្តដោយគ្មានការយល់ព្រម"
+    lines = wrap(text, 12)
+    assert "".join(lines) == text
+    assert len(lines) > 1
+    for line in lines[1:]:
+        first = line[0]
+        assert "\u1780" <= first <= "\u17a2", f"line starts inside a cluster: {line!r}"
+    assert wrap("a supercalifragilisticexpialidocious word", 10)[1] == (
+        "supercalifragilisticexpialidocious"
+    )
+
+
+def test_visibility_hides_agency_and_contacts() -> None:
+    """An agency above the reader's level becomes an anonymous lane; contacts above it go."""
+    p = load("restricted.yaml")
+    public = extract(p, visibility="public")
+    titles = [lane.title for lane in public.lanes]
+    assert titles == ["Open Hotline", RESTRICTED_LANE, RESTRICTED_LANE]
+    assert public.lanes[0].contacts == ("phone: PUBLIC-LINE-1111",)
+    assert public.lanes[1].contacts == ()
+    nodes = {n.id: n for n in public.nodes}
+    assert nodes["shelter"].role == ""  # the role would name the agency's kind of work
+    partners = extract(p, visibility="partners")
+    assert [lane.title for lane in partners.lanes][2] == "Partner Clinic"
+    assert partners.lanes[0].contacts == (
+        "phone: PUBLIC-LINE-1111",
+        "phone: PARTNER-LINE-2222",
+    )
+    restricted = extract(p, visibility="restricted")
+    assert RESTRICTED_LANE not in [lane.title for lane in restricted.lanes]
+    with pytest.raises(ValueError, match="unknown visibility 'secret'"):
+        extract(p, visibility="secret")
+
+
+def _finding(code: str, severity: Severity, **where: object) -> Finding:
+    return Finding(code, "rule", severity, "message", Location("f.yaml", 1, 1), **where)  # type: ignore[arg-type]
+
+
+def test_findings_overlay(p1: pathways.Pathway) -> None:
+    """Steps and transitions named by findings carry their codes and the worst severity."""
+    found = [
+        _finding("PW104", Severity.WARNING, step="interview"),
+        _finding("PW301", Severity.ERROR, step="interview"),
+        _finding("PW401", Severity.WARNING, step="timing_check", transition=6),
+        _finding("PW203", Severity.ERROR),
+    ]
+    d = extract(p1, findings=found)
+    nodes = {n.id: n for n in d.nodes}
+    assert nodes["interview"].codes == ("PW104", "PW301")
+    assert nodes["interview"].severity == "error"
+    assert nodes["timing_check"].codes == ()  # the transition carries it, not the step
+    edge = next(e for e in d.edges if e.transition == 6 and e.kind != "fallback")
+    assert (edge.codes, edge.severity) == (("PW401",), "warning")
+    assert d.notes == (("error", "PW203 message"),)
+
+
+def test_simulation_overlay(p1: pathways.Pathway) -> None:
+    """Mean role waits colour steps; visits times probability weighs edges."""
+    sim = {
+        "roles": {"doctor": {"wait_hours_mean": 10.0}, "social_worker": {"wait_hours_mean": 2.0}},
+        "steps": {"consent": {"visits": 1000}, "consent_override": {"visits": 100}},
+    }
+    d = extract(p1, simulation=sim)
+    nodes = {n.id: n for n in d.nodes}
+    assert nodes["medical_urgent"].heat == 5  # the longest wait: the darkest colour
+    assert nodes["consent"].heat is not None and nodes["consent"].heat < 5
+    assert nodes["consent"].stats == "wait 2.0h · 1,000 visits"
+    assert nodes["closed"].heat is None
+    edges = {(e.source, e.target): e for e in d.edges if e.kind != "fallback"}
+    assert edges[("consent", "timing_check")].weight == pytest.approx(1.0)
+    assert edges[("consent", "consent_override")].weight == pytest.approx(0.1 / 0.9)
+    assert "≈ 900 cases" in edges[("consent", "timing_check")].lines
+
+
+def test_simulation_edge_counts_win() -> None:
+    """Counts per transition in the result are used as they are, and .to_dict() is read."""
+
+    class Result:
+        def to_dict(self) -> dict[str, object]:
+            return {"steps": {}, "roles": {}, "transitions": {"0": {"count": 5}, "1": 10}}
+
+    d = extract(load("restricted.yaml"), simulation=Result())
+    weights = [e.weight for e in d.edges]
+    assert weights == [0.5, 1.0, 0.0]
