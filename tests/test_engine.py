@@ -583,3 +583,13 @@ def test_role_is_checked_on_the_transition_the_guard_selects(small: pw.Pathway) 
     refused(offline, pw.NotAuthorized, lambda: offline.fire("screen", actor=SUPERVISOR, at=T0))
     offline.fire("screen", actor=COUNSELLOR, at=T0)
     assert offline.step == "screen"
+
+
+def test_embedding_docs_examples_run() -> None:
+    """Every example in docs/embedding.md runs and prints what the page says."""
+    import doctest
+
+    result = doctest.testfile(
+        "docs/embedding.md", module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert result.attempted > 20 and result.failed == 0
