@@ -563,7 +563,8 @@ class Engine:
         history entry, and outside the engine's lock (so a hook may fire further events). If a
         hook raises, the exception reaches the caller of ``open``/``fire``/``decline``, but the
         transition stands: the case is moved, its history and chain are intact, and it should
-        still be saved. Hooks are not retried.
+        still be saved. Hooks are not retried. (When the hook raises during ``open``, the new
+        case is not returned; nothing was stored, so the open is as if it had not happened.)
 
     Raises
     ------
