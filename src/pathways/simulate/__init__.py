@@ -10,6 +10,8 @@ exact answers of the absorbing Markov chain for pathways without queues or guard
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -136,3 +138,19 @@ def _progress(
         bar.advance(task, n)
 
     return advance, bar.stop
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable as :func:`simulate`.
+
+    ``pathways.simulate`` is both this subpackage and the function. Importing any submodule
+    (``pathways.simulate.engine``) makes Python bind the *package* to ``pathways.simulate``,
+    replacing the lazily exported function; making the package callable keeps
+    ``pathways.simulate(p)`` working either way.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SimulationResult:
+        return simulate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

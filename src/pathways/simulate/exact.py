@@ -182,7 +182,7 @@ def analyze(pathway: Pathway) -> Analysis:
     else:
         visits_t = np.zeros(0)
         absorb = np.zeros((0, outs.size))
-    outcome_p = start[outs] + start[trans] @ absorb
+    outcome_p = np.clip(start[outs] + start[trans] @ absorb, 0.0, 1.0)
     visits = np.zeros(s_count)
     visits[trans] = visits_t
     visits[outs] = outcome_p
