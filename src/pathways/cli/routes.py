@@ -24,11 +24,14 @@ def routes(
     from pathways.routes import format_stats, route_stats
 
     if format not in FORMATS:
-        raise typer.BadParameter(
-            f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
+        typer.echo(
+            f"error: invalid value for --format: {format!r}; choose one of {', '.join(FORMATS)}",
+            err=True,
         )
+        return 2
     if not path.is_file():
-        raise typer.BadParameter(f"no such file: {str(path)!r}", param_hint="PATH")
+        typer.echo(f"error: invalid value for PATH: no such file: {str(path)!r}", err=True)
+        return 2
     try:
         pathway = load(path)
     except LoadError as exc:

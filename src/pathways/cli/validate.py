@@ -61,13 +61,19 @@ def validate(
     """Check pathway files; exit 1 when any error is found."""
     from pathways.validate import FORMATS, render_findings, validate_files
 
-    if format not in FORMATS:
-        raise typer.BadParameter(
-            f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
-        )
-    files = expand_paths(paths)
+    try:
+        if format not in FORMATS:
+            raise typer.BadParameter(
+                f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
+            )
+        files = expand_paths(paths)
+        day = parse_today(today)
+    except typer.BadParameter as exc:
+        # A one-line usage error (exit 2), the same whichever click the installed typer uses.
+        typer.echo(f"error: invalid value for {exc.param_hint}: {exc.message}", err=True)
+        return 2
     findings = validate_files(
-        files, select=parse_codes(select), ignore=parse_codes(ignore), today=parse_today(today)
+        files, select=parse_codes(select), ignore=parse_codes(ignore), today=day
     )
     out, summary = render_findings(findings, format, files=len(files))
     typer.echo(out, nl=False)
