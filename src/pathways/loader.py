@@ -187,6 +187,57 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        pairs: list[tuple[yaml.Node, yaml.Node]] = list(node.value)
+        merged_from: set[int] = set()  # key nodes that come from a merge key `<<`
+        if any(k.tag == _MERGE_TAG for k, _ in pairs):
+            own = [p for p in pairs if p[0].tag != _MERGE_TAG]
+            merged: list[tuple[yaml.Node, yaml.Node]] = []
+            for key_node, value_node in pairs:
+                if key_node.tag != _MERGE_TAG:
+                    continue
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise _DocumentError(
+                            "a merge key '<<' takes a mapping or a list of mappings",
+                            value_node.start_mark.line + 1,
+                            value_node.start_mark.column + 1,
+                        )
+                    merged.extend(p for p in source.value if p[0].tag != _MERGE_TAG)
+            merged_from = {id(k) for k, _ in merged}
+            pairs = own + merged
+        for key_node, value_node in pairs:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _DocumentError(
+                    "a mapping key must be a plain value",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            key = self._scalar(key_node)
+            if not isinstance(key, str | int | float | bool):
+                key = str(key)
+            if key in out:
+                if id(key_node) in merged_from:  # a merged key never overrides an explicit one
+                    continue
+                raise _DocumentError(
+                    f"duplicate key {key!r}; each key may appear once in a mapping",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            child = (*path, key)
+            self.smap.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.walk(value_node, child)
+        return out
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG:  # the common case, without the constructor's overhead
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -196,54 +247,10 @@ class _Walker:
                 node.start_mark.column + 1,
             ) from None
 
-    def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        pairs: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = (
-                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                )
-                for source in merged:
-                    if not isinstance(source, yaml.MappingNode):
-                        raise _DocumentError(
-                            "a merge key '<<' takes a mapping or a list of mappings",
-                            value_node.start_mark.line + 1,
-                            value_node.start_mark.column + 1,
-                        )
-                    pairs.extend(p for p in source.value if p[0].tag != "tag:yaml.org,2002:merge")
-                continue
-            pairs.append((key_node, value_node))
-        explicit: set[Any] = set()
-        for key_node, value_node in pairs:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _DocumentError(
-                    "a mapping key must be a plain value",
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
-            key = self.loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                key = str(key)
-            own = any(key_node is k for k, _ in node.value)
-            if key in out:
-                if own and key in explicit:
-                    raise _DocumentError(
-                        f"duplicate key {key!r}; each key may appear once in a mapping",
-                        key_node.start_mark.line + 1,
-                        key_node.start_mark.column + 1,
-                    )
-                if not own:  # a merged key never overrides an explicit one
-                    continue
-            if own:
-                explicit.add(key)
-            child = (*path, key)
-            self.smap.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            self.smap.values.pop(child, None)
-            out[key] = self.walk(value_node, child)
-        return out
 
-
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_YAML_UNSAFE = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + "|[\x85\u2028\u2029]")
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}"
     for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -611,8 +618,7 @@ def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
     data = {"format": pathway.format, **data}
     if fmt == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2)
-        # YAML (which reads our JSON too) refuses raw non-printable characters: escape them.
-        return (
-            yaml.reader.Reader.NON_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-        )
+        # YAML (which reads our JSON too) refuses raw non-printable characters and folds its
+        # own line breaks (NEL, LS, PS) inside strings: escape them.
+        return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
