@@ -140,7 +140,18 @@ def _write_rules(docs: Path) -> None:
     write_rule_pages(docs)
 
 
-GENERATORS: list[Callable[[Path], None]] = [_write_format, _write_cli, _write_rules]
+def _write_diagrams(docs: Path) -> None:
+    from pathways.render.gallery import write_gallery
+
+    write_gallery(docs)
+
+
+GENERATORS: list[Callable[[Path], None]] = [
+    _write_format,
+    _write_cli,
+    _write_rules,
+    _write_diagrams,
+]
 
 
 def write_all(docs: Path) -> None:

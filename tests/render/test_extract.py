@@ -135,12 +135,14 @@ def test_findings_overlay(p1: pathways.Pathway) -> None:
         _finding("PW301", Severity.ERROR, step="interview"),
         _finding("PW401", Severity.WARNING, step="timing_check", transition=6),
         _finding("PW203", Severity.ERROR),
+        _finding("PW503", Severity.INFO, step="consent"),
     ]
     d = extract(p1, findings=found)
     nodes = {n.id: n for n in d.nodes}
     assert nodes["interview"].codes == ("PW104", "PW301")
     assert nodes["interview"].severity == "error"
     assert nodes["timing_check"].codes == ()  # the transition carries it, not the step
+    assert (nodes["consent"].codes, nodes["consent"].severity) == ((), None)  # infos: not drawn
     edge = next(e for e in d.edges if e.transition == 6 and e.kind != "fallback")
     assert (edge.codes, edge.severity) == (("PW401",), "warning")
     assert d.notes == (("error", "PW203 message"),)
@@ -174,3 +176,17 @@ def test_simulation_edge_counts_win() -> None:
     d = extract(load("restricted.yaml"), simulation=Result())
     weights = [e.weight for e in d.edges]
     assert weights == [0.5, 1.0, 0.0]
+
+
+def test_simulation_transition_list_with_declines(p1: pathways.Pathway) -> None:
+    """simulate's transitions list (index, count, declined) weighs edges and fallbacks."""
+    n = len(p1.transitions)
+    shelter = next(i for i, t in enumerate(p1.transitions) if t.to == "placement_shelter")
+    counts = [{"index": i, "count": 100 if i == shelter else 50, "declined": 0} for i in range(n)]
+    counts[shelter]["declined"] = 25
+    d = extract(p1, simulation={"steps": {}, "roles": {}, "transitions": counts})
+    edge = next(e for e in d.edges if e.transition == shelter and e.kind == "referral")
+    fallback = next(e for e in d.edges if e.transition == shelter and e.kind == "fallback")
+    assert edge.weight == 1.0
+    assert fallback.weight == 0.25
+    assert "≈ 25 declined" in fallback.lines

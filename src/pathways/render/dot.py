@@ -124,7 +124,9 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
         attrs["color"] = SEVERITY_COLOURS[edge.severity]
         attrs["penwidth"] = "3"
     if edge.weight is not None:
-        attrs["penwidth"] = f"{1 + 7 * edge.weight:.2f}"
+        width = 1 + 7 * edge.weight
+        attrs["penwidth"] = f"{width:.2f}"
+        attrs["arrowsize"] = f"{max(0.35, 0.9 / width**0.5):.2f}"  # heads grow with the pen
     if lines:
         attrs["label"] = f"<{_small(_lines(lines), '#222222', 9)}>"
     return attrs

@@ -289,14 +289,43 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _flows(pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]) -> list[float]:
-    """Cases along each transition: the simulation's counts if it has them, else an estimate."""
+def _counted(sim: Mapping[str, Any], n: int) -> tuple[list[float], list[float]] | None:
+    """(cases along, referrals declined) per transition, when the simulation counted them.
+
+    Accepts simulate's list of ``{"index", "count", "declined"}`` objects, or a map from
+    transition index to a count (or to such an object).
+    """
     counted = sim.get("transitions")
-    if isinstance(counted, Mapping | list):
-        items = counted.items() if isinstance(counted, Mapping) else enumerate(counted)
-        by_index = {str(k): _number(v) for k, v in items}
-        if by_index:
-            return [by_index.get(str(i)) or 0.0 for i in range(len(pathway.transitions))]
+    if isinstance(counted, Mapping):
+        items = [(str(k), v) for k, v in counted.items()]
+    elif isinstance(counted, list):
+        items = [
+            (str(v.get("index", i)) if isinstance(v, Mapping) else str(i), v)
+            for i, v in enumerate(counted)
+        ]
+    else:
+        return None
+    if not items:
+        return None
+    flows = dict((k, _number(v) or 0.0) for k, v in items)
+    declined = {k: _number(v.get("declined")) or 0.0 for k, v in items if isinstance(v, Mapping)}
+    return (
+        [flows.get(str(i), 0.0) for i in range(n)],
+        [declined.get(str(i), 0.0) for i in range(n)],
+    )
+
+
+def _flows(
+    pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]
+) -> tuple[list[float], list[float] | None]:
+    """Cases along each transition (and declined referrals, when counted).
+
+    The simulation's counts when it has them; otherwise visits of the source step times the
+    probability (or shared among the exits when there is none).
+    """
+    counted = _counted(sim, len(pathway.transitions))
+    if counted is not None:
+        return counted
     incoming: dict[str, int] = defaultdict(int)
     for t in pathway.transitions:
         incoming[t.to] += 1
@@ -312,7 +341,7 @@ def _flows(pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]
             flows.append(min(here, visits.get(t.to, 0.0)))
         else:
             flows.append(here / len(exits))
-    return flows
+    return flows, None
 
 
 def _hours_text(hours: float) -> str:
@@ -363,9 +392,12 @@ def _findings_by(
 
 
 def _mark(found: Sequence[Finding]) -> tuple[tuple[str, ...], str | None]:
-    codes = tuple(dict.fromkeys(f.code for f in found))
-    severities = {f.severity.value for f in found}
-    severity = "error" if "error" in severities else "warning" if "warning" in severities else None
+    """(codes, worst severity) of the error and warning findings; infos are not drawn."""
+    drawn = [f for f in found if f.severity.value in SEVERITY_COLOURS]
+    codes = tuple(dict.fromkeys(f.code for f in drawn))
+    severity = None
+    if drawn:
+        severity = "error" if any(f.severity.value == "error" for f in drawn) else "warning"
     return codes, severity
 
 
@@ -511,7 +543,7 @@ def extract(
             )
         )
 
-    flows = _flows(pathway, sim, visits) if sim is not None else []
+    flows, declined = _flows(pathway, sim, visits) if sim is not None else ([], None)
     top = max(flows, default=0.0)
     edges: list[Edge] = []
     known = pathway.steps_by_id
@@ -527,7 +559,12 @@ def extract(
         edges.append(Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight))
     for i, t in enumerate(pathway.transitions):
         if t.kind == "referral" and t.on_reject and t.source in known and t.on_reject in known:
-            edges.append(Edge(t.source, t.on_reject, "fallback", ("if declined",), i))
+            lines = ["if declined"]
+            weight = None
+            if declined is not None:
+                weight = declined[i] / top if top > 0 else 0.0
+                lines.append(f"≈ {declined[i]:,.0f} declined")
+            edges.append(Edge(t.source, t.on_reject, "fallback", tuple(lines), i, weight=weight))
 
     title = label_text(pathway.title, lang, locales) or pathway.id
     subtitle = f"{pathway.id} {pathway.version} · for {reader.value} readers"

@@ -64,7 +64,7 @@ def _node(node: Node) -> str:
         lines.append(f"({node.role})")
     if node.badges:
         lines.append(" ".join(f"[{b.upper()}]" for b in node.badges))
-    lines.extend(f"deadline {line}" for line in node.deadlines)
+    lines.extend(node.deadlines)
     if node.stats:
         lines.append(node.stats)
     if node.codes and node.severity:

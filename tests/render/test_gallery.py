@@ -1,0 +1,28 @@
+"""The docs gallery: every pathway of a library drawn to SVG, embedded in a generated page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pathways.render.gallery import write_gallery
+
+from ._helpers import DATA, requires_dot
+
+
+@requires_dot
+def test_gallery_draws_every_pathway_for_public_readers(tmp_path: Path) -> None:
+    """Each file becomes <id>.svg linked from diagrams/index.md; titles are escaped."""
+    library = tmp_path / "pathways"
+    library.mkdir()
+    for name in ("restricted.yaml", "hostile.yaml"):
+        shutil.copy(DATA / name, library / name)
+    docs = tmp_path / "docs"
+    written = write_gallery(docs, library)
+    assert sorted(p.name for p in written) == ["hostile-labels.svg", "visibility-levels.svg"]
+    page = (docs / "diagrams" / "index.md").read_text(encoding="utf-8")
+    assert "[![visibility-levels](visibility-levels.svg)](visibility-levels.svg)" in page
+    assert "<script>" not in page
+    assert "Title &lt;/title&gt;&lt;script&gt;" in page
+    svg = (docs / "diagrams" / "visibility-levels.svg").read_text(encoding="utf-8")
+    assert "PARTNER&#45;LINE&#45;2222" not in svg and "PUBLIC&#45;LINE&#45;1111" in svg
