@@ -163,7 +163,9 @@ def pathway_documents(
     locales : tuple of str
         The document's locales; labels are maps with every locale when there are several.
     label_text : strategy of str, optional
-        Draw step labels from this strategy instead (e.g. ``st.text()`` to fuzz escaping).
+        Draw step labels from this strategy instead, e.g.
+        ``st.text(st.characters(blacklist_categories=("Cc", "Cs")))`` to fuzz escaping (a YAML
+        file cannot hold control characters or lone surrogates).
     max_agencies : int
         Most agencies (at least 1).
     """
@@ -318,9 +320,7 @@ def pathways(**knobs: Any) -> st.SearchStrategy[Pathway]:
     """
     from pathways.loader import loads
 
-    return pathway_documents(**knobs).map(
-        lambda doc: loads(json.dumps(doc, ensure_ascii=False), file="<hypothesis>")
-    )
+    return pathway_documents(**knobs).map(lambda doc: loads(json.dumps(doc), file="<hypothesis>"))
 
 
 # --- broken documents ---------------------------------------------------------------------------
