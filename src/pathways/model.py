@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     model_serializer,
     model_validator,
 )
@@ -73,6 +74,10 @@ BUILTIN_SECTORS: tuple[str, ...] = (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+DURATION_PATTERN = (
+    r"^\s*(?:(?:\d+(?:\.\d+)?\s*[smhdw]\s*)+|[Pp](?:\d+(?:\.\d+)?[WwDd])*"
+    r"(?:[Tt](?:\d+(?:\.\d+)?[HhMmSs])+)?)\s*$"
+)
 
 
 def _config(title: str | None = None) -> ConfigDict:
@@ -97,7 +102,15 @@ Hours = Annotated[
     float,
     BeforeValidator(_hours),
     PlainSerializer(format_hours, return_type=str, when_used="always"),
-    Field(ge=0, json_schema_extra={"type": "string", "examples": ["72h", "3d", "PT72H"]}),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration: 45m, 2h, 3d, 2w, 1d12h or ISO 8601 (PT72H, P5D).",
+            "examples": ["72h", "3d", "PT72H"],
+        }
+    ),
 ]
 """A duration in hours, written in files as ``"72h"``, ``"3d"``, ``"PT72H"`` ..."""
 
@@ -265,6 +278,15 @@ class CaseField(BaseModel):
         return f"an {self.type}{lo}{hi}".replace("an number", "a number")
 
 
+def _closed(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 class Duration(BaseModel):
     """How long a step takes, in hours.
 
@@ -279,6 +301,21 @@ class Duration(BaseModel):
     mode: Hours | None = None
     max: Hours = 0.0
     mean: Hours | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        hours = {"type": "string", "pattern": DURATION_PATTERN}
+        return {
+            "title": "Duration",
+            "description": "A fixed duration ('2h'), or {min, mode, max} (triangular), "
+            "{min, max} (uniform) or {mean} (exponential).",
+            "anyOf": [
+                hours,
+                _closed({"min": hours, "mode": hours, "max": hours}),
+                _closed({"min": hours, "max": hours}),
+                _closed({"mean": hours}),
+            ],
+        }
 
     @model_validator(mode="before")
     @classmethod
