@@ -206,12 +206,27 @@ def test_missing_population_and_arrivals_are_clear_errors() -> None:
         pw.simulate(q, cases=0, arrivals_per_day=5)
 
 
-def test_queues_make_cases_wait_and_more_servers_help(csa: pw.Pathway) -> None:
-    """Raising an overloaded role's capacity cuts its waiting time."""
-    base = pw.simulate(csa, cases=3000, seed=2)
-    more = pw.simulate(csa, cases=3000, seed=2, overrides=["roles.ahtjp_officer.capacity=6"])
-    assert base.roles["ahtjp_officer"]["wait_hours_mean"] > 10 * max(
-        more.roles["ahtjp_officer"]["wait_hours_mean"], 0.1
+def test_queues_make_cases_wait_and_more_servers_help() -> None:
+    """Raising an overloaded role's capacity cuts its waiting time and the time to outcome."""
+    p = build(
+        [
+            step("in", "entry", role="s", duration="1h"),
+            step("assess", duration={"min": "1h", "mode": "2h", "max": "4h"}),
+            step("out", "outcome"),
+        ],
+        [move("in", "assess"), move("assess", "out")],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R", "capacity": 1},
+            {"id": "s", "agency": "b", "title": "S"},
+        ],
+        simulation={"arrivals_per_day": 10},  # 10 x 2.33 h = 23.3 h of work a day for 1 server
     )
-    assert more.roles["ahtjp_officer"]["utilization"] < base.roles["ahtjp_officer"]["utilization"]
+    base = pw.simulate(p, cases=3000, seed=2)
+    more = pw.simulate(p, cases=3000, seed=2, overrides=["roles.r.capacity=3"])
+    assert base.roles["r"]["utilization"] > 0.9
+    assert more.roles["r"]["utilization"] == pytest.approx(
+        base.roles["r"]["utilization"] / 3, rel=0.1
+    )
+    assert base.roles["r"]["wait_hours_mean"] > 10 * more.roles["r"]["wait_hours_mean"]
     assert more.time_to_outcome_hours["mean"] < base.time_to_outcome_hours["mean"]
+    assert base.roles["s"]["capacity"] is None and base.roles["s"]["wait_hours_mean"] == 0.0
