@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pathways.render.gallery import write_gallery
+import pytest
+
+from pathways.render.gallery import render_library, write_gallery
 
 from ._helpers import DATA, requires_dot
 
@@ -26,3 +28,16 @@ def test_gallery_draws_every_pathway_for_public_readers(tmp_path: Path) -> None:
     assert "Title &lt;/title&gt;&lt;script&gt;" in page
     svg = (docs / "diagrams" / "visibility-levels.svg").read_text(encoding="utf-8")
     assert "PARTNER&#45;LINE&#45;2222" not in svg and "PUBLIC&#45;LINE&#45;1111" in svg
+
+
+def test_render_library_names_files_by_id_and_skips_broken_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """make run's helper writes out/<id>.<suffix> and names a file that does not load."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    shutil.copy(DATA / "restricted.yaml", library / "a.yaml")
+    (library / "broken.yaml").write_text("format: pathways/1\nid: [\n", encoding="utf-8")
+    written = render_library(library, tmp_path / "out", ".mmd")
+    assert [p.name for p in written] == ["visibility-levels.mmd"]
+    assert "broken.yaml: not drawn:" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pathways.model import label_text
 
-__all__ = ["write_gallery"]
+__all__ = ["render_library", "write_gallery"]
 
 _HEADER = """# Bundled pathway diagrams
 
@@ -24,6 +24,30 @@ Every pathway in the repository's `pathways/` folder, drawn by `pathways render`
 **public** readers (contacts and agencies marked `partners` or `restricted` are left out).
 [How to read these diagrams](../diagrams.md). Click a diagram to open it at full size.
 """
+
+
+def render_library(
+    library: str | Path = "pathways", out: str | Path = "out", suffix: str = ".svg"
+) -> list[Path]:
+    """Draw every ``*.yaml`` below ``library`` to ``out/<id><suffix>`` (for ``make run``).
+
+    Files that do not load are skipped with a line on stderr naming them.
+    """
+    import sys
+
+    from pathways.errors import LoadError
+    from pathways.loader import load
+    from pathways.render import render
+
+    written: list[Path] = []
+    for path in sorted(Path(library).rglob("*.yaml")):
+        try:
+            pathway = load(path)
+        except LoadError as exc:
+            print(f"{path}: not drawn: {exc}", file=sys.stderr)
+            continue
+        written.append(render(pathway, Path(out) / f"{pathway.id}{suffix}"))
+    return written
 
 
 def write_gallery(docs: Path, library: Path | None = None) -> list[Path]:
