@@ -25,11 +25,11 @@ from pathways.errors import (
 from pathways.findings import Finding, Location, Severity
 from pathways.loader import dump, load, loads
 from pathways.model import Pathway
-from pathways.rules import check
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.engine import Actor, Case, Engine
     from pathways.render import render
+    from pathways.rules import check
     from pathways.simulate import SimulationResult, analyze, simulate
 
 __version__ = "0.1.0"
@@ -42,6 +42,7 @@ _LAZY: dict[str, str] = {
     "render": "pathways.render",
     "SimulationResult": "pathways.simulate",
     "analyze": "pathways.simulate",
+    "check": "pathways.rules",
     "simulate": "pathways.simulate",
 }
 

@@ -1,0 +1,62 @@
+"""The public API: `__all__` lists exactly the public names, and `import pathways` stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import pathways
+
+NOT_API = {"annotations", "importlib", "TYPE_CHECKING", "Any"}
+
+
+def test_all_is_sorted_and_complete() -> None:
+    """`__all__` is sorted and names every public attribute that is not a submodule."""
+    assert pathways.__all__ == sorted(pathways.__all__)
+    public = {
+        name
+        for name in dir(pathways)
+        if not name.startswith("_")
+        and name not in NOT_API
+        and not isinstance(getattr(pathways, name), types.ModuleType)
+    }
+    assert public <= set(pathways.__all__), public - set(pathways.__all__)
+
+
+def test_every_exported_name_resolves() -> None:
+    """Each name in `__all__` can be imported from the package."""
+    for name in pathways.__all__:
+        assert getattr(pathways, name) is not None, name
+
+
+def test_spec_names_exist() -> None:
+    """The names SPEC section 6 promises exist with those exact names."""
+    for name in (
+        "load", "check", "simulate", "render", "Engine", "Actor", "LoadError",
+        "TransitionNotAllowed", "NotAuthorized",
+    ):  # fmt: skip
+        assert name in pathways.__all__, name
+
+
+def test_functions_stay_callable_after_subpackage_imports() -> None:
+    """`pathways.render(...)` and `pathways.simulate(...)` stay callable once their
+    subpackages are imported (a subpackage import rebinds the package attribute)."""
+    code = (
+        "import pathways, pathways.render, pathways.simulate\n"
+        "import pathways.render.dot, pathways.simulate.engine\n"
+        "assert callable(pathways.render), type(pathways.render)\n"
+        "assert callable(pathways.simulate), type(pathways.simulate)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_is_light() -> None:
+    """`import pathways` loads no numpy, networkx, graphviz or transitions (fast `--help`)."""
+    code = (
+        "import sys, pathways, pathways.cli\n"
+        "heavy = {'numpy', 'networkx', 'graphviz', 'transitions', 'distributed'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
