@@ -9,6 +9,8 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.clock import SimulatedClock
@@ -593,3 +595,37 @@ def test_embedding_docs_examples_run() -> None:
         "docs/embedding.md", module_relative=False, optionflags=doctest.ELLIPSIS
     )
     assert result.attempted > 20 and result.failed == 0
+
+
+@given(
+    text=st.text(),
+    seq=st.integers(0, 10**9),
+    note=st.none() | st.text(),
+    data=st.dictionaries(
+        st.text(),
+        st.integers()
+        | st.booleans()
+        | st.text()
+        | st.floats(allow_nan=False, allow_infinity=False),
+    ),
+)
+def test_fast_entry_json_equals_canonical_json(
+    text: str, seq: int, note: str | None, data: dict[str, Any]
+) -> None:
+    """The hand-written entry JSON is byte-for-byte the canonical json.dumps output."""
+    from pathways.engine import _canonical, _entry_json
+
+    for source in (None, text):
+        payload = {
+            "seq": seq,
+            "event": text,
+            "source": source,
+            "target": text + "x",
+            "actor": text,
+            "role": "r" + text,
+            "at": text,
+            "note": note,
+            "data": data,
+        }
+        fast = _entry_json(seq, text, source, text + "x", text, "r" + text, text, note, data)
+        assert fast == _canonical(payload)

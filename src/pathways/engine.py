@@ -157,6 +157,31 @@ def _canonical(payload: Mapping[str, Any]) -> str:
     return _CANONICAL.encode(payload)
 
 
+_str = json.encoder.encode_basestring  # what the canonical encoder uses for str (C accelerated)
+
+
+def _entry_json(
+    seq: int,
+    event: str,
+    source: str | None,
+    target: str,
+    actor: str,
+    role: str,
+    at: str,
+    note: str | None,
+    data: Mapping[str, Any],
+) -> str:
+    """``_canonical(payload)`` of a history entry, written out directly (the hot path of
+    every event); keys in sorted order, exactly as ``json`` would write them."""
+    return (
+        f'{{"actor":{_str(actor)},"at":{_str(at)},'
+        f'"data":{_CANONICAL.encode(dict(data)) if data else "{}"},'
+        f'"event":{_str(event)},"note":{"null" if note is None else _str(note)},'
+        f'"role":{_str(role)},"seq":{int(seq)},'
+        f'"source":{"null" if source is None else _str(source)},"target":{_str(target)}}}'
+    )
+
+
 def chain_hash(previous: str, payload: Mapping[str, Any]) -> str:
     """SHA-256 hex of ``previous``, a newline and the canonical JSON of ``payload``."""
     return hashlib.sha256(f"{previous}\n{_canonical(payload)}".encode()).hexdigest()
@@ -1015,17 +1040,10 @@ class Engine:
         data: Mapping[str, Any],
     ) -> HistoryEntry:
         seq = len(case.history)
-        payload = {
-            "seq": seq,
-            "event": event,
-            "source": source,
-            "target": target,
-            "actor": actor.id,
-            "role": actor.role,
-            "at": when.isoformat(),
-            "note": note,
-            "data": dict(data),
-        }
+        text = _entry_json(
+            seq, event, source, target, actor.id, actor.role, when.isoformat(), note, data
+        )
+        digest = hashlib.sha256(f"{case.history[-1].hash}\n{text}".encode()).hexdigest()
         entry = HistoryEntry(
             seq,
             event,
@@ -1036,7 +1054,7 @@ class Engine:
             when,
             note,
             dict(data) if data else _EMPTY,
-            chain_hash(case.history[-1].hash, payload),
+            digest,
         )
         case.history.append(entry)
         return entry
