@@ -19,7 +19,7 @@ def report(
     ],
     out: Annotated[
         Path,
-        typer.Option("-o", "--out", help="Folder to write index.html and the pages into."),
+        typer.Option("-o", "--output", help="Folder to write index.html and the pages into."),
     ] = Path("out"),
     lang: Annotated[
         str | None, typer.Option(help="Locale of the labels, e.g. km (default: the first).")

@@ -1,0 +1,81 @@
+"""docs/tutorial.md stays true: its files give exactly the findings it shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+
+
+def block(marker: str) -> str:
+    """The fenced code block right after ``<!-- tutorial: MARKER -->``."""
+    match = re.search(rf"<!-- tutorial: {re.escape(marker)} -->\n```\w*\n(.*?)```", TUTORIAL, re.S)
+    assert match, f"no block marked {marker!r} in docs/tutorial.md"
+    return match.group(1)
+
+
+def validate(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    (tmp_path / "mine.yaml").write_text(text, encoding="utf-8")
+    code = main(["validate", "mine.yaml"])
+    return code, capsys.readouterr().out
+
+
+def fixed(text: str) -> str:
+    """Step 5: delete the `statement` step and send `interview` straight to `closed`."""
+    lines = [line for line in text.splitlines(keepends=True) if "statement" not in line]
+    out = "".join(lines)
+    return (
+        out.replace("  - {from: interview, to: closed}\n", "")
+        + "  - {from: interview, to: closed}\n"
+    )
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_first_pathway_gives_the_finding_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = validate(tmp_path, block("mine.yaml"), capsys)
+    assert code == 1
+    assert out == block("output mine.yaml")
+
+
+def test_fix_leaves_no_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = validate(tmp_path, fixed(block("mine.yaml")), capsys)
+    assert (code, out) == (0, "")
+
+
+def test_guards_give_the_case_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = fixed(block("mine.yaml"))
+    text = text.replace(
+        "roles:\n", "case_fields:\n  age: {type: integer, min: 0, max: 17}\nroles:\n"
+    )
+    text = text.replace(
+        "  - {from: assessment, to: interview, probability: 0.6}\n"
+        "  - {from: assessment, to: closed, probability: 0.4}\n",
+        '  - {from: assessment, to: interview, when: "age < 12"}\n'
+        '  - {from: assessment, to: closed, when: "age > 12"}\n',
+    )
+    code, out = validate(tmp_path, text, capsys)
+    assert code == 1
+    assert out == block("output guards")
+    code, out = validate(tmp_path, text.replace('"age > 12"', '"age >= 12"'), capsys)
+    assert (code, out) == (0, "")
+
+
+def test_report_command_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mine.yaml").write_text(fixed(block("mine.yaml")), encoding="utf-8")
+    code = main(["report", "mine.yaml", "-o", "out/", "--cases", "200"])
+    assert code == 0
+    index = Path(capsys.readouterr().out.strip())
+    assert index == Path("out/index.html") and index.exists()
+    assert (tmp_path / "out" / "my-first-pathway.html").exists()
