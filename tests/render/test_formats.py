@@ -243,3 +243,28 @@ def test_khmer_svg_keeps_the_glyph_text(p1: pathways.Pathway, tmp_path: Path) ->
 def test_env_unchanged() -> None:
     """The render tests leave PATH alone (monkeypatch restores it)."""
     assert os.environ.get("PATH")
+
+
+CONTROL = (
+    "format: pathways/1\nid: ctl\n"
+    'agencies: [{id: a, name: "A\\x01\\x1b[31m\\u202e", sector: social}]\n'
+    'roles: [{id: r, agency: a, title: "R\\x0b"}]\n'
+    "steps:\n"
+    ' - {id: s, kind: entry, role: r, label: "bell\\x07 nul\\x00 tab\\tx"}\n'
+    " - {id: e, kind: outcome}\n"
+    "transitions: [{from: s, to: e}]\n"
+)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_control_characters_never_reach_the_output(suffix: str, tmp_path: Path) -> None:
+    """Control characters and bidi overrides become U+FFFD; DOT still parses, SVG is XML."""
+    if suffix in (".svg", ".png", ".pdf") and not _has_dot():
+        pytest.skip("Graphviz 'dot' is not installed")
+    p = pathways.loads(CONTROL, "ctl.yaml")
+    data = render(p, tmp_path / f"c{suffix}").read_bytes()
+    if suffix in (".svg", ".dot", ".mmd"):
+        text = data.decode("utf-8")
+        assert not any(c in text for c in "\x00\x01\x07\x0b\x1b\u202e")
+    if suffix == ".svg":
+        assert "bell\ufffd nul\ufffd tab x" in svg_texts(data)

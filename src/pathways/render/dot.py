@@ -20,6 +20,7 @@ from pathways.render.extract import (
     Edge,
     Lane,
     Node,
+    printable,
     wrap,
 )
 
@@ -57,7 +58,7 @@ def text(value: str) -> str:
     >>> text('<script>"&\\\\N')
     '&lt;script&gt;&quot;&amp;\\\\\\\\N'
     """
-    return html.escape(value, quote=True).replace("\\", "\\\\")
+    return html.escape(printable(value), quote=True).replace("\\", "\\\\")
 
 
 def _lines(lines: list[str]) -> str:

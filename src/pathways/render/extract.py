@@ -35,6 +35,7 @@ __all__ = [
     "Lane",
     "Node",
     "extract",
+    "printable",
     "sector_colour",
 ]
 
@@ -177,6 +178,32 @@ class Diagram:
         return None
 
 
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(value: str) -> str:
+    r"""Replace control characters (and bidi overrides, which can disguise text) with U+FFFD.
+
+    XML cannot hold most C0 controls and DOT's parser stops at them, so they never reach a
+    renderer; newlines stay (they split lines) and tabs become spaces.
+
+    Examples
+    --------
+    >>> from pathways.render.extract import printable
+    >>> printable("a\x00b\tc\u202ed") == "a\ufffdb c\ufffdd"
+    True
+    """
+    out = []
+    for char in value:
+        if char == "\t":
+            out.append(" ")
+        elif char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\n\r"):
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 _COENG = "\u17d2"  # Khmer sign that stacks the next consonant under the previous one
 
 
@@ -213,7 +240,7 @@ def wrap(text: str, width: int) -> list[str]:
     clusters, never between a consonant and its vowel signs or subscript consonants.
     """
     lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
+    for paragraph in printable(text).splitlines() or [""]:
         words = [part for word in paragraph.split(" ") for part in _split_long(word, width)]
         lines.extend(
             textwrap.wrap(" ".join(words), width, break_on_hyphens=False, break_long_words=False)

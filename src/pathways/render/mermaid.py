@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import unicodedata
 
-from pathways.render.extract import HEAT, SEVERITY_COLOURS, Diagram, Edge, Node, wrap
+from pathways.render.extract import (
+    HEAT,
+    SEVERITY_COLOURS,
+    Diagram,
+    Edge,
+    Node,
+    printable,
+    wrap,
+)
 
 __all__ = ["draw", "escape"]
 
@@ -43,7 +51,7 @@ def escape(value: str) -> str:
     'a #34;b#34; #60;script#62; #35;1 #123;x#125;'
     """
     out: list[str] = []
-    for char in value:
+    for char in printable(value):
         category = unicodedata.category(char)
         if char in _SAFE_PUNCTUATION or (category[0] in "LMN" and char not in "`"):
             out.append(char)
