@@ -222,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[list[str]] = []
     out: dict[str, float] = {}
 
+    # --- one event on the bundled pathway (guards, referral, deadlines), on a fresh heap -----
+    out["guarded_event_us"] = guarded_event_us(500 if args.quick else 2000)
+    gc.collect()
+
     # --- open C cases on one engine -----------------------------------------------------
     gc.collect()
     t0 = time.perf_counter()
@@ -229,21 +233,27 @@ def main(argv: list[str] | None = None) -> int:
     out["open_us"] = (time.perf_counter() - t0) / C * 1e6
     print(f"ours: opened {C:,} cases, {out['open_us']:.1f} us/case", flush=True)
 
-    # --- events: ours round-robin over C live cases -------------------------------------
-    per_round = []
+    # --- events: ours round-robin over C live cases, bare transitions interleaved ----------
+    # Each round fires one event on every live case, then the same number of bare triggers,
+    # so both run on the same heap (C live cases and their histories) at the same moment.
+    bare = Bare(tab, 7)
+    per_round, bare_times = [], []
     for _ in range(rounds):
         n, spent = ours.step_round()
         per_round.append(spent / n)
+        bare_times.append(bare.run(n) / n)
     out["ours_event_us"] = statistics.median(per_round) * 1e6
-    print(f"ours: {out['ours_event_us']:.2f} us/event with {C:,} live cases", flush=True)
-    del ours
-    gc.collect()
-
-    # --- bare transitions trigger --------------------------------------------------------
-    bare = Bare(tab, 7)
-    bare_times = [bare.run(C) / C for _ in range(rounds)]
     out["bare_event_us"] = statistics.median(bare_times) * 1e6
-    print(f"bare transitions: {out['bare_event_us']:.2f} us/trigger", flush=True)
+    out["ratio_rounds"] = statistics.median(
+        o / b for o, b in zip(per_round, bare_times, strict=True)
+    )
+    print(
+        f"ours: {out['ours_event_us']:.2f} us/event with {C:,} live cases; bare "
+        f"transitions {out['bare_event_us']:.2f} us/trigger",
+        flush=True,
+    )
+    del ours, bare
+    gc.collect()
 
     # --- the peer: transitions add_model --------------------------------------------------
     gc.collect()
@@ -276,8 +286,6 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    out["guarded_event_us"] = guarded_event_us(500 if args.quick else 2000)
-
     import transitions
 
     rows = [
@@ -295,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{out['ours_event_us']:.2f} us",
             f"{out['bare_event_us']:.2f} us",
             f"{out['peer_event_us']:.2f} us",
-            f"{out['ours_event_us'] / out['bare_event_us']:.2f}x bare",
+            f"{out['ratio_rounds']:.2f}x bare (median of per-round ratios)",
             "<= 3x bare",
-            "yes" if out["ours_event_us"] <= 3 * out["bare_event_us"] else "NO",
+            "yes" if out["ratio_rounds"] <= 3 else "NO",
         ],
         [
             "memory per open case (history excluded)",
@@ -353,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         "Memory is tracemalloc's marginal bytes per case between two populations "
         f"({c1:,} and {c2:,} cases), with each case's history list emptied for the "
         "'history excluded' figure. Event times exclude choosing the event (the same split for "
-        "bare transitions); the peer's figure includes its choice, as in runtime_peers.py.",
+        "bare transitions, whose rounds are interleaved with ours on the same heap); the peer's "
+        "figure includes its choice, as in runtime_peers.py. An event of ours includes the role "
+        "check, the transitions trigger, the hash-chained history entry and deadline upkeep.",
     ]
     text = "\n".join(md) + "\n"
     print()
