@@ -190,3 +190,25 @@ def test_simulation_transition_list_with_declines(p1: pathways.Pathway) -> None:
     assert edge.weight == 1.0
     assert fallback.weight == 0.25
     assert "≈ 25 declined" in fallback.lines
+
+
+def test_file_level_finding_messages_do_not_leak_hidden_names() -> None:
+    """A pathway-level finding that quotes a hidden agency is shown by code only."""
+    p = load("restricted.yaml")
+    found = [
+        _finding("PW206", Severity.WARNING),
+        Finding(
+            "PW206",
+            "agency-without-contact",
+            Severity.WARNING,
+            "agency 'hidden_harbour' lists no contact",
+            Location("f.yaml", 1, 1),
+        ),
+    ]
+    public = extract(p, visibility="public", findings=found)
+    assert public.notes == (
+        ("warning", "PW206 message"),
+        ("warning", "PW206 (details withheld for public readers)"),
+    )
+    restricted = extract(p, visibility="restricted", findings=found)
+    assert restricted.notes[1] == ("warning", "PW206 agency 'hidden_harbour' lists no contact")

@@ -472,6 +472,23 @@ def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]
     return lanes
 
 
+def _secrets(pathway: Pathway, reader: Visibility) -> set[str]:
+    """Texts a reader below their level must not see: hidden agencies' ids, names, roles and
+    contacts, and every contact value above the reader's level (finding messages quote them)."""
+    out: set[str] = set()
+    for agency in pathway.agencies:
+        hidden = agency.visibility.rank > reader.rank
+        if hidden:
+            names = agency.name.values() if isinstance(agency.name, dict) else [agency.name]
+            out.update([agency.id, *names])
+            for role in pathway.roles:
+                if role.agency == agency.id:
+                    titles = role.title.values() if isinstance(role.title, dict) else [role.title]
+                    out.update([role.id, *titles])
+        out.update(c.value for c in agency.contacts if hidden or c.visibility.rank > reader.rank)
+    return {text for text in out if text}
+
+
 def _read_simulation(sim: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
     """(visits by step, mean wait in hours by role) from simulate's JSON object."""
     visits: dict[str, float] = {}
@@ -595,8 +612,16 @@ def extract(
 
     title = label_text(pathway.title, lang, locales) or pathway.id
     subtitle = f"{pathway.id} {pathway.version} · for {reader.value} readers"
+    secrets = _secrets(pathway, reader)
     notes = tuple(
-        (f.severity.value, f"{f.code} {f.message}") for f in rest if f.severity.value != "info"
+        (
+            f.severity.value,
+            f"{f.code} {f.message}"
+            if not any(secret in f.message for secret in secrets)
+            else f"{f.code} (details withheld for {reader.value} readers)",
+        )
+        for f in rest
+        if f.severity.value != "info"
     )
     sectors = tuple(
         dict.fromkeys((lane.sector, lane.frame, lane.fill, lane.dashed) for lane in lanes)
