@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from pathways.render._text import printable, wrap
 from pathways.render.extract import (
     BADGE_TAGS,
     FONT,
@@ -20,8 +21,6 @@ from pathways.render.extract import (
     Edge,
     Lane,
     Node,
-    printable,
-    wrap,
 )
 
 if TYPE_CHECKING:

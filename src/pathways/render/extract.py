@@ -9,15 +9,23 @@ never reaches the model.
 
 from __future__ import annotations
 
-import textwrap
-import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pathways.durations import format_hours
 from pathways.model import Visibility, label_text
+from pathways.render._overlays import (
+    findings_by,
+    mark,
+    read_simulation,
+    simulation_dict,
+)
+from pathways.render._overlays import (
+    flows as transition_flows,
+)
+from pathways.render._text import hours_text, printable, shorten, wrap
 
 if TYPE_CHECKING:
     from pathways.findings import Finding
@@ -37,6 +45,7 @@ __all__ = [
     "extract",
     "printable",
     "sector_colour",
+    "wrap",
 ]
 
 FONT = "DejaVu Sans"
@@ -89,7 +98,6 @@ SEVERITY_COLOURS: dict[str, str] = {"error": "#C00000", "warning": "#FFB000"}
 """Outline colours of the findings overlay."""
 
 _LABEL_WIDTH = 30
-_TITLE_WIDTH = 44
 
 
 def sector_colour(sector: str | None, all_sectors: Sequence[str]) -> tuple[str, str, bool]:
@@ -178,77 +186,6 @@ class Diagram:
         return None
 
 
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def printable(value: str) -> str:
-    r"""Replace control characters (and bidi overrides, which can disguise text) with U+FFFD.
-
-    XML cannot hold most C0 controls and DOT's parser stops at them, so they never reach a
-    renderer; newlines stay (they split lines) and tabs become spaces.
-
-    Examples
-    --------
-    >>> from pathways.render.extract import printable
-    >>> printable("a\x00b\tc\u202ed") == "a\ufffdb c\ufffdd"
-    True
-    """
-    out = []
-    for char in value:
-        if char == "\t":
-            out.append(" ")
-        elif char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\n\r"):
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-_COENG = "\u17d2"  # Khmer sign that stacks the next consonant under the previous one
-
-
-def _clusters(word: str) -> list[str]:
-    """Split a word into grapheme-like clusters: a base letter with its signs and subscripts."""
-    out: list[str] = []
-    for char in word:
-        starts = unicodedata.category(char) in ("Lo", "Lu", "Ll", "Nd") and not (
-            out and out[-1].endswith(_COENG)
-        )
-        if starts or not out:
-            out.append(char)
-        else:
-            out[-1] += char
-    return out
-
-
-def _split_long(word: str, width: int) -> list[str]:
-    if len(word) <= width or not any("\u1780" <= char <= "\u17ff" for char in word):
-        return [word]
-    parts: list[str] = []
-    for cluster in _clusters(word):
-        if parts and len(parts[-1]) + len(cluster) <= width:
-            parts[-1] += cluster
-        else:
-            parts.append(cluster)
-    return parts
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Split text into lines of at most about ``width`` characters (keeping newlines).
-
-    Khmer words longer than a line (Khmer writes no spaces between words) are split between
-    clusters, never between a consonant and its vowel signs or subscript consonants.
-    """
-    lines: list[str] = []
-    for paragraph in printable(text).splitlines() or [""]:
-        words = [part for word in paragraph.split(" ") for part in _split_long(word, width)]
-        lines.extend(
-            textwrap.wrap(" ".join(words), width, break_on_hyphens=False, break_long_words=False)
-            or [""]
-        )
-    return lines
-
-
 def _visibility(value: str | Visibility) -> Visibility:
     try:
         return Visibility(value)
@@ -300,132 +237,21 @@ def _edge_lines(t: Transition, lang: str | None, locales: tuple[str, ...]) -> li
     return lines
 
 
-def _simulation_dict(simulation: object) -> dict[str, Any]:
-    to_dict = getattr(simulation, "to_dict", None)
-    data = to_dict() if callable(to_dict) else simulation
-    if not isinstance(data, Mapping):
-        raise TypeError("simulation must be simulate's JSON object or have .to_dict()")
-    return dict(data)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, Mapping):
-        value = value.get("count", value.get("flow", value.get("visits")))
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _counted(sim: Mapping[str, Any], n: int) -> tuple[list[float], list[float]] | None:
-    """(cases along, referrals declined) per transition, when the simulation counted them.
-
-    Accepts simulate's list of ``{"index", "count", "declined"}`` objects, or a map from
-    transition index to a count (or to such an object).
-    """
-    counted = sim.get("transitions")
-    if isinstance(counted, Mapping):
-        items = [(str(k), v) for k, v in counted.items()]
-    elif isinstance(counted, list):
-        items = [
-            (str(v.get("index", i)) if isinstance(v, Mapping) else str(i), v)
-            for i, v in enumerate(counted)
-        ]
-    else:
-        return None
-    if not items:
-        return None
-    flows = dict((k, _number(v) or 0.0) for k, v in items)
-    declined = {k: _number(v.get("declined")) or 0.0 for k, v in items if isinstance(v, Mapping)}
-    return (
-        [flows.get(str(i), 0.0) for i in range(n)],
-        [declined.get(str(i), 0.0) for i in range(n)],
-    )
-
-
-def _flows(
-    pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]
-) -> tuple[list[float], list[float] | None]:
-    """Cases along each transition (and declined referrals, when counted).
-
-    The simulation's counts when it has them; otherwise visits of the source step times the
-    probability (or shared among the exits when there is none).
-    """
-    counted = _counted(sim, len(pathway.transitions))
-    if counted is not None:
-        return counted
-    incoming: dict[str, int] = defaultdict(int)
-    for t in pathway.transitions:
-        incoming[t.to] += 1
-    flows: list[float] = []
-    for t in pathway.transitions:
-        exits = [x for _, x in pathway.exits(t.source)]
-        here = visits.get(t.source, 0.0)
-        if t.probability is not None:
-            flows.append(here * t.probability)
-        elif len(exits) == 1:
-            flows.append(here)
-        elif incoming[t.to] == 1:
-            flows.append(min(here, visits.get(t.to, 0.0)))
-        else:
-            flows.append(here / len(exits))
-    return flows, None
-
-
-def _hours_text(hours: float) -> str:
-    """Time limits up to four days read best in hours ("72h", not "3d")."""
-    if hours <= 96 and hours == int(hours) and hours >= 1:
-        return f"{int(hours)}h"
-    return format_hours(hours)
-
-
-def _shorten(value: str, width: int) -> str:
-    if len(value) <= width:
-        return value
-    cut = value[: width - 1].rsplit(" ", 1)[0] if " " in value[: width - 1] else value[: width - 1]
-    return cut.rstrip(" ,;:") + "…"
-
-
 def _deadline_lines(pathway: Pathway, lang: str | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for d in pathway.deadlines:
         if d.source is None:
             origin = "entry"
         elif d.source in pathway.steps_by_id:
-            origin = _shorten(pathway.label(d.source, lang), 28)
+            origin = shorten(pathway.label(d.source, lang), 28)
         else:
             origin = d.source
         name = label_text(d.label, lang, pathway.locales) or d.id
         need = " (required)" if d.required else ""
-        text = f"deadline {name}: within {_hours_text(d.within)} of {origin}{need}"
+        text = f"deadline {name}: within {hours_text(d.within)} of {origin}{need}"
         for target in pathway.deadline_targets(d):
             out[target].append(text)
     return out
-
-
-def _findings_by(
-    findings: Sequence[Finding],
-) -> tuple[dict[str, list[Finding]], dict[int, list[Finding]], list[Finding]]:
-    steps: dict[str, list[Finding]] = defaultdict(list)
-    transitions: dict[int, list[Finding]] = defaultdict(list)
-    rest: list[Finding] = []
-    for f in findings:
-        if f.transition is not None:
-            transitions[f.transition].append(f)
-        elif f.step is not None:
-            steps[f.step].append(f)
-        else:
-            rest.append(f)
-    return steps, transitions, rest
-
-
-def _mark(found: Sequence[Finding]) -> tuple[tuple[str, ...], str | None]:
-    """(codes, worst severity) of the error and warning findings; infos are not drawn."""
-    drawn = [f for f in found if f.severity.value in SEVERITY_COLOURS]
-    codes = tuple(dict.fromkeys(f.code for f in drawn))
-    severity = None
-    if drawn:
-        severity = "error" if any(f.severity.value == "error" for f in drawn) else "warning"
-    return codes, severity
 
 
 def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]:
@@ -489,23 +315,6 @@ def _secrets(pathway: Pathway, reader: Visibility) -> set[str]:
     return {text for text in out if text}
 
 
-def _read_simulation(sim: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
-    """(visits by step, mean wait in hours by role) from simulate's JSON object."""
-    visits: dict[str, float] = {}
-    waits: dict[str, float] = {}
-    steps = sim.get("steps")
-    for step_id, value in steps.items() if isinstance(steps, Mapping) else ():
-        count = _number(value)
-        if count is not None:
-            visits[str(step_id)] = count
-    roles = sim.get("roles")
-    for role_id, value in roles.items() if isinstance(roles, Mapping) else ():
-        wait = _number(value.get("wait_hours_mean")) if isinstance(value, Mapping) else None
-        if wait is not None:
-            waits[str(role_id)] = wait
-    return visits, waits
-
-
 def extract(
     pathway: Pathway,
     *,
@@ -549,9 +358,9 @@ def extract(
     lanes = _lanes(pathway, lang, reader)
     lane_of_step = {step_id: lane for lane in lanes for step_id in lane.nodes}
     hidden_steps = {step_id for lane in lanes if lane.restricted for step_id in lane.nodes}
-    by_step, by_transition, rest = _findings_by(findings or ())
-    sim = _simulation_dict(simulation) if simulation is not None else None
-    visits, waits = _read_simulation(sim) if sim is not None else ({}, {})
+    by_step, by_transition, rest = findings_by(findings or ())
+    sim = simulation_dict(simulation) if simulation is not None else None
+    visits, waits = read_simulation(sim) if sim is not None else ({}, {})
     max_wait = max(waits.values(), default=0.0)
 
     deadlines = _deadline_lines(pathway, lang)
@@ -561,7 +370,7 @@ def extract(
         role_title = ""
         if role is not None and step.id not in hidden_steps:
             role_title = label_text(role.title, lang, locales)
-        codes, severity = _mark(by_step.get(step.id, ()))
+        codes, severity = mark(by_step.get(step.id, ()))
         heat: int | None = None
         stats: list[str] = []
         wait = waits.get(step.role or "")
@@ -587,7 +396,7 @@ def extract(
             )
         )
 
-    flows, declined = _flows(pathway, sim, visits) if sim is not None else ([], None)
+    flows, declined = transition_flows(pathway, sim, visits) if sim is not None else ([], None)
     top = max(flows, default=0.0)
     edges: list[Edge] = []
     known = pathway.steps_by_id
@@ -599,7 +408,7 @@ def extract(
         if flows:
             weight = flows[i] / top if top > 0 else 0.0
             lines.append(f"≈ {flows[i]:,.0f} cases")
-        codes, severity = _mark(by_transition.get(i, ()))
+        codes, severity = mark(by_transition.get(i, ()))
         edges.append(Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight))
     for i, t in enumerate(pathway.transitions):
         if t.kind == "referral" and t.on_reject and t.source in known and t.on_reject in known:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 
+from pathways.render._text import printable, wrap
 from pathways.render.extract import (
     HEAT,
     SEVERITY_COLOURS,
     Diagram,
     Edge,
     Node,
-    printable,
-    wrap,
 )
 
 __all__ = ["draw", "escape"]
