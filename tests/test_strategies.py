@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
+import re
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -234,3 +237,20 @@ def test_module_exports() -> None:
         "broken_pathways",
         "case_data",
     }
+
+
+def test_the_example_in_docs_testing_md_runs(tmp_path: Path) -> None:
+    """The example test on docs/testing.md runs and passes as written."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text("utf-8")
+    match = re.search(r"<!-- testing: example -->\n```python\n(.*?)```", text, re.S)
+    assert match
+    module_file = tmp_path / "test_docs_example.py"
+    module_file.write_text(match.group(1), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("test_docs_example", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tests = [v for k, v in vars(module).items() if k.startswith("test_")]
+    assert len(tests) == 3
+    for test in tests:
+        test()

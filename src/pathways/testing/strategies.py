@@ -320,7 +320,9 @@ def pathways(**knobs: Any) -> st.SearchStrategy[Pathway]:
     """
     from pathways.loader import loads
 
-    return pathway_documents(**knobs).map(lambda doc: loads(json.dumps(doc), file="<hypothesis>"))
+    return pathway_documents(**knobs).map(
+        lambda doc: loads(json.dumps(doc, ensure_ascii=False), file="<hypothesis>")
+    )
 
 
 # --- broken documents ---------------------------------------------------------------------------
