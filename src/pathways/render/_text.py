@@ -59,9 +59,11 @@ def _clusters(word: str) -> list[str]:
 def _split_long(word: str, width: int) -> list[str]:
     if len(word) <= width or not any("\u1780" <= char <= "\u17ff" for char in word):
         return [word]
+    # Balanced pieces (not greedy), so no line ends up holding a lone syllable.
+    target = len(word) / -(-len(word) // width)
     parts: list[str] = []
     for cluster in _clusters(word):
-        if parts and len(parts[-1]) + len(cluster) <= width:
+        if parts and len(parts[-1]) < target and len(parts[-1]) + len(cluster) <= width:
             parts[-1] += cluster
         else:
             parts.append(cluster)

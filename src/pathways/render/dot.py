@@ -174,14 +174,15 @@ def _legend(diagram: Diagram) -> str:
     )
 
 
-def _title(diagram: Diagram) -> str:
+def _title(diagram: Diagram, pad: int) -> str:
     rows = [
-        f'<TR><TD><FONT POINT-SIZE="18"><B>{text(diagram.title)}</B></FONT></TD></TR>',
-        f"<TR><TD>{_small(text(diagram.subtitle), _GREY, 10)}</TD></TR>",
+        f'<TR><TD CELLPADDING="{pad}"><FONT POINT-SIZE="18"><B>{text(diagram.title)}</B></FONT>'
+        "</TD></TR>",
+        *_rows([diagram.subtitle], _GREY, 10, pad=pad),
     ]
     for severity, message in diagram.notes:
         colour = "#8B0000" if severity == "error" else "#7A5200"
-        rows.append(f"<TR><TD>{_small(_lines(wrap(message, 100)), colour, 10)}</TD></TR>")
+        rows += _rows(wrap(message, 100), colour, 10, pad=pad)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{"".join(rows)}</TABLE>>'
 
 
@@ -198,7 +199,7 @@ def draw(diagram: Diagram) -> graphviz.Digraph:
             "rankdir": "LR",
             "newrank": "true",
             "fontname": font,
-            "label": _title(diagram),
+            "label": _title(diagram, pad),
             "labelloc": "t",
             "labeljust": "l",
             "nodesep": "0.3",
