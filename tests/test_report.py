@@ -285,3 +285,24 @@ def test_histogram_from_quantiles_matches_the_quantiles() -> None:
     below = sum(c for c, right in zip(counts, edges[1:], strict=True) if right <= 10)
     assert below == pytest.approx(500)
     assert sum(counts) == pytest.approx(990)
+
+
+def test_finding_messages_never_leak_hidden_agencies_or_contacts() -> None:
+    """A message naming a hidden agency or contact is shown with those values withheld."""
+    from pathways.report.html import pathway_page
+
+    p = pw.load(HOSTILE)
+    finding = pw.Finding(
+        code="PW502",
+        rule="stale-contact",
+        severity=pw.Severity.WARNING,
+        message="contact '17 Hidden Lane' of 'Secret Safehouse Zeta' (safehouse) is stale; "
+        "so is '+855 RESTRICTED 3'",
+        location=pw.Location("p.yaml", 1, 1),
+    )
+    parts = build_parts(p, today=TODAY, simulation=False, diagram=False)
+    parts.findings = [finding]
+    html = pathway_page(parts, date=TODAY, version="test")
+    for secret in ("17 Hidden Lane", "Secret Safehouse Zeta", "+855 RESTRICTED 3"):
+        assert secret not in html
+    assert "contact &#x27;[withheld]&#x27; of &#x27;[withheld]&#x27; ([withheld])" in html
