@@ -306,3 +306,21 @@ def test_finding_messages_never_leak_hidden_agencies_or_contacts() -> None:
     for secret in ("17 Hidden Lane", "Secret Safehouse Zeta", "+855 RESTRICTED 3"):
         assert secret not in html
     assert "contact &#x27;[withheld]&#x27; of &#x27;[withheld]&#x27; ([withheld])" in html
+
+
+def test_time_histogram_is_drawn_as_given_or_sketched_from_quantiles() -> None:
+    """A `histogram` under time_to_outcome_hours is drawn as is; without one, a sketch."""
+    from pathways.report.charts import simulation_charts
+
+    sim = {
+        "cases": 10,
+        "outcomes": {"closed": {"count": 10, "share": 1.0}},
+        "time_to_outcome_hours": {"mean": 5, "p50": 4, "p90": 9, "p99": 12},
+    }
+    sketched = simulation_charts(sim, role_names={})[0]
+    assert "approximated from the median" in sketched
+    sim["time_to_outcome_hours"]["histogram"] = {"edges": [0, 5, 10, 15], "counts": [4, 5, 1]}
+    drawn = simulation_charts(sim, role_names={})[0]
+    assert "approximated" not in drawn
+    rects = list(ElementTree.fromstring(drawn).iter("{http://www.w3.org/2000/svg}rect"))
+    assert len(rects) == 3

@@ -157,7 +157,14 @@ def _simulate(
         result = simulate(pathway, **options)
     except PathwayError as exc:
         return None, f"Not simulated: {exc}"
-    return dict(result.to_dict()), None
+    data = dict(result.to_dict())
+    # Raw times draw a true histogram; without them the chart is sketched from quantiles.
+    histogram = getattr(result, "time_to_outcome_histogram", None)
+    if callable(histogram):
+        histogram = histogram()
+    if isinstance(histogram, Mapping) and isinstance(data.get("time_to_outcome_hours"), dict):
+        data["time_to_outcome_hours"] = {**data["time_to_outcome_hours"], "histogram": histogram}
+    return data, None
 
 
 def _redactions(pathway: Pathway, visibility: Visibility) -> list[str]:
