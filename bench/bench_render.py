@@ -1,0 +1,103 @@
+"""Rendering: ``pathways.render`` against a bare Graphviz drawing of the same graph, side by side.
+
+The baseline is the least any Graphviz diagram of a pathway costs: one plain node per step and
+one plain edge per transition, no lanes, labels, legend or escaping, drawn by the same ``dot``.
+Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, so the ratio
+is the price of the working-group picture. Mermaid needs no binary and is timed alone.
+Run: ``python bench/bench_render.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REPO, md_table, median_time, shared_module, to_document
+
+import pathways as pw
+from pathways.render import to_dot, to_mermaid
+
+SECTORS = ("police", "social", "health", "justice", "ngo", "hotline")
+
+
+def with_agencies(doc: dict[str, Any], count: int = 6) -> dict[str, Any]:
+    """Spread the generated roles over ``count`` agencies, so there are lanes to draw."""
+    agencies = [
+        {"id": f"agency{i}", "name": f"Agency {i}", "sector": SECTORS[i % len(SECTORS)]}
+        for i in range(count)
+    ]
+    roles = [{**r, "agency": f"agency{i % count}"} for i, r in enumerate(doc["roles"])]
+    return {**doc, "agencies": agencies, "roles": roles}
+
+
+def bare(p: pw.Pathway) -> graphviz.Digraph:
+    g = graphviz.Digraph(graph_attr={"rankdir": "LR"})
+    for step in p.steps:
+        g.node(step.id)
+    for t in p.transitions:
+        g.edge(t.source, t.to)
+    return g
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    gen = shared_module("gen")
+    cases: list[tuple[str, pw.Pathway]] = [
+        ("bundled P1 (22 steps, 8 agencies)", pw.load(REPO / "pathways/kh/csa-in-person.yaml"))
+    ]
+    for size in [50] if quick else [50, 200]:
+        doc = with_agencies(to_document(gen.layered(size, 0), f"gen-{size}"))
+        cases.append((f"layered {size} steps, 6 agencies", pw.loads(json.dumps(doc))))
+    rows = []
+    out = Path(tempfile.mkdtemp())
+    for name, p in cases:
+        base_svg = median_time(lambda p=p: bare(p).pipe(format="svg"), repeats=3)
+        ours_dot = median_time(lambda p=p: to_dot(p).source)
+        ours_svg = median_time(lambda p=p: pw.render(p, out / "x.svg"), repeats=3)
+        ours_png = median_time(lambda p=p: pw.render(p, out / "x.png"), repeats=3)
+        ours_mmd = median_time(lambda p=p: to_mermaid(p))
+        rows.append(
+            [
+                name,
+                f"{base_svg * 1000:,.0f} ms",
+                f"{ours_svg * 1000:,.0f} ms",
+                f"{ours_svg / base_svg:.2f}x",
+                f"{ours_png * 1000:,.0f} ms",
+                f"{ours_dot * 1000:,.1f} ms",
+                f"{ours_mmd * 1000:,.1f} ms",
+            ]
+        )
+    table = md_table(
+        [
+            "pathway",
+            "bare Graphviz SVG",
+            "pathways.render SVG",
+            "ratio",
+            "pathways.render PNG",
+            "to_dot (no binary)",
+            "to_mermaid",
+        ],
+        rows,
+    )
+    print(table)
+    if not quick:
+        version = graphviz.version()
+        text = (
+            "# Rendering: pathways.render vs a bare Graphviz drawing\n\n"
+            f"Graphviz {'.'.join(map(str, version))}; median of up to 5 runs (3 for drawings). "
+            "The baseline draws the same steps and transitions as plain nodes and edges with "
+            "the same `dot`; ours adds lanes, HTML labels, badges, deadlines and the legend.\n\n"
+            f"{table}\n"
+        )
+        (REPO / "bench" / "results" / "render.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
