@@ -98,3 +98,14 @@ def test_lang_and_visibility(tmp_path: Path) -> None:
     assert 'fontname="Khmer OS"' in source and "បិទករណី" in source
     assert "provincial office" not in source  # partners-level contacts
     assert "1288" in source  # a public contact
+
+
+def test_missing_graphviz_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without dot on PATH, SVG exits 1 with one line naming the install command; .mmd works."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(["render", str(P1), "-o", str(tmp_path / "p.svg")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "apt-get install graphviz" in err
+    assert main(["render", str(P1), "-o", str(tmp_path / "p.mmd")]) == 0
