@@ -92,6 +92,7 @@ def test_diagram_is_inlined_svg(p1_report: Path) -> None:
     start = html.index('<div class="diagram">') + len('<div class="diagram">')
     assert html[start:].startswith("<svg")
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+    assert '<input type="checkbox" id="fit-diagram">' in html  # CSS-only zoom, no script
 
 
 def test_simulation_summary_and_charts(p1_report: Path) -> None:

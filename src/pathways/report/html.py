@@ -58,6 +58,8 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88e
 .diagram { overflow: auto; max-height: 85vh; border: 1px solid #ddd; padding: .5rem;
            background: #fff; }
 .diagram svg { display: block; }
+#fit-diagram:checked ~ .diagram svg { max-width: 100%; height: auto; }
+label.toggle { font-size: .9rem; margin-left: .3rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .chart { max-width: 100%; height: auto; border: 1px solid #eee; }
 .chart-title { font-size: 13px; font-weight: 600; fill: #1b1b1b; }
@@ -411,7 +413,9 @@ def _diagram_section(parts: PageParts) -> str:
     if parts.diagram_svg:
         return (
             head + '<p class="muted">Steps and transitions with findings are outlined red '
-            "(error) or amber (warning).</p>\n"
+            "(error) or amber (warning). Scroll the diagram, or fit it to the page.</p>\n"
+            '<input type="checkbox" id="fit-diagram">'
+            '<label class="toggle" for="fit-diagram">fit to page width</label>\n'
             f'<div class="diagram">{parts.diagram_svg}</div>'
         )
     return head + f'<p class="note">{esc(parts.diagram_note or "No diagram.")}</p>'
