@@ -132,41 +132,44 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
     return attrs
 
 
-def _legend_row(sample: str, meaning: str) -> str:
-    return (
-        f'<TR><TD ALIGN="LEFT">{sample}</TD>'
-        f'<TD ALIGN="LEFT">{_small(text(meaning), "#222222")}</TD></TR>'
-    )
+_LEGEND_COLUMNS = 2
 
 
 def _legend(diagram: Diagram) -> str:
-    row = _legend_row
-    rows = [
-        '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>',
-        row("▷ pointed box", "entry: a case can start here"),
-        row("▢ rounded box", "action by the lane's role"),
-        row("⬡ hexagon", "decision: the role chooses an exit"),
-        row("┆ dashed box", "wait: time passes (court date ...)"),
-        row("◎ double box", "outcome: the case ends"),
-        row('<FONT COLOR="#404040">──▶</FONT>', "transition (internal or handoff)"),
-        row('<FONT COLOR="#0072B2"><B>━━▶</B></FONT>', "referral to another agency"),
-        row('<FONT COLOR="#D55E00">- - ▷</FONT>', "where a declined referral goes (on_reject)"),
-        row('<FONT COLOR="#0B5394">deadline</FONT>', "time limit, shown at the step it ends at"),
-        row("[guard] 80%", "condition on case data; simulation share"),
-        row(_badges(tuple(BADGE_TAGS)), "safeguard tags (rules check these)"),
+    """A legend laid out in a few wide rows, so it adds little to the diagram's height."""
+    entries: list[tuple[str, str]] = [
+        ("▷ pointed box", "entry: a case can start here"),
+        ("▢ rounded box", "action by the lane's role"),
+        ("⬡ hexagon", "decision: the role chooses an exit"),
+        ("┆ dashed box", "wait: time passes (court date ...)"),
+        ("◎ double box", "outcome: the case ends"),
+        ('<FONT COLOR="#404040">──▶</FONT>', "transition (internal or handoff)"),
+        ('<FONT COLOR="#0072B2"><B>━━▶</B></FONT>', "referral to another agency"),
+        ('<FONT COLOR="#D55E00">- - ▷</FONT>', "where a declined referral goes"),
+        ('<FONT COLOR="#0B5394">deadline</FONT>', "time limit, at the step it ends at"),
+        ("[guard] 80%", "condition on case data; share"),
+        (_badges(tuple(BADGE_TAGS)), "tags safeguard rules check"),
     ]
     for sector, frame, fill, dashed in diagram.sectors:
-        swatch = f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD> </TD></TR></TABLE>'
-        rows.append(row(swatch, f"{sector} sector lane" + (" (dashed)" if dashed else "")))
+        swatch = f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
+        entries.append((swatch, f"{sector} lane" + (" (dashed)" if dashed else "")))
     if diagram.findings:
         for severity, colour in SEVERITY_COLOURS.items():
-            swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD> </TD></TR></TABLE>'
-            rows.append(row(swatch, f"{severity} finding (codes shown)"))
+            swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'
+            entries.append((swatch, f"{severity} finding (codes shown)"))
     if diagram.simulation:
         cells = "".join(f'<TD BGCOLOR="{c}">  </TD>' for c in HEAT)
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
-        rows.append(row(scale, f"mean wait of the role, 0 to {diagram.max_wait:.1f}h"))
-        rows.append(row("━ thicker", "more cases along the edge"))
+        entries.append((scale, f"role's mean wait, 0 to {diagram.max_wait:.1f}h"))
+        entries.append(("━ thicker", "more cases along the edge"))
+    rows = [f'<TR><TD COLSPAN="{2 * _LEGEND_COLUMNS}" ALIGN="LEFT"><B>Legend</B></TD></TR>']
+    for start in range(0, len(entries), _LEGEND_COLUMNS):
+        cells = "".join(
+            f'<TD ALIGN="LEFT">{sample}</TD>'
+            f'<TD ALIGN="LEFT">{_small(text(meaning), "#222222")}</TD>'
+            for sample, meaning in entries[start : start + _LEGEND_COLUMNS]
+        )
+        rows.append(f"<TR>{cells}</TR>")
     body = "".join(rows)
     return (
         '<<TABLE BORDER="1" COLOR="#AAAAAA" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
