@@ -230,3 +230,16 @@ def test_queues_make_cases_wait_and_more_servers_help() -> None:
     assert base.roles["r"]["wait_hours_mean"] > 10 * more.roles["r"]["wait_hours_mean"]
     assert more.time_to_outcome_hours["mean"] < base.time_to_outcome_hours["mean"]
     assert base.roles["s"]["capacity"] is None and base.roles["s"]["wait_hours_mean"] == 0.0
+
+
+def test_loop_without_exit_is_stopped_with_queues_too() -> None:
+    """The event loop stops circling cases as well, and counts them as stuck."""
+    p = build(
+        [step("in", "entry"), step("x", duration="1h"), step("y"), step("out", "outcome")],
+        [move("in", "x"), move("x", "y"), move("y", "x")],
+        roles=[{"id": "r", "agency": "a", "title": "R", "capacity": 2}],
+        simulation={"arrivals_per_day": 1},
+    )
+    r = pw.simulate(p, cases=20, seed=0)
+    assert r.stuck == 20 and r.step_limit == 20
+    assert set(r.stuck_steps) <= {"x", "y"}

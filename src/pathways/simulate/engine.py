@@ -9,23 +9,17 @@ over precomputed lists. Both return a :class:`~pathways.simulate.results.ChunkRe
 
 from __future__ import annotations
 
-import heapq
-import math
-from array import array
-from bisect import bisect_right
-from collections import deque
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from pathways.simulate.compile import DUR_EXPONENTIAL, Compiled
+from pathways.simulate.compile import Compiled
 from pathways.simulate.masks import guard_matrix
 from pathways.simulate.results import ChunkResult
-from pathways.simulate.sampling import DurationTable, draw_entries, draw_fields, sample_one
+from pathways.simulate.sampling import DurationTable, draw_entries, draw_fields
 
-__all__ = ["MAX_STEPS", "ChoiceTable", "choice_table", "run_chunk", "run_queues", "walk"]
+__all__ = ["MAX_STEPS", "ChoiceTable", "choice_table", "run_chunk", "walk"]
 
 MAX_STEPS = 10_000
 """Steps a case may take before it is stopped and counted as stuck (a loop it never leaves)."""
@@ -252,239 +246,11 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     return res
 
 
-def _uniforms(rng: np.random.Generator, batch: int = 1 << 16) -> Iterator[float]:
-    while True:
-        yield from rng.random(batch).tolist()
-
-
-def run_queues(
-    cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_STEPS
-) -> ChunkResult:
-    """Simulate one replication: ``n`` cases arriving as a Poisson stream, FIFO queues per role.
-
-    The arrival window (first to last arrival) is what utilisation is measured over.
-    """
-    res = _empty(cp, n)
-    s_count, width = cp.exit_target.shape
-    rate = cp.arrivals_per_day or 1.0
-    entry = draw_entries(cp, n, rng).tolist()
-    patterns, sig_arr = _patterns(cp, n, rng)
-    table = choice_table(cp, patterns)
-    arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
-    window = arrivals[-1] if n else 0.0
-    nu: Callable[[], float] = _uniforms(rng).__next__
-    sig = sig_arr.tolist() if sig_arr is not None else [0] * n
-
-    # per-step lists (Python scalars: the loop must not touch numpy)
-    durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b)
-    dur_rows = durations.rows
-    dur_fixed: list[float | None] = [
-        None if (row[0] == DUR_EXPONENTIAL or row[2] != row[1]) else row[1] for row in dur_rows
-    ]
-    role = cp.step_role.tolist()
-    cap = cp.capacity.tolist()
-    queued_step = [
-        (role[s] >= 0 and cap[role[s]] > 0 and not bool(cp.is_wait[s])) for s in range(s_count)
-    ]
-    serving = [(role[s] >= 0 and not bool(cp.is_wait[s])) for s in range(s_count)]
-    outcome = cp.is_outcome.tolist()
-    interview = cp.interview.tolist()
-    delays = DurationTable(
-        cp.exit_delay_code.clip(0), cp.exit_delay_a, cp.exit_delay_c, cp.exit_delay_b
-    ).rows
-    exits: list[list[tuple[int, int, object, float, int, bool, bool]]] = []
-    for s in range(s_count):
-        row_exits = []
-        for j in range(int(cp.degree[s])):
-            fi = s * width + j
-            row_exits.append(
-                (
-                    int(cp.exit_target[s, j]),
-                    int(cp.exit_transition[s, j]),
-                    delays[fi] if cp.exit_delay_code[s, j] >= 0 else None,
-                    float(cp.exit_decline[s, j]),
-                    int(cp.exit_reject[s, j]),
-                    bool(cp.exit_handoff[s, j]),
-                    bool(cp.exit_reject_handoff[s, j]),
-                )
-            )
-        exits.append(row_exits)
-    choice: list[tuple[list[float], float, int] | None] = []
-    for row in range(table.total.size):
-        if table.stuck[row]:
-            choice.append(None)
-        else:
-            cum = [x for x in table.cum[row].tolist() if x != math.inf]
-            choice.append((cum, float(table.total[row]), int(table.last[row])))
-    k = len(cp.deadline_ids)
-    hooks: list[list[tuple[int, bool, bool]]] = [[] for _ in range(s_count)]
-    for d in range(k):
-        for s in range(s_count):
-            is_from = cp.deadline_from[d] == s
-            is_to = bool(cp.deadline_to[d][s])
-            if is_from or is_to:
-                hooks[s].append((d, is_from, is_to))
-    within = cp.deadline_within
-    from_start = [cp.deadline_from[d] == -1 for d in range(k)]
-
-    # per-case state
-    cur = [0] * n
-    t_in = [0.0] * n
-    enq = [0.0] * n
-    steps_taken = [0] * n
-    iv = [0] * n
-    ho = [0] * n
-    t_from: list[list[float]] = [[math.nan] * n for _ in range(k)]
-    met: list[list[bool]] = [[False] * n for _ in range(k)]
-
-    visits = [0] * s_count
-    outcome_counts = [0] * s_count
-    stuck_counts = [0] * s_count
-    trans_counts = [0] * cp.transition_count
-    declined_counts = [0] * cp.transition_count
-    roles = len(cap)
-    free = list(cap)
-    queue: list[deque[int]] = [deque() for _ in range(roles)]
-    busy = [0.0] * roles
-    busy_w = [0.0] * roles
-    services = [0] * roles
-    zero_waits = [0] * roles
-    waits = [array("d") for _ in range(roles)]
-    times = array("d")
-    step_limit = 0
-
-    heap: list[tuple[float, int, int, int]] = []
-    push, pop = heapq.heappush, heapq.heappop
-    seq = 1
-    ARRIVE, DONE, NEW = 0, 1, 2
-    if n:
-        push(heap, (arrivals[0], 0, NEW, 0))
-    while heap:
-        now, _, kind, c = pop(heap)
-        if kind == DONE:
-            s = cur[c]
-            r = role[s]
-            if queued_step[s]:
-                q = queue[r]
-                if q:  # hand the server to the longest-waiting case
-                    w = q.popleft()
-                    ws = cur[w]
-                    wait = now - enq[w]
-                    services[r] += 1
-                    if wait > 0.0:
-                        waits[r].append(wait)
-                    else:
-                        zero_waits[r] += 1
-                    fixed = dur_fixed[ws]
-                    dw = fixed if fixed is not None else sample_one(dur_rows[ws], nu())
-                    busy[r] += dw
-                    if now < window:
-                        busy_w[r] += dw if now + dw <= window else window - now
-                    push(heap, (now + dw, seq, DONE, w))
-                    seq += 1
-                else:
-                    free[r] += 1
-            pick = choice[sig[c] * s_count + s]
-            if pick is None:
-                stuck_counts[s] += 1
-                continue
-            cum, total, last = pick
-            if len(cum) == 1:
-                j = 0
-            else:
-                j = bisect_right(cum, nu() * total)
-                if j > last:
-                    j = last
-            target, tr, delay, decline, reject, moved, reject_moved = exits[s][j]
-            trans_counts[tr] += 1
-            extra = sample_one(delay, nu()) if delay is not None else 0.0  # type: ignore[arg-type]
-            if decline and nu() < decline:
-                declined_counts[tr] += 1
-                target, moved = reject, reject_moved
-                if target < 0:
-                    stuck_counts[s] += 1
-                    continue
-            if moved:
-                ho[c] += 1
-            steps_taken[c] += 1
-            if steps_taken[c] >= max_steps:
-                stuck_counts[s] += 1
-                step_limit += 1
-                continue
-            cur[c] = target
-            if extra > 0.0:
-                push(heap, (now + extra, seq, ARRIVE, c))
-                seq += 1
-                continue
-        elif kind == NEW:
-            cur[c] = entry[c]
-            t_in[c] = now
-            for d in range(k):
-                if from_start[d]:
-                    t_from[d][c] = now
-            if c + 1 < n:
-                push(heap, (arrivals[c + 1], 0, NEW, c + 1))
-        # the case enters its current step now
-        s = cur[c]
-        visits[s] += 1
-        if interview[s]:
-            iv[c] += 1
-        for d, is_from, is_to in hooks[s]:
-            if is_from and t_from[d][c] != t_from[d][c]:  # nan: not passed yet
-                t_from[d][c] = now
-            if is_to and now - t_from[d][c] <= within[d]:
-                met[d][c] = True
-        if outcome[s]:
-            outcome_counts[s] += 1
-            times.append(now - t_in[c])
-            continue
-        if queued_step[s]:
-            r = role[s]
-            if not free[r]:
-                enq[c] = now
-                queue[r].append(c)
-                continue
-            free[r] -= 1
-            services[r] += 1
-            zero_waits[r] += 1
-        fixed = dur_fixed[s]
-        dur = fixed if fixed is not None else sample_one(dur_rows[s], nu())
-        if serving[s]:
-            r = role[s]
-            busy[r] += dur
-            if not queued_step[s]:
-                services[r] += 1
-                zero_waits[r] += 1
-            elif now < window:
-                busy_w[r] += dur if now + dur <= window else window - now
-        push(heap, (now + dur, seq, DONE, c))
-        seq += 1
-
-    res.visits = np.array(visits, dtype=np.int64)
-    res.outcome_counts = np.array(outcome_counts, dtype=np.int64)
-    res.stuck_counts = np.array(stuck_counts, dtype=np.int64)
-    res.step_limit = step_limit
-    res.transition_counts = np.array(trans_counts, dtype=np.int64)
-    res.declined = np.array(declined_counts, dtype=np.int64)
-    res.times = np.frombuffer(times, dtype=np.float64).copy()
-    res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
-    res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
-    for d in range(k):
-        passed = ~np.isnan(np.array(t_from[d]))
-        res.deadline_applicable[d] = int(passed.sum())
-        res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
-    res.role_busy = np.array(busy)
-    res.role_busy_window = np.array(busy_w)
-    res.window_hours = float(window)
-    res.role_services = np.array(services, dtype=np.int64)
-    res.role_zero_waits = np.array(zero_waits, dtype=np.int64)
-    res.role_waits = [np.frombuffer(w, dtype=np.float64).copy() for w in waits]
-    return res
-
-
 def run_chunk(cp: Compiled, n: int, seed: np.random.SeedSequence) -> ChunkResult:
     """One chunk (no queues) or one replication (queues), from its own seed sequence."""
     rng = np.random.default_rng(seed)
     if cp.queued:
+        from pathways.simulate.events import run_queues
+
         return run_queues(cp, n, rng)
     return walk(cp, n, rng)

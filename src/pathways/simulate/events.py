@@ -1,0 +1,395 @@
+"""The event loop for pathways with capacities: Poisson arrivals, FIFO queues per role, heapq.
+
+Cases meet in the queues, so their events must be processed in time order. The loop is kept
+tight: every random quantity (service times per step, exit choices per step and guard pattern,
+delays per exit) comes from pools refilled in numpy batches, so the loop only pops numbers from
+lists; counts that follow from the pools (visits, services, busy time, transitions taken) are
+computed from what was consumed, after the loop. Heap entries are ``(time, code)``: ``code >= 0``
+is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters its step" (after a
+delay). A case has at most one pending event, so ties are broken by case number, deterministically.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pathways.simulate.compile import Compiled
+from pathways.simulate.engine import MAX_STEPS, _empty, _patterns, choice_table
+from pathways.simulate.results import ChunkResult
+from pathways.simulate.sampling import DurationTable, draw_entries
+
+__all__ = ["run_queues"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_MIN_BATCH = 256
+_MAX_BATCH = 1 << 14
+
+
+class _Pools:
+    """Lists of pre-drawn values, one per key, refilled in numpy batches when empty.
+
+    Values are popped from the end, and a list is refilled only once empty, so what was
+    consumed is every earlier batch plus the tail of the last one: :meth:`consumed` gives it
+    exactly, without counting inside the loop.
+    """
+
+    def __init__(self, keys: int, draw: Callable[[int, int], npt.NDArray[np.generic]]) -> None:
+        self.lists: list[list[Any]] = [[] for _ in range(keys)]
+        self.pops: list[Callable[[], Any]] = [lst.pop for lst in self.lists]
+        self.draw = draw
+        self.done: list[list[npt.NDArray[np.generic]]] = [[] for _ in range(keys)]
+        self.last: list[npt.NDArray[np.generic] | None] = [None] * keys
+        self.drawn = [0] * keys
+
+    def refill(self, key: int) -> Any:
+        size = min(_MAX_BATCH, max(_MIN_BATCH, self.drawn[key] // 4))
+        batch = self.draw(key, size)
+        previous = self.last[key]
+        if previous is not None:
+            self.done[key].append(previous)
+        self.last[key] = batch
+        self.drawn[key] += size
+        lst = self.lists[key]
+        lst.extend(batch.tolist())
+        return lst.pop()
+
+    def consumed(self, key: int) -> npt.NDArray[np.generic]:
+        """Every value popped for ``key``, in batch order."""
+        parts = list(self.done[key])
+        last = self.last[key]
+        if last is not None:
+            parts.append(last[len(self.lists[key]) :])
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _back_edges(cp: Compiled) -> set[tuple[int, int]]:
+    """Moves ``(s, t)`` that close a cycle in a depth-first search of the step graph.
+
+    Every cycle contains at least one such move, so counting only these bounds every loop:
+    the event loop stops a case after :data:`~pathways.simulate.engine.MAX_STEPS` of them.
+    """
+    s_count = len(cp.step_ids)
+    succ: list[list[int]] = [[] for _ in range(s_count)]
+    for s in range(s_count):
+        for j in range(int(cp.degree[s])):
+            succ[s].append(int(cp.exit_target[s, j]))
+            if cp.exit_reject[s, j] >= 0:
+                succ[s].append(int(cp.exit_reject[s, j]))
+    state = [0] * s_count  # 0 new, 1 on the stack, 2 done
+    back: set[tuple[int, int]] = set()
+    for root in range(s_count):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            for t in it:
+                if state[t] == 1:
+                    back.add((node, t))
+                elif state[t] == 0:
+                    state[t] = 1
+                    stack.append((t, iter(succ[t])))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return back
+
+
+def run_queues(
+    cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_STEPS
+) -> ChunkResult:
+    """Simulate one replication: ``n`` cases arriving as a Poisson stream, FIFO queues per role.
+
+    Utilisation is measured over the arrival window (first to last arrival); a service that
+    runs past the window counts only up to its end.
+    """
+    res = _empty(cp, n)
+    s_count, width = cp.exit_target.shape
+    sd = s_count * width
+    stuck_code = 2 * sd
+    rate = cp.arrivals_per_day or 1.0
+    entry = draw_entries(cp, n, rng).tolist()
+    patterns, sig_arr = _patterns(cp, n, rng)
+    table = choice_table(cp, patterns)
+    arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
+    window = arrivals[-1] if n else 0.0
+    base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
+
+    durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b)
+    delays = DurationTable(
+        cp.exit_delay_code.clip(0), cp.exit_delay_a, cp.exit_delay_c, cp.exit_delay_b
+    )
+    decline = cp.exit_decline.ravel()
+
+    def draw_duration(s: int, size: int) -> FloatArray:
+        return durations.sample(np.full(size, s), rng.random(size))
+
+    def draw_delay(e: int, size: int) -> FloatArray:
+        return delays.sample(np.full(size, e), rng.random(size))
+
+    def draw_exit(row: int, size: int) -> IntArray:
+        s = row % s_count
+        if table.stuck[row]:
+            return np.full(size, stuck_code, dtype=np.int64)
+        if table.total[row] > 0 and np.count_nonzero(np.isfinite(table.cum[row])) > 1:
+            r = rng.random(size) * table.total[row]
+            j = np.minimum((r[:, None] >= table.cum[row][None, :]).sum(axis=1), table.last[row])
+        else:
+            j = np.full(size, table.last[row], dtype=np.int64)
+        e = s * width + j
+        q = decline[e]
+        if q.any():
+            e = np.where(rng.random(size) < q, e + sd, e)
+        out: IntArray = e.astype(np.int64)
+        return out
+
+    dur_pool = _Pools(s_count, draw_duration)
+    exit_pool = _Pools(table.total.size, draw_exit)
+    delay_pool = _Pools(sd, draw_delay)
+    dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
+    drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
+
+    # per-step flags: 8 queue (a role with a capacity, not a wait step), 2 outcome, 4 bookkeeping
+    role = cp.step_role.tolist()
+    cap = cp.capacity.tolist()
+    hooks: list[list[tuple[int, bool, bool]]] = [[] for _ in range(s_count)]
+    k = len(cp.deadline_ids)
+    for d in range(k):
+        for s in range(s_count):
+            is_from = cp.deadline_from[d] == s
+            is_to = bool(cp.deadline_to[d][s])
+            if is_from or is_to:
+                hooks[s].append((d, is_from, is_to))
+    interview = cp.interview.tolist()
+    flag = []
+    for s in range(s_count):
+        f = 0
+        if cp.is_outcome[s]:
+            f |= 2
+        elif role[s] >= 0 and cap[role[s]] > 0 and not cp.is_wait[s]:
+            f |= 8
+        if interview[s] or hooks[s]:
+            f |= 4
+        flag.append(f)
+    # per exit code (e, or e + sd when declined; stuck_code): next step, and flags
+    # 1 hand-off, 2 delay, 4 a move that closes a loop (counted against the step cap)
+    back = _back_edges(cp)
+    ex_next = [-1] * (2 * sd + 1)
+    ex_flag = [0] * (2 * sd + 1)
+    for s in range(s_count):
+        for j in range(int(cp.degree[s])):
+            e = s * width + j
+            has_delay = 2 if cp.exit_delay_code[s, j] >= 0 else 0
+            ex_next[e] = int(cp.exit_target[s, j])
+            target, reject = int(cp.exit_target[s, j]), int(cp.exit_reject[s, j])
+            loop = 4 if (s, target) in back else 0
+            ex_flag[e] = has_delay | loop | (1 if cp.exit_handoff[s, j] else 0)
+            ex_next[e + sd] = reject
+            loop = 4 if (s, reject) in back else 0
+            ex_flag[e + sd] = has_delay | loop | (1 if cp.exit_reject_handoff[s, j] else 0)
+    within = cp.deadline_within
+    start_deadlines = [d for d in range(k) if cp.deadline_from[d] == -1]
+
+    cur = [0] * n
+    t_in = [0.0] * n
+    enq = [0.0] * n
+    pend = [0.0] * n
+    taken = [0] * n
+    iv = [0] * n
+    ho = [0] * n
+    t_from: list[list[float]] = [[math.nan] * n for _ in range(k)]
+    met: list[list[bool]] = [[False] * n for _ in range(k)]
+    outcome_counts = [0] * s_count
+    stuck_counts = [0] * s_count
+    roles = len(cap)
+    free = list(cap)
+    queue: list[deque[int]] = [deque() for _ in range(roles)]
+    busy_w = [0.0] * roles
+    waits = [array("d") for _ in range(roles)]
+    times = array("d")
+    step_limit = 0
+
+    heap: list[tuple[float, int]] = []
+    push, pop = heapq.heappush, heapq.heappop
+    nxt_arrival = 0
+    next_time = arrivals[0] if n else math.inf
+    while True:
+        if heap and heap[0][0] <= next_time:
+            clock, code = pop(heap)
+            now = clock
+            if code < 0:
+                c = ~code
+            else:  # case `code` finishes service at a step with a capacity
+                c = code
+                s = cur[c]
+                r = role[s]
+                q = queue[r]
+                if q:  # the server goes to the longest-waiting case
+                    w = q.popleft()
+                    wait = now - enq[w]
+                    if wait > 0.0:
+                        waits[r].append(wait)
+                    dw = pend[w]
+                    if now < window:
+                        busy_w[r] += dw if now + dw <= window else window - now
+                    push(heap, (now + dw, w))
+                else:
+                    free[r] += 1
+                row = base[c] + s
+                try:
+                    e = xpop[row]()
+                except IndexError:
+                    e = xrefill(row)
+                target = ex_next[e]
+                if target < 0:
+                    stuck_counts[s] += 1
+                    continue
+                cur[c] = target
+                fe = ex_flag[e]
+                if fe:
+                    if fe & 1:
+                        ho[c] += 1
+                    if fe & 2:
+                        ed = e % sd
+                        try:
+                            now += ypop[ed]()
+                        except IndexError:
+                            now += yrefill(ed)
+                    if fe & 4:
+                        taken[c] += 1
+                        if taken[c] >= max_steps:
+                            stuck_counts[s] += 1
+                            step_limit += 1
+                            continue
+        elif nxt_arrival < n:
+            c = nxt_arrival
+            clock = now = next_time
+            nxt_arrival += 1
+            next_time = arrivals[nxt_arrival] if nxt_arrival < n else math.inf
+            cur[c] = entry[c]
+            t_in[c] = now
+            for d in start_deadlines:
+                t_from[d][c] = now
+        else:
+            break
+        # Case c enters step cur[c] at `now` (>= clock). Steps without a queue touch nothing
+        # shared, so the case runs through them at once; at a step with a queue it must wait
+        # for the clock to reach its time.
+        while True:
+            s = cur[c]
+            f = flag[s]
+            if f & 8 and now > clock:  # a queue ahead: enter it in time order
+                push(heap, (now, ~c))
+                break
+            if f & 4:
+                if interview[s]:
+                    iv[c] += 1
+                for d, is_from, is_to in hooks[s]:
+                    if is_from and t_from[d][c] != t_from[d][c]:  # nan: not passed yet
+                        t_from[d][c] = now
+                    if is_to and now - t_from[d][c] <= within[d]:
+                        met[d][c] = True
+            if f & 2:
+                outcome_counts[s] += 1
+                times.append(now - t_in[c])
+                break
+            try:
+                dur = dpop[s]()
+            except IndexError:
+                dur = drefill(s)
+            if f & 8:
+                r = role[s]
+                if free[r]:
+                    free[r] -= 1
+                    if now < window:
+                        busy_w[r] += dur if now + dur <= window else window - now
+                    push(heap, (now + dur, c))
+                else:
+                    enq[c] = now
+                    pend[c] = dur
+                    queue[r].append(c)
+                break
+            # no queue here: finish the step now and choose the exit
+            now += dur
+            row = base[c] + s
+            try:
+                e = xpop[row]()
+            except IndexError:
+                e = xrefill(row)
+            target = ex_next[e]
+            if target < 0:
+                stuck_counts[s] += 1
+                break
+            cur[c] = target
+            fe = ex_flag[e]
+            if fe:
+                if fe & 1:
+                    ho[c] += 1
+                if fe & 2:
+                    ed = e % sd
+                    try:
+                        now += ypop[ed]()
+                    except IndexError:
+                        now += yrefill(ed)
+                if fe & 4:
+                    taken[c] += 1
+                    if taken[c] >= max_steps:
+                        stuck_counts[s] += 1
+                        step_limit += 1
+                        break
+
+    # what the pools handed out gives visits, services, busy time and transitions taken
+    served = np.zeros(s_count, dtype=np.int64)
+    busy_step = np.zeros(s_count)
+    for s in range(s_count):
+        used = dur_pool.consumed(s)
+        served[s] = used.size
+        busy_step[s] = float(used.sum()) if used.size else 0.0
+    codes = [exit_pool.consumed(row) for row in range(table.total.size)]
+    used_codes = np.concatenate(codes).astype(np.int64) if codes else np.zeros(0, np.int64)
+    used_codes = used_codes[used_codes < stuck_code]
+    per_code = np.bincount(used_codes, minlength=2 * sd)
+    trans_flat = cp.exit_transition.ravel()
+    taken_e = per_code[:sd] + per_code[sd : 2 * sd]
+    valid = trans_flat >= 0
+    res.transition_counts = np.bincount(
+        trans_flat[valid], weights=taken_e[valid], minlength=cp.transition_count
+    ).astype(np.int64)
+    res.declined = np.bincount(
+        trans_flat[valid], weights=per_code[sd : 2 * sd][valid], minlength=cp.transition_count
+    ).astype(np.int64)
+    res.outcome_counts = np.array(outcome_counts, dtype=np.int64)
+    res.visits = served + res.outcome_counts
+    res.stuck_counts = np.array(stuck_counts, dtype=np.int64)
+    res.step_limit = step_limit
+    res.times = np.frombuffer(times, dtype=np.float64).copy()
+    res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
+    res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
+    for d in range(k):
+        passed = ~np.isnan(np.array(t_from[d]))
+        res.deadline_applicable[d] = int(passed.sum())
+        res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
+    serving = (cp.step_role >= 0) & ~cp.is_wait
+    res.role_busy = np.bincount(
+        cp.step_role[serving], weights=busy_step[serving], minlength=roles
+    ).astype(np.float64)
+    res.role_busy_window = np.array(busy_w)
+    res.window_hours = float(window)
+    res.role_services = np.bincount(
+        cp.step_role[serving], weights=served[serving], minlength=roles
+    ).astype(np.int64)
+    res.role_waits = [np.frombuffer(w, dtype=np.float64).copy() for w in waits]
+    res.role_zero_waits = res.role_services - np.array([w.size for w in res.role_waits], np.int64)
+    return res
