@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import shared_module  # noqa: E402
+from common import shared_module
 
 gen = shared_module("gen")
 peers = shared_module("simulate_peers")
@@ -182,7 +182,7 @@ def main() -> None:
         runs = {
             "pathways.simulate": timed(lambda p=p, c=cases: ours(p, c), cfg["reps"], cfg["budget"]),
             "numpy walk (peer)": timed(
-                lambda c=cases: peers.v_numpy(tab, c, SEED), cfg["reps"], cfg["budget"]
+                lambda c=cases, tab=tab: peers.v_numpy(tab, c, SEED), cfg["reps"], cfg["budget"]
             ),
         }
         if cases >= 1_000_000:
@@ -191,7 +191,9 @@ def main() -> None:
             )
         else:
             runs["plain Python loop (peer)"] = timed(
-                lambda c=cases: peers.v_plain_python(tab, c, SEED), cfg["reps"], cfg["budget"]
+                lambda c=cases, tab=tab: peers.v_plain_python(tab, c, SEED),
+                cfg["reps"],
+                cfg["budget"],
             )
         ref = runs["numpy walk (peer)"].get("median")
         for name, r in runs.items():
@@ -219,12 +221,14 @@ def main() -> None:
         runs = {
             "pathways.simulate": timed(lambda p=p, c=cases: ours(p, c), cfg["reps"], cfg["budget"]),
             "heapq event loop (peer)": timed(
-                lambda c=cases: peers.v_heapq_des(tab, c, SEED), cfg["reps"], cfg["budget"]
+                lambda c=cases, tab=tab: peers.v_heapq_des(tab, c, SEED), cfg["reps"], cfg["budget"]
             ),
         }
         if cases <= cfg["simpy_max"]:
             runs["SimPy (peer)"] = timed(
-                lambda c=cases: peers.v_simpy(tab, c, SEED), min(cfg["reps"], 3), cfg["budget"]
+                lambda c=cases, tab=tab: peers.v_simpy(tab, c, SEED),
+                min(cfg["reps"], 3),
+                cfg["budget"],
             )
         simpy = runs.get("SimPy (peer)", {}).get("median")
         service_h = tab.exact["mean_total"] * 24
