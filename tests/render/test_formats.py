@@ -14,7 +14,7 @@ from pathways.errors import RenderError
 from pathways.render import FORMATS, render, to_dot
 from pathways.render.extract import wrap
 
-from ._helpers import P1, SVG_NS, load, requires_dot, svg_clusters, svg_texts
+from ._helpers import BUNDLED, P1, SVG_NS, load, requires_dot, svg_clusters, svg_texts
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +268,18 @@ def test_control_characters_never_reach_the_output(suffix: str, tmp_path: Path) 
         assert not any(c in text for c in "\x00\x01\x07\x0b\x1b\u202e")
     if suffix == ".svg":
         assert "bell\ufffd nul\ufffd tab x" in svg_texts(data)
+
+
+@requires_dot
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_pathway_draws_one_cluster_per_agency(path: Path, tmp_path: Path) -> None:
+    """Each bundled pathway gives an SVG that parses, with a cluster per agency that has a
+    step and every step label, in English and in Khmer."""
+    p = pathways.load(path)
+    agencies = {p.agency_of(s.id) for s in p.steps} - {None}
+    for lang in (None, "km"):
+        svg = render(p, tmp_path / f"{lang}.svg", lang=lang).read_bytes()
+        assert len(svg_clusters(svg)) == len(agencies)
+        texts = svg_texts(svg)
+        for step in p.steps:
+            assert wrap(p.label(step.id, lang), 30)[0] in texts, step.id
