@@ -112,8 +112,8 @@ def run_queues(
 ) -> ChunkResult:
     """Simulate one replication: ``n`` cases arriving as a Poisson stream, FIFO queues per role.
 
-    Utilisation is measured over the arrival window (first to last arrival); a service that
-    runs past the window counts only up to its end.
+    Utilisation is measured over the arrival window (time 0 to the last arrival); a service
+    that runs past the window counts only up to its end.
     """
     res = _empty(cp, n)
     s_count, width = cp.exit_target.shape
@@ -221,6 +221,25 @@ def run_queues(
     times = array("d")
     step_limit = 0
 
+    def window_busy(
+        heap: list[tuple[float, int]], queue: list[deque[int]], pend: list[float], cur: list[int]
+    ) -> list[float]:
+        """Busy hours per role up to now (the window's end), from the pools, once.
+
+        Every duration drawn at a step with a queue so far belongs to a service that ended,
+        is running (its part after now is taken off) or has not started (waiting: taken off).
+        """
+        busy = [0.0] * roles
+        for s in range(s_count):
+            if flag[s] & 8:
+                busy[role[s]] += float(dur_pool.consumed(s).sum())
+        for r in range(roles):
+            busy[r] -= sum(pend[w] for w in queue[r])
+        for t, code in heap:
+            if code >= 0:
+                busy[role[cur[code]]] -= t - window
+        return busy
+
     heap: list[tuple[float, int]] = []
     push, pop = heapq.heappush, heapq.heappop
     nxt_arrival = 0
@@ -241,10 +260,7 @@ def run_queues(
                     wait = now - enq[w]
                     if wait > 0.0:
                         waits[r].append(wait)
-                    dw = pend[w]
-                    if now < window:
-                        busy_w[r] += dw if now + dw <= window else window - now
-                    push(heap, (now + dw, w))
+                    push(heap, (now + pend[w], w))
                 else:
                     free[r] += 1
                 row = base[c] + s
@@ -280,6 +296,8 @@ def run_queues(
             next_time = arrivals[nxt_arrival] if nxt_arrival < n else math.inf
             cur[c] = entry[c]
             t_in[c] = now
+            if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
+                busy_w = window_busy(heap, queue, pend, cur)
             for d in start_deadlines:
                 t_from[d][c] = now
         else:
@@ -290,6 +308,20 @@ def run_queues(
         while True:
             s = cur[c]
             f = flag[s]
+            if f == 8 and now == clock:  # the common case, a plain step with a queue: fast path
+                try:
+                    dur = dpop[s]()
+                except IndexError:
+                    dur = drefill(s)
+                r = role[s]
+                if free[r]:
+                    free[r] -= 1
+                    push(heap, (now + dur, c))
+                else:
+                    enq[c] = now
+                    pend[c] = dur
+                    queue[r].append(c)
+                break
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
                 push(heap, (now, ~c))
                 break
@@ -313,8 +345,6 @@ def run_queues(
                 r = role[s]
                 if free[r]:
                     free[r] -= 1
-                    if now < window:
-                        busy_w[r] += dur if now + dur <= window else window - now
                     push(heap, (now + dur, c))
                 else:
                     enq[c] = now
