@@ -7,13 +7,14 @@ style, so rules read as sentences.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 if TYPE_CHECKING:
-    from pathways.model import Pathway
+    from pathways.model import Duration, Pathway
 
 __all__ = [
     "StepGraph",
@@ -103,9 +104,7 @@ class StepGraph:
     succ: list[list[int]]
     pred: list[list[int]]
     tsucc: list[list[int]]
-    delay_max: dict[tuple[int, int], float]
-    delay_mean: dict[tuple[int, int], float]
-    delay_min_mean: dict[tuple[int, int], float]
+    edges: list[tuple[int, int, Duration | None]] = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -113,6 +112,33 @@ class StepGraph:
     def route(self, nodes: Iterable[int]) -> tuple[str, ...]:
         """Step ids for a list of step indices."""
         return tuple(self.ids[n] for n in nodes)
+
+    @cached_property
+    def delay_max(self) -> dict[tuple[int, int], float]:
+        """Largest upper delay (``Duration.upper``) per transition edge with a delay."""
+        out: dict[tuple[int, int], float] = {}
+        for u, v, delay in self.edges:
+            if delay is not None and delay.upper > out.get((u, v), 0.0):
+                out[u, v] = delay.upper
+        return out
+
+    @cached_property
+    def delay_mean(self) -> dict[tuple[int, int], float]:
+        """Largest expected delay per transition edge with a delay."""
+        out: dict[tuple[int, int], float] = {}
+        for u, v, delay in self.edges:
+            if delay is not None and delay.expected > out.get((u, v), 0.0):
+                out[u, v] = delay.expected
+        return out
+
+    @cached_property
+    def delay_min_mean(self) -> dict[tuple[int, int], float]:
+        """Smallest expected delay per transition edge (0 when one transition has none)."""
+        out: dict[tuple[int, int], float] = {}
+        for u, v, delay in self.edges:
+            mean = delay.expected if delay is not None else 0.0
+            out[u, v] = min(out.get((u, v), mean), mean)
+        return {key: value for key, value in out.items() if value > 0.0}
 
 
 def step_graph(pathway: Pathway) -> StepGraph:
@@ -129,45 +155,33 @@ def step_graph(pathway: Pathway) -> StepGraph:
     ids = tuple(s.id for s in pathway.steps)
     index = {sid: i for i, sid in enumerate(ids)}
     n = len(ids)
-    succ_sets: list[dict[int, None]] = [{} for _ in range(n)]
-    tsucc_sets: list[dict[int, None]] = [{} for _ in range(n)]
-    delay_max: dict[tuple[int, int], float] = {}
-    delay_mean: dict[tuple[int, int], float] = {}
-    delay_min_mean: dict[tuple[int, int], float] = {}
+    succ: list[list[int]] = [[] for _ in range(n)]
+    tsucc: list[list[int]] = [[] for _ in range(n)]
+    pred: list[list[int]] = [[] for _ in range(n)]
+    seen: set[tuple[int, int]] = set()
+    edges: list[tuple[int, int, Duration | None]] = []
+    fallbacks: list[tuple[int, int]] = []
+    get = index.get
     for t in pathway.transitions:
-        u, v = index.get(t.source), index.get(t.to)
+        u, v = get(t.source), get(t.to)
         if u is None or v is None:
             continue
-        succ_sets[u][v] = None
-        tsucc_sets[u][v] = None
-        hi = t.delay.upper if t.delay is not None else 0.0
-        mean = t.delay.expected if t.delay is not None else 0.0
-        key = (u, v)
-        if hi > delay_max.get(key, 0.0):
-            delay_max[key] = hi
-        if mean > delay_mean.get(key, 0.0):
-            delay_mean[key] = mean
-        delay_min_mean[key] = min(delay_min_mean.get(key, mean), mean)
-    for t in pathway.transitions:
-        if t.kind == "referral" and t.on_reject:
-            u, v = index.get(t.source), index.get(t.on_reject)
-            if u is not None and v is not None:
-                succ_sets[u][v] = None
-    succ = [list(s) for s in succ_sets]
-    pred: list[list[int]] = [[] for _ in range(n)]
-    for u, vs in enumerate(succ):
-        for v in vs:
+        edges.append((u, v, t.delay))
+        if (u, v) not in seen:
+            seen.add((u, v))
+            succ[u].append(v)
+            tsucc[u].append(v)
             pred[v].append(u)
-    return StepGraph(
-        ids=ids,
-        index=index,
-        succ=succ,
-        pred=pred,
-        tsucc=[list(s) for s in tsucc_sets],
-        delay_max=delay_max,
-        delay_mean=delay_mean,
-        delay_min_mean=delay_min_mean,
-    )
+        if t.on_reject is not None and t.kind == "referral":
+            w = get(t.on_reject)
+            if w is not None:
+                fallbacks.append((u, w))
+    for u, w in fallbacks:
+        if (u, w) not in seen:
+            seen.add((u, w))
+            succ[u].append(w)
+            pred[w].append(u)
+    return StepGraph(ids=ids, index=index, succ=succ, pred=pred, tsucc=tsucc, edges=edges)
 
 
 def reachable(

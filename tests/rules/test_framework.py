@@ -266,3 +266,34 @@ def test_plugins_run_and_crashes_become_pw000() -> None:
 def test_crash_location_is_line_one() -> None:
     f = Finding("PW000", "internal-error", Severity.ERROR, "x", Location("p.yaml", 1, 1))
     assert str(f) == "p.yaml:1:1: PW000 x"
+
+
+LOOP_INTERVIEW = """\
+format: pathways/1
+id: loop
+policies: {max_interviews: LIMIT}
+agencies: [{id: a, name: A, sector: social}]
+roles: [{id: r, agency: a, title: R}]
+steps:
+  - {id: start, kind: entry, role: r}
+  - {id: interview, role: r, tags: [interview]}
+  - {id: review, role: r}
+  - {id: done, kind: outcome}
+transitions:
+  - {from: start, to: interview}
+  - {from: interview, to: review}
+  - {from: review, to: interview}
+  - {from: review, to: done}
+"""
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 10**9])
+def test_pw301_witness_goes_round_the_loop_just_enough(limit: int) -> None:
+    """An interview on a loop: the witness passes the limit when that takes a few turns, and
+    shows the loop once (never billions of turns) when the limit is huge."""
+    p = loads(LOOP_INTERVIEW.replace("LIMIT", str(limit)), "loop.yaml")
+    (f,) = check(p, select=["PW301"], today=TODAY)
+    assert f.route is not None and f.route[0] == "start" and f.route[-1] == "done"
+    interviews = f.route.count("interview")
+    assert interviews == (max(limit + 1, 2) if limit <= 3 else 2)  # the loop is taken once
+    assert "unbounded" in f.message and f.step == "interview"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
@@ -234,6 +235,25 @@ def check(
     >>> all(c.startswith("PW1") for c in codes)
     True
     """
+    # The analyses allocate many small lists and tuples but create no reference cycles;
+    # pausing the cyclic collector keeps it from rescanning every model object of a large
+    # pathway over and over (a third of the run time at 10k steps).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(pathway, select=select, ignore=ignore, today=today)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check(
+    pathway: Pathway,
+    *,
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+    today: dt.date | None,
+) -> list[Finding]:
     config = pathway.rules
     plugins, problems = plugin_rules()
     findings = [_crash(pathway, message) for message in problems]

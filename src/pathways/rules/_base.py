@@ -119,7 +119,8 @@ class RuleContext:
         """The same pathway and caches, reporting as ``rule``."""
         return RuleContext(self.pathway, today=self.today, cache=self._cache, rule=rule)
 
-    def _memo(self, key: str, make: Callable[[], T]) -> T:
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()`` once per check() call, shared by every rule (keyed by ``key``)."""
         try:
             value: T = self._cache[key]
         except KeyError:
@@ -177,33 +178,44 @@ class RuleContext:
         """The networkx graph of :func:`pathways.graph.to_networkx` (built on first use)."""
         from pathways.graph import to_networkx
 
-        return self._memo("graph", lambda: to_networkx(self.pathway))
+        return self.memo("graph", lambda: to_networkx(self.pathway))
 
     @property
     def sg(self) -> StepGraph:
         """The integer step graph (all edges, and transition edges only)."""
         from pathways.graph import step_graph
 
-        return self._memo("sg", lambda: step_graph(self.pathway))
+        return self.memo("sg", lambda: step_graph(self.pathway))
 
     @property
     def scc(self) -> tuple[list[int], list[list[int]]]:
         """Strongly connected components of the step graph, successors first."""
         from pathways.graph import strongly_connected
 
-        return self._memo("scc", lambda: strongly_connected(self.sg.succ))
+        return self.memo("scc", lambda: strongly_connected(self.sg.succ))
+
+    @property
+    def loops(self) -> list[int]:
+        """Numbers of the components that are loops (several steps, or a self-edge)."""
+        from pathways.graph import is_loop
+
+        def make() -> list[int]:
+            succ = self.sg.succ
+            return [c for c, group in enumerate(self.scc[1]) if is_loop(group, succ)]
+
+        return self.memo("loops", make)
 
     @property
     def entries(self) -> list[int]:
         """Indices of the entry steps."""
-        return self._memo(
+        return self.memo(
             "entries", lambda: [i for i, s in enumerate(self.pathway.steps) if s.kind == "entry"]
         )
 
     @property
     def outcomes(self) -> bytearray:
         """0/1 mask of the outcome steps."""
-        return self._memo(
+        return self.memo(
             "outcomes", lambda: bytearray(s.kind == "outcome" for s in self.pathway.steps)
         )
 
@@ -212,7 +224,7 @@ class RuleContext:
         """0/1 mask: reachable from an entry step along any edge."""
         from pathways.graph import reachable
 
-        return self._memo("reach", lambda: reachable(self.sg.succ, self.entries))
+        return self.memo("reach", lambda: reachable(self.sg.succ, self.entries))
 
     @property
     def coreach(self) -> bytearray:
@@ -223,7 +235,7 @@ class RuleContext:
             outs = [i for i, o in enumerate(self.outcomes) if o]
             return reachable(self.sg.pred, outs)
 
-        return self._memo("coreach", make)
+        return self.memo("coreach", make)
 
     @property
     def interviews(self) -> Longest:
@@ -234,14 +246,24 @@ class RuleContext:
             weight = [1.0 if INTERVIEW in s.tags else 0.0 for s in self.pathway.steps]
             return longest_routes(self.sg.succ, weight, self.outcomes, scc=self.scc)
 
-        return self._memo("interviews", make)
+        return self.memo("interviews", make)
 
     @property
     def agencies(self) -> list[str | None]:
         """The agency of each step's role, by step index."""
         from pathways.routes import agencies_index
 
-        return self._memo("agencies", lambda: agencies_index(self.pathway))
+        return self.memo("agencies", lambda: agencies_index(self.pathway))
+
+    @property
+    def sectors(self) -> list[str | None]:
+        """The sector of each step's agency, by step index."""
+
+        def make() -> list[str | None]:
+            by_id = self.pathway.agencies_by_id
+            return [by_id[a].sector if a in by_id else None for a in self.agencies]
+
+        return self.memo("sectors", make)
 
     @property
     def guards(self) -> dict[int, Expr]:
@@ -258,4 +280,4 @@ class RuleContext:
                         continue  # PW005 reports it when the file is loaded
             return out
 
-        return self._memo("guards", make)
+        return self.memo("guards", make)

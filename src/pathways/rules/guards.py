@@ -53,11 +53,20 @@ def guard_never_true(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _guarded_exits(ctx: RuleContext) -> dict[str, list[tuple[int, Expr | None]]]:
-    exits: dict[str, list[tuple[int, Expr | None]]] = {}
-    guards = ctx.guards
-    for i, t in enumerate(ctx.pathway.transitions):
-        exits.setdefault(t.source, []).append((i, guards.get(i) if t.when is not None else None))
-    return exits
+    """Exits of every step that has at least one guarded exit: (index, guard or None)."""
+
+    def make() -> dict[str, list[tuple[int, Expr | None]]]:
+        guards = ctx.guards
+        if not guards:
+            return {}
+        sources = {ctx.pathway.transitions[i].source for i in guards}
+        exits: dict[str, list[tuple[int, Expr | None]]] = {}
+        for i, t in enumerate(ctx.pathway.transitions):
+            if t.source in sources:
+                exits.setdefault(t.source, []).append((i, guards.get(i)))
+        return exits
+
+    return ctx.memo("guarded_exits", make)
 
 
 @rule(code="PW402", name="decision-not-exhaustive", severity=Severity.ERROR)
@@ -84,7 +93,7 @@ def decision_not_exhaustive(ctx: RuleContext) -> Iterator[Finding]:
     exits = _guarded_exits(ctx)
     for k, step in enumerate(ctx.pathway.steps):
         out = exits.get(step.id)
-        if not out or any(expr is None for _, expr in out):
+        if not out or any(expr is None for _, expr in out):  # unguarded (or unparsable) exit
             continue
         exprs = [expr for _, expr in out if expr is not None]
         try:

@@ -94,7 +94,7 @@ def sector_not_covered(ctx: RuleContext) -> Iterator[Finding]:
     - Cross-sector working groups: justice, social services, education, media and industry
       (APLE Cambodia).
     """
-    have = {ctx.pathway.sector_of(s.id) for s in ctx.pathway.steps}
+    have = set(ctx.sectors)
     for j, sector in enumerate(ctx.pathway.policies.required_sectors):
         if sector not in have:
             yield ctx.report(
@@ -131,7 +131,7 @@ def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
       MoI/MoSVY SOP guidelines); domain notes rule V6.
     """
     sg = ctx.sg
-    sectors = [ctx.pathway.sector_of(sid) for sid in sg.ids]
+    sectors = ctx.sectors
     for j, sector in enumerate(ctx.pathway.policies.every_route_reaches):
         blocked = bytearray(s == sector for s in sectors)
         seen = reachable(sg.succ, ctx.entries, blocked)

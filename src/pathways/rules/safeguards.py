@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from pathways.findings import Finding, Severity
-from pathways.graph import cycle_through, is_loop, reachable, shortest_path
+from pathways.graph import cycle_through, reachable, shortest_path
+from pathways.model import Confidentiality
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
 
 __all__ = ["RULES"]
 
 CONSENT = "consent"
+MAX_LOOP_TURNS = 10
 TIME_TOLERANCE = 1e-9
 
 
@@ -77,14 +79,23 @@ def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
         return
     sg = ctx.sg
     prefix, loop, suffix = res.route(start)
+    steps = ctx.pathway.steps
+
+    def interviews(part: list[int]) -> int:
+        return sum(1 for u in part if INTERVIEW in steps[u].tags)
+
     nodes = list(prefix)
-    for _ in range(limit + 1 if loop else 0):
-        nodes.extend(loop[1:])
+    if loop:
+        # Go round the loop just often enough to pass the limit (at most MAX_LOOP_TURNS
+        # times; past that the loop is shown once and the message says "unbounded").
+        per_turn = max(interviews(loop[1:]), 1)
+        needed = limit + 1 - interviews(prefix) - interviews(suffix[1:])
+        turns = max(1, -(-needed // per_turn))
+        nodes.extend(loop[1:] * (turns if turns <= MAX_LOOP_TURNS else 1))
     nodes.extend(suffix[1:])
     route = sg.route(nodes)
-    steps = ctx.pathway.steps
     count = 0
-    over = nodes[0]
+    over = next((u for u in loop if INTERVIEW in steps[u].tags), nodes[0])
     for u in nodes:
         if INTERVIEW in steps[u].tags:
             count += 1
@@ -129,9 +140,8 @@ def unbounded_interviews(ctx: RuleContext) -> Iterator[Finding]:
     sg = ctx.sg
     comp, members = ctx.scc
     steps = ctx.pathway.steps
-    for group in members:
-        if not is_loop(group, sg.succ):
-            continue
+    for c in ctx.loops:
+        group = members[c]
         interviews = [u for u in group if INTERVIEW in steps[u].tags]
         if not interviews:
             continue
@@ -372,9 +382,10 @@ def clearance_too_low(ctx: RuleContext) -> Iterator[Finding]:
     - Sudan GBV AoR: controlled access to referral information.
     """
     roles = ctx.pathway.roles_by_id
+    rank = {level: level.rank for level in Confidentiality}
     for i, step in enumerate(ctx.pathway.steps):
         role = roles.get(step.role or "")
-        if role is not None and step.confidentiality.rank > role.clearance.rank:
+        if role is not None and rank[step.confidentiality] > rank[role.clearance]:
             yield ctx.report(
                 ("steps", i),
                 f"step {step.id!r} is {step.confidentiality.value} but role {role.id!r} is "

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from pathways.findings import Finding, Severity
-from pathways.graph import cycle_through, is_loop
+from pathways.graph import cycle_through
 from pathways.rules._base import Rule, RuleContext, rule
 
 __all__ = ["RULES"]
@@ -173,9 +173,8 @@ def trapped_step(ctx: RuleContext) -> Iterator[Finding]:
     """
     sg = ctx.sg
     comp, members = ctx.scc
-    for c, group in enumerate(members):
-        if not is_loop(group, sg.succ):
-            continue
+    for c in ctx.loops:
+        group = members[c]
         if any(ctx.outcomes[u] for u in group):
             continue
         if any(comp[v] != c for u in group for v in sg.succ[u]):
@@ -282,24 +281,26 @@ def bad_probabilities(ctx: RuleContext) -> Iterator[Finding]:
 
     Use instead: give every exit a probability and make them add up to 1.
     """
-    by_step: dict[str, list[float | None]] = {}
+    exits: dict[str, int] = {}
+    given: dict[str, list[float]] = {}
     for t in ctx.pathway.transitions:
-        by_step.setdefault(t.source, []).append(t.probability)
+        exits[t.source] = exits.get(t.source, 0) + 1
+        if t.probability is not None:
+            given.setdefault(t.source, []).append(t.probability)
     for i, step in enumerate(ctx.pathway.steps):
-        probs = by_step.get(step.id)
-        if not probs or all(p is None for p in probs):
+        probs = given.get(step.id)
+        if not probs:
             continue
-        given = [p for p in probs if p is not None]
-        if len(given) != len(probs):
-            missing = len(probs) - len(given)
+        if len(probs) != exits[step.id]:
+            n = exits[step.id]
             yield ctx.report(
                 ("steps", i),
-                f"{missing} of {len(probs)} transitions out of {step.id!r} have no probability; "
+                f"{n - len(probs)} of {n} transitions out of {step.id!r} have no probability; "
                 "give all or none",
                 step=step.id,
             )
             continue
-        total = math.fsum(given)
+        total = math.fsum(probs)
         if abs(total - 1.0) > PROBABILITY_TOLERANCE:
             yield ctx.report(
                 ("steps", i),
