@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from pathways import Pathway, Severity, check, loads
 from pathways.findings import Finding, Location
@@ -20,6 +21,7 @@ from pathways.rules import (
     plugin_rules,
     rule,
 )
+from pathways.testing.strategies import pathways
 from tests.rules.conftest import TODAY
 
 BASE = """\
@@ -297,3 +299,28 @@ def test_pw301_witness_goes_round_the_loop_just_enough(limit: int) -> None:
     interviews = f.route.count("interview")
     assert interviews == (max(limit + 1, 2) if limit <= 3 else 2)  # the loop is taken once
     assert "unbounded" in f.message and f.step == "interview"
+
+
+@given(pathways())
+def test_check_never_crashes_on_valid_generated_pathways(p: Pathway) -> None:
+    """check() returns sorted findings and no PW000 on generated valid pathways, whose
+    guards are exhaustive and disjoint (so no PW402/PW403 either)."""
+    found = check(p, today=TODAY)
+    assert found == sorted(found, key=Finding.sort_key)
+    codes = {f.code for f in found}
+    assert not codes & {"PW000", "PW101", "PW102", "PW402", "PW403"}
+
+
+def test_rule_pages_generated(tmp_path: Path) -> None:
+    """docs/rules/index.md lists every rule and links one page per code."""
+    from pathways.rules._docs import rules_index, write_rule_pages
+
+    index = rules_index()
+    for r in ALL_RULES:
+        assert f"[{r.code}]({r.code}.md)" in index
+    write_rule_pages(tmp_path)
+    pages = sorted(p.name for p in (tmp_path / "rules").glob("PW*.md"))
+    assert pages == [f"{r.code}.md" for r in ALL_RULES]
+    assert (
+        (tmp_path / "rules" / "PW303.md").read_text("utf-8").startswith("# PW303 deadline-at-risk")
+    )
