@@ -150,8 +150,10 @@ def test_deadlines_interviews_and_handoffs_on_a_fixed_timeline() -> None:
     assert r.handoffs == {"mean": 1.0, "max": 1}  # talk (agency a) -> again (agency b)
 
 
-def test_declined_referrals_go_to_on_reject() -> None:
-    """A referral is declined with its decline probability and the case goes to on_reject."""
+@pytest.mark.parametrize("capacity", [None, 3])
+def test_declined_referrals_go_to_on_reject(capacity: int | None) -> None:
+    """A referral is declined with its decline probability and the case goes to on_reject,
+    in the vectorised walk and in the event loop alike."""
     p = build(
         [step("in", "entry"), step("shelter", role="s"), step("kin"), step("out", "outcome")],
         [
@@ -165,8 +167,16 @@ def test_declined_referrals_go_to_on_reject() -> None:
             move("shelter", "out"),
             move("kin", "out"),
         ],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R", "capacity": capacity},
+            {"id": "s", "agency": "b", "title": "S"},
+        ],
+        simulation={"arrivals_per_day": 5},
     )
     r = pw.simulate(p, cases=20000, seed=5)
+    assert r.run["mode"] == ("queues" if capacity else "independent")
+    assert r.steps["in"]["visits"] == 20000 and r.outcomes["out"]["count"] == 20000
+    assert r.handoffs["max"] == 1  # in (a) -> shelter (b), or in -> kin (both a): none
     assert r.steps["kin"]["visits"] / 20000 == pytest.approx(0.3, abs=0.015)
     assert r.transitions[0]["declined"] == r.steps["kin"]["visits"]
     assert r.transitions[0]["count"] == 20000

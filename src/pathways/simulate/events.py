@@ -32,44 +32,55 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_BATCH = 256
-_MAX_BATCH = 1 << 14
+_MAX_BATCH = 1 << 15
 
 
 class _Pools:
     """Lists of pre-drawn values, one per key, refilled in numpy batches when empty.
 
     Values are popped from the end, and a list is refilled only once empty, so what was
-    consumed is every earlier batch plus the tail of the last one: :meth:`consumed` gives it
-    exactly, without counting inside the loop.
+    consumed is every earlier batch plus the tail of the last one. ``summarize(key, values)``
+    turns consumed values into an array of totals, added up batch by batch, so that
+    :meth:`consumed` reports them exactly without counting inside the loop.
     """
 
-    def __init__(self, keys: int, draw: Callable[[int, int], npt.NDArray[np.generic]]) -> None:
+    def __init__(
+        self,
+        keys: int,
+        draw: Callable[[int, int], npt.NDArray[Any]],
+        summarize: Callable[[int, npt.NDArray[Any]], npt.NDArray[Any]] | None = None,
+    ) -> None:
         self.lists: list[list[Any]] = [[] for _ in range(keys)]
         self.pops: list[Callable[[], Any]] = [lst.pop for lst in self.lists]
         self.draw = draw
-        self.done: list[list[npt.NDArray[np.generic]]] = [[] for _ in range(keys)]
-        self.last: list[npt.NDArray[np.generic] | None] = [None] * keys
+        self.summarize = summarize
+        self.totals: list[npt.NDArray[Any] | None] = [None] * keys
+        self.last: list[npt.NDArray[Any] | None] = [None] * keys
         self.drawn = [0] * keys
 
     def refill(self, key: int) -> Any:
-        size = min(_MAX_BATCH, max(_MIN_BATCH, self.drawn[key] // 4))
+        size = min(_MAX_BATCH, max(_MIN_BATCH, self.drawn[key]))
         batch = self.draw(key, size)
         previous = self.last[key]
-        if previous is not None:
-            self.done[key].append(previous)
+        if previous is not None and self.summarize is not None:
+            part = self.summarize(key, previous)
+            total = self.totals[key]
+            self.totals[key] = part if total is None else total + part
         self.last[key] = batch
         self.drawn[key] += size
         lst = self.lists[key]
         lst.extend(batch.tolist())
         return lst.pop()
 
-    def consumed(self, key: int) -> npt.NDArray[np.generic]:
-        """Every value popped for ``key``, in batch order."""
-        parts = list(self.done[key])
+    def consumed(self, key: int) -> npt.NDArray[Any] | None:
+        """The totals of every value popped for ``key`` (None if nothing was drawn)."""
+        assert self.summarize is not None
         last = self.last[key]
-        if last is not None:
-            parts.append(last[len(self.lists[key]) :])
-        return np.concatenate(parts) if parts else np.zeros(0)
+        if last is None:
+            return None
+        part = self.summarize(key, last[len(self.lists[key]) :])
+        total = self.totals[key]
+        return part if total is None else total + part
 
 
 def _back_edges(cp: Compiled) -> set[tuple[int, int]]:
@@ -155,8 +166,22 @@ def run_queues(
         out: IntArray = e.astype(np.int64)
         return out
 
-    dur_pool = _Pools(s_count, draw_duration)
-    exit_pool = _Pools(table.total.size, draw_exit)
+    def count_and_sum(_: int, values: FloatArray) -> FloatArray:
+        return np.array([values.size, values.sum()])
+
+    def exit_counts(row: int, codes: IntArray) -> IntArray:
+        # local bins: exit j, then exit j declined (width + j), then stuck (2 * width)
+        first = (row % s_count) * width
+        local = np.where(
+            codes == stuck_code,
+            2 * width,
+            np.where(codes >= sd, codes - sd - first + width, codes - first),
+        )
+        counts: IntArray = np.bincount(local, minlength=2 * width + 1)
+        return counts
+
+    dur_pool = _Pools(s_count, draw_duration, count_and_sum)
+    exit_pool = _Pools(table.total.size, draw_exit, exit_counts)
     delay_pool = _Pools(sd, draw_delay)
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
@@ -232,7 +257,9 @@ def run_queues(
         busy = [0.0] * roles
         for s in range(s_count):
             if flag[s] & 8:
-                busy[role[s]] += float(dur_pool.consumed(s).sum())
+                used = dur_pool.consumed(s)
+                if used is not None:
+                    busy[role[s]] += float(used[1])
         for r in range(roles):
             busy[r] -= sum(pend[w] for w in queue[r])
         for t, code in heap:
@@ -385,20 +412,24 @@ def run_queues(
     busy_step = np.zeros(s_count)
     for s in range(s_count):
         used = dur_pool.consumed(s)
-        served[s] = used.size
-        busy_step[s] = float(used.sum()) if used.size else 0.0
-    codes = [exit_pool.consumed(row) for row in range(table.total.size)]
-    used_codes = np.concatenate(codes).astype(np.int64) if codes else np.zeros(0, np.int64)
-    used_codes = used_codes[used_codes < stuck_code]
-    per_code = np.bincount(used_codes, minlength=2 * sd)
+        if used is not None:
+            served[s] = int(used[0])
+            busy_step[s] = float(used[1])
+    taken_e = np.zeros((s_count, width), dtype=np.int64)
+    declined_e = np.zeros((s_count, width), dtype=np.int64)
+    for row in range(table.total.size):
+        counts = exit_pool.consumed(row)
+        if counts is not None:
+            s = row % s_count
+            taken_e[s] += counts[:width] + counts[width : 2 * width]
+            declined_e[s] += counts[width : 2 * width]
     trans_flat = cp.exit_transition.ravel()
-    taken_e = per_code[:sd] + per_code[sd : 2 * sd]
     valid = trans_flat >= 0
     res.transition_counts = np.bincount(
-        trans_flat[valid], weights=taken_e[valid], minlength=cp.transition_count
+        trans_flat[valid], weights=taken_e.ravel()[valid], minlength=cp.transition_count
     ).astype(np.int64)
     res.declined = np.bincount(
-        trans_flat[valid], weights=per_code[sd : 2 * sd][valid], minlength=cp.transition_count
+        trans_flat[valid], weights=declined_e.ravel()[valid], minlength=cp.transition_count
     ).astype(np.int64)
     res.outcome_counts = np.array(outcome_counts, dtype=np.int64)
     res.visits = served + res.outcome_counts
