@@ -218,6 +218,12 @@ def main() -> None:
         "",
         bench_diamonds(peers, gen, ks, naive_ks),
         "",
+        "Peers not run here: pm4py (AGPL; woflan) and python-statemachine are not installed",
+        "in the project environment. Their figures on the same generator are in",
+        "`../shared/bench/RESULTS.md`: woflan times out (> 90 s) at 1,000 steps and returns",
+        "only a boolean; python-statemachine class creation takes 1.4 s at 1,000 steps and",
+        "stops at the first problem.",
+        "",
         f"Total wall time: {time.perf_counter() - started:,.0f} s.",
     ]
     text = "\n".join(parts) + "\n"
