@@ -6,7 +6,7 @@ style, so rules read as sentences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 if TYPE_CHECKING:
-    from pathways.model import Duration, Pathway
+    from pathways.model import Duration, Pathway, Transition
 
 __all__ = [
     "StepGraph",
@@ -104,7 +104,8 @@ class StepGraph:
     succ: list[list[int]]
     pred: list[list[int]]
     tsucc: list[list[int]]
-    edges: list[tuple[int, int, Duration | None]] = field(repr=False)
+    ends: list[tuple[int, int] | None] = field(repr=False)
+    transitions: Sequence[Transition] = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -113,11 +114,20 @@ class StepGraph:
         """Step ids for a list of step indices."""
         return tuple(self.ids[n] for n in nodes)
 
+    def ends_of(self, i: int) -> tuple[int, int] | None:
+        """Step indices ``(from, to)`` of transition ``i`` (None if it names an unknown step)."""
+        return self.ends[i]
+
+    def _delays(self) -> Iterator[tuple[int, int, Duration | None]]:
+        for end, t in zip(self.ends, self.transitions, strict=True):
+            if end is not None:
+                yield end[0], end[1], t.delay
+
     @cached_property
     def delay_max(self) -> dict[tuple[int, int], float]:
         """Largest upper delay (``Duration.upper``) per transition edge with a delay."""
         out: dict[tuple[int, int], float] = {}
-        for u, v, delay in self.edges:
+        for u, v, delay in self._delays():
             if delay is not None and delay.upper > out.get((u, v), 0.0):
                 out[u, v] = delay.upper
         return out
@@ -126,7 +136,7 @@ class StepGraph:
     def delay_mean(self) -> dict[tuple[int, int], float]:
         """Largest expected delay per transition edge with a delay."""
         out: dict[tuple[int, int], float] = {}
-        for u, v, delay in self.edges:
+        for u, v, delay in self._delays():
             if delay is not None and delay.expected > out.get((u, v), 0.0):
                 out[u, v] = delay.expected
         return out
@@ -135,7 +145,7 @@ class StepGraph:
     def delay_min_mean(self) -> dict[tuple[int, int], float]:
         """Smallest expected delay per transition edge (0 when one transition has none)."""
         out: dict[tuple[int, int], float] = {}
-        for u, v, delay in self.edges:
+        for u, v, delay in self._delays():
             mean = delay.expected if delay is not None else 0.0
             out[u, v] = min(out.get((u, v), mean), mean)
         return {key: value for key, value in out.items() if value > 0.0}
@@ -158,30 +168,37 @@ def step_graph(pathway: Pathway) -> StepGraph:
     succ: list[list[int]] = [[] for _ in range(n)]
     tsucc: list[list[int]] = [[] for _ in range(n)]
     pred: list[list[int]] = [[] for _ in range(n)]
-    seen: set[tuple[int, int]] = set()
-    edges: list[tuple[int, int, Duration | None]] = []
+    ends: list[tuple[int, int] | None] = []
     fallbacks: list[tuple[int, int]] = []
     get = index.get
     for t in pathway.transitions:
         u, v = get(t.source), get(t.to)
         if u is None or v is None:
+            ends.append(None)
             continue
-        edges.append((u, v, t.delay))
-        if (u, v) not in seen:
-            seen.add((u, v))
+        ends.append((u, v))
+        out = tsucc[u]
+        if v not in out:  # out-degrees are small: a list scan beats a set of pairs
+            out.append(v)
             succ[u].append(v)
-            tsucc[u].append(v)
             pred[v].append(u)
         if t.on_reject is not None and t.kind == "referral":
             w = get(t.on_reject)
             if w is not None:
                 fallbacks.append((u, w))
     for u, w in fallbacks:
-        if (u, w) not in seen:
-            seen.add((u, w))
+        if w not in succ[u]:
             succ[u].append(w)
             pred[w].append(u)
-    return StepGraph(ids=ids, index=index, succ=succ, pred=pred, tsucc=tsucc, edges=edges)
+    return StepGraph(
+        ids=ids,
+        index=index,
+        succ=succ,
+        pred=pred,
+        tsucc=tsucc,
+        ends=ends,
+        transitions=pathway.transitions,
+    )
 
 
 def reachable(

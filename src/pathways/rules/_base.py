@@ -195,6 +195,22 @@ class RuleContext:
         return self.memo("scc", lambda: strongly_connected(self.sg.succ))
 
     @property
+    def exits(self) -> dict[str, list[int]]:
+        """Indices of the transitions leaving each step id (file order)."""
+
+        def make() -> dict[str, list[int]]:
+            out: dict[str, list[int]] = {}
+            for i, t in enumerate(self.pathway.transitions):
+                source = t.source
+                if source in out:
+                    out[source].append(i)
+                else:
+                    out[source] = [i]
+            return out
+
+        return self.memo("exits", make)
+
+    @property
     def loops(self) -> list[int]:
         """Numbers of the components that are loops (several steps, or a self-edge)."""
         from pathways.graph import is_loop

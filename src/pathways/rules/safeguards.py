@@ -336,12 +336,16 @@ def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
     steps = ctx.pathway.steps
     consent = bytearray(CONSENT in s.tags for s in steps)
     open_ = reachable(sg.succ, ctx.entries, consent)
-    for i, t in enumerate(ctx.pathway.transitions):
-        u, v = sg.index.get(t.source), sg.index.get(t.to)
-        if u is None or v is None or t.consent != "required":
+    transitions = ctx.pathway.transitions
+    for i, end in enumerate(sg.ends):
+        if end is None or not open_[end[0]]:
             continue
+        u, v = end
         a, b = agency[u], agency[v]
-        if a is None or b is None or a == b or not open_[u]:
+        if a is None or b is None or a == b:
+            continue
+        t = transitions[i]
+        if t.consent != "required":
             continue
         path = shortest_path(sg.succ, ctx.entries, {u}, lambda w: not consent[w]) or [u]
         yield ctx.report(

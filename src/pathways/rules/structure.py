@@ -134,7 +134,7 @@ def dead_end_step(ctx: RuleContext) -> Iterator[Finding]:
     - Inter-Agency Guidelines for Case Management and Child Protection (2014): closure is an
       explicit step every case reaches.
     """
-    has_exit = {t.source for t in ctx.pathway.transitions}
+    has_exit = ctx.exits
     for i, step in enumerate(ctx.pathway.steps):
         if step.kind != "outcome" and step.id not in has_exit:
             yield ctx.report(
@@ -247,12 +247,10 @@ def single_branch_decision(ctx: RuleContext) -> Iterator[Finding]:
 
     Use instead: add the missing branch, or make the step an `action`.
     """
-    exits: dict[str, int] = {}
-    for t in ctx.pathway.transitions:
-        exits[t.source] = exits.get(t.source, 0) + 1
+    exits = ctx.exits
     for i, step in enumerate(ctx.pathway.steps):
-        if step.kind == "decision" and exits.get(step.id, 0) < 2:
-            n = exits.get(step.id, 0)
+        if step.kind == "decision" and len(exits.get(step.id, ())) < 2:
+            n = len(exits.get(step.id, ()))
             yield ctx.report(
                 ("steps", i),
                 f"decision step {step.id!r} has {n} outgoing transition{'s' * (n != 1)}; "
@@ -281,18 +279,17 @@ def bad_probabilities(ctx: RuleContext) -> Iterator[Finding]:
 
     Use instead: give every exit a probability and make them add up to 1.
     """
-    exits: dict[str, int] = {}
-    given: dict[str, list[float]] = {}
-    for t in ctx.pathway.transitions:
-        exits[t.source] = exits.get(t.source, 0) + 1
-        if t.probability is not None:
-            given.setdefault(t.source, []).append(t.probability)
+    transitions = ctx.pathway.transitions
+    exits = ctx.exits
     for i, step in enumerate(ctx.pathway.steps):
-        probs = given.get(step.id)
+        out = exits.get(step.id)
+        if not out:
+            continue
+        probs = [p for p in (transitions[j].probability for j in out) if p is not None]
         if not probs:
             continue
-        if len(probs) != exits[step.id]:
-            n = exits[step.id]
+        if len(probs) != len(out):
+            n = len(out)
             yield ctx.report(
                 ("steps", i),
                 f"{n - len(probs)} of {n} transitions out of {step.id!r} have no probability; "
@@ -330,21 +327,25 @@ def ambiguous_event(ctx: RuleContext) -> Iterator[Finding]:
     Use instead: give the transitions different events, or guards (`when:`) that tell them
     apart.
     """
-    seen: dict[tuple[str, str], int] = {}
-    for i, t in enumerate(ctx.pathway.transitions):
-        if t.when is not None:
+    transitions = ctx.pathway.transitions
+    for out in ctx.exits.values():
+        if len(out) < 2:
             continue
-        key = (t.source, t.event)
-        if key in seen:
-            yield ctx.report(
-                ("transitions", i),
-                f"transitions {seen[key]} and {i} out of {t.source!r} both fire on event "
-                f"{t.event!r} without a guard",
-                step=t.source,
-                transition=i,
-            )
-        else:
-            seen[key] = i
+        seen: dict[str, int] = {}
+        for i in out:
+            t = transitions[i]
+            if t.when is not None:
+                continue
+            if t.event in seen:
+                yield ctx.report(
+                    ("transitions", i),
+                    f"transitions {seen[t.event]} and {i} out of {t.source!r} both fire on "
+                    f"event {t.event!r} without a guard",
+                    step=t.source,
+                    transition=i,
+                )
+            else:
+                seen[t.event] = i
 
 
 RULES: tuple[Rule, ...] = (
