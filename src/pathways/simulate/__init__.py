@@ -10,6 +10,7 @@ exact answers of the absorbing Markov chain for pathways without queues or guard
 
 from __future__ import annotations
 
+import operator
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -80,12 +81,9 @@ def simulate(
     from pathways.simulate.parallel import chunk_sizes, run_chunks
     from pathways.simulate.results import merge_chunks, summarize
 
-    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
-        raise SimulationError(f"cases must be a whole number of at least 1, got {cases!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SimulationError(f"seed must be a whole number of at least 0, got {seed!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise SimulationError(f"workers must be a whole number of at least 1, got {workers!r}")
+    cases = _whole("cases", cases, 1)
+    seed = _whole("seed", seed, 0)
+    workers = _whole("workers", workers, 1)
     if overrides:
         pathway = apply_overrides(pathway, overrides)
     cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
@@ -104,6 +102,19 @@ def simulate(
         "arrivals_per_day": cp.arrivals_per_day,
     }
     return summarize(cp, merge_chunks(chunks), seed=seed, run=run)
+
+
+def _whole(name: str, value: object, least: int) -> int:
+    """``value`` as an int (numpy integers too), or a SimulationError naming the option."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        number = least - 1
+    if number < least:
+        raise SimulationError(f"{name} must be a whole number of at least {least}, got {value!r}")
+    return int(number)
 
 
 def _progress(
