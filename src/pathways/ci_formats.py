@@ -22,7 +22,6 @@ __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "to_github", "to_sarif"]
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/pathways-dev/pathways"
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -107,7 +106,6 @@ def to_sarif(findings: Sequence[Finding]) -> str:
                     "driver": {
                         "name": "pathways",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": rules,
                     }
                 },

@@ -12,8 +12,38 @@ from pathways.rules import ALL_RULES
 
 __all__ = ["rules_index", "write_rule_pages"]
 
+_LOADING = (
+    (
+        "PW001",
+        "yaml-syntax",
+        "The file is not readable YAML or JSON (also: duplicate keys, "
+        "aliases that expand too much).",
+    ),
+    (
+        "PW002",
+        "schema",
+        "A key is missing, unknown, or of the wrong type; a value is out of range.",
+    ),
+    (
+        "PW003",
+        "unknown-reference",
+        "A step, role, agency, sector, field or deadline names something not declared.",
+    ),
+    ("PW004", "duplicate-id", "Two steps, roles, agencies or deadlines share an id."),
+    (
+        "PW005",
+        "invalid-guard",
+        "A `when:` does not parse, uses an unknown field, or compares mismatched types.",
+    ),
+    (
+        "PW006",
+        "invalid-duration",
+        "A duration does not parse, or its min <= mode <= max order is broken.",
+    ),
+)
+
 _FAMILIES = {
-    "PW0": "Loading and internal errors",
+    "PW0": "Internal errors",
     "PW1": "Structure: can every step be reached, and every case leave?",
     "PW2": "Roles and sectors",
     "PW3": "Safeguards: interviews, deadlines, consent, clearance",
@@ -32,8 +62,17 @@ def rules_index() -> str:
         "Every finding `pathways validate` reports has one of these codes. Select or ignore",
         "rules by code or prefix (`--select PW1,PW301 --ignore PW502`), set severities in the",
         "file's `rules:` block, and record accepted deviations as `waivers:`. Print a page",
-        "with `pathways rules PW301`. Loading errors (PW001-PW006) are described in the",
+        "with `pathways rules PW301`.",
+        "",
+        "## Loading",
+        "",
+        "A file with any of these errors is not loaded, so no other rule runs on it; every",
+        "loading error of the file is reported at once. The keys are described in the",
         "[format reference](../format.md).",
+        "",
+        "| code | name | what it means |",
+        "|---|---|---|",
+        *(f"| {code} | `{name}` | {text} |" for code, name, text in _LOADING),
         "",
     ]
     family = ""
