@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
-from pathways.simulate.engine import MAX_STEPS, _empty, _patterns, choice_table
+from pathways.simulate.engine import MAX_STEPS, _empty, _patterns, choice_table, walk
 from pathways.simulate.results import ChunkResult
 from pathways.simulate.sampling import DurationTable, draw_entries
 
@@ -33,6 +33,7 @@ IntArray = npt.NDArray[np.int64]
 
 _MIN_BATCH = 256
 _MAX_BATCH = 1 << 15
+_PILOT_CASES = 2000
 
 
 class _Pools:
@@ -49,6 +50,7 @@ class _Pools:
         keys: int,
         draw: Callable[[int, int], npt.NDArray[Any]],
         summarize: Callable[[int, npt.NDArray[Any]], npt.NDArray[Any]] | None = None,
+        expected: list[float] | None = None,
     ) -> None:
         self.lists: list[list[Any]] = [[] for _ in range(keys)]
         self.pops: list[Callable[[], Any]] = [lst.pop for lst in self.lists]
@@ -57,9 +59,13 @@ class _Pools:
         self.totals: list[npt.NDArray[Any] | None] = [None] * keys
         self.last: list[npt.NDArray[Any] | None] = [None] * keys
         self.drawn = [0] * keys
+        # expected draws per key (from a pilot walk): the first batches are sized to them, so
+        # most pools are filled once or twice instead of growing batch by batch
+        self.expected = expected if expected is not None else [0.0] * keys
 
     def refill(self, key: int) -> Any:
-        size = min(_MAX_BATCH, max(_MIN_BATCH, self.drawn[key]))
+        want = self.expected[key] * 1.02 + 16 - self.drawn[key]
+        size = int(min(_MAX_BATCH, max(_MIN_BATCH, self.drawn[key] // 4, want)))
         batch = self.draw(key, size)
         previous = self.last[key]
         if previous is not None and self.summarize is not None:
@@ -134,6 +140,20 @@ def run_queues(
     entry = draw_entries(cp, n, rng).tolist()
     patterns, sig_arr = _patterns(cp, n, rng)
     table = choice_table(cp, patterns)
+    # a small pilot walk (routing does not depend on queues) estimates how often each step,
+    # exit and delay is drawn, to size the pools
+    pilot = walk(cp, min(n, _PILOT_CASES), rng)
+    per_case = n / max(pilot.cases, 1)
+    step_draws = (pilot.visits - pilot.outcome_counts) * per_case
+    share = (
+        np.bincount(sig_arr, minlength=patterns.shape[0]) / max(n, 1)
+        if sig_arr is not None
+        else np.ones(1)
+    )
+    row_draws = (share[:, None] * step_draws[None, :]).ravel()
+    trans_draws = pilot.transition_counts * per_case
+    flat_trans = cp.exit_transition.ravel()
+    delay_draws = np.where(flat_trans >= 0, trans_draws[flat_trans.clip(0)], 0.0)
     arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
     window = arrivals[-1] if n else 0.0
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
@@ -180,9 +200,9 @@ def run_queues(
         counts: IntArray = np.bincount(local, minlength=2 * width + 1)
         return counts
 
-    dur_pool = _Pools(s_count, draw_duration, count_and_sum)
-    exit_pool = _Pools(table.total.size, draw_exit, exit_counts)
-    delay_pool = _Pools(sd, draw_delay)
+    dur_pool = _Pools(s_count, draw_duration, count_and_sum, step_draws.tolist())
+    exit_pool = _Pools(table.total.size, draw_exit, exit_counts, row_draws.tolist())
+    delay_pool = _Pools(sd, draw_delay, expected=delay_draws.tolist())
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
 
@@ -208,6 +228,8 @@ def run_queues(
         if interview[s] or hooks[s]:
             f |= 4
         flag.append(f)
+    plain = [role[s] if flag[s] == 8 else -1 for s in range(s_count)]  # fast-path steps
+    guarded = sig_arr is not None
     # per exit code (e, or e + sd when declined; stuck_code): next step, and flags
     # 1 hand-off, 2 delay, 4 a move that closes a loop (counted against the step cap)
     back = _back_edges(cp)
@@ -277,6 +299,7 @@ def run_queues(
             now = clock
             if code < 0:
                 c = ~code
+                s = cur[c]
             else:  # case `code` finishes service at a step with a capacity
                 c = code
                 s = cur[c]
@@ -290,7 +313,7 @@ def run_queues(
                     push(heap, (now + pend[w], w))
                 else:
                     free[r] += 1
-                row = base[c] + s
+                row = base[c] + s if guarded else s
                 try:
                     e = xpop[row]()
                 except IndexError:
@@ -299,7 +322,7 @@ def run_queues(
                 if target < 0:
                     stuck_counts[s] += 1
                     continue
-                cur[c] = target
+                cur[c] = s = target
                 fe = ex_flag[e]
                 if fe:
                     if fe & 1:
@@ -321,7 +344,7 @@ def run_queues(
             clock = now = next_time
             nxt_arrival += 1
             next_time = arrivals[nxt_arrival] if nxt_arrival < n else math.inf
-            cur[c] = entry[c]
+            cur[c] = s = entry[c]
             t_in[c] = now
             if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
                 busy_w = window_busy(heap, queue, pend, cur)
@@ -329,18 +352,16 @@ def run_queues(
                 t_from[d][c] = now
         else:
             break
-        # Case c enters step cur[c] at `now` (>= clock). Steps without a queue touch nothing
+        # Case c enters step s (== cur[c]) at `now` (>= clock). Steps without a queue touch nothing
         # shared, so the case runs through them at once; at a step with a queue it must wait
         # for the clock to reach its time.
         while True:
-            s = cur[c]
-            f = flag[s]
-            if f == 8 and now == clock:  # the common case, a plain step with a queue: fast path
+            r = plain[s]
+            if r >= 0 and now == clock:  # the common case, a plain step with a queue: fast path
                 try:
                     dur = dpop[s]()
                 except IndexError:
                     dur = drefill(s)
-                r = role[s]
                 if free[r]:
                     free[r] -= 1
                     push(heap, (now + dur, c))
@@ -349,6 +370,7 @@ def run_queues(
                     pend[c] = dur
                     queue[r].append(c)
                 break
+            f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
                 push(heap, (now, ~c))
                 break
@@ -380,7 +402,7 @@ def run_queues(
                 break
             # no queue here: finish the step now and choose the exit
             now += dur
-            row = base[c] + s
+            row = base[c] + s if guarded else s
             try:
                 e = xpop[row]()
             except IndexError:
@@ -406,6 +428,7 @@ def run_queues(
                         stuck_counts[s] += 1
                         step_limit += 1
                         break
+            s = target
 
     # what the pools handed out gives visits, services, busy time and transitions taken
     served = np.zeros(s_count, dtype=np.int64)
