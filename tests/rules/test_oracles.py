@@ -366,9 +366,14 @@ FIELDS = {
     "b": {"type": "boolean"},
     "e": {"type": "enum", "values": ["x", "y", "z"]},
     "n": {"type": "integer", "min": 0, "max": 5},
+    "m": {"type": "integer"},  # unbounded: constants -1..3 in ATOMS, so -6..6 is enough
 }
 ALL_CASES = [
-    {"b": b, "e": e, "n": n} for b in (True, False) for e in ("x", "y", "z") for n in range(6)
+    {"b": b, "e": e, "n": n, "m": m}
+    for b in (True, False)
+    for e in ("x", "y", "z")
+    for n in range(6)
+    for m in range(-6, 7)
 ]
 ATOMS = st.sampled_from(
     [
@@ -384,6 +389,11 @@ ATOMS = st.sampled_from(
         "n > 5",
         "n <= 0",
         "n != 4",
+        "m < 2",
+        "m >= -1",
+        "m == 3",
+        "m != 0",
+        "m > 3",
     ]
 )
 GUARDS = st.recursive(
@@ -427,7 +437,8 @@ def _complete(case: dict[str, Any]) -> list[dict[str, Any]]:
 @settings(max_examples=100)
 @given(guarded_pathways())
 def test_guard_rules_equal_brute_force(doc: dict[str, Any]) -> None:
-    """PW401-PW403 agree with evaluating every guard on all 36 cases."""
+    """PW401-PW403 agree with evaluating every guard on every case (an unbounded integer
+    ranges over -6..6, which holds every class its constants make)."""
     p = Pathway.model_validate(doc)
     exprs = {i: parse_guard(t.when) for i, t in enumerate(p.transitions) if t.when}
     holds = {i: {j for j, c in enumerate(ALL_CASES) if evaluate(e, c)} for i, e in exprs.items()}
