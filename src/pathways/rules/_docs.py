@@ -42,6 +42,41 @@ _LOADING = (
     ),
 )
 
+_PLUGINS = (
+    "## Your own rules",
+    "",
+    "A rule is a function of a `RuleContext` that yields findings, made with the same",
+    "decorator as the built-in rules; its docstring is its page. Publish it under the",
+    "entry-point group `pathways.rules` and `pathways validate` runs it with the others (pick",
+    "codes from PW900 up; a code already taken, or a plugin that fails to import, is",
+    "reported as PW000 and the other rules still run).",
+    "",
+    "```python",
+    "from pathways.findings import Severity",
+    "from pathways.rules import RuleContext, rule",
+    "",
+    "",
+    '@rule(code="PW901", name="court-without-support", severity=Severity.WARNING)',
+    "def court_without_support(ctx: RuleContext):",
+    '    """',
+    "    ## What it does",
+    "    Checks that every `court` step has a support role from an NGO.",
+    "    ...",
+    '    """',
+    "    for i, step in enumerate(ctx.pathway.steps):",
+    '        if "court" in step.tags and ctx.pathway.sector_of(step.id) != "ngo":',
+    '            yield ctx.report(("steps", i), f"court step {step.id!r} has no NGO support",',
+    "                             step=step.id)",
+    "```",
+    "",
+    "```toml",
+    "# pyproject.toml of your package",
+    '[project.entry-points."pathways.rules"]',
+    'court_without_support = "my_rules:court_without_support"',
+    "```",
+    "",
+)
+
 _FAMILIES = {
     "PW0": "Internal errors",
     "PW1": "Structure: can every step be reached, and every case leave?",
@@ -89,7 +124,7 @@ def rules_index() -> str:
         lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity.value} | {summary} |")
         if r is ALL_RULES[-1] or ALL_RULES[ALL_RULES.index(r) + 1].code[:3] != family:
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_PLUGINS])
 
 
 def write_rule_pages(docs: Path) -> None:
