@@ -1,10 +1,11 @@
-"""The two simulation engines: a vectorised walk (no queues) and a heapq event loop (queues).
+"""The simulation engines' entry point and the vectorised walk for pathways without queues.
 
 Without capacities, cases never meet, so :func:`walk` advances every case of a chunk by one step
 per iteration with numpy: exits are drawn from per-step cumulative weights (one table row per
-step and guard pattern), durations by inversion. With capacities, :func:`run_queues` runs one
-replication's whole Poisson arrival stream through FIFO queues per role in a tight Python loop
-over precomputed lists. Both return a :class:`~pathways.simulate.results.ChunkResult`.
+step and guard pattern, :func:`choice_table`), durations by inversion, guards evaluated once per
+case as boolean masks. With capacities, :func:`run_chunk` hands the chunk, one replication with
+its own Poisson arrivals, to the heapq event loop of :mod:`pathways.simulate.events`. Both
+return a :class:`~pathways.simulate.results.ChunkResult`.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def _empty(cp: Compiled, n: int) -> ChunkResult:
         window_hours=0.0,
         role_services=np.zeros(roles, dtype=np.int64),
         role_zero_waits=np.zeros(roles, dtype=np.int64),
-        role_waits=[np.zeros(0) for _ in range(roles)],
+        role_wait_sum=np.zeros(roles),
+        role_waits=[np.zeros(0, dtype=np.float32) for _ in range(roles)],
     )
 
 

@@ -4,9 +4,12 @@ Cases meet in the queues, so their events must be processed in time order. The l
 tight: every random quantity (service times per step, exit choices per step and guard pattern,
 delays per exit) comes from pools refilled in numpy batches, so the loop only pops numbers from
 lists; counts that follow from the pools (visits, services, busy time, transitions taken) are
-computed from what was consumed, after the loop. Heap entries are ``(time, code)``: ``code >= 0``
-is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters its step" (after a
-delay). A case has at most one pending event, so ties are broken by case number, deterministically.
+computed from what was consumed, after the loop (the pools are sized from a small pilot walk).
+Steps without a queue (roles without a capacity, ``wait`` steps) touch nothing shared, so a case
+runs through them at once without heap events. Heap entries are ``(time, code)``: ``code >= 0``
+is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters a step with a queue"
+(later than the clock, after a delay or steps without queues). A case has at most one pending
+event, so ties are broken by case number, deterministically.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_BATCH = 256
-_MAX_BATCH = 1 << 15
+_MAX_BATCH = 1 << 12
 _PILOT_CASES = 2000
 
 
@@ -474,6 +477,8 @@ def run_queues(
     res.role_services = np.bincount(
         cp.step_role[serving], weights=served[serving], minlength=roles
     ).astype(np.int64)
-    res.role_waits = [np.frombuffer(w, dtype=np.float64).copy() for w in waits]
+    exact_waits = [np.frombuffer(w, dtype=np.float64) for w in waits]
+    res.role_wait_sum = np.array([float(w.sum()) for w in exact_waits])
+    res.role_waits = [w.astype(np.float32) for w in exact_waits]
     res.role_zero_waits = res.role_services - np.array([w.size for w in res.role_waits], np.int64)
     return res
