@@ -191,6 +191,7 @@ def main() -> None:
     free_rows: list[list[Any]] = []
     queue_rows: list[list[Any]] = []
     tables: dict[int, Any] = {}
+    goals: list[str] = []
 
     def table_for(n: int) -> tuple[Any, dict[str, Any]]:
         if n not in tables:
@@ -220,6 +221,12 @@ def main() -> None:
                 cfg["budget"],
             )
         ref = runs["numpy walk (peer)"].get("median")
+        mine = runs["pathways.simulate"].get("median")
+        if ref and mine:
+            goals.append(
+                f"- no queues, N={n}, {cases:,} cases: {mine / ref:.2f}x the numpy walk's time"
+                + (" (goal <= 3x)" if cases >= 1_000_000 else "")
+            )
         for name, r in runs.items():
             if "error" in r:
                 free_rows.append([n, f"{cases:,}", name, r["error"][:60], "", "", "", ""])
@@ -255,6 +262,14 @@ def main() -> None:
                 cfg["budget"],
             )
         simpy = runs.get("SimPy (peer)", {}).get("median")
+        mine = runs["pathways.simulate"].get("median")
+        heap = runs["heapq event loop (peer)"].get("median")
+        if mine and heap:
+            goals.append(
+                f"- queues, N={n}, {cases:,} cases: "
+                + (f"{simpy / mine:.1f}x faster than SimPy (goal >= 10x), " if simpy else "")
+                + f"{heap / mine:.2f}x the heapq loop's speed"
+            )
         service_h = tab.exact["mean_total"] * 24
         for name, r in runs.items():
             if "error" in r:
@@ -286,6 +301,10 @@ def main() -> None:
         + f"; total {time.perf_counter() - started:.0f} s. Each timing runs in a freshly forked "
         "process; median (and min) of repeats. The machine is a shared 2-core VM: compare "
         "ratios within one run.",
+        "",
+        "## Summary",
+        "",
+        *goals,
         "",
         "## Without queues (independent cases)",
         "",
