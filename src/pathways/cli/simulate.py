@@ -202,7 +202,11 @@ def simulate(
     ] = None,
     compare: Annotated[
         Path | None,
-        typer.Option("--compare", help="Also run this pathway with the same seed; show both."),
+        typer.Option(
+            "--compare",
+            help="Also run this pathway (as written: --set applies to PATH only) with the same "
+            "seed; show both and B - A.",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Also write the JSON to this file.")
