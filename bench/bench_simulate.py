@@ -255,6 +255,10 @@ def main() -> None:
                 lambda c=cases, tab=tab: peers.v_heapq_des(tab, c, SEED), cfg["reps"], cfg["budget"]
             ),
         }
+        if cases >= 1_000_000:  # ten replications: they run in parallel
+            runs["pathways.simulate, workers=2"] = timed_here(
+                lambda p=p, c=cases: ours(p, c, workers=2), min(cfg["reps"], 3)
+            )
         if cases <= cfg["simpy_max"]:
             runs["SimPy (peer)"] = timed(
                 lambda c=cases, tab=tab: peers.v_simpy(tab, c, SEED),
