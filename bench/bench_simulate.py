@@ -21,7 +21,6 @@ Run: ``python bench/bench_simulate.py [--quick]``; figures of a real run are com
 from __future__ import annotations
 
 import math
-import platform
 import sys
 import time
 from pathlib import Path
@@ -299,8 +298,9 @@ def main() -> None:
     lines = [
         f"# Simulation bench ({mode})",
         "",
-        "`python bench/bench_simulate.py" + (" --quick" if mode == "quick" else "") + "`: "
-        f"Python {platform.python_version()}, {platform.machine()}, "
+        "`python bench/bench_simulate.py"
+        + (" --quick" if mode == "quick" else "")
+        + "`: "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
         + f"; total {time.perf_counter() - started:.0f} s. Each timing runs in a freshly forked "
         "process; median (and min) of repeats. The machine is a shared 2-core VM: compare "
