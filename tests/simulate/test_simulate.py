@@ -253,3 +253,20 @@ def test_loop_without_exit_is_stopped_with_queues_too() -> None:
     r = pw.simulate(p, cases=20, seed=0)
     assert r.stuck == 20 and r.step_limit == 20
     assert set(r.stuck_steps) <= {"x", "y"}
+
+
+def test_time_histogram_counts_every_finished_case() -> None:
+    """The histogram the report draws holds every case that reached an outcome."""
+    p = build(
+        [
+            step("in", "entry", duration={"min": "1h", "mode": "2h", "max": "9h"}),
+            step("out", "outcome"),
+        ],
+        [move("in", "out")],
+    )
+    r = pw.simulate(p, cases=5000, seed=0)
+    h = r.time_to_outcome_histogram()
+    assert len(h["edges"]) == len(h["counts"]) + 1 == 31
+    assert sum(h["counts"]) == 5000
+    assert 1.0 <= h["edges"][0] < h["edges"][-1] <= 9.0
+    assert "histogram" not in json.dumps(r.to_dict())

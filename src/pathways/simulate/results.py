@@ -124,6 +124,16 @@ class SimulationResult:
     handoffs: dict[str, float]
     transitions: list[dict[str, Any]]
     run: dict[str, Any]
+    histogram: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+
+    def time_to_outcome_histogram(self) -> dict[str, list[float]]:
+        """Times to outcome as a histogram: ``{"edges": [...], "counts": [...]}`` (hours).
+
+        30 equal bins from the shortest to the longest time of the cases that reached an
+        outcome (``len(edges) == len(counts) + 1``); empty lists when none did. Not part of
+        :meth:`to_dict`; the HTML report draws it.
+        """
+        return {k: list(v) for k, v in self.histogram.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-able data (SPEC keys first, in SPEC order)."""
@@ -162,6 +172,14 @@ def summarize(
         for s in np.flatnonzero(cp.is_outcome)
     }
     times = merged.times
+    if times.size:
+        lo, hi = float(times.min()), float(times.max())
+        if hi - lo < 1e-6 * max(1.0, abs(hi)):  # (nearly) one value: a bin of an hour around it
+            lo, hi = lo - 0.5, hi + 0.5
+        counts, edges = np.histogram(times, bins=30, range=(lo, hi))
+        histogram = {"edges": [float(e) for e in edges], "counts": [float(c) for c in counts]}
+    else:
+        histogram = {"edges": [], "counts": []}
     if times.size:
         p50, p90, p99 = (float(x) for x in np.percentile(times, [50, 90, 99]))
         tto: dict[str, float | None] = {
@@ -227,6 +245,7 @@ def summarize(
         handoffs={"mean": mean_ho, "max": max_ho},
         transitions=transitions,
         run=run,
+        histogram=histogram,
     )
 
 
