@@ -15,9 +15,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, md_table, median_time, shared_module, to_document  # noqa: E402
+from common import REPO, md_table, median_time, shared_module, to_document
 
-import pathways as pw  # noqa: E402
+import pathways as pw
 
 
 def main() -> None:
