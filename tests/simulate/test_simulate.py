@@ -136,7 +136,8 @@ def test_deadlines_interviews_and_handoffs_on_a_fixed_timeline() -> None:
             {"id": "fast", "to": "again", "within": "16h"},  # entered at 17 h: missed
             {"id": "ok", "to": "tag:interview", "within": "10h"},  # talk entered at 10 h
             {"id": "later", "from": "talk", "to": "out", "within": "8h"},  # 8 h after talk
-            {"id": "never", "from": "out", "to": "talk", "within": "1h"},
+            {"id": "never", "from": "out", "to": "talk", "within": "1h", "required": True},
+            {"id": "optional", "from": "out", "to": "talk", "within": "1h"},
         ],
         policies={"max_interviews": 1},
     )
@@ -146,8 +147,46 @@ def test_deadlines_interviews_and_handoffs_on_a_fixed_timeline() -> None:
     assert r.deadlines["ok"] == {"applicable": 100, "missed": 0, "share_missed": 0.0}
     assert r.deadlines["later"] == {"applicable": 100, "missed": 0, "share_missed": 0.0}
     assert r.deadlines["never"] == {"applicable": 100, "missed": 100, "share_missed": 1.0}
+    assert r.deadlines["optional"] == {"applicable": 0, "missed": 0, "share_missed": 0}
     assert r.interviews == {"mean": 2.0, "max": 2, "share_over_limit": 1.0}
     assert r.handoffs == {"mean": 1.0, "max": 1}  # talk (agency a) -> again (agency b)
+
+
+@pytest.mark.parametrize("capacity", [None, 50], ids=["walk", "queues"])
+def test_optional_deadline_applies_only_where_the_route_reaches_it(capacity: int | None) -> None:
+    """An optional deadline (medical care within 72 h, where the incident allows) counts only
+    the cases that reach its target; a required one counts the others as missed."""
+    roles = [{"id": "r", "agency": "a", "title": "R"}, {"id": "s", "agency": "b", "title": "S"}]
+    if capacity is not None:
+        roles[0]["capacity"] = capacity
+    p = build(
+        [
+            step("in", "entry", duration="1h"),
+            step("triage", "decision", duration="1h"),
+            step("urgent", role="s", duration="2h"),
+            step("routine", role="s", duration="100h"),
+            step("out", "outcome"),
+        ],
+        [
+            move("in", "triage"),
+            move("triage", "urgent", probability=0.25),
+            move("triage", "routine", probability=0.75),
+            move("urgent", "out"),
+            move("routine", "out"),
+        ],
+        roles=roles,
+        deadlines=[
+            {"id": "care", "to": "urgent", "within": "72h"},
+            {"id": "care-required", "to": "urgent", "within": "72h", "required": True},
+        ],
+        simulation={"arrivals_per_day": 1},
+    )
+    r = pw.simulate(p, cases=4000, seed=3)
+    reached = r.steps["urgent"]["visits"]
+    assert 800 < reached < 1200
+    assert r.deadlines["care"] == {"applicable": reached, "missed": 0, "share_missed": 0.0}
+    required = r.deadlines["care-required"]
+    assert (required["applicable"], required["missed"]) == (4000, 4000 - reached)
 
 
 @pytest.mark.parametrize("capacity", [None, 3])

@@ -114,6 +114,7 @@ class Compiled:
     deadline_from: list[int]  # step index, -1: the entry step the case started at, -2: unknown
     deadline_to: list[BoolArray]
     deadline_within: list[float]
+    deadline_required: list[bool]  # required: a case that never reaches `to` missed it
     arrivals_per_day: float | None
     population: dict[str, dict[str, Any]]
     case_fields: dict[str, Any]
@@ -285,6 +286,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
         deadline_from=deadline_from,
         deadline_to=deadline_to,
         deadline_within=[float(d.within) for d in pathway.deadlines],
+        deadline_required=[d.required for d in pathway.deadlines],
         arrivals_per_day=rate,
         population=dict(sim.population) if sim is not None else {},
         case_fields=dict(pathway.case_fields),

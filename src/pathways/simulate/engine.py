@@ -129,6 +129,7 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     k = len(cp.deadline_ids)
     t_from = [np.full(n, np.nan) for _ in range(k)]
     met = [np.zeros(n, dtype=bool) for _ in range(k)]
+    reached = [np.zeros(n, dtype=bool) for _ in range(k)]  # entered `to` after `from`
     for d in range(k):
         if cp.deadline_from[d] == -1:
             t_from[d][:] = 0.0
@@ -157,8 +158,9 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             hit = np.flatnonzero(cp.deadline_to[d][step])
             if hit.size:
                 sel = cid[hit]
-                ok = (t[hit] - t_from[d][sel]) <= cp.deadline_within[d]
-                met[d][sel[ok]] = True
+                elapsed = t[hit] - t_from[d][sel]
+                met[d][sel[elapsed <= cp.deadline_within[d]]] = True
+                reached[d][sel[~np.isnan(elapsed)]] = True
 
     enter(step, t, cid)
     iteration = 0
@@ -232,7 +234,11 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     res.interviews_hist = np.bincount(interviews) if n else res.interviews_hist
     res.handoffs_hist = np.bincount(handoffs) if n else res.handoffs_hist
     for d in range(k):
+        # A required deadline applies to every case that passed `from`; an optional one only
+        # to the cases whose route reached its target (others took a branch it does not cover).
         applicable = ~np.isnan(t_from[d])
+        if not cp.deadline_required[d]:
+            applicable &= reached[d]
         res.deadline_applicable[d] = int(applicable.sum())
         res.deadline_missed[d] = int((applicable & ~met[d]).sum())
     serving = (cp.step_role >= 0) & ~cp.is_wait

@@ -261,6 +261,7 @@ def run_queues(
     ho = [0] * n
     t_from: list[list[float]] = [[math.nan] * n for _ in range(k)]
     met: list[list[bool]] = [[False] * n for _ in range(k)]
+    reached: list[list[bool]] = [[False] * n for _ in range(k)]  # entered `to` after `from`
     outcome_counts = [0] * s_count
     stuck_counts = [0] * s_count
     roles = len(cap)
@@ -383,8 +384,10 @@ def run_queues(
                 for d, is_from, is_to in hooks[s]:
                     if is_from and t_from[d][c] != t_from[d][c]:  # nan: not passed yet
                         t_from[d][c] = now
-                    if is_to and now - t_from[d][c] <= within[d]:
-                        met[d][c] = True
+                    if is_to and t_from[d][c] == t_from[d][c]:
+                        reached[d][c] = True
+                        if now - t_from[d][c] <= within[d]:
+                            met[d][c] = True
             if f & 2:
                 outcome_counts[s] += 1
                 times.append(now - t_in[c])
@@ -466,6 +469,8 @@ def run_queues(
     res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
     for d in range(k):
         passed = ~np.isnan(np.array(t_from[d]))
+        if not cp.deadline_required[d]:  # optional: only the cases that reached the target
+            passed &= np.array(reached[d], dtype=bool)
         res.deadline_applicable[d] = int(passed.sum())
         res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
     serving = (cp.step_role >= 0) & ~cp.is_wait
