@@ -27,8 +27,10 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
 
 __all__ = [
+    "FLIPPED",
     "MAX_GUARD_LENGTH",
     "MAX_NESTING",
+    "OPERATORS",
     "And",
     "Compare",
     "Expr",
@@ -74,7 +76,8 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DIGITS = frozenset("0123456789")
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NAME_CHARS = _NAME_START | _DIGITS
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    # what each comparison does; the simulator applies the same table to numpy arrays
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -82,7 +85,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _CHAR_HINTS = {
     ".": "attribute access ('.') is not allowed",
     "=": "'=' is not a comparison (write '==')",
@@ -650,7 +653,7 @@ def split_comparison(node: Compare) -> tuple[Name, str, Literal] | None:
     if isinstance(node.left, Name) and isinstance(node.right, Literal):
         return node.left, node.op, node.right
     if isinstance(node.left, Literal) and isinstance(node.right, Name):
-        return node.right, _FLIPPED[node.op], node.left
+        return node.right, FLIPPED[node.op], node.left
     return None
 
 
@@ -906,7 +909,7 @@ def evaluate(expr: Expr, data: Mapping[str, object]) -> bool:
     if isinstance(expr, Compare):
         left, right = _value(expr.left, data), _value(expr.right, data)
         try:
-            return bool(_OPERATORS[expr.op](left, right))
+            return bool(OPERATORS[expr.op](left, right))
         except TypeError:
             raise GuardError(
                 f"cannot compare {left!r} {expr.op} {right!r}", expr.op_column

@@ -8,7 +8,6 @@ values, so the result is exactly what :func:`~pathways.guards.evaluate` gives ca
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,22 +15,24 @@ import numpy as np
 import numpy.typing as npt
 
 from pathways.errors import SimulationError
-from pathways.guards import And, Compare, Expr, Literal, Membership, Name, Not, Or, format_guard
+from pathways.guards import (
+    FLIPPED,
+    OPERATORS,
+    And,
+    Compare,
+    Expr,
+    Literal,
+    Membership,
+    Name,
+    Not,
+    Or,
+    format_guard,
+)
 from pathways.simulate.sampling import Column
 
 __all__ = ["guard_mask", "guard_matrix"]
 
 BoolArray = npt.NDArray[np.bool_]
-
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _column(name: Name, cols: Mapping[str, Column]) -> Column:
@@ -57,14 +58,14 @@ def _values(col: Column) -> npt.NDArray[Any]:
 
 def _compare(op: str, col: Column, lit: Any, n: int) -> BoolArray:
     if col.domain is not None:
-        fn = _OPS[op]
+        fn = OPERATORS[op]
         looked_up: BoolArray = _table(col.domain, lambda v: fn(v, lit))[col.values]
         return looked_up
     if isinstance(lit, str):  # a number or boolean never equals a string
         if op in ("==", "!="):
             return np.full(n, op == "!=", dtype=bool)
         raise SimulationError(f"cannot order a number against {lit!r}")
-    return np.asarray(_OPS[op](col.values, lit), dtype=bool)
+    return np.asarray(OPERATORS[op](col.values, lit), dtype=bool)
 
 
 def guard_mask(expr: Expr, cols: Mapping[str, Column], n: int) -> BoolArray:
@@ -80,15 +81,15 @@ def guard_mask(expr: Expr, cols: Mapping[str, Column], n: int) -> BoolArray:
     if isinstance(expr, Compare):
         left, right, op = expr.left, expr.right, expr.op
         if isinstance(left, Literal) and isinstance(right, Literal):
-            return np.full(n, bool(_OPS[op](left.value, right.value)), dtype=bool)
+            return np.full(n, bool(OPERATORS[op](left.value, right.value)), dtype=bool)
         if isinstance(left, Literal) and isinstance(right, Name):
-            left, right, op = right, left, _FLIP[op]
+            left, right, op = right, left, FLIPPED[op]
         if isinstance(left, Name) and isinstance(right, Literal):
             return _compare(op, _column(left, cols), right.value, n)
         assert isinstance(left, Name) and isinstance(right, Name)
         a, b = _values(_column(left, cols)), _values(_column(right, cols))
         try:
-            return np.asarray(_OPS[op](a, b), dtype=bool)
+            return np.asarray(OPERATORS[op](a, b), dtype=bool)
         except TypeError as exc:
             raise SimulationError(f"guard {format_guard(expr)!r}: {exc}") from None
     if isinstance(expr, Membership):
