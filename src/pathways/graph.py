@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from pathways.model import Duration, Pathway, Transition
 
 __all__ = [
+    "MaskSet",
     "StepGraph",
     "cycle_through",
     "is_loop",
+    "outside",
     "reachable",
     "shortest_path",
     "step_graph",
@@ -358,3 +360,24 @@ def cycle_through(
     if back is None:  # not a loop after all; callers only ask for loops
         return [node]
     return [*first, *back]
+
+
+class MaskSet:
+    """The step indices whose byte is set in ``mask``, as a container (``i in MaskSet(m)``)."""
+
+    __slots__ = ("mask",)
+
+    def __init__(self, mask: bytearray) -> None:
+        self.mask = mask
+
+    def __contains__(self, v: object) -> bool:
+        return isinstance(v, int) and bool(self.mask[v])
+
+
+def outside(mask: bytearray) -> Callable[[int], bool]:
+    """A predicate true for the step indices whose byte is *not* set in ``mask``."""
+
+    def allowed(v: int) -> bool:
+        return not mask[v]
+
+    return allowed

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from pathways.findings import Finding, Severity
-from pathways.graph import reachable, shortest_path
+from pathways.graph import MaskSet, outside, reachable, shortest_path
 from pathways.rules._base import Rule, RuleContext, rule
 
 __all__ = ["RULES"]
@@ -137,30 +137,13 @@ def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
         seen = reachable(sg.succ, ctx.entries, blocked)
         if not any(seen[i] and ctx.outcomes[i] for i in range(len(sg))):
             continue
-        path = shortest_path(sg.succ, ctx.entries, _Mask(ctx.outcomes), _outside(blocked))
+        path = shortest_path(sg.succ, ctx.entries, MaskSet(ctx.outcomes), outside(blocked))
         route = sg.route(path or [])
         yield ctx.report(
             ("policies", "every_route_reaches", j),
             f"a route from {route[0]!r} to {route[-1]!r} passes no step of sector {sector!r}",
             route=route,
         )
-
-
-def _outside(mask: bytearray) -> Callable[[int], bool]:
-    def allowed(v: int) -> bool:
-        return not mask[v]
-
-    return allowed
-
-
-class _Mask:
-    __slots__ = ("mask",)
-
-    def __init__(self, mask: bytearray) -> None:
-        self.mask = mask
-
-    def __contains__(self, v: object) -> bool:
-        return isinstance(v, int) and bool(self.mask[v])
 
 
 @rule(code="PW205", name="referral-without-fallback", severity=Severity.ERROR)

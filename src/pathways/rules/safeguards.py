@@ -7,10 +7,10 @@ transitions, and each finding carries a witness route rebuilt from the programme
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from pathways.findings import Finding, Severity
-from pathways.graph import cycle_through, reachable, shortest_path
+from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_path
 from pathways.model import Confidentiality
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
@@ -20,23 +20,6 @@ __all__ = ["RULES"]
 CONSENT = "consent"
 MAX_LOOP_TURNS = 10
 TIME_TOLERANCE = 1e-9
-
-
-class _Mask:
-    __slots__ = ("mask",)
-
-    def __init__(self, mask: bytearray) -> None:
-        self.mask = mask
-
-    def __contains__(self, v: object) -> bool:
-        return isinstance(v, int) and bool(self.mask[v])
-
-
-def _outside(mask: bytearray) -> Callable[[int], bool]:
-    def allowed(v: int) -> bool:
-        return not mask[v]
-
-    return allowed
 
 
 @rule(code="PW301", name="too-many-interviews", severity=Severity.ERROR)
@@ -284,7 +267,7 @@ def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
             seen = reachable(sg.succ, [s], is_target)
             if not any(seen[i] and ctx.outcomes[i] for i in range(n)):
                 continue
-            tail = shortest_path(sg.succ, [s], _Mask(ctx.outcomes), _outside(is_target)) or [s]
+            tail = shortest_path(sg.succ, [s], MaskSet(ctx.outcomes), outside(is_target)) or [s]
             head = shortest_path(sg.succ, ctx.entries, {s}) or [s]
             route = sg.route([*head, *tail[1:]])
             yield ctx.report(
