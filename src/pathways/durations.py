@@ -81,7 +81,7 @@ def format_hours(hours: float) -> str:
     --------
     >>> from pathways.durations import format_hours
     >>> format_hours(72.0), format_hours(0.75), format_hours(168.0)
-    ('72h', '45m', '1w')
+    ('3d', '45m', '1w')
     """
     for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0), ("m", 1 / 60)):
         count = hours / size
