@@ -7,6 +7,7 @@ as ``0.5h``) or as ISO 8601 (``PT72H``, ``P5D``, ``P1DT2H30M``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -24,6 +25,7 @@ class DurationError(ValueError):
     """A duration string does not parse; the message says which forms are accepted."""
 
 
+@functools.lru_cache(maxsize=4096)  # files repeat the same few durations many times
 def parse_hours(text: str) -> float:
     """Parse a duration string into hours.
 

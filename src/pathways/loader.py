@@ -160,34 +160,30 @@ class _Walker:
     def __init__(self, loader: Any, smap: SourceMap) -> None:
         self.loader = loader
         self.smap = smap
+        self.values = smap.values
         self.count = 0
 
     def walk(self, node: yaml.Node, path: DocPath) -> Any:
         self.count += 1
+        mark = node.start_mark
+        pos = (mark.line + 1, mark.column + 1)
         if self.count > MAX_NODES:
             raise _DocumentError(
-                f"aliases expand to more than {MAX_NODES:,} nodes; write the data out plainly",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                f"aliases expand to more than {MAX_NODES:,} nodes; write the data out plainly", *pos
             )
         if len(path) > 100:
-            raise _DocumentError(
-                "nesting deeper than 100 levels",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
-        self.smap.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+            raise _DocumentError("nesting deeper than 100 levels", *pos)
         if node.tag not in _PLAIN_TAGS:
             raise _DocumentError(
-                f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only", *pos
             )
-        if isinstance(node, yaml.MappingNode):
+        self.values[path] = pos
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return node.value if node.tag == _STR_TAG else self._scalar(node)
+        if kind is yaml.MappingNode:
             return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[Any, Any]:
         out: dict[Any, Any] = {}

@@ -626,19 +626,30 @@ class Pathway(BaseModel):
     rules: RuleConfig = Field(default_factory=RuleConfig, description="Rule configuration.")
     waivers: tuple[Waiver, ...] = Field(default=(), description="Accepted deviations.")
 
-    @model_validator(mode="after")
-    def _default_by(self) -> Pathway:
-        """A transition's `by` defaults to the role of its `from` step."""
-        roles = {s.id: s.role for s in self.steps}
-        filled = tuple(
-            t
-            if t.by is not None
-            else t.model_copy(update={"by": (roles[t.source],) if roles.get(t.source) else ()})
-            for t in self.transitions
-        )
-        if filled != self.transitions:
-            object.__setattr__(self, "transitions", filled)
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _default_by(cls, data: Any) -> Any:
+        """A transition's `by` defaults to the role of its `from` step (filled in the document,
+        before validation, so no validated transition is copied)."""
+        if not isinstance(data, Mapping):
+            return data
+        steps, transitions = data.get("steps"), data.get("transitions")
+        if not isinstance(steps, list | tuple) or not isinstance(transitions, list | tuple):
+            return data
+        if all(not isinstance(t, Mapping) or t.get("by") is not None for t in transitions):
+            return data
+        roles = {
+            s.get("id"): s.get("role")
+            for s in steps
+            if isinstance(s, Mapping) and isinstance(s.get("role"), str)
+        }
+        filled = [
+            {**t, "by": [roles[t["from"]]] if t.get("from") in roles else []}
+            if isinstance(t, Mapping) and t.get("by") is None and isinstance(t.get("from"), str)
+            else t
+            for t in transitions
+        ]
+        return {**data, "transitions": filled}
 
     def __eq__(self, other: object) -> bool:
         # Compare the document, not the caches kept beside it.
