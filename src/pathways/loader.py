@@ -178,10 +178,9 @@ class _Walker:
                 f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only", *pos
             )
         self.values[path] = pos
-        kind = type(node)
-        if kind is yaml.ScalarNode:
+        if isinstance(node, yaml.ScalarNode):
             return node.value if node.tag == _STR_TAG else self._scalar(node)
-        if kind is yaml.MappingNode:
+        if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
 
