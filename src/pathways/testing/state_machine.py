@@ -17,32 +17,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from pathways.engine import Actor, Case, Engine
 from pathways.errors import CaseError
-from pathways.model import CaseField, Pathway
+from pathways.model import Pathway
+from pathways.testing.strategies import case_data
 
-__all__ = ["PathwayStateMachine", "case_data"]
+__all__ = ["PathwayStateMachine"]
 
 _START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _UNKNOWN_EVENT = "pathways-no-such-event"
-
-
-def _field_values(spec: CaseField) -> st.SearchStrategy[Any]:
-    if spec.type == "boolean":
-        return st.booleans()
-    if spec.type == "enum":
-        return st.sampled_from(spec.values or ())
-    lo = -1_000_000 if spec.min is None else spec.min
-    hi = 1_000_000 if spec.max is None else spec.max
-    if spec.type == "integer":
-        return st.integers(int(lo), int(hi))
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-def case_data(pathway: Pathway, *, complete: bool = False) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid case data for ``pathway``: every field (``complete``) or any subset of them."""
-    fields = {name: _field_values(spec) for name, spec in pathway.case_fields.items()}
-    if complete:
-        return st.fixed_dictionaries(fields)
-    return st.fixed_dictionaries({}, optional=fields)
 
 
 def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
@@ -91,7 +72,7 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
     ) or ["nobody"]
     events = [*sorted({t.event for t in pathway.transitions}), _UNKNOWN_EVENT]
     entries = pathway.entry_steps()
-    data = case_data(pathway)
+    data = case_data(pathway, partial=True)
 
     class _Fuzz(RuleBasedStateMachine):
         def __init__(self) -> None:
