@@ -6,28 +6,30 @@
    decision pathways, and YAML 1.1 would silently turn them into booleans.
 3. Walk the nodes once into plain ``dict``/``list``/scalars, recording every key's and value's
    line and column, refusing duplicate keys and alias expansion past a bound (PW001).
-4. Check references and duplicate ids on the plain data (PW003, PW004), validate with pydantic
-   and map each error to the offending node (PW002, PW006), type-check the guards (PW005).
+4. Check references and duplicate ids on the plain data (PW003, PW004;
+   :mod:`pathways._references`), validate with pydantic and map each error to the offending
+   node (PW002, PW006; :mod:`pathways._schema_errors`), type-check the guards (PW005).
 5. Return a :class:`~pathways.model.Pathway`, or raise :class:`~pathways.errors.LoadError`
    with every finding of the file. A file is never half-loaded.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from pathways._load_codes import finding
+from pathways._references import check_references
+from pathways._schema_errors import schema_findings
 from pathways.errors import LoadError
-from pathways.findings import Finding, Location, Severity
-from pathways.model import BUILTIN_SECTORS, Pathway
+from pathways.findings import Finding, Location
+from pathways.model import Pathway
 from pathways.source import DocPath, SourceMap
 
 __all__ = [
@@ -45,15 +47,6 @@ MAX_BYTES = 10 * 1024 * 1024
 
 MAX_NODES = 1_000_000
 """Alias expansion past this many nodes is refused (PW001): a 'billion laughs' file."""
-
-_LOAD_RULES = {
-    "PW001": "yaml-syntax",
-    "PW002": "schema",
-    "PW003": "unknown-reference",
-    "PW004": "duplicate-id",
-    "PW005": "invalid-guard",
-    "PW006": "invalid-duration",
-}
 
 try:  # the C parser is several times faster; the node tree and marks are the same
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -81,10 +74,6 @@ class _DocumentError(Exception):
         super().__init__(message)
         self.line = line
         self.column = column
-
-
-def _finding(code: str, message: str, location: Location, *, step: str | None = None) -> Finding:
-    return Finding(code, _LOAD_RULES[code], Severity.ERROR, message, location, step=step)
 
 
 # --- 1-3: text -> plain data + source map ------------------------------------------------------
@@ -138,18 +127,18 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
             loader.dispose()
     except _DocumentError as exc:
         raise LoadError(
-            [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+            [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or exc.context or "unreadable YAML"
         message = f"not readable as YAML: {problem}"
-        raise LoadError([_finding("PW001", message, Location(file, line, column))]) from None
+        raise LoadError([finding("PW001", message, Location(file, line, column))]) from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unreadable YAML"
         raise LoadError(
-            [_finding("PW001", f"not readable as YAML: {first}", Location(file, 1, 1))]
+            [finding("PW001", f"not readable as YAML: {first}", Location(file, 1, 1))]
         ) from None
     return data, smap
 
@@ -255,228 +244,6 @@ _PLAIN_TAGS = frozenset(
 # --- 4: plain data -> findings + Pathway -------------------------------------------------------
 
 
-def _items(data: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
-
-
-def _ids(data: Mapping[str, Any], key: str, smap: SourceMap, findings: list[Finding]) -> set[str]:
-    """Ids of the items of a top-level list, reporting duplicates (PW004)."""
-    seen: dict[str, int] = {}
-    for i, item in _items(data, key):
-        ident = item.get("id")
-        if not isinstance(ident, str):
-            continue
-        if ident in seen:
-            first = smap.locate((key, seen[ident], "id"))
-            findings.append(
-                _finding(
-                    "PW004",
-                    f"duplicate {key[:-1] if key != 'agencies' else 'agency'} id {ident!r} "
-                    f"(first declared on line {first.line}); ids must be unique",
-                    smap.locate((key, i, "id")),
-                    step=ident if key == "steps" else None,
-                )
-            )
-        else:
-            seen[ident] = i
-    return set(seen)
-
-
-def _unknown(
-    what: str, name: object, known: Iterable[str], path: DocPath, smap: SourceMap
-) -> Finding:
-    names = sorted(known)
-    close = difflib.get_close_matches(str(name), names, n=1)
-    hint = (
-        f"; did you mean {close[0]!r}?"
-        if close
-        else (
-            f"; declared: {', '.join(repr(n) for n in names[:12])}"
-            if names
-            else "; declare it first"
-        )
-    )
-    return _finding("PW003", f"unknown {what} {name!r}{hint}", smap.locate(path))
-
-
-def _check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
-    """PW003 and PW004 on the plain document, so they are reported beside schema errors."""
-    findings: list[Finding] = []
-    steps = _ids(data, "steps", smap, findings)
-    roles = _ids(data, "roles", smap, findings)
-    agencies = _ids(data, "agencies", smap, findings)
-    deadlines = _ids(data, "deadlines", smap, findings)
-    del deadlines
-    declared = data.get("sectors")
-    sectors = set(BUILTIN_SECTORS) | (
-        {s for s in declared if isinstance(s, str)} if isinstance(declared, list) else set()
-    )
-    fields = data.get("case_fields")
-    field_names = set(fields) if isinstance(fields, dict) else set()
-    step_tags = {
-        tag
-        for _, step in _items(data, "steps")
-        if isinstance(step.get("tags"), list)
-        for tag in step["tags"]
-        if isinstance(tag, str)
-    }
-
-    def ref(kind: str, value: object, known: set[str], path: DocPath) -> None:
-        if isinstance(value, str) and value not in known:
-            findings.append(_unknown(kind, value, known, path, smap))
-
-    for i, agency in _items(data, "agencies"):
-        ref("sector", agency.get("sector"), sectors, ("agencies", i, "sector"))
-    for i, role in _items(data, "roles"):
-        ref("agency", role.get("agency"), agencies, ("roles", i, "agency"))
-    for i, step in _items(data, "steps"):
-        ref("role", step.get("role"), roles, ("steps", i, "role"))
-    for i, tr in _items(data, "transitions"):
-        for key in ("from", "to", "on_reject"):
-            ref("step", tr.get(key), steps, ("transitions", i, key))
-        by = tr.get("by")
-        if isinstance(by, list):
-            for j, role_id in enumerate(by):
-                ref("role", role_id, roles, ("transitions", i, "by", j))
-    for i, dl in _items(data, "deadlines"):
-        ref("step", dl.get("from"), steps, ("deadlines", i, "from"))
-        target = dl.get("to")
-        if isinstance(target, str) and target.startswith("tag:"):
-            if target[4:] not in step_tags:
-                findings.append(
-                    _finding(
-                        "PW003",
-                        f"no step is tagged {target[4:]!r}, so deadline target {target!r} "
-                        "names nothing; tag a step or fix the tag",
-                        smap.locate(("deadlines", i, "to")),
-                    )
-                )
-        else:
-            ref("step", target, steps, ("deadlines", i, "to"))
-    policies = data.get("policies")
-    if isinstance(policies, dict):
-        for key in ("required_sectors", "every_route_reaches"):
-            values = policies.get(key)
-            if isinstance(values, list):
-                for j, sector in enumerate(values):
-                    ref("sector", sector, sectors, ("policies", key, j))
-    sim = data.get("simulation")
-    if isinstance(sim, dict):
-        entries = sim.get("entries")
-        if isinstance(entries, dict):
-            for name in entries:
-                ref("step", name, steps, ("simulation", "entries", name))
-        population = sim.get("population")
-        if isinstance(population, dict):
-            for name in population:
-                if isinstance(name, str) and name not in field_names:
-                    findings.append(
-                        _unknown(
-                            "case field",
-                            name,
-                            field_names,
-                            ("simulation", "population", name),
-                            smap,
-                        )
-                    )
-                    continue
-    for i, waiver in _items(data, "waivers"):
-        ref("step", waiver.get("step"), steps, ("waivers", i, "step"))
-    return findings
-
-
-def _error_path(loc: tuple[int | str, ...], smap: SourceMap) -> DocPath:
-    """The longest prefix of a pydantic error location that is in the document.
-
-    pydantic adds union member tags (``str``, ``dict[str,str]``) and model-validator markers to
-    ``loc``; they are not document keys and are dropped here.
-    """
-    path: DocPath = ()
-    for part in loc:
-        candidate = (*path, part)
-        if smap.has(candidate):
-            path = candidate
-        elif isinstance(part, str) and part in ("from",) and smap.has((*path, "from")):
-            path = (*path, "from")
-    return path
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "document"
-
-
-def _model_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Field names (aliases) of the model at ``loc``, for 'did you mean' hints."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = None
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            for name, info in current.model_fields.items():
-                if (info.alias or name) == part:
-                    field = info
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
-    return []
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
-    findings: list[Finding] = []
-    seen: set[tuple[str, int, int, str]] = set()
-    for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
-        kind = error["type"]
-        path = _error_path(loc, smap)
-        code = "PW006" if kind == "invalid_duration" else "PW002"
-        if kind == "extra_forbidden":
-            key = loc[-1]
-            options = [f for f in _model_fields(Pathway, loc[:-1]) if f != key]
-            close = difflib.get_close_matches(str(key), options, n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else (f"; allowed: {', '.join(options)}" if options else "")
-            )
-            location = smap.locate(
-                (*path[:-1], key) if path and path[-1] == key else path, key=True
-            )
-            message = f"unknown key {key!r} in {_dotted(loc[:-1])}{hint}"
-        elif kind == "missing":
-            location = smap.locate(path)
-            message = f"{_dotted(loc[:-1])} is missing required key {loc[-1]!r}"
-        else:
-            location = smap.locate(path)
-            text = str(error["msg"]).removeprefix("Value error, ")
-            where = _dotted(path)
-            message = f"{where}: {text[0].lower() + text[1:] if text else 'invalid value'}"
-        marker = (code, location.line, location.column, message)
-        if marker in seen:
-            continue
-        seen.add(marker)
-        findings.append(_finding(code, message, location))
-    return findings
-
-
 def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
     """PW005: every ``when:`` parses and type-checks against ``case_fields``."""
     from pathways import guards
@@ -495,7 +262,7 @@ def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
                 smap, ("transitions", i, "when"), tr.when, getattr(err, "column", 1)
             )
             findings.append(
-                _finding(
+                finding(
                     "PW005",
                     f"guard {tr.when!r}: {err}",
                     Location(base.file, base.line, column, base.path),
@@ -527,24 +294,24 @@ def load_findings(
             text = _decode(text)
         data, smap = parse_document(text, file)
     except _DocumentError as exc:
-        return None, [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        return None, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
     except LoadError as exc:
         return None, exc.findings
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "empty"
         return None, [
-            _finding(
+            finding(
                 "PW002",
                 f"a pathway file holds one mapping (format:, id:, steps: ...), not a {kind} value",
                 smap.locate(()),
             )
         ]
-    findings = _check_references(data, smap)
+    findings = check_references(data, smap)
     pathway: Pathway | None = None
     try:
         pathway = Pathway.model_validate(data)
     except ValidationError as exc:
-        findings.extend(_schema_findings(exc, smap))
+        findings.extend(schema_findings(exc, smap))
     if pathway is not None:
         pathway.__dict__["_source_map"] = smap
         findings.extend(_guard_findings(pathway, smap))
@@ -598,11 +365,11 @@ def load(path: str | os.PathLike[str]) -> Pathway:
         data = _read(Path(file))
     except _DocumentError as exc:
         raise LoadError(
-            [_finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+            [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
         ) from None
     except OSError as exc:
         raise LoadError(
-            [_finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
+            [finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
         ) from None
     return loads(data, file)
 
