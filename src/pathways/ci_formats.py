@@ -27,6 +27,9 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+_WITNESS_KEYS = ("step", "transition", "route", "case")  # SARIF result properties
+
+
 def _uri(file: str) -> str:
     """A file name as a relative or absolute URI reference (forward slashes, escaped)."""
     return quote(PurePath(file).as_posix(), safe="/:")
@@ -85,15 +88,7 @@ def to_sarif(findings: Sequence[Finding]) -> str:
                 }
             ],
         }
-        props: dict[str, Any] = {}
-        if f.step is not None:
-            props["step"] = f.step
-        if f.transition is not None:
-            props["transition"] = f.transition
-        if f.route is not None:
-            props["route"] = list(f.route)
-        if f.case is not None:
-            props["case"] = dict(f.case)
+        props = {k: v for k, v in f.to_dict().items() if k in _WITNESS_KEYS}
         if props:
             result["properties"] = props
         results.append(result)
