@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pathways._gc import gc_paused
 from pathways._load_codes import finding
 from pathways._references import check_references
 from pathways._schema_errors import schema_findings
@@ -175,6 +176,7 @@ class _Walker:
 
     def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        keys, values = self.smap.keys, self.values
         pairs: list[tuple[yaml.Node, yaml.Node]] = list(node.value)
         merged_from: set[int] = set()  # key nodes that come from a merge key `<<`
         if any(k.tag == _MERGE_TAG for k, _ in pairs):
@@ -203,7 +205,7 @@ class _Walker:
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
                 )
-            key = self._scalar(key_node)
+            key = key_node.value if key_node.tag == _STR_TAG else self._scalar(key_node)
             if not isinstance(key, str | int | float | bool):
                 key = str(key)
             if key in out:
@@ -215,8 +217,18 @@ class _Walker:
                     key_node.start_mark.column + 1,
                 )
             child = (*path, key)
-            self.smap.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = self.walk(value_node, child)
+            mark = key_node.start_mark
+            keys[child] = (mark.line + 1, mark.column + 1)
+            if value_node.tag == _STR_TAG and isinstance(value_node, yaml.ScalarNode):
+                # the common leaf, inlined: a plain string needs no checks beyond the count
+                self.count += 1
+                if self.count > MAX_NODES:
+                    out[key] = self.walk(value_node, child)  # raises with the position
+                mark = value_node.start_mark
+                values[child] = (mark.line + 1, mark.column + 1)
+                out[key] = value_node.value
+            else:
+                out[key] = self.walk(value_node, child)
         return out
 
     def _scalar(self, node: yaml.Node) -> Any:
@@ -287,6 +299,11 @@ def load_findings(
     text: str | bytes, file: str = "<string>"
 ) -> tuple[Pathway | None, list[Finding]]:
     """Load text into a Pathway, returning every load finding instead of raising."""
+    with gc_paused():
+        return _load_findings(text, file)
+
+
+def _load_findings(text: str | bytes, file: str) -> tuple[Pathway | None, list[Finding]]:
     try:
         if isinstance(text, bytes):
             if len(text) > MAX_BYTES:
