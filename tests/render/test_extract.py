@@ -212,3 +212,21 @@ def test_file_level_finding_messages_do_not_leak_hidden_names() -> None:
     )
     restricted = extract(p, visibility="restricted", findings=found)
     assert restricted.notes[1] == ("warning", "PW206 agency 'hidden_harbour' lists no contact")
+
+
+def test_a_pathway_for_partners_is_not_drawn_for_the_public() -> None:
+    """A pathway whose own `visibility` is above the requested one is refused, in every
+    format, with a one-line RenderError naming the level to ask for."""
+    import pytest
+
+    import pathways as pw
+    from pathways.model import Visibility
+    from pathways.render import to_dot, to_mermaid
+
+    p = pw.load("tests/render/data/restricted.yaml")
+    p = p.model_copy(update={"visibility": Visibility.PARTNERS})
+    for draw in (to_dot, to_mermaid):
+        with pytest.raises(pw.RenderError, match="--visibility partners") as info:
+            draw(p, visibility="public")
+        assert "\n" not in str(info.value)
+    assert to_mermaid(p, visibility="partners")

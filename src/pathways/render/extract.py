@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pathways.durations import format_hours
+from pathways.errors import RenderError
 from pathways.model import Visibility, label_text
 from pathways.render._overlays import (
     findings_by,
@@ -334,7 +335,8 @@ def extract(
         selects a Khmer font.
     visibility
         Who will see the output: agencies and contacts above it are left out (an agency above
-        it is drawn as an anonymous lane).
+        it is drawn as an anonymous lane); a pathway whose own ``visibility`` is above it is
+        refused with :class:`~pathways.errors.RenderError`.
     findings
         Findings to overlay (their ``step`` and ``transition``), e.g. ``pathways.check(p)``.
     simulation
@@ -353,6 +355,12 @@ def extract(
     ('Khmer OS', 8, 'គណៈកម្មាធិការទទួលបន្ទុកកិច្ចការនារី និងកុមារឃុំ/សង្កាត់ (គ.ក.ន.ក)')
     """
     reader = _visibility(visibility)
+    if pathway.visibility.rank > reader.rank:
+        # The pathway itself is declared for a narrower audience than the requested output.
+        raise RenderError(
+            f"pathway {pathway.id!r} is for {pathway.visibility.value} readers; render it with "
+            f"--visibility {pathway.visibility.value} (or widen its `visibility:`)"
+        )
     locales = pathway.locales
     font = KHMER_FONT if (lang or "").lower().startswith("km") else FONT
     lanes = _lanes(pathway, lang, reader)
