@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +39,7 @@ _PILOT_CASES = 2000
 
 
 class _Pools:
-    """Lists of pre-drawn values, one per key, refilled in numpy batches when empty.
+    """Arrays of pre-drawn values, one per key, refilled in numpy batches when empty.
 
     Values are popped from the end, and a list is refilled only once empty, so what was
     consumed is every earlier batch plus the tail of the last one. ``summarize(key, values)``
@@ -54,8 +53,13 @@ class _Pools:
         draw: Callable[[int, int], npt.NDArray[Any]],
         summarize: Callable[[int, npt.NDArray[Any]], npt.NDArray[Any]] | None = None,
         expected: list[float] | None = None,
+        listed: npt.NDArray[Any] | None = None,
+        typecode: str = "d",
     ) -> None:
-        self.lists: list[list[Any]] = [[] for _ in range(keys)]
+        # array.array: filled from a batch's bytes, a value becomes a Python object only when
+        # popped
+        self.typecode = typecode
+        self.lists: list[array[Any]] = [array(typecode) for _ in range(keys)]
         self.pops: list[Callable[[], Any]] = [lst.pop for lst in self.lists]
         self.draw = draw
         self.summarize = summarize
@@ -65,6 +69,9 @@ class _Pools:
         # expected draws per key (from a pilot walk): the first batches are sized to them, so
         # most pools are filled once or twice instead of growing batch by batch
         self.expected = expected if expected is not None else [0.0] * keys
+        # what the lists hold for a drawn value v: listed[v] (v itself if None); the totals
+        # are always of the drawn values
+        self.listed = listed
 
     def refill(self, key: int) -> Any:
         want = self.expected[key] * 1.02 + 16 - self.drawn[key]
@@ -78,7 +85,8 @@ class _Pools:
         self.last[key] = batch
         self.drawn[key] += size
         lst = self.lists[key]
-        lst.extend(batch.tolist())
+        listed = batch if self.listed is None else self.listed[batch]
+        lst.frombytes(listed.astype(np.float64 if self.typecode == "d" else np.int64).tobytes())
         return lst.pop()
 
     def consumed(self, key: int) -> npt.NDArray[Any] | None:
@@ -168,10 +176,10 @@ def run_queues(
     decline = cp.exit_decline.ravel()
 
     def draw_duration(s: int, size: int) -> FloatArray:
-        return durations.sample(np.full(size, s), rng.random(size))
+        return durations.sample_row(s, rng.random(size))
 
     def draw_delay(e: int, size: int) -> FloatArray:
-        return delays.sample(np.full(size, e), rng.random(size))
+        return delays.sample_row(e, rng.random(size))
 
     def draw_exit(row: int, size: int) -> IntArray:
         s = row % s_count
@@ -179,7 +187,8 @@ def run_queues(
             return np.full(size, stuck_code, dtype=np.int64)
         if table.total[row] > 0 and np.count_nonzero(np.isfinite(table.cum[row])) > 1:
             r = rng.random(size) * table.total[row]
-            j = np.minimum((r[:, None] >= table.cum[row][None, :]).sum(axis=1), table.last[row])
+            # cum is non-decreasing (inf on padding): the count of entries <= r, as a search
+            j = np.minimum(np.searchsorted(table.cum[row], r, side="right"), table.last[row])
         else:
             j = np.full(size, table.last[row], dtype=np.int64)
         e = s * width + j
@@ -204,7 +213,7 @@ def run_queues(
         return counts
 
     dur_pool = _Pools(s_count, draw_duration, count_and_sum, step_draws.tolist())
-    exit_pool = _Pools(table.total.size, draw_exit, exit_counts, row_draws.tolist())
+    exit_pool = _Pools(table.total.size, draw_exit, exit_counts, row_draws.tolist(), typecode="q")
     delay_pool = _Pools(sd, draw_delay, expected=delay_draws.tolist())
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
@@ -231,8 +240,12 @@ def run_queues(
         if interview[s] or hooks[s]:
             f |= 4
         flag.append(f)
-    plain = [role[s] if flag[s] == 8 else -1 for s in range(s_count)]  # fast-path steps
-    guarded = sig_arr is not None
+    # fast-path steps: a step with a queue and nothing else to do (its role), or nothing to do
+    # but count an interview (-2 - its role); -1 for every other step
+    plain = [
+        role[s] if flag[s] == 8 else -2 - role[s] if flag[s] == 12 and not hooks[s] else -1
+        for s in range(s_count)
+    ]
     # per exit code (e, or e + sd when declined; stuck_code): next step, and flags
     # 1 hand-off, 2 delay, 4 a move that closes a loop (counted against the step cap)
     back = _back_edges(cp)
@@ -251,11 +264,17 @@ def run_queues(
             ex_flag[e + sd] = has_delay | loop | (1 if cp.exit_reject_handoff[s, j] else 0)
     within = cp.deadline_within
     start_deadlines = [d for d in range(k) if cp.deadline_from[d] == -1]
+    # the exit pools' lists hold the next step for a plain move (no hand-off, delay or move
+    # closing a loop), else ~code, so the loop looks up no tables for the common move
+    exit_pool.listed = np.array(
+        [ex_next[e] if ex_next[e] >= 0 and not ex_flag[e] else ~e for e in range(len(ex_next))],
+        dtype=np.int64,
+    )
 
     cur = [0] * n
     t_in = [0.0] * n
-    enq = [0.0] * n
-    pend = [0.0] * n
+    start = [-math.inf] * n  # when a case that waited starts its service (set when it waits)
+    pend = [0.0] * n  # the duration of that service
     taken = [0] * n
     iv = [0] * n
     ho = [0] * n
@@ -265,16 +284,16 @@ def run_queues(
     outcome_counts = [0] * s_count
     stuck_counts = [0] * s_count
     roles = len(cap)
-    free = list(cap)
-    queue: list[deque[int]] = [deque() for _ in range(roles)]
+    # FIFO with c servers: each case, in the order it reaches the role, takes the server that
+    # comes free first, so its start and end are known at once. Per role, a heap of the times
+    # its servers come free.
+    free_at: list[list[float]] = [[-math.inf] * c for c in cap]
     busy_w = [0.0] * roles
     waits = [array("d") for _ in range(roles)]
     times = array("d")
     step_limit = 0
 
-    def window_busy(
-        heap: list[tuple[float, int]], queue: list[deque[int]], pend: list[float], cur: list[int]
-    ) -> list[float]:
+    def window_busy(heap: list[tuple[float, int]]) -> list[float]:
         """Busy hours per role up to now (the window's end), from the pools, once.
 
         Every duration drawn at a step with a queue so far belongs to a service that ended,
@@ -286,49 +305,89 @@ def run_queues(
                 used = dur_pool.consumed(s)
                 if used is not None:
                     busy[role[s]] += float(used[1])
-        for r in range(roles):
-            busy[r] -= sum(pend[w] for w in queue[r])
+        # a case whose service starts after now waits (an earlier start is at most now)
+        waiting: list[list[tuple[float, int]]] = [[] for _ in range(roles)]
+        running: list[tuple[float, int]] = []
         for t, code in heap:
             if code >= 0:
-                busy[role[cur[code]]] -= t - window
+                if start[code] > window:
+                    waiting[role[cur[code]]].append((start[code], code))
+                else:
+                    running.append((t, code))
+        for r in range(roles):
+            busy[r] -= sum(pend[w] for _, w in sorted(waiting[r]))
+        for t, code in running:
+            busy[role[cur[code]]] -= t - window
         return busy
 
     heap: list[tuple[float, int]] = []
-    push, pop = heapq.heappush, heapq.heappop
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     nxt_arrival = 0
     next_time = arrivals[0] if n else math.inf
     while True:
         if heap and heap[0][0] <= next_time:
-            clock, code = pop(heap)
-            now = clock
+            now, code = pop(heap)
             if code < 0:
+                clock = now
                 c = ~code
                 s = cur[c]
             else:  # case `code` finishes service at a step with a capacity
                 c = code
-                s = cur[c]
-                r = role[s]
-                q = queue[r]
-                if q:  # the server goes to the longest-waiting case
-                    w = q.popleft()
-                    wait = now - enq[w]
-                    if wait > 0.0:
-                        waits[r].append(wait)
-                    push(heap, (now + pend[w], w))
-                else:
-                    free[r] += 1
-                row = base[c] + s if guarded else s
+                row = base[c] + cur[c]
                 try:
-                    e = xpop[row]()
+                    v = xpop[row]()
                 except IndexError:
-                    e = xrefill(row)
-                target = ex_next[e]
-                if target < 0:
-                    stuck_counts[s] += 1
-                    continue
-                cur[c] = s = target
-                fe = ex_flag[e]
-                if fe:
+                    v = xrefill(row)
+                if v >= 0:  # a plain move to step v
+                    cur[c] = s = v
+                    r = plain[s]
+                    if r >= 0:  # the common case: on to a plain step with a queue, now
+                        try:
+                            dur = dpop[s]()
+                        except IndexError:
+                            dur = drefill(s)
+                        fa = free_at[r]
+                        begin = fa[0]
+                        if begin <= now:
+                            end = now + dur
+                        else:
+                            waits[r].append(begin - now)
+                            start[c] = begin
+                            pend[c] = dur
+                            end = begin + dur
+                        replace(fa, end)
+                        push(heap, (end, c))
+                        continue
+                    if r < -1:  # the same, at a step that counts an interview
+                        iv[c] += 1
+                        r = -2 - r
+                        try:
+                            dur = dpop[s]()
+                        except IndexError:
+                            dur = drefill(s)
+                        fa = free_at[r]
+                        begin = fa[0]
+                        if begin <= now:
+                            end = now + dur
+                        else:
+                            waits[r].append(begin - now)
+                            start[c] = begin
+                            pend[c] = dur
+                            end = begin + dur
+                        replace(fa, end)
+                        push(heap, (end, c))
+                        continue
+                    clock = now
+                else:
+                    clock = now
+                    s = cur[c]
+                    e = ~v
+                    target = ex_next[e]
+                    if target < 0:
+                        stuck_counts[s] += 1
+                        continue
+                    cur[c] = s = target
+                    fe = ex_flag[e]
                     if fe & 1:
                         ho[c] += 1
                     if fe & 2:
@@ -351,7 +410,7 @@ def run_queues(
             cur[c] = s = entry[c]
             t_in[c] = now
             if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
-                busy_w = window_busy(heap, queue, pend, cur)
+                busy_w = window_busy(heap)
             for d in start_deadlines:
                 t_from[d][c] = now
         else:
@@ -361,18 +420,22 @@ def run_queues(
         # for the clock to reach its time.
         while True:
             r = plain[s]
-            if r >= 0 and now == clock:  # the common case, a plain step with a queue: fast path
+            if r >= 0 and now == clock:  # a plain step with a queue: fast path
                 try:
                     dur = dpop[s]()
                 except IndexError:
                     dur = drefill(s)
-                if free[r]:
-                    free[r] -= 1
-                    push(heap, (now + dur, c))
+                fa = free_at[r]
+                begin = fa[0]
+                if begin <= now:
+                    end = now + dur
                 else:
-                    enq[c] = now
+                    waits[r].append(begin - now)
+                    start[c] = begin
                     pend[c] = dur
-                    queue[r].append(c)
+                    end = begin + dur
+                replace(fa, end)
+                push(heap, (end, c))
                 break
             f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
@@ -398,42 +461,49 @@ def run_queues(
                 dur = drefill(s)
             if f & 8:
                 r = role[s]
-                if free[r]:
-                    free[r] -= 1
-                    push(heap, (now + dur, c))
+                fa = free_at[r]
+                begin = fa[0]
+                if begin <= now:
+                    end = now + dur
                 else:
-                    enq[c] = now
+                    waits[r].append(begin - now)
+                    start[c] = begin
                     pend[c] = dur
-                    queue[r].append(c)
+                    end = begin + dur
+                replace(fa, end)
+                push(heap, (end, c))
                 break
             # no queue here: finish the step now and choose the exit
             now += dur
-            row = base[c] + s if guarded else s
+            row = base[c] + s
             try:
-                e = xpop[row]()
+                v = xpop[row]()
             except IndexError:
-                e = xrefill(row)
+                v = xrefill(row)
+            if v >= 0:
+                cur[c] = s = v
+                continue
+            e = ~v
             target = ex_next[e]
             if target < 0:
                 stuck_counts[s] += 1
                 break
             cur[c] = target
             fe = ex_flag[e]
-            if fe:
-                if fe & 1:
-                    ho[c] += 1
-                if fe & 2:
-                    ed = e % sd
-                    try:
-                        now += ypop[ed]()
-                    except IndexError:
-                        now += yrefill(ed)
-                if fe & 4:
-                    taken[c] += 1
-                    if taken[c] >= max_steps:
-                        stuck_counts[s] += 1
-                        step_limit += 1
-                        break
+            if fe & 1:
+                ho[c] += 1
+            if fe & 2:
+                ed = e % sd
+                try:
+                    now += ypop[ed]()
+                except IndexError:
+                    now += yrefill(ed)
+            if fe & 4:
+                taken[c] += 1
+                if taken[c] >= max_steps:
+                    stuck_counts[s] += 1
+                    step_limit += 1
+                    break
             s = target
 
     # what the pools handed out gives visits, services, busy time and transitions taken

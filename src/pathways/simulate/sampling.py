@@ -80,6 +80,22 @@ class DurationTable:
         result: FloatArray = out
         return result
 
+    def sample_row(self, row: int, u: FloatArray) -> FloatArray:
+        """Durations of one row given uniforms ``u``: :meth:`sample` with ``rows`` all ``row``.
+
+        The same operations on the same numbers, with the row's parameters as scalars, so the
+        values are identical, bit for bit.
+        """
+        code, a, b, fc, k1, k2 = self.rows[row]
+        out: FloatArray
+        if code == DUR_EXPONENTIAL:
+            out = -a * np.log1p(-u)
+        elif fc == 2.0:
+            out = a + u * k1
+        else:
+            out = np.where(u < fc, a + np.sqrt(u * k1), b - np.sqrt((1.0 - u) * k2))
+        return out
+
 
 def sample_one(row: tuple[int, float, float, float, float, float], u: float) -> float:
     """One duration from a :attr:`DurationTable.rows` entry (the event loop's scalar path)."""
