@@ -3,10 +3,13 @@
 Cases meet in the queues, so their events must be processed in time order. The loop is kept
 tight: every random quantity (service times per step, exit choices per step and guard pattern,
 delays per exit) comes from pools refilled in numpy batches, so the loop only pops numbers from
-lists; counts that follow from the pools (visits, services, busy time, transitions taken) are
+arrays; counts that follow from the pools (visits, services, busy time, transitions taken) are
 computed from what was consumed, after the loop (the pools are sized from a small pilot walk).
 Steps without a queue (roles without a capacity, ``wait`` steps) touch nothing shared, so a case
-runs through them at once without heap events. Heap entries are ``(time, code)``: ``code >= 0``
+runs through them at once without heap events. In a FIFO queue with c servers each case, in the
+order it reaches the role, takes the server that comes free first: its start and end are known
+when it arrives, so a role keeps only the times its servers come free (a heap of c numbers) and
+a finished service needs no work on the role. Heap entries are ``(time, code)``: ``code >= 0``
 is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters a step with a queue"
 (later than the clock, after a delay or steps without queues). A case has at most one pending
 event, so ties are broken by case number, deterministically.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 from array import array
 from collections.abc import Callable
 from typing import Any
@@ -305,7 +309,9 @@ def run_queues(
                 used = dur_pool.consumed(s)
                 if used is not None:
                     busy[role[s]] += float(used[1])
-        # a case whose service starts after now waits (an earlier start is at most now)
+        # a case whose service starts after now waits (an earlier start is at most now); the
+        # parts are taken off in order of start (waiting, FIFO), then of end (running), so the
+        # sums do not depend on the heap's layout
         waiting: list[list[tuple[float, int]]] = [[] for _ in range(roles)]
         running: list[tuple[float, int]] = []
         for t, code in heap:
@@ -316,105 +322,112 @@ def run_queues(
                     running.append((t, code))
         for r in range(roles):
             busy[r] -= sum(pend[w] for _, w in sorted(waiting[r]))
-        for t, code in running:
+        for t, code in sorted(running):
             busy[role[cur[code]]] -= t - window
         return busy
 
-    heap: list[tuple[float, int]] = []
+    # (now, code) is the next event, just taken off the heap. A sentinel (inf, ~n) stays on
+    # the heap, so it is never empty; after the last arrival `next_time` is the largest float,
+    # so the sentinel ends the loop. A case that starts a service puts its end on the heap and
+    # takes the next event off in one step (heappushpop: no heap work if its own end is next).
+    heap: list[tuple[float, int]] = [(math.inf, ~n)]
     push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
+    pushpop = heapq.heappushpop
     nxt_arrival = 0
-    next_time = arrivals[0] if n else math.inf
+    next_time = arrivals[0] if n else -math.inf
+    now, code = pop(heap)
     while True:
-        if heap and heap[0][0] <= next_time:
-            now, code = pop(heap)
-            if code < 0:
-                clock = now
-                c = ~code
-                s = cur[c]
-            else:  # case `code` finishes service at a step with a capacity
-                c = code
-                row = base[c] + cur[c]
-                try:
-                    v = xpop[row]()
-                except IndexError:
-                    v = xrefill(row)
-                if v >= 0:  # a plain move to step v
-                    cur[c] = s = v
-                    r = plain[s]
-                    if r >= 0:  # the common case: on to a plain step with a queue, now
-                        try:
-                            dur = dpop[s]()
-                        except IndexError:
-                            dur = drefill(s)
-                        fa = free_at[r]
-                        begin = fa[0]
-                        if begin <= now:
-                            end = now + dur
-                        else:
-                            waits[r].append(begin - now)
-                            start[c] = begin
-                            pend[c] = dur
-                            end = begin + dur
-                        replace(fa, end)
-                        push(heap, (end, c))
-                        continue
-                    if r < -1:  # the same, at a step that counts an interview
-                        iv[c] += 1
-                        r = -2 - r
-                        try:
-                            dur = dpop[s]()
-                        except IndexError:
-                            dur = drefill(s)
-                        fa = free_at[r]
-                        begin = fa[0]
-                        if begin <= now:
-                            end = now + dur
-                        else:
-                            waits[r].append(begin - now)
-                            start[c] = begin
-                            pend[c] = dur
-                            end = begin + dur
-                        replace(fa, end)
-                        push(heap, (end, c))
-                        continue
-                    clock = now
-                else:
-                    clock = now
-                    s = cur[c]
-                    e = ~v
-                    target = ex_next[e]
-                    if target < 0:
-                        stuck_counts[s] += 1
-                        continue
-                    cur[c] = s = target
-                    fe = ex_flag[e]
-                    if fe & 1:
-                        ho[c] += 1
-                    if fe & 2:
-                        ed = e % sd
-                        try:
-                            now += ypop[ed]()
-                        except IndexError:
-                            now += yrefill(ed)
-                    if fe & 4:
-                        taken[c] += 1
-                        if taken[c] >= max_steps:
-                            stuck_counts[s] += 1
-                            step_limit += 1
-                            continue
-        elif nxt_arrival < n:
+        if now > next_time:  # the next case arrives before the event: put the event back
+            if nxt_arrival == n:
+                break
+            push(heap, (now, code))
             c = nxt_arrival
             clock = now = next_time
             nxt_arrival += 1
-            next_time = arrivals[nxt_arrival] if nxt_arrival < n else math.inf
+            next_time = arrivals[nxt_arrival] if nxt_arrival < n else sys.float_info.max
             cur[c] = s = entry[c]
             t_in[c] = now
             if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
                 busy_w = window_busy(heap)
             for d in start_deadlines:
                 t_from[d][c] = now
-        else:
-            break
+        elif code < 0:
+            clock = now
+            c = ~code
+            s = cur[c]
+        else:  # case `code` finishes service at a step with a capacity
+            c = code
+            row = base[c] + cur[c]
+            try:
+                v = xpop[row]()
+            except IndexError:
+                v = xrefill(row)
+            if v >= 0:  # a plain move to step v
+                cur[c] = s = v
+                r = plain[s]
+                if r >= 0:  # the common case: on to a plain step with a queue, now
+                    try:
+                        dur = dpop[s]()
+                    except IndexError:
+                        dur = drefill(s)
+                    fa = free_at[r]
+                    begin = fa[0]
+                    if begin <= now:
+                        end = now + dur
+                    else:
+                        waits[r].append(begin - now)
+                        start[c] = begin
+                        pend[c] = dur
+                        end = begin + dur
+                    replace(fa, end)
+                    now, code = pushpop(heap, (end, c))
+                    continue
+                if r < -1:  # the same, at a step that counts an interview
+                    iv[c] += 1
+                    r = -2 - r
+                    try:
+                        dur = dpop[s]()
+                    except IndexError:
+                        dur = drefill(s)
+                    fa = free_at[r]
+                    begin = fa[0]
+                    if begin <= now:
+                        end = now + dur
+                    else:
+                        waits[r].append(begin - now)
+                        start[c] = begin
+                        pend[c] = dur
+                        end = begin + dur
+                    replace(fa, end)
+                    now, code = pushpop(heap, (end, c))
+                    continue
+                clock = now
+            else:
+                clock = now
+                s = cur[c]
+                e = ~v
+                target = ex_next[e]
+                if target < 0:
+                    stuck_counts[s] += 1
+                    now, code = pop(heap)
+                    continue
+                cur[c] = s = target
+                fe = ex_flag[e]
+                if fe & 1:
+                    ho[c] += 1
+                if fe & 2:
+                    ed = e % sd
+                    try:
+                        now += ypop[ed]()
+                    except IndexError:
+                        now += yrefill(ed)
+                if fe & 4:
+                    taken[c] += 1
+                    if taken[c] >= max_steps:
+                        stuck_counts[s] += 1
+                        step_limit += 1
+                        now, code = pop(heap)
+                        continue
         # Case c enters step s (== cur[c]) at `now` (>= clock). Steps without a queue touch nothing
         # shared, so the case runs through them at once; at a step with a queue it must wait
         # for the clock to reach its time.
@@ -505,6 +518,7 @@ def run_queues(
                     step_limit += 1
                     break
             s = target
+        now, code = pop(heap)
 
     # what the pools handed out gives visits, services, busy time and transitions taken
     served = np.zeros(s_count, dtype=np.int64)
