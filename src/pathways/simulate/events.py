@@ -244,10 +244,17 @@ def run_queues(
         if interview[s] or hooks[s]:
             f |= 4
         flag.append(f)
-    # fast-path steps: a step with a queue and nothing else to do (its role), or nothing to do
-    # but count an interview (-2 - its role); -1 for every other step
+    # fast-path steps: a step with a queue and nothing else to do (its role), one with nothing
+    # to do but count an interview (-3 - its role), an outcome with nothing to do but count
+    # (-1); -2 for every other step
     plain = [
-        role[s] if flag[s] == 8 else -2 - role[s] if flag[s] == 12 and not hooks[s] else -1
+        role[s]
+        if flag[s] == 8
+        else -3 - role[s]
+        if flag[s] == 12 and not hooks[s]
+        else -1
+        if flag[s] == 2
+        else -2
         for s in range(s_count)
     ]
     # per exit code (e, or e + sd when declined; stuck_code): next step, and flags
@@ -277,8 +284,10 @@ def run_queues(
 
     cur = [0] * n
     t_in = [0.0] * n
-    start = [-math.inf] * n  # when a case that waited starts its service (set when it waits)
-    pend = [0.0] * n  # the duration of that service
+    # when a case that waits past the end of the arrival window starts its service, and the
+    # service's duration (set only then: the window's busy hours need them)
+    start = [-math.inf] * n
+    pend = [0.0] * n
     taken = [0] * n
     iv = [0] * n
     ho = [0] * n
@@ -376,15 +385,16 @@ def run_queues(
                         end = now + dur
                     else:
                         waits[r].append(begin - now)
-                        start[c] = begin
-                        pend[c] = dur
+                        if begin > window:
+                            start[c] = begin
+                            pend[c] = dur
                         end = begin + dur
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
                     continue
-                if r < -1:  # the same, at a step that counts an interview
+                if r < -2:  # the same, at a step that counts an interview
                     iv[c] += 1
-                    r = -2 - r
+                    r = -3 - r
                     try:
                         dur = dpop[s]()
                     except IndexError:
@@ -395,11 +405,17 @@ def run_queues(
                         end = now + dur
                     else:
                         waits[r].append(begin - now)
-                        start[c] = begin
-                        pend[c] = dur
+                        if begin > window:
+                            start[c] = begin
+                            pend[c] = dur
                         end = begin + dur
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
+                    continue
+                if r == -1:  # an outcome
+                    outcome_counts[s] += 1
+                    times.append(now - t_in[c])
+                    now, code = pop(heap)
                     continue
                 clock = now
             else:
@@ -431,25 +447,26 @@ def run_queues(
         # Case c enters step s (== cur[c]) at `now` (>= clock). Steps without a queue touch nothing
         # shared, so the case runs through them at once; at a step with a queue it must wait
         # for the clock to reach its time.
-        while True:
-            r = plain[s]
-            if r >= 0 and now == clock:  # a plain step with a queue: fast path
-                try:
-                    dur = dpop[s]()
-                except IndexError:
-                    dur = drefill(s)
-                fa = free_at[r]
-                begin = fa[0]
-                if begin <= now:
-                    end = now + dur
-                else:
-                    waits[r].append(begin - now)
+        r = plain[s]
+        if r >= 0 and now == clock:  # a plain step with a queue: fast path
+            try:
+                dur = dpop[s]()
+            except IndexError:
+                dur = drefill(s)
+            fa = free_at[r]
+            begin = fa[0]
+            if begin <= now:
+                end = now + dur
+            else:
+                waits[r].append(begin - now)
+                if begin > window:
                     start[c] = begin
                     pend[c] = dur
-                    end = begin + dur
-                replace(fa, end)
-                push(heap, (end, c))
-                break
+                end = begin + dur
+            replace(fa, end)
+            now, code = pushpop(heap, (end, c))
+            continue
+        while True:
             f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
                 push(heap, (now, ~c))
@@ -480,8 +497,9 @@ def run_queues(
                     end = now + dur
                 else:
                     waits[r].append(begin - now)
-                    start[c] = begin
-                    pend[c] = dur
+                    if begin > window:
+                        start[c] = begin
+                        pend[c] = dur
                     end = begin + dur
                 replace(fa, end)
                 push(heap, (end, c))
