@@ -392,7 +392,8 @@ def run_queues(
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
                     continue
-                if r < -2:  # the same, at a step that counts an interview
+                if r < -2:  # the same, at a step that counts an interview (kept as a copy on
+                    # purpose: merging the two costs the common path a comparison per visit)
                     iv[c] += 1
                     r = -3 - r
                     try:
