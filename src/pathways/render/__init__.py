@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
-import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pathways._callable import make_callable
 from pathways.errors import RenderError
 
 if TYPE_CHECKING:
@@ -198,16 +197,4 @@ def render(
     return out
 
 
-class _CallableModule(types.ModuleType):
-    """``pathways.render`` names both this package and its main function.
-
-    Importing a submodule (``pathways.render.dot``) binds the package to the attribute
-    ``pathways.render``, which would shadow the function; so the package itself is callable
-    and ``pathways.render(p, "out.svg")`` works whichever of the two the name holds.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Path:
-        return render(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, render)  # `pathways.render` stays callable after submodule imports

@@ -11,11 +11,10 @@ exact answers of the absorbing Markov chain for pathways without queues or guard
 from __future__ import annotations
 
 import operator
-import sys
-import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pathways._callable import make_callable
 from pathways.errors import SimulationError
 from pathways.model import Pathway
 from pathways.simulate.exact import Analysis, analyze
@@ -151,17 +150,4 @@ def _progress(
     return advance, bar.stop
 
 
-class _CallableModule(types.ModuleType):
-    """This package, callable as :func:`simulate`.
-
-    ``pathways.simulate`` is both this subpackage and the function. Importing any submodule
-    (``pathways.simulate.engine``) makes Python bind the *package* to ``pathways.simulate``,
-    replacing the lazily exported function; making the package callable keeps
-    ``pathways.simulate(p)`` working either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SimulationResult:
-        return simulate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, simulate)  # `pathways.simulate` stays callable after submodule imports
