@@ -140,6 +140,17 @@ class SQLiteStore:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the database as of one commit (WAL
+        readers keep the snapshot their first read took until the transaction ends)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
@@ -247,9 +258,9 @@ class SQLiteStore:
             The case is of another pathway or version than the engine's, or its stored
             history does not verify.
         """
-        with self._lock:
-            row = self._db.execute("SELECT snapshot FROM cases WHERE id = ?", (case_id,)).fetchone()
-            entries = self._db.execute(
+        with self._read() as db:  # one snapshot: the row and its history from one commit
+            row = db.execute("SELECT snapshot FROM cases WHERE id = ?", (case_id,)).fetchone()
+            entries = db.execute(
                 "SELECT entry, hash FROM history WHERE case_id = ? ORDER BY seq", (case_id,)
             ).fetchall()
         if row is None:
