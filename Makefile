@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 OUT := out
 PATHWAY_FILES := $(sort $(wildcard pathways/*/*.yaml))
 
-.PHONY: run test setup system-deps test-deps lint typecheck pytest docs bench clean
+.PHONY: run test test-thorough mutate setup system-deps test-deps lint typecheck pytest docs bench clean
 
 run: setup
 	@mkdir -p $(OUT)
@@ -37,8 +37,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Graphviz's `dot` draws the diagrams; fonts-khmeros has the Khmer glyphs (both required).
-# Chromium (the report's browser test) and the mermaid npm package (the Mermaid grammar test)
-# are optional: without them those two tests skip and say why.
+# The tests also need Chromium (the report's browser test) and the mermaid npm package (the
+# Mermaid grammar test): `test-deps` installs them; without them those tests fail and say why.
 system-deps:
 	@if ! command -v dot >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi khmer; then \
 		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -56,15 +56,27 @@ test-deps: system-deps
 			echo "installing chromium for the report's browser test"; \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 				|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-				|| echo "warning: chromium did not install; the browser test will skip"; \
+				|| echo "warning: chromium did not install; the browser tests will fail"; \
 		else \
-			echo "note: no chromium; the browser test will skip (sudo apt-get install -y chromium)"; \
+			echo "note: no chromium; the browser tests will fail (sudo apt-get install -y chromium)"; \
 		fi; \
 	fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Node.js and npm for the Mermaid grammar test"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+				|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+				|| echo "warning: npm did not install; the Mermaid grammar test will fail"; \
+		else \
+			echo "note: no npm; the Mermaid grammar test will fail (sudo apt-get install -y nodejs npm)"; \
+		fi; \
+	fi
+	@# The mermaid parser is restored here, from the committed lock file (npm's cache first),
+	@# so the test itself never reaches the network; node_modules is not committed.
 	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/render/mermaid/node_modules/mermaid ]; then \
-		echo "installing the mermaid parser for the Mermaid grammar test"; \
-		(cd tests/render/mermaid && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) \
-			|| echo "warning: npm ci failed; the Mermaid grammar test will skip"; \
+		echo "installing the mermaid parser for the Mermaid grammar test (npm ci)"; \
+		(cd tests/render/mermaid && npm ci --prefer-offline --silent --no-audit --no-fund >/dev/null 2>&1) \
+			|| echo "warning: npm ci failed; the Mermaid grammar test will fail"; \
 	fi
 
 lint: setup
@@ -74,8 +86,22 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy --strict src
 
+# `make test` runs the derandomized `ci` Hypothesis profile (tests/hyp.py): the same examples
+# every run. `make test-thorough` draws ten times as many, at random.
 pytest: setup test-deps
-	$(BIN)/pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -p no:cacheprovider
+
+test-thorough: setup test-deps
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q -p no:cacheprovider
+
+# Mutation testing (docs/development.md, "Mutation testing"): the 19 recorded one-line mutants
+# of the core semantics, each against the tests that must kill it, then mutmut on the core
+# modules for at most MUTATE_MINUTES, printing the survivors.
+MUTATE_MINUTES ?= 20
+mutate: setup test-deps
+	$(BIN)/python -m pip install --quiet "mutmut>=3.3"
+	$(BIN)/python tests/mutants.py
+	$(BIN)/python tests/mutmut_run.py --minutes $(MUTATE_MINUTES)
 
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site

@@ -1,4 +1,8 @@
-"""Root pytest set-up: doctests in src/ run from the repository root with `pw` imported."""
+"""Root pytest set-up: doctests in src/ run from the repository root with `pw` imported.
+
+The Hypothesis profiles load here, before any test module or doctest is collected, so the
+doctests of src/ and docs/ run derandomized and without an example database too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import tests.hyp  # noqa: F401  (registers and loads the Hypothesis profile)
 
 os.chdir(Path(__file__).resolve().parent)
 

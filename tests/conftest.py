@@ -1,23 +1,31 @@
-"""Shared test set-up: the Hypothesis profiles and the repository paths."""
+"""Shared test set-up: the repository paths (the Hypothesis profiles are in tests/hyp.py)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+import pytest
+
+import tests.hyp  # noqa: F401  (registers and loads the Hypothesis profile)
 
 REPO = Path(__file__).resolve().parent.parent
 
-settings.register_profile(
-    "ci",
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    print_blob=True,
-)
-settings.register_profile("patience", max_examples=1000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
 # Doctests and the bundled-pathway paths are written relative to the repository root.
 os.chdir(REPO)
+
+
+def require(found: object, what: str, fix: str) -> None:
+    """Fail (never skip) when a tool the suite needs is missing: a test that cannot run says
+    why and how to install it, so a green run means every test ran."""
+    if not found:
+        pytest.fail(f"{what} is missing, so this test cannot run; {fix}", pytrace=False)
+
+
+@pytest.fixture
+def graphviz_dot() -> str:
+    """The path of Graphviz's `dot` (`make setup` installs it)."""
+    found = shutil.which("dot")
+    require(found, "Graphviz 'dot'", "run `make setup` or apt-get install -y graphviz")
+    return str(found)

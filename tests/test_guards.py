@@ -40,8 +40,11 @@ from pathways.guards import (
     parse_guard,
     uncovered_case,
 )
+from tests.hyp import examples
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @dataclass(frozen=True)
@@ -405,7 +408,7 @@ def test_size_and_nesting_are_bounded(text: str, column: int | None) -> None:
 GUARDISH = "()[]'\"\\<>=!andortuefsi 0123456789.,-_x"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.text(max_size=60), st.text(GUARDISH, max_size=80)))
 def test_any_text_parses_or_raises_guard_error(text: str) -> None:
     """Arbitrary text either parses or raises GuardError; no other exception escapes."""

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from pathways.report import write_report
+from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +41,11 @@ def _chromium() -> str | None:
 
 
 CHROMIUM = _chromium()
-if CHROMIUM is None:
-    pytest.skip(
-        "headless Chromium is not installed (Debian: apt-get install -y chromium)",
-        allow_module_level=True,
-    )
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed() -> None:
+    require(CHROMIUM, "headless Chromium", "run `make test-deps` or apt-get install -y chromium")
 
 
 def run_chromium(url: str, tmp: Path, *extra: str) -> tuple[str, str, list[str]]:
@@ -263,8 +264,7 @@ def test_hostile_label_is_shown_as_text(report_dir: Path, browser_tmp: Path) -> 
 
 def test_diagram_is_visible(report_dir: Path, browser_tmp: Path) -> None:
     """The diagram's <svg> is in the DOM and the screenshot shows a varied picture."""
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz `dot` is not installed, so the report holds no diagram")
+    require(shutil.which("dot"), "Graphviz 'dot' (the report holds no diagram)", "run `make setup`")
     page = (report_dir / "report-hostile.html").as_uri()
     dom_html, _, _ = run_chromium(page, browser_tmp, "--dump-dom")
     assert parse_dom(dom_html).diagram_svg

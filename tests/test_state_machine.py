@@ -8,8 +8,9 @@ from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 import pathways as pw
 from pathways.testing import PathwayStateMachine
+from tests.hyp import examples
 
-FUZZ_SETTINGS = settings(max_examples=25, stateful_step_count=25, deadline=None)
+FUZZ_SETTINGS = settings(max_examples=examples(25), stateful_step_count=25, deadline=None)
 
 CsaFuzz = PathwayStateMachine(pw.load("pathways/kh/csa-in-person.yaml"))
 CsaFuzz.TestCase.settings = FUZZ_SETTINGS
@@ -36,8 +37,11 @@ def test_the_state_machine_reaches_outcomes_and_refusals() -> None:
                 seen_outcome.append(self.case.done)
                 seen_refusal.append(self.refusals > 0)
 
+    # Derandomized under every profile: an unseeded run may never reach an outcome (6 of 249
+    # isolated runs did), and this test is about progress, not about searching.
     run_state_machine_as_test(
-        Probe, settings=settings(max_examples=30, stateful_step_count=30, deadline=None)
+        Probe,
+        settings=settings(max_examples=30, stateful_step_count=30, deadline=None, derandomize=True),
     )
     assert any(seen_outcome) and any(seen_refusal)
 
@@ -54,5 +58,6 @@ def test_a_broken_invariant_is_caught(path: str) -> None:
 
     with pytest.raises(AssertionError):
         run_state_machine_as_test(
-            Broken, settings=settings(max_examples=20, stateful_step_count=20, deadline=None)
+            Broken,
+            settings=settings(max_examples=examples(20), stateful_step_count=20, deadline=None),
         )

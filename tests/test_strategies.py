@@ -26,8 +26,11 @@ from pathways.testing.strategies import (
     pathway_documents,
     pathways,
 )
+from tests.hyp import examples
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 # YAML forbids control characters and lone surrogates in a file, so labels avoid them.
 PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))
 STRUCTURAL = ("PW1", "PW201", "PW205", "PW4")
@@ -60,27 +63,6 @@ def _all_cases() -> list[dict[str, Any]]:
         {"age": a, "online": o, "risk": r}
         for a, o, r in itertools.product(range(18), (True, False), ("low", "medium", "high"))
     ]
-
-
-def _rules_ready() -> bool:
-    """Whether the rule engine is in (before it lands, check() returns nothing)."""
-    doc = {
-        "format": "pathways/1",
-        "id": "probe",
-        "agencies": [{"id": "a", "name": "A", "sector": "social"}],
-        "roles": [{"id": "r", "agency": "a", "title": "R"}],
-        "steps": [
-            {"id": "s", "kind": "entry", "role": "r"},
-            {"id": "t", "role": "r"},
-            {"id": "o", "kind": "outcome"},
-        ],
-        "transitions": [{"from": "s", "to": "t"}],
-    }
-    return any(f.code == "PW104" for f in pw.check(pw.loads(json.dumps(doc))))
-
-
-RULES_READY = _rules_ready()
-needs_rules = pytest.mark.skipif(not RULES_READY, reason="the rule engine has not landed yet")
 
 
 @SETTINGS
@@ -160,7 +142,6 @@ def test_pathways_are_loaded_objects_with_line_numbers(p: pw.Pathway) -> None:
     assert p.source_map is not None
 
 
-@needs_rules
 @SETTINGS
 @given(pathways())
 def test_check_finds_no_structural_or_guard_error(p: pw.Pathway) -> None:
@@ -171,7 +152,7 @@ def test_check_finds_no_structural_or_guard_error(p: pw.Pathway) -> None:
     assert errors == []
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(broken_pathways())
 def test_broken_documents_produce_their_codes(pair: tuple[dict[str, Any], set[str]]) -> None:
     """PW0xx faults stop loading with their code; the others load and check() reports them."""
@@ -183,16 +164,15 @@ def test_broken_documents_produce_their_codes(pair: tuple[dict[str, Any], set[st
         return
     assert findings == [], findings
     assert pathway is not None
-    if RULES_READY:
-        reported = {f.code for f in pw.check(pathway)}
-        assert codes <= reported, (codes, reported)
+    reported = {f.code for f in pw.check(pathway)}
+    assert codes <= reported, (codes, reported)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_every_fault_can_be_drawn_alone(fault: str) -> None:
     """Each fault is reachable through `faults=` and yields the codes its table promises."""
 
-    @settings(max_examples=5, deadline=None)
+    @settings(max_examples=examples(5), deadline=None)
     @given(broken_pathways(faults=(fault,)))
     def run(pair: tuple[dict[str, Any], set[str]]) -> None:
         _, codes = pair
@@ -202,7 +182,7 @@ def test_every_fault_can_be_drawn_alone(fault: str) -> None:
 
 
 def test_unknown_fault_is_refused() -> None:
-    @settings(max_examples=1, deadline=None)
+    @settings(max_examples=examples(1), deadline=None)
     @given(broken_pathways(faults=("no-such-fault",)))
     def run(pair: tuple[dict[str, Any], set[str]]) -> None:
         raise AssertionError("never drawn")

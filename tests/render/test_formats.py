@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pathways
 from pathways.errors import RenderError
 from pathways.render import FORMATS, render, to_dot
 from pathways.render.extract import wrap
+from tests.conftest import require
 
 from ._helpers import BUNDLED, P1, SVG_NS, load, requires_dot, svg_clusters, svg_texts
 
@@ -24,8 +24,7 @@ def p1() -> pathways.Pathway:
 
 @pytest.fixture(scope="module")
 def p1_svg(p1: pathways.Pathway, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    if not _has_dot():
-        pytest.skip("Graphviz 'dot' is not installed")
+    require(_has_dot(), "Graphviz 'dot'", "run `make setup`")
     return render(p1, tmp_path_factory.mktemp("svg") / "p1.svg").read_bytes()
 
 
@@ -191,8 +190,8 @@ SECRETS = {
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_visibility_redaction_in_every_format(level: str, suffix: str, tmp_path: Path) -> None:
     """What is above the reader's level appears in no output format, not even in ids."""
-    if suffix in (".svg", ".png", ".pdf") and not _has_dot():
-        pytest.skip("Graphviz 'dot' is not installed")
+    if suffix in (".svg", ".png", ".pdf"):
+        require(_has_dot(), "Graphviz 'dot'", "run `make setup`")
     p = load("restricted.yaml")
     raw = render(p, tmp_path / f"v{suffix}", visibility=level).read_bytes()
     # SVG writes '-' as '&#45;': compare the text with every character reference resolved.
@@ -240,11 +239,6 @@ def test_khmer_svg_keeps_the_glyph_text(p1: pathways.Pathway, tmp_path: Path) ->
     assert b'font-family="Khmer OS"' in svg
 
 
-def test_env_unchanged() -> None:
-    """The render tests leave PATH alone (monkeypatch restores it)."""
-    assert os.environ.get("PATH")
-
-
 CONTROL = (
     "format: pathways/1\nid: ctl\n"
     'agencies: [{id: a, name: "A\\x01\\x1b[31m\\u202e", sector: social}]\n'
@@ -259,8 +253,8 @@ CONTROL = (
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_control_characters_never_reach_the_output(suffix: str, tmp_path: Path) -> None:
     """Control characters and bidi overrides become U+FFFD; DOT still parses, SVG is XML."""
-    if suffix in (".svg", ".png", ".pdf") and not _has_dot():
-        pytest.skip("Graphviz 'dot' is not installed")
+    if suffix in (".svg", ".png", ".pdf"):
+        require(_has_dot(), "Graphviz 'dot'", "run `make setup`")
     p = pathways.loads(CONTROL, "ctl.yaml")
     data = render(p, tmp_path / f"c{suffix}").read_bytes()
     if suffix in (".svg", ".dot", ".mmd"):

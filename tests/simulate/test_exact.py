@@ -16,6 +16,7 @@ from pathways.model import Pathway
 from pathways.simulate.compile import compile_pathway
 from pathways.simulate.engine import walk
 from pathways.simulate.exact import _branches
+from tests.hyp import examples
 
 from ._pathways import build, move, step
 
@@ -126,7 +127,7 @@ def chains(draw: st.DrawFn) -> Pathway:
     return build(steps, transitions)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(chains(), st.integers(0, 2**32 - 1))
 def test_simulation_agrees_with_the_chain_on_generated_pathways(p: Pathway, seed: int) -> None:
     """Outcome shares, visits per step and mean time agree within five standard errors."""

@@ -12,6 +12,7 @@ from pathways.guards import evaluate as evaluate_one
 from pathways.guards import parse_guard
 from pathways.simulate.masks import guard_mask
 from pathways.simulate.sampling import Column
+from tests.hyp import examples
 
 RISKS = ("low", "medium", "high")
 ATOMS = [
@@ -50,7 +51,7 @@ def guards() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(guards(), st.integers(0, 2**32 - 1))
 def test_vectorised_guard_equals_scalar_evaluate(text: str, seed: int) -> None:
     """For random guards and random cases, the mask matches evaluate() on every case."""

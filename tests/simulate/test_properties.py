@@ -11,9 +11,10 @@ import pathways as pw
 from pathways.errors import SimulationError
 from pathways.simulate.overrides import apply_overrides
 from pathways.testing.strategies import pathways
+from tests.hyp import examples
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(pathways(), st.booleans(), st.integers(0, 2**16))
 def test_simulate_never_raises_and_every_case_is_accounted_for(
     p: pw.Pathway, queues: bool, seed: int
