@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_SECTORS",
+    "FORK_EVENT",
     "FORMAT",
     "Agency",
     "CaseField",
@@ -145,7 +146,11 @@ class Confidentiality(enum.StrEnum):
         return ("public", "internal", "sensitive", "restricted").index(self.value)
 
 
-StepKind = Literal["entry", "action", "decision", "wait", "outcome"]
+StepKind = Literal["entry", "action", "decision", "wait", "outcome", "fork", "join"]
+"""Step kinds; ``fork`` and ``join`` start and gather parallel tracks (SPEC 7.1)."""
+
+FORK_EVENT = "tracks"
+"""The event every exit of a fork moves on unless the file names another (SPEC 7.1)."""
 
 
 def label_text(label: Label | None, lang: str | None, locales: tuple[str, ...]) -> str:
@@ -389,7 +394,11 @@ class Step(BaseModel):
     model_config = _config()
 
     id: Id = Field(description="Unique among steps.")
-    kind: StepKind = Field(default="action", description="entry, action, decision, wait, outcome.")
+    kind: StepKind = Field(
+        default="action",
+        description="entry, action, decision, wait, outcome; fork (starts one track on each "
+        "exit) and join (entered when a track waits on each of its incoming transitions).",
+    )
     role: str | None = Field(
         default=None, description="The responsible role; every non-outcome step needs one."
     )
@@ -415,7 +424,10 @@ class Transition(BaseModel):
 
     source: str = Field(alias="from", description="The step the case leaves.")
     to: str = Field(description="The step the case enters.")
-    event: str = Field(default="", description="The trigger name; default 'to_<to>'.")
+    event: str = Field(
+        default="",
+        description="The trigger name; default 'to_<to>' ('tracks' out of a fork step).",
+    )
     by: tuple[str, ...] | None = Field(
         default=None, description="Roles that may fire it; default: the role of `from`."
     )
@@ -646,6 +658,34 @@ class Pathway(BaseModel):
         filled = [
             {**t, "by": [roles[t["from"]]] if t.get("from") in roles else []}
             if isinstance(t, Mapping) and t.get("by") is None and isinstance(t.get("from"), str)
+            else t
+            for t in transitions
+        ]
+        return {**data, "transitions": filled}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_fork_event(cls, data: Any) -> Any:
+        """Every exit of a fork moves on one event: ``tracks`` unless the file names another
+        (SPEC 7.1). Filled in the document, so files without forks are untouched."""
+        if not isinstance(data, Mapping):
+            return data
+        steps, transitions = data.get("steps"), data.get("transitions")
+        if not isinstance(steps, list | tuple) or not isinstance(transitions, list | tuple):
+            return data
+        forks = {
+            s.get("id")
+            for s in steps
+            if isinstance(s, Mapping) and s.get("kind") == "fork" and isinstance(s.get("id"), str)
+        }
+        if not forks:
+            return data
+        filled = [
+            {**t, "event": FORK_EVENT}
+            if isinstance(t, Mapping)
+            and not t.get("event")
+            and isinstance(t.get("from"), str)
+            and t["from"] in forks
             else t
             for t in transitions
         ]

@@ -34,6 +34,8 @@ SHAPES: dict[str, dict[str, str]] = {
     "decision": {"shape": "hexagon", "style": "filled"},
     "wait": {"shape": "box", "style": "rounded,dashed,filled"},
     "outcome": {"shape": "box", "style": "rounded,bold,filled", "peripheries": "2"},
+    "fork": {"shape": "diamond", "style": "filled"},
+    "join": {"shape": "diamond", "style": "filled"},
 }
 """Graphviz node attributes by step kind."""
 

@@ -30,6 +30,8 @@ _SHAPES: dict[str, tuple[str, str]] = {
     "decision": ("{{", "}}"),
     "wait": ("[/", "/]"),
     "outcome": ("([", "])"),
+    "fork": ("{", "}"),
+    "join": ("{", "}"),
 }
 
 _ARROWS: dict[str, str] = {

@@ -311,7 +311,8 @@ def ambiguous_event(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
     Checks for two transitions out of one step that share an event name when neither has a
-    guard. Reported at the later transition.
+    guard. Reported at the later transition. The exits of a `fork` step all move on one
+    event by design, so they are not checked here (PW113 checks forks).
 
     ## Why is this bad?
     When the event fires, the engine cannot tell which target is meant; the case would go
@@ -328,9 +329,10 @@ def ambiguous_event(ctx: RuleContext) -> Iterator[Finding]:
     apart.
     """
     transitions = ctx.pathway.transitions
-    for out in ctx.exits.values():
-        if len(out) < 2:
-            continue
+    steps = ctx.pathway.steps_by_id
+    for source, out in ctx.exits.items():
+        if len(out) < 2 or (source in steps and steps[source].kind == "fork"):
+            continue  # every exit of a fork moves on one event (SPEC 7.1): not ambiguous
         seen: dict[str, int] = {}
         for i in out:
             t = transitions[i]
