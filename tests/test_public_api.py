@@ -44,7 +44,7 @@ def test_functions_stay_callable_after_subpackage_imports() -> None:
     subpackages are imported (a subpackage import rebinds the package attribute)."""
     code = (
         "import pathways, pathways.render, pathways.simulate\n"
-        "import pathways.render.dot, pathways.simulate.engine\n"
+        "import pathways.render.dot, pathways.simulate.walk\n"
         "assert callable(pathways.render), type(pathways.render)\n"
         "assert callable(pathways.simulate), type(pathways.simulate)\n"
     )

@@ -14,7 +14,7 @@ import pathways as pw
 from pathways.errors import SimulationError
 from pathways.model import Pathway
 from pathways.simulate.compile import compile_pathway
-from pathways.simulate.engine import walk
+from pathways.simulate.walk import walk
 from pathways.simulate.exact import _branches
 from tests.hyp import examples
 

@@ -9,7 +9,7 @@ import pytest
 
 import pathways as pw
 from pathways.simulate.compile import compile_pathway
-from pathways.simulate.events import run_queues
+from pathways.simulate.queues import run_queues
 
 from ._pathways import build, move, step
 

@@ -17,10 +17,11 @@ import numpy as np
 
 from pathways.errors import SimulationError
 from pathways.simulate.compile import Compiled
-from pathways.simulate.engine import run_chunk
+from pathways.simulate.queues import run_queues
 from pathways.simulate.results import ChunkResult
+from pathways.simulate.walk import walk
 
-__all__ = ["CHUNK_CASES", "REPLICATION_CASES", "chunk_sizes", "run_chunks"]
+__all__ = ["CHUNK_CASES", "REPLICATION_CASES", "chunk_sizes", "run_chunk", "run_chunks"]
 
 CHUNK_CASES = 50_000
 """Cases per chunk without queues (independent cases, one vectorised walk per chunk)."""
@@ -36,6 +37,15 @@ def chunk_sizes(cases: int, queued: bool) -> list[int]:
     size = REPLICATION_CASES if queued else CHUNK_CASES
     full, rest = divmod(cases, size)
     return [size] * full + ([rest] if rest else [])
+
+
+def run_chunk(cp: Compiled, n: int, seed: np.random.SeedSequence) -> ChunkResult:
+    """One chunk (no queues: the walk) or one replication (queues: the event loop), from its
+    own seed sequence."""
+    rng = np.random.default_rng(seed)
+    if cp.queued:
+        return run_queues(cp, n, rng)
+    return walk(cp, n, rng)
 
 
 def run_chunks(

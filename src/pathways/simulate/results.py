@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
 
-__all__ = ["ChunkResult", "SimulationResult", "merge_chunks", "summarize"]
+__all__ = ["ChunkResult", "SimulationResult", "empty_chunk", "merge_chunks", "summarize"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -48,6 +48,32 @@ class ChunkResult:
     role_wait_sum: FloatArray  # total queueing hours per role (float64, for the mean)
     # positive waits per role, kept as float32 for the percentile (half the memory)
     role_waits: list[npt.NDArray[np.float32]] = field(default_factory=list)
+
+
+def empty_chunk(cp: Compiled, n: int) -> ChunkResult:
+    """A result for ``n`` cases with every tally zero, shaped for ``cp`` (engines fill it in)."""
+    s_count, roles, k = len(cp.step_ids), len(cp.role_ids), len(cp.deadline_ids)
+    return ChunkResult(
+        cases=n,
+        outcome_counts=np.zeros(s_count, dtype=np.int64),
+        stuck_counts=np.zeros(s_count, dtype=np.int64),
+        step_limit=0,
+        times=np.zeros(0),
+        interviews_hist=np.zeros(1, dtype=np.int64),
+        handoffs_hist=np.zeros(1, dtype=np.int64),
+        deadline_applicable=np.zeros(k, dtype=np.int64),
+        deadline_missed=np.zeros(k, dtype=np.int64),
+        visits=np.zeros(s_count, dtype=np.int64),
+        transition_counts=np.zeros(cp.transition_count, dtype=np.int64),
+        declined=np.zeros(cp.transition_count, dtype=np.int64),
+        role_busy=np.zeros(roles),
+        role_busy_window=np.zeros(roles),
+        window_hours=0.0,
+        role_services=np.zeros(roles, dtype=np.int64),
+        role_zero_waits=np.zeros(roles, dtype=np.int64),
+        role_wait_sum=np.zeros(roles),
+        role_waits=[np.zeros(0, dtype=np.float32) for _ in range(roles)],
+    )
 
 
 def _add_hist(a: IntArray, b: IntArray) -> IntArray:

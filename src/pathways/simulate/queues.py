@@ -13,6 +13,10 @@ a finished service needs no work on the role. Heap entries are ``(time, code)``:
 is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters a step with a queue"
 (later than the clock, after a delay or steps without queues). A case has at most one pending
 event, so ties are broken by case number, deterministically.
+
+:func:`run_queues` is three parts: :func:`plan_replication` builds the tables and pools, the event
+loop (:func:`event_loop`, kept tight: the queue benchmark measures it) runs the cases, and
+:func:`tally` turns what the loop counted and what the pools handed out into a result.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ import math
 import sys
 from array import array
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
-from pathways.simulate.engine import MAX_STEPS, _empty, _patterns, choice_table, walk
-from pathways.simulate.results import ChunkResult
+from pathways.simulate.results import ChunkResult, empty_chunk
 from pathways.simulate.sampling import DurationTable, draw_entries
+from pathways.simulate.tables import MAX_STEPS, ChoiceTable, choice_table, guard_patterns
+from pathways.simulate.walk import walk
 
-__all__ = ["run_queues"]
+__all__ = ["LoopCounts", "QueuePlan", "event_loop", "plan_replication", "run_queues", "tally"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -108,7 +114,7 @@ def _back_edges(cp: Compiled) -> set[tuple[int, int]]:
     """Moves ``(s, t)`` that close a cycle in a depth-first search of the step graph.
 
     Every cycle contains at least one such move, so counting only these bounds every loop:
-    the event loop stops a case after :data:`~pathways.simulate.engine.MAX_STEPS` of them.
+    the event loop stops a case after :data:`~pathways.simulate.tables.MAX_STEPS` of them.
     """
     s_count = len(cp.step_ids)
     succ: list[list[int]] = [[] for _ in range(s_count)]
@@ -139,6 +145,57 @@ def _back_edges(cp: Compiled) -> set[tuple[int, int]]:
     return back
 
 
+@dataclass
+class QueuePlan:
+    """Everything the event loop of one replication reads, built before it runs.
+
+    Per step: ``role``, ``flag`` (8 queue, 2 outcome, 4 bookkeeping), ``plain`` (the fast-path
+    code), ``interview`` and deadline ``hooks``; per exit code: ``ex_next`` and ``ex_flag``;
+    per case: ``entry``, ``arrivals`` and ``base`` (its guard pattern's first table row).
+    """
+
+    n: int
+    s_count: int
+    width: int
+    sd: int
+    k: int
+    entry: list[int]
+    arrivals: list[float]
+    window: float
+    base: list[int]
+    table: ChoiceTable
+    dur_pool: _Pools
+    exit_pool: _Pools
+    delay_pool: _Pools
+    role: list[int]
+    cap: list[int]
+    hooks: list[list[tuple[int, bool, bool]]]
+    interview: list[bool]
+    flag: list[int]
+    plain: list[int]
+    ex_next: list[int]
+    ex_flag: list[int]
+    within: list[float]
+    start_deadlines: list[int]
+
+
+@dataclass
+class LoopCounts:
+    """What the event loop counted itself (the rest follows from the pools)."""
+
+    outcome_counts: list[int]
+    stuck_counts: list[int]
+    step_limit: int
+    times: array[float]
+    iv: list[int]
+    ho: list[int]
+    t_from: list[list[float]]
+    met: list[list[bool]]
+    reached: list[list[bool]]
+    busy_w: list[float]
+    waits: list[array[float]]
+
+
 def run_queues(
     cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_STEPS
 ) -> ChunkResult:
@@ -147,13 +204,19 @@ def run_queues(
     Utilisation is measured over the arrival window (time 0 to the last arrival); a service
     that runs past the window counts only up to its end.
     """
-    res = _empty(cp, n)
+    plan = plan_replication(cp, n, rng)
+    return tally(cp, plan, event_loop(plan, max_steps))
+
+
+def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePlan:
+    """Draw the replication's arrivals, entries and guard patterns, size the pools from a
+    pilot walk, and build the per-step and per-exit tables the loop reads."""
     s_count, width = cp.exit_target.shape
     sd = s_count * width
     stuck_code = 2 * sd
     rate = cp.arrivals_per_day or 1.0
     entry = draw_entries(cp, n, rng).tolist()
-    patterns, sig_arr = _patterns(cp, n, rng)
+    patterns, sig_arr = guard_patterns(cp, n, rng)
     table = choice_table(cp, patterns)
     # a small pilot walk (routing does not depend on queues) estimates how often each step,
     # exit and delay is drawn, to size the pools
@@ -219,8 +282,6 @@ def run_queues(
     dur_pool = _Pools(s_count, draw_duration, count_and_sum, step_draws.tolist())
     exit_pool = _Pools(table.total.size, draw_exit, exit_counts, row_draws.tolist(), typecode="q")
     delay_pool = _Pools(sd, draw_delay, expected=delay_draws.tolist())
-    dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
-    drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
 
     # per-step flags: 8 queue (a role with a capacity, not a wait step), 2 outcome, 4 bookkeeping
     role = cp.step_role.tolist()
@@ -282,6 +343,43 @@ def run_queues(
         dtype=np.int64,
     )
 
+    return QueuePlan(
+        n=n,
+        s_count=s_count,
+        width=width,
+        sd=sd,
+        k=k,
+        entry=entry,
+        arrivals=arrivals,
+        window=window,
+        base=base,
+        table=table,
+        dur_pool=dur_pool,
+        exit_pool=exit_pool,
+        delay_pool=delay_pool,
+        role=role,
+        cap=cap,
+        hooks=hooks,
+        interview=interview,
+        flag=flag,
+        plain=plain,
+        ex_next=ex_next,
+        ex_flag=ex_flag,
+        within=within,
+        start_deadlines=start_deadlines,
+    )
+
+
+def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
+    """Run the replication's cases through the queues in time order."""
+    n, s_count, sd, k = plan.n, plan.s_count, plan.sd, plan.k
+    entry, arrivals, window, base = plan.entry, plan.arrivals, plan.window, plan.base
+    dur_pool, exit_pool, delay_pool = plan.dur_pool, plan.exit_pool, plan.delay_pool
+    role, cap, hooks, interview = plan.role, plan.cap, plan.hooks, plan.interview
+    flag, plain, ex_next, ex_flag = plan.flag, plan.plain, plan.ex_next, plan.ex_flag
+    within, start_deadlines = plan.within, plan.start_deadlines
+    dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
+    drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
     t_in = [0.0] * n
     # when a case that waits past the end of the arrival window starts its service, and the
@@ -539,6 +637,31 @@ def run_queues(
             s = target
         now, code = pop(heap)
 
+    return LoopCounts(
+        outcome_counts=outcome_counts,
+        stuck_counts=stuck_counts,
+        step_limit=step_limit,
+        times=times,
+        iv=iv,
+        ho=ho,
+        t_from=t_from,
+        met=met,
+        reached=reached,
+        busy_w=busy_w,
+        waits=waits,
+    )
+
+
+def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
+    """The replication's result: the loop's counts, and visits, services, busy time and
+    transitions taken from what the pools handed out."""
+    n, s_count, width, k = plan.n, plan.s_count, plan.width, plan.k
+    dur_pool, exit_pool, table = plan.dur_pool, plan.exit_pool, plan.table
+    outcome_counts, stuck_counts, times = loop.outcome_counts, loop.stuck_counts, loop.times
+    iv, ho, t_from, met, reached = loop.iv, loop.ho, loop.t_from, loop.met, loop.reached
+    busy_w, waits, window, roles = loop.busy_w, loop.waits, plan.window, len(plan.cap)
+    step_limit = loop.step_limit
+    res = empty_chunk(cp, n)
     # what the pools handed out gives visits, services, busy time and transitions taken
     served = np.zeros(s_count, dtype=np.int64)
     busy_step = np.zeros(s_count)

@@ -1,117 +1,35 @@
-"""The simulation engines' entry point and the vectorised walk for pathways without queues.
+"""The vectorised walk: every case of a chunk advanced one step per iteration with numpy.
 
-Without capacities, cases never meet, so :func:`walk` advances every case of a chunk by one step
-per iteration with numpy: exits are drawn from per-step cumulative weights (one table row per
-step and guard pattern, :func:`choice_table`), durations by inversion, guards evaluated once per
-case as boolean masks. With capacities, :func:`run_chunk` hands the chunk, one replication with
-its own Poisson arrivals, to the heapq event loop of :mod:`pathways.simulate.events`. Both
-return a :class:`~pathways.simulate.results.ChunkResult`.
+Without capacities, cases never meet, so :func:`walk` moves all of them at once: exits are drawn
+from per-step cumulative weights (one row per step and guard pattern, :mod:`.tables`), durations
+by inversion, guards evaluated once per case as boolean masks. Pathways with capacities run on
+the event loop of :mod:`.queues` instead (which uses this walk as a pilot to size its pools).
+Both return a :class:`~pathways.simulate.results.ChunkResult`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
-from pathways.simulate.masks import guard_matrix
-from pathways.simulate.results import ChunkResult
-from pathways.simulate.sampling import DurationTable, draw_entries, draw_fields
+from pathways.simulate.results import ChunkResult, empty_chunk
+from pathways.simulate.sampling import DurationTable, draw_entries
+from pathways.simulate.tables import MAX_STEPS, choice_table, guard_patterns
 
-__all__ = ["MAX_STEPS", "ChoiceTable", "choice_table", "run_chunk", "walk"]
-
-MAX_STEPS = 10_000
-"""Steps a case may take before it is stopped and counted as stuck (a loop it never leaves)."""
+__all__ = ["walk"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass
-class ChoiceTable:
-    """Exit choice per (guard pattern, step): row ``sig * S + s``.
-
-    ``cum`` holds cumulative weights of the enabled exits (``inf`` on padding), ``total`` their
-    sum, ``last`` the last exit with weight and ``stuck`` whether no exit is enabled. A step that
-    chooses by guard alone gives weight 1 to its first enabled exit and 0 to the others.
-    """
-
-    cum: FloatArray
-    total: FloatArray
-    last: IntArray
-    stuck: BoolArray
-
-
-def choice_table(cp: Compiled, patterns: BoolArray) -> ChoiceTable:
-    """Build the exit-choice rows for every guard pattern (row of ``patterns``) and step."""
-    n_sig = patterns.shape[0]
-    s_count, width = cp.exit_target.shape
-    valid: BoolArray = np.asarray(np.arange(width)[None, :] < cp.degree[:, None])  # (S, D)
-    enabled = patterns[:, cp.exit_guard] & valid[None, :, :]  # (sig, S, D)
-    weight = np.where(enabled, cp.exit_weight[None, :, :], 0.0)
-    first: IntArray = np.asarray(np.argmax(enabled, axis=2))  # first enabled exit
-    any_enabled: BoolArray = np.asarray(enabled.any(axis=2))
-    first_only: BoolArray = np.logical_or(~cp.by_probability[None, :], weight.sum(axis=2) <= 0)
-    one_hot = np.arange(width)[None, None, :] == first[:, :, None]
-    weight = np.where(first_only[:, :, None], one_hot & any_enabled[:, :, None], weight)
-    cum = np.cumsum(weight, axis=2)
-    total = cum[:, :, -1].copy()
-    cum = np.where(valid[None, :, :], cum, np.inf)
-    positive = weight > 0
-    last = width - 1 - np.argmax(positive[:, :, ::-1], axis=2)
-    return ChoiceTable(
-        cum=cum.reshape(n_sig * s_count, width),
-        total=total.reshape(-1),
-        last=last.reshape(-1).astype(np.int64),
-        stuck=(~any_enabled).reshape(-1),
-    )
-
-
-def _patterns(cp: Compiled, n: int, rng: np.random.Generator) -> tuple[BoolArray, IntArray | None]:
-    """The distinct guard patterns of the cases and each case's pattern number."""
-    if not cp.guards:
-        return np.ones((1, 1), dtype=bool), None
-    cols = draw_fields(cp, n, rng)
-    matrix = guard_matrix(cp.guards, cols, n)
-    patterns, sig = np.unique(matrix, axis=0, return_inverse=True)
-    return patterns, sig.reshape(-1).astype(np.int64)
-
-
-def _empty(cp: Compiled, n: int) -> ChunkResult:
-    s_count, roles, k = len(cp.step_ids), len(cp.role_ids), len(cp.deadline_ids)
-    return ChunkResult(
-        cases=n,
-        outcome_counts=np.zeros(s_count, dtype=np.int64),
-        stuck_counts=np.zeros(s_count, dtype=np.int64),
-        step_limit=0,
-        times=np.zeros(0),
-        interviews_hist=np.zeros(1, dtype=np.int64),
-        handoffs_hist=np.zeros(1, dtype=np.int64),
-        deadline_applicable=np.zeros(k, dtype=np.int64),
-        deadline_missed=np.zeros(k, dtype=np.int64),
-        visits=np.zeros(s_count, dtype=np.int64),
-        transition_counts=np.zeros(cp.transition_count, dtype=np.int64),
-        declined=np.zeros(cp.transition_count, dtype=np.int64),
-        role_busy=np.zeros(roles),
-        role_busy_window=np.zeros(roles),
-        window_hours=0.0,
-        role_services=np.zeros(roles, dtype=np.int64),
-        role_zero_waits=np.zeros(roles, dtype=np.int64),
-        role_wait_sum=np.zeros(roles),
-        role_waits=[np.zeros(0, dtype=np.float32) for _ in range(roles)],
-    )
 
 
 def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_STEPS) -> ChunkResult:
     """Simulate ``n`` independent cases (no capacities) with vectorised numpy steps."""
-    res = _empty(cp, n)
+    res = empty_chunk(cp, n)
     s_count, width = cp.exit_target.shape
     e_count = max(cp.transition_count, 1)
     step = draw_entries(cp, n, rng)
-    patterns, sig = _patterns(cp, n, rng)
+    patterns, sig = guard_patterns(cp, n, rng)
     table = choice_table(cp, patterns)
     durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b)
     fixed_duration = durations.table[:, 1]  # max == the value when nothing is random
@@ -252,13 +170,3 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     res.role_services = services.astype(np.int64)
     res.role_zero_waits = res.role_services.copy()
     return res
-
-
-def run_chunk(cp: Compiled, n: int, seed: np.random.SeedSequence) -> ChunkResult:
-    """One chunk (no queues) or one replication (queues), from its own seed sequence."""
-    rng = np.random.default_rng(seed)
-    if cp.queued:
-        from pathways.simulate.events import run_queues
-
-        return run_queues(cp, n, rng)
-    return walk(cp, n, rng)
