@@ -38,3 +38,14 @@ def svg_clusters(svg: bytes) -> list[ET.Element]:
     """The <g class="cluster"> groups of a Graphviz SVG."""
     root = ET.fromstring(svg)
     return [el for el in root.iter(f"{SVG_NS}g") if el.get("class") == "cluster"]
+
+
+def sim_json(**parts: object) -> dict[str, object]:
+    """A smallest valid simulation JSON object (SPEC section 5) with ``parts`` replacing keys."""
+    base: dict[str, object] = {
+        "pathway": "p", "cases": 0, "seed": 0, "outcomes": {}, "stuck": 0,
+        "time_to_outcome_hours": {"mean": None, "p50": None, "p90": None, "p99": None},
+        "interviews": {"mean": 0.0, "max": 0, "share_over_limit": 0.0},
+        "deadlines": {}, "roles": {}, "steps": {},
+    }  # fmt: skip
+    return {**base, **parts}

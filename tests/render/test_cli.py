@@ -9,7 +9,7 @@ import pytest
 
 from pathways.cli import main
 
-from ._helpers import DATA, P1
+from ._helpers import DATA, P1, sim_json
 
 HOSTILE = str(DATA / "hostile.yaml")
 
@@ -51,15 +51,9 @@ def test_findings_flag_overlays_codes(tmp_path: Path) -> None:
 def test_simulation_option(tmp_path: Path) -> None:
     """--simulation reads simulate's JSON and draws waits and visits."""
     result = tmp_path / "sim.json"
-    result.write_text(
-        json.dumps(
-            {
-                "roles": {"doctor": {"wait_hours_mean": 7.5}},
-                "steps": {"medical_urgent": {"visits": 3500}},
-            }
-        ),
-        encoding="utf-8",
-    )
+    doctor = {"wait_hours_mean": 7.5, "wait_hours_p90": 9.0, "utilization": 0.5}
+    sim = sim_json(roles={"doctor": doctor}, steps={"medical_urgent": {"visits": 3500}})
+    result.write_text(json.dumps(sim), encoding="utf-8")
     out = tmp_path / "p1.dot"
     assert main(["render", str(P1), "-o", str(out), "--simulation", str(result)]) == 0
     assert "wait 7.5h · 3,500 visits" in out.read_text(encoding="utf-8")
@@ -72,6 +66,7 @@ def test_simulation_option(tmp_path: Path) -> None:
         (["-o", "x.svg", "--visibility", "secret"], "choose one of public, partners, restricted"),
         (["-o", "x.svg", "--today", "2026-13-01"], "is not a date; write YYYY-MM-DD"),
         (["-o", "x.svg", "--simulation", str(DATA / "hostile.yaml")], "not JSON"),
+        (["-o", "x.svg", "--simulation", str(DATA / "not-a-simulation.json")], "'cases' is miss"),
     ],
 )
 def test_usage_errors_are_one_line(

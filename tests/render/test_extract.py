@@ -14,7 +14,7 @@ from pathways.render.extract import (
     wrap,
 )
 
-from ._helpers import P1, load
+from ._helpers import P1, load, sim_json
 
 
 @pytest.fixture(scope="module")
@@ -150,10 +150,14 @@ def test_findings_overlay(p1: pathways.Pathway) -> None:
 
 def test_simulation_overlay(p1: pathways.Pathway) -> None:
     """Mean role waits colour steps; visits times probability weighs edges."""
-    sim = {
-        "roles": {"doctor": {"wait_hours_mean": 10.0}, "social_worker": {"wait_hours_mean": 2.0}},
-        "steps": {"consent": {"visits": 1000}, "consent_override": {"visits": 100}},
-    }
+    wait = {"utilization": 0.0, "wait_hours_p90": 0.0}
+    sim = sim_json(
+        roles={
+            "doctor": {"wait_hours_mean": 10.0, **wait},
+            "social_worker": {"wait_hours_mean": 2.0, **wait},
+        },
+        steps={"consent": {"visits": 1000}, "consent_override": {"visits": 100}},
+    )
     d = extract(p1, simulation=sim)
     nodes = {n.id: n for n in d.nodes}
     assert nodes["medical_urgent"].heat == 5  # the longest wait: the darkest colour
@@ -171,7 +175,8 @@ def test_simulation_edge_counts_win() -> None:
 
     class Result:
         def to_dict(self) -> dict[str, object]:
-            return {"steps": {}, "roles": {}, "transitions": {"0": {"count": 5}, "1": 10}}
+            counts = [{"index": i, "count": c, "declined": 0} for i, c in ((0, 5), (1, 10))]
+            return sim_json(transitions=counts)
 
     d = extract(load("restricted.yaml"), simulation=Result())
     weights = [e.weight for e in d.edges]
@@ -184,7 +189,7 @@ def test_simulation_transition_list_with_declines(p1: pathways.Pathway) -> None:
     shelter = next(i for i, t in enumerate(p1.transitions) if t.to == "placement_shelter")
     counts = [{"index": i, "count": 100 if i == shelter else 50, "declined": 0} for i in range(n)]
     counts[shelter]["declined"] = 25
-    d = extract(p1, simulation={"steps": {}, "roles": {}, "transitions": counts})
+    d = extract(p1, simulation=sim_json(transitions=counts))
     edge = next(e for e in d.edges if e.transition == shelter and e.kind == "referral")
     fallback = next(e for e in d.edges if e.transition == shelter and e.kind == "fallback")
     assert edge.weight == 1.0
@@ -230,3 +235,15 @@ def test_a_pathway_for_partners_is_not_drawn_for_the_public() -> None:
             draw(p, visibility="public")
         assert "\n" not in str(info.value)
     assert to_mermaid(p, visibility="partners")
+
+
+def test_simulation_json_is_checked_once_where_read(p1: pathways.Pathway) -> None:
+    """A simulation that breaks the contract is refused with one line naming the key."""
+    from pathways.errors import SimulationError
+
+    doctor = {"wait_hours_mean": "long", "wait_hours_p90": 0.0, "utilization": 0.0}
+    bad = sim_json(roles={"doctor": doctor})
+    with pytest.raises(SimulationError, match=r"roles\.doctor\.wait_hours_mean: expected a number"):
+        extract(p1, simulation=bad)
+    with pytest.raises(SimulationError, match="format 'pathways-simulation/2'"):
+        extract(p1, simulation=sim_json(format="pathways-simulation/2"))

@@ -309,3 +309,15 @@ def test_time_histogram_counts_every_finished_case() -> None:
     assert sum(h["counts"]) == 5000
     assert 1.0 <= h["edges"][0] < h["edges"][-1] <= 9.0
     assert "histogram" not in json.dumps(r.to_dict())
+
+
+def test_json_contract_round_trip() -> None:
+    """to_dict() is simulation JSON of the current format; JSON of 0.1.0 (no format) reads too."""
+    from pathways.simulate.contract import FORMAT, read_simulation_json
+
+    p = pw.load("pathways/kh/csa-in-person.yaml")
+    data = json.loads(json.dumps(pw.simulate(p, cases=300, seed=3).to_dict()))
+    assert data["format"] == FORMAT
+    assert read_simulation_json(data) == data
+    del data["format"]
+    assert read_simulation_json(data) == data

@@ -28,12 +28,13 @@ def _read_simulation(path: Path) -> dict[str, Any]:
             f"--simulation: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); "
             "pass the output of `pathways simulate --format json`"
         ) from None
-    if not isinstance(data, dict):
-        raise _Usage(
-            f"--simulation: {str(path)!r} is not a JSON object; "
-            "pass the output of `pathways simulate --format json`"
-        )
-    return data
+    from pathways.errors import SimulationError
+    from pathways.simulate.contract import read_simulation_json
+
+    try:
+        return dict(read_simulation_json(data, source=str(path)))
+    except SimulationError as exc:
+        raise _Usage(f"--simulation: {exc}") from None
 
 
 @app.command("render")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from pathways.model import Pathway
+    from pathways.simulate.contract import SimulationJSON
 
 
 def _load(path: Path) -> Pathway | None:
@@ -73,7 +75,7 @@ def _hours(value: Any) -> str:
     return f"{value:,.1f} h ({value / 24:,.1f} d)"
 
 
-def _rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
+def _rows(d: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The headline KPIs of a result as (label, value) rows, for the compare table."""
     rows: list[tuple[str, Any]] = [("stuck cases", d["stuck"])]
     for k, v in d["outcomes"].items():
@@ -93,7 +95,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
-def print_result(console: Console, d: dict[str, Any]) -> None:
+def print_result(console: Console, d: SimulationJSON) -> None:
     """The result as rich tables."""
     from rich.table import Table
 
@@ -129,32 +131,34 @@ def print_result(console: Console, d: dict[str, Any]) -> None:
         table = Table(title="Deadlines", title_justify="left")
         for col in ("deadline", "applicable", "missed", "share missed"):
             table.add_column(col, justify="left" if col == "deadline" else "right")
-        for k, v in d["deadlines"].items():
-            table.add_row(k, _num(v["applicable"]), _num(v["missed"]), f"{v['share_missed']:.1%}")
+        for did, dl in d["deadlines"].items():
+            table.add_row(
+                did, _num(dl["applicable"]), _num(dl["missed"]), f"{dl['share_missed']:.1%}"
+            )
         console.print(table)
     table = Table(title="Roles", title_justify="left")
     for col in ("role", "capacity", "utilization", "wait mean (h)", "wait p90 (h)", "busy h/case"):
         table.add_column(col, justify="left" if col == "role" else "right")
-    for k, v in d["roles"].items():
+    for rid, role in d["roles"].items():
         table.add_row(
-            k,
-            str(v["capacity"] or "unlimited"),
-            f"{v['utilization']:.1%}" if v["capacity"] else "-",
-            _num(v["wait_hours_mean"], 1),
-            _num(v["wait_hours_p90"], 1),
-            _num(v["busy_hours_per_case"], 1),
+            rid,
+            str(role.get("capacity") or "unlimited"),
+            f"{role['utilization']:.1%}" if role.get("capacity") else "-",
+            _num(role["wait_hours_mean"], 1),
+            _num(role["wait_hours_p90"], 1),
+            _num(role.get("busy_hours_per_case"), 1),
         )
     console.print(table)
     table = Table(title="Step visits", title_justify="left")
     for col in ("step", "visits", "per case"):
         table.add_column(col, justify="left" if col == "step" else "right")
-    for k, v in d["steps"].items():
-        table.add_row(k, _num(v["visits"]), f"{v['visits_per_case']:.3f}")
+    for sid, visits in d["steps"].items():
+        table.add_row(sid, _num(visits["visits"]), f"{visits.get('visits_per_case', 0.0):.3f}")
     console.print(table)
 
 
 def print_compare(
-    console: Console, a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]
+    console: Console, a: SimulationJSON, b: SimulationJSON, names: tuple[str, str]
 ) -> None:
     """Both results side by side, with ``B - A``."""
     from rich.table import Table
@@ -247,7 +251,9 @@ def simulate(
         typer.echo(f"pathways simulate: error: {exc}", err=True)
         return 1
     data: dict[str, Any] = (
-        result if result_b is None else {"a": result, "b": result_b, "diff": diff(result, result_b)}
+        dict(result)
+        if result_b is None
+        else {"a": result, "b": result_b, "diff": diff(result, result_b)}
     )
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

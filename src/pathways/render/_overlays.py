@@ -1,14 +1,16 @@
 """Overlay inputs: findings by step and transition, and simulate's JSON (waits, visits, flows).
 
-The simulation is read leniently (it may come from an older or newer simulator): missing or
-malformed parts are simply not drawn.
+The simulation is checked once, where it comes in (:func:`simulation_dict`, with the contract of
+:mod:`pathways.simulate.contract`), and read as the typed dict it then is.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pathways.simulate.contract import SimulationJSON, read_simulation_json
 
 if TYPE_CHECKING:
     from pathways.findings import Finding
@@ -19,50 +21,24 @@ __all__ = ["findings_by", "flows", "mark", "read_simulation", "simulation_dict"]
 DRAWN_SEVERITIES = ("error", "warning")
 
 
-def simulation_dict(simulation: object) -> dict[str, Any]:
-    to_dict = getattr(simulation, "to_dict", None)
-    data = to_dict() if callable(to_dict) else simulation
-    if not isinstance(data, Mapping):
-        raise TypeError("simulation must be simulate's JSON object or have .to_dict()")
-    return dict(data)
+def simulation_dict(simulation: object) -> SimulationJSON:
+    """The simulation to draw, checked against the contract (a SimulationError names what is
+    wrong); a :class:`~pathways.simulate.SimulationResult` or its JSON object."""
+    return read_simulation_json(simulation)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, Mapping):
-        value = value.get("count", value.get("flow", value.get("visits")))
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _counted(sim: Mapping[str, Any], n: int) -> tuple[list[float], list[float]] | None:
-    """(cases along, referrals declined) per transition, when the simulation counted them.
-
-    Accepts simulate's list of ``{"index", "count", "declined"}`` objects, or a map from
-    transition index to a count (or to such an object).
-    """
+def _counted(sim: SimulationJSON, n: int) -> tuple[list[float], list[float]] | None:
+    """(cases along, referrals declined) per transition, when the simulation counted them."""
     counted = sim.get("transitions")
-    if isinstance(counted, Mapping):
-        items = [(str(k), v) for k, v in counted.items()]
-    elif isinstance(counted, list):
-        items = [
-            (str(v.get("index", i)) if isinstance(v, Mapping) else str(i), v)
-            for i, v in enumerate(counted)
-        ]
-    else:
+    if not counted:
         return None
-    if not items:
-        return None
-    flows = dict((k, _number(v) or 0.0) for k, v in items)
-    declined = {k: _number(v.get("declined")) or 0.0 for k, v in items if isinstance(v, Mapping)}
-    return (
-        [flows.get(str(i), 0.0) for i in range(n)],
-        [declined.get(str(i), 0.0) for i in range(n)],
-    )
+    flows = {t["index"]: float(t["count"]) for t in counted}
+    declined = {t["index"]: float(t["declined"]) for t in counted}
+    return [flows.get(i, 0.0) for i in range(n)], [declined.get(i, 0.0) for i in range(n)]
 
 
 def flows(
-    pathway: Pathway, sim: Mapping[str, Any], visits: Mapping[str, float]
+    pathway: Pathway, sim: SimulationJSON, visits: Mapping[str, float]
 ) -> tuple[list[float], list[float] | None]:
     """Cases along each transition (and declined referrals, when counted).
 
@@ -116,18 +92,8 @@ def mark(found: Sequence[Finding]) -> tuple[tuple[str, ...], str | None]:
     return codes, severity
 
 
-def read_simulation(sim: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+def read_simulation(sim: SimulationJSON) -> tuple[dict[str, float], dict[str, float]]:
     """(visits by step, mean wait in hours by role) from simulate's JSON object."""
-    visits: dict[str, float] = {}
-    waits: dict[str, float] = {}
-    steps = sim.get("steps")
-    for step_id, value in steps.items() if isinstance(steps, Mapping) else ():
-        count = _number(value)
-        if count is not None:
-            visits[str(step_id)] = count
-    roles = sim.get("roles")
-    for role_id, value in roles.items() if isinstance(roles, Mapping) else ():
-        wait = _number(value.get("wait_hours_mean")) if isinstance(value, Mapping) else None
-        if wait is not None:
-            waits[str(role_id)] = wait
+    visits = {step_id: float(value["visits"]) for step_id, value in sim["steps"].items()}
+    waits = {role_id: float(value["wait_hours_mean"]) for role_id, value in sim["roles"].items()}
     return visits, waits

@@ -1,26 +1,52 @@
 """Simulation: run many cases through a pathway and summarise the KPIs working groups ask for.
 
 :func:`simulate` compiles the pathway into arrays once (:mod:`.compile`), cuts the cases into
-fixed chunks seeded from ``SeedSequence(seed)``, runs each chunk with the vectorised walk (no
-capacities) or the heapq event loop (capacities: each chunk is one replication with its own
-Poisson arrivals) (:mod:`.engine`), in this process, in worker processes or on a Dask cluster
-(:mod:`.parallel`), and merges the chunks in order (:mod:`.results`). :func:`analyze` gives the
-exact answers of the absorbing Markov chain for pathways without queues or guards (:mod:`.exact`).
+fixed chunks seeded from ``SeedSequence(seed)``, runs each chunk with the vectorised walk
+(:mod:`.walk`: no capacities) or the heapq event loop (:mod:`.queues`: capacities; each chunk
+is one replication with its own Poisson arrivals), in this process, in worker processes or on
+a Dask cluster (:mod:`.parallel`), and merges the chunks in order (:mod:`.results`); its JSON
+is typed and read by :mod:`.contract`. :func:`analyze` gives the exact answers of the absorbing
+Markov chain for pathways without queues or guards (:mod:`.exact`).
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways._callable import make_callable
 from pathways.errors import SimulationError
 from pathways.model import Pathway
-from pathways.simulate.exact import Analysis, analyze
-from pathways.simulate.results import SimulationResult
+from pathways.simulate.contract import SimulationJSON, read_simulation_json
 
-__all__ = ["Analysis", "SimulationResult", "analyze", "simulate"]
+if TYPE_CHECKING:  # loaded on first use: the contract alone needs no numpy (renderers read it)
+    from pathways.simulate.exact import Analysis, analyze
+    from pathways.simulate.results import SimulationResult
+
+__all__ = [
+    "Analysis",
+    "SimulationJSON",
+    "SimulationResult",
+    "analyze",
+    "read_simulation_json",
+    "simulate",
+]
+
+_LAZY = {
+    "Analysis": "pathways.simulate.exact",
+    "analyze": "pathways.simulate.exact",
+    "SimulationResult": "pathways.simulate.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def simulate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
+from pathways.simulate.contract import FORMAT, SimulationJSON
 
 __all__ = ["ChunkResult", "SimulationResult", "empty_chunk", "merge_chunks", "summarize"]
 
@@ -161,9 +163,10 @@ class SimulationResult:
         """
         return {k: list(v) for k, v in self.histogram.items()}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as plain JSON-able data (SPEC keys first, in SPEC order)."""
-        return copy.deepcopy(
+    def to_dict(self) -> SimulationJSON:
+        """The result as plain JSON-able data (SPEC keys first, in SPEC order, then additions;
+        ``format`` last)."""
+        data: dict[str, Any] = copy.deepcopy(
             {
                 "pathway": self.pathway,
                 "cases": self.cases,
@@ -180,8 +183,10 @@ class SimulationResult:
                 "handoffs": self.handoffs,
                 "transitions": self.transitions,
                 "run": self.run,
+                "format": FORMAT,
             }
         )
+        return typing.cast(SimulationJSON, data)
 
 
 def summarize(
