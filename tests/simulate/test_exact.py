@@ -14,8 +14,8 @@ import pathways as pw
 from pathways.errors import SimulationError
 from pathways.model import Pathway
 from pathways.simulate.compile import compile_pathway
-from pathways.simulate.walk import walk
 from pathways.simulate.exact import _branches
+from pathways.simulate.walk import walk
 from tests.hyp import examples
 
 from ._pathways import build, move, step

@@ -10,7 +10,6 @@ version (readers ignore keys they do not know); a key is never removed or change
 This module imports nothing heavy, so renderers can use it without loading numpy.
 """
 
-
 import math
 import types
 import typing
