@@ -74,3 +74,59 @@ def test_public_result_reports_queue_kpis() -> None:
     p90 = math.log(p_wait / 0.1) / (c / MEAN_SERVICE_H - lam)
     assert role["wait_hours_p90"] == pytest.approx(p90, rel=0.15)
     assert r.run["mode"] == "queues"
+
+
+@pytest.mark.parametrize(("c", "t"), [(1, 0.5), (2, 1.0)])
+def test_deadline_is_met_when_service_begins_erlang_c(c: int, t: float) -> None:
+    """SPEC 7.2: a deadline to a step with a queue is met when service there begins.
+
+    With the deadline from arrival to the served step, the share missed is P(W > t), which in
+    M/M/c is C(c, a) e^{-(c mu - lambda) t}. Twelve independent replications of 4,000 cases give
+    the standard error; the mean share must lie within 5 of them.
+    """
+    p = mmc(c).model_copy(deep=True)
+    doc = p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    doc["deadlines"] = [{"id": "seen", "to": "serve", "within": f"{t}h", "required": True}]
+    cp = compile_pathway(pw.Pathway.model_validate(doc))
+    lam, mu = RHO * c / MEAN_SERVICE_H, 1.0 / MEAN_SERVICE_H
+    exact = erlang_c(c, lam / mu) * math.exp(-(c * mu - lam) * t)
+    shares = []
+    for rep in range(12):
+        res = run_queues(cp, 4000, np.random.default_rng([77, c, rep]))
+        shares.append(res.deadline_missed[0] / res.deadline_applicable[0])
+    se = float(np.std(shares, ddof=1)) / math.sqrt(len(shares))
+    assert 0 < se < 0.02
+    assert abs(float(np.mean(shares)) - exact) < 5 * se
+
+
+def test_one_doctor_at_twelve_cases_a_day_misses_the_72_hour_window() -> None:
+    """The new-user trial of issue 13: one doctor, 12 cases a day on the in-person pathway.
+
+    Before SPEC 7.2 the 72-hour window showed 0.0% missed (met on joining the queue).
+    """
+    p = pw.load("pathways/kh/csa-in-person.yaml")
+    r = pw.simulate(
+        p, cases=3000, seed=0, arrivals_per_day=12, overrides=["roles.doctor.capacity=1"]
+    )
+    assert r.deadlines["pep-window"]["share_missed"] > 0.5
+    assert r.roles["doctor"]["wait_hours_mean"] > 72
+
+
+def test_a_24_hour_medical_step_at_four_cases_a_day_misses_the_window() -> None:
+    """The second new-user case: a self-written pathway, one doctor, a 24 h medical step."""
+    p = build(
+        [
+            step("report", "entry", duration="1h"),
+            step("medical", role="s", duration="24h", tags=["medical"]),
+            step("closed", "outcome"),
+        ],
+        [move("report", "medical"), move("medical", "closed")],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R"},
+            {"id": "s", "agency": "b", "title": "Doctor", "capacity": 1},
+        ],
+        deadlines=[{"id": "medical-72h", "to": "medical", "within": "72h"}],
+        simulation={"arrivals_per_day": 4},
+    )
+    r = pw.simulate(p, cases=2000, seed=0)
+    assert r.deadlines["medical-72h"]["share_missed"] > 0.9

@@ -576,7 +576,9 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 for d, is_from, is_to in hooks[s]:
                     if is_from and t_from[d][c] != t_from[d][c]:  # nan: not passed yet
                         t_from[d][c] = now
-                    if is_to and t_from[d][c] == t_from[d][c]:
+                    # a deadline is met when service at `to` begins (SPEC 7.2): at a step
+                    # with a queue, that is decided below, once the start is known
+                    if is_to and not f & 8 and t_from[d][c] == t_from[d][c]:
                         reached[d][c] = True
                         if now - t_from[d][c] <= within[d]:
                             met[d][c] = True
@@ -602,6 +604,13 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                     end = begin + dur
                 replace(fa, end)
                 push(heap, (end, c))
+                if f & 4:  # deadlines to this step: met if service begins in time
+                    served_at = begin if begin > now else now
+                    for d, _, is_to in hooks[s]:
+                        if is_to and t_from[d][c] == t_from[d][c]:
+                            reached[d][c] = True
+                            if served_at - t_from[d][c] <= within[d]:
+                                met[d][c] = True
                 break
             # no queue here: finish the step now and choose the exit
             now += dur
