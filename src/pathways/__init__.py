@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.render import render
     from pathways.rules import check
     from pathways.simulate import SimulationResult, analyze, simulate
+    from pathways.versions import diff, fingerprint
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,8 @@ _LAZY: dict[str, str] = {
     "SimulationResult": "pathways.simulate",
     "analyze": "pathways.simulate",
     "check": "pathways.rules",
+    "diff": "pathways.versions",
+    "fingerprint": "pathways.versions",
     "simulate": "pathways.simulate",
 }
 
@@ -65,7 +68,9 @@ __all__ = [
     "TransitionNotAllowed",
     "analyze",
     "check",
+    "diff",
     "dump",
+    "fingerprint",
     "load",
     "loads",
     "render",

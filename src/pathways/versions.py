@@ -1,0 +1,955 @@
+"""Pathway versions: the fingerprint of what a pathway means, and the semantic diff of two.
+
+A pathway is agreed in a working group, changed at the next meeting, and lives for years while
+cases stay open for months. :func:`fingerprint` names what a version *means*, so a file edited
+without a version bump cannot silently change the rules for open cases; :func:`diff` tells the
+working group what changed between two versions, in plain words.
+
+Two files that differ only in comments, key order, label and description wording, sources,
+contacts or the ``version`` string have the same fingerprint; any change to what decides where
+a case can go, who may move it, when it is due and what the rules check gives another one.
+
+What is covered (everything else is wording, provenance or tool configuration):
+
+- ``id``, ``case_fields`` (type and domain), ``policies``, ``sectors``;
+- agencies (id, sector, visibility), roles (id, agency, capacity, clearance);
+- steps (id, kind, role, tags, duration, confidentiality), sorted by id: the order of steps in
+  the file has no meaning;
+- transitions in file order (the order of exits decides which of two open guards a case
+  takes), every field but ``label`` and ``reason``, guards in their canonical form (spacing and
+  redundant parentheses do not count);
+- deadlines (every field but ``label``), sorted by id.
+
+Not covered: ``version``, ``title``, ``description``, labels and names, ``locales``,
+``jurisdiction``, ``sources``, contacts, the pathway's own ``visibility``, and the ``simulation``,
+``rules`` and ``waivers`` blocks (they configure the tools, not the pathway).
+
+:func:`diff` compares what the two versions mean, not their text: steps added, removed,
+renamed (when the user confirms a rename) or moved to another role or agency; transitions added
+and removed; guards changed, each with a case the old guard let through and the new one does
+not (and the other way round), found by the exact guard analysis; deadlines tightened or
+loosened; roles, agencies, case fields and policies changed; findings that appear or disappear
+(both versions are validated); route properties that change (number of routes, longest expected
+time, most interviews, most hand-offs). Wording (labels, descriptions, titles) is reported apart,
+as ``wording``: it changes nothing for a case.
+
+Steps are matched by id. A step whose id changed looks removed and added; :func:`diff` lists it
+as a *possible rename* when the removed and the added step share their kind and role and their
+label or their neighbours, and treats it as the same step when the caller confirms it with
+``renames={"old_id": "new_id"}`` (``pathways diff --rename old=new``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pathways.durations import format_hours
+from pathways.findings import Finding
+from pathways.guards import (
+    And,
+    Expr,
+    GuardError,
+    Not,
+    check_guard,
+    find_case,
+    format_guard,
+    parse_guard,
+)
+from pathways.model import Pathway, Step, Transition, label_text
+
+__all__ = [
+    "ALGORITHM",
+    "KINDS",
+    "Change",
+    "PathwayDiff",
+    "diff",
+    "fingerprint",
+    "format_diff",
+    "load_version",
+    "semantic_content",
+]
+
+ALGORITHM = "sha256"
+"""The hash of :func:`fingerprint`; it prefixes every fingerprint (``sha256:...``)."""
+
+_WORDING = frozenset({"label", "title", "description", "name", "reason", "contacts"})
+
+
+def _guard(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return format_guard(parse_guard(text))
+    except GuardError:  # a pathway built in code may hold a guard that does not parse
+        return " ".join(text.split())
+
+
+def _plain(value: Any) -> Any:
+    """A dumped model value without its wording keys (recursively)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in _WORDING}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def semantic_content(pathway: Pathway) -> dict[str, Any]:
+    """The part of a pathway the fingerprint covers, as plain JSON-ready data.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.versions import semantic_content
+    >>> content = semantic_content(pw.load("pathways/kh/csa-in-person.yaml"))
+    >>> sorted(content)[:4]
+    ['agencies', 'case_fields', 'deadlines', 'format']
+    """
+    # Defaults are left out, so a later release that adds an optional field (with a default
+    # that keeps today's meaning) does not change the fingerprint of every existing file.
+    doc = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    transitions = []
+    for t in _plain(doc.get("transitions", [])):
+        if t.get("when") is not None:
+            t["when"] = _guard(t["when"])
+        transitions.append(t)
+    return {
+        "format": doc["format"],
+        "id": doc["id"],
+        "sectors": sorted(doc.get("sectors", [])),
+        "case_fields": {k: _plain(v) for k, v in sorted(doc.get("case_fields", {}).items())},
+        "agencies": sorted(_plain(doc.get("agencies", [])), key=lambda a: a["id"]),
+        "roles": sorted(_plain(doc.get("roles", [])), key=lambda r: r["id"]),
+        "steps": sorted(_plain(doc["steps"]), key=lambda s: s["id"]),
+        "transitions": transitions,
+        "deadlines": sorted(_plain(doc.get("deadlines", [])), key=lambda d: d["id"]),
+        "policies": _plain(doc.get("policies", {})),
+    }
+
+
+def fingerprint(pathway: Pathway) -> str:
+    """The content hash of a pathway's semantics, as ``"sha256:<64 hex digits>"``.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.versions import fingerprint
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> fp = fingerprint(p)
+    >>> fp.startswith("sha256:") and len(fp) == 71
+    True
+    >>> fingerprint(p.model_copy(update={"version": "9.9.9"})) == fp
+    True
+    """
+    text = json.dumps(
+        semantic_content(pathway), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return f"{ALGORITHM}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+KINDS: tuple[str, ...] = (
+    "step-added",
+    "step-removed",
+    "step-renamed",
+    "step-moved",
+    "step-changed",
+    "transition-added",
+    "transition-removed",
+    "transition-changed",
+    "guard-changed",
+    "deadline-added",
+    "deadline-removed",
+    "deadline-tightened",
+    "deadline-loosened",
+    "deadline-changed",
+    "role-added",
+    "role-removed",
+    "role-changed",
+    "agency-added",
+    "agency-removed",
+    "agency-changed",
+    "field-added",
+    "field-removed",
+    "field-changed",
+    "policy-changed",
+    "finding-appeared",
+    "finding-disappeared",
+    "route-changed",
+    "wording",
+)
+"""Every kind of :class:`Change`, in the order a report lists them."""
+
+_ORDER = {k: i for i, k in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions of a pathway.
+
+    ``kind`` is one of :data:`KINDS`; ``subject`` names what changed (a step id, a transition as
+    ``from -> to (event)``, a deadline id, a finding code...); ``message`` says it in plain
+    words; ``old`` and ``new`` are the values before and after (JSON-ready); ``case`` is, for a
+    guard change, a case whose route changed.
+    """
+
+    kind: str
+    subject: str
+    message: str
+    old: Any = None
+    new: Any = None
+    case: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the change can change what happens to a case (everything but wording)."""
+        return self.kind != "wording"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "subject": self.subject, "message": self.message}
+        if self.old is not None:
+            out["old"] = self.old
+        if self.new is not None:
+            out["new"] = self.new
+        if self.case is not None:
+            out["case"] = self.case
+        return out
+
+
+@dataclass(frozen=True)
+class PathwayDiff:
+    """The differences between an old and a new version of one pathway (see :func:`diff`)."""
+
+    old_id: str
+    new_id: str
+    old_version: str
+    new_version: str
+    old_fingerprint: str
+    new_fingerprint: str
+    changes: tuple[Change, ...]
+    renames: Mapping[str, str]
+    suggested_renames: Mapping[str, str]
+
+    @property
+    def semantic_changes(self) -> tuple[Change, ...]:
+        """The changes that can change what happens to a case (wording left out)."""
+        return tuple(c for c in self.changes if c.semantic)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def of_kind(self, *kinds: str) -> list[Change]:
+        """The changes of the given kinds, in order."""
+        return [c for c in self.changes if c.kind in kinds]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diff as JSON-ready data (``pathways diff --format json``)."""
+        return {
+            "old": {
+                "id": self.old_id,
+                "version": self.old_version,
+                "fingerprint": self.old_fingerprint,
+            },
+            "new": {
+                "id": self.new_id,
+                "version": self.new_version,
+                "fingerprint": self.new_fingerprint,
+            },
+            "same_semantics": self.old_fingerprint == self.new_fingerprint,
+            "renames": dict(self.renames),
+            "suggested_renames": dict(self.suggested_renames),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def load_version(spec: str) -> Pathway:
+    """Load one side of a diff: a file path, or ``git:REV:PATH`` for a file at a git revision.
+
+    ``git:REV:PATH`` reads ``git show REV:PATH`` in the current folder's repository (``PATH``
+    relative to the repository root, as git takes it); findings name the file as written.
+
+    Raises
+    ------
+    LoadError
+        The file (or the file at that revision) does not load.
+    ValueError
+        git is not installed, the folder is not a repository, or the revision or path is
+        unknown (the message is git's first line).
+    """
+    import subprocess
+
+    from pathways.loader import load, loads
+
+    if not spec.startswith("git:"):
+        return load(spec)
+    rev, sep, path = spec[4:].partition(":")
+    if not sep or not rev or not path:
+        raise ValueError(f"{spec!r}: write git:REVISION:PATH, e.g. git:HEAD~1:pathways/p1.yaml")
+    try:
+        done = subprocess.run(
+            ["git", "show", f"{rev}:{path}"], capture_output=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ValueError(f"{spec!r}: cannot run git ({exc})") from None
+    if done.returncode != 0:
+        first = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ValueError(f"{spec!r}: {first[0] if first else 'git show failed'}")
+    return loads(done.stdout, file=spec)
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+class _Namer:
+    """Labels for messages: 'Medical examination' (medical_exam)."""
+
+    def __init__(self, pathway: Pathway, lang: str | None) -> None:
+        self.p = pathway
+        self.lang = lang
+
+    def text(self, label: Any) -> str:
+        return label_text(label, self.lang, self.p.locales)
+
+    def step(self, sid: str) -> str:
+        step = self.p.steps_by_id.get(sid)
+        text = self.text(step.label) if step is not None else ""
+        return f"'{text}' ({sid})" if text and text != sid else f"'{sid}'"
+
+    def role(self, rid: str | None) -> str:
+        if rid is None:
+            return "no role"
+        role = self.p.roles_by_id.get(rid)
+        if role is None:
+            return f"'{rid}'"
+        return self.text(role.title) or rid
+
+    def agency(self, aid: str | None) -> str:
+        agency = self.p.agencies_by_id.get(aid or "")
+        if agency is None:
+            return f"'{aid}'"
+        return self.text(agency.name) or agency.id
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "none"
+    return format_hours(value)
+
+
+_TRUE = "true"
+
+
+def _guard_expr(text: str | None) -> Expr:
+    return parse_guard(text if text is not None else _TRUE)
+
+
+def _guard_witness(
+    old: str | None, new: str | None, old_p: Pathway, new_p: Pathway
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(a case the old guard allows and the new one does not, and the reverse), exactly."""
+    try:
+        a, b = _guard_expr(old), _guard_expr(new)
+    except GuardError:
+        return None, None
+    fields = dict(new_p.case_fields)
+    for name, spec in old_p.case_fields.items():
+        fields.setdefault(name, spec)
+    if check_guard(a, fields) or check_guard(b, fields):
+        return None, None
+    try:
+        return find_case(And((a, Not(b))), fields), find_case(And((b, Not(a))), fields)
+    except GuardError:
+        return None, None
+
+
+def _case_text(case: Mapping[str, Any]) -> str:
+    if not case:
+        return "any case"
+    return "a case with " + ", ".join(f"{k} = {v!r}" for k, v in sorted(case.items()))
+
+
+def _transition_key(t: Transition, rename: Mapping[str, str]) -> tuple[str, str, str]:
+    to = rename.get(t.to, t.to)
+    event = f"to_{to}" if t.event == f"to_{t.to}" else t.event  # the default follows a rename
+    return (rename.get(t.source, t.source), to, event)
+
+
+def _transition_name(key: tuple[str, str, str]) -> str:
+    return f"{key[0]} -> {key[1]} ({key[2]})"
+
+
+def _neighbours(p: Pathway) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    pred: dict[str, set[str]] = defaultdict(set)
+    succ: dict[str, set[str]] = defaultdict(set)
+    for t in p.transitions:
+        succ[t.source].add(t.to)
+        pred[t.to].add(t.source)
+    return {s.id: (frozenset(pred[s.id]), frozenset(succ[s.id])) for s in p.steps}
+
+
+def _label_texts(step: Step) -> set[str]:
+    if step.label is None:
+        return set()
+    if isinstance(step.label, str):
+        return {step.label.strip().casefold()}
+    return {v.strip().casefold() for v in step.label.values()}
+
+
+def _suggest_renames(
+    old: Pathway, new: Pathway, removed: list[str], added: list[str]
+) -> dict[str, str]:
+    """Removed -> added step pairs that look like one step under a new id.
+
+    A pair qualifies when kind and role agree and either a label text or the neighbourhood
+    (predecessors and successors, the other suggestions applied) is the same; each step is
+    used at most once, the label matches first.
+    """
+    old_n, new_n = _neighbours(old), _neighbours(new)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for by_label in (True, False):
+        for r in removed:
+            if r in out:
+                continue
+            rs = old.steps_by_id[r]
+            for a in added:
+                if a in taken:
+                    continue
+                ad = new.steps_by_id[a]
+                if (rs.kind, rs.role) != (ad.kind, ad.role):
+                    continue
+                if by_label:
+                    same = bool(_label_texts(rs) & _label_texts(ad))
+                else:
+                    m = {**out, r: a}
+                    pred = frozenset(m.get(x, x) for x in old_n[r][0])
+                    succ = frozenset(m.get(x, x) for x in old_n[r][1])
+                    same = (pred, succ) == new_n[a] and bool(pred or succ)
+                if same:
+                    out[r] = a
+                    taken.add(a)
+                    break
+    return out
+
+
+def _finding_key(
+    f: Finding, p: Pathway, rename: Mapping[str, str]
+) -> tuple[str, str | None, tuple[str, str, str] | None, str]:
+    tkey = None
+    if f.transition is not None and 0 <= f.transition < len(p.transitions):
+        tkey = _transition_key(p.transitions[f.transition], rename)
+    step = rename.get(f.step, f.step) if f.step is not None else None
+    return (f.code, step, tkey, f.message)
+
+
+# -------------------------------------------------------------------------------------- diff
+
+
+def diff(
+    old: Pathway,
+    new: Pathway,
+    *,
+    renames: Mapping[str, str] | None = None,
+    lang: str | None = None,
+    today: dt.date | None = None,
+    findings: bool = True,
+    routes: bool = True,
+) -> PathwayDiff:
+    """The semantic differences from ``old`` to ``new``.
+
+    Parameters
+    ----------
+    old, new : Pathway
+        Two versions of a pathway (usually of the same ``id``).
+    renames : mapping of str to str, optional
+        Confirmed renames, old step id -> new step id. A step renamed without this mapping is
+        reported as removed and added, with a suggestion.
+    lang : str, optional
+        The locale of the labels in messages (default: each pathway's first locale).
+    today : datetime.date, optional
+        The date the validation of both versions measures contact age from (PW502).
+    findings, routes : bool
+        Compare the findings of both versions, and their route properties (default: both).
+
+    Returns
+    -------
+    PathwayDiff
+        Empty (false) when the two versions are the same up to comments and key order.
+
+    Raises
+    ------
+    ValueError
+        A rename names a step that is not in ``old`` or not in ``new``.
+
+    Examples
+    --------
+    >>> import datetime, pathways as pw
+    >>> from pathways.versions import diff
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> bool(diff(p, p, today=datetime.date(2026, 11, 28)))
+    False
+    """
+    rename = dict(renames or {})
+    for a, b in rename.items():
+        if a not in old.steps_by_id:
+            raise ValueError(f"--rename {a}={b}: the old version has no step {a!r}")
+        if b not in new.steps_by_id:
+            raise ValueError(f"--rename {a}={b}: the new version has no step {b!r}")
+    on, nn = _Namer(old, lang), _Namer(new, lang)
+    changes: list[Change] = []
+    add = changes.append
+
+    # --- steps -------------------------------------------------------------------------------
+    mapped_old = {rename.get(s.id, s.id): s for s in old.steps}
+    removed = [s.id for s in old.steps if rename.get(s.id, s.id) not in new.steps_by_id]
+    added = [s.id for s in new.steps if s.id not in mapped_old]
+    suggested = _suggest_renames(old, new, removed, added)
+    for old_id, new_id in rename.items():
+        if old_id != new_id:
+            add(
+                Change(
+                    "step-renamed",
+                    old_id,
+                    f"step {nn.step(new_id)} was renamed from {old_id!r}",
+                    old=old_id,
+                    new=new_id,
+                )
+            )
+    for sid in added:
+        s = new.steps_by_id[sid]
+        hint = ""
+        back = {v: k for k, v in suggested.items()}
+        if sid in back:
+            hint = f" (perhaps {back[sid]!r} renamed: confirm with --rename {back[sid]}={sid})"
+        add(
+            Change(
+                "step-added",
+                sid,
+                f"new {s.kind} step {nn.step(sid)}, done by {nn.role(s.role)}{hint}",
+                new=sid,
+            )
+        )
+    for sid in removed:
+        s = old.steps_by_id[sid]
+        add(
+            Change(
+                "step-removed",
+                sid,
+                f"{s.kind} step {on.step(sid)} (done by {on.role(s.role)}) was removed; open cases "
+                "at it need a mapping to move to the new version",
+                old=sid,
+            )
+        )
+    for new_id, s_old in mapped_old.items():
+        s_new = new.steps_by_id.get(new_id)
+        if s_new is None:
+            continue
+        name = nn.step(new_id)
+        if s_old.role != s_new.role:
+            a_old, a_new = old.agency_of(s_old.id), new.agency_of(new_id)
+            moved = (
+                f"; it moves from {on.agency(a_old)} to {nn.agency(a_new)}"
+                if a_old != a_new
+                else ""
+            )
+            add(
+                Change(
+                    "step-moved",
+                    new_id,
+                    f"step {name} is now done by {nn.role(s_new.role)} instead of "
+                    f"{on.role(s_old.role)}{moved}: who may act on open cases at it changes",
+                    old=s_old.role,
+                    new=s_new.role,
+                )
+            )
+        for attr in ("kind", "tags", "confidentiality", "duration"):
+            a, b = getattr(s_old, attr), getattr(s_new, attr)
+            if a != b:
+                show_a, show_b = _show(a), _show(b)
+                add(
+                    Change(
+                        "step-changed",
+                        new_id,
+                        f"step {name}: {attr} changed from {show_a} to {show_b}",
+                        old=show_a,
+                        new=show_b,
+                    )
+                )
+        for attr in ("label", "description"):
+            a_text, b_text = on.text(getattr(s_old, attr)), nn.text(getattr(s_new, attr))
+            if getattr(s_old, attr) != getattr(s_new, attr):
+                add(
+                    Change(
+                        "wording",
+                        new_id,
+                        f"step {new_id}: {attr} reworded from {a_text!r} to {b_text!r}",
+                        old=a_text,
+                        new=b_text,
+                    )
+                )
+
+    # --- transitions ---------------------------------------------------------------------------
+    old_t: dict[tuple[str, str, str], list[Transition]] = defaultdict(list)
+    new_t: dict[tuple[str, str, str], list[Transition]] = defaultdict(list)
+    for t in old.transitions:
+        old_t[_transition_key(t, rename)].append(t)
+    for t in new.transitions:
+        new_t[_transition_key(t, {})].append(t)
+    keys = list(dict.fromkeys([*old_t, *new_t]))
+    for key in keys:
+        olds, news = old_t.get(key, []), new_t.get(key, [])
+        subject = _transition_name(key)
+        for t in news[len(olds) :]:
+            cond = f" when {t.when}" if t.when else ""
+            add(
+                Change(
+                    "transition-added",
+                    subject,
+                    f"new move from {nn.step(key[0])} to {nn.step(key[1])} on {key[2]!r}{cond}",
+                    new=t.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                )
+            )
+        for t in olds[len(news) :]:
+            add(
+                Change(
+                    "transition-removed",
+                    subject,
+                    f"the move from {on.step(t.source)} to {on.step(t.to)} on {key[2]!r} "
+                    "was removed",
+                    old=t.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                )
+            )
+        for t_old, t_new in zip(olds, news, strict=False):
+            changes.extend(_transition_changes(key, t_old, t_new, old, new, nn))
+
+    # --- deadlines -----------------------------------------------------------------------------
+    old_d, new_d = {d.id: d for d in old.deadlines}, {d.id: d for d in new.deadlines}
+    for did, d in new_d.items():
+        if did not in old_d:
+            add(
+                Change(
+                    "deadline-added",
+                    did,
+                    f"new deadline {did!r}: {d.to} within {_hours(d.within)}"
+                    + (f" of {d.source}" if d.source else " of the start"),
+                    new=_hours(d.within),
+                )
+            )
+    for did, d in old_d.items():
+        if did not in new_d:
+            add(Change("deadline-removed", did, f"deadline {did!r} was removed", old=did))
+            continue
+        e = new_d[did]
+        if d.within != e.within:
+            kind = "deadline-tightened" if e.within < d.within else "deadline-loosened"
+            word = "tightened" if e.within < d.within else "loosened"
+            add(
+                Change(
+                    kind,
+                    did,
+                    f"deadline {did!r} {word} from {_hours(d.within)} to {_hours(e.within)}",
+                    old=_hours(d.within),
+                    new=_hours(e.within),
+                )
+            )
+        for attr in ("to", "source", "required", "severity"):
+            a, b = getattr(d, attr), getattr(e, attr)
+            if attr in ("to", "source") and isinstance(a, str):
+                a = rename.get(a, a)
+            if a != b:
+                shown = "from" if attr == "source" else attr
+                add(
+                    Change(
+                        "deadline-changed",
+                        did,
+                        f"deadline {did!r}: {shown} changed from {a!r} to {b!r}",
+                        old=a,
+                        new=b,
+                    )
+                )
+
+    # --- roles, agencies, case fields, policies ----------------------------------------------
+    changes.extend(
+        _keyed(
+            "role",
+            {r.id: r for r in old.roles},
+            {r.id: r for r in new.roles},
+            ("agency", "capacity", "clearance"),
+            ("title",),
+            on,
+            nn,
+        )
+    )
+    changes.extend(
+        _keyed(
+            "agency",
+            {a.id: a for a in old.agencies},
+            {a.id: a for a in new.agencies},
+            ("sector", "visibility"),
+            ("name",),
+            on,
+            nn,
+        )
+    )
+    changes.extend(
+        _keyed(
+            "field",
+            dict(old.case_fields),
+            dict(new.case_fields),
+            ("type", "min", "max", "values"),
+            ("description",),
+            on,
+            nn,
+        )
+    )
+    for attr in type(old.policies).model_fields:
+        a, b = getattr(old.policies, attr), getattr(new.policies, attr)
+        if a != b:
+            add(
+                Change(
+                    "policy-changed",
+                    attr,
+                    f"policy {attr} changed from {_show(a)} to {_show(b)}",
+                    old=_show(a),
+                    new=_show(b),
+                )
+            )
+    for attr in ("title", "description"):
+        if getattr(old, attr) != getattr(new, attr):
+            add(
+                Change(
+                    "wording",
+                    attr,
+                    f"pathway {attr} reworded from {on.text(getattr(old, attr))!r} to "
+                    f"{nn.text(getattr(new, attr))!r}",
+                )
+            )
+
+    if findings:
+        changes.extend(_finding_changes(old, new, rename, today))
+    if routes:
+        changes.extend(_route_changes(old, new))
+
+    ordered = sorted(changes, key=lambda c: _ORDER[c.kind])
+    return PathwayDiff(
+        old_id=old.id,
+        new_id=new.id,
+        old_version=old.version,
+        new_version=new.version,
+        old_fingerprint=fingerprint(old),
+        new_fingerprint=fingerprint(new),
+        changes=tuple(ordered),
+        renames=rename,
+        suggested_renames=suggested,
+    )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]" if value else "none"
+    if value is None:
+        return "none"
+    if hasattr(value, "model_dump"):
+        dumped = value.model_dump(mode="json")
+        return str(dumped)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(getattr(value, "value", value))
+
+
+def _transition_changes(
+    key: tuple[str, str, str],
+    a: Transition,
+    b: Transition,
+    old: Pathway,
+    new: Pathway,
+    nn: _Namer,
+) -> Iterable[Change]:
+    subject = _transition_name(key)
+    where = f"the move from {nn.step(key[0])} to {nn.step(key[1])}"
+    if a.when != b.when:
+        lost, gained = _guard_witness(a.when, b.when, old, new)
+        parts = [
+            f"{where}: condition changed from {a.when or 'always'!r} to {b.when or 'always'!r}"
+        ]
+        if lost is not None:
+            parts.append(f"{_case_text(lost)} took it before and does not now")
+        if gained is not None:
+            parts.append(f"{_case_text(gained)} takes it now and did not before")
+        if lost is None and gained is None:
+            parts.append("the same cases take it (the condition is only written differently)")
+        yield Change(
+            "guard-changed",
+            subject,
+            "; ".join(parts),
+            old=a.when,
+            new=b.when,
+            case=lost if lost is not None else gained,
+        )
+    for attr in (
+        "by",
+        "kind",
+        "on_reject",
+        "response_within",
+        "consent",
+        "delay",
+        "probability",
+        "decline_probability",
+    ):
+        x, y = getattr(a, attr), getattr(b, attr)
+        if x != y:
+            shown = {"by": "who may fire it", "on_reject": "where a decline goes"}.get(attr, attr)
+            yield Change(
+                "transition-changed",
+                subject,
+                f"{where}: {shown} changed from {_show(x)} to {_show(y)}",
+                old=_show(x),
+                new=_show(y),
+            )
+    if a.label != b.label:
+        yield Change("wording", subject, f"{where}: edge label reworded")
+
+
+def _keyed(
+    what: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    attrs: tuple[str, ...],
+    wording: tuple[str, ...],
+    on: _Namer,
+    nn: _Namer,
+) -> Iterable[Change]:
+    noun = {"field": "case field"}.get(what, what)
+    for key in news:
+        if key not in olds:
+            yield Change(f"{what}-added", key, f"new {noun} {key!r}", new=key)
+    for key, a in olds.items():
+        if key not in news:
+            yield Change(f"{what}-removed", key, f"{noun} {key!r} was removed", old=key)
+            continue
+        b = news[key]
+        for attr in attrs:
+            x, y = getattr(a, attr), getattr(b, attr)
+            if x != y:
+                yield Change(
+                    f"{what}-changed",
+                    key,
+                    f"{noun} {key!r}: {attr} changed from {_show(x)} to {_show(y)}",
+                    old=_show(x),
+                    new=_show(y),
+                )
+        for attr in wording:
+            if getattr(a, attr) != getattr(b, attr):
+                yield Change(
+                    "wording",
+                    key,
+                    f"{noun} {key!r}: {attr} reworded from {on.text(getattr(a, attr))!r} "
+                    f"to {nn.text(getattr(b, attr))!r}",
+                )
+
+
+def _finding_changes(
+    old: Pathway, new: Pathway, rename: Mapping[str, str], today: dt.date | None
+) -> Iterable[Change]:
+    from pathways.rules import check
+
+    before = {_finding_key(f, old, rename): f for f in check(old, today=today)}
+    after = {_finding_key(f, new, {}): f for f in check(new, today=today)}
+    for key, f in after.items():
+        if key not in before:
+            yield Change(
+                "finding-appeared",
+                f.code,
+                f"new finding {f.code} [{f.severity.value}]: {f.message}",
+                new=f.to_dict(),
+            )
+    for key, f in before.items():
+        if key not in after:
+            yield Change(
+                "finding-disappeared",
+                f.code,
+                f"finding {f.code} [{f.severity.value}] is gone: {f.message}",
+                old=f.to_dict(),
+            )
+
+
+_ROUTE_WORDS = {
+    "count": "number of routes from an entry to an outcome",
+    "longest": "longest expected time to an outcome",
+    "max_interviews": "most interviews of one child on a route",
+    "handoffs_max": "most hand-offs between agencies on a route",
+}
+
+
+def _route_changes(old: Pathway, new: Pathway) -> Iterable[Change]:
+    from pathways.routes import route_stats
+
+    a, b = route_stats(old).to_dict(), route_stats(new).to_dict()
+    for key, words in _ROUTE_WORDS.items():
+        x, y = a.get(key), b.get(key)
+        if key == "longest":
+            x = x["hours"] if isinstance(x, dict) else x
+            y = y["hours"] if isinstance(y, dict) else y
+            xs = _hours(x) if isinstance(x, int | float) else str(x)
+            ys = _hours(y) if isinstance(y, int | float) else str(y)
+        else:
+            xs, ys = str(x), str(y)
+        if xs != ys:
+            yield Change("route-changed", key, f"{words}: {xs} -> {ys}", old=xs, new=ys)
+
+
+# ------------------------------------------------------------------------------------- text
+
+_HEADINGS = {
+    "step": "Steps",
+    "transition": "Moves between steps",
+    "guard": "Moves between steps",
+    "deadline": "Deadlines",
+    "role": "Roles",
+    "agency": "Agencies",
+    "field": "Case fields",
+    "policy": "Policies",
+    "finding": "Findings",
+    "route": "Routes",
+    "wording": "Wording only (nothing changes for a case)",
+}
+
+
+def format_diff(result: PathwayDiff) -> str:
+    """The diff as text for a working group: one heading per area, one line per change.
+
+    Examples
+    --------
+    >>> import datetime, pathways as pw
+    >>> from pathways.versions import diff, format_diff
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> print(format_diff(diff(p, p, today=datetime.date(2026, 11, 28))), end="")
+    kh-csa-in-person 0.1.0 -> 0.1.0: no changes
+    """
+    head = f"{result.old_id} {result.old_version} -> {result.new_version}"
+    if result.old_id != result.new_id:
+        head = f"{result.old_id} {result.old_version} -> {result.new_id} {result.new_version}"
+    if not result.changes:
+        return f"{head}: no changes\n"
+    n = len(result.semantic_changes)
+    lines = [f"{head}: {n} change{'s' if n != 1 else ''} that matter to cases"]
+    if result.old_fingerprint == result.new_fingerprint:
+        lines[0] = f"{head}: wording only, the same pathway for every case"
+    elif result.old_version == result.new_version:
+        lines.append(
+            f"warning: the meaning changed but the version did not ({result.new_version}); "
+            "bump `version:` so open cases are migrated on purpose"
+        )
+    current = None
+    for change in result.changes:
+        heading = _HEADINGS[change.kind.split("-")[0]]
+        if heading != current:
+            lines.append("")
+            lines.append(heading + ":")
+            current = heading
+        lines.append(f"  - {change.message}")
+    return "\n".join(lines) + "\n"
