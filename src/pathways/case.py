@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pathways._runtime import _iso, _opt_time, _time
 from pathways.errors import CaseError
-from pathways.history import SNAPSHOT_FORMAT, HistoryEntry, broken_at
+from pathways.history import SNAPSHOT_FORMAT, HistoryEntry
 
 if TYPE_CHECKING:
     from pathways.engine import Engine
@@ -146,6 +146,7 @@ class Case:
     """
 
     __slots__ = (
+        "_checkpoint",
         "_clocks",
         "_engine",
         "data",
@@ -178,6 +179,7 @@ class Case:
         self.referrals = referrals
         self._clocks = clocks
         self.version = version
+        self._checkpoint: Case | None = None  # the case as last loaded or saved (see stores)
 
     # --- read-only views ---------------------------------------------------------------
 
@@ -311,25 +313,29 @@ class Case:
     # --- integrity and snapshots -------------------------------------------------------
 
     def verify(self) -> bool:
-        """Whether the history chain is intact; returns False (never raises) when broken.
+        """Whether the history is intact and accounts for every fact of the case; returns
+        False (never raises) when not.
 
-        Checks every hash, the sequence numbers, that each entry leaves the step the previous
-        one entered, that the last entry ends at :attr:`step`, and that replaying the entries'
-        ``data`` gives :attr:`data`.
+        Checks every hash (HMACs under the engine's keys when it has one), the sequence
+        numbers, that each entry leaves the step the previous one entered, and that replaying
+        the events on the engine gives exactly this case's step, data, referrals, deadline
+        clocks and entry step. :meth:`Engine.problem <pathways.engine.Engine.problem>` says
+        what is wrong.
         """
-        return broken_at(self.pathway_id, self.id, self.history, self.step, self.data) is None
+        return self._engine.problem(self) is None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, history: bool = True) -> dict[str, Any]:
         """A JSON-able snapshot; :meth:`Engine.restore` gives the same case back.
 
-        Times are ISO 8601 strings in UTC; the pending referral, the deadline clocks and the
-        whole history are included.
+        Times are ISO 8601 strings in UTC; the pending referral, the deadline clocks, the
+        pathway's fingerprint and the whole history (unless ``history=False``) are included.
         """
-        return {
+        out = {
             "format": SNAPSHOT_FORMAT,
             "id": self.id,
             "pathway": self.pathway_id,
             "pathway_version": self.pathway_version,
+            "fingerprint": self._engine.fingerprint,
             "entry": self.entry,
             "step": self.step,
             "data": dict(self.data),
@@ -338,8 +344,10 @@ class Case:
             "updated_at": self.updated_at.isoformat(),
             "referrals": [r.to_dict() for r in self.referrals or ()],
             "deadlines": self._engine._deadlines.to_dict(self._clocks),
-            "history": [e.to_dict() for e in self.history],
         }
+        if history:
+            out["history"] = [e.to_dict() for e in self.history]
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Case):

@@ -27,19 +27,22 @@ import datetime as dt
 import math
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pathways._runtime import _EMPTY, _opt_time, _time
+from pathways._replay import clone, facts, replay
+from pathways._runtime import _EMPTY
 from pathways.case import Actor, Case, Due, Referral
 from pathways.clock import Clock, SystemClock, as_utc
 from pathways.deadlines import Deadlines
 from pathways.errors import CaseError, NotAuthorized, TransitionNotAllowed
+from pathways.versions import fingerprint
 from pathways.guards import GuardError, evaluate
 from pathways.history import (  # the _ names and chain_hash: re-exported for older imports
     SNAPSHOT_FORMAT,
     HistoryEntry,
-    _canonical,  # noqa: F401
+    _canonical,
+    _digest,
     _entry_json,  # noqa: F401
     append_entry,
     broken_at,
@@ -72,6 +75,13 @@ class Engine:
         transition stands: the case is moved, its history and chain are intact, and it should
         still be saved. Hooks are not retried. (When the hook raises during ``open``, the new
         case is not returned; nothing was stored, so the open is as if it had not happened.)
+    key
+        A secret (at least 16 bytes) from the embedding application: every history hash is
+        then an HMAC-SHA-256 under it, so a forged history re-hashed without the key does not
+        verify. Without a key the hashes are plain SHA-256 (see docs/deploying.md for what
+        each detects).
+    previous_keys
+        Keys being retired: entries hashed under them still verify; new entries use ``key``.
 
     Raises
     ------
@@ -90,11 +100,26 @@ class Engine:
     """
 
     def __init__(
-        self, pathway: Pathway, *, clock: Clock | None = None, on_enter: OnEnter | None = None
+        self,
+        pathway: Pathway,
+        *,
+        clock: Clock | None = None,
+        on_enter: OnEnter | None = None,
+        key: bytes | None = None,
+        previous_keys: Sequence[bytes] = (),
     ) -> None:
         self.pathway = pathway
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.on_enter = on_enter
+        for k in (key, *previous_keys):
+            if k is not None and (not isinstance(k, bytes) or len(k) < 16):
+                raise ValueError("a history key must be bytes, at least 16 of them")
+        if previous_keys and key is None:
+            raise ValueError("previous_keys without a key: pass the current key as key=")
+        self._key = key
+        self._keys: tuple[bytes | None, ...] = (key, *previous_keys)
+        self.fingerprint = fingerprint(pathway)
+        """The pathway's :func:`~pathways.versions.fingerprint`; it seeds every chain."""
         self._lock = threading.Lock()
         self._binding = _Binding()
         self._compile()
@@ -226,7 +251,18 @@ class Engine:
         self._check_note(note)
         when = self._now(at)
         who, role = (actor.id, actor.role) if actor else ("system", "")
-        first = open_entry(self.pathway.id, case_id, entry, who, role, when, note, values)
+        first = open_entry(
+            self.pathway.id,
+            case_id,
+            entry,
+            who,
+            role,
+            when,
+            note,
+            values,
+            fingerprint=self.fingerprint,
+            key=self._key,
+        )
         clocks = self._deadlines.open_clocks(entry, when)
         case = Case(self, case_id, entry, entry, values, [first], None, clocks or None)
         self._deadlines.meet(case, entry, when)
@@ -314,7 +350,16 @@ class Engine:
                 )
             # -- commit: nothing below can fail on user input --------------------------------
             entry = append_entry(
-                case.history, event, step, target, actor.id, actor.role, when, note, update
+                case.history,
+                event,
+                step,
+                target,
+                actor.id,
+                actor.role,
+                when,
+                note,
+                update,
+                self._key,
             )
             pending = case.referral
             if pending is not None:  # acting at the referral's target accepts it
@@ -378,7 +423,16 @@ class Engine:
                 if not taken:  # pragma: no cover - the decline transition has no condition
                     raise CaseError(f"the machine refused to decline the referral to {step!r}")
             entry = append_entry(
-                case.history, answer, step, target, actor.id, actor.role, when, note, _EMPTY
+                case.history,
+                answer,
+                step,
+                target,
+                actor.id,
+                actor.role,
+                when,
+                note,
+                _EMPTY,
+                self._key,
             )
             pending.answer = "accepted" if answer == "accept" else "declined"
             pending.answered_at, pending.answered_by = when, actor.id
@@ -436,59 +490,159 @@ class Engine:
     def restore(self, snapshot: Mapping[str, Any]) -> Case:
         """The case a :meth:`Case.to_dict` snapshot describes.
 
+        The history decides: its chain is checked, its events are replayed on this engine,
+        and every other fact of the snapshot (step, data, referrals, deadline clocks, entry,
+        times) must be what the replay gives.
+
         Raises
         ------
         CaseError
-            The snapshot is of another pathway id or version, is malformed, names steps or
-            fields this pathway does not have, or its history chain does not verify.
+            The snapshot is of another pathway id, version or fingerprint, is malformed, or
+            its history does not verify or does not account for one of its facts (the message
+            names the entry or the fact).
         """
         if not isinstance(snapshot, Mapping) or snapshot.get("format") != SNAPSHOT_FORMAT:
             raise CaseError(f"not a case snapshot (expected format {SNAPSHOT_FORMAT!r})")
         p = self.pathway
+        case_id = snapshot.get("id")
         theirs = (snapshot.get("pathway"), snapshot.get("pathway_version"))
         if theirs != (p.id, p.version):
             raise CaseError(
-                f"case {snapshot.get('id')!r} is a case of pathway {theirs[0]!r} version "
+                f"case {case_id!r} is a case of pathway {theirs[0]!r} version "
                 f"{theirs[1]!r}; this engine runs {p.id!r} version {p.version!r}"
             )
+        if snapshot.get("fingerprint") != self.fingerprint:
+            raise CaseError(
+                f"case {case_id!r} was opened on pathway {p.id!r} {p.version} with other "
+                f"content (fingerprint {str(snapshot.get('fingerprint'))[:19]}, this engine's "
+                f"{self.fingerprint[:19]}); give a changed pathway a new version"
+            )
+        if not isinstance(case_id, str) or not case_id:
+            raise CaseError(f"malformed case snapshot: id {case_id!r}")
         try:
-            case_id = snapshot["id"]
-            step, entry = snapshot["step"], snapshot["entry"]
-            for name, value in (("step", step), ("entry", entry)):
-                if value not in p.steps_by_id:
-                    raise CaseError(f"malformed case snapshot: unknown {name} {value!r}")
-            rules = self._deadlines.by_id
-            clocks: dict[str, tuple[dt.datetime, dt.datetime | None]] = {}
-            for rid, state in dict(snapshot["deadlines"]).items():
-                if rid not in rules:
-                    raise CaseError(f"malformed case snapshot: unknown deadline {rid!r}")
-                clocks[rid] = (
-                    _time(state["started_at"], "started_at"),
-                    _opt_time(state["met_at"], "met_at"),
-                )
             history = [HistoryEntry.from_dict(e) for e in snapshot["history"]]
-            referrals = [Referral.from_dict(r) for r in snapshot["referrals"]]
             version = snapshot["version"]
             if not isinstance(version, int) or isinstance(version, bool) or version < 0:
                 raise CaseError(f"malformed case snapshot: version {version!r}")
-            data = self.check_data(snapshot["data"])
+            step, data = snapshot["step"], snapshot["data"]
+            broken = broken_at(
+                p.id, case_id, history, step, data, fingerprint=self.fingerprint, keys=self._keys
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CaseError(f"malformed case snapshot: {type(exc).__name__}: {exc}") from None
-        case = Case(
-            self,
-            str(case_id),
-            p.steps_by_id[entry].id,
-            p.steps_by_id[step].id,
-            data,
-            history,
-            referrals or None,
-            clocks or None,
-            version,
-        )
-        broken = broken_at(p.id, case.id, case.history, case.step, case.data)
         if broken is not None:
             raise CaseError(
                 f"the history of case {case_id!r} does not verify at entry {broken}: it was "
                 "changed after it was written"
             )
+        case = replay(self, case_id, history)
+        case.version = version
+        self._compare(case, snapshot)
+        case._checkpoint = clone(case)
         return case
+
+    def _compare(self, case: Case, snapshot: Mapping[str, Any]) -> None:
+        for name, value in facts(case).items():
+            if snapshot.get(name) != value:
+                raise CaseError(
+                    f"case {case.id!r}: its {name} is not what its history gives (stored "
+                    f"{_short(snapshot.get(name))}, replayed {_short(value)}); it was changed "
+                    "after it was written"
+                )
+
+    def problem(self, case: Case) -> str | None:
+        """What is wrong with ``case`` (None: nothing): a broken chain, or a fact that
+        replaying its history on this engine does not give. Costs a replay of the history."""
+        self._check_case(case)
+        broken = broken_at(
+            self.pathway.id,
+            case.id,
+            case.history,
+            case.step,
+            case.data,
+            fingerprint=self.fingerprint,
+            keys=self._keys,
+        )
+        if broken is not None:
+            return f"the history of case {case.id!r} does not verify at entry {broken}"
+        try:
+            self._compare(replay(self, case.id, case.history), case.to_dict(history=False))
+        except CaseError as exc:
+            return str(exc)
+        return None
+
+    def check_unsaved(self, case: Case, stored: int) -> Case:
+        """Check the entries of ``case`` after the first ``stored`` (the ones a store is about
+        to append) and that the case's facts are what its history gives; return the replayed
+        case, to become the case's checkpoint once the save commits.
+
+        After a load or a save only the new events are replayed (the case keeps a checkpoint),
+        so a save does not cost more for a longer history.
+
+        Raises
+        ------
+        CaseError
+            The case does not verify; the message says where. Nothing is to be written.
+        """
+        self._check_case(case)
+        point = case._checkpoint
+        if point is None or len(point.history) != stored or stored > len(case.history):
+            base, start = None, 0
+        else:
+            base, start = clone(point), stored
+            if case.history[stored - 1] is not point.history[-1] and (
+                case.history[stored - 1].hash != point.history[-1].hash
+            ):
+                raise CaseError(
+                    f"the history of case {case.id!r} does not verify at entry {stored - 1}: "
+                    "it is not the history the case was loaded with"
+                )
+        new = case.history[start:]
+        if base is None:
+            broken = broken_at(
+                self.pathway.id,
+                case.id,
+                new,
+                case.step,
+                case.data,
+                fingerprint=self.fingerprint,
+                keys=self._keys,
+            )
+        else:
+            broken = _broken_tail(base.history[-1], new, self._keys)
+        if broken is not None:
+            raise CaseError(
+                f"the history of case {case.id!r} does not verify at entry {start + broken}; "
+                "it is not saved"
+            )
+        replayed = replay(self, case.id, new, base)
+        replayed.version = case.version
+        mine = facts(case)
+        for name, value in facts(replayed).items():
+            if mine.get(name) != value:
+                raise CaseError(
+                    f"case {case.id!r}: its {name} is not what its history gives (replayed "
+                    f"{_short(value)}); it is not saved"
+                )
+        return replayed
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _broken_tail(
+    last: HistoryEntry, new: Sequence[HistoryEntry], keys: Sequence[bytes | None]
+) -> int | None:
+    """Index in ``new`` of the first entry that does not chain from ``last``, or None."""
+    previous, seq = last.hash, last.seq
+    for i, e in enumerate(new):
+        try:
+            text = f"{previous}\n{_canonical(e.payload())}"
+        except (TypeError, ValueError):
+            return i
+        if e.seq != seq + 1 + i or not any(_digest(k, text) == e.hash for k in keys):
+            return i
+        previous = e.hash
+    return None

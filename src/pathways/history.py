@@ -2,14 +2,21 @@
 
 Every accepted event appends a :class:`HistoryEntry` whose ``hash`` is the SHA-256 of the
 previous entry's hash and the canonical JSON of this entry's other fields; the first entry
-chains from a value derived from the pathway and case ids (:func:`chain_hash`). Rewriting,
-reordering or moving an entry breaks the chain, and :func:`broken_at` finds where.
+chains from a value derived from the pathway id, the case id and the pathway's
+:func:`~pathways.versions.fingerprint` (:func:`genesis`). Rewriting, reordering or moving
+an entry breaks the chain, and :func:`broken_at` finds where.
+
+With a secret key (``Engine(pathway, key=...)``) every hash is an HMAC-SHA-256 under that key
+instead: then whoever can write the database but does not hold the key cannot re-hash a forged
+chain so that it verifies. Without a key, the chain detects accidental and careless changes,
+not a forger who recomputes the hashes (see docs/deploying.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +30,11 @@ __all__ = [
     "append_entry",
     "broken_at",
     "chain_hash",
+    "genesis",
     "open_entry",
 ]
 
-SNAPSHOT_FORMAT: Final = "pathways-case/1"
+SNAPSHOT_FORMAT: Final = "pathways-case/2"
 """The ``format`` key of :meth:`~pathways.case.Case.to_dict` snapshots (it also seeds every
 history chain)."""
 
@@ -128,14 +136,30 @@ def _entry_json(
 # --------------------------------------------------------------------------------- the chain
 
 
-def chain_hash(previous: str, payload: Mapping[str, Any]) -> str:
-    """SHA-256 hex of ``previous``, a newline and the canonical JSON of ``payload``."""
-    return hashlib.sha256(f"{previous}\n{_canonical(payload)}".encode()).hexdigest()
+def _digest(key: bytes | None, text: str) -> str:
+    if key is None:
+        return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def chain_hash(previous: str, payload: Mapping[str, Any], key: bytes | None = None) -> str:
+    """SHA-256 hex (HMAC-SHA-256 under ``key`` if given) of ``previous``, a newline and the
+    canonical JSON of ``payload``."""
+    return _digest(key, f"{previous}\n{_canonical(payload)}")
+
+
+def genesis(pathway_id: str, case_id: str, fingerprint: str = "", key: bytes | None = None) -> str:
+    """The value the first entry of a case chains from: the hash of the snapshot format, the
+    pathway id, the case id and the pathway's fingerprint, each on its own line.
+
+    Binding the first link to the case id keeps entries from being moved between cases; the
+    fingerprint binds the case to what the pathway did when the case was opened.
+    """
+    return _digest(key, f"{SNAPSHOT_FORMAT}\n{pathway_id}\n{case_id}\n{fingerprint}")
 
 
 def _genesis(pathway_id: str, case_id: str) -> str:
-    # Binding the first link to the case id keeps entries from being moved between cases.
-    return hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{pathway_id}\n{case_id}".encode()).hexdigest()
+    return genesis(pathway_id, case_id)
 
 
 def open_entry(
@@ -147,8 +171,11 @@ def open_entry(
     when: dt.datetime,
     note: str | None,
     data: dict[str, Any],
+    *,
+    fingerprint: str = "",
+    key: bytes | None = None,
 ) -> HistoryEntry:
-    """The ``open`` entry (seq 0) of a new case, chained from the pathway and case ids."""
+    """The ``open`` entry (seq 0) of a new case, chained from :func:`genesis`."""
     payload = {
         "seq": 0,
         "event": "open",
@@ -170,7 +197,7 @@ def open_entry(
         when,
         note,
         dict(data) if data else _EMPTY,
-        chain_hash(_genesis(pathway_id, case_id), payload),
+        chain_hash(genesis(pathway_id, case_id, fingerprint, key), payload, key),
     )
 
 
@@ -184,11 +211,12 @@ def append_entry(
     when: dt.datetime,
     note: str | None,
     data: Mapping[str, Any],
+    key: bytes | None = None,
 ) -> HistoryEntry:
     """Append the entry of an accepted event to ``history`` (chained from its last entry)."""
     seq = len(history)
     text = _entry_json(seq, event, source, target, actor, role, when.isoformat(), note, data)
-    digest = hashlib.sha256(f"{history[-1].hash}\n{text}".encode()).hexdigest()
+    digest = _digest(key, f"{history[-1].hash}\n{text}")
     entry = HistoryEntry(
         seq,
         event,
@@ -211,24 +239,34 @@ def broken_at(
     history: Sequence[HistoryEntry],
     step: str,
     data: Mapping[str, Any],
+    *,
+    fingerprint: str = "",
+    keys: Sequence[bytes | None] = (None,),
 ) -> int | None:
     """Index of the first entry of ``history`` that does not verify, or None.
 
-    Checks every hash, the sequence numbers, that each entry leaves the step the previous one
+    Checks every hash (each entry may be under any of ``keys``: the current key and those
+    being retired), the sequence numbers, that each entry leaves the step the previous one
     entered, that the last entry ends at ``step``, and that replaying the entries' ``data``
     gives ``data``.
     """
-    previous = _genesis(pathway_id, case_id)
     replayed: dict[str, Any] = {}
     at: str | None = None
+    previous = ""
     for i, e in enumerate(history):
         if e.seq != i or (i == 0) != (e.source is None) or (i > 0 and e.source != at):
             return i
         try:
-            expected = chain_hash(previous, e.payload())
+            text = _canonical(e.payload())
         except (TypeError, ValueError):
             return i
-        if expected != e.hash:
+        if not any(
+            _digest(
+                k, f"{genesis(pathway_id, case_id, fingerprint, k) if i == 0 else previous}\n{text}"
+            )
+            == e.hash
+            for k in keys
+        ):
             return i
         previous, at = e.hash, e.target
         replayed.update(e.data)

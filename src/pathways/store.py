@@ -182,12 +182,9 @@ class SQLiteStore:
         """
         expected = case.version
         new = expected + 1
-        case.version = new
-        try:
-            snapshot = case.to_dict()
-        finally:
-            case.version = expected
-        history = snapshot.pop("history")
+        history = case.history
+        snapshot = case.to_dict(history=False)
+        snapshot["version"] = new
         overdue = case.engine.overdue_from(case)
         row = (
             case.step,
@@ -198,6 +195,7 @@ class SQLiteStore:
         )
         with self._transaction() as db:
             if expected == 0:
+                checkpoint = case.engine.check_unsaved(case, 0)
                 try:
                     db.execute(
                         "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, id, "
@@ -211,6 +209,26 @@ class SQLiteStore:
                     ) from None
                 stored = 0
             else:
+                last = db.execute(
+                    "SELECT seq, hash FROM history WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
+                    (case.id,),
+                ).fetchone()
+                stored = 0 if last is None else last[0] + 1
+                if stored > len(history) or (stored and history[stored - 1].hash != last[1]):
+                    found = db.execute(
+                        "SELECT row_version FROM cases WHERE id = ?", (case.id,)
+                    ).fetchone()
+                    if found is not None and found[0] == expected:
+                        raise ConflictError(
+                            f"the stored history of case {case.id!r} is not a prefix of this "
+                            "case's history; load it again"
+                        )
+                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                    raise ConflictError(
+                        f"case {case.id!r} changed since it was loaded at version {expected} "
+                        f"({now}); load it again and retry"
+                    )
+                checkpoint = case.engine.check_unsaved(case, stored)
                 cur = db.execute(
                     "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
                     "overdue_us = ? WHERE id = ? AND row_version = ?",
@@ -225,25 +243,13 @@ class SQLiteStore:
                         f"case {case.id!r} changed since it was loaded at version {expected} "
                         f"({now}); load it again and retry"
                     )
-                stored = db.execute(
-                    "SELECT COUNT(*) FROM history WHERE case_id = ?", (case.id,)
-                ).fetchone()[0]
-                last = db.execute(
-                    "SELECT hash FROM history WHERE case_id = ? AND seq = ?",
-                    (case.id, stored - 1),
-                ).fetchone()
-                if stored > len(history) or (
-                    stored and (last is None or history[stored - 1]["hash"] != last[0])
-                ):
-                    raise ConflictError(
-                        f"the stored history of case {case.id!r} is not a prefix of this case's "
-                        "history; load it again"
-                    )
             db.executemany(
                 "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
-                [(case.id, e["seq"], _json(e), e["hash"]) for e in history[stored:]],
+                [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
             )
         case.version = new
+        checkpoint.version = new
+        case._checkpoint = checkpoint
 
     # --- reading -----------------------------------------------------------------------
 

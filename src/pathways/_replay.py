@@ -1,0 +1,119 @@
+"""Replaying a history through the engine: how a case's facts are derived from its history.
+
+Every fact of a case besides its history (step, data, pending and answered referrals,
+deadline clocks, entry step, open and update times) is what the engine computes when the
+history's events are fired again, in order, on a fresh case. :func:`replay` does that on a
+copy of the engine without ``on_enter`` hooks, checks that each event replays to the entry
+that was stored (same target, data, actor, role, time and note), and returns the replayed case
+carrying the stored entries. :meth:`Engine.restore <pathways.engine.Engine.restore>` compares
+the facts of a snapshot with it; stores replay only the events since the last save.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pathways.case import Actor, Case
+from pathways.errors import CaseError
+from pathways.history import HistoryEntry
+
+if TYPE_CHECKING:
+    from pathways.engine import Engine
+
+__all__ = ["clone", "facts", "replay"]
+
+
+def facts(case: Case) -> dict[str, Any]:
+    """Everything a snapshot says about the case besides its history and row version."""
+    state = case.to_dict(history=False)
+    state.pop("version")
+    return state
+
+
+def clone(case: Case) -> Case:
+    """A copy of the case sharing its engine and history entries: its containers copied one
+    level deep (a referral is mutable; entries, times and field values are not)."""
+    twin = object.__new__(Case)
+    for name in Case.__slots__:
+        value = getattr(case, name)
+        if isinstance(value, list):
+            value = list(value) if name == "history" else [copy.copy(v) for v in value]
+        elif isinstance(value, dict):
+            value = dict(value)
+        setattr(twin, name, value)
+    twin._checkpoint = None
+    return twin
+
+
+def _actor(entry: HistoryEntry) -> Actor:
+    try:
+        return Actor(id=entry.actor, role=entry.role)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
+
+
+def replay(
+    engine: Engine, case_id: str, entries: Sequence[HistoryEntry], start: Case | None = None
+) -> Case:
+    """The case ``entries`` make on ``engine``: from an open if ``start`` is None, otherwise
+    continuing ``start`` (a case whose history is the prefix before ``entries``; it is used up).
+
+    Raises
+    ------
+    CaseError
+        An entry the engine refuses to replay, or one that replays to a different entry; the
+        message names the entry's index.
+    """
+    shadow = copy.copy(engine)  # the same machine, lock and deadlines, without the hooks
+    shadow.on_enter = None
+    case = start
+    first = 0 if start is None else len(start.history)
+    for offset, stored in enumerate(entries):
+        i = first + offset
+        try:
+            if case is None:
+                if stored.event != "open" or stored.seq != 0:
+                    raise CaseError("the first entry is not an open")
+                who = None if (stored.actor, stored.role) == ("system", "") else _actor(stored)
+                case = shadow.open(
+                    dict(stored.data),
+                    entry=stored.target,
+                    case_id=case_id,
+                    at=stored.at,
+                    actor=who,
+                    note=stored.note,
+                )
+            else:
+                case._engine = shadow
+                who = _actor(stored)
+                pending = case.referral
+                if (
+                    stored.event in ("accept", "decline")
+                    and pending is not None
+                    and stored.source == case.step
+                    and (stored.event == "decline" or stored.target == stored.source)
+                    and not stored.data
+                ):
+                    shadow._answer(case, stored.event, who, stored.at, stored.note)
+                else:
+                    shadow._fire(
+                        case, stored.event, who, stored.at, stored.note, dict(stored.data) or None
+                    )
+        except CaseError as exc:  # TransitionNotAllowed and NotAuthorized are CaseErrors
+            raise CaseError(
+                f"the history of case {case_id!r} does not replay at entry {i} "
+                f"({stored.event!r}): {exc}"
+            ) from None
+        made = case.history[-1]
+        if made.payload() != stored.payload():
+            raise CaseError(
+                f"the history of case {case_id!r} does not verify at entry {i}: replaying "
+                f"{stored.event!r} gives {made.target!r}, the history says {stored.target!r}"
+            )
+        case.history[-1] = stored  # keep the stored hash (it may be under a retired key)
+    if case is None:
+        raise CaseError(f"the history of case {case_id!r} is empty")
+    case._engine = engine
+    return case

@@ -1,0 +1,234 @@
+"""The history is the truth: every fact of a stored case is checked against its history.
+
+Each test changes one thing in the database behind the store's back (as someone with write
+access to the file could) and expects ``load`` to refuse the case with a CaseError; and a case
+whose facts its history does not give is never saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pathways as pw
+from pathways.history import HistoryEntry, chain_hash, genesis
+from pathways.store import SQLiteStore
+
+SMALL = "tests/data/engine-small.yaml"
+T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+COUNSELLOR = pw.Actor(id="c1", role="counsellor")
+KEY = b"0123456789abcdef-test-key"
+
+
+def hours(h: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=h)
+
+
+@pytest.fixture(scope="module")
+def engine() -> pw.Engine:
+    return pw.Engine(pw.load(SMALL))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    with SQLiteStore(tmp_path / "cases.db") as s:
+        yield s
+
+
+def referred_case(engine: pw.Engine, case_id: str = "c-1") -> pw.Case:
+    """A case at the shelter with a pending referral and two running deadlines."""
+    case = engine.open(data={"online": False, "risk": "high"}, case_id=case_id, at=T0)
+    case.fire("screen", actor=COUNSELLOR, at=hours(1), note="screened")
+    case.fire("refer", actor=COUNSELLOR, at=hours(2))
+    return case
+
+
+def raw(store: SQLiteStore) -> sqlite3.Connection:
+    db = sqlite3.connect(store.path, isolation_level=None)
+    db.execute("DROP TRIGGER IF EXISTS history_no_update")
+    db.execute("DROP TRIGGER IF EXISTS history_no_delete")
+    return db
+
+
+def edit_snapshot(store: SQLiteStore, change: Callable[[dict[str, Any]], None]) -> None:
+    db = raw(store)
+    (text,) = db.execute("SELECT snapshot FROM cases WHERE id = 'c-1'").fetchone()
+    snapshot = json.loads(text)
+    change(snapshot)
+    db.execute(
+        "UPDATE cases SET snapshot = ?, step = ? WHERE id = 'c-1'",
+        (json.dumps(snapshot), snapshot["step"]),
+    )
+    db.close()
+
+
+SNAPSHOT_TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "deadline clocks deleted": lambda s: s["deadlines"].clear(),
+    "started_at moved": lambda s: s["deadlines"]["closed-5d"].update(
+        started_at=hours(30).isoformat(), due_at=hours(150).isoformat()
+    ),
+    "pending referral injected": lambda s: s["referrals"].append(
+        {**s["referrals"][0], "event": "refer", "referred_at": hours(2).isoformat()}
+    ),
+    "referral answered": lambda s: s["referrals"][0].update(
+        answer="accepted", answered_at=hours(3).isoformat(), answered_by="x"
+    ),
+    "entry changed": lambda s: s.update(entry="screen"),
+    "step rolled back": lambda s: s.update(step="screen"),
+    "data changed": lambda s: s["data"].update(risk="low"),
+    "fingerprint changed": lambda s: s.update(fingerprint="0" * 64),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(SNAPSHOT_TAMPERS))
+def test_a_changed_fact_is_refused_on_load(
+    engine: pw.Engine, store: SQLiteStore, tamper: str
+) -> None:
+    """Deleting deadline clocks, moving started_at, injecting a referral, changing entry,
+    rolling back the step...: load raises CaseError naming what does not match."""
+    store.save(referred_case(engine))
+    assert store.load("c-1", engine).verify()
+    edit_snapshot(store, SNAPSHOT_TAMPERS[tamper])
+    with pytest.raises(pw.CaseError, match=r"not what its history gives|other content|not verify"):
+        store.load("c-1", engine)
+
+
+def test_a_truncated_history_is_refused(engine: pw.Engine, store: SQLiteStore) -> None:
+    """Deleting the last history rows (the triggers dropped first) makes load fail."""
+    store.save(referred_case(engine))
+    db = raw(store)
+    db.execute("DELETE FROM history WHERE case_id = 'c-1' AND seq = 2")
+    db.close()
+    with pytest.raises(pw.CaseError, match=r"does not verify|not what its history gives"):
+        store.load("c-1", engine)
+
+
+def test_a_history_that_does_not_replay_is_refused(engine: pw.Engine, store: SQLiteStore) -> None:
+    """An entry re-hashed so the chain holds but whose event the pathway refuses (a close
+    from the shelter by a counsellor) is caught by the replay."""
+    case = referred_case(engine)
+    store.save(case)
+    last = case.history[-1]
+    forged = dataclasses.replace(last, event="close", target="closed")
+    forged = dataclasses.replace(forged, hash=chain_hash(case.history[-2].hash, forged.payload()))
+    db = raw(store)
+    db.execute(
+        "UPDATE history SET entry = ?, hash = ? WHERE case_id = 'c-1' AND seq = 2",
+        (json.dumps(forged.to_dict()), forged.hash),
+    )
+    db.close()
+    edit_snapshot(store, lambda s: s.update(step="closed"))
+    with pytest.raises(pw.CaseError, match="does not replay at entry 2"):
+        store.load("c-1", engine)
+
+
+def forge_note(store: SQLiteStore, engine: pw.Engine, key: bytes | None) -> None:
+    """Rewrite entry 1's note and re-hash the whole chain (with ``key``, or plain SHA-256)."""
+    db = raw(store)
+    rows = db.execute("SELECT seq, entry FROM history WHERE case_id = 'c-1' ORDER BY seq")
+    entries = [HistoryEntry.from_dict(json.loads(text)) for _, text in rows.fetchall()]
+    entries[1] = dataclasses.replace(entries[1], note="nothing to see")
+    previous = genesis(engine.pathway.id, "c-1", engine.fingerprint, key)
+    for i, e in enumerate(entries):
+        entries[i] = dataclasses.replace(e, hash=chain_hash(previous, e.payload(), key))
+        previous = entries[i].hash
+        db.execute(
+            "UPDATE history SET entry = ?, hash = ? WHERE case_id = 'c-1' AND seq = ?",
+            (json.dumps(entries[i].to_dict()), entries[i].hash, i),
+        )
+    db.close()
+
+
+def test_a_rehashed_forgery_is_refused_with_a_key(store: SQLiteStore) -> None:
+    """With a key, a chain re-hashed by someone without it does not verify."""
+    keyed = pw.Engine(pw.load(SMALL), key=KEY)
+    store.save(referred_case(keyed))
+    forge_note(store, keyed, None)
+    with pytest.raises(pw.CaseError, match="does not verify at entry 0"):
+        store.load("c-1", keyed)
+
+
+def test_without_a_key_a_rehashed_forgery_verifies(engine: pw.Engine, store: SQLiteStore) -> None:
+    """What the docs say: without a key, re-hashing a forged chain is not detected."""
+    store.save(referred_case(engine))
+    forge_note(store, engine, None)
+    assert store.load("c-1", engine).history[1].note == "nothing to see"
+
+
+def test_key_rotation(store: SQLiteStore) -> None:
+    """Entries under a retired key still verify when it is passed as previous_keys; new
+    entries are hashed under the new key; without the old key the case is refused."""
+    p = pw.load(SMALL)
+    store.save(referred_case(pw.Engine(p, key=KEY)))
+    rotated = pw.Engine(p, key=b"another key, 16+ bytes", previous_keys=[KEY])
+    case = store.load("c-1", rotated)
+    case.accept(pw.Actor(id="w1", role="caseworker"), at=hours(3))
+    store.save(case)
+    assert store.load("c-1", rotated).verify()
+    with pytest.raises(pw.CaseError, match="does not verify"):
+        store.load("c-1", pw.Engine(p, key=b"another key, 16+ bytes"))
+    with pytest.raises(ValueError, match="at least 16"):
+        pw.Engine(p, key=b"short")
+
+
+def stored_rows(store: SQLiteStore) -> tuple[object, ...]:
+    db = sqlite3.connect(store.path)
+    out = (
+        db.execute("SELECT * FROM cases ORDER BY id").fetchall(),
+        db.execute("SELECT * FROM history ORDER BY case_id, seq").fetchall(),
+    )
+    db.close()
+    return out
+
+
+IN_MEMORY_TAMPERS: dict[str, Callable[[pw.Case], None]] = {
+    "step": lambda c: setattr(c, "step", "kin"),
+    "data": lambda c: c.data.update(risk="low"),
+    "clocks": lambda c: setattr(c, "_clocks", None),
+    "referral": lambda c: setattr(c, "referrals", None),
+    "entry": lambda c: setattr(c, "entry", "screen"),
+    "history": lambda c: c.history.pop(),
+    "note": lambda c: c.history.__setitem__(-1, dataclasses.replace(c.history[-1], note="changed")),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(IN_MEMORY_TAMPERS))
+@pytest.mark.parametrize("saved_before", [False, True])
+def test_save_refuses_a_case_that_does_not_verify(
+    engine: pw.Engine, store: SQLiteStore, tamper: str, saved_before: bool
+) -> None:
+    """A case whose facts its history does not give is not saved: CaseError, nothing
+    written, and the stored case (if any) still loads."""
+    case = referred_case(engine)
+    if saved_before:
+        case = engine.open(data={"online": False, "risk": "high"}, case_id="c-1", at=T0)
+        store.save(case)
+        case.fire("screen", actor=COUNSELLOR, at=hours(1))
+        case.fire("refer", actor=COUNSELLOR, at=hours(2))
+    before = stored_rows(store)
+    IN_MEMORY_TAMPERS[tamper](case)
+    assert not case.verify()
+    with pytest.raises(pw.CaseError, match=r"not saved|not what its history gives|not verify"):
+        store.save(case)
+    assert stored_rows(store) == before
+    if saved_before:
+        assert store.load("c-1", engine).verify()
+
+
+def test_a_case_of_changed_pathway_content_is_refused(store: SQLiteStore) -> None:
+    """Same id and version, different behaviour (a deadline's time limit): refused with a
+    message naming the fingerprints."""
+    p = pw.load(SMALL)
+    store.save(referred_case(pw.Engine(p)))
+    longer = p.deadlines[0].model_copy(update={"within": 72.0})
+    changed = p.model_copy(update={"deadlines": (longer, p.deadlines[1])})
+    assert pw.fingerprint(changed) != pw.fingerprint(p)
+    with pytest.raises(pw.CaseError, match=r"other content .*new version"):
+        store.load("c-1", pw.Engine(changed))
