@@ -36,7 +36,6 @@ from pathways.case import Actor, Case, Due, Referral
 from pathways.clock import Clock, SystemClock, as_utc
 from pathways.deadlines import Deadlines
 from pathways.errors import CaseError, NotAuthorized, TransitionNotAllowed
-from pathways.versions import fingerprint
 from pathways.guards import GuardError, evaluate
 from pathways.history import (  # the _ names and chain_hash: re-exported for older imports
     SNAPSHOT_FORMAT,
@@ -51,6 +50,7 @@ from pathways.history import (  # the _ names and chain_hash: re-exported for ol
 )
 from pathways.machine import _DECLINE, _Binding, compile_machine
 from pathways.model import Pathway
+from pathways.versions import fingerprint
 
 __all__ = ["SNAPSHOT_FORMAT", "Actor", "Case", "Due", "Engine", "HistoryEntry", "Referral"]
 
