@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pathways._guard_tree import (
+from pathways.guards.tree import (
     And,
     Compare,
     Expr,
@@ -358,7 +358,7 @@ def parse_guard(text: str) -> Expr:
 # --------------------------------------------------------------------------------- formatter
 
 
-def _format_literal(value: LiteralValue) -> str:
+def format_literal(value: LiteralValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -382,7 +382,7 @@ def _format_literal(value: LiteralValue) -> str:
 
 def _format_operand(node: Expr) -> str:
     if isinstance(node, Literal):
-        return _format_literal(node.value)
+        return format_literal(node.value)
     if isinstance(node, Name):
         if not _NAME_RE.match(node.name) or node.name in KEYWORDS:
             raise ValueError(f"{node.name!r} is not a valid field name")
@@ -401,7 +401,7 @@ def format_guard(expr: Expr) -> str:
     if isinstance(expr, Compare):
         return f"{_format_operand(expr.left)} {expr.op} {_format_operand(expr.right)}"
     if isinstance(expr, Membership):
-        items = ", ".join(_format_literal(item.value) for item in expr.items.items)
+        items = ", ".join(format_literal(item.value) for item in expr.items.items)
         keyword = "not in" if expr.negated else "in"
         return f"{_format_operand(expr.left)} {keyword} [{items}]"
     if isinstance(expr, Not):

@@ -1,7 +1,7 @@
 """Type-checking a parsed guard against the pathway's declared case fields (PW005).
 
 :func:`check_guard` is re-exported by :mod:`pathways.guards`; the loader reports its errors as
-PW005 findings, and the exact analysis (:mod:`pathways._guard_analysis`) refuses guards it rejects.
+PW005 findings, and the exact analysis (:mod:`pathways.guards.analysis`) refuses guards it rejects.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from pathways._guard_syntax import _format_literal
-from pathways._guard_tree import (
+from pathways.guards.syntax import format_literal
+from pathways.guards.tree import (
     And,
     Compare,
     Expr,
@@ -55,10 +55,10 @@ class FieldLike(Protocol):
 
 def _describe(value: LiteralValue) -> str:
     if isinstance(value, bool):
-        return "the boolean " + _format_literal(value)
+        return "the boolean " + format_literal(value)
     if isinstance(value, str):
-        return "the string " + _format_literal(value)
-    return "the number " + _format_literal(value)
+        return "the string " + format_literal(value)
+    return "the number " + format_literal(value)
 
 
 def _check_literal(
@@ -79,7 +79,7 @@ def _check_literal(
         if kind == "integer" and isinstance(value, float) and op not in ORDERING_OPS:
             return GuardError(
                 f"field {name!r} is an integer, so test equality and 'in' with whole numbers "
-                f"such as {math.floor(value)}, not the decimal {_format_literal(value)}",
+                f"such as {math.floor(value)}, not the decimal {format_literal(value)}",
                 literal.column,
             )
         return None
@@ -97,7 +97,7 @@ def _check_literal(
             )
         return None
     if kind == "enum":
-        allowed = ", ".join(_format_literal(v) for v in spec.values or ())
+        allowed = ", ".join(format_literal(v) for v in spec.values or ())
         if op in ORDERING_OPS:
             return GuardError(
                 f"field {name!r} is an enum, which has no order; use ==, !=, in or not in "
@@ -112,7 +112,7 @@ def _check_literal(
             )
         if value not in (spec.values or ()):
             return GuardError(
-                f"{_format_literal(value)} is not a value of field {name!r}; "
+                f"{format_literal(value)} is not a value of field {name!r}; "
                 f"allowed values: {allowed}",
                 literal.column,
             )

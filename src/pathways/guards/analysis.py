@@ -16,27 +16,27 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pathways.guards import (
+from pathways.guards.evaluate import evaluate
+from pathways.guards.tree import (
     And,
     Compare,
     Expr,
-    FieldLike,
     GuardError,
     Literal,
     Membership,
     Name,
     Not,
-    check_guard,
+    Or,
     constants,
-    evaluate,
     field_names,
     split_comparison,
 )
+from pathways.guards.typecheck import FieldLike, check_guard
 
-__all__ = ["find_case"]
+__all__ = ["find_case", "never_true", "overlap_case", "uncovered_case"]
 
 
 # ---------------------------------------------------------------------------------- classes
@@ -335,7 +335,27 @@ class _Solver:
 
 
 def find_case(predicate: Expr, fields: Mapping[str, FieldLike]) -> dict[str, object] | None:
-    """See :func:`pathways.guards.find_case`."""
+    """A case satisfying the predicate over the declared field domains, or None if none exists.
+
+    Exact (no sampling) for boolean, enum, integer and number fields, bounded or not. The case
+    holds values only for the fields the predicate constrains; a field it mentions whose value
+    does not matter for the returned case is omitted (any value of it satisfies).
+
+    Raises
+    ------
+    GuardError
+        The predicate does not pass :func:`check_guard` (the first error is raised).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as F
+    >>> from pathways.guards import find_case, parse_guard
+    >>> age = F(type="integer", min=0, max=17, values=None)
+    >>> find_case(parse_guard("age > 3 and age != 4"), {"age": age})
+    {'age': 5}
+    >>> find_case(parse_guard("age > 17"), {"age": age}) is None
+    True
+    """
     errors = check_guard(predicate, fields)
     if errors:
         raise errors[0]
@@ -356,3 +376,20 @@ def find_case(predicate: Expr, fields: Mapping[str, FieldLike]) -> dict[str, obj
         if mask != full[name]:
             case[name] = values[(mask & -mask).bit_length() - 1]
     return case
+
+
+def never_true(expr: Expr, fields: Mapping[str, FieldLike]) -> bool:
+    """Whether no case allowed by the field domains satisfies the guard (PW401)."""
+    return find_case(expr, fields) is None
+
+
+def uncovered_case(
+    exprs: Sequence[Expr], fields: Mapping[str, FieldLike]
+) -> dict[str, object] | None:
+    """A case where none of the guards holds (PW402), or None when they cover every case."""
+    return find_case(Not(Or(tuple(exprs))), fields)
+
+
+def overlap_case(a: Expr, b: Expr, fields: Mapping[str, FieldLike]) -> dict[str, object] | None:
+    """A case where both guards hold (PW403), or None when they exclude each other."""
+    return find_case(And((a, b)), fields)

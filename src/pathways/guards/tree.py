@@ -1,8 +1,8 @@
 """The guard expression tree: its node classes, :class:`GuardError`, and queries over a parsed tree.
 
-Everything else in the guard language builds on these: :mod:`pathways._guard_syntax` produces and
-writes trees, :mod:`pathways._guard_types` checks them against ``case_fields``, and
-:mod:`pathways.guards` evaluates them and re-exports every public name.
+Everything else in the guard language builds on these: :mod:`pathways.guards.syntax` produces and
+writes trees, :mod:`pathways.guards.typecheck` checks them against ``case_fields``,
+:mod:`pathways.guards.evaluate` evaluates them; :mod:`pathways.guards` re-exports every public name.
 """
 
 from __future__ import annotations
