@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import pathways as pw
-from pathways.loader import MAX_BYTES, load_findings, parse_document
+from pathways.load import MAX_BYTES, load_findings, parse_document
 from tests.markers import assert_findings_match_markers, expected_markers
 
 DATA = Path(__file__).parent / "data" / "load"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.durations import format_hours, parse_hours
-from pathways.loader import dump
+from pathways.load import dump
 from pathways.testing.strategies import pathway_documents
 
 HOURS = st.sampled_from([0.25, 0.5, 1.0, 2.0, 24.0, 72.0, 168.0, 1 / 3, 1.75])

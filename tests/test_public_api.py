@@ -40,11 +40,12 @@ def test_spec_names_exist() -> None:
 
 
 def test_functions_stay_callable_after_subpackage_imports() -> None:
-    """`pathways.render(...)` and `pathways.simulate(...)` stay callable once their
-    subpackages are imported (a subpackage import rebinds the package attribute)."""
+    """`pathways.render(...)`, `pathways.simulate(...)` and `pathways.load(...)` stay callable
+    once their subpackages are imported (a subpackage import rebinds the package attribute)."""
     code = (
         "import pathways, pathways.render, pathways.simulate\n"
-        "import pathways.render.dot, pathways.simulate.walk\n"
+        "import pathways.render.dot, pathways.simulate.walk, pathways.load.loader\n"
+        "assert callable(pathways.load), type(pathways.load)\n"
         "assert callable(pathways.render), type(pathways.render)\n"
         "assert callable(pathways.simulate), type(pathways.simulate)\n"
     )

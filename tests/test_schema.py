@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from pathways.cli import main
 from pathways.docgen import format_reference
-from pathways.loader import parse_document
+from pathways.load import parse_document
 from pathways.model import Pathway
 from pathways.schema import json_schema
 from tests.test_model import documents

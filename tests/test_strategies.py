@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.guards import evaluate, parse_guard
-from pathways.loader import load_findings
+from pathways.load import load_findings
 from pathways.testing import strategies as strategies_module
 from pathways.testing.strategies import (
     FAULTS,

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 
 import pathways
-from pathways.loader import loads, parse_document
+from pathways.load import loads, parse_document
 from pathways.model import FORK_EVENT
 from pathways.schema import json_schema
 

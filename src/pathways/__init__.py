@@ -23,7 +23,7 @@ from pathways.errors import (
     TransitionNotAllowed,
 )
 from pathways.findings import Finding, Location, Severity
-from pathways.loader import dump, load, loads
+from pathways.load import dump, load, loads
 from pathways.model import Pathway
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light

@@ -776,7 +776,7 @@ class Pathway(BaseModel):
 
     @property
     def source_map(self) -> Any:
-        """The loader's :class:`~pathways.source.SourceMap`, or None."""
+        """The loader's :class:`~pathways.load.source.SourceMap`, or None."""
         return self.__dict__.get("_source_map")
 
     @property

@@ -23,7 +23,7 @@ def validate_files(
     today: dt.date | None = None,
 ) -> list[Finding]:
     """Load and check every file; load errors stand in for the rules of an unloadable file."""
-    from pathways.loader import load
+    from pathways.load import load
     from pathways.rules import check
 
     findings: list[Finding] = []

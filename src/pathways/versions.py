@@ -282,7 +282,7 @@ def load_version(spec: str) -> Pathway:
     """
     import subprocess
 
-    from pathways.loader import load, loads
+    from pathways.load import load, loads
 
     if not spec.startswith("git:"):
         return load(spec)

@@ -97,7 +97,7 @@ def _render(
     today: str | None,
 ) -> int:
     from pathways.errors import LoadError, RenderError
-    from pathways.loader import load
+    from pathways.load import load
     from pathways.render import FORMATS
     from pathways.render import render as draw
 

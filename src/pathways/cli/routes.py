@@ -20,7 +20,7 @@ def routes(
 ) -> int:
     """Count routes and show the shortest, longest, most-interviewed and most-handed-off."""
     from pathways.errors import LoadError
-    from pathways.loader import load
+    from pathways.load import load
     from pathways.routes import format_stats, route_stats
 
     if format not in FORMATS:

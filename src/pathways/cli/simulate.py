@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _load(path: Path) -> Pathway | None:
     """The pathway, or None after printing its load or error findings to stderr."""
     from pathways.errors import LoadError
-    from pathways.loader import load
+    from pathways.load import load
 
     try:
         pathway = load(path)

@@ -38,7 +38,7 @@ _PDF_DATE = re.compile(rb"/CreationDate \(D:[0-9]{14}[^)]{0,8}\)")
 
 def _as_pathway(pathway: Pathway | str | os.PathLike[str]) -> Pathway:
     if isinstance(pathway, str | os.PathLike):
-        from pathways.loader import load
+        from pathways.load import load
 
         return load(pathway)
     return pathway

@@ -36,7 +36,7 @@ def render_library(
     import sys
 
     from pathways.errors import LoadError
-    from pathways.loader import load
+    from pathways.load import load
     from pathways.render import render
 
     written: list[Path] = []
@@ -66,7 +66,7 @@ def write_gallery(docs: Path, library: Path | None = None) -> list[Path]:
         The SVG files written.
     """
     from pathways.errors import LoadError
-    from pathways.loader import load
+    from pathways.load import load
     from pathways.render import render
 
     library = library if library is not None else docs.parent / "pathways"

@@ -322,7 +322,7 @@ def write_report(
     ('index.html', ['index.html', 'kh-csa-in-person.html'])
     """
     from pathways import __version__
-    from pathways.loader import load
+    from pathways.load import load
 
     vis = Visibility(visibility)
     date = today or dt.date.today()

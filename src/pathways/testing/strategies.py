@@ -318,7 +318,7 @@ def pathways(**knobs: Any) -> st.SearchStrategy[Pathway]:
     Takes the knobs of :func:`pathway_documents`. Each document is loaded from its JSON text
     with :func:`pathways.loads`, so the pathway has a source map and line numbers.
     """
-    from pathways.loader import loads
+    from pathways.load import loads
 
     return pathway_documents(**knobs).map(
         lambda doc: loads(json.dumps(doc, ensure_ascii=False), file="<hypothesis>")

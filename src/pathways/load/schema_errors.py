@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pathways._load_codes import finding
 from pathways.findings import Finding
+from pathways.load.codes import finding
+from pathways.load.source import DocPath, SourceMap
 from pathways.model import Pathway
-from pathways.source import DocPath, SourceMap
 
 __all__ = ["schema_findings"]
 

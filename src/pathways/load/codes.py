@@ -1,7 +1,7 @@
 """The PW0xx codes that loading reports, their rule names, and the one way to make such a finding.
 
-Shared by :mod:`pathways.loader` (PW001, PW002, PW005), :mod:`pathways._references` (PW003, PW004)
-and :mod:`pathways._schema_errors` (PW002, PW006); every load finding is an error.
+Shared by :mod:`pathways.load` (PW001, PW002, PW005), :mod:`pathways.load.references` (PW003, PW004)
+and :mod:`pathways.load.schema_errors` (PW002, PW006); every load finding is an error.
 """
 
 from __future__ import annotations

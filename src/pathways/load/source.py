@@ -29,7 +29,7 @@ class SourceMap:
 
         Examples
         --------
-        >>> from pathways.source import SourceMap
+        >>> from pathways.load.source import SourceMap
         >>> sm = SourceMap("p.yaml", keys={("id",): (2, 1)}, values={(): (1, 1), ("id",): (2, 5)})
         >>> sm.locate(("id",)).line, sm.locate(("id",), key=True).column
         (2, 1)

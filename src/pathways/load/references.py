@@ -1,6 +1,6 @@
 """References and ids on the plain document, before the schema (PW003, PW004).
 
-Run by :func:`pathways.loader.load_findings` on the data the walker built, so unknown references
+Run by :func:`pathways.load.load_findings` on the data the walker built, so unknown references
 and duplicate ids are reported beside schema errors, even in a document pydantic rejects.
 """
 
@@ -10,10 +10,10 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pathways._load_codes import finding
 from pathways.findings import Finding
+from pathways.load.codes import finding
+from pathways.load.source import DocPath, SourceMap
 from pathways.model import BUILTIN_SECTORS
-from pathways.source import DocPath, SourceMap
 
 __all__ = ["check_references"]
 

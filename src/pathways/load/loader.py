@@ -1,0 +1,183 @@
+"""Plain data -> findings and a :class:`~pathways.model.Pathway`: steps 4-5 of loading.
+
+4. Check references and duplicate ids on the plain data (PW003, PW004;
+   :mod:`pathways.load.references`), validate with pydantic and map each error to the offending
+   node (PW002, PW006; :mod:`pathways.load.schema_errors`), type-check the guards (PW005).
+5. Return a :class:`~pathways.model.Pathway`, or raise :class:`~pathways.errors.LoadError`
+   with every finding of the file. A file is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from pathways._gc import gc_paused
+from pathways.errors import LoadError
+from pathways.findings import Finding, Location
+from pathways.load.codes import finding
+from pathways.load.references import check_references
+from pathways.load.schema_errors import schema_findings
+from pathways.load.source import DocPath, SourceMap
+from pathways.load.yaml_walk import (
+    MAX_BYTES,
+    YAML_UNSAFE,
+    DocumentError,
+    decode,
+    parse_document,
+    read_bounded,
+)
+from pathways.model import Pathway
+
+__all__ = ["dump", "load", "load_findings", "loads"]
+
+
+def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
+    """PW005: every ``when:`` parses and type-checks against ``case_fields``."""
+    from pathways import guards
+
+    findings: list[Finding] = []
+    for i, tr in enumerate(pathway.transitions):
+        if tr.when is None:
+            continue
+        base = smap.locate(("transitions", i, "when"))
+        try:
+            errors = guards.check_guard(guards.parse_guard(tr.when), pathway.case_fields)
+        except guards.GuardError as exc:
+            errors = [exc]
+        for err in errors:
+            column = base.column + _column_offset(
+                smap, ("transitions", i, "when"), tr.when, getattr(err, "column", 1)
+            )
+            findings.append(
+                finding(
+                    "PW005",
+                    f"guard {tr.when!r}: {err}",
+                    Location(base.file, base.line, column, base.path),
+                )
+            )
+    return findings
+
+
+def _column_offset(smap: SourceMap, path: DocPath, text: str, column: int) -> int:
+    """Where column ``column`` of a guard sits relative to the start of its YAML value.
+
+    A quoted scalar starts one character before its text; a plain one starts with it.
+    """
+    del text
+    line, col = smap.values.get(path, (0, 0))
+    lines = smap.text.splitlines()
+    quoted = 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("'", '"')
+    return max(column - 1, 0) + (1 if quoted else 0)
+
+
+def load_findings(
+    text: str | bytes, file: str = "<string>"
+) -> tuple[Pathway | None, list[Finding]]:
+    """Load text into a Pathway, returning every load finding instead of raising."""
+    with gc_paused():
+        return _load_findings(text, file)
+
+
+def _load_findings(text: str | bytes, file: str) -> tuple[Pathway | None, list[Finding]]:
+    try:
+        if isinstance(text, bytes):
+            if len(text) > MAX_BYTES:
+                raise DocumentError("file is larger than 10 MB; this is not a pathway", 1, 1)
+            text = decode(text)
+        data, smap = parse_document(text, file)
+    except DocumentError as exc:
+        return None, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+    except LoadError as exc:
+        return None, exc.findings
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "empty"
+        return None, [
+            finding(
+                "PW002",
+                f"a pathway file holds one mapping (format:, id:, steps: ...), not a {kind} value",
+                smap.locate(()),
+            )
+        ]
+    findings = check_references(data, smap)
+    pathway: Pathway | None = None
+    try:
+        pathway = Pathway.model_validate(data)
+    except ValidationError as exc:
+        findings.extend(schema_findings(exc, smap))
+    if pathway is not None:
+        pathway.__dict__["_source_map"] = smap
+        findings.extend(_guard_findings(pathway, smap))
+    findings.sort(key=Finding.sort_key)
+    if findings:
+        return None, findings
+    return pathway, []
+
+
+def loads(text: str | bytes, file: str = "<string>") -> Pathway:
+    """Load a pathway from YAML or JSON text.
+
+    Raises
+    ------
+    LoadError
+        With every PW0xx finding of the text.
+    """
+    pathway, findings = load_findings(text, file)
+    if pathway is None:
+        raise LoadError(findings)
+    return pathway
+
+
+def load(path: str | os.PathLike[str]) -> Pathway:
+    """Load a pathway file (YAML or JSON).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file. Its name, as given, is the ``file`` of every finding.
+
+    Returns
+    -------
+    Pathway
+        The loaded pathway; it remembers its file and source map for line-accurate findings.
+
+    Raises
+    ------
+    LoadError
+        When the file has any PW0xx error; ``.findings`` lists them all.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> p.id
+    'kh-csa-in-person'
+    """
+    file = os.fspath(path)
+    try:
+        data = read_bounded(Path(file))
+    except DocumentError as exc:
+        raise LoadError(
+            [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        ) from None
+    except OSError as exc:
+        raise LoadError(
+            [finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
+        ) from None
+    return loads(data, file)
+
+
+def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
+    """Write a pathway back as YAML (or JSON); loading the text gives an equal pathway."""
+    data = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"format": pathway.format, **data}
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        # YAML (which reads our JSON too) refuses raw non-printable characters and folds its
+        # own line breaks (NEL, LS, PS) inside strings: escape them.
+        return YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
