@@ -322,3 +322,12 @@ def test_time_histogram_is_drawn_as_given_or_sketched_from_quantiles() -> None:
     assert "approximated" not in drawn
     rects = list(ElementTree.fromstring(drawn).iter("{http://www.w3.org/2000/svg}rect"))
     assert len(rects) == 3
+
+
+def test_saturated_role_gets_a_red_banner() -> None:
+    """A role whose offered load reaches its capacity is shown in a red banner (issue 13)."""
+    html = pathway_report(pw.load(P1), today=TODAY, cases=500, arrivals_per_day=40, diagram=False)
+    assert '<p class="danger" role="alert">Saturated: ' in html
+    assert "would make it stable" in html
+    calm = pathway_report(pw.load(P1), today=TODAY, cases=500, diagram=False)
+    assert 'class="danger"' not in calm

@@ -110,6 +110,8 @@ def test_one_doctor_at_twelve_cases_a_day_misses_the_72_hour_window() -> None:
     )
     assert r.deadlines["pep-window"]["share_missed"] > 0.5
     assert r.roles["doctor"]["wait_hours_mean"] > 72
+    doctor = next(e for e in r.saturation if e["role"] == "doctor")
+    assert doctor["level"] == "unstable" and doctor["stable_capacity"] >= 2
 
 
 def test_a_24_hour_medical_step_at_four_cases_a_day_misses_the_window() -> None:
@@ -130,3 +132,35 @@ def test_a_24_hour_medical_step_at_four_cases_a_day_misses_the_window() -> None:
     )
     r = pw.simulate(p, cases=2000, seed=0)
     assert r.deadlines["medical-72h"]["share_missed"] > 0.9
+    ((entry,),) = [r.saturation]
+    # 4 cases a day x 24 h = 4 doctors' worth of work; 5 doctors make the queue stable
+    assert (entry["role"], entry["level"], entry["stable_capacity"]) == ("s", "unstable", 5)
+    assert entry["offered_load"] == pytest.approx(4.0, rel=0.1)
+
+
+@pytest.mark.parametrize(("rho", "level"), [(0.5, None), (0.93, "near"), (1.2, "unstable")])
+def test_saturation_is_flagged_before_and_after_the_run(rho: float, level: str | None) -> None:
+    """An unstable queue is never a clean figure: flagged in the result, the JSON and before
+    the run, with the capacity that would make it stable; at 90% and above, flagged as near."""
+    from pathways.simulate import saturation_before_run
+
+    p = mmc(1)
+    over = [f"simulation.arrivals_per_day={rho * 24 / MEAN_SERVICE_H}"]
+    before = saturation_before_run(p, overrides=over)
+    after = pw.simulate(p, cases=3000, overrides=over).to_dict()["saturation"]
+    for found in (before, after):
+        assert [e["level"] for e in found] == ([] if level is None else [level])
+        if found:
+            assert found[0]["offered_load"] == pytest.approx(rho, rel=0.05)
+            assert found[0]["stable_capacity"] == math.floor(rho) + 1
+
+
+def test_cli_warns_before_running_and_in_the_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathways.cli import main
+
+    args = ["simulate", "pathways/kh/csa-in-person.yaml", "--cases", "500", "--no-progress"]
+    assert main([*args, "--set", "roles.doctor.capacity=1", "--arrivals-per-day", "12"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: saturated: Doctor (referral hospital or health centre)" in err
+    assert "A capacity of 2 would make it stable" in err
+    assert "SATURATED" in out

@@ -95,6 +95,17 @@ def _rows(d: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
+def _print_saturation(console: Console, d: SimulationJSON) -> None:
+    from rich.markup import escape
+
+    from pathways.simulate.saturation import message
+
+    for entry in d.get("saturation", []):
+        style = "bold red" if entry["level"] == "unstable" else "bold yellow"
+        word = "SATURATED" if entry["level"] == "unstable" else "NEAR SATURATION"
+        console.print(f"[{style}]{word}[/{style}] {escape(message(entry))}")
+
+
 def print_result(console: Console, d: SimulationJSON) -> None:
     """The result as rich tables."""
     from rich.table import Table
@@ -106,6 +117,7 @@ def print_result(console: Console, d: SimulationJSON) -> None:
         f"{_num(run['arrivals_per_day'], 2)} arrivals/day"
     )
     console.print(head)
+    _print_saturation(console, d)
     table = Table(title="Outcomes", title_justify="left")
     for col in ("outcome", "cases", "share"):
         table.add_column(col, justify="left" if col == "outcome" else "right")
@@ -178,6 +190,21 @@ def print_compare(
     console.print(table)
 
 
+def _warn_before_run(
+    pathway: Pathway, seed: int, arrivals_per_day: float | None, overrides: list[str] | None
+) -> None:
+    """Print, before a run starts, every role at or near saturation (stderr)."""
+    from pathways.simulate import saturation_before_run
+    from pathways.simulate.saturation import message
+
+    found = saturation_before_run(
+        pathway, seed=seed, arrivals_per_day=arrivals_per_day, overrides=overrides or None
+    )
+    for entry in found:
+        word = "saturated" if entry["level"] == "unstable" else "near saturation"
+        typer.echo(f"warning: {word}: {message(entry)}", err=True)
+
+
 @app.command("simulate")
 def simulate(
     path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
@@ -235,6 +262,11 @@ def simulate(
         other = _load(compare)
         if other is None:
             return 1
+    try:
+        _warn_before_run(pathway, seed, arrivals_per_day, overrides)
+    except SimulationError as exc:
+        typer.echo(f"pathways simulate: error: {exc}", err=True)
+        return 1
     show = progress if progress is not None else sys.stderr.isatty()
     options: dict[str, Any] = {
         "cases": cases,

@@ -54,6 +54,8 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88e
 .sev-error { color: #a40000; font-weight: 600; } .sev-warning { color: #8a5a00; font-weight: 600; }
 .sev-info { color: #2f5f8a; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: .5rem .8rem; }
+.danger { background: #fde8e8; border-left: 6px solid #c00000; color: #600; padding: .6rem .9rem;
+  font-weight: 600; }
 .ok { background: #eef8ee; border-left: 4px solid #2e8b57; padding: .5rem .8rem; }
 .diagram { overflow: auto; max-height: 85vh; border: 1px solid #ddd; padding: .5rem;
            background: #fff; }
@@ -234,6 +236,19 @@ def _routes_section(parts: PageParts) -> str:
     return head + _table(["statistic", "value"], rows, raw=True)
 
 
+def _saturation_banners(sim: Mapping[str, Any]) -> list[str]:
+    """A red banner per saturated role (amber near saturation): its figures are not
+    steady-state figures."""
+    from pathways.simulate.saturation import message
+
+    out = []
+    for entry in sim.get("saturation") or []:
+        css = "danger" if entry.get("level") == "unstable" else "note"
+        word = "Saturated" if entry.get("level") == "unstable" else "Near saturation"
+        out.append(f'<p class="{css}" role="alert">{word}: {esc(message(entry))}</p>')
+    return out
+
+
 def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
     head = '<h2 id="simulation">Simulation</h2>\n'
     sim = parts.simulation
@@ -279,7 +294,8 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
                 format_hours(float(v.get("wait_hours_p90", 0))),
             ]
         )
-    out = [head, _table(["measure", "value"], summary), f'<div class="charts">{charts}</div>']
+    out = [head, *_saturation_banners(sim)]
+    out += [_table(["measure", "value"], summary), f'<div class="charts">{charts}</div>']
     out += ["<h3>Outcomes</h3>", _table(["outcome", "cases", "share"], outcomes)]
     if deadlines:
         out += [

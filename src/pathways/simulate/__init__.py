@@ -30,6 +30,7 @@ __all__ = [
     "SimulationResult",
     "analyze",
     "read_simulation_json",
+    "saturation_before_run",
     "simulate",
 ]
 
@@ -127,6 +128,45 @@ def simulate(
         "arrivals_per_day": cp.arrivals_per_day,
     }
     return summarize(cp, merge_chunks(chunks), seed=seed, run=run)
+
+
+def saturation_before_run(
+    pathway: Pathway,
+    *,
+    seed: int = 0,
+    arrivals_per_day: float | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Roles at or near saturation, estimated before a run from a pilot walk of 20,000 cases.
+
+    Same entries as ``SimulationResult.saturation``; :func:`pathways.simulate.saturation.message`
+    words one for a person. Empty when no role has a capacity.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.simulate import saturation_before_run
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> found = saturation_before_run(p, arrivals_per_day=12, overrides=["roles.doctor.capacity=1"])
+    >>> [(e["level"], e["stable_capacity"]) for e in found if e["role"] == "doctor"]
+    [('unstable', 2)]
+    """
+    import numpy as np
+
+    from pathways.simulate.compile import compile_pathway
+    from pathways.simulate.overrides import apply_overrides
+    from pathways.simulate.saturation import PILOT_CASES, saturation
+    from pathways.simulate.walk import walk
+
+    if overrides:
+        pathway = apply_overrides(pathway, overrides)
+    cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
+    if not cp.queued:
+        return []
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A7]))
+    pilot = walk(cp, PILOT_CASES, rng)
+    per_case = (pilot.role_busy / max(pilot.cases, 1)).tolist()
+    return saturation(cp, per_case, dict(zip(cp.role_ids, cp.role_labels, strict=False)))
 
 
 def _whole(name: str, value: object, least: int) -> int:

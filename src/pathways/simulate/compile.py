@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from pathways.errors import SimulationError
 from pathways.guards import Expr, GuardError, field_names, parse_guard
-from pathways.model import Duration, Pathway
+from pathways.model import Duration, Pathway, label_text
 
 __all__ = ["DUR_EXPONENTIAL", "DUR_TRIANGULAR", "DUR_UNIFORM", "Compiled", "compile_pathway"]
 
@@ -119,6 +119,8 @@ class Compiled:
     population: dict[str, dict[str, Any]]
     case_fields: dict[str, Any]
     step_agency: list[str | None] = field(default_factory=list)
+    step_labels: list[str] = field(default_factory=list)  # first locale, for text output
+    role_labels: list[str] = field(default_factory=list)
 
     @property
     def queued(self) -> bool:
@@ -246,6 +248,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
     )
     if rate is not None and rate <= 0:
         raise SimulationError(f"arrivals per day must be above zero, got {rate:g}")
+    locales = tuple(pathway.locales)
     compiled = Compiled(
         pathway_id=pathway.id,
         step_ids=ids,
@@ -291,6 +294,8 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
         population=dict(sim.population) if sim is not None else {},
         case_fields=dict(pathway.case_fields),
         step_agency=agency,
+        step_labels=[label_text(st.label, None, locales) or st.id for st in steps],
+        role_labels=[label_text(r.title, None, locales) or r.id for r in pathway.roles],
     )
     if compiled.queued and rate is None:
         role = role_ids[int(np.flatnonzero(capacity > 0)[0])]

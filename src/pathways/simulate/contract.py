@@ -25,6 +25,7 @@ __all__ = [
     "OutcomeJSON",
     "RoleJSON",
     "RunJSON",
+    "SaturationJSON",
     "SimulationJSON",
     "StepJSON",
     "TimeToOutcomeJSON",
@@ -67,6 +68,7 @@ class RoleJSON(TypedDict):
     wait_hours_p90: float
     capacity: NotRequired[int | None]
     busy_hours_per_case: NotRequired[float]
+    offered_load: NotRequired[float | None]
 
 
 class StepJSON(TypedDict):
@@ -92,6 +94,17 @@ class HandoffsJSON(TypedDict):
     max: int
 
 
+class SaturationJSON(TypedDict):
+    role: str
+    label: str
+    offered_load: float
+    capacity: int
+    load: float
+    level: str
+    stable_capacity: int
+    capacity_below_90: int
+
+
 class SimulationJSON(TypedDict):
     """SPEC section 5's object (required keys) and the documented additions (not required)."""
 
@@ -111,6 +124,7 @@ class SimulationJSON(TypedDict):
     handoffs: NotRequired[HandoffsJSON]
     transitions: NotRequired[list[TransitionJSON]]
     run: NotRequired[RunJSON]
+    saturation: NotRequired[list[SaturationJSON]]
 
 
 def read_simulation_json(data: object, *, source: str = "simulation") -> SimulationJSON:

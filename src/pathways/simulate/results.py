@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
 from pathways.simulate.contract import FORMAT, SimulationJSON
+from pathways.simulate.saturation import saturation
 
 __all__ = ["ChunkResult", "SimulationResult", "empty_chunk", "merge_chunks", "summarize"]
 
@@ -153,6 +154,7 @@ class SimulationResult:
     transitions: list[dict[str, Any]]
     run: dict[str, Any]
     histogram: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+    saturation: list[dict[str, Any]] = field(default_factory=list)
 
     def time_to_outcome_histogram(self) -> dict[str, list[float]]:
         """Times to outcome as a histogram: ``{"edges": [...], "counts": [...]}`` (hours).
@@ -183,6 +185,7 @@ class SimulationResult:
                 "handoffs": self.handoffs,
                 "transitions": self.transitions,
                 "run": self.run,
+                "saturation": self.saturation,
                 "format": FORMAT,
             }
         )
@@ -250,6 +253,9 @@ def summarize(
             "wait_hours_p90": wait_p90,
             "capacity": cap or None,
             "busy_hours_per_case": float(merged.role_busy[r] / n) if n else 0.0,
+            "offered_load": (cp.arrivals_per_day or 0.0) / 24.0 * float(merged.role_busy[r] / n)
+            if n and cap
+            else None,
         }
     steps = {
         sid: {"visits": int(merged.visits[s]), "visits_per_case": _share(merged.visits[s], n)}
@@ -277,6 +283,11 @@ def summarize(
         transitions=transitions,
         run=run,
         histogram=histogram,
+        saturation=saturation(
+            cp,
+            [float(b / n) if n else 0.0 for b in merged.role_busy],
+            dict(zip(cp.role_ids, cp.role_labels, strict=False)),
+        ),
     )
 
 

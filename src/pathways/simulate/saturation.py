@@ -1,0 +1,83 @@
+"""Saturation: a role whose offered load reaches its capacity has a queue that grows forever.
+
+A role's **offered load** is the arrival rate times the service hours one case brings it on
+average (servers' worth of work: 2.4 means the work of 2.4 people working all the time). With
+``c`` servers, the queue is stable only when the offered load is below ``c``: at or above it
+the queue grows without bound, and means over a finite run depend only on how long the run was
+(twice the cases, about twice the wait). At 90% and above waits are long and very variable.
+
+:func:`saturation` reads the offered load from a run's own tallies, or (through
+:func:`pathways.simulate.saturation_before_run`) from a pilot walk before a run: routing does
+not depend on queues, so a walk without queues gives the same work per case.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from pathways.simulate.compile import Compiled
+
+__all__ = ["NEAR", "PILOT_CASES", "message", "saturation"]
+
+NEAR = 0.9
+"""Utilisation in theory (offered load / capacity) from which a role is reported as near
+saturation."""
+
+PILOT_CASES = 20_000
+"""Cases of the pilot walk that estimates offered loads before a run."""
+
+
+def saturation(
+    cp: Compiled, busy_hours_per_case: list[float], labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One entry per role with a capacity whose offered load is at least :data:`NEAR` of it.
+
+    Each entry: ``role``, ``label``, ``offered_load`` (servers' worth of work), ``capacity``,
+    ``load`` (offered load / capacity), ``level`` (``"unstable"`` at 1 and above, else
+    ``"near"``), ``stable_capacity`` (the fewest servers that make the queue stable) and
+    ``capacity_below_90`` (the fewest that keep utilisation under 90%).
+    """
+    rate = (cp.arrivals_per_day or 0.0) / 24.0
+    out: list[dict[str, Any]] = []
+    for r, rid in enumerate(cp.role_ids):
+        cap = int(cp.capacity[r])
+        if cap <= 0 or rate <= 0:
+            continue
+        offered = rate * busy_hours_per_case[r]
+        load = offered / cap
+        if load < NEAR:
+            continue
+        out.append(
+            {
+                "role": rid,
+                "label": (labels or {}).get(rid, rid),
+                "offered_load": offered,
+                "capacity": cap,
+                "load": load,
+                "level": "unstable" if load >= 1.0 else "near",
+                "stable_capacity": math.floor(offered) + 1,
+                "capacity_below_90": math.floor(offered / NEAR) + 1,
+            }
+        )
+    return out
+
+
+def message(entry: Mapping[str, Any]) -> str:
+    """One line for a person: what is wrong, how much, and what capacity would fix it."""
+    label, cap = entry["label"], entry["capacity"]
+    offered = entry["offered_load"]
+    if entry["level"] == "unstable":
+        return (
+            f"{label}: the work offered needs {offered:.2f} people working all the time, and "
+            f"there {'is' if cap == 1 else 'are'} {cap}: the queue grows without bound, so "
+            "waits and deadline misses over a finite run depend only on how long the run is. "
+            f"A capacity of {entry['stable_capacity']} would make it stable "
+            f"({entry['capacity_below_90']} to stay under 90% busy)."
+        )
+    return (
+        f"{label}: {entry['load']:.0%} busy in theory ({offered:.2f} people's worth of work on "
+        f"{cap}): waits are long and vary a lot from run to run. A capacity of "
+        f"{entry['capacity_below_90']} keeps it under 90%."
+    )
