@@ -81,7 +81,8 @@ def _rows(d: Mapping[str, Any]) -> list[tuple[str, Any]]:
     for k, v in d["outcomes"].items():
         rows.append((f"outcome {k} share", v["share"]))
     for k, v in d["time_to_outcome_hours"].items():
-        rows.append((f"time to outcome {k} (h)", v))
+        if k != "ci95":
+            rows.append((f"time to outcome {k} (h)", v))
     rows.append(("interviews mean", d["interviews"]["mean"]))
     rows.append(("interviews share over limit", d["interviews"]["share_over_limit"]))
     rows.append(("hand-offs mean", d["handoffs"]["mean"]))
@@ -106,15 +107,56 @@ def _print_saturation(console: Console, d: SimulationJSON) -> None:
         console.print(f"[{style}]{word}[/{style}] {escape(message(entry))}")
 
 
-def print_result(console: Console, d: SimulationJSON) -> None:
-    """The result as rich tables."""
+def _pct(entry: Mapping[str, Any], key: str) -> str:
+    from pathways.simulate.intervals import text
+
+    ci = (entry.get("ci95") or {}).get(key)
+    return text(entry.get(key), ci, scale=100.0, unit="%")
+
+
+def _val(entry: Mapping[str, Any], key: str, digits: int = 1) -> str:
+    from pathways.simulate.intervals import text
+
+    return text(entry.get(key), (entry.get("ci95") or {}).get(key), digits=digits)
+
+
+def _days(hours: object) -> str:
+    if not isinstance(hours, int | float) or hours < 48:
+        return ""
+    return f"{hours / 24:,.1f} days"
+
+
+FOOTNOTE = (
+    "Times are in hours from the report (days beside the long ones). Brackets: 95% confidence "
+    "interval (batch means over 20 batches of cases; docs/simulation.md). p50, p90, p99: half, "
+    "9 in 10 and 99 in 100 of the cases took at most this long. Utilisation: the share of its "
+    "people's time a role spent serving cases, over the time cases were arriving. A deadline is "
+    "met when service at its target step begins, after any queueing."
+)
+
+
+def print_result(
+    console: Console, d: SimulationJSON, labels: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
+    """The result as rich tables, with labels instead of ids (``labels``: ``steps``, ``roles``,
+    ``title``) and 95% intervals in brackets."""
+    from rich.markup import escape
     from rich.table import Table
 
-    run = d["run"]
+    names = labels or {}
+    step_name = names.get("steps", {})
+    role_name = names.get("roles", {})
+
+    def step(sid: str) -> str:
+        return escape(step_name.get(sid, sid))
+
+    run = d.get("run") or {"mode": "independent", "arrivals_per_day": None}
+    title = names.get("title", {}).get("text", d["pathway"])
+    rate = run.get("arrivals_per_day")
     head = (
-        f"[bold]{d['pathway']}[/bold]: {d['cases']:,} cases, seed {d['seed']}, "
-        f"{'queues (capacities), ' if run['mode'] == 'queues' else 'no queues, '}"
-        f"{_num(run['arrivals_per_day'], 2)} arrivals/day"
+        f"[bold]{escape(title)}[/bold]: {d['cases']:,} cases, seed {d['seed']}, "
+        f"{'with queues' if run['mode'] == 'queues' else 'no queues'}"
+        + (f", {_num(rate, 2)} arrivals a day" if rate else "")
     )
     console.print(head)
     _print_saturation(console, d)
@@ -122,42 +164,47 @@ def print_result(console: Console, d: SimulationJSON) -> None:
     for col in ("outcome", "cases", "share"):
         table.add_column(col, justify="left" if col == "outcome" else "right")
     for k, v in d["outcomes"].items():
-        table.add_row(k, _num(v["count"]), f"{v['share']:.1%}")
+        table.add_row(step(k), _num(v["count"]), _pct(v, "share"))
     if d["stuck"]:
-        stuck = ", ".join(f"{k} {v:,}" for k, v in d["stuck_steps"].items())
+        stuck = ", ".join(f"{step(k)} {v:,}" for k, v in d.get("stuck_steps", {}).items())
         table.add_row(f"stuck ({stuck})", _num(d["stuck"]), f"{d['stuck'] / d['cases']:.1%}")
     console.print(table)
     tto = d["time_to_outcome_hours"]
-    table = Table(title="Time to outcome", title_justify="left")
+    table = Table(title="Time to outcome (hours)", title_justify="left")
     for col in ("mean", "p50", "p90", "p99"):
         table.add_column(col, justify="right")
-    table.add_row(*(_hours(tto[k]) for k in ("mean", "p50", "p90", "p99")))
+    keys = ("mean", "p50", "p90", "p99")
+    table.add_row(*(_val(tto, k) for k in keys))
+    if any(_days(tto.get(k)) for k in keys):
+        table.add_row(*(_days(tto.get(k)) for k in keys))
     console.print(table)
-    iv, ho = d["interviews"], d["handoffs"]
+    iv = d["interviews"]
+    ho = d.get("handoffs") or {"mean": 0.0, "max": 0}
     console.print(
-        f"Interviews per case: mean {iv['mean']:.2f}, max {iv['max']}, "
-        f"over the limit {iv['share_over_limit']:.1%}; "
-        f"hand-offs between agencies: mean {ho['mean']:.2f}, max {ho['max']}"
+        f"Interviews per case: mean {_val(iv, 'mean', 2)}, most {iv['max']}, "
+        f"over the limit {_pct(iv, 'share_over_limit')}; "
+        f"hand-offs between agencies per case: mean {_val(ho, 'mean', 2)}, most {ho['max']}"
     )
     if d["deadlines"]:
         table = Table(title="Deadlines", title_justify="left")
-        for col in ("deadline", "applicable", "missed", "share missed"):
+        for col in ("deadline", "cases it applies to", "missed", "share missed"):
             table.add_column(col, justify="left" if col == "deadline" else "right")
         for did, dl in d["deadlines"].items():
             table.add_row(
-                did, _num(dl["applicable"]), _num(dl["missed"]), f"{dl['share_missed']:.1%}"
+                escape(did), _num(dl["applicable"]), _num(dl["missed"]), _pct(dl, "share_missed")
             )
         console.print(table)
-    table = Table(title="Roles", title_justify="left")
-    for col in ("role", "capacity", "utilization", "wait mean (h)", "wait p90 (h)", "busy h/case"):
+    table = Table(title="Roles (waits in hours)", title_justify="left")
+    for col in ("role", "people", "utilisation", "wait mean", "wait p90", "busy hours per case"):
         table.add_column(col, justify="left" if col == "role" else "right")
     for rid, role in d["roles"].items():
+        capacity = role.get("capacity")
         table.add_row(
-            rid,
-            str(role.get("capacity") or "unlimited"),
-            f"{role['utilization']:.1%}" if role.get("capacity") else "-",
-            _num(role["wait_hours_mean"], 1),
-            _num(role["wait_hours_p90"], 1),
+            escape(role_name.get(rid, rid)),
+            str(capacity or "unlimited"),
+            f"{role['utilization']:.1%}" if capacity else "-",
+            _val(role, "wait_hours_mean") if capacity else "-",
+            _val(role, "wait_hours_p90") if capacity else "-",
             _num(role.get("busy_hours_per_case"), 1),
         )
     console.print(table)
@@ -165,8 +212,23 @@ def print_result(console: Console, d: SimulationJSON) -> None:
     for col in ("step", "visits", "per case"):
         table.add_column(col, justify="left" if col == "step" else "right")
     for sid, visits in d["steps"].items():
-        table.add_row(sid, _num(visits["visits"]), f"{visits.get('visits_per_case', 0.0):.3f}")
+        table.add_row(
+            step(sid), _num(visits["visits"]), f"{visits.get('visits_per_case', 0.0):.2f}"
+        )
     console.print(table)
+    console.print(f"[dim]{escape(FOOTNOTE)}[/dim]")
+
+
+def labels_of(pathway: Pathway) -> dict[str, dict[str, str]]:
+    """Step and role labels (first locale) and the title, for the text output."""
+    from pathways.model import label_text
+
+    loc = tuple(pathway.locales)
+    return {
+        "steps": {s.id: label_text(s.label, None, loc) or s.id for s in pathway.steps},
+        "roles": {r.id: label_text(r.title, None, loc) or r.id for r in pathway.roles},
+        "title": {"text": label_text(pathway.title, None, loc) or pathway.id},
+    }
 
 
 def print_compare(
@@ -294,7 +356,7 @@ def simulate(
         return 0
     console = Console(file=sys.stdout, width=max(100, Console().width))
     if result_b is None:
-        print_result(console, result)
+        print_result(console, result, labels_of(pathway))
     else:
         assert compare is not None
         print_compare(console, result, result_b, (str(path), str(compare)))

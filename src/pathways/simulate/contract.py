@@ -4,8 +4,10 @@
 reads simulation JSON from elsewhere (a file given to ``pathways render --simulation``, a dict
 passed to :func:`pathways.render`) calls :func:`read_simulation_json` once, where it is read,
 and then indexes the typed dict without guessing. ``format`` names this contract's version;
-JSON written before it had the key (0.1.0) is read as version 1. Keys may be added within a
-version (readers ignore keys they do not know); a key is never removed or changed in meaning.
+JSON written before it had the key (0.1.0) is read as version 1. ``ci95`` beside a KPI's
+values maps each of them to its 95% confidence interval ``[lo, hi]`` (null where a run is too
+small). Keys may be added within a version (readers ignore keys they do not know); a key is
+never removed or changed in meaning.
 
 This module imports nothing heavy, so renderers can use it without loading numpy.
 """
@@ -40,6 +42,7 @@ FORMAT = "pathways-simulation/1"
 class OutcomeJSON(TypedDict):
     count: int
     share: float
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class TimeToOutcomeJSON(TypedDict):
@@ -48,18 +51,21 @@ class TimeToOutcomeJSON(TypedDict):
     p90: float | None
     p99: float | None
     histogram: NotRequired[dict[str, list[float]]]  # added by the report, not by simulate
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class InterviewsJSON(TypedDict):
     mean: float
     max: int
     share_over_limit: float
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class DeadlineJSON(TypedDict):
     applicable: int
     missed: int
     share_missed: float
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class RoleJSON(TypedDict):
@@ -69,6 +75,7 @@ class RoleJSON(TypedDict):
     capacity: NotRequired[int | None]
     busy_hours_per_case: NotRequired[float]
     offered_load: NotRequired[float | None]
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class StepJSON(TypedDict):
@@ -92,6 +99,7 @@ class RunJSON(TypedDict):
 class HandoffsJSON(TypedDict):
     mean: float
     max: int
+    ci95: NotRequired[dict[str, list[float] | None]]
 
 
 class SaturationJSON(TypedDict):

@@ -194,6 +194,9 @@ class LoopCounts:
     reached: list[list[bool]]
     busy_w: list[float]
     waits: list[array[float]]
+    wcases: list[array[int]]
+    done: array[int]
+    cur: list[int]
 
 
 def run_queues(
@@ -401,7 +404,9 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
     free_at: list[list[float]] = [[-math.inf] * c for c in cap]
     busy_w = [0.0] * roles
     waits = [array("d") for _ in range(roles)]
+    wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     times = array("d")
+    done = array("q")  # the case of each time to outcome
     step_limit = 0
 
     def window_busy(heap: list[tuple[float, int]]) -> list[float]:
@@ -483,6 +488,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                         end = now + dur
                     else:
                         waits[r].append(begin - now)
+                        wcases[r].append(c)
                         if begin > window:
                             start[c] = begin
                             pend[c] = dur
@@ -504,6 +510,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                         end = now + dur
                     else:
                         waits[r].append(begin - now)
+                        wcases[r].append(c)
                         if begin > window:
                             start[c] = begin
                             pend[c] = dur
@@ -514,6 +521,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 if r == -1:  # an outcome
                     outcome_counts[s] += 1
                     times.append(now - t_in[c])
+                    done.append(c)
                     now, code = pop(heap)
                     continue
                 clock = now
@@ -558,6 +566,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 end = now + dur
             else:
                 waits[r].append(begin - now)
+                wcases[r].append(c)
                 if begin > window:
                     start[c] = begin
                     pend[c] = dur
@@ -585,6 +594,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
             if f & 2:
                 outcome_counts[s] += 1
                 times.append(now - t_in[c])
+                done.append(c)
                 break
             try:
                 dur = dpop[s]()
@@ -598,6 +608,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                     end = now + dur
                 else:
                     waits[r].append(begin - now)
+                    wcases[r].append(c)
                     if begin > window:
                         start[c] = begin
                         pend[c] = dur
@@ -658,6 +669,9 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
         reached=reached,
         busy_w=busy_w,
         waits=waits,
+        wcases=wcases,
+        done=done,
+        cur=cur,
     )
 
 
@@ -701,13 +715,20 @@ def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
     res.step_limit = step_limit
     res.times = np.frombuffer(times, dtype=np.float64).copy()
     res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
+    res.case_interviews = np.array(iv, dtype=np.int32)
+    res.case_handoffs = np.array(ho, dtype=np.int32)
+    finished = np.frombuffer(loop.done, dtype=np.int64)
+    res.case_time[finished] = np.frombuffer(times, dtype=np.float64)
+    res.case_outcome[finished] = np.array(loop.cur, dtype=np.int32)[finished]
     res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
     for d in range(k):
         passed = ~np.isnan(np.array(t_from[d]))
         if not cp.deadline_required[d]:  # optional: only the cases that reached the target
             passed &= np.array(reached[d], dtype=bool)
         res.deadline_applicable[d] = int(passed.sum())
-        res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
+        hit = np.array(met[d], dtype=bool)
+        res.deadline_missed[d] = int((passed & ~hit).sum())
+        res.case_deadline[d] = np.where(passed, np.where(hit, 1, 2), 0)
     serving = (cp.step_role >= 0) & ~cp.is_wait
     res.role_busy = np.bincount(
         cp.step_role[serving], weights=busy_step[serving], minlength=roles
@@ -720,5 +741,6 @@ def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
     exact_waits = [np.frombuffer(w, dtype=np.float64) for w in waits]
     res.role_wait_sum = np.array([float(w.sum()) for w in exact_waits])
     res.role_waits = [w.astype(np.float32) for w in exact_waits]
+    res.wait_cases = [np.frombuffer(w, dtype=np.int64).copy() for w in loop.wcases]
     res.role_zero_waits = res.role_services - np.array([w.size for w in res.role_waits], np.int64)
     return res

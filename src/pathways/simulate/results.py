@@ -12,6 +12,7 @@ import copy
 import math
 import typing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from pathways.simulate.compile import Compiled
 from pathways.simulate.contract import FORMAT, SimulationJSON
+from pathways.simulate.intervals import batch_slices, interval
 from pathways.simulate.saturation import saturation
 
 __all__ = ["ChunkResult", "SimulationResult", "empty_chunk", "merge_chunks", "summarize"]
@@ -51,6 +53,14 @@ class ChunkResult:
     role_wait_sum: FloatArray  # total queueing hours per role (float64, for the mean)
     # positive waits per role, kept as float32 for the percentile (half the memory)
     role_waits: list[npt.NDArray[np.float32]] = field(default_factory=list)
+    # per case, in case order (arrival order with queues), for the confidence intervals
+    case_outcome: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    case_time: FloatArray = field(default_factory=lambda: np.zeros(0))  # nan: no outcome
+    case_interviews: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    case_handoffs: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    # (deadlines, cases): 0 does not apply, 1 met, 2 missed
+    case_deadline: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros((0, 0), np.int8))
+    wait_cases: list[IntArray] = field(default_factory=list)  # the case of each role_waits entry
 
 
 def empty_chunk(cp: Compiled, n: int) -> ChunkResult:
@@ -76,6 +86,12 @@ def empty_chunk(cp: Compiled, n: int) -> ChunkResult:
         role_zero_waits=np.zeros(roles, dtype=np.int64),
         role_wait_sum=np.zeros(roles),
         role_waits=[np.zeros(0, dtype=np.float32) for _ in range(roles)],
+        case_outcome=np.full(n, -1, dtype=np.int32),
+        case_time=np.full(n, np.nan),
+        case_interviews=np.zeros(n, dtype=np.int32),
+        case_handoffs=np.zeros(n, dtype=np.int32),
+        case_deadline=np.zeros((k, n), dtype=np.int8),
+        wait_cases=[np.zeros(0, dtype=np.int64) for _ in range(roles)],
     )
 
 
@@ -90,6 +106,7 @@ def merge_chunks(chunks: list[ChunkResult]) -> ChunkResult:
     """Merge chunk results in the order given (sums; arrays concatenated in order)."""
     first = chunks[0]
     roles = len(first.role_busy)
+    offsets = np.cumsum([0] + [c.cases for c in chunks[:-1]]).tolist()
     return ChunkResult(
         cases=sum(c.cases for c in chunks),
         outcome_counts=np.sum([c.outcome_counts for c in chunks], axis=0),
@@ -110,6 +127,15 @@ def merge_chunks(chunks: list[ChunkResult]) -> ChunkResult:
         role_zero_waits=np.sum([c.role_zero_waits for c in chunks], axis=0),
         role_wait_sum=np.sum([c.role_wait_sum for c in chunks], axis=0),
         role_waits=[np.concatenate([c.role_waits[r] for c in chunks]) for r in range(roles)],
+        case_outcome=np.concatenate([c.case_outcome for c in chunks]),
+        case_time=np.concatenate([c.case_time for c in chunks]),
+        case_interviews=np.concatenate([c.case_interviews for c in chunks]),
+        case_handoffs=np.concatenate([c.case_handoffs for c in chunks]),
+        case_deadline=np.concatenate([c.case_deadline for c in chunks], axis=1),
+        wait_cases=[
+            np.concatenate([c.wait_cases[r] + off for c, off in zip(chunks, offsets, strict=True)])
+            for r in range(roles)
+        ],
     )
 
 
@@ -143,14 +169,14 @@ class SimulationResult:
     seed: int
     outcomes: dict[str, dict[str, Any]]
     stuck: int
-    time_to_outcome_hours: dict[str, float | None]
-    interviews: dict[str, float]
-    deadlines: dict[str, dict[str, float]]
+    time_to_outcome_hours: dict[str, Any]
+    interviews: dict[str, Any]
+    deadlines: dict[str, dict[str, Any]]
     roles: dict[str, dict[str, Any]]
     steps: dict[str, dict[str, Any]]
     stuck_steps: dict[str, int]
     step_limit: int
-    handoffs: dict[str, float]
+    handoffs: dict[str, Any]
     transitions: list[dict[str, Any]]
     run: dict[str, Any]
     histogram: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
@@ -216,7 +242,7 @@ def summarize(
         histogram = {"edges": [], "counts": []}
     if times.size:
         p50, p90, p99 = (float(x) for x in np.percentile(times, [50, 90, 99]))
-        tto: dict[str, float | None] = {
+        tto: dict[str, Any] = {
             "mean": float(times.mean()),
             "p50": p50,
             "p90": p90,
@@ -257,6 +283,13 @@ def summarize(
             if n and cap
             else None,
         }
+    interviews: dict[str, Any] = {
+        "mean": mean_iv,
+        "max": max_iv,
+        "share_over_limit": _share(over, n),
+    }
+    handoffs: dict[str, Any] = {"mean": mean_ho, "max": max_ho}
+    _add_intervals(cp, merged, outcomes, tto, interviews, handoffs, deadlines, roles)
     steps = {
         sid: {"visits": int(merged.visits[s]), "visits_per_case": _share(merged.visits[s], n)}
         for s, sid in enumerate(ids)
@@ -273,13 +306,13 @@ def summarize(
         outcomes=outcomes,
         stuck=int(merged.stuck_counts.sum()),
         time_to_outcome_hours=tto,
-        interviews={"mean": mean_iv, "max": max_iv, "share_over_limit": _share(over, n)},
+        interviews=interviews,
         deadlines=deadlines,
         roles=roles,
         steps=steps,
         stuck_steps=stuck_steps,
         step_limit=merged.step_limit,
-        handoffs={"mean": mean_ho, "max": max_ho},
+        handoffs=handoffs,
         transitions=transitions,
         run=run,
         histogram=histogram,
@@ -289,6 +322,105 @@ def summarize(
             dict(zip(cp.role_ids, cp.role_labels, strict=False)),
         ),
     )
+
+
+def _add_intervals(
+    cp: Compiled,
+    merged: ChunkResult,
+    outcomes: dict[str, dict[str, Any]],
+    tto: dict[str, Any],
+    interviews: dict[str, Any],
+    handoffs: dict[str, Any],
+    deadlines: dict[str, dict[str, Any]],
+    roles: dict[str, dict[str, Any]],
+) -> None:
+    """Put ``ci95: {key: [lo, hi]}`` beside the values of every KPI (:mod:`.intervals`)."""
+    n = merged.cases
+    slices = batch_slices(n)
+    if slices is None or merged.case_outcome.size != n:
+        return
+    co, ct = merged.case_outcome, merged.case_time
+    index = {b.start: i for i, b in enumerate(slices)}
+
+    def share_of(b: slice, s: int) -> float | None:
+        return float(np.mean(co[b] == s))
+
+    for sid, entry in outcomes.items():
+        s = cp.step_ids.index(sid)
+        entry["ci95"] = {
+            "share": interval(entry["share"], slices, partial(share_of, s=s), low=0, high=1)
+        }
+
+    def time_kpi(b: slice, q: float | None) -> float | None:
+        values = ct[b]
+        values = values[~np.isnan(values)]
+        if not values.size:
+            return None
+        return float(values.mean() if q is None else np.percentile(values, q))
+
+    quantiles = {"mean": None, "p50": 50.0, "p90": 90.0, "p99": 99.0}
+    tto["ci95"] = {
+        key: interval(tto[key], slices, partial(time_kpi, q=q), low=0)
+        for key, q in quantiles.items()
+    }
+    iv, ho = merged.case_interviews, merged.case_handoffs
+    limit = cp.max_interviews
+    interviews["ci95"] = {
+        "mean": interval(interviews["mean"], slices, lambda b: float(iv[b].mean()), low=0),
+        "share_over_limit": interval(
+            interviews["share_over_limit"],
+            slices,
+            lambda b: float(np.mean(iv[b] > limit)),
+            low=0,
+            high=1,
+        ),
+    }
+    handoffs["ci95"] = {
+        "mean": interval(handoffs["mean"], slices, lambda b: float(ho[b].mean()), low=0)
+    }
+
+    def missed(b: slice, k: int) -> float | None:
+        status = merged.case_deadline[k, b]
+        applicable = int(np.count_nonzero(status))
+        return float(np.count_nonzero(status == 2)) / applicable if applicable else None
+
+    for k, entry in enumerate(deadlines.values()):
+        entry["ci95"] = {
+            "share_missed": interval(
+                entry["share_missed"], slices, partial(missed, k=k), low=0, high=1
+            )
+        }
+    for r, entry in enumerate(roles.values()):
+        services = int(merged.role_services[r])
+        if not entry["capacity"] or not services:
+            continue
+        waits, cases = merged.role_waits[r], merged.wait_cases[r]
+        starts = [b.start for b in slices]
+        batch_of = np.searchsorted(starts, cases, side="right") - 1
+        sums = np.bincount(batch_of, weights=waits.astype(np.float64), minlength=len(slices))
+        order = np.argsort(batch_of, kind="stable")
+        bounds = np.searchsorted(batch_of[order], np.arange(len(slices) + 1))
+
+        def wait_mean(b: slice, r: int = r, sums: Any = sums) -> float | None:
+            share = (b.stop - b.start) / n * int(merged.role_services[r])
+            return float(sums[index[b.start]]) / share if share > 0 else None
+
+        def wait_p90(
+            b: slice,
+            r: int = r,
+            waits: npt.NDArray[np.float32] = waits,
+            order: IntArray = order,
+            bounds: IntArray = bounds,
+        ) -> float | None:
+            i = index[b.start]
+            positive = waits[order[bounds[i] : bounds[i + 1]]]
+            total = round((b.stop - b.start) / n * int(merged.role_services[r]))
+            return _percentile_with_zeros(positive, max(0, total - positive.size), 90.0)
+
+        entry["ci95"] = {
+            "wait_hours_mean": interval(entry["wait_hours_mean"], slices, wait_mean, low=0),
+            "wait_hours_p90": interval(entry["wait_hours_p90"], slices, wait_p90, low=0),
+        }
 
 
 def _percentile_with_zeros(positive: npt.NDArray[np.float32], zeros: int, q: float) -> float:

@@ -87,6 +87,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
         if done.any():
             res.outcome_counts += np.bincount(step[done], minlength=s_count)
             times.append(t[done])
+            res.case_outcome[cid[done]] = step[done]
+            res.case_time[cid[done]] = t[done]
             keep = ~done
             step, t, cid = step[keep], t[keep], cid[keep]
             if not cid.size:
@@ -150,6 +152,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
 
     res.times = np.concatenate(times) if times else np.zeros(0)
     res.interviews_hist = np.bincount(interviews) if n else res.interviews_hist
+    res.case_interviews = interviews.astype(np.int32)
+    res.case_handoffs = handoffs.astype(np.int32)
     res.handoffs_hist = np.bincount(handoffs) if n else res.handoffs_hist
     for d in range(k):
         # A required deadline applies to every case that passed `from`; an optional one only
@@ -159,6 +163,7 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             applicable &= reached[d]
         res.deadline_applicable[d] = int(applicable.sum())
         res.deadline_missed[d] = int((applicable & ~met[d]).sum())
+        res.case_deadline[d] = np.where(applicable, np.where(met[d], 1, 2), 0)
     serving = (cp.step_role >= 0) & ~cp.is_wait
     roles = len(cp.role_ids)
     res.role_busy = np.bincount(
