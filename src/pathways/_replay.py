@@ -89,17 +89,25 @@ def replay(
                 case._engine = shadow
                 who = _actor(stored)
                 pending = case.referral
+                several = len(case._tracks) > 1  # tracks (SPEC 7.1): the entry names its track
+                track = stored.source if several else None
                 if (
                     stored.event in ("accept", "decline")
                     and pending is not None
-                    and stored.source == case.step
+                    and stored.source in case.steps
                     and (stored.event == "decline" or stored.target == stored.source)
                     and not stored.data
                 ):
-                    shadow._answer(case, stored.event, who, stored.at, stored.note)
+                    shadow._answer(case, stored.event, who, stored.at, stored.note, track)
                 else:
                     shadow._fire(
-                        case, stored.event, who, stored.at, stored.note, dict(stored.data) or None
+                        case,
+                        stored.event,
+                        who,
+                        stored.at,
+                        stored.note,
+                        dict(stored.data) or None,
+                        track,
                     )
         except CaseError as exc:  # TransitionNotAllowed and NotAuthorized are CaseErrors
             raise CaseError(

@@ -149,12 +149,12 @@ class Case:
         "_checkpoint",
         "_clocks",
         "_engine",
+        "_tracks",
         "data",
         "entry",
         "history",
         "id",
         "referrals",
-        "step",
         "version",
     )
 
@@ -169,11 +169,13 @@ class Case:
         referrals: list[Referral] | None = None,
         clocks: dict[str, tuple[dt.datetime, dt.datetime | None]] | None = None,
         version: int = 0,
+        tracks: list[tuple[str, int]] | None = None,
     ) -> None:
         self._engine = engine
         self.id = case_id
         self.entry = entry
-        self.step = step
+        # one (step, waiting-on transition index or -1) per running track (SPEC 7.1)
+        self._tracks: list[tuple[str, int]] = [(step, -1)] if tracks is None else tracks
         self.data = data
         self.history = history
         self.referrals = referrals
@@ -182,6 +184,35 @@ class Case:
         self._checkpoint: Case | None = None  # the case as last loaded or saved (see stores)
 
     # --- read-only views ---------------------------------------------------------------
+
+    @property
+    def step(self) -> str:
+        """The step the case is at, while it has one track (see :attr:`steps`).
+
+        Raises
+        ------
+        CaseError
+            The case has several tracks running; read :attr:`steps`.
+        """
+        tracks = self._tracks
+        if len(tracks) == 1:
+            return tracks[0][0]
+        raise CaseError(
+            f"case {self.id!r} has {len(tracks)} tracks (at {', '.join(self.steps)}); "
+            "read case.steps"
+        )
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """One step per running track (SPEC 7.1); a track waiting at a join is listed by the
+        join's id. A finished case keeps the outcome its last track entered."""
+        return tuple(s for s, _ in self._tracks)
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """The joins at which a track waits for the other tracks, one entry per waiting
+        track (a subset of :attr:`steps`)."""
+        return tuple(s for s, w in self._tracks if w >= 0)
 
     @property
     def engine(self) -> Engine:
@@ -210,15 +241,28 @@ class Case:
 
     @property
     def referral(self) -> Referral | None:
-        """The pending referral, or None."""
-        if self.referrals and self.referrals[-1].answer is None:
-            return self.referrals[-1]
+        """The pending referral (the latest one, when several tracks wait for answers), or
+        None."""
+        refs = self.referrals
+        if refs:
+            if refs[-1].answer is None:
+                return refs[-1]
+            if len(self._tracks) > 1 or self._engine._parallel:
+                for r in reversed(refs):
+                    if r.answer is None:
+                        return r
         return None
 
     @property
+    def pending_referrals(self) -> list[Referral]:
+        """Every pending referral, oldest first (several when several tracks were referred)."""
+        return [r for r in self.referrals or () if r.answer is None]
+
+    @property
     def done(self) -> bool:
-        """Whether the case is at an outcome step."""
-        return self._engine.pathway.steps_by_id[self.step].kind == "outcome"
+        """Whether the case has ended: its last track is at an outcome step."""
+        tracks = self._tracks
+        return len(tracks) == 1 and self._engine.pathway.steps_by_id[tracks[0][0]].kind == "outcome"
 
     # --- events ------------------------------------------------------------------------
 
@@ -227,50 +271,77 @@ class Case:
         event: str,
         *,
         actor: Actor,
-        at: dt.datetime | None = None,
+        at: dt.datetime | str | None = None,
         note: str | None = None,
         data: Mapping[str, Any] | None = None,
+        when: dt.datetime | None = None,
     ) -> HistoryEntry:
         """Fire ``event`` as ``actor``; return the new history entry.
 
-        Among the transitions for ``event`` leaving the current step, the first (in file order)
-        whose guard holds is taken. ``data`` sets case fields with the event (checked like
+        Among the transitions for ``event`` leaving the track's step, the first (in file order)
+        whose guard holds is taken; at a ``fork`` step all exits are taken at once, one new
+        track on each. ``data`` sets case fields with the event (checked like
         :meth:`Engine.open`'s data, and seen by the guards). Firing an event from the target of
         a pending referral counts as accepting it.
+
+        ``at`` is either a step id (a string: the track to move, SPEC 7.1) or the time of the
+        event (an aware datetime; default ``clock.now()``). To give both, pass the step as
+        ``at`` and the time as ``when``. Without a step, the event moves the one track it can
+        move; if it could move tracks at more than one step, the call is refused.
 
         Raises
         ------
         TransitionNotAllowed
-            No transition for ``event`` leaves the step, or none of their guards holds.
+            No transition for ``event`` leaves the track's step, none of their guards holds,
+            the event could move tracks at several steps and ``at`` names none, or ``at`` names
+            a step where no track can move.
         NotAuthorized
             ``actor.role`` is not in the ``by`` roles of the transition.
         CaseError
-            Bad ``data``, ``note`` or ``at`` (naive, or before the last event).
+            Bad ``data``, ``note`` or time (naive, or before the last event).
 
         A refusal changes nothing. See :class:`Engine` for what ``on_enter`` hooks do.
         """
-        return self._engine._fire(self, event, actor, at, note, data)
+        track, time = _split_at(at, when)
+        return self._engine._fire(self, event, actor, time, note, data, track)
 
     def accept(
-        self, actor: Actor, *, at: dt.datetime | None = None, note: str | None = None
+        self,
+        actor: Actor,
+        *,
+        at: dt.datetime | str | None = None,
+        note: str | None = None,
+        when: dt.datetime | None = None,
     ) -> HistoryEntry:
         """Accept the pending referral as ``actor`` (a role of the target step).
+
+        ``at`` is the referral's target step (when referrals to several tracks are pending) or
+        the time, as for :meth:`fire`.
 
         Raises
         ------
         CaseError
-            There is no pending referral.
+            There is no pending referral, or several and ``at`` names none of them.
         NotAuthorized
             ``actor.role`` is neither the target step's role nor a role that may fire an event
             from it.
         """
-        return self._engine._answer(self, "accept", actor, at, note)
+        track, time = _split_at(at, when)
+        return self._engine._answer(self, "accept", actor, time, note, track)
 
-    def decline(self, actor: Actor, reason: str, *, at: dt.datetime | None = None) -> HistoryEntry:
-        """Decline the pending referral: the case goes to the referral's ``on_reject`` step.
+    def decline(
+        self,
+        actor: Actor,
+        reason: str,
+        *,
+        at: dt.datetime | str | None = None,
+        when: dt.datetime | None = None,
+    ) -> HistoryEntry:
+        """Decline the pending referral: the track goes to the referral's ``on_reject`` step.
 
-        Without ``on_reject`` in the file, the case goes back to the step it was referred from.
-        ``reason`` is required and kept as the entry's note.
+        Without ``on_reject`` in the file, the track goes back to the step it was referred
+        from. ``reason`` is required and kept as the entry's note. ``at`` as for
+        :meth:`accept`.
 
         Raises
         ------
@@ -279,14 +350,16 @@ class Case:
         NotAuthorized
             As for :meth:`accept`.
         """
-        return self._engine._answer(self, "decline", actor, at, reason)
+        track, time = _split_at(at, when)
+        return self._engine._answer(self, "decline", actor, time, reason, track)
 
-    def available(self, actor: Actor) -> list[str]:
-        """The events ``actor`` may fire now (guards holding, role allowed), in file order.
+    def available(self, actor: Actor, *, at: str | None = None) -> list[str]:
+        """The events ``actor`` may fire now (guards holding, role allowed), in file order;
+        with tracks, track by track (``at``: only the track at that step).
 
         Accepting or declining a pending referral is not listed; see :attr:`referral`.
         """
-        return self._engine._available(self, actor)
+        return self._engine._available(self, actor, at)
 
     # --- deadlines ---------------------------------------------------------------------
 
@@ -337,7 +410,8 @@ class Case:
             "pathway_version": self.pathway_version,
             "fingerprint": self._engine.fingerprint,
             "entry": self.entry,
-            "step": self.step,
+            "step": self._tracks[0][0] if len(self._tracks) == 1 else None,
+            **self._tracks_dict(),
             "data": dict(self.data),
             "version": self.version,
             "opened_at": self.opened_at.isoformat(),
@@ -349,6 +423,13 @@ class Case:
             out["history"] = [e.to_dict() for e in self.history]
         return out
 
+    def _tracks_dict(self) -> dict[str, Any]:
+        if not self._engine._parallel:
+            return {}
+        return {
+            "tracks": [{"step": s, "waiting_on": None if w < 0 else w} for s, w in self._tracks]
+        }
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Case):
             return NotImplemented
@@ -358,7 +439,19 @@ class Case:
 
     def __repr__(self) -> str:
         pending = ", referral pending" if self.referral else ""
+        where = repr(self._tracks[0][0]) if len(self._tracks) == 1 else repr(self.steps)
         return (
-            f"<Case {self.id!r} of {self.pathway_id!r} at {self.step!r}, "
+            f"<Case {self.id!r} of {self.pathway_id!r} at {where}, "
             f"{len(self.history)} events{pending}>"
         )
+
+
+def _split_at(
+    at: dt.datetime | str | None, when: dt.datetime | None
+) -> tuple[str | None, dt.datetime | None]:
+    """``at`` as (track step, time): a string names a track's step, anything else is a time."""
+    if isinstance(at, str):
+        return at, when
+    if when is not None and at is not None:
+        raise CaseError("give the time once: as at= or as when=, not both")
+    return None, at if when is None else when

@@ -150,7 +150,12 @@ class Deadlines:
 
     def due(self, case: Case) -> list[Due]:
         """See :meth:`Case.due <pathways.case.Case.due>`."""
-        here = self.reachable(case.step)
+        tracks = case._tracks
+        here = (
+            self.reachable(tracks[0][0])
+            if len(tracks) == 1
+            else frozenset().union(*(self.reachable(s) for s, _ in tracks))
+        )
         return [
             d
             for d in self.all_limits(case)
@@ -166,15 +171,17 @@ class Deadlines:
             if (
                 d.kind == "deadline"
                 and d.met_at is None
-                and self.reachable(_step_at(case, d.due_at)).isdisjoint(d.targets)
+                and all(self.reachable(s).isdisjoint(d.targets) for s in _steps_at(case, d.due_at))
             ):
                 continue  # the case had taken a branch that never reaches the target
             out.append(d)
         return out
 
 
-def _step_at(case: Case, when: dt.datetime) -> str:
+def _steps_at(case: Case, when: dt.datetime) -> tuple[str, ...]:
+    """The steps of the case's tracks at ``when`` (from its history)."""
     for entry in reversed(case.history):
         if entry.at <= when:
-            return entry.target
-    return case.history[0].target
+            return entry.tracks if entry.tracks is not None else (entry.target,)
+    first = case.history[0]
+    return first.tracks if first.tracks is not None else (first.target,)

@@ -132,6 +132,14 @@ class Engine:
         self._allowed, self._answerers = compiled.allowed, compiled.answerers
         self._deadlines = Deadlines(self.pathway, compiled.succ)
         self._entries = self.pathway.entry_steps()
+        # parallel tracks (SPEC 7.1): the kind of each step, and the transitions into each join
+        self._kind = {s.id: s.kind for s in self.pathway.steps}
+        self._parallel = any(k in ("fork", "join") for k in self._kind.values())
+        self._join_in: dict[str, tuple[int, ...]] = {
+            s.id: tuple(i for i, t in enumerate(self.pathway.transitions) if t.to == s.id)
+            for s in self.pathway.steps
+            if s.kind == "join"
+        }
 
     def __repr__(self) -> str:
         return f"<Engine {self.pathway.id!r} {self.pathway.version}>"
@@ -260,6 +268,7 @@ class Engine:
             when,
             note,
             values,
+            tracks=(entry,) if self._parallel else None,
             fingerprint=self.fingerprint,
             key=self._key,
         )
@@ -273,12 +282,12 @@ class Engine:
     # --- firing ------------------------------------------------------------------------
 
     def _trigger(
-        self, case: Case, trigger: str, role: str, data: Mapping[str, Any]
+        self, step: str, trigger: str, role: str, data: Mapping[str, Any]
     ) -> tuple[bool, int, str, str]:
-        """Bind the case to the machine, fire, unbind: (taken, transition index, target,
-        guard problem). Called with the lock held."""
+        """Bind a track at ``step`` to the machine, fire, unbind: (taken, transition index,
+        target, guard problem). Called with the lock held."""
         b = self._binding
-        b.pathways_step = case.step
+        b.pathways_step = step
         b.data = data
         b.role = role
         b.chosen = -1
@@ -290,15 +299,82 @@ class Engine:
             b.data = _EMPTY
 
     def _refusal(self, case: Case, event: str) -> TransitionNotAllowed:
-        here = self._events.get(case.step, [])
+        tracks = case._tracks
+        if len(tracks) > 1:
+            return self._refusal_tracks(case, event)
+        step = tracks[0][0]
+        here = self._events.get(step, []) if tracks[0][1] < 0 else []
         if event not in self._events_all():
             why = f"pathway {self.pathway.id!r} has no event {event!r}"
         else:
-            why = f"no transition for {event!r} leaves {case.step!r}"
+            why = f"no transition for {event!r} leaves {step!r}"
         why += f" (events here: {', '.join(here)})" if here else " (no events leave it)"
+        return TransitionNotAllowed(f"Can't {event} when in {step}: {why}.", event=event, step=step)
+
+    def _refusal_tracks(self, case: Case, event: str) -> TransitionNotAllowed:
+        where = ", ".join(case.steps)
+        if event not in self._events_all():
+            why = f"pathway {self.pathway.id!r} has no event {event!r}"
+        else:
+            why = f"no transition for {event!r} leaves a step where a track can move"
+        here = [
+            f"{s}: {', '.join(self._events.get(s, ())) or 'none'}" for s, w in case._tracks if w < 0
+        ]
+        waiting = case.waiting
         return TransitionNotAllowed(
-            f"Can't {event} when in {case.step}: {why}.", event=event, step=case.step
+            f"Can't {event} when in {where}: {why}"
+            + (f" (events by track: {'; '.join(here)})" if here else "")
+            + (f" (waiting at join: {', '.join(waiting)})" if waiting else "")
+            + ".",
+            event=event,
+            step=where,
         )
+
+    def _pick(self, case: Case, event: str, at: str | None) -> int:
+        """Index of the track ``event`` moves (SPEC 7.1); raises TransitionNotAllowed when no
+        track can move or several steps could and ``at`` names none."""
+        tracks = case._tracks
+        if at is not None:
+            if not isinstance(at, str) or at not in self._kind:
+                raise TransitionNotAllowed(
+                    f"Can't {event} at {at!r}: pathway {self.pathway.id!r} has no step {at!r}.",
+                    event=str(event),
+                    step=str(at),
+                )
+            live = [i for i, (s, w) in enumerate(tracks) if s == at and w < 0]
+            if live:
+                return live[0]
+            if any(s == at for s, _ in tracks):
+                raise TransitionNotAllowed(
+                    f"Can't {event} at {at}: the track there waits for the other tracks of the "
+                    "join; the join is entered when the last one arrives.",
+                    event=str(event),
+                    step=at,
+                )
+            raise TransitionNotAllowed(
+                f"Can't {event} at {at}: no track of case {case.id!r} is at {at!r} (tracks at: "
+                f"{', '.join(case.steps)}).",
+                event=str(event),
+                step=at,
+            )
+        exits = self._exits
+        found = [
+            i
+            for i, (s, w) in enumerate(tracks)
+            if w < 0 and isinstance(event, str) and (s, event) in exits
+        ]
+        if not found:
+            raise self._refusal(case, str(event))
+        first = tracks[found[0]][0]
+        others = sorted({tracks[i][0] for i in found} - {first})
+        if others:
+            raise TransitionNotAllowed(
+                f"Can't {event} without at=: it could move the tracks at "
+                f"{', '.join([first, *others])}; name the track's step with at=.",
+                event=event,
+                step=", ".join([first, *others]),
+            )
+        return found[0]
 
     def _events_all(self) -> set[str]:
         return {t.event for t in self.pathway.transitions}
@@ -311,6 +387,7 @@ class Engine:
         at: dt.datetime | None,
         note: str | None,
         data: Mapping[str, Any] | None,
+        track: str | None = None,
     ) -> HistoryEntry:
         self._check_case(case)
         if not isinstance(actor, Actor):
@@ -319,7 +396,12 @@ class Engine:
         update = self.check_data(data) if data else {}
         when = self._now(at)
         with self._lock:
-            step = case.step
+            tracks = case._tracks
+            if track is None and len(tracks) == 1 and tracks[0][1] < 0:
+                i = 0  # the common case: one track, no choice to make
+            else:
+                i = self._pick(case, event, track)
+            step = tracks[i][0]
             edges = self._exits.get((step, event)) if isinstance(event, str) else None
             if not edges:
                 raise self._refusal(case, str(event))
@@ -332,36 +414,65 @@ class Engine:
                 )
             self._check_order(case, when)
             merged = {**case.data, **update} if update else case.data
-            taken, index, target, problem = self._trigger(case, event, actor.role, merged)
-            if not taken:
-                guards = [e.transition.when for e in edges if e.transition.when]
-                shown = " nor ".join(repr(g) for g in guards)
-                why = (
-                    f"the guard {shown} does not hold"
-                    if len(guards) == 1
-                    else (f"neither guard {shown} holds" if guards else "no transition was taken")
-                )
-                raise TransitionNotAllowed(
-                    f"Can't {event} when in {step}: {why}"
-                    + (f" ({problem})" if problem else "")
-                    + ".",
-                    event=event,
-                    step=step,
-                )
+            if self._kind[step] == "fork":  # every exit at once: one new track on each
+                moves = [(e.index, e.transition.to) for e in edges]
+                target = step
+            else:
+                taken, index, target, problem = self._trigger(step, event, actor.role, merged)
+                if not taken:
+                    guards = [e.transition.when for e in edges if e.transition.when]
+                    shown = " nor ".join(repr(g) for g in guards)
+                    why = (
+                        f"the guard {shown} does not hold"
+                        if len(guards) == 1
+                        else (
+                            f"neither guard {shown} holds" if guards else "no transition was taken"
+                        )
+                    )
+                    raise TransitionNotAllowed(
+                        f"Can't {event} when in {step}: {why}"
+                        + (f" ({problem})" if problem else "")
+                        + ".",
+                        event=event,
+                        step=step,
+                    )
+                moves = [(index, target)]
             # -- commit: nothing below can fail on user input --------------------------------
-            entry = append_entry(
-                case.history,
-                event,
-                step,
-                target,
-                actor.id,
-                actor.role,
-                when,
-                note,
-                update,
-                self._key,
-            )
+            if self._parallel:
+                entered, after = self._move(tracks, i, moves)
+                entry = append_entry(
+                    case.history,
+                    event,
+                    step,
+                    target,
+                    actor.id,
+                    actor.role,
+                    when,
+                    note,
+                    update,
+                    self._key,
+                    tuple(s for s, _ in after),
+                )
+            else:
+                entered, after = [target], [(target, -1)]
+                entry = append_entry(
+                    case.history,
+                    event,
+                    step,
+                    target,
+                    actor.id,
+                    actor.role,
+                    when,
+                    note,
+                    update,
+                    self._key,
+                )
             pending = case.referral
+            if pending is not None and pending.target != step:
+                pending = next(
+                    (r for r in case.referrals or () if r.answer is None and r.target == step),
+                    None,
+                )
             if pending is not None:  # acting at the referral's target accepts it
                 pending.answer, pending.answered_at, pending.answered_by = (
                     "accepted",
@@ -370,30 +481,74 @@ class Engine:
                 )
             if update:
                 case.data = merged
-            t = self._edges[index].transition
-            if t.kind == "referral":
-                within = t.response_within
-                if case.referrals is None:
-                    case.referrals = []
-                case.referrals.append(
-                    Referral(
-                        index,
-                        t.event,
-                        t.source,
-                        t.to,
-                        t.on_reject or t.source,
-                        when,
-                        None if within is None else when + dt.timedelta(hours=within),
+            for index, _ in moves:
+                t = self._edges[index].transition
+                if t.kind == "referral":
+                    within = t.response_within
+                    if case.referrals is None:
+                        case.referrals = []
+                    case.referrals.append(
+                        Referral(
+                            index,
+                            t.event,
+                            t.source,
+                            t.to,
+                            t.on_reject or t.source,
+                            when,
+                            None if within is None else when + dt.timedelta(hours=within),
+                        )
                     )
-                )
-            case.step = target
-            self._deadlines.start_and_meet(case, target, when)
+            case._tracks = after
+            for s in entered:
+                self._deadlines.start_and_meet(case, s, when)
         if self.on_enter is not None:
-            self.on_enter(target, case)
+            for s in entered:
+                self.on_enter(s, case)
         return entry
 
+    def _move(
+        self, tracks: list[tuple[str, int]], i: int, moves: list[tuple[int, str]]
+    ) -> tuple[list[str], list[tuple[str, int]]]:
+        """The token game of SPEC 7.1: track ``i`` moves along ``moves`` (transition index,
+        target); returns the steps entered, in order, and the tracks after the move."""
+        kind, join_in = self._kind, self._join_in
+        entered: list[str] = []
+        placed: list[tuple[str, int]] = []
+        for index, target in moves:
+            if kind[target] == "join" and index >= 0:
+                placed.append((target, index))  # waits on its transition
+            else:
+                placed.append((target, -1))
+                entered.append(target)
+        after = [*tracks[:i], *placed, *tracks[i + 1 :]]
+        for join in dict.fromkeys(s for s, w in placed if w >= 0):
+            needed = join_in[join]
+            first: dict[int, int] = {}  # transition -> position of its first waiting track
+            for pos, (s, w) in enumerate(after):
+                if s == join and w >= 0 and w not in first:
+                    first[w] = pos
+            if all(n in first for n in needed):  # the last one arrived: the join is entered
+                at = min(first[n] for n in needed)
+                gone = {first[n] for n in needed} - {at}
+                after = [(join, -1) if p == at else t for p, t in enumerate(after) if p not in gone]
+                entered.append(join)
+        # a track that enters an outcome ends; the case keeps the outcome its last track entered
+        ended = [p for p, (s, w) in enumerate(after) if w < 0 and kind[s] == "outcome"]
+        if ended:
+            if len(ended) == len(after):
+                after = [after[ended[-1]]]
+            else:
+                after = [t for p, t in enumerate(after) if p not in set(ended)]
+        return entered, after
+
     def _answer(
-        self, case: Case, answer: str, actor: Actor, at: dt.datetime | None, note: str | None
+        self,
+        case: Case,
+        answer: str,
+        actor: Actor,
+        at: dt.datetime | None,
+        note: str | None,
+        track: str | None = None,
     ) -> HistoryEntry:
         self._check_case(case)
         if not isinstance(actor, Actor):
@@ -403,10 +558,8 @@ class Engine:
             raise CaseError("declining a referral needs a reason")
         when = self._now(at)
         with self._lock:
-            pending = case.referral
-            if pending is None:
-                raise CaseError(f"case {case.id!r} has no pending referral to {answer}")
-            step = case.step
+            pending = self._pending(case, answer, track)
+            step = pending.target
             if actor.role not in self._answerers[step]:
                 raise NotAuthorized(
                     f"role {actor.role!r} may not {answer} the referral to {step!r}; allowed: "
@@ -415,13 +568,28 @@ class Engine:
                     role=actor.role,
                 )
             self._check_order(case, when)
+            tracks = case._tracks
+            i = next((p for p, (s, w) in enumerate(tracks) if s == step and w < 0), 0)
             target = step
+            entered: list[str] = []
+            after = tracks
             if answer == "decline":
+                if self._kind.get(pending.on_reject) == "join":
+                    raise CaseError(
+                        f"the referral to {step!r} falls back into join {pending.on_reject!r}, "
+                        "which gives no move (PW113); fix the pathway's on_reject"
+                    )
                 taken, _, target, _ = self._trigger(
-                    case, f"{_DECLINE}{pending.transition}", actor.role, case.data
+                    step, f"{_DECLINE}{pending.transition}", actor.role, case.data
                 )
                 if not taken:  # pragma: no cover - the decline transition has no condition
                     raise CaseError(f"the machine refused to decline the referral to {step!r}")
+                if target != step:
+                    entered, after = (
+                        self._move(tracks, i, [(-1, target)])
+                        if self._parallel
+                        else ([target], [(target, -1)])
+                    )
             entry = append_entry(
                 case.history,
                 answer,
@@ -433,15 +601,40 @@ class Engine:
                 note,
                 _EMPTY,
                 self._key,
+                tuple(s for s, _ in after) if self._parallel else None,
             )
             pending.answer = "accepted" if answer == "accept" else "declined"
             pending.answered_at, pending.answered_by = when, actor.id
-            if target != step:
-                case.step = target
-                self._deadlines.start_and_meet(case, target, when)
-        if target != step and self.on_enter is not None:
-            self.on_enter(target, case)
+            if after is not tracks:
+                case._tracks = after
+                for s in entered:
+                    self._deadlines.start_and_meet(case, s, when)
+        if self.on_enter is not None:
+            for s in entered:
+                self.on_enter(s, case)
         return entry
+
+    def _pending(self, case: Case, answer: str, track: str | None) -> Referral:
+        """The pending referral an accept or decline answers (``track``: its target step)."""
+        if track is None:
+            pending = case.referral
+            if pending is None:
+                raise CaseError(f"case {case.id!r} has no pending referral to {answer}")
+            if self._parallel:
+                targets = sorted({r.target for r in case.pending_referrals})
+                if len(targets) > 1:
+                    raise CaseError(
+                        f"case {case.id!r} has referrals pending to {', '.join(targets)}; "
+                        f"name the one to {answer} with at=STEP"
+                    )
+            return pending
+        for r in case.pending_referrals:
+            if r.target == track:
+                return r
+        raise CaseError(
+            f"case {case.id!r} has no pending referral to {track!r} to {answer} (pending: "
+            f"{', '.join(r.target for r in case.pending_referrals) or 'none'})"
+        )
 
     def _check_order(self, case: Case, when: dt.datetime) -> None:
         last = case.history[-1].at
@@ -451,19 +644,24 @@ class Engine:
                 f"at {last.isoformat()}"
             )
 
-    def _available(self, case: Case, actor: Actor) -> list[str]:
+    def _available(self, case: Case, actor: Actor, at: str | None = None) -> list[str]:
         self._check_case(case)
-        out = []
-        for event in self._events.get(case.step, ()):
-            for edge in self._exits[(case.step, event)]:
-                try:
-                    holds = edge.guard is None or evaluate(edge.guard, case.data)
-                except GuardError:
-                    holds = False
-                if holds:
-                    if actor.role in edge.by:
-                        out.append(event)
-                    break
+        out: list[str] = []
+        for step, wait in case._tracks:
+            if wait >= 0 or (at is not None and step != at):
+                continue
+            for event in self._events.get(step, ()):
+                if event in out:
+                    continue
+                for edge in self._exits[(step, event)]:
+                    try:
+                        holds = edge.guard is None or evaluate(edge.guard, case.data)
+                    except GuardError:
+                        holds = False
+                    if holds:
+                        if actor.role in edge.by:
+                            out.append(event)
+                        break
         return out
 
     # --- deadlines ---------------------------------------------------------------------
@@ -525,8 +723,16 @@ class Engine:
             if not isinstance(version, int) or isinstance(version, bool) or version < 0:
                 raise CaseError(f"malformed case snapshot: version {version!r}")
             step, data = snapshot["step"], snapshot["data"]
+            tracks = self._restore_tracks(snapshot.get("tracks"), step)
             broken = broken_at(
-                p.id, case_id, history, step, data, fingerprint=self.fingerprint, keys=self._keys
+                p.id,
+                case_id,
+                history,
+                tracks[0][0],
+                data,
+                tuple(s for s, _ in tracks),
+                fingerprint=self.fingerprint,
+                keys=self._keys,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CaseError(f"malformed case snapshot: {type(exc).__name__}: {exc}") from None
@@ -558,8 +764,9 @@ class Engine:
             self.pathway.id,
             case.id,
             case.history,
-            case.step,
+            case._tracks[0][0],
             case.data,
+            case.steps,
             fingerprint=self.fingerprint,
             keys=self._keys,
         )
@@ -603,8 +810,9 @@ class Engine:
                 self.pathway.id,
                 case.id,
                 new,
-                case.step,
+                case._tracks[0][0],
                 case.data,
+                case.steps,
                 fingerprint=self.fingerprint,
                 keys=self._keys,
             )
@@ -625,6 +833,64 @@ class Engine:
                     f"{_short(value)}); it is not saved"
                 )
         return replayed
+
+    def _restore_tracks(self, listed: object, step: object) -> list[tuple[str, int]]:
+        """The tracks of a snapshot, checked against the pathway (SPEC 7.1)."""
+        steps = self.pathway.steps_by_id
+        if listed is None:
+            if step not in steps:
+                raise CaseError(f"malformed case snapshot: unknown step {step!r}")
+            return [(steps[str(step)].id, -1)]
+        if not isinstance(listed, list) or not listed:
+            raise CaseError("malformed case snapshot: tracks must be a non-empty list")
+        transitions = self.pathway.transitions
+        tracks: list[tuple[str, int]] = []
+        for t in listed:
+            if not isinstance(t, Mapping) or set(t) != {"step", "waiting_on"}:
+                raise CaseError(
+                    f"malformed case snapshot: a track must be {{step, waiting_on}}, not {t!r}"
+                )
+            at, wait = t["step"], t["waiting_on"]
+            if at not in steps:
+                raise CaseError(
+                    f"case snapshot does not fit pathway {self.pathway.id!r}: a track is at "
+                    f"unknown step {at!r}"
+                )
+            if wait is not None and (
+                not isinstance(wait, int)
+                or isinstance(wait, bool)
+                or not 0 <= wait < len(transitions)
+                or transitions[wait].to != at
+                or self._kind[at] != "join"
+            ):
+                raise CaseError(
+                    f"case snapshot does not fit pathway {self.pathway.id!r}: a track waits at "
+                    f"{at!r} on {wait!r}, which is not a transition into that join"
+                )
+            tracks.append((steps[at].id, -1 if wait is None else wait))
+        if len(tracks) > 1 and not self._parallel:
+            raise CaseError(
+                f"case snapshot does not fit pathway {self.pathway.id!r}: it has "
+                f"{len(tracks)} tracks, but the pathway has no fork step"
+            )
+        for join, needed in self._join_in.items():
+            waiting = {w for s, w in tracks if s == join and w >= 0}
+            if needed and waiting.issuperset(needed):
+                raise CaseError(
+                    f"case snapshot does not fit pathway {self.pathway.id!r}: a track waits on "
+                    f"every transition into join {join!r}, so the join should have been entered"
+                )
+        if len(tracks) > 1 and any(self._kind[s] == "outcome" and w < 0 for s, w in tracks):
+            raise CaseError(
+                f"case snapshot does not fit pathway {self.pathway.id!r}: a track that entered "
+                "an outcome has ended and cannot be listed beside running tracks"
+            )
+        if step is not None and (len(tracks) != 1 or tracks[0][0] != step):
+            raise CaseError(
+                f"malformed case snapshot: step {step!r} does not match tracks "
+                f"{[s for s, _ in tracks]}"
+            )
+        return tracks
 
 
 def _short(value: object) -> str:

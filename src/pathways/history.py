@@ -47,6 +47,12 @@ class HistoryEntry:
     entry's other fields (:meth:`payload`); the first entry chains from a value derived from
     the pathway and case ids. ``data`` holds the case fields this event set (all of them for
     ``open``). ``source`` is None for ``open``.
+
+    In a pathway with ``fork`` or ``join`` steps (SPEC 7.1), ``source`` is the step of the
+    track that moved and ``tracks`` lists the case's tracks after the event (as
+    :attr:`Case.steps <pathways.case.Case.steps>`); ``target`` is the step the track entered
+    (the fork itself when a fork started its tracks; the join when the track arrived there,
+    waiting or not). ``tracks`` is None, and not hashed, in pathways without tracks.
     """
 
     seq: int
@@ -59,10 +65,12 @@ class HistoryEntry:
     note: str | None
     data: Mapping[str, Any]
     hash: str
+    tracks: tuple[str, ...] | None = None
 
     def payload(self) -> dict[str, Any]:
-        """The hashed fields as JSON-able values (every field except ``hash``)."""
-        return {
+        """The hashed fields as JSON-able values (every field except ``hash``; ``tracks``
+        only when set)."""
+        out = {
             "seq": self.seq,
             "event": self.event,
             "source": self.source,
@@ -73,6 +81,9 @@ class HistoryEntry:
             "note": self.note,
             "data": dict(self.data),
         }
+        if self.tracks is not None:
+            out["tracks"] = list(self.tracks)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-able values, ``hash`` included."""
@@ -83,6 +94,11 @@ class HistoryEntry:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> HistoryEntry:
         """The entry back from :meth:`to_dict` (the hash is kept, not recomputed)."""
+        tracks = d.get("tracks")
+        if tracks is not None and (
+            not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks)
+        ):
+            raise ValueError(f"history tracks must be a list of step ids, not {tracks!r}")
         return cls(
             seq=int(d["seq"]),
             event=str(d["event"]),
@@ -94,6 +110,7 @@ class HistoryEntry:
             note=None if d["note"] is None else str(d["note"]),
             data=dict(d["data"]) if d["data"] else _EMPTY,
             hash=str(d["hash"]),
+            tracks=None if tracks is None else tuple(tracks),
         )
 
 
@@ -121,6 +138,7 @@ def _entry_json(
     at: str,
     note: str | None,
     data: Mapping[str, Any],
+    tracks: tuple[str, ...] | None = None,
 ) -> str:
     """``_canonical(payload)`` of a history entry, written out directly (the hot path of
     every event); keys in sorted order, exactly as ``json`` would write them."""
@@ -129,7 +147,8 @@ def _entry_json(
         f'"data":{_CANONICAL.encode(dict(data)) if data else "{}"},'
         f'"event":{_str(event)},"note":{"null" if note is None else _str(note)},'
         f'"role":{_str(role)},"seq":{int(seq)},'
-        f'"source":{"null" if source is None else _str(source)},"target":{_str(target)}}}'
+        f'"source":{"null" if source is None else _str(source)},"target":{_str(target)}'
+        + ("}" if tracks is None else f',"tracks":[{",".join(map(_str, tracks))}]}}')
     )
 
 
@@ -171,12 +190,13 @@ def open_entry(
     when: dt.datetime,
     note: str | None,
     data: dict[str, Any],
+    tracks: tuple[str, ...] | None = None,
     *,
     fingerprint: str = "",
     key: bytes | None = None,
 ) -> HistoryEntry:
     """The ``open`` entry (seq 0) of a new case, chained from :func:`genesis`."""
-    payload = {
+    payload: dict[str, Any] = {
         "seq": 0,
         "event": "open",
         "source": None,
@@ -187,6 +207,8 @@ def open_entry(
         "note": note,
         "data": data,
     }
+    if tracks is not None:
+        payload["tracks"] = list(tracks)
     return HistoryEntry(
         0,
         "open",
@@ -198,6 +220,7 @@ def open_entry(
         note,
         dict(data) if data else _EMPTY,
         chain_hash(genesis(pathway_id, case_id, fingerprint, key), payload, key),
+        tracks,
     )
 
 
@@ -212,10 +235,13 @@ def append_entry(
     note: str | None,
     data: Mapping[str, Any],
     key: bytes | None = None,
+    tracks: tuple[str, ...] | None = None,
 ) -> HistoryEntry:
     """Append the entry of an accepted event to ``history`` (chained from its last entry)."""
     seq = len(history)
-    text = _entry_json(seq, event, source, target, actor, role, when.isoformat(), note, data)
+    text = _entry_json(
+        seq, event, source, target, actor, role, when.isoformat(), note, data, tracks
+    )
     digest = _digest(key, f"{history[-1].hash}\n{text}")
     entry = HistoryEntry(
         seq,
@@ -228,6 +254,7 @@ def append_entry(
         note,
         dict(data) if data else _EMPTY,
         digest,
+        tracks,
     )
     history.append(entry)
     return entry
@@ -239,6 +266,7 @@ def broken_at(
     history: Sequence[HistoryEntry],
     step: str,
     data: Mapping[str, Any],
+    steps: tuple[str, ...] | None = None,
     *,
     fingerprint: str = "",
     keys: Sequence[bytes | None] = (None,),
@@ -247,14 +275,18 @@ def broken_at(
 
     Checks every hash (each entry may be under any of ``keys``: the current key and those
     being retired), the sequence numbers, that each entry leaves the step the previous one
-    entered, that the last entry ends at ``step``, and that replaying the entries' ``data``
-    gives ``data``.
+    entered (with tracks: a step where the previous entry left a track), that the last entry
+    ends at ``step`` (with tracks: leaves the tracks ``steps``), and that replaying the
+    entries' ``data`` gives ``data``.
     """
     replayed: dict[str, Any] = {}
     at: str | None = None
     previous = ""
+    here: tuple[str, ...] = ()
     for i, e in enumerate(history):
-        if e.seq != i or (i == 0) != (e.source is None) or (i > 0 and e.source != at):
+        if e.seq != i or (i == 0) != (e.source is None):
+            return i
+        if i > 0 and (e.source not in here if here else e.source != at):
             return i
         try:
             text = _canonical(e.payload())
@@ -269,9 +301,15 @@ def broken_at(
         ):
             return i
         previous, at = e.hash, e.target
+        here = e.tracks or ()
         replayed.update(e.data)
     if not history:
         return 0
-    if at != step or replayed != data:
+    last = history[-1].tracks
+    if replayed != data or (
+        at != step
+        if last is None
+        else (step not in last if steps is None else last != tuple(steps))
+    ):
         return len(history) - 1
     return None

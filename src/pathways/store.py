@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS history (
     hash    TEXT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
+CREATE TABLE IF NOT EXISTS tracks (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    track   INTEGER NOT NULL,
+    step    TEXT NOT NULL,
+    PRIMARY KEY (case_id, track)
+);
+CREATE INDEX IF NOT EXISTS tracks_step ON tracks (step);
 CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history
 BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
@@ -90,8 +97,10 @@ class SQLiteStore:
     """Cases in one SQLite file: WAL journal, ``synchronous=FULL``, one transaction per save.
 
     Tables: ``cases`` (id, pathway, version, step, data, snapshot, row_version, overdue_us:
-    the time, in microseconds since 1970, from which the case is overdue if nothing happens)
-    and ``history`` (case_id, seq, entry, hash), which triggers keep append-only. A committed
+    the time, in microseconds since 1970, from which the case is overdue if nothing happens),
+    ``history`` (case_id, seq, entry, hash), which triggers keep append-only, and ``tracks``
+    (case_id, track, step): one row per track of a case that has several (SPEC 7.1); the
+    ``step`` column of such a case lists its tracks' steps separated by spaces. A committed
     save survives a crash of the process or the machine. The store may be shared by threads
     (one connection behind a lock) and by processes (SQLite's file locking; a writer waits up
     to ``timeout`` seconds).
@@ -186,8 +195,9 @@ class SQLiteStore:
         snapshot = case.to_dict(history=False)
         snapshot["version"] = new
         overdue = case.engine.overdue_from(case)
+        steps = case.steps
         row = (
-            case.step,
+            " ".join(steps),
             _json(snapshot["data"]),
             _json(snapshot),
             new,
@@ -243,6 +253,13 @@ class SQLiteStore:
                         f"case {case.id!r} changed since it was loaded at version {expected} "
                         f"({now}); load it again and retry"
                     )
+            if expected != 0:
+                db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
+            if len(steps) > 1:
+                db.executemany(
+                    "INSERT INTO tracks (case_id, track, step) VALUES (?, ?, ?)",
+                    [(case.id, i, s) for i, s in enumerate(steps)],
+                )
             db.executemany(
                 "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
                 [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
@@ -286,15 +303,16 @@ class SQLiteStore:
     ) -> builtins.list[str]:
         """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted.
 
-        A case counts as overdue at a time when ``case.overdue(time)`` would be non-empty as
+        A case with several tracks is at ``step`` when one of its tracks is. A case counts
+        as overdue at a time when ``case.overdue(time)`` would be non-empty as
         stored (a time limit missed, or one that falls due before that time with no event
         since).
         """
         sql = "SELECT id FROM cases WHERE 1 = 1"
         args: builtins.list[object] = []
         if step is not None:
-            sql += " AND step = ?"
-            args.append(step)
+            sql += " AND (step = ? OR id IN (SELECT case_id FROM tracks WHERE step = ?))"
+            args += [step, step]
         if overdue_at is not None:
             if overdue_at.tzinfo is None:
                 raise ValueError("overdue_at must be timezone-aware")

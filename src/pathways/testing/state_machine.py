@@ -34,7 +34,8 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
     decline a pending referral as a random role; let time pass. Invariants, checked after
     every rule:
 
-    - the case is at a step of the pathway's graph;
+    - every track of the case is at a step of the pathway's graph, a finished case has one;
+      a track waits only at a ``join`` (SPEC 7.1);
     - a refused event changes nothing (the snapshot before equals the snapshot after);
     - the history has one entry per accepted event (open included);
     - the history chain verifies;
@@ -71,6 +72,8 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
         | {role for t in pathway.transitions for role in t.by or ()}
     ) or ["nobody"]
     events = [*sorted({t.event for t in pathway.transitions}), _UNKNOWN_EVENT]
+    step_ids = [s.id for s in pathway.steps]
+    kinds = {s.id: s.kind for s in pathway.steps}
     entries = pathway.entry_steps()
     data = case_data(pathway, partial=True)
 
@@ -110,34 +113,46 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
         def wait(self, hours: float) -> None:
             self.now += dt.timedelta(hours=hours)
 
-        @rule(event=st.sampled_from(events), role=st.sampled_from(roles))
-        def fire_any(self, event: str, role: str) -> None:
+        @rule(
+            event=st.sampled_from(events),
+            role=st.sampled_from(roles),
+            track=st.none() | st.sampled_from(step_ids),
+        )
+        def fire_any(self, event: str, role: str, track: str | None) -> None:
             assert self.case is not None
             case = self.case
-            self._attempt(lambda: case.fire(event, actor=Actor("u1", role), at=self.now))
+            actor = Actor("u1", role)
+            self._attempt(lambda: case.fire(event, actor=actor, at=track, when=self.now))
 
         @rule(role=st.sampled_from(roles), choice=st.data(), values=data)
         def fire_available(self, role: str, choice: st.DataObject, values: dict[str, Any]) -> None:
             assert self.case is not None
             case = self.case
             actor = Actor("u2", role)
-            options = case.available(actor)
+            options = [
+                (s, e) for s in dict.fromkeys(case.steps) for e in case.available(actor, at=s)
+            ]
             if not options:
                 return
-            event = choice.draw(st.sampled_from(options), label="event")
+            step, event = choice.draw(st.sampled_from(options), label="move")
+            track = step if len(case.steps) > 1 else None
             update = values if choice.draw(st.booleans(), label="with data") else None
-            self._attempt(lambda: case.fire(event, actor=actor, at=self.now, data=update))
+            self._attempt(
+                lambda: case.fire(event, actor=actor, at=track, when=self.now, data=update)
+            )
 
         @precondition(lambda self: self.case is not None and self.case.referral is not None)
-        @rule(role=st.sampled_from(roles), decline=st.booleans())
-        def answer_referral(self, role: str, decline: bool) -> None:
+        @rule(role=st.sampled_from(roles), decline=st.booleans(), choice=st.data())
+        def answer_referral(self, role: str, decline: bool, choice: st.DataObject) -> None:
             assert self.case is not None
             case = self.case
             actor = Actor("u3", role)
+            targets = sorted({r.target for r in case.pending_referrals})
+            track = choice.draw(st.sampled_from(targets), label="at") if len(targets) > 1 else None
             if decline:
-                self._attempt(lambda: case.decline(actor, "no capacity", at=self.now))
+                self._attempt(lambda: case.decline(actor, "no capacity", at=track, when=self.now))
             else:
-                self._attempt(lambda: case.accept(actor, at=self.now))
+                self._attempt(lambda: case.accept(actor, at=track, when=self.now))
 
         @rule()
         def answer_without_referral(self) -> None:
@@ -151,7 +166,11 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
         @invariant()
         def at_a_step_of_the_graph(self) -> None:
             if self.case is not None:
-                assert self.case.step in graph_steps
+                steps = self.case.steps
+                assert steps and all(s in graph_steps for s in steps)
+                assert all(kinds[s] == "join" for s in self.case.waiting)
+                if len(steps) > 1:
+                    assert not any(kinds[s] == "outcome" for s in steps), "an ended track runs"
 
         @invariant()
         def one_history_entry_per_accepted_event(self) -> None:
