@@ -209,6 +209,115 @@ def guarded_event_us(repeats: int) -> float:
     return (time.perf_counter() - t0) / (repeats * len(walk)) * 1e6
 
 
+def tracks_pathway(K: int, L: int) -> Pathway:
+    """entry -> fork -> K tracks of L steps -> join -> outcome (SPEC 7.1), one role per track."""
+    roles = [{"id": "lead", "agency": "a0", "title": "lead"}] + [
+        {"id": f"r{k}", "agency": "a0", "title": f"r{k}"} for k in range(K)
+    ]
+    steps: list[dict[str, Any]] = [
+        {"id": "start", "kind": "entry", "role": "lead"},
+        {"id": "fork", "kind": "fork", "role": "lead"},
+        *(
+            {"id": f"t{k}_{j}", "kind": "action", "role": f"r{k}"}
+            for k in range(K)
+            for j in range(L)
+        ),
+        {"id": "join", "kind": "join", "role": "lead"},
+        {"id": "done", "kind": "outcome"},
+    ]
+    transitions: list[dict[str, Any]] = [{"from": "start", "to": "fork", "event": "go_fork"}]
+    for k in range(K):
+        transitions.append({"from": "fork", "to": f"t{k}_0", "event": "tracks"})
+        for j in range(L):
+            nxt = f"t{k}_{j + 1}" if j + 1 < L else "join"
+            transitions.append({"from": f"t{k}_{j}", "to": nxt, "event": "next"})
+    transitions.append({"from": "join", "to": "done", "event": "close"})
+    doc = {
+        "format": "pathways/1",
+        "id": "bench-tracks",
+        "agencies": [{"id": "a0", "name": "Agency", "sector": "social"}],
+        "roles": roles,
+        "steps": steps,
+        "transitions": transitions,
+    }
+    return Pathway.model_validate(doc)
+
+
+def tracks_events(C: int, rounds: int, K: int = 3, L: int = 6) -> dict[str, float]:
+    """Open and fire on a pathway with K tracks (every track move names its track with at=,
+    the same event ``next`` leaves every track step), beside a bare transitions Machine of the
+    same states and transitions walking one track; rounds interleaved on one heap."""
+    from transitions import Machine
+
+    p = tracks_pathway(K, L)
+    engine = pw.Engine(p)
+    lead = pw.Actor(id="u", role="lead")
+    movers = [pw.Actor(id="u", role=f"r{k}") for k in range(K)]
+    # one case's script: the moves in order, tracks interleaved round-robin
+    script: list[tuple[str, str | None, pw.Actor]] = [
+        ("go_fork", None, lead),
+        ("tracks", None, lead),
+    ]
+    for j in range(L):
+        for k in range(K):
+            script.append(("next", f"t{k}_{j}", movers[k]))
+    script.append(("close", None, lead))
+    n = 0
+
+    def open_one() -> pw.Case:
+        nonlocal n
+        n += 1
+        return engine.open(entry="start", case_id=f"t-{n}", at=T0)
+
+    gc.collect()
+    t0 = time.perf_counter()
+    cases = [open_one() for _ in range(C)]
+    open_us = (time.perf_counter() - t0) / C * 1e6
+    pos = [0] * C
+    # bare: the same machine, one model walking start -> fork -> track 0 -> join -> done
+    trans = [
+        {"trigger": t.event, "source": t.source, "dest": t.to}
+        for t in p.transitions
+        if t.source != "fork" or t.to == "t0_0"
+    ]
+    model = PeerModel()
+    machine = Machine(
+        model=model,
+        states=[s.id for s in p.steps],
+        transitions=trans,
+        initial="start",
+        auto_transitions=False,
+    )
+    chain = ["go_fork", "tracks", *(["next"] * L), "close"]
+    ours_t, bare_t = [], []
+    for _ in range(rounds):
+        todo = [script[i] for i in pos]
+        t1 = time.perf_counter()
+        for case, (event, at, actor) in zip(cases, todo, strict=True):
+            case.fire(event, actor=actor, at=at, when=T0)
+        ours_t.append((time.perf_counter() - t1) / C)
+        for i in range(C):
+            pos[i] += 1
+            if pos[i] == len(script):
+                cases[i], pos[i] = open_one(), 0
+        machine.set_state("start", model=model)
+        j = 0
+        t1 = time.perf_counter()
+        for _ in range(C):
+            model.trigger(chain[j])
+            j += 1
+            if j == len(chain):
+                machine.set_state("start", model=model)
+                j = 0
+        bare_t.append((time.perf_counter() - t1) / C)
+    return {
+        "tracks_open_us": open_us,
+        "tracks_event_us": statistics.median(ours_t) * 1e6,
+        "tracks_bare_us": statistics.median(bare_t) * 1e6,
+        "tracks_ratio": statistics.median(o / b for o, b in zip(ours_t, bare_t, strict=True)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer cases (about 30 s)")
@@ -224,6 +333,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- one event on the bundled pathway (guards, referral, deadlines), on a fresh heap -----
     out["guarded_event_us"] = guarded_event_us(500 if args.quick else 2000)
+    gc.collect()
+
+    # --- a pathway with tracks (SPEC 7.1): open and fire(at=STEP) ---------------------------
+    out.update(tracks_events(C, 3 * len(range(rounds)) + 4))
+    print(
+        f"tracks: open {out['tracks_open_us']:.1f} us, event {out['tracks_event_us']:.2f} us, "
+        f"bare {out['tracks_bare_us']:.2f} us ({out['tracks_ratio']:.2f}x)",
+        flush=True,
+    )
     gc.collect()
 
     # --- open C cases on one engine -----------------------------------------------------
@@ -324,6 +442,24 @@ def main(argv: list[str] | None = None) -> int:
             "-",
             "-",
             "-",
+        ],
+        [
+            "open one case, pathway with 3 tracks",
+            f"{out['tracks_open_us']:.1f} us",
+            "-",
+            "-",
+            "-",
+            "<= 50 us",
+            "yes" if out["tracks_open_us"] <= 50 else "NO",
+        ],
+        [
+            f"one event with tracks (fire at=STEP, {C:,} live cases)",
+            f"{out['tracks_event_us']:.2f} us",
+            f"{out['tracks_bare_us']:.2f} us",
+            "-",
+            f"{out['tracks_ratio']:.2f}x bare (median of per-round ratios)",
+            "<= 3x bare",
+            "yes" if out["tracks_ratio"] <= 3 else "NO",
         ],
         [
             "one event, kh-csa-in-person (guards, referral)",

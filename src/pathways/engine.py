@@ -512,6 +512,13 @@ class Engine:
         """The token game of SPEC 7.1: track ``i`` moves along ``moves`` (transition index,
         target); returns the steps entered, in order, and the tracks after the move."""
         kind, join_in = self._kind, self._join_in
+        if len(moves) == 1:  # the common case: one track moves to an ordinary step
+            target = moves[0][1]
+            k = kind[target]
+            if k != "join" and k != "outcome":
+                after = tracks.copy()
+                after[i] = (target, -1)
+                return [target], after
         entered: list[str] = []
         placed: list[tuple[str, int]] = []
         for index, target in moves:
