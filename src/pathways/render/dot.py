@@ -34,10 +34,28 @@ SHAPES: dict[str, dict[str, str]] = {
     "decision": {"shape": "hexagon", "style": "filled"},
     "wait": {"shape": "box", "style": "rounded,dashed,filled"},
     "outcome": {"shape": "box", "style": "rounded,bold,filled", "peripheries": "2"},
-    "fork": {"shape": "diamond", "style": "filled"},
-    "join": {"shape": "diamond", "style": "filled"},
+    # BPMN parallel gateways: a small diamond with "+", the step's text beside it (xlabel)
+    "fork": {
+        "shape": "diamond",
+        "style": "filled",
+        "fixedsize": "true",
+        "width": "0.55",
+        "height": "0.55",
+        "penwidth": "2",
+    },
+    "join": {
+        "shape": "diamond",
+        "style": "filled",
+        "fixedsize": "true",
+        "width": "0.55",
+        "height": "0.55",
+        "penwidth": "2",
+    },
 }
-"""Graphviz node attributes by step kind."""
+"""Graphviz node attributes by step kind (fork and join: BPMN parallel gateways)."""
+
+GATEWAYS = frozenset({"fork", "join"})
+"""Step kinds drawn as a parallel gateway: a diamond with "+" and the text beside it."""
 
 EDGE_STYLES: dict[str, dict[str, str]] = {
     "internal": {"color": "#404040"},
@@ -145,6 +163,11 @@ def _legend(diagram: Diagram) -> str:
         ("⬡ hexagon", "decision: the role chooses an exit"),
         ("┆ dashed box", "wait: time passes (court date ...)"),
         ("◎ double box", "outcome: the case ends"),
+        *(
+            [("◇ + diamond", "fork / join: tracks start together; the join waits for all")]
+            if any(node.kind in GATEWAYS for node in diagram.nodes)
+            else []
+        ),
         ('<FONT COLOR="#404040">──▶</FONT>', "transition (internal or handoff)"),
         ('<FONT COLOR="#0072B2"><B>━━▶</B></FONT>', "referral to another agency"),
         ('<FONT COLOR="#D55E00">- - ▷</FONT>', "where a declined referral goes"),
@@ -230,6 +253,10 @@ def draw(diagram: Diagram) -> graphviz.Digraph:
         if node.codes and node.severity:
             attrs["color"] = SEVERITY_COLOURS[node.severity]
             attrs["penwidth"] = "3.5"
+        if node.kind in GATEWAYS:  # BPMN parallel gateway: "+" inside, the text beside it
+            attrs["xlabel"] = _node_label(node, pad)
+            target.node(node.id, label='<<FONT POINT-SIZE="22"><B>+</B></FONT>>', **attrs)
+            return
         target.node(node.id, label=_node_label(node, pad), **attrs)
 
     for number, lane in enumerate(diagram.lanes):

@@ -30,7 +30,7 @@ _SHAPES: dict[str, tuple[str, str]] = {
     "decision": ("{{", "}}"),
     "wait": ("[/", "/]"),
     "outcome": ("([", "])"),
-    "fork": ("{", "}"),
+    "fork": ("{", "}"),  # BPMN parallel gateway: a diamond whose text starts with "+"
     "join": ("{", "}"),
 }
 
@@ -69,6 +69,8 @@ def _label(lines: list[str]) -> str:
 
 def _node(node: Node) -> str:
     lines = node.lines(34)
+    if node.kind in ("fork", "join"):
+        lines = ["+", *lines]
     if node.role:
         lines.append(f"({node.role})")
     if node.badges:
