@@ -121,6 +121,7 @@ class Compiled:
     step_agency: list[str | None] = field(default_factory=list)
     step_labels: list[str] = field(default_factory=list)  # first locale, for text output
     role_labels: list[str] = field(default_factory=list)
+    step_kind: list[str] = field(default_factory=list)  # fork and join: see :mod:`.tracks`
 
     @property
     def queued(self) -> bool:
@@ -296,6 +297,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
         step_agency=agency,
         step_labels=[label_text(st.label, None, locales) or st.id for st in steps],
         role_labels=[label_text(r.title, None, locales) or r.id for r in pathway.roles],
+        step_kind=[s.kind for s in steps],
     )
     if compiled.queued and rate is None:
         role = role_ids[int(np.flatnonzero(capacity > 0)[0])]

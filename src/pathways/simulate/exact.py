@@ -154,6 +154,13 @@ def analyze(pathway: Pathway) -> Analysis:
             f"analyze needs a pathway without guards; transition {guarded[0]} has "
             f"`when: {pathway.transitions[guarded[0]].when}` (use simulate instead)"
         )
+    gateways = [s.id for s in pathway.steps if s.kind in ("fork", "join")]
+    if gateways:
+        raise SimulationError(
+            f"analyze needs a pathway without parallel tracks; {gateways[0]!r} is a "
+            f"{pathway.steps_by_id[gateways[0]].kind} (a case is then in several steps at once, "
+            "not one chain: use simulate instead)"
+        )
     limited = [r.id for r in pathway.roles if r.capacity]
     if limited:
         raise SimulationError(

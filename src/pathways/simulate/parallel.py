@@ -19,6 +19,7 @@ from pathways.errors import SimulationError
 from pathways.simulate.compile import Compiled
 from pathways.simulate.queues import run_queues
 from pathways.simulate.results import ChunkResult
+from pathways.simulate.tracks import has_tracks, run_tracks
 from pathways.simulate.walk import walk
 
 __all__ = ["CHUNK_CASES", "REPLICATION_CASES", "chunk_sizes", "run_chunk", "run_chunks"]
@@ -41,8 +42,11 @@ def chunk_sizes(cases: int, queued: bool) -> list[int]:
 
 def run_chunk(cp: Compiled, n: int, seed: np.random.SeedSequence) -> ChunkResult:
     """One chunk (no queues: the walk) or one replication (queues: the event loop), from its
-    own seed sequence."""
+    own seed sequence. A pathway with fork or join steps runs on the track-aware event loop of
+    :mod:`.tracks` (which says why neither the walk nor the queue loop can run one)."""
     rng = np.random.default_rng(seed)
+    if has_tracks(cp):
+        return run_tracks(cp, n, rng)
     if cp.queued:
         return run_queues(cp, n, rng)
     return walk(cp, n, rng)

@@ -1,0 +1,279 @@
+"""The event loop for pathways with parallel tracks (``fork`` and ``join`` steps, SPEC 7.1).
+
+A case with tracks is a set of positions that changes size (a fork adds a track per exit, a
+join gathers one from each incoming transition) and whose parts wait for each other, so the two
+single-position engines hand such pathways here:
+
+- the vectorised walk keeps one array row per case and moves every row one step per
+  iteration; a case whose tracks run at once and meet at joins has no single row and no single
+  "next step", so it cannot be advanced as one element;
+- the queue loop of :mod:`.queues` keeps at most one pending event per case and computes its
+  counts from pre-drawn pools, which relies on a case being in one place at a time.
+
+This loop keeps a heap of ``(time, order, case, step, transition)`` arrivals, in time order,
+with or without capacities: every track enters its step when it arrives (a track arriving at a
+join waits on its transition, and the join is entered when the last incoming track arrives), is
+served by the step's role (FIFO with ``capacity`` servers, or at once without a capacity or at
+a ``wait`` step), and leaves by one exit (chosen as in the other engines: guard pattern, then
+probability; a declined referral goes to ``on_reject``) or, at a fork, by all exits at once.
+The case ends when its last track ends at an outcome: its time to outcome is then, so it is the
+time of the slowest track. Interviews of all tracks add up. A deadline is met when service at
+its target begins (SPEC 7.2). A case that never ends (a stuck track, or a track waiting at a
+join no other track will reach) is counted stuck at the first step where a track stopped.
+Random numbers come from one stream in fixed batches, so the same seed gives the same result.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from pathways.simulate.compile import Compiled
+from pathways.simulate.results import ChunkResult, empty_chunk
+from pathways.simulate.sampling import DurationTable, draw_entries, sample_one
+from pathways.simulate.tables import MAX_STEPS, choice_table, guard_patterns
+
+__all__ = ["has_tracks", "run_tracks"]
+
+_BATCH = 1 << 14
+
+
+def has_tracks(cp: Compiled) -> bool:
+    """Whether the compiled pathway has fork or join steps."""
+    return any(k in ("fork", "join") for k in cp.step_kind)
+
+
+def _uniforms(rng: np.random.Generator) -> Iterator[float]:
+    while True:
+        yield from rng.random(_BATCH).tolist()
+
+
+def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 0) -> ChunkResult:
+    """Simulate ``n`` cases of a pathway with tracks; one replication when roles have
+    capacities (Poisson arrivals), else independent cases all starting at time 0."""
+    limit = max_steps or MAX_STEPS
+    res = empty_chunk(cp, n)
+    s_count, width = cp.exit_target.shape
+    entry = draw_entries(cp, n, rng).tolist()
+    patterns, sig_arr = guard_patterns(cp, n, rng)
+    table = choice_table(cp, patterns)
+    queued = cp.queued
+    if queued and n:
+        rate = cp.arrivals_per_day or 1.0
+        arrival = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
+        window = arrival[-1]
+    else:
+        arrival, window = [0.0] * n, 0.0
+    base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
+    u = _uniforms(rng).__next__
+
+    durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b).rows
+    delays = DurationTable(
+        cp.exit_delay_code.clip(0), cp.exit_delay_a, cp.exit_delay_c, cp.exit_delay_b
+    ).rows
+    kind = cp.step_kind
+    is_fork = [k == "fork" for k in kind]
+    is_join = [k == "join" for k in kind]
+    is_outcome = cp.is_outcome.tolist()
+    role = cp.step_role.tolist()
+    cap = cp.capacity.tolist()
+    serving = [role[s] >= 0 and not cp.is_wait[s] for s in range(s_count)]
+    queue = [serving[s] and cap[role[s]] > 0 for s in range(s_count)]
+    interview = cp.interview.tolist()
+    degree = cp.degree.tolist()
+    target = cp.exit_target.tolist()
+    trans = cp.exit_transition.tolist()
+    reject = cp.exit_reject.tolist()
+    decline = cp.exit_decline.tolist()
+    delay_code = cp.exit_delay_code.tolist()
+    handoff = cp.exit_handoff.tolist()
+    reject_handoff = cp.exit_reject_handoff.tolist()
+    cum, total, last, stuck_row = (
+        table.cum.tolist(),
+        table.total.tolist(),
+        table.last.tolist(),
+        table.stuck.tolist(),
+    )
+    draw_exit = bool(cp.by_probability.any())
+    # the transitions into each join: all must hold a waiting track for the join to be entered
+    into: dict[int, list[int]] = {s: [] for s in range(s_count) if is_join[s]}
+    for s in range(s_count):
+        for j in range(degree[s]):
+            if is_join[target[s][j]]:
+                into[target[s][j]].append(trans[s][j])
+    k = len(cp.deadline_ids)
+    starts = [[d for d in range(k) if cp.deadline_from[d] == s] for s in range(s_count)]
+    ends = [[d for d in range(k) if cp.deadline_to[d][s]] for s in range(s_count)]
+    from_open = [d for d in range(k) if cp.deadline_from[d] == -1]
+    within = cp.deadline_within
+
+    alive = [1] * n  # running tracks (waiting ones included)
+    moves = [0] * n
+    iv = [0] * n
+    ho = [0] * n
+    halted = [-1] * n  # first step where a track stopped for good (stuck), -1: none
+    over = [False] * n  # stopped by the step cap
+    waiting: list[dict[int, int] | None] = [None] * n  # transition -> tracks waiting on it
+    t_from = [[math.nan] * n for _ in range(k)]
+    met = [[False] * n for _ in range(k)]
+    reached = [[False] * n for _ in range(k)]
+    for d in from_open:
+        for c in range(n):
+            t_from[d][c] = arrival[c]
+    outcome_counts = [0] * s_count
+    visits = [0] * s_count
+    transition_counts = [0] * cp.transition_count
+    declined = [0] * cp.transition_count
+    times: list[float] = []
+    roles = len(cap)
+    servers: list[list[float]] = [[0.0] * c for c in cap]  # when each server comes free
+    busy = [0.0] * roles
+    busy_w = [0.0] * roles
+    services = [0] * roles
+    wait_sum = [0.0] * roles
+    waits: list[list[float]] = [[] for _ in range(roles)]
+
+    heap: list[tuple[float, int, int, int, int]] = [
+        (arrival[c], c, c, entry[c], -1) for c in range(n)
+    ]
+    heapq.heapify(heap)
+    order = n
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        now, _, c, s, via = pop(heap)
+        if over[c]:
+            continue
+        if is_join[s] and via >= 0:  # the track waits on its transition into the join
+            w = waiting[c]
+            if w is None:
+                w = waiting[c] = {}
+            w[via] = w.get(via, 0) + 1
+            needed = into[s]
+            if any(w.get(e, 0) == 0 for e in needed):
+                continue
+            for e in needed:  # the last one arrived: one track from each, one goes on
+                w[e] -= 1
+            alive[c] -= len(needed) - 1
+        visits[s] += 1
+        if interview[s]:
+            iv[c] += 1
+        for d in starts[s]:
+            if t_from[d][c] != t_from[d][c]:  # nan: the first entry starts the clock
+                t_from[d][c] = now
+        if is_outcome[s]:
+            for d in ends[s]:
+                _meet(t_from[d], met[d], reached[d], c, now, within[d])
+            alive[c] -= 1
+            if alive[c] == 0:
+                outcome_counts[s] += 1
+                times.append(now - arrival[c])
+            continue
+        # service by the step's role: FIFO with `capacity` servers, or at once
+        dur = sample_one(durations[s], u())
+        begin = now
+        r = role[s]
+        if queue[s]:
+            free = servers[r]
+            begin = max(now, heapq.heappop(free))
+            heapq.heappush(free, begin + dur)
+            waited = begin - now
+            if waited > 0:
+                waits[r].append(waited)
+                wait_sum[r] += waited
+        if serving[s]:
+            services[r] += 1
+            busy[r] += dur
+            if begin < window:
+                busy_w[r] += min(begin + dur, window) - begin
+        for d in ends[s]:
+            _meet(t_from[d], met[d], reached[d], c, begin, within[d])
+        done = begin + dur
+        moves[c] += 1
+        if moves[c] > limit:
+            over[c] = True
+            halted[c] = s
+            continue
+        if is_fork[s]:
+            exits = list(range(degree[s]))
+            alive[c] += len(exits) - 1
+        else:
+            row = base[c] + s
+            if stuck_row[row]:
+                if halted[c] < 0:
+                    halted[c] = s
+                continue
+            if draw_exit and total[row] > 0:
+                x = u() * total[row]
+                j = 0
+                row_cum = cum[row]
+                while j < width and row_cum[j] <= x:
+                    j += 1
+                exits = [min(j, last[row])]
+            else:
+                exits = [last[row]]
+        for j in exits:
+            e = trans[s][j]
+            transition_counts[e] += 1
+            nxt, moved = target[s][j], handoff[s][j]
+            if decline[s][j] > 0 and u() < decline[s][j]:
+                declined[e] += 1
+                nxt, moved, e = reject[s][j], reject_handoff[s][j], -1
+                if nxt < 0:  # declined with nowhere to go: the track stops at the referrer
+                    if halted[c] < 0:
+                        halted[c] = s
+                    continue
+            if moved:
+                ho[c] += 1
+            at = done
+            if delay_code[s][j] >= 0:
+                at += sample_one(delays[s * width + j], u())
+            push(heap, (at, order, c, nxt, e))
+            order += 1
+
+    stuck_counts = [0] * s_count
+    step_limit = 0
+    for c in range(n):
+        if alive[c] > 0 or over[c]:
+            where = halted[c]
+            if where < 0:  # only waiting tracks are left: stuck at the first such join
+                w = waiting[c] or {}
+                where = next((j for j in into if any(w.get(e, 0) > 0 for e in into[j])), entry[c])
+            stuck_counts[where] += 1
+            step_limit += over[c]
+    res.outcome_counts = np.array(outcome_counts, dtype=np.int64)
+    res.stuck_counts = np.array(stuck_counts, dtype=np.int64)
+    res.step_limit = step_limit
+    res.times = np.array(times, dtype=np.float64)
+    res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
+    res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
+    for d in range(k):
+        passed = ~np.isnan(np.array(t_from[d]))
+        if not cp.deadline_required[d]:
+            passed &= np.array(reached[d], dtype=bool)
+        res.deadline_applicable[d] = int(passed.sum())
+        res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
+    res.visits = np.array(visits, dtype=np.int64)
+    res.transition_counts = np.array(transition_counts, dtype=np.int64)
+    res.declined = np.array(declined, dtype=np.int64)
+    res.role_busy = np.array(busy)
+    res.role_busy_window = np.array(busy_w)
+    res.window_hours = float(window)
+    res.role_services = np.array(services, dtype=np.int64)
+    res.role_wait_sum = np.array(wait_sum)
+    res.role_waits = [np.array(w, dtype=np.float32) for w in waits]
+    res.role_zero_waits = res.role_services - np.array([len(w) for w in waits], dtype=np.int64)
+    return res
+
+
+def _meet(
+    t_from: list[float], met: list[bool], reached: list[bool], c: int, at: float, within: float
+) -> None:
+    """The deadline's target is served at ``at``: met when within the limit of its start."""
+    start = t_from[c]
+    if start == start:  # started (not nan)
+        reached[c] = True
+        if at - start <= within:
+            met[c] = True
