@@ -148,3 +148,13 @@ def test_same_seed_same_json_at_any_number_of_workers(monkeypatch: pytest.Monkey
 def test_analyze_refuses_a_pathway_with_tracks_in_one_line() -> None:
     with pytest.raises(pw.SimulationError, match="without parallel tracks; 'fork' is a fork"):
         pw.analyze(tracks_pathway([["1h"], ["2h"]]))
+
+
+def test_saturation_before_a_run_adds_busy_hours_over_tracks() -> None:
+    """Two tracks of one role (10h and 6h) at 2 cases a day offer 16h x 2 / 24 = 1.33 servers
+    of work to a capacity of 1: unstable (one track alone, 10h, would look stable)."""
+    from pathways.simulate import saturation_before_run
+
+    p = tracks_pathway([["10h"], ["6h"]], roles=["r0", "r0"], capacity=1)
+    found = saturation_before_run(p, arrivals_per_day=2)
+    assert [(e["role"], e["level"]) for e in found] == [("r0", "unstable")]

@@ -156,6 +156,7 @@ def saturation_before_run(
     from pathways.simulate.compile import compile_pathway
     from pathways.simulate.overrides import apply_overrides
     from pathways.simulate.saturation import PILOT_CASES, saturation
+    from pathways.simulate.tracks import has_tracks, run_tracks
     from pathways.simulate.walk import walk
 
     if overrides:
@@ -164,7 +165,8 @@ def saturation_before_run(
     if not cp.queued:
         return []
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A7]))
-    pilot = walk(cp, PILOT_CASES, rng)
+    # the walk follows one track; with tracks, busy hours add over tracks (SPEC 7.1)
+    pilot = run_tracks(cp, PILOT_CASES // 10, rng) if has_tracks(cp) else walk(cp, PILOT_CASES, rng)
     per_case = (pilot.role_busy / max(pilot.cases, 1)).tolist()
     return saturation(cp, per_case, dict(zip(cp.role_ids, cp.role_labels, strict=False)))
 
