@@ -73,6 +73,7 @@ def test_fixed_durations_time_to_outcome_is_the_max_over_tracks() -> None:
     r = pw.simulate(p, cases=300, seed=3).to_dict()
     tto = r["time_to_outcome_hours"]
     assert tto["mean"] == pytest.approx(48.0) and tto["p99"] == pytest.approx(48.0)
+    assert tto["ci95"]["mean"] == pytest.approx([48.0, 48.0])  # per-case tallies filled in
     assert r["outcomes"]["closed"]["count"] == 300 and r["stuck"] == 0
     assert r["steps"]["join"]["visits"] == 300  # entered once per case, not once per track
     assert r["steps"]["t1_1"]["visits"] == 300

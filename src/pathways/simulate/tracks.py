@@ -135,6 +135,9 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
     services = [0] * roles
     wait_sum = [0.0] * roles
     waits: list[list[float]] = [[] for _ in range(roles)]
+    wcases: list[list[int]] = [[] for _ in range(roles)]  # the case of each positive wait
+    case_outcome = [-1] * n
+    case_time = [math.nan] * n
 
     heap: list[tuple[float, int, int, int, int]] = [
         (arrival[c], c, c, entry[c], -1) for c in range(n)
@@ -170,6 +173,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
             if alive[c] == 0:
                 outcome_counts[s] += 1
                 times.append(now - arrival[c])
+                case_outcome[c], case_time[c] = s, now - arrival[c]
             continue
         # service by the step's role: FIFO with `capacity` servers, or at once
         dur = sample_one(durations[s], u())
@@ -182,6 +186,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
             waited = begin - now
             if waited > 0:
                 waits[r].append(waited)
+                wcases[r].append(c)
                 wait_sum[r] += waited
         if serving[s]:
             services[r] += 1
@@ -249,12 +254,20 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
     res.times = np.array(times, dtype=np.float64)
     res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
     res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
+    # per case, in case order (arrival order with queues), for the confidence intervals
+    res.case_outcome = np.array(case_outcome, dtype=np.int32)
+    res.case_time = np.array(case_time, dtype=np.float64)
+    res.case_interviews = np.array(iv, dtype=np.int32)
+    res.case_handoffs = np.array(ho, dtype=np.int32)
+    res.wait_cases = [np.array(w, dtype=np.int64) for w in wcases]
     for d in range(k):
         passed = ~np.isnan(np.array(t_from[d]))
         if not cp.deadline_required[d]:
             passed &= np.array(reached[d], dtype=bool)
+        hit = np.array(met[d], dtype=bool)
         res.deadline_applicable[d] = int(passed.sum())
-        res.deadline_missed[d] = int((passed & ~np.array(met[d], dtype=bool)).sum())
+        res.deadline_missed[d] = int((passed & ~hit).sum())
+        res.case_deadline[d] = np.where(passed, np.where(hit, 1, 2), 0)
     res.visits = np.array(visits, dtype=np.int64)
     res.transition_counts = np.array(transition_counts, dtype=np.int64)
     res.declined = np.array(declined, dtype=np.int64)
