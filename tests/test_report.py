@@ -167,7 +167,7 @@ def test_file_that_does_not_load_gets_a_page_with_its_findings(tmp_path: Path) -
     index = write_report(bad.parent, tmp_path / "out", today=TODAY, simulation=False)
     assert "did not load" in index.read_text(encoding="utf-8")
     page = (index.parent / "broken.html").read_text(encoding="utf-8")
-    assert "PW001" in page and 'href="../site/rules/index.html"' in page
+    assert "PW001" in page and 'href="../site/rules/PW001/index.html"' in page
 
 
 def test_findings_table_links_rules_and_shows_witness_routes() -> None:
@@ -245,7 +245,7 @@ def test_safe_href_keeps_only_web_and_mail_links() -> None:
     assert safe_href(" JavaScript:alert(1)") is None
     assert safe_href("data:text/html,x") is None
     assert rule_link("PW104", "") == "rules/PW104/index.html"
-    assert rule_link("PW002", "https://x.org/docs") == "https://x.org/docs/rules/"
+    assert rule_link("PW002", "https://x.org/docs") == "https://x.org/docs/rules/PW002/"
 
 
 def test_inline_svg_refuses_active_content() -> None:

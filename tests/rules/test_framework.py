@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -66,8 +67,25 @@ def test_registry_sorted_unique_and_complete() -> None:
     assert len({r.name for r in ALL_RULES}) == len(codes)
     spec = {f"PW1{i:02d}" for i in range(1, 10)} | {f"PW2{i:02d}" for i in range(1, 7)}
     spec |= {f"PW3{i:02d}" for i in range(1, 7)} | {"PW401", "PW402", "PW403"}
-    spec |= {"PW501", "PW502", "PW503", "PW000"}
+    spec |= {"PW501", "PW502", "PW503", "PW000"} | {f"PW00{i}" for i in range(1, 7)}
     assert set(codes) == spec
+
+
+def test_loading_codes_are_rules_with_the_loaders_names() -> None:
+    """PW001-PW006 are load-stage rules named as the loader's findings are; check() skips them,
+    and `pathways rules PW005` and SARIF find their pages (issue 11)."""
+    from pathways.ci_formats import to_sarif
+    from pathways.cli import main
+    from pathways.load.codes import LOAD_RULES, finding
+
+    loading = {r.code: r.name for r in ALL_RULES if r.stage == "load"}
+    assert loading == LOAD_RULES
+    assert all(r.severity is Severity.ERROR for r in ALL_RULES if r.stage == "load")
+    assert not [f for f in check(_load(), select=["PW0"], today=TODAY)]
+    assert main(["rules", "PW005"]) == 0
+    f = finding("PW005", "guard 'x <': expected a value", Location("p.yaml", 3, 4))
+    (sarif_rule,) = json.loads(to_sarif([f]))["runs"][0]["tool"]["driver"]["rules"]
+    assert sarif_rule["id"] == "PW005" and "## What it does" in sarif_rule["help"]["markdown"]
 
 
 @pytest.mark.parametrize("r", ALL_RULES, ids=lambda r: r.code)
@@ -86,6 +104,8 @@ def test_rule_decorator_validates_metadata() -> None:
         rule(code="X1", name="ok", severity=Severity.INFO)
     with pytest.raises(ValueError, match="kebab"):
         rule(code="PW900", name="Not_Kebab", severity=Severity.INFO)
+    with pytest.raises(ValueError, match="stage"):
+        rule(code="PW900", name="ok", severity=Severity.INFO, stage="render")
 
 
 def test_get_rule_is_case_insensitive() -> None:

@@ -18,7 +18,8 @@ LOAD_RULES = {
     "PW005": "invalid-guard",
     "PW006": "invalid-duration",
 }
-"""Rule name of each loading code."""
+"""Rule name of each loading code; the pages are the load-stage rules of
+:mod:`pathways.rules.loading`, which take their names from here."""
 
 
 def finding(code: str, message: str, location: Location, *, step: str | None = None) -> Finding:

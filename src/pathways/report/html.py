@@ -113,14 +113,9 @@ def safe_href(url: str | None) -> str | None:
 
 
 def rule_link(code: str, docs_base: str) -> str:
-    """The link to a rule's documentation page under ``docs_base`` (the built docs site).
-
-    Loading codes (PW001-PW006) have no page of their own; they link to the rules index.
-    """
+    """The link to a rule's documentation page under ``docs_base`` (the built docs site)."""
     base = docs_base if docs_base.endswith("/") or not docs_base else docs_base + "/"
     tail = "" if base.startswith(("http://", "https://")) else "index.html"
-    if code[:4] == "PW00" and code != "PW000":
-        return f"{base}rules/{tail}"
     return f"{base}rules/{code}/{tail}"
 
 

@@ -1,7 +1,9 @@
-"""Rules: the registry of every check beyond loading, rule selection, and :func:`check`.
+"""Rules: the one registry of every code, rule selection, and :func:`check`.
 
 ``ALL_RULES`` is one explicit tuple, sorted by code, built from each family's ``RULES``
-(PW1xx structure, PW2xx roles, PW3xx safeguards, PW4xx guards, PW5xx upkeep). Third-party
+(PW0xx loading, PW1xx structure, PW2xx roles, PW3xx safeguards, PW4xx guards, PW5xx upkeep).
+The loading codes PW001-PW006 (stage ``"load"``) are reported by :mod:`pathways.load` while it
+reads a file; :func:`check` skips them, as it skips PW000. Third-party
 rules come from the entry-point group ``pathways.rules``; each entry point is a
 :class:`Rule` made with :func:`rule`.
 
@@ -22,7 +24,7 @@ from functools import lru_cache
 from pathways._gc import gc_paused
 from pathways.findings import Finding, Location, Severity
 from pathways.model import Pathway
-from pathways.rules import guards, roles, safeguards, structure, upkeep
+from pathways.rules import guards, loading, roles, safeguards, structure, upkeep
 from pathways.rules._base import SECTIONS, Rule, RuleContext, rule
 
 __all__ = [
@@ -69,6 +71,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
         (
             internal_error,
+            *loading.RULES,
             *structure.RULES,
             *roles.RULES,
             *safeguards.RULES,
@@ -251,12 +254,16 @@ def _check(
     findings = [_crash(pathway, message) for message in problems]
     ctx = RuleContext(pathway, today=today)
     for r in (*ALL_RULES, *plugins):
-        if r is internal_error or not is_selected(
-            r.code,
-            select=select,
-            ignore=ignore,
-            file_select=config.select,
-            file_ignore=config.ignore,
+        if (
+            r is internal_error
+            or r.stage == "load"
+            or not is_selected(
+                r.code,
+                select=select,
+                ignore=ignore,
+                file_select=config.select,
+                file_ignore=config.ignore,
+            )
         ):
             continue
         try:

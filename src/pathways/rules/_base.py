@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from pathways.model import Pathway
     from pathways.routes import Longest
 
-__all__ = ["SECTIONS", "Rule", "RuleContext", "rule"]
+__all__ = ["SECTIONS", "STAGES", "Rule", "RuleContext", "rule"]
 
 CODE = re.compile(r"^PW\d{3}$")
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+STAGES = ("check", "load")
+"""When a rule's findings are made: by :func:`pathways.check`, or while loading (PW001-PW006)."""
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "Use instead:")
 """Sections every rule docstring has (``## References`` is optional)."""
 
@@ -46,6 +48,8 @@ class Rule:
     severity: Severity
     check: Check = field(repr=False)
     doc: str = field(repr=False, default="")
+    stage: str = "check"
+    """``"check"`` (run by :func:`pathways.check`) or ``"load"`` (reported while loading)."""
 
     def __call__(self, ctx: RuleContext) -> Iterator[Finding]:
         return self.check(ctx)
@@ -66,7 +70,9 @@ class Rule:
         )
 
 
-def rule(*, code: str, name: str, severity: Severity) -> Callable[[Check], Rule]:
+def rule(
+    *, code: str, name: str, severity: Severity, stage: str = "check"
+) -> Callable[[Check], Rule]:
     """Make a :class:`Rule` of a check function; its docstring becomes the rule's page.
 
     Third-party packages make their rules with this decorator too and publish them under the
@@ -89,9 +95,11 @@ def rule(*, code: str, name: str, severity: Severity) -> Callable[[Check], Rule]
         raise ValueError(f"rule code {code!r} is not PW followed by three digits")
     if not NAME.match(name):
         raise ValueError(f"rule name {name!r} is not kebab-case")
+    if stage not in STAGES:
+        raise ValueError(f"rule stage {stage!r} is not one of {', '.join(STAGES)}")
 
     def wrap(fn: Check) -> Rule:
-        return Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""))
+        return Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""), stage)
 
     return wrap
 

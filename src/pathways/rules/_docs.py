@@ -12,36 +12,6 @@ from pathways.rules import ALL_RULES
 
 __all__ = ["rules_index", "write_rule_pages"]
 
-_LOADING = (
-    (
-        "PW001",
-        "yaml-syntax",
-        "The file is not readable YAML or JSON (also: duplicate keys, "
-        "aliases that expand too much).",
-    ),
-    (
-        "PW002",
-        "schema",
-        "A key is missing, unknown, or of the wrong type; a value is out of range.",
-    ),
-    (
-        "PW003",
-        "unknown-reference",
-        "A step, role, agency, sector, field or deadline names something not declared.",
-    ),
-    ("PW004", "duplicate-id", "Two steps, roles, agencies or deadlines share an id."),
-    (
-        "PW005",
-        "invalid-guard",
-        "A `when:` does not parse, uses an unknown field, or compares mismatched types.",
-    ),
-    (
-        "PW006",
-        "invalid-duration",
-        "A duration does not parse, or its min <= mode <= max order is broken.",
-    ),
-)
-
 _PLUGINS = (
     "## Your own rules",
     "",
@@ -87,8 +57,14 @@ _FAMILIES = {
 }
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def rules_index() -> str:
-    """The index page: one table row per rule, grouped by family."""
+    """The index page: one table row per rule, grouped by family (loading codes first)."""
+    loading = [r for r in ALL_RULES if r.stage == "load"]
+    checked = [r for r in ALL_RULES if r.stage != "load"]
     lines = [
         "# Rules",
         "",
@@ -107,11 +83,11 @@ def rules_index() -> str:
         "",
         "| code | name | what it means |",
         "|---|---|---|",
-        *(f"| {code} | `{name}` | {text} |" for code, name, text in _LOADING),
+        *(f"| [{r.code}]({r.code}.md) | `{r.name}` | {_cell(r.summary)} |" for r in loading),
         "",
     ]
     family = ""
-    for r in ALL_RULES:
+    for r in checked:
         if r.code[:3] != family:
             family = r.code[:3]
             lines += [
@@ -120,9 +96,10 @@ def rules_index() -> str:
                 "| code | name | default | what it does |",
                 "|---|---|---|---|",
             ]
-        summary = r.summary.replace("|", "\\|")
-        lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity.value} | {summary} |")
-        if r is ALL_RULES[-1] or ALL_RULES[ALL_RULES.index(r) + 1].code[:3] != family:
+        lines.append(
+            f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity.value} | {_cell(r.summary)} |"
+        )
+        if r is checked[-1] or checked[checked.index(r) + 1].code[:3] != family:
             lines.append("")
     return "\n".join([*lines, *_PLUGINS])
 
