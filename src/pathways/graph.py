@@ -42,7 +42,7 @@ def to_networkx(pathway: Pathway) -> nx.DiGraph:
     Examples
     --------
     >>> import pathways as pw
-    >>> g = pw.load("pathways/kh/csa-in-person.yaml").graph()
+    >>> g = to_networkx(pw.load("pathways/kh/csa-in-person.yaml"))
     >>> all(g.nodes[n]["kind"] for n in g)
     True
     """
@@ -367,7 +367,7 @@ class MaskSet:
 
     __slots__ = ("mask",)
 
-    def __init__(self, mask: bytearray) -> None:
+    def __init__(self, mask: Sequence[int]) -> None:
         self.mask = mask
 
     def __contains__(self, v: object) -> bool:

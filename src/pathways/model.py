@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,9 +27,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pathways.durations import DurationError, format_hours, parse_hours
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 __all__ = [
     "BUILTIN_SECTORS",
@@ -719,6 +716,19 @@ class Pathway(BaseModel):
         return {a.id: a for a in self.agencies}
 
     @cached_property
+    def exit_indices(self) -> dict[str, list[int]]:
+        """Step id -> indices of the transitions leaving it, in file order (steps with none
+        are absent)."""
+        out: dict[str, list[int]] = {}
+        for i, t in enumerate(self.transitions):
+            source = t.source
+            if source in out:
+                out[source].append(i)
+            else:
+                out[source] = [i]
+        return out
+
+    @cached_property
     def all_sectors(self) -> tuple[str, ...]:
         """Built-in sectors followed by the file's own."""
         return BUILTIN_SECTORS + tuple(s for s in self.sectors if s not in BUILTIN_SECTORS)
@@ -750,9 +760,9 @@ class Pathway(BaseModel):
 
     def exits(self, step_id: str) -> Iterator[tuple[int, Transition]]:
         """(index, transition) for every transition leaving ``step_id``, in file order."""
-        for i, t in enumerate(self.transitions):
-            if t.source == step_id:
-                yield i, t
+        transitions = self.transitions
+        for i in self.exit_indices.get(step_id, ()):
+            yield i, transitions[i]
 
     def deadline_targets(self, deadline: Deadline) -> list[str]:
         """The step ids a deadline's ``to`` names (``tag:x`` names every step tagged x)."""
@@ -765,12 +775,6 @@ class Pathway(BaseModel):
         """A step's label in ``lang`` (falling back to the first locale, then the id)."""
         step = self.steps_by_id[step_id]
         return label_text(step.label, lang, self.locales) or step.id
-
-    def graph(self) -> nx.DiGraph:
-        """The pathway as a networkx DiGraph (see :func:`pathways.graph.to_networkx`)."""
-        from pathways.graph import to_networkx
-
-        return to_networkx(self)
 
     # --- location (set by the loader; None for pathways built in code) ----------------------
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pathways.graph import (
+    MaskSet,
     StepGraph,
     cycle_through,
     is_loop,
@@ -129,22 +130,10 @@ class Longest:
         path = shortest_path(
             self.adj,
             [x],
-            _MaskSet(sinks),
+            MaskSet(sinks),
             lambda v: self.value[v] != NEG,
         )
         return path or [x]
-
-
-class _MaskSet:
-    """``v in mask`` for a 0/1 sequence indexed by node."""
-
-    __slots__ = ("mask",)
-
-    def __init__(self, mask: Sequence[int]) -> None:
-        self.mask = mask
-
-    def __contains__(self, v: object) -> bool:
-        return isinstance(v, int) and bool(self.mask[v])
 
 
 def longest_routes(

@@ -14,17 +14,22 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+import networkx as nx
 
 from pathways.findings import Finding, Location, Severity
-
-if TYPE_CHECKING:
-    import networkx as nx
-
-    from pathways.graph import StepGraph
-    from pathways.guards import Expr
-    from pathways.model import Pathway
-    from pathways.routes import Longest
+from pathways.graph import (
+    StepGraph,
+    is_loop,
+    reachable,
+    step_graph,
+    strongly_connected,
+    to_networkx,
+)
+from pathways.guards import Expr, GuardError, parse_guard
+from pathways.model import Pathway
+from pathways.routes import INTERVIEW, Longest, agencies_index, longest_routes
 
 __all__ = ["SECTIONS", "STAGES", "Rule", "RuleContext", "rule"]
 
@@ -184,44 +189,27 @@ class RuleContext:
     @property
     def graph(self) -> nx.DiGraph:
         """The networkx graph of :func:`pathways.graph.to_networkx` (built on first use)."""
-        from pathways.graph import to_networkx
-
         return self.memo("graph", lambda: to_networkx(self.pathway))
 
     @property
     def sg(self) -> StepGraph:
         """The integer step graph (all edges, and transition edges only)."""
-        from pathways.graph import step_graph
-
         return self.memo("sg", lambda: step_graph(self.pathway))
 
     @property
     def scc(self) -> tuple[list[int], list[list[int]]]:
         """Strongly connected components of the step graph, successors first."""
-        from pathways.graph import strongly_connected
-
         return self.memo("scc", lambda: strongly_connected(self.sg.succ))
 
     @property
     def exits(self) -> dict[str, list[int]]:
-        """Indices of the transitions leaving each step id (file order)."""
-
-        def make() -> dict[str, list[int]]:
-            out: dict[str, list[int]] = {}
-            for i, t in enumerate(self.pathway.transitions):
-                source = t.source
-                if source in out:
-                    out[source].append(i)
-                else:
-                    out[source] = [i]
-            return out
-
-        return self.memo("exits", make)
+        """Indices of the transitions leaving each step id (file order):
+        :attr:`Pathway.exit_indices <pathways.model.Pathway.exit_indices>`."""
+        return self.pathway.exit_indices
 
     @property
     def loops(self) -> list[int]:
         """Numbers of the components that are loops (several steps, or a self-edge)."""
-        from pathways.graph import is_loop
 
         def make() -> list[int]:
             succ = self.sg.succ
@@ -246,14 +234,11 @@ class RuleContext:
     @property
     def reach(self) -> bytearray:
         """0/1 mask: reachable from an entry step along any edge."""
-        from pathways.graph import reachable
-
         return self.memo("reach", lambda: reachable(self.sg.succ, self.entries))
 
     @property
     def coreach(self) -> bytearray:
         """0/1 mask: an outcome step can be reached from here."""
-        from pathways.graph import reachable
 
         def make() -> bytearray:
             outs = [i for i, o in enumerate(self.outcomes) if o]
@@ -264,7 +249,6 @@ class RuleContext:
     @property
     def interviews(self) -> Longest:
         """Most ``interview`` steps on a route from each step to an outcome."""
-        from pathways.routes import INTERVIEW, longest_routes
 
         def make() -> Longest:
             weight = [1.0 if INTERVIEW in s.tags else 0.0 for s in self.pathway.steps]
@@ -275,8 +259,6 @@ class RuleContext:
     @property
     def agencies(self) -> list[str | None]:
         """The agency of each step's role, by step index."""
-        from pathways.routes import agencies_index
-
         return self.memo("agencies", lambda: agencies_index(self.pathway))
 
     @property
@@ -292,7 +274,6 @@ class RuleContext:
     @property
     def guards(self) -> dict[int, Expr]:
         """Parsed ``when:`` of every transition whose guard parses (index -> expression)."""
-        from pathways.guards import GuardError, parse_guard
 
         def make() -> dict[int, Expr]:
             out: dict[int, Expr] = {}

@@ -15,8 +15,10 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from pathways.engine import Actor, Case, Engine
+from pathways.case import Actor, Case
+from pathways.engine import Engine
 from pathways.errors import CaseError
+from pathways.graph import to_networkx
 from pathways.model import Pathway
 from pathways.testing.strategies import case_data
 
@@ -65,7 +67,7 @@ def PathwayStateMachine(pathway: Pathway) -> type[RuleBasedStateMachine]:
         TestCsaRuntime = Fuzz.TestCase
     """
     engine = Engine(pathway)
-    graph_steps = frozenset(pathway.graph().nodes)
+    graph_steps = frozenset(to_networkx(pathway).nodes)
     roles = sorted(
         {r.id for r in pathway.roles}
         | {s.role for s in pathway.steps if s.role}
