@@ -13,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pathways as pw
+from pathways.case import Case
 from pathways.clock import SimulatedClock
-from pathways.engine import SNAPSHOT_FORMAT, Case, Engine, HistoryEntry
+from pathways.engine import Engine
+from pathways.history import SNAPSHOT_FORMAT, HistoryEntry
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 COUNSELLOR = pw.Actor(id="c1", role="counsellor")
@@ -392,7 +394,7 @@ def test_pep_window_on_the_bundled_pathway(csa: pw.Pathway) -> None:
 def test_history_hash_chain_covers_each_entry_and_the_previous_hash(engine: Engine) -> None:
     """Each hash is sha256(previous hash + canonical JSON of the entry)."""
     case = referred(engine)
-    from pathways.engine import chain_hash
+    from pathways.history import chain_hash
 
     for before, entry in zip(case.history, case.history[1:], strict=False):
         assert entry.hash == chain_hash(before.hash, entry.payload())
@@ -613,7 +615,7 @@ def test_fast_entry_json_equals_canonical_json(
     text: str, seq: int, note: str | None, data: dict[str, Any]
 ) -> None:
     """The hand-written entry JSON is byte-for-byte the canonical json.dumps output."""
-    from pathways.engine import _canonical, _entry_json
+    from pathways.history import _canonical, _entry_json
 
     for source in (None, text):
         payload = {

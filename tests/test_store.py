@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import pathways as pw
-from pathways.engine import Case, Engine
+from pathways.case import Case
+from pathways.engine import Engine
 from pathways.store import CaseStore, SQLiteStore
 
 SMALL = "tests/data/engine-small.yaml"

@@ -27,7 +27,8 @@ from pathways.load import dump, load, loads
 from pathways.model import Pathway
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
-    from pathways.engine import Actor, Case, Engine
+    from pathways.case import Actor, Case
+    from pathways.engine import Engine
     from pathways.render import render
     from pathways.rules import check
     from pathways.simulate import SimulationResult, analyze, simulate
@@ -37,8 +38,8 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
-    "Actor": "pathways.engine",
-    "Case": "pathways.engine",
+    "Actor": "pathways.case",
+    "Case": "pathways.case",
     "Engine": "pathways.engine",
     "render": "pathways.render",
     "SimulationResult": "pathways.simulate",

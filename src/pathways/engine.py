@@ -17,8 +17,9 @@ Every accepted event appends a :class:`~pathways.history.HistoryEntry` whose ``h
 previous hash, so the history is tamper-evident (:meth:`Case.verify
 <pathways.case.Case.verify>`). Deadlines are kept by :mod:`pathways.deadlines`.
 
-The records are defined in :mod:`pathways.case` and :mod:`pathways.history` and re-exported
-here, so ``from pathways.engine import Case, HistoryEntry`` keeps working.
+The records are defined in :mod:`pathways.case` (:class:`~pathways.case.Case`,
+:class:`~pathways.case.Actor`) and :mod:`pathways.history`
+(:class:`~pathways.history.HistoryEntry`).
 """
 
 from __future__ import annotations
@@ -37,22 +38,20 @@ from pathways.clock import Clock, SystemClock, as_utc
 from pathways.deadlines import Deadlines
 from pathways.errors import CaseError, NotAuthorized, TransitionNotAllowed
 from pathways.guards import GuardError, evaluate
-from pathways.history import (  # the _ names and chain_hash: re-exported for older imports
+from pathways.history import (
     SNAPSHOT_FORMAT,
     HistoryEntry,
     _canonical,
     _digest,
-    _entry_json,  # noqa: F401
     append_entry,
     broken_at,
-    chain_hash,  # noqa: F401
     open_entry,
 )
 from pathways.machine import _DECLINE, _Binding, compile_machine
 from pathways.model import Pathway
 from pathways.versions import fingerprint
 
-__all__ = ["SNAPSHOT_FORMAT", "Actor", "Case", "Due", "Engine", "HistoryEntry", "Referral"]
+__all__ = ["Engine"]
 
 OnEnter = Callable[[str, "Case"], object]
 """``on_enter(step_id, case)``: called after a case entered a step (see :class:`Engine`)."""

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from pathways.errors import CaseError, ConflictError
 
 if TYPE_CHECKING:
-    from pathways.engine import Case, Engine
+    from pathways.case import Case
+    from pathways.engine import Engine
 
 __all__ = ["CaseStore", "SQLiteStore"]
 
