@@ -6,16 +6,24 @@ killed by the same test every time. ``thorough`` (``make test-thorough``) draws 
 many examples, at random, to look further than ``ci`` does.
 
 Tests that set their own ``max_examples`` write ``settings(max_examples=examples(40))`` so the
-``thorough`` profile scales them too. Choose a profile with ``HYPOTHESIS_PROFILE``.
+``thorough`` profile scales them too. Choose a profile with ``HYPOTHESIS_PROFILE``. A failing
+example prints its ``@reproduce_failure`` blob (there is no database to replay it from).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+# Hypothesis keeps caches (Unicode tables, constants) and failure patches in its home folder:
+# a temporary one, so a test run writes nothing into the repository.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / f"pathways-hypothesis-{os.getuid()}"))
 FACTOR = {"ci": 1, "thorough": 10}.get(PROFILE, 1)
 CI_EXAMPLES = 60
 

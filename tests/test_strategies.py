@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import pathways as pw
@@ -143,7 +143,40 @@ def test_pathways_are_loaded_objects_with_line_numbers(p: pw.Pathway) -> None:
     assert p.source_map is not None
 
 
+LOOP_LEFT_BY_A_DECLINE = {
+    "format": "pathways/1",
+    "id": "shape-loop",
+    "agencies": [{"id": "a", "name": "A", "sector": "social"}],
+    "roles": [{"id": "r", "agency": "a", "title": "R"}],
+    "steps": [
+        {"id": "intake", "kind": "entry", "role": "r"},
+        {"id": "zz-loop-a", "kind": "action", "role": "r"},
+        {"id": "zz-loop-b", "kind": "action", "role": "r"},
+        {"id": "done", "kind": "outcome"},
+    ],
+    "transitions": [
+        {"from": "intake", "to": "zz-loop-a"},
+        {"from": "zz-loop-a", "to": "zz-loop-b"},
+        {
+            "from": "zz-loop-b",
+            "to": "zz-loop-a",
+            "kind": "referral",
+            "on_reject": "done",
+            "response_within": "1d",
+        },
+    ],
+}
+
+
+def _shapes(doc: dict[str, Any]) -> set[str]:
+    ids = {s["id"] for s in doc["steps"]}
+    return {
+        shape for shape, sid in (("loop", "zz-loop-a"), ("consent", "zz-consent")) if sid in ids
+    }
+
+
 @SETTINGS
+@example(pw.loads(json.dumps(LOOP_LEFT_BY_A_DECLINE)))
 @given(pathways())
 def test_check_finds_no_structural_or_guard_error(p: pw.Pathway) -> None:
     """The rules agree: no error from PW1xx, PW201, PW205 or PW4xx on a generated pathway."""
@@ -235,3 +268,46 @@ def test_the_example_in_docs_testing_md_runs(tmp_path: Path) -> None:
     assert len(tests) == 3
     for test in tests:
         test()
+
+
+def test_fallback_shapes_are_drawn_often_under_the_ci_profile() -> None:
+    """Under the profile's own example count, both fallback shapes appear several times, and
+    referrals with on_reject appear in most documents (measured: docs/development.md)."""
+    seen: list[set[str]] = []
+    referral = []
+
+    @settings(max_examples=examples(60), deadline=None)
+    @given(pathway_documents())
+    def run(doc: dict[str, Any]) -> None:
+        seen.append(_shapes(doc))
+        referral.append(any(t.get("on_reject") for t in doc["transitions"]))
+
+    run()
+    assert sum("loop" in s for s in seen) >= 5, seen
+    assert sum("consent" in s for s in seen) >= 5, seen
+    assert sum(referral) >= len(referral) // 2
+    for shape in ("loop", "consent"):  # the knob turns them off
+        assert shape not in _shapes(LOOP_LEFT_BY_A_DECLINE | {"steps": []})
+
+
+@SETTINGS
+@given(pathway_documents(fallback_shapes=False))
+def test_fallback_shapes_knob_turns_them_off(doc: dict[str, Any]) -> None:
+    assert _shapes(doc) == set()
+
+
+@SETTINGS
+@given(pathway_documents())
+def test_fallback_shapes_keep_their_promise(doc: dict[str, Any]) -> None:
+    """The loop is left only through a decline; the consent step only after one."""
+    ids = {s["id"] for s in doc["steps"]}
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for t in doc["transitions"]:
+        by_source.setdefault(t["from"], []).append(t)
+    if "zz-loop-a" in ids:
+        assert [t["to"] for t in by_source["zz-loop-a"]] == ["zz-loop-b"]
+        (back,) = by_source["zz-loop-b"]
+        assert back["to"] == "zz-loop-a" and back["kind"] == "referral" and back["on_reject"]
+    if "zz-consent" in ids:
+        assert all(t["to"] != "zz-consent" for t in doc["transitions"])
+        assert [t["on_reject"] for t in by_source["zz-ask"]] == ["zz-consent"]

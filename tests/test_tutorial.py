@@ -22,7 +22,7 @@ def block(marker: str) -> str:
 
 def validate(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     (tmp_path / "mine.yaml").write_text(text, encoding="utf-8")
-    code = main(["validate", "mine.yaml"])
+    code = main(["validate", "mine.yaml", "--today", "2026-11-28"])
     return code, capsys.readouterr().out
 
 
@@ -74,7 +74,7 @@ def test_guards_give_the_case_shown(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_report_command_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "mine.yaml").write_text(fixed(block("mine.yaml")), encoding="utf-8")
-    code = main(["report", "mine.yaml", "-o", "out/", "--cases", "200"])
+    code = main(["report", "mine.yaml", "-o", "out/", "--cases", "200", "--today", "2026-11-28"])
     assert code == 0
     index = Path(capsys.readouterr().out.strip())
     assert index == Path("out/index.html") and index.exists()

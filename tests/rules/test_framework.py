@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import textwrap
@@ -208,8 +209,13 @@ def test_report_needs_a_rule() -> None:
 
 
 def test_stale_contact_default_today() -> None:
-    """Without `today`, PW502 measures from the real date (2020 is stale whenever this runs)."""
-    assert "PW502" in _codes(check(_load(), select=["PW502"]))
+    """Without `today`, rules measure from the real date: RuleContext.today lies between two
+    readings of the date (the one test of the default; every other test pins `today`)."""
+    before = dt.date.today()
+    today = RuleContext(_load()).today
+    after = dt.date.today()
+    assert before <= today <= after
+    assert "PW502" in _codes(check(_load(), select=["PW502"], today=TODAY))
 
 
 # ---------------------------------------------------------------------------------- plugins

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pathways import Pathway, check
@@ -56,13 +56,18 @@ def small_pathways(draw: st.DrawFn, *, referrals: bool = True) -> dict[str, Any]
         t: dict[str, Any] = {"from": f"s{u}", "to": f"s{v}"}
         if draw(st.booleans()):
             t["delay"] = f"{draw(st.integers(0, 3))}h"
-        if referrals and kinds[u] != "outcome" and draw(st.integers(0, 5)) == 0:
+        if referrals and kinds[u] != "outcome" and draw(st.integers(0, 2)) == 0:
             t.update(
                 kind="referral", on_reject=f"s{draw(st.integers(0, n - 1))}", response_within="1d"
             )
         if draw(st.integers(0, 4)) == 0:
             t.update(consent="override", reason="child in danger")
         transitions.append(t)
+    if referrals:  # each shape in about one document in three, at most two per document
+        chosen = [shape for shape in FALLBACK_SHAPES if draw(st.integers(0, 2)) == 0]
+        for shape in chosen[:2]:
+            _splice(shape, steps, transitions, draw)
+    n = len(steps)
     deadlines = []
     if draw(st.booleans()):
         deadlines.append(
@@ -97,6 +102,105 @@ def small_pathways(draw: st.DrawFn, *, referrals: bool = True) -> dict[str, Any]
             "every_route_reaches": [draw(st.sampled_from(["social", "health", "police"]))],
         },
     }
+
+
+# The shapes where a referral's fallback decides a verdict (rules that followed transitions
+# only got them wrong): a loop left only by a decline (PW105), a step reached only through a
+# decline that shares before consent (PW305), a consent step reached only through a decline,
+# and a required step skipped by a decline (PW304). Each takes two new steps.
+FALLBACK_SHAPES = ("decline-exit-loop", "decline-shares", "decline-consent", "decline-skips")
+
+
+def _splice(
+    shape: str, steps: list[dict[str, Any]], transitions: list[dict[str, Any]], draw: Any
+) -> None:
+    """Add ``shape`` after a random non-outcome step ``u`` (two new steps ``a``, ``b``)."""
+    sources = [s["id"] for s in steps if s["kind"] != "outcome"]
+    u = draw(st.sampled_from(sources))
+    others = [s["id"] for s in steps]
+    a, b = f"s{len(steps)}", f"s{len(steps) + 1}"
+    refer = {"kind": "referral", "response_within": "1d"}
+    new = [{"id": a, "kind": "action", "role": "r0"}, {"id": b, "kind": "action", "role": "r0"}]
+    y = draw(st.sampled_from(others))
+    if shape == "decline-exit-loop":  # u -> a -> b -> a, left only by b's decline to y
+        edges = [(u, a, {}), (a, b, {}), (b, a, {**refer, "on_reject": y})]
+    elif shape == "decline-shares":  # u refers to a (consent); a decline sends it to b,
+        new[0]["tags"] = ["consent"]  # which shares with y's agency before any consent
+        new[1]["role"] = draw(st.sampled_from(["r0", "r1", "r2"]))
+        edges = [(u, a, {**refer, "on_reject": b}), (b, y, {}), (a, y, {})]
+    elif shape == "decline-consent":  # consent (b) only after a declined referral to a
+        new[1]["tags"] = ["consent"]
+        edges = [(u, a, {**refer, "on_reject": b}), (b, y, {}), (a, y, {})]
+    else:  # decline-skips: u refers to a (medical); a decline goes straight to y
+        new[0]["tags"] = ["medical"]
+        new.pop()
+        edges = [(u, a, {**refer, "on_reject": y}), (a, y, {})]
+    steps.extend(new)
+    transitions.extend({"from": x, "to": z, **extra} for x, z, extra in edges)
+
+
+def _document(
+    steps: list[dict[str, Any]],
+    transitions: list[dict[str, Any]],
+    deadlines: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A document in the shape small_pathways() draws, for the explicit examples."""
+    return {
+        "format": "pathways/1",
+        "id": "gen",
+        "agencies": [
+            {"id": a, "name": a, "sector": s, "contacts": [{"channel": "phone", "value": "1"}]}
+            for a, s in AGENCIES
+        ],
+        "roles": [{"id": f"r{k}", "agency": AGENCIES[k][0], "title": f"R{k}"} for k in range(3)],
+        "steps": steps,
+        "transitions": transitions,
+        "deadlines": deadlines or [],
+        "policies": {"max_interviews": 1, "every_route_reaches": ["social"]},
+    }
+
+
+REFER = {"kind": "referral", "response_within": "1d"}
+# s1 <-> s2 is left only when s2's referral back to s1 is declined (to s3): no trap.
+DECLINE_EXIT_LOOP = _document(
+    [
+        {"id": "s0", "kind": "entry", "role": "r0"},
+        {"id": "s1", "kind": "action", "role": "r0"},
+        {"id": "s2", "kind": "action", "role": "r0"},
+        {"id": "s3", "kind": "outcome"},
+    ],
+    [
+        {"from": "s0", "to": "s1"},
+        {"from": "s1", "to": "s2"},
+        {"from": "s2", "to": "s1", **REFER, "on_reject": "s3"},
+    ],
+)
+# consent is at s1, on the accepted branch; the decline reaches s2, which shares with health.
+DECLINE_SHARES = _document(
+    [
+        {"id": "s0", "kind": "entry", "role": "r0"},
+        {"id": "s1", "kind": "action", "role": "r0", "tags": ["consent"]},
+        {"id": "s2", "kind": "action", "role": "r0"},
+        {"id": "s3", "kind": "action", "role": "r1"},
+        {"id": "s4", "kind": "outcome"},
+    ],
+    [
+        {"from": "s0", "to": "s1", **REFER, "on_reject": "s2"},
+        {"from": "s1", "to": "s3"},
+        {"from": "s2", "to": "s3"},
+        {"from": "s3", "to": "s4"},
+    ],
+)
+# the required medical step s1 is skipped when its referral is declined (to s2).
+DECLINE_SKIPS = _document(
+    [
+        {"id": "s0", "kind": "entry", "role": "r0"},
+        {"id": "s1", "kind": "action", "role": "r1", "tags": ["medical"]},
+        {"id": "s2", "kind": "outcome"},
+    ],
+    [{"from": "s0", "to": "s1", **REFER, "on_reject": "s2"}, {"from": "s1", "to": "s2"}],
+    [{"id": "dl", "to": "tag:medical", "within": "24h", "required": True}],
+)
 
 
 # ---------------------------------------------------------------------------- naive oracles
@@ -168,6 +272,7 @@ def _codes(p: Pathway, code: str) -> list[Any]:
 # ----------------------------------------------------------------------------------- tests
 
 
+@example(doc=DECLINE_EXIT_LOOP)
 @given(small_pathways())
 def test_reachability_dead_ends_and_traps(doc: dict[str, Any]) -> None:
     """PW103, PW104 and PW105 flag exactly what a naive search finds."""
@@ -193,6 +298,8 @@ def test_reachability_dead_ends_and_traps(doc: dict[str, Any]) -> None:
         assert all(g.has_edge(a, b) for a, b in itertools.pairwise(f.route))
 
 
+@example(doc=DECLINE_EXIT_LOOP)
+@example(doc=DECLINE_SKIPS)
 @given(small_pathways())
 def test_interviews_counts_and_times(doc: dict[str, Any]) -> None:
     """Worst interviews, route count, shortest/longest time and hand-offs equal enumeration
@@ -270,6 +377,7 @@ def test_interviews_counts_and_times(doc: dict[str, Any]) -> None:
         assert all(g.has_edge(a, b) for a, b in itertools.pairwise(f.route))
 
 
+@example(doc=DECLINE_SHARES)
 @given(small_pathways())
 def test_consent_and_sector_verdicts(doc: dict[str, Any]) -> None:
     """PW305 and PW204 verdicts equal enumeration of routes."""
@@ -297,6 +405,7 @@ def test_consent_and_sector_verdicts(doc: dict[str, Any]) -> None:
         assert not set(f.route) & in_sector and f.route[-1] in _outcomes(p)
 
 
+@example(doc=DECLINE_SKIPS)
 @given(small_pathways())
 def test_deadline_verdicts(doc: dict[str, Any]) -> None:
     """PW304 equals enumeration; PW303 equals the slowest simple path when no loop on the way

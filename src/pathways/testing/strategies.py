@@ -147,6 +147,7 @@ def pathway_documents(
     locales: tuple[str, ...] = ("en",),
     label_text: st.SearchStrategy[str] | None = None,
     max_agencies: int = 4,
+    fallback_shapes: bool = True,
 ) -> Document:
     """Valid pathway documents as plain dicts (what ``yaml.safe_load`` of a file gives).
 
@@ -168,8 +169,21 @@ def pathway_documents(
         file cannot hold control characters or lone surrogates).
     max_agencies : int
         Most agencies (at least 1).
+    fallback_shapes : bool
+        With ``referrals``, also splice in (each about one document in two) the shapes
+        where a referral's ``on_reject`` fallback decides a rule's verdict: a loop whose only
+        way out is a declined referral (``zz_loop_a``/``zz_loop_b``), and a consent step
+        reached only through a declined referral (``zz_ask``/``zz_consent``). Rules that
+        followed transitions only would get these wrong (a false PW105, a missed PW305).
     """
     n = draw(st.integers(max(2, min_steps), max(2, min_steps, max_steps)))
+    # the fallback shapes take two of the n steps each, drawn now so the count stays n
+    shapes = []
+    if referrals and fallback_shapes:
+        shapes = [shape for shape in ("loop", "consent") if draw(st.booleans())]
+        while shapes and n - 2 * len(shapes) < 2:
+            shapes.pop()
+    n -= 2 * len(shapes)
     n_out = draw(st.integers(1, max(1, min(3, n // 3))))
     first_out = n - n_out
     ids = draw(st.lists(step_ids(), min_size=n, max_size=n, unique=True))
@@ -266,7 +280,7 @@ def pathway_documents(
             elif mode == "probabilities":
                 t["probability"] = probs[k]
             forward = [x for x in range(i + 1, n) if x != j]
-            if referrals and j > i and forward and draw(st.integers(0, 3)) == 0:
+            if referrals and j > i and forward and draw(st.integers(0, 2)) == 0:
                 t["kind"] = "referral"
                 t["on_reject"] = ids[draw(st.sampled_from(forward))]
                 t["response_within"] = draw(st.sampled_from(["1d", "3d", "72h"]))
@@ -299,6 +313,7 @@ def pathway_documents(
             }
         },
     }
+    _fallback_shapes(draw, shapes, steps, transitions, [str(r["id"]) for r in roles], text)
     reachable = [ids[j] for j in range(1, n)]
     if draw(st.booleans()):
         doc["deadlines"] = [
@@ -310,6 +325,47 @@ def pathway_documents(
             }
         ]
     return doc
+
+
+def _fallback_shapes(
+    draw: st.DrawFn,
+    shapes: list[str],
+    steps: list[Document],
+    transitions: list[Document],
+    roles: list[str],
+    text: st.SearchStrategy[Any],
+) -> None:
+    """Splice the fallback shapes into the transitions already drawn, in place.
+
+    Each shape takes an existing transition ``x -> y`` and sends it into two new steps
+    instead, keeping the transition's guard or probability, so every promise of the document
+    holds. ``loop``: ``x -> zz-loop-a -> zz-loop-b``, and ``zz-loop-b`` refers back to
+    ``zz-loop-a`` with ``on_reject: y`` (the loop's only way out is a decline). ``consent``:
+    ``x -> zz-ask``, which refers to ``y`` with ``on_reject: zz-consent``, and ``zz-consent``
+    (tagged ``consent``) goes on to ``y`` (consent is reached only after a decline). The ids
+    hold a hyphen, which :func:`step_ids` never draws.
+    """
+    first_outcome = next(k for k, st_ in enumerate(steps) if st_.get("kind") == "outcome")
+    drawn = len(transitions)  # a shape never rewires another shape's transitions
+    for shape in shapes:
+        t = transitions[draw(st.integers(0, drawn - 1))]
+        y = t["to"]
+        a_id, b_id = ("zz-loop-a", "zz-loop-b") if shape == "loop" else ("zz-ask", "zz-consent")
+        a, b = (
+            {"id": sid, "label": draw(text), "kind": "action", "role": draw(st.sampled_from(roles))}
+            for sid in (a_id, b_id)
+        )
+        steps[first_outcome:first_outcome] = [a, b]
+        first_outcome += 2
+        t["to"] = a_id
+        refer = {"kind": "referral", "response_within": "1d", "decline_probability": 0.5}
+        if shape == "loop":
+            transitions.append({"from": a_id, "to": b_id})
+            transitions.append({"from": b_id, "to": a_id, "on_reject": y, **refer})
+        else:
+            b["tags"] = ["consent"]
+            transitions.append({"from": a_id, "to": y, "on_reject": b_id, **refer})
+            transitions.append({"from": b_id, "to": y})
 
 
 def pathways(**knobs: Any) -> st.SearchStrategy[Pathway]:
