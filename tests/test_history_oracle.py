@@ -4,7 +4,8 @@ The oracle recomputes every hash from a snapshot's JSON with ``hashlib`` and a c
 written in this file; it shares no code with ``pathways.history``. If the chain format
 changes on purpose, update the three recipes below (and say so in docs/changelog.md):
 
-- GENESIS: sha256 of ``"pathways-case/1\\n{pathway id}\\n{case id}"`` (hex);
+- GENESIS: sha256 of ``"pathways-case/2\\n{pathway id}\\n{case id}\\n{fingerprint}"`` (hex), the
+  fingerprint being the snapshot's (``pathways.fingerprint`` of the pathway the case runs on);
 - ENTRY: the entry's fields except ``hash``, as JSON with sorted keys, no spaces, UTF-8 text
   kept as is (``ensure_ascii=False``);
 - LINK: sha256 of ``"{previous hash}\\n{ENTRY}"`` (hex); the first entry's previous hash is
@@ -68,8 +69,9 @@ def hours(h: float) -> dt.datetime:
 # --------------------------------------------------------------------------------- the oracle
 
 
-def genesis(pathway_id: str, case_id: str) -> str:
-    return hashlib.sha256(f"pathways-case/1\n{pathway_id}\n{case_id}".encode()).hexdigest()
+def genesis(pathway_id: str, case_id: str, fingerprint: str) -> str:
+    text = f"pathways-case/2\n{pathway_id}\n{case_id}\n{fingerprint}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def entry_json(entry: dict[str, Any]) -> str:
@@ -83,7 +85,7 @@ def link(previous: str, entry: dict[str, Any]) -> str:
 
 def oracle_hashes(snapshot: dict[str, Any]) -> list[str]:
     """Every entry's hash, recomputed from the snapshot's fields alone."""
-    out, previous = [], genesis(snapshot["pathway"], snapshot["id"])
+    out, previous = [], genesis(snapshot["pathway"], snapshot["id"], snapshot["fingerprint"])
     for entry in snapshot["history"]:
         previous = link(previous, entry)
         out.append(previous)
@@ -138,6 +140,8 @@ def test_every_hash_equals_the_oracle(engine: pw.Engine) -> None:
         "decline",
         "close",
     ]
+    assert snapshot["format"] == "pathways-case/2"
+    assert snapshot["fingerprint"] == pw.fingerprint(engine.pathway)
     assert [e["hash"] for e in snapshot["history"]] == oracle_hashes(snapshot)
     assert case.verify() is True
     assert engine.restore(json.loads(json.dumps(snapshot))).to_dict() == snapshot
@@ -148,7 +152,8 @@ def test_the_first_link_is_bound_to_the_case_id(engine: pw.Engine) -> None:
     a = declined(engine, "c-1", note="same").to_dict()
     b = declined(engine, "c-2", note="same").to_dict()
     assert a["history"][0]["hash"] != b["history"][0]["hash"]
-    assert a["history"][0]["hash"] == link(genesis("chain-oracle", "c-1"), a["history"][0])
+    first = genesis("chain-oracle", "c-1", a["fingerprint"])
+    assert a["history"][0]["hash"] == link(first, a["history"][0])
 
 
 def test_an_entry_spliced_from_another_case_does_not_verify(engine: pw.Engine) -> None:
@@ -207,8 +212,8 @@ def test_a_snapshot_moved_to_another_case_id_does_not_verify(engine: pw.Engine) 
     moved = copy.deepcopy(declined(engine, "c-1").to_dict())
     moved["id"] = "c-9"
     refused(engine, moved)
-    # ... and a forger who re-hashes it under the new id is not caught by the chain alone,
-    # which is why the id must be kept beside the history (it is the chain's first link)
+    # ... a forger who re-hashes it under the new id is not caught by a plain SHA-256 chain
+    # (anyone can recompute it); Engine(key=...) makes the chain an HMAC a forger cannot redo
     assert engine.restore(rehash(moved)).id == "c-9"
 
 

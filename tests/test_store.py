@@ -252,3 +252,17 @@ def test_two_processes_updating_one_case(engine: Engine, tmp_path: Path) -> None
         case = store.load("race", engine)
     assert case.version == 2 and len(case.history) == 2
     assert case.history[-1].note == winner and case.verify()
+
+
+def test_a_stale_copy_is_refused_even_when_the_stored_history_is_a_prefix(
+    engine: Engine, store: SQLiteStore
+) -> None:
+    """The row version alone decides: a copy loaded at version 1 cannot be saved after the
+    stored case moved to version 2, although the stored history is a prefix of the copy's."""
+    store.save(new_case(engine, risk="low"))
+    fresh, stale = store.load("c-1", engine), store.load("c-1", engine)
+    store.save(fresh)  # version 2, no new history entry
+    stale.fire("screen", actor=COUNSELLOR, at=hours(1))
+    with pytest.raises(pw.ConflictError, match="changed since it was loaded at version 1"):
+        store.save(stale)
+    assert store.load("c-1", engine).history[-1].event == "open"
