@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 		|| { echo "error: $(PYTHON) is older than 3.11; run: make PYTHON=python3.11 ..."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,postgres]'
 	@touch $(STAMP)
 
 # Graphviz's `dot` draws the diagrams; fonts-khmeros has the Khmer glyphs (both required).
@@ -71,6 +71,18 @@ test-deps: system-deps
 			echo "note: no npm; the Mermaid grammar test will fail (sudo apt-get install -y nodejs npm)"; \
 		fi; \
 	fi
+	@# PostgreSQL: the store contract tests start a throwaway server from its binaries
+	@# (initdb/pg_ctl in a temporary directory, as the postgres user when run as root).
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing PostgreSQL for the store tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+				|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+				|| echo "warning: postgresql did not install; the PostgreSQL store tests will fail"; \
+		else \
+			echo "note: no PostgreSQL; the PostgreSQL store tests will fail (sudo apt-get install -y postgresql, or set PATHWAYS_TEST_POSTGRES to a DSN)"; \
+		fi; \
+	fi
 	@# The mermaid parser is restored here, from the committed lock file (npm's cache first),
 	@# so the test itself never reaches the network; node_modules is not committed.
 	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/render/mermaid/node_modules/mermaid ]; then \
@@ -92,7 +104,8 @@ pytest: setup test-deps
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -p no:cacheprovider
 
 test-thorough: setup test-deps
-	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q -p no:cacheprovider
+	HYPOTHESIS_PROFILE=thorough PATHWAYS_STRESS_SECONDS=30 PATHWAYS_SIGKILL_TRIALS=200 \
+		$(BIN)/pytest -q -p no:cacheprovider
 
 # Mutation testing (docs/development.md, "Mutation testing"): the 19 recorded one-line mutants
 # of the core semantics, each against the tests that must kill it, then mutmut on the core

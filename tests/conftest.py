@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import tests.hyp  # noqa: F401  (registers and loads the Hypothesis profile)
+from tests.stores import backend, store  # noqa: F401  (the store fixtures, over SQLite and PostgreSQL)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -28,7 +28,7 @@ def open_store(spec: str) -> object:
         from pathways.store import SQLiteStore
 
         return SQLiteStore(spec.removeprefix("sqlite:"))
-    from pathways.store import PostgresStore  # type: ignore[attr-defined]
+    from pathways.postgres import PostgresStore
 
     return PostgresStore(spec)
 

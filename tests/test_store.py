@@ -1,12 +1,16 @@
-"""SQLiteStore: durable, append-only, optimistic concurrency; crash safety with real processes."""
+"""The store contract: every store (SQLite, PostgreSQL) passes these, parametrised by ``backend``.
+
+Durable, append-only, optimistic concurrency, crash safety with real processes. The
+PostgreSQL variants run against a throwaway server (see tests/stores.py).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
 import os
+import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +22,7 @@ import pathways as pw
 from pathways.case import Case
 from pathways.engine import Engine
 from pathways.store import CaseStore, SQLiteStore
+from tests.stores import Backend
 
 SMALL = "tests/data/engine-small.yaml"
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -34,24 +39,24 @@ def engine() -> Engine:
     return Engine(pw.load(SMALL))
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    with SQLiteStore(tmp_path / "cases.db") as s:
-        yield s  # type: ignore[misc]
-
-
 def new_case(engine: Engine, case_id: str = "c-1", risk: str = "high") -> Case:
     return engine.open(data={"online": False, "risk": risk}, case_id=case_id, at=T0)
 
 
-def test_store_follows_the_protocol_and_sets_durable_pragmas(store: SQLiteStore) -> None:
-    """SQLiteStore is a CaseStore, in WAL mode with synchronous=FULL."""
+def test_store_follows_the_protocol(store: CaseStore) -> None:
+    """Every store is a CaseStore."""
     assert isinstance(store, CaseStore)
+
+
+def test_sqlite_store_sets_durable_pragmas(tmp_path: Path) -> None:
+    """SQLiteStore is in WAL mode with synchronous=FULL."""
+    store = SQLiteStore(tmp_path / "cases.db")
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
 
 
-def test_save_and_load_round_trip(engine: Engine, store: SQLiteStore) -> None:
+def test_save_and_load_round_trip(engine: Engine, store: CaseStore, backend: Backend) -> None:
     """A saved case loads back equal, with its referral, deadlines and history."""
     case = new_case(engine)
     store.save(case)
@@ -65,12 +70,12 @@ def test_save_and_load_round_trip(engine: Engine, store: SQLiteStore) -> None:
     assert loaded.referral is not None and loaded.verify()
     loaded.accept(CASEWORKER, at=hours(3))
     store.save(loaded)
-    rows = store._db.execute("SELECT seq FROM history WHERE case_id = 'c-1' ORDER BY seq")
+    rows = backend.sql("SELECT seq FROM history WHERE case_id = 'c-1' ORDER BY seq")
     assert [r[0] for r in rows] == [0, 1, 2, 3]
 
 
 def test_a_stale_writer_gets_a_conflict_and_nothing_is_overwritten(
-    engine: Engine, store: SQLiteStore
+    engine: Engine, store: CaseStore
 ) -> None:
     """Two copies of one case: the second save raises ConflictError and writes nothing."""
     store.save(new_case(engine, risk="low"))
@@ -86,38 +91,40 @@ def test_a_stale_writer_gets_a_conflict_and_nothing_is_overwritten(
     assert stored.to_dict() == first.to_dict() and stored.history[-1].note == "first"
 
 
-def test_a_new_case_cannot_take_a_stored_id(engine: Engine, store: SQLiteStore) -> None:
+def test_a_new_case_cannot_take_a_stored_id(engine: Engine, store: CaseStore) -> None:
     """Saving a never-saved case whose id is stored raises ConflictError."""
     store.save(new_case(engine))
     with pytest.raises(pw.ConflictError, match="already stored"):
         store.save(new_case(engine))
 
 
-def test_history_table_is_append_only(engine: Engine, store: SQLiteStore) -> None:
-    """Triggers refuse UPDATE and DELETE on history, even from plain SQL."""
+@pytest.mark.parametrize(
+    "statement", ["UPDATE history SET entry = '{}'", "DELETE FROM history", "TRUNCATE history"]
+)
+def test_history_table_is_append_only(
+    engine: Engine, store: CaseStore, backend: Backend, statement: str
+) -> None:
+    """The database refuses UPDATE, DELETE (and TRUNCATE) on history, even from plain SQL."""
     store.save(new_case(engine))
-    db = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("UPDATE history SET entry = '{}'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("DELETE FROM history")
-    db.close()
+    if statement.startswith("TRUNCATE") and backend.kind == "sqlite":
+        statement = "DELETE FROM history"  # SQLite has no TRUNCATE
+    with pytest.raises(Exception, match="append-only"):
+        backend.sql(statement)
+    assert len(backend.sql("SELECT * FROM history")) == 1
 
 
-def test_load_refuses_tampered_history(engine: Engine, store: SQLiteStore) -> None:
+def test_load_refuses_tampered_history(engine: Engine, store: CaseStore, backend: Backend) -> None:
     """A history row edited behind the store's back makes load raise CaseError."""
     case = new_case(engine)
     case.fire("screen", actor=COUNSELLOR, at=hours(1), note="ok")
     store.save(case)
-    db = sqlite3.connect(store.path, isolation_level=None)
-    db.execute("DROP TRIGGER history_no_update")
-    db.execute("UPDATE history SET entry = replace(entry, '\"ok\"', '\"edited\"') WHERE seq = 1")
-    db.close()
+    backend.drop_guards()
+    backend.sql("UPDATE history SET entry = replace(entry, '\"ok\"', '\"edited\"') WHERE seq = 1")
     with pytest.raises(pw.CaseError, match="does not verify at entry 1"):
         store.load("c-1", engine)
 
 
-def test_load_unknown_and_wrong_engine(engine: Engine, store: SQLiteStore) -> None:
+def test_load_unknown_and_wrong_engine(engine: Engine, store: CaseStore) -> None:
     """An unknown id is a KeyError; another pathway's engine is refused."""
     with pytest.raises(KeyError, match="no case 'nope'"):
         store.load("nope", engine)
@@ -126,7 +133,7 @@ def test_load_unknown_and_wrong_engine(engine: Engine, store: SQLiteStore) -> No
         store.load("c-1", Engine(pw.load("pathways/kh/csa-in-person.yaml")))
 
 
-def test_list_by_step_and_overdue(engine: Engine, store: SQLiteStore) -> None:
+def test_list_by_step_and_overdue(engine: Engine, store: CaseStore) -> None:
     """list(step=...) and list(overdue_at=...) answer from indexed columns."""
     a, b, c = (new_case(engine, f"c-{i}", risk) for i, risk in enumerate(["high", "low", "low"]))
     b.fire("screen", actor=COUNSELLOR, at=hours(1))
@@ -141,10 +148,10 @@ def test_list_by_step_and_overdue(engine: Engine, store: SQLiteStore) -> None:
     assert store.list(step="intake", overdue_at=hours(49)) == ["c-0"]
     for case in (a, b):
         assert bool(case.overdue(hours(49)))
-    assert store.count() == 3
+    assert store.count() == 3  # type: ignore[attr-defined]
 
 
-def test_threads_share_one_store(engine: Engine, store: SQLiteStore) -> None:
+def test_threads_share_one_store(engine: Engine, store: CaseStore) -> None:
     """Several threads saving different cases through one store lose nothing."""
 
     def work(k: int) -> None:
@@ -159,7 +166,7 @@ def test_threads_share_one_store(engine: Engine, store: SQLiteStore) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert store.count() == 100
+    assert store.count() == 100  # type: ignore[attr-defined]
     assert store.list(step="screen") == sorted(f"t{k}-{i}" for k in range(4) for i in range(25))
 
 
@@ -168,14 +175,15 @@ def test_threads_share_one_store(engine: Engine, store: SQLiteStore) -> None:
 _WRITER = r"""
 import datetime as dt, sys
 import pathways as pw
-from pathways.store import SQLiteStore
+from tests.store_worker import open_store
 engine = pw.Engine(pw.load(sys.argv[2]))
-store = SQLiteStore(sys.argv[1])
+store = open_store(sys.argv[1])
+prefix = sys.argv[3]
 t0 = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
 actor = pw.Actor(id="c1", role="counsellor")
 i = 0
 while True:
-    case = engine.open(data={"online": False, "risk": "low"}, case_id=f"k{i}", at=t0)
+    case = engine.open(data={"online": False, "risk": "low"}, case_id=f"{prefix}{i}", at=t0)
     store.save(case)
     print(f"{case.id} {case.version}", flush=True)
     case.fire("screen", actor=actor, at=t0 + dt.timedelta(hours=1))
@@ -184,33 +192,39 @@ while True:
     i += 1
 """
 
+TRIALS = int(os.environ.get("PATHWAYS_SIGKILL_TRIALS", "2"))
 
-def test_sigkill_mid_write_leaves_every_committed_case(engine: Engine, tmp_path: Path) -> None:
-    """A writer killed with SIGKILL mid-stream leaves a store that opens and holds every case
-    it reported committed, each with a verifying chain."""
-    path = tmp_path / "crash.db"
-    child = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(path), SMALL],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": "src"},
-    )
-    assert child.stdout is not None
+
+def test_sigkill_mid_write_leaves_every_committed_case(engine: Engine, backend: Backend) -> None:
+    """Writers killed with SIGKILL at random points mid-stream leave a store that opens and
+    holds every case they reported committed, each with a verifying chain
+    (``PATHWAYS_SIGKILL_TRIALS`` trials, 2 by default; ``make test-thorough`` runs 200)."""
+    rng = random.Random(15)
     committed: dict[str, int] = {}
-    for line in child.stdout:
-        case_id, version = line.split()
-        committed[case_id] = int(version)
-        if len(committed) >= 150:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    for line in child.stdout:  # lines written before the kill landed
-        case_id, version = line.split()
-        committed[case_id] = int(version)
-    child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
-    with SQLiteStore(path) as store:
-        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    for trial in range(TRIALS):
+        child = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, backend.spec, SMALL, f"k{trial}-"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])},
+        )
+        assert child.stdout is not None
+        stop_after = rng.randint(1, 120)
+        for seen, line in enumerate(child.stdout, start=1):
+            case_id, version = line.split()
+            committed[case_id] = int(version)
+            if seen >= stop_after:
+                break
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        for line in child.stdout:  # lines written before the kill landed
+            case_id, version = line.split()
+            committed[case_id] = int(version)
+        child.stdout.close()
+        assert child.returncode == -signal.SIGKILL
+    with backend.open() as store:
+        if backend.kind == "sqlite":
+            assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = store.list()
         assert set(committed) <= set(stored)
         for case_id in stored:
@@ -220,27 +234,28 @@ def test_sigkill_mid_write_leaves_every_committed_case(engine: Engine, tmp_path:
             assert len(case.history) == case.version  # one event per save in the writer
 
 
-def _racer(path: str, note: str, barrier: multiprocessing.synchronize.Barrier, out: object) -> None:
+def _racer(spec: str, note: str, barrier: multiprocessing.synchronize.Barrier, out: object) -> None:
+    from tests.store_worker import open_store
+
     engine = Engine(pw.load(SMALL))
-    store = SQLiteStore(path)
-    case = store.load("race", engine)
+    store = open_store(spec)
+    case = store.load("race", engine)  # type: ignore[attr-defined]
     case.fire("screen", actor=pw.Actor(id=note, role="counsellor"), at=hours(1), note=note)
     barrier.wait()
     try:
-        store.save(case)
+        store.save(case)  # type: ignore[attr-defined]
         out.put((note, "saved"))  # type: ignore[attr-defined]
     except pw.ConflictError:
         out.put((note, "conflict"))  # type: ignore[attr-defined]
 
 
-def test_two_processes_updating_one_case(engine: Engine, tmp_path: Path) -> None:
+def test_two_processes_updating_one_case(engine: Engine, backend: Backend) -> None:
     """Two processes save the same loaded case: one wins, the other gets ConflictError."""
-    path = str(tmp_path / "race.db")
-    with SQLiteStore(path) as store:
+    with backend.open() as store:
         store.save(new_case(engine, "race", "low"))
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(path, n, barrier, out)) for n in ("p1", "p2")]
+    procs = [ctx.Process(target=_racer, args=(backend.spec, n, barrier, out)) for n in ("p1", "p2")]
     for p in procs:
         p.start()
     results = dict(out.get(timeout=120) for _ in procs)
@@ -248,7 +263,7 @@ def test_two_processes_updating_one_case(engine: Engine, tmp_path: Path) -> None
         p.join(timeout=60)
     assert sorted(results.values()) == ["conflict", "saved"]
     (winner,) = [note for note, what in results.items() if what == "saved"]
-    with SQLiteStore(path) as store:
+    with backend.open() as store:
         case = store.load("race", engine)
     assert case.version == 2 and len(case.history) == 2
     assert case.history[-1].note == winner and case.verify()

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pathways as pw
-from pathways.store import SQLiteStore
+from tests.stores import Backend
 
 LOOP = "tests/data/store-loop.yaml"
 WORKER = str(Path(__file__).with_name("store_worker.py"))
@@ -26,7 +26,7 @@ SECONDS = float(os.environ.get("PATHWAYS_STRESS_SECONDS", "3"))
 
 
 def run_workers(spec: str, writers: int = 4, readers: int = 2) -> list[dict[str, object]]:
-    env = {**os.environ, "PYTHONPATH": "src"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])}
     procs = [
         subprocess.Popen(
             [sys.executable, WORKER, role, spec, LOOP, str(SECONDS), str(seed)],
@@ -66,11 +66,10 @@ def seed_cases(store: object, engine: pw.Engine) -> None:
         store.save(case)  # type: ignore[attr-defined]
 
 
-def test_sqlite_writers_and_readers_in_processes(tmp_path: Path) -> None:
-    """4 writers + 2 readers on one SQLite file: no false tamper error, no lost update,
-    every failed save a ConflictError."""
+def test_writers_and_readers_in_processes(backend: Backend) -> None:
+    """4 writers + 2 readers on one store: no false tamper error, no lost update, every
+    failed save a ConflictError."""
     engine = pw.Engine(pw.load(LOOP))
-    path = tmp_path / "cases.db"
-    with SQLiteStore(path) as store:
+    with backend.open() as store:
         seed_cases(store, engine)
-        check_run(store, engine, run_workers(f"sqlite:{path}"))
+        check_run(store, engine, run_workers(backend.spec))

@@ -10,16 +10,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import pathways as pw
 from pathways.history import HistoryEntry, chain_hash, genesis
-from pathways.store import SQLiteStore
+from pathways.store import CaseStore
+from tests.stores import Backend
 
 SMALL = "tests/data/engine-small.yaml"
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -36,37 +35,12 @@ def engine() -> pw.Engine:
     return pw.Engine(pw.load(SMALL))
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(tmp_path / "cases.db") as s:
-        yield s
-
-
 def referred_case(engine: pw.Engine, case_id: str = "c-1") -> pw.Case:
     """A case at the shelter with a pending referral and two running deadlines."""
     case = engine.open(data={"online": False, "risk": "high"}, case_id=case_id, at=T0)
     case.fire("screen", actor=COUNSELLOR, at=hours(1), note="screened")
     case.fire("refer", actor=COUNSELLOR, at=hours(2))
     return case
-
-
-def raw(store: SQLiteStore) -> sqlite3.Connection:
-    db = sqlite3.connect(store.path, isolation_level=None)
-    db.execute("DROP TRIGGER IF EXISTS history_no_update")
-    db.execute("DROP TRIGGER IF EXISTS history_no_delete")
-    return db
-
-
-def edit_snapshot(store: SQLiteStore, change: Callable[[dict[str, Any]], None]) -> None:
-    db = raw(store)
-    (text,) = db.execute("SELECT snapshot FROM cases WHERE id = 'c-1'").fetchone()
-    snapshot = json.loads(text)
-    change(snapshot)
-    db.execute(
-        "UPDATE cases SET snapshot = ?, step = ? WHERE id = 'c-1'",
-        (json.dumps(snapshot), snapshot["step"]),
-    )
-    db.close()
 
 
 SNAPSHOT_TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -89,28 +63,31 @@ SNAPSHOT_TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
 
 @pytest.mark.parametrize("tamper", sorted(SNAPSHOT_TAMPERS))
 def test_a_changed_fact_is_refused_on_load(
-    engine: pw.Engine, store: SQLiteStore, tamper: str
+    engine: pw.Engine, store: CaseStore, backend: Backend, tamper: str
 ) -> None:
     """Deleting deadline clocks, moving started_at, injecting a referral, changing entry,
     rolling back the step...: load raises CaseError naming what does not match."""
     store.save(referred_case(engine))
     assert store.load("c-1", engine).verify()
-    edit_snapshot(store, SNAPSHOT_TAMPERS[tamper])
+    backend.edit_snapshot("c-1", SNAPSHOT_TAMPERS[tamper])
     with pytest.raises(pw.CaseError, match=r"not what its history gives|other content|not verify"):
         store.load("c-1", engine)
 
 
-def test_a_truncated_history_is_refused(engine: pw.Engine, store: SQLiteStore) -> None:
+def test_a_truncated_history_is_refused(
+    engine: pw.Engine, store: CaseStore, backend: Backend
+) -> None:
     """Deleting the last history rows (the triggers dropped first) makes load fail."""
     store.save(referred_case(engine))
-    db = raw(store)
-    db.execute("DELETE FROM history WHERE case_id = 'c-1' AND seq = 2")
-    db.close()
+    backend.drop_guards()
+    backend.sql("DELETE FROM history WHERE case_id = 'c-1' AND seq = 2")
     with pytest.raises(pw.CaseError, match=r"does not verify|not what its history gives"):
         store.load("c-1", engine)
 
 
-def test_a_history_that_does_not_replay_is_refused(engine: pw.Engine, store: SQLiteStore) -> None:
+def test_a_history_that_does_not_replay_is_refused(
+    engine: pw.Engine, store: CaseStore, backend: Backend
+) -> None:
     """An entry re-hashed so the chain holds but whose event the pathway refuses (a close
     from the shelter by a counsellor) is caught by the replay."""
     case = referred_case(engine)
@@ -118,51 +95,51 @@ def test_a_history_that_does_not_replay_is_refused(engine: pw.Engine, store: SQL
     last = case.history[-1]
     forged = dataclasses.replace(last, event="close", target="closed")
     forged = dataclasses.replace(forged, hash=chain_hash(case.history[-2].hash, forged.payload()))
-    db = raw(store)
-    db.execute(
+    backend.drop_guards()
+    backend.sql(
         "UPDATE history SET entry = ?, hash = ? WHERE case_id = 'c-1' AND seq = 2",
         (json.dumps(forged.to_dict()), forged.hash),
     )
-    db.close()
-    edit_snapshot(store, lambda s: s.update(step="closed"))
+    backend.edit_snapshot("c-1", lambda s: s.update(step="closed"))
     with pytest.raises(pw.CaseError, match="does not replay at entry 2"):
         store.load("c-1", engine)
 
 
-def forge_note(store: SQLiteStore, engine: pw.Engine, key: bytes | None) -> None:
+def forge_note(backend: Backend, engine: pw.Engine, key: bytes | None) -> None:
     """Rewrite entry 1's note and re-hash the whole chain (with ``key``, or plain SHA-256)."""
-    db = raw(store)
-    rows = db.execute("SELECT seq, entry FROM history WHERE case_id = 'c-1' ORDER BY seq")
-    entries = [HistoryEntry.from_dict(json.loads(text)) for _, text in rows.fetchall()]
+    backend.drop_guards()
+    rows = backend.sql("SELECT seq, entry FROM history WHERE case_id = 'c-1' ORDER BY seq")
+    entries = [HistoryEntry.from_dict(json.loads(text)) for _, text in rows]
     entries[1] = dataclasses.replace(entries[1], note="nothing to see")
     previous = genesis(engine.pathway.id, "c-1", engine.fingerprint, key)
     for i, e in enumerate(entries):
         entries[i] = dataclasses.replace(e, hash=chain_hash(previous, e.payload(), key))
         previous = entries[i].hash
-        db.execute(
+        backend.sql(
             "UPDATE history SET entry = ?, hash = ? WHERE case_id = 'c-1' AND seq = ?",
             (json.dumps(entries[i].to_dict()), entries[i].hash, i),
         )
-    db.close()
 
 
-def test_a_rehashed_forgery_is_refused_with_a_key(store: SQLiteStore) -> None:
+def test_a_rehashed_forgery_is_refused_with_a_key(store: CaseStore, backend: Backend) -> None:
     """With a key, a chain re-hashed by someone without it does not verify."""
     keyed = pw.Engine(pw.load(SMALL), key=KEY)
     store.save(referred_case(keyed))
-    forge_note(store, keyed, None)
+    forge_note(backend, keyed, None)
     with pytest.raises(pw.CaseError, match="does not verify at entry 0"):
         store.load("c-1", keyed)
 
 
-def test_without_a_key_a_rehashed_forgery_verifies(engine: pw.Engine, store: SQLiteStore) -> None:
+def test_without_a_key_a_rehashed_forgery_verifies(
+    engine: pw.Engine, store: CaseStore, backend: Backend
+) -> None:
     """What the docs say: without a key, re-hashing a forged chain is not detected."""
     store.save(referred_case(engine))
-    forge_note(store, engine, None)
+    forge_note(backend, engine, None)
     assert store.load("c-1", engine).history[1].note == "nothing to see"
 
 
-def test_key_rotation(store: SQLiteStore) -> None:
+def test_key_rotation(store: CaseStore, backend: Backend) -> None:
     """Entries under a retired key still verify when it is passed as previous_keys; new
     entries are hashed under the new key; without the old key the case is refused."""
     p = pw.load(SMALL)
@@ -176,16 +153,6 @@ def test_key_rotation(store: SQLiteStore) -> None:
         store.load("c-1", pw.Engine(p, key=b"another key, 16+ bytes"))
     with pytest.raises(ValueError, match="at least 16"):
         pw.Engine(p, key=b"short")
-
-
-def stored_rows(store: SQLiteStore) -> tuple[object, ...]:
-    db = sqlite3.connect(store.path)
-    out = (
-        db.execute("SELECT * FROM cases ORDER BY id").fetchall(),
-        db.execute("SELECT * FROM history ORDER BY case_id, seq").fetchall(),
-    )
-    db.close()
-    return out
 
 
 IN_MEMORY_TAMPERS: dict[str, Callable[[pw.Case], None]] = {
@@ -202,7 +169,7 @@ IN_MEMORY_TAMPERS: dict[str, Callable[[pw.Case], None]] = {
 @pytest.mark.parametrize("tamper", sorted(IN_MEMORY_TAMPERS))
 @pytest.mark.parametrize("saved_before", [False, True])
 def test_save_refuses_a_case_that_does_not_verify(
-    engine: pw.Engine, store: SQLiteStore, tamper: str, saved_before: bool
+    engine: pw.Engine, store: CaseStore, backend: Backend, tamper: str, saved_before: bool
 ) -> None:
     """A case whose facts its history does not give is not saved: CaseError, nothing
     written, and the stored case (if any) still loads."""
@@ -212,17 +179,17 @@ def test_save_refuses_a_case_that_does_not_verify(
         store.save(case)
         case.fire("screen", actor=COUNSELLOR, at=hours(1))
         case.fire("refer", actor=COUNSELLOR, at=hours(2))
-    before = stored_rows(store)
+    before = backend.rows()
     IN_MEMORY_TAMPERS[tamper](case)
     assert not case.verify()
     with pytest.raises(pw.CaseError, match=r"not saved|not what its history gives|not verify"):
         store.save(case)
-    assert stored_rows(store) == before
+    assert backend.rows() == before
     if saved_before:
         assert store.load("c-1", engine).verify()
 
 
-def test_a_case_of_changed_pathway_content_is_refused(store: SQLiteStore) -> None:
+def test_a_case_of_changed_pathway_content_is_refused(store: CaseStore, backend: Backend) -> None:
     """Same id and version, different behaviour (a deadline's time limit): refused with a
     message naming the fingerprints."""
     p = pw.load(SMALL)

@@ -29,6 +29,7 @@ from pathways.model import Pathway
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.case import Actor, Case
     from pathways.engine import Engine
+    from pathways.postgres import PostgresStore
     from pathways.render import render
     from pathways.rules import check
     from pathways.simulate import SimulationResult, analyze, simulate
@@ -41,6 +42,7 @@ _LAZY: dict[str, str] = {
     "Actor": "pathways.case",
     "Case": "pathways.case",
     "Engine": "pathways.engine",
+    "PostgresStore": "pathways.postgres",
     "render": "pathways.render",
     "SimulationResult": "pathways.simulate",
     "analyze": "pathways.simulate",
@@ -62,6 +64,7 @@ __all__ = [
     "NotAuthorized",
     "Pathway",
     "PathwayError",
+    "PostgresStore",
     "RenderError",
     "Severity",
     "SimulationError",

@@ -1,0 +1,262 @@
+"""Cases in PostgreSQL: :class:`PostgresStore`, for several application servers on one database.
+
+Needs psycopg 3 (``pip install 'pathways[postgres]'``). Same interface and guarantees as
+:class:`~pathways.store.SQLiteStore`: one transaction per save, an append-only history
+enforced by triggers, optimistic concurrency on a row version, reads from one snapshot. The
+schema is versioned: the plain SQL files in ``pathways/postgres/migrations`` are applied in
+order by number and recorded in the ``pathways_migrations`` table, under an advisory lock so
+that several servers starting at once apply each migration once.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from pathways.errors import CaseError, ConflictError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from pathways.engine import Case, Engine
+
+__all__ = ["PostgresStore", "migrations"]
+
+_MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOCK_ID = 0x70617468  # pg_advisory_xact_lock key for migrations ("path")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The schema migrations shipped with the package: (number, file name, SQL), in order."""
+    folder = resources.files(__package__).joinpath("migrations")
+    out = []
+    for item in folder.iterdir():
+        match = _MIGRATION.match(item.name)
+        if match:
+            out.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class PostgresStore:
+    """Cases in a PostgreSQL database (psycopg 3), shared by any number of processes.
+
+    Tables: ``cases`` (id, pathway, version, step, data, snapshot, row_version, overdue_at)
+    and ``history`` (case_id, seq, entry, hash), which triggers keep append-only (no
+    ``UPDATE``, ``DELETE`` or ``TRUNCATE``); for defence in depth, grant the application's
+    role only ``SELECT, INSERT`` on ``history``. The store holds one connection behind a lock
+    (share a store between threads, or open one per worker process).
+
+    Parameters
+    ----------
+    dsn
+        A libpq connection string or URI, e.g. ``"postgresql://app@db/cases"``.
+    migrate
+        Apply pending schema migrations on connect (default). Pass False where the
+        application's role may not change the schema, after running them once as the owner
+        (``PostgresStore(dsn_of_owner).close()``).
+
+    Raises
+    ------
+    ImportError
+        psycopg is not installed (``pip install 'pathways[postgres]'``).
+    """
+
+    def __init__(self, dsn: str, *, migrate: bool = True) -> None:
+        try:
+            import psycopg
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "PostgresStore needs psycopg 3: pip install 'pathways[postgres]'"
+            ) from None
+        self._psycopg = psycopg
+        self._lock = threading.Lock()
+        self._db: psycopg.Connection[Any] = psycopg.connect(dsn, autocommit=True)
+        self.dsn = dsn
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet, each in its own transaction; return their
+        file names."""
+        applied = []
+        with self._lock:
+            db = self._db
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS pathways_migrations (version integer PRIMARY "
+                    "KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                done = {r[0] for r in db.execute("SELECT version FROM pathways_migrations")}
+                for number, name, sql in migrations():
+                    if number in done:
+                        continue
+                    db.execute(sql.encode())  # the package's own SQL files
+                    db.execute(
+                        "INSERT INTO pathways_migrations (version, name) VALUES (%s, %s)",
+                        (number, name),
+                    )
+                    applied.append(name)
+        return applied
+
+    @contextmanager
+    def _transaction(self, *, read: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        with self._lock, self._db.transaction():
+            if read:  # one snapshot for every query of the transaction
+                self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield self._db
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "PostgresStore(...)"  # the DSN may hold a password
+
+    # --- writing -----------------------------------------------------------------------
+
+    def save(self, case: Case) -> None:
+        """Store the case and append its new history entries, in one transaction.
+
+        Raises
+        ------
+        ConflictError
+            The stored case changed since this one was loaded (or a new case's id is taken).
+            Nothing is written.
+        CaseError
+            The case does not verify (its history does not give its facts). Nothing is
+            written.
+        """
+        expected = case.version
+        new = expected + 1
+        history = case.history
+        snapshot = case.to_dict(history=False)
+        snapshot["version"] = new
+        overdue = case.engine.overdue_from(case)
+        row = (case.step, _json(snapshot["data"]), _json(snapshot), new, overdue)
+        with self._transaction() as db:
+            if expected == 0:
+                checkpoint = case.engine.check_unsaved(case, 0)
+                cur = db.execute(
+                    "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, id, "
+                    "pathway, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    (*row, case.id, case.pathway_id, case.pathway_version),
+                )
+                if cur.rowcount != 1:
+                    raise ConflictError(
+                        f"case {case.id!r} is already stored; load it instead of saving a new "
+                        "case with the same id"
+                    )
+                stored = 0
+            else:
+                # The conditional update takes the row lock first: once it holds, no other
+                # save of this case can append to its history until this transaction ends.
+                cur = db.execute(
+                    "UPDATE cases SET step = %s, data = %s, snapshot = %s, row_version = %s, "
+                    "overdue_at = %s WHERE id = %s AND row_version = %s",
+                    (*row, case.id, expected),
+                )
+                if cur.rowcount != 1:
+                    found = db.execute(
+                        "SELECT row_version FROM cases WHERE id = %s", (case.id,)
+                    ).fetchone()
+                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                    raise ConflictError(
+                        f"case {case.id!r} changed since it was loaded at version {expected} "
+                        f"({now}); load it again and retry"
+                    )
+                last = db.execute(
+                    "SELECT seq, hash FROM history WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
+                    (case.id,),
+                ).fetchone()
+                stored = 0 if last is None else int(last[0]) + 1
+                if last is not None and (
+                    stored > len(history) or history[stored - 1].hash != last[1]
+                ):
+                    raise ConflictError(
+                        f"the stored history of case {case.id!r} is not a prefix of this "
+                        "case's history; load it again"
+                    )
+                checkpoint = case.engine.check_unsaved(case, stored)
+            with db.cursor() as c:
+                c.executemany(
+                    "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
+                    [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
+                )
+        case.version = new
+        checkpoint.version = new
+        case._checkpoint = checkpoint
+
+    # --- reading -----------------------------------------------------------------------
+
+    def load(self, case_id: str, engine: Engine) -> Case:
+        """The stored case ``case_id`` restored on ``engine`` (see :meth:`Engine.restore
+        <pathways.engine.Engine.restore>`), read from one snapshot of the database.
+
+        Raises
+        ------
+        KeyError
+            No case with that id is stored.
+        CaseError
+            The case is of another pathway, version or fingerprint than the engine's, or its
+            history does not verify or does not give its stored facts.
+        """
+        with self._transaction(read=True) as db:
+            row = db.execute("SELECT snapshot FROM cases WHERE id = %s", (case_id,)).fetchone()
+            entries = db.execute(
+                "SELECT entry, hash FROM history WHERE case_id = %s ORDER BY seq", (case_id,)
+            ).fetchall()
+        if row is None:
+            raise KeyError(f"no case {case_id!r} in the store")
+        snapshot = json.loads(row[0])
+        history = []
+        for text, digest in entries:
+            entry = json.loads(text)
+            if entry.get("hash") != digest:
+                raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
+            history.append(entry)
+        snapshot["history"] = history
+        return engine.restore(snapshot)
+
+    def list(
+        self, step: str | None = None, overdue_at: dt.datetime | None = None
+    ) -> builtins.list[str]:
+        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted."""
+        sql = "SELECT id FROM cases WHERE true"
+        args: builtins.list[object] = []
+        if step is not None:
+            sql += " AND step = %s"
+            args.append(step)
+        if overdue_at is not None:
+            if overdue_at.tzinfo is None:
+                raise ValueError("overdue_at must be timezone-aware")
+            sql += " AND overdue_at IS NOT NULL AND overdue_at < %s"
+            args.append(overdue_at)
+        with self._transaction(read=True) as db:
+            rows = db.execute((sql + " ORDER BY id").encode(), args).fetchall()
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        """The number of stored cases."""
+        with self._transaction(read=True) as db:
+            found = db.execute("SELECT COUNT(*) FROM cases").fetchone()
+        return int(found[0]) if found else 0
