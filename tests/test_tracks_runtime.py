@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 import pathways as pw
 from pathways.engine import Case, Engine
-from pathways.store import SQLiteStore
 from pathways.testing import PathwayStateMachine
+from tests.stores import Backend
 
 TRACKS = "tests/data/tracks-runtime.yaml"
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -232,9 +232,9 @@ def test_pathways_without_forks_keep_their_snapshots_and_hashes() -> None:
 _CHILD = """
 import datetime as dt, sys
 import pathways as pw
-from pathways.store import SQLiteStore
+from tests.store_worker import open_store
 engine = pw.Engine(pw.load({path!r}))
-store = SQLiteStore(sys.argv[1])
+store = open_store(sys.argv[1])
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 sw = pw.Actor(id="s1", role="social_worker")
 case = engine.open(data={{"charged": False}}, case_id="p-1", at=T0)
@@ -247,18 +247,18 @@ print(" ".join(case.steps))
 """
 
 
-def test_store_keeps_tracks_across_processes(engine: Engine, tmp_path: Path) -> None:
+def test_store_keeps_tracks_across_processes(engine: Engine, backend: Backend) -> None:
     """A case with a waiting track saved by one process loads equal in another, and the
-    store lists it under each of its tracks' steps."""
-    db = tmp_path / "cases.db"
+    store (each kind) lists it under each of its tracks' steps."""
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(path=TRACKS), str(db)],
+        [sys.executable, "-c", _CHILD.format(path=TRACKS), backend.spec],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])},
     )
     assert out.stdout.split() == ["conference", "statement", "assessment"]
-    with SQLiteStore(db) as store:
+    with backend.open() as store:
         case = store.load("p-1", engine)
         assert case.steps == ("conference", "statement", "assessment")
         assert case.waiting == ("conference",) and case.verify()

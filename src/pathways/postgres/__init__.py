@@ -51,8 +51,10 @@ def _json(value: Any) -> str:
 class PostgresStore:
     """Cases in a PostgreSQL database (psycopg 3), shared by any number of processes.
 
-    Tables: ``cases`` (id, pathway, version, step, data, snapshot, row_version, overdue_at)
-    and ``history`` (case_id, seq, entry, hash), which triggers keep append-only (no
+    Tables: ``cases`` (id, pathway, version, step, data, snapshot, row_version, overdue_at),
+    ``tracks`` (case_id, track, step: the tracks of a case that has several, whose ``step``
+    column lists them separated by spaces) and ``history`` (case_id, seq, entry, hash), which
+    triggers keep append-only (no
     ``UPDATE``, ``DELETE`` or ``TRUNCATE``); for defence in depth, grant the application's
     role only ``SELECT, INSERT`` on ``history``. The store holds one connection behind a lock
     (share a store between threads, or open one per worker process).
@@ -151,7 +153,8 @@ class PostgresStore:
         snapshot = case.to_dict(history=False)
         snapshot["version"] = new
         overdue = case.engine.overdue_from(case)
-        row = (case.step, _json(snapshot["data"]), _json(snapshot), new, overdue)
+        steps = case.steps
+        row = (" ".join(steps), _json(snapshot["data"]), _json(snapshot), new, overdue)
         with self._transaction() as db:
             if expected == 0:
                 checkpoint = case.engine.check_unsaved(case, 0)
@@ -198,6 +201,13 @@ class PostgresStore:
                     )
                 checkpoint = case.engine.check_unsaved(case, stored)
             with db.cursor() as c:
+                if expected != 0:
+                    c.execute("DELETE FROM tracks WHERE case_id = %s", (case.id,))
+                if len(steps) > 1:
+                    c.executemany(
+                        "INSERT INTO tracks (case_id, track, step) VALUES (%s, %s, %s)",
+                        [(case.id, i, s) for i, s in enumerate(steps)],
+                    )
                 c.executemany(
                     "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
                     [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
@@ -243,9 +253,9 @@ class PostgresStore:
         """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted."""
         sql = "SELECT id FROM cases WHERE true"
         args: builtins.list[object] = []
-        if step is not None:
-            sql += " AND step = %s"
-            args.append(step)
+        if step is not None:  # a case with several tracks is at each of their steps
+            sql += " AND (step = %s OR id IN (SELECT case_id FROM tracks WHERE step = %s))"
+            args += [step, step]
         if overdue_at is not None:
             if overdue_at.tzinfo is None:
                 raise ValueError("overdue_at must be timezone-aware")

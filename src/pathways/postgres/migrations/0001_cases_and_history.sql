@@ -1,4 +1,4 @@
--- pathways PostgresStore schema, migration 1: cases, their append-only history.
+-- pathways PostgresStore schema, migration 1: cases, their tracks, their append-only history.
 CREATE TABLE cases (
     id          text COLLATE "C" PRIMARY KEY,
     pathway     text NOT NULL,
@@ -19,6 +19,15 @@ CREATE TABLE history (
     hash    text NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
+
+-- One row per track of a case that has several (SPEC 7.1); cases.step then lists them all.
+CREATE TABLE tracks (
+    case_id text NOT NULL REFERENCES cases (id),
+    track   integer NOT NULL,
+    step    text NOT NULL,
+    PRIMARY KEY (case_id, track)
+);
+CREATE INDEX tracks_step ON tracks (step);
 
 CREATE FUNCTION pathways_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
