@@ -25,7 +25,8 @@ from pathways.errors import CaseError, ConflictError
 if TYPE_CHECKING:
     import psycopg
 
-    from pathways.engine import Case, Engine
+    from pathways.case import Case
+    from pathways.engine import Engine
 
 __all__ = ["PostgresStore", "migrations"]
 
