@@ -59,6 +59,18 @@ CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
 BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 """
 
+# Schema changes after the first, applied in order; PRAGMA user_version counts those applied.
+_MIGRATIONS = (
+    """
+    ALTER TABLE cases ADD COLUMN closed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cases ADD COLUMN unmet_us INTEGER;
+    ALTER TABLE cases ADD COLUMN agency TEXT;
+    CREATE INDEX IF NOT EXISTS cases_pathway ON cases (pathway, id);
+    CREATE INDEX IF NOT EXISTS cases_unmet ON cases (unmet_us) WHERE unmet_us IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS cases_agency ON cases (agency, id);
+    """,
+)
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -70,13 +82,40 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _aware(when: dt.datetime, name: str) -> dt.datetime:
+    if when.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return when.astimezone(dt.UTC)
+
+
+def query_facts(case: Case) -> tuple[bool, dt.datetime | None, str | None]:
+    """What the stores index a case by besides its steps: (closed, the earliest due time of
+    its open time limits, the agencies of the roles of its steps, separated by spaces)."""
+    engine = case.engine
+    if case.done:
+        return True, None, None
+    due = engine._due(case)
+    p = engine.pathway
+    of_role = {r.id: r.agency for r in p.roles}
+    agencies = sorted(
+        {of_role[role] for s in case.steps if (role := p.steps_by_id[s].role) in of_role}
+    )
+    return False, (due[0].due_at if due else None), " ".join(agencies) or None
+
+
+def check_page(limit: int | None) -> None:
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"limit must be a positive integer, not {limit!r}")
+
+
 @runtime_checkable
 class CaseStore(Protocol):
     """What the runtime needs from a store of cases.
 
-    ``save`` is atomic and uses optimistic concurrency on ``case.version``; ``load`` gives
-    back a case equal to the saved one; ``list`` answers "which cases are at this step" and
-    "which cases are overdue at this time".
+    ``save`` is atomic, uses optimistic concurrency on ``case.version`` and refuses a case that
+    does not verify (:meth:`Engine.check_unsaved <pathways.engine.Engine.check_unsaved>`);
+    ``load`` reads in one transaction and gives back a case equal to the saved one; ``list``
+    answers the queries a service needs, with keyset pagination.
     """
 
     def save(self, case: Case) -> None:
@@ -88,9 +127,19 @@ class CaseStore(Protocol):
         ...
 
     def list(
-        self, step: str | None = None, overdue_at: dt.datetime | None = None
+        self,
+        step: str | None = None,
+        overdue_at: dt.datetime | None = None,
+        *,
+        pathway: str | None = None,
+        open_only: bool = False,
+        unmet_deadlines_at: dt.datetime | None = None,
+        agency: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> builtins.list[str]:
-        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted."""
+        """Ids of the stored cases matching every filter given, sorted (see
+        :meth:`SQLiteStore.list`)."""
         ...
 
 
@@ -138,6 +187,17 @@ class SQLiteStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._db.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS), autocommitted
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                done = self._db.execute("PRAGMA user_version").fetchone()[0]
+                for number, script in enumerate(_MIGRATIONS[done:], start=done + 1):
+                    for statement in filter(str.strip, script.split(";")):
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {int(number)}")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -197,20 +257,25 @@ class SQLiteStore:
         snapshot["version"] = new
         overdue = case.engine.overdue_from(case)
         steps = case.steps
+        closed, unmet, agency = query_facts(case)
         row = (
             " ".join(steps),
             _json(snapshot["data"]),
             _json(snapshot),
             new,
             None if overdue is None else _micros(overdue),
+            int(closed),
+            None if unmet is None else _micros(unmet),
+            agency,
         )
         with self._transaction() as db:
             if expected == 0:
                 checkpoint = case.engine.check_unsaved(case, 0)
                 try:
                     db.execute(
-                        "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, id, "
-                        "pathway, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, "
+                        "closed, unmet_us, agency, id, pathway, version) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (*row, case.id, case.pathway_id, case.pathway_version),
                     )
                 except sqlite3.IntegrityError:
@@ -242,7 +307,8 @@ class SQLiteStore:
                 checkpoint = case.engine.check_unsaved(case, stored)
                 cur = db.execute(
                     "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
-                    "overdue_us = ? WHERE id = ? AND row_version = ?",
+                    "overdue_us = ?, closed = ?, unmet_us = ?, agency = ? "
+                    "WHERE id = ? AND row_version = ?",
                     (*row, case.id, expected),
                 )
                 if cur.rowcount != 1:
@@ -300,27 +366,65 @@ class SQLiteStore:
         return engine.restore(snapshot)
 
     def list(
-        self, step: str | None = None, overdue_at: dt.datetime | None = None
+        self,
+        step: str | None = None,
+        overdue_at: dt.datetime | None = None,
+        *,
+        pathway: str | None = None,
+        open_only: bool = False,
+        unmet_deadlines_at: dt.datetime | None = None,
+        agency: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> builtins.list[str]:
-        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted.
+        """Ids of the stored cases that match every filter given, sorted (bytewise).
 
-        A case with several tracks is at ``step`` when one of its tracks is. A case counts
-        as overdue at a time when ``case.overdue(time)`` would be non-empty as
-        stored (a time limit missed, or one that falls due before that time with no event
-        since).
+        Parameters
+        ----------
+        step
+            Cases at this step.
+        overdue_at
+            Cases with a time limit missed by then, as :meth:`Case.overdue` counts them (a
+            deadline met late stays missed: this is the record, not the to-do list).
+        pathway
+            Cases of this pathway id (one store may hold several pathways).
+        open_only
+            Cases not at an outcome step.
+        unmet_deadlines_at
+            Open cases with a time limit not met yet that falls due before this time (what a
+            reminder job needs; a deadline met, even late, or a closed case is not listed).
+        agency
+            Cases whose current step is worked by a role of this agency.
+        limit, after
+            Keyset pagination: at most ``limit`` ids, all greater than ``after`` (the last id
+            of the previous page). Pages stay stable while cases are added.
         """
         sql = "SELECT id FROM cases WHERE 1 = 1"
         args: builtins.list[object] = []
-        if step is not None:
+        if step is not None:  # a case with several tracks is at each of their steps
             sql += " AND (step = ? OR id IN (SELECT case_id FROM tracks WHERE step = ?))"
             args += [step, step]
+        if pathway is not None:
+            sql += " AND pathway = ?"
+            args.append(pathway)
+        if agency is not None:  # the agencies of a case's tracks, separated by spaces
+            sql += " AND instr(' ' || agency || ' ', ' ' || ? || ' ') > 0"
+            args.append(agency)
+        if open_only:
+            sql += " AND closed = 0"
         if overdue_at is not None:
-            if overdue_at.tzinfo is None:
-                raise ValueError("overdue_at must be timezone-aware")
             sql += " AND overdue_us IS NOT NULL AND overdue_us < ?"
-            args.append(_micros(overdue_at.astimezone(dt.UTC)))
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
+            args.append(_micros(_aware(overdue_at, "overdue_at")))
+        if unmet_deadlines_at is not None:
+            sql += " AND unmet_us IS NOT NULL AND unmet_us < ?"
+            args.append(_micros(_aware(unmet_deadlines_at, "unmet_deadlines_at")))
+        if after is not None:
+            sql += " AND id > ?"
+            args.append(after)
+        check_page(limit)
+        sql += " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}")
+        with self._read() as db:
+            rows = db.execute(sql, args).fetchall()
         return [r[0] for r in rows]
 
     def count(self) -> int:

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from pathways.errors import CaseError, ConflictError
+from pathways.store import _aware, check_page, query_facts
 
 if TYPE_CHECKING:
     import psycopg
@@ -155,13 +156,24 @@ class PostgresStore:
         snapshot["version"] = new
         overdue = case.engine.overdue_from(case)
         steps = case.steps
-        row = (" ".join(steps), _json(snapshot["data"]), _json(snapshot), new, overdue)
+        closed, unmet, agency = query_facts(case)
+        row = (
+            " ".join(steps),
+            _json(snapshot["data"]),
+            _json(snapshot),
+            new,
+            overdue,
+            closed,
+            unmet,
+            agency,
+        )
         with self._transaction() as db:
             if expected == 0:
                 checkpoint = case.engine.check_unsaved(case, 0)
                 cur = db.execute(
-                    "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, id, "
-                    "pathway, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, closed, "
+                    "unmet_at, agency, id, pathway, version) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (id) DO NOTHING",
                     (*row, case.id, case.pathway_id, case.pathway_version),
                 )
@@ -176,7 +188,8 @@ class PostgresStore:
                 # save of this case can append to its history until this transaction ends.
                 cur = db.execute(
                     "UPDATE cases SET step = %s, data = %s, snapshot = %s, row_version = %s, "
-                    "overdue_at = %s WHERE id = %s AND row_version = %s",
+                    "overdue_at = %s, closed = %s, unmet_at = %s, agency = %s "
+                    "WHERE id = %s AND row_version = %s",
                     (*row, case.id, expected),
                 )
                 if cur.rowcount != 1:
@@ -249,21 +262,45 @@ class PostgresStore:
         return engine.restore(snapshot)
 
     def list(
-        self, step: str | None = None, overdue_at: dt.datetime | None = None
+        self,
+        step: str | None = None,
+        overdue_at: dt.datetime | None = None,
+        *,
+        pathway: str | None = None,
+        open_only: bool = False,
+        unmet_deadlines_at: dt.datetime | None = None,
+        agency: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> builtins.list[str]:
-        """Ids of the stored cases at ``step`` and/or overdue at ``overdue_at``, sorted."""
+        """Ids of the stored cases matching every filter given, sorted bytewise; the filters
+        are those of :meth:`SQLiteStore.list <pathways.store.SQLiteStore.list>`."""
         sql = "SELECT id FROM cases WHERE true"
         args: builtins.list[object] = []
         if step is not None:  # a case with several tracks is at each of their steps
             sql += " AND (step = %s OR id IN (SELECT case_id FROM tracks WHERE step = %s))"
             args += [step, step]
+        if pathway is not None:
+            sql += " AND pathway = %s"
+            args.append(pathway)
+        if agency is not None:  # the agencies of a case's tracks, separated by spaces
+            sql += " AND strpos(' ' || agency || ' ', ' ' || %s || ' ') > 0"
+            args.append(agency)
+        if open_only:
+            sql += " AND NOT closed"
         if overdue_at is not None:
-            if overdue_at.tzinfo is None:
-                raise ValueError("overdue_at must be timezone-aware")
             sql += " AND overdue_at IS NOT NULL AND overdue_at < %s"
-            args.append(overdue_at)
+            args.append(_aware(overdue_at, "overdue_at"))
+        if unmet_deadlines_at is not None:
+            sql += " AND unmet_at IS NOT NULL AND unmet_at < %s"
+            args.append(_aware(unmet_deadlines_at, "unmet_deadlines_at"))
+        if after is not None:
+            sql += " AND id > %s"
+            args.append(after)
+        check_page(limit)
+        sql += " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}")
         with self._transaction(read=True) as db:
-            rows = db.execute((sql + " ORDER BY id").encode(), args).fetchall()
+            rows = db.execute(sql.encode(), args).fetchall()
         return [r[0] for r in rows]
 
     def count(self) -> int:

@@ -1,0 +1,121 @@
+"""The queries a service needs, on every store: by pathway, open cases, unmet deadlines (what
+a reminder job asks), step, agency, and stable keyset pagination."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import pathways as pw
+from pathways.store import CaseStore
+from tests.stores import Backend
+
+SMALL = "tests/data/engine-small.yaml"
+LOOP = "tests/data/store-loop.yaml"
+T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+COUNSELLOR = pw.Actor(id="c1", role="counsellor")
+CASEWORKER = pw.Actor(id="w1", role="caseworker")
+
+
+def hours(h: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=h)
+
+
+@pytest.fixture(scope="module")
+def small() -> pw.Engine:
+    return pw.Engine(pw.load(SMALL))
+
+
+@pytest.fixture(scope="module")
+def loop() -> pw.Engine:
+    return pw.Engine(pw.load(LOOP))
+
+
+def fill(store: CaseStore, small: pw.Engine, loop: pw.Engine) -> None:
+    """Cases of two pathways: open, closed on time, closed after a missed deadline,
+    referred to the shelter (another agency), and a loop case."""
+    at_intake = small.open(data={"online": False, "risk": "high"}, case_id="a-intake", at=T0)
+    late = small.open(data={"online": False, "risk": "high"}, case_id="b-late", at=T0)
+    late.fire("screen", actor=COUNSELLOR, at=hours(1))
+    late.fire("refer", actor=COUNSELLOR, at=hours(2))
+    late.accept(CASEWORKER, at=hours(3))
+    late.fire("close", actor=CASEWORKER, at=hours(100))  # placed-2d met at 2h; closed-5d ok
+    closed = small.open(data={"online": False, "risk": "low"}, case_id="c-closed", at=T0)
+    closed.fire("screen", actor=COUNSELLOR, at=hours(1))
+    closed.fire("close", actor=COUNSELLOR, at=hours(2))
+    missed = small.open(data={"online": False, "risk": "high"}, case_id="d-missed", at=T0)
+    missed.fire("screen", actor=COUNSELLOR, at=hours(1))
+    missed.fire("refer", actor=COUNSELLOR, at=hours(60))  # placed-2d missed (met late)
+    missed.accept(CASEWORKER, at=hours(61))
+    missed.fire("close", actor=CASEWORKER, at=hours(62))
+    referred = small.open(data={"online": False, "risk": "high"}, case_id="e-referred", at=T0)
+    referred.fire("screen", actor=COUNSELLOR, at=hours(1))
+    referred.fire("refer", actor=COUNSELLOR, at=hours(2))
+    looping = loop.open(case_id="f-loop", at=T0)
+    for case in (at_intake, late, closed, missed, referred, looping):
+        store.save(case)
+
+
+def test_filters(store: CaseStore, backend: Backend, small: pw.Engine, loop: pw.Engine) -> None:
+    """pathway=, open_only=, step=, agency= and their combinations."""
+    fill(store, small, loop)
+    assert store.list() == ["a-intake", "b-late", "c-closed", "d-missed", "e-referred", "f-loop"]
+    assert store.list(pathway="store-loop") == ["f-loop"]
+    assert store.list(pathway="engine-small", open_only=True) == ["a-intake", "e-referred"]
+    assert store.list(open_only=True) == ["a-intake", "e-referred", "f-loop"]
+    assert store.list(agency="shelter") == ["e-referred"]
+    assert store.list(agency="hotline") == ["a-intake", "f-loop"]
+    assert store.list(step="intake", pathway="engine-small") == ["a-intake"]
+
+
+def test_unmet_deadlines_exclude_met_and_closed_cases(
+    store: CaseStore, backend: Backend, small: pw.Engine, loop: pw.Engine
+) -> None:
+    """unmet_deadlines_at=T: open cases with a time limit not met and due before T. A case
+    whose deadline was met late, or that is closed, is not listed (overdue_at= still lists
+    the late one: it records that the deadline was missed)."""
+    fill(store, small, loop)
+    assert store.list(unmet_deadlines_at=hours(1)) == []
+    # e-referred: the referral answer (1 day) falls due at 26h; a-intake: placed-2d at 48h
+    assert store.list(unmet_deadlines_at=hours(27)) == ["e-referred"]
+    assert store.list(unmet_deadlines_at=hours(49)) == ["a-intake", "e-referred"]
+    assert store.list(unmet_deadlines_at=hours(49), agency="hotline") == ["a-intake"]
+    assert "d-missed" in store.list(overdue_at=hours(200))
+    assert "d-missed" not in store.list(unmet_deadlines_at=hours(10_000))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.list(unmet_deadlines_at=dt.datetime(2026, 3, 1))
+
+
+def test_keyset_pagination_is_stable(
+    store: CaseStore, backend: Backend, small: pw.Engine, loop: pw.Engine
+) -> None:
+    """Pages of limit= cases after= the last id cover every case once, in order, even when
+    cases are added between pages."""
+    for i in range(7):
+        store.save(small.open(data={"online": False}, case_id=f"p{i:02d}", at=T0))
+    pages, after = [], None
+    while True:
+        page = store.list(limit=3, after=after)
+        if not page:
+            break
+        pages.append(page)
+        after = page[-1]
+        if len(pages) == 1:  # a case added before the cursor does not shift later pages
+            store.save(small.open(data={"online": False}, case_id="a-new", at=T0))
+    assert pages == [["p00", "p01", "p02"], ["p03", "p04", "p05"], ["p06"]]
+    assert store.list(limit=2) == ["a-new", "p00"]
+    with pytest.raises(ValueError, match="limit"):
+        store.list(limit=0)
+
+
+def test_schema_migrations_are_applied_once(backend: Backend) -> None:
+    """Opening a store applies its schema migrations in order, once: PostgreSQL records them
+    in pathways_migrations, SQLite counts them in PRAGMA user_version."""
+    for _ in range(2):
+        backend.open().close()
+    if backend.kind == "sqlite":
+        assert backend.sql("PRAGMA user_version") == [(1,)]
+    else:
+        rows = backend.sql("SELECT version, name FROM pathways_migrations ORDER BY version")
+        assert rows == [(1, "0001_cases_and_history.sql"), (2, "0002_queries.sql")]
