@@ -348,13 +348,26 @@ class SQLiteStore:
             The case is of another pathway or version than the engine's, or its stored
             history does not verify.
         """
+        return engine.restore(self.export(case_id))
+
+    def export(self, case_id: str) -> dict[str, Any]:
+        """The stored snapshot of ``case_id`` with its history, as stored: not verified (see
+        :meth:`load` for that); read in one transaction. For audits and exports.
+
+        Raises
+        ------
+        KeyError
+            No case with that id is stored.
+        CaseError
+            A history row's entry and hash columns disagree.
+        """
         with self._read() as db:  # one snapshot: the row and its history from one commit
             row = db.execute("SELECT snapshot FROM cases WHERE id = ?", (case_id,)).fetchone()
             entries = db.execute(
                 "SELECT entry, hash FROM history WHERE case_id = ? ORDER BY seq", (case_id,)
             ).fetchall()
         if row is None:
-            raise KeyError(f"no case {case_id!r} in {self.path}")
+            raise KeyError(f"no case {case_id!r} in the store")
         snapshot = json.loads(row[0])
         history = []
         for text, digest in entries:
@@ -363,7 +376,7 @@ class SQLiteStore:
                 raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
             history.append(entry)
         snapshot["history"] = history
-        return engine.restore(snapshot)
+        return dict(snapshot)
 
     def list(
         self,
