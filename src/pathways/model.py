@@ -44,6 +44,7 @@ __all__ = [
     "Policies",
     "Role",
     "RuleConfig",
+    "Scenario",
     "Simulation",
     "Source",
     "Step",
@@ -596,6 +597,22 @@ class Simulation(BaseModel):
         return self
 
 
+class Scenario(BaseModel):
+    """A named what-if: overrides as ``pathways simulate --set`` takes them."""
+
+    model_config = _config()
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = Field(
+        description="How `--scenario` and `--compare` name it: letters, digits, - and _."
+    )
+    description: Label | None = Field(default=None, description="What the scenario changes.")
+    overrides: tuple[str, ...] = Field(
+        default=(),
+        alias="set",
+        description="Changes as `--set` takes them: PATH=VALUE, e.g. roles.doctor.capacity=1.",
+    )
+
+
 class Pathway(BaseModel):
     """One referral pathway: agencies, roles, steps, transitions, deadlines and policies.
 
@@ -634,6 +651,9 @@ class Pathway(BaseModel):
     simulation: Simulation | None = Field(default=None, description="Simulation defaults.")
     rules: RuleConfig = Field(default_factory=RuleConfig, description="Rule configuration.")
     waivers: tuple[Waiver, ...] = Field(default=(), description="Accepted deviations.")
+    scenarios: tuple[Scenario, ...] = Field(
+        default=(), description="Named what-ifs for `pathways simulate --scenario/--compare`."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -52,23 +52,93 @@ def test_bad_set_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None
     assert err.count("\n") == 1 and "no role 'nobody'" in err
 
 
-def test_compare_prints_both_and_the_difference(
+SCENARIOS = """
+scenarios:
+  - name: one-doctor
+    description: "1 doctor"
+    set: [roles.doctor.capacity=1, simulation.arrivals_per_day=12]
+  - name: more-officers
+    set: [roles.ahtjp_officer.capacity=8]
+  - name: broken
+    set: [roles.docter.capacity=1]
+"""
+
+
+def with_scenarios(tmp_path: Path) -> str:
+    target = tmp_path / "csa.yaml"
+    target.write_text(Path(CSA).read_text(encoding="utf-8") + SCENARIOS, encoding="utf-8")
+    return str(target)
+
+
+def test_compare_set_changes_with_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    """--compare set: the --set changes are the what-if, the file as written the baseline;
+    differences are what-if minus baseline, with an interval and a within-noise marker."""
+    args = ["simulate", CSA, "--cases", "600", "--compare", "set", "--no-progress"]
+    change = ["--set", "roles.ahtjp_officer.capacity=1", "--set", "simulation.arrivals_per_day=4"]
+    assert main([*args, "--format", "json", *change]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"baseline", "what_ifs"}
+    base, (what_if,) = data["baseline"], data["what_ifs"]
+    assert base["changes"] == [] and what_if["changes"] == [c for c in change if c != "--set"]
+    assert base["result"]["seed"] == what_if["result"]["seed"] == 0
+    rows = {r["kpi"]: r for r in what_if["differences"]}
+    mean = rows["time_to_outcome_hours.mean"]
+    assert mean["difference"] == pytest.approx(mean["what_if"] - mean["baseline"])
+    assert mean["difference"] > 0 and not mean["within_noise"]
+    assert mean["ci95"][0] <= mean["difference"] <= mean["ci95"][1]
+    assert rows["outcomes.closed.share"]["within_noise"]
+    assert main([*args, *change]) == 0
+    out = capsys.readouterr().out
+    assert "What-if --set" in out and "difference (95% CI)" in out and "within noise" in out
+
+
+def test_scenarios_by_name_and_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--scenario runs one; --compare NAME compares it with the file as written, and says in
+    plain words what the working group asks (share missing the window, saturation)."""
+    path = with_scenarios(tmp_path)
+    base = ["simulate", path, "--cases", "500", "--no-progress", "--format", "json"]
+    assert main([*base, "--scenario", "one-doctor"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert one["deadlines"]["pep-window"]["share_missed"] > 0.5
+    assert main([*base, "--compare", "one-doctor", "--compare", "more-officers"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["name"] for w in data["what_ifs"]] == ["one-doctor", "more-officers"]
+    first = data["what_ifs"][0]
+    assert first["description"] == "1 doctor"
+    assert any(
+        s.startswith("with 1 doctor, ") and "miss pep-window" in s for s in first["sentences"]
+    )
+
+
+def test_scenario_errors_are_one_line_and_leave_no_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--compare runs B with the same seed; json holds a, b and diff = b - a."""
-    args = ["simulate", CSA, "--cases", "600", "--compare", CSA, "--no-progress"]
-    assert main([*args, "--format", "json", "--set", "roles.ahtjp_officer.capacity=8"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"a", "b", "diff"}
-    a, b, d = data["a"], data["b"], data["diff"]
-    assert a["seed"] == b["seed"] == 0
-    assert d["time_to_outcome_hours"]["mean"] == pytest.approx(
-        b["time_to_outcome_hours"]["mean"] - a["time_to_outcome_hours"]["mean"]
+    """A scenario that names nothing, or an unknown scenario: one line, exit 1, no -o file."""
+    path = with_scenarios(tmp_path)
+    out = tmp_path / "r.json"
+    base = ["simulate", path, "--cases", "100", "--no-progress", "-o", str(out)]
+    assert main([*base, "--scenario", "broken"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert (
+        "scenario 'broken': --set roles.docter.capacity: no role 'docter'; did you mean 'doctor'?"
+        in err
     )
-    assert d["time_to_outcome_hours"]["mean"] > 0  # B keeps the overloaded officers
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "B - A" in out and "role ahtjp_officer utilization" in out
+    assert main([*base, "--compare", "one-docter"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'one-doctor'?" in err
+    assert not out.exists()
+
+
+def test_set_names_a_transition_by_its_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    """transitions.from=A,to=B.key=value, with the loader's did-you-mean on a typo."""
+    args = ["simulate", CSA, "--cases", "300", "--no-progress", "--format", "json", "--set"]
+    assert main([*args, "transitions.from=consent,to=consent_override.probability=0.5"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["steps"]["consent_override"]["visits_per_case"] > 0.3  # 0.1 in the file
+    assert main([*args, "transitions.from=consnt,to=consent_override.probability=0.5"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no transition has from=consnt; did you mean 'consent'?" in err
 
 
 def test_file_with_load_errors_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,24 +43,6 @@ def _load(path: Path) -> Pathway | None:
     return pathway
 
 
-def diff(a: Any, b: Any) -> Any:
-    """``b - a`` for every number both results have, keeping their shape (None elsewhere)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = {k: diff(a[k], b[k]) for k in a if k in b}
-        return {k: v for k, v in out.items() if v is not None}
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [diff(x, y) for x, y in zip(a, b, strict=True)]
-    numeric = (int, float)
-    if (
-        isinstance(a, numeric)
-        and isinstance(b, numeric)
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-    ):
-        return b - a
-    return None
-
-
 def _num(value: Any, digits: int = 3) -> str:
     if value is None:
         return "-"
@@ -69,34 +51,7 @@ def _num(value: Any, digits: int = 3) -> str:
     return f"{value:,}"
 
 
-def _hours(value: Any) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.1f} h ({value / 24:,.1f} d)"
-
-
-def _rows(d: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """The headline KPIs of a result as (label, value) rows, for the compare table."""
-    rows: list[tuple[str, Any]] = [("stuck cases", d["stuck"])]
-    for k, v in d["outcomes"].items():
-        rows.append((f"outcome {k} share", v["share"]))
-    for k, v in d["time_to_outcome_hours"].items():
-        if k != "ci95":
-            rows.append((f"time to outcome {k} (h)", v))
-    rows.append(("interviews mean", d["interviews"]["mean"]))
-    rows.append(("interviews share over limit", d["interviews"]["share_over_limit"]))
-    rows.append(("hand-offs mean", d["handoffs"]["mean"]))
-    for k, v in d["deadlines"].items():
-        rows.append((f"deadline {k} share missed", v["share_missed"]))
-    for k, v in d["roles"].items():
-        if v["capacity"]:
-            rows.append((f"role {k} utilization", v["utilization"]))
-            rows.append((f"role {k} wait mean (h)", v["wait_hours_mean"]))
-            rows.append((f"role {k} wait p90 (h)", v["wait_hours_p90"]))
-    return rows
-
-
-def _print_saturation(console: Console, d: SimulationJSON) -> None:
+def _print_saturation(console: Console, d: Mapping[str, Any]) -> None:
     from rich.markup import escape
 
     from pathways.simulate.saturation import message
@@ -231,29 +186,113 @@ def labels_of(pathway: Pathway) -> dict[str, dict[str, str]]:
     }
 
 
-def print_compare(
-    console: Console, a: SimulationJSON, b: SimulationJSON, names: tuple[str, str]
-) -> None:
-    """Both results side by side, with ``B - A``."""
+def print_comparison(console: Console, data: Mapping[str, Any]) -> None:
+    """The baseline and each what-if: what it changed, and every headline KPI side by side with
+    the difference (what-if minus baseline), its 95% interval and a within-noise marker."""
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(
-        title=f"A: {names[0]}   B: {names[1]}   (same seed {a['seed']})", title_justify="left"
+    base = data["baseline"]
+    changes = ", ".join(base["changes"]) or "none"
+    console.print(
+        f"[bold]Baseline[/bold]: {escape(base['name'])} (changes: {escape(changes)}); "
+        f"{base['result']['cases']:,} cases, seed {base['result']['seed']} for every run"
     )
-    for col in ("KPI", "A", "B", "B - A"):
-        table.add_column(col, justify="left" if col == "KPI" else "right")
-    rows_b = dict(_rows(b))
-    for label, va in _rows(a):
-        if label not in rows_b:
-            continue
-        vb = rows_b[label]
-        delta = diff(va, vb)
-        table.add_row(label, _num(va), _num(vb), "-" if delta is None else f"{delta:+,.3f}")
-    console.print(table)
+    for item in data["what_ifs"]:
+        changes = ", ".join(item["changes"]) or "none"
+        about = f": {item['description']}" if item.get("description") else ""
+        console.print(
+            f"\n[bold]What-if {escape(item['name'])}[/bold]{escape(about)} "
+            f"(changes: {escape(changes)})"
+        )
+        _print_saturation(console, item["result"])
+        table = Table(show_header=True)
+        for col in ("KPI", "baseline", "what-if", "difference (95% CI)", ""):
+            table.add_column(col, justify="left" if col in ("KPI", "") else "right")
+        for row in item["differences"]:
+            if row["kind"] == "share":
+                scale, unit, digits = 100.0, "%", 1
+            else:
+                scale, unit, digits = 1.0, " h", 1
+
+            def fmt(
+                x: float, sign: bool = False, scale: float = scale, digits: int = digits
+            ) -> str:
+                return f"{x * scale:{'+' if sign else ''},.{digits}f}"
+
+            ci = row["ci95"]
+            diff = f"{fmt(row['difference'], True)}{unit}" + (
+                f" ({fmt(ci[0], True)} to {fmt(ci[1], True)})" if ci else ""
+            )
+            table.add_row(
+                escape(row["label"]),
+                f"{fmt(row['baseline'])}{unit}",
+                f"{fmt(row['what_if'])}{unit}",
+                diff,
+                "within noise" if row["within_noise"] else "",
+            )
+        console.print(table)
+        for sentence in item["sentences"]:
+            console.print(f"  {escape(sentence)}")
+
+
+def _plan(
+    pathway: Pathway, scenario: str | None, sets: list[str], compare: list[str]
+) -> list[tuple[str, Pathway, list[str], str]]:
+    """The runs to make: (name, pathway, overrides, description); the first is the baseline.
+
+    The baseline is the file, with ``--scenario`` and the ``--set`` changes; ``--compare set``
+    makes the ``--set`` changes a what-if instead.
+    """
+    from pathways.errors import SimulationError
+    from pathways.model import label_text
+    from pathways.simulate.overrides import scenario_overrides
+
+    def described(name: str) -> str:
+        for s in pathway.scenarios:
+            if s.name == name:
+                return label_text(s.description, None, tuple(pathway.locales)) or ""
+        return ""
+
+    what_if_sets = "set" in compare
+    base_changes = list(scenario_overrides(pathway, scenario)) if scenario else []
+    if not what_if_sets:
+        base_changes += sets
+    base_name = scenario or "as written"
+    runs = [(base_name, pathway, base_changes, described(base_name))]
+    names: list[str] = []
+    for item in compare:
+        if item == "all":
+            names += [s.name for s in pathway.scenarios if s.name != scenario]
+        else:
+            names.append(item)
+    for name in dict.fromkeys(names):
+        if name == "set":
+            if not sets:
+                raise SimulationError("--compare set: give the changes with --set PATH=VALUE")
+            runs.append(("--set", pathway, [*base_changes, *sets], ""))
+        elif Path(name).is_file() and not any(s.name == name for s in pathway.scenarios):
+            other = _load(Path(name))
+            if other is None:
+                raise SimulationError(f"--compare {name}: the file does not load (see above)")
+            runs.append((name, other, [], ""))
+        else:
+            try:
+                changes = list(scenario_overrides(pathway, name))
+            except SimulationError as exc:
+                raise SimulationError(str(exc).replace("--scenario", "--compare", 1)) from None
+            runs.append((name, pathway, [*base_changes, *changes], described(name)))
+    if compare and len(runs) == 1:
+        raise SimulationError("--compare all: the file has no other scenario to compare")
+    return runs
 
 
 def _warn_before_run(
-    pathway: Pathway, seed: int, arrivals_per_day: float | None, overrides: list[str] | None
+    pathway: Pathway,
+    seed: int,
+    arrivals_per_day: float | None,
+    overrides: list[str] | None,
+    where: str = "",
 ) -> None:
     """Print, before a run starts, every role at or near saturation (stderr)."""
     from pathways.simulate import saturation_before_run
@@ -264,7 +303,7 @@ def _warn_before_run(
     )
     for entry in found:
         word = "saturated" if entry["level"] == "unstable" else "near saturation"
-        typer.echo(f"warning: {word}: {message(entry)}", err=True)
+        typer.echo(f"warning{where}: {word}: {message(entry)}", err=True)
 
 
 @app.command("simulate")
@@ -293,12 +332,16 @@ def simulate(
             "--set", help="What-if change PATH=VALUE, e.g. roles.social_worker.capacity=5."
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Run this scenario of the file's `scenarios:` block."),
+    ] = None,
     compare: Annotated[
-        Path | None,
+        list[str] | None,
         typer.Option(
             "--compare",
-            help="Also run this pathway (as written: --set applies to PATH only) with the same "
-            "seed; show both and B - A.",
+            help="Compare with the baseline, same seed: a scenario NAME, 'all' (every scenario), "
+            "'set' (the --set changes) or another pathway FILE; repeatable.",
         ),
     ] = None,
     output: Annotated[
@@ -313,21 +356,10 @@ def simulate(
 
     if format not in ("text", "json"):
         raise typer.BadParameter(f"{format!r}; choose text or json", param_hint="--format")
-    for p in (path, compare):
-        if p is not None and not p.is_file():
-            raise typer.BadParameter(f"no such file: {str(p)!r}", param_hint="PATH")
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {str(path)!r}", param_hint="PATH")
     pathway = _load(path)
     if pathway is None:
-        return 1
-    other = None
-    if compare is not None:
-        other = _load(compare)
-        if other is None:
-            return 1
-    try:
-        _warn_before_run(pathway, seed, arrivals_per_day, overrides)
-    except SimulationError as exc:
-        typer.echo(f"pathways simulate: error: {exc}", err=True)
         return 1
     show = progress if progress is not None else sys.stderr.isatty()
     options: dict[str, Any] = {
@@ -338,26 +370,59 @@ def simulate(
         "arrivals_per_day": arrivals_per_day,
         "progress": show,
     }
+    sets = list(overrides or [])
     try:
-        result = run(pathway, overrides=overrides or None, **options).to_dict()
-        result_b = run(other, **options).to_dict() if other is not None else None
+        plan = _plan(pathway, scenario, sets, compare or [])
+        for name, what, changes, _ in plan:
+            where = f" ({name})" if compare else ""
+            try:
+                _warn_before_run(what, seed, arrivals_per_day, changes, where)
+            except SimulationError as exc:
+                if name in {s.name for s in pathway.scenarios}:
+                    raise SimulationError(f"scenario {name!r}: {exc}") from None
+                raise
+        runs = []
+        scenario_names = {s.name for s in pathway.scenarios}
+        for name, what, changes, description in plan:
+            try:
+                result = run(what, overrides=changes or None, **options).to_dict()
+            except SimulationError as exc:
+                if name in scenario_names:
+                    raise SimulationError(f"scenario {name!r}: {exc}") from None
+                raise
+            runs.append((name, changes, description, result))
     except SimulationError as exc:
         typer.echo(f"pathways simulate: error: {exc}", err=True)
         return 1
-    data: dict[str, Any] = (
-        dict(result)
-        if result_b is None
-        else {"a": result, "b": result_b, "diff": diff(result, result_b)}
-    )
+    data: dict[str, Any]
+    if not compare:
+        data = dict(runs[0][3])
+    else:
+        from pathways.simulate.compare import differences, headline_sentences
+
+        base_name, base_changes, _, base = runs[0]
+        data = {
+            "baseline": {"name": base_name, "changes": base_changes, "result": base},
+            "what_ifs": [
+                {
+                    "name": name,
+                    "description": description,
+                    "changes": changes,
+                    "result": result,
+                    "differences": differences(base, result),
+                    "sentences": headline_sentences(description or name, result, base),
+                }
+                for name, changes, description, result in runs[1:]
+            ],
+        }
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     if format == "json":
         typer.echo(json.dumps(data, indent=2))
         return 0
     console = Console(file=sys.stdout, width=max(100, Console().width))
-    if result_b is None:
-        print_result(console, result, labels_of(pathway))
+    if not compare:
+        print_result(console, runs[0][3], labels_of(pathway))
     else:
-        assert compare is not None
-        print_compare(console, result, result_b, (str(path), str(compare)))
+        print_comparison(console, data)
     return 0

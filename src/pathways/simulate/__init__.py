@@ -60,6 +60,7 @@ def simulate(
     scheduler: str | None = None,
     overrides: Iterable[str] | Mapping[str, Any] | None = None,
     progress: bool | Callable[[int, int], None] = False,
+    scenario: str | None = None,
 ) -> SimulationResult:
     """Simulate ``cases`` cases through ``pathway`` and return their KPIs.
 
@@ -82,6 +83,9 @@ def simulate(
         What-if changes applied first (see :func:`pathways.simulate.overrides.apply_overrides`).
     progress : bool or callable
         True: a rich progress bar on stderr; a callable is called with (cases done, cases).
+    scenario : str, optional
+        A scenario of the file's ``scenarios:`` block: its ``set:`` overrides are applied
+        first, then ``overrides``.
 
     Returns
     -------
@@ -110,6 +114,8 @@ def simulate(
     cases = _whole("cases", cases, 1)
     seed = _whole("seed", seed, 0)
     workers = _whole("workers", workers, 1)
+    if scenario is not None:
+        pathway = _with_scenario(pathway, scenario)
     if overrides:
         pathway = apply_overrides(pathway, overrides)
     cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
@@ -169,6 +175,17 @@ def saturation_before_run(
     pilot = run_tracks(cp, PILOT_CASES // 10, rng) if has_tracks(cp) else walk(cp, PILOT_CASES, rng)
     per_case = (pilot.role_busy / max(pilot.cases, 1)).tolist()
     return saturation(cp, per_case, dict(zip(cp.role_ids, cp.role_labels, strict=False)))
+
+
+def _with_scenario(pathway: Pathway, name: str) -> Pathway:
+    """``pathway`` with the overrides of its scenario ``name`` (errors name the scenario)."""
+    from pathways.simulate.overrides import apply_overrides, scenario_overrides
+
+    changes = scenario_overrides(pathway, name)
+    try:
+        return apply_overrides(pathway, changes)
+    except SimulationError as exc:
+        raise SimulationError(f"scenario {name!r}: {exc}") from None
 
 
 def _whole(name: str, value: object, least: int) -> int:

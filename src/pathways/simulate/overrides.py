@@ -1,15 +1,19 @@
 """What-if overrides: ``--set roles.social_worker.capacity=5`` applied to a pathway before a run.
 
 An override is ``PATH=VALUE``. ``PATH`` is dotted: a section (``roles``, ``steps``, ``agencies``,
-``deadlines``: then an id; ``transitions``: then an index), then the keys inside, as in the file
+``deadlines``: then an id; ``transitions``: then an index, or ``from=A,to=B`` (also ``event=E``)
+naming the transition by its steps), then the keys inside, as in the file
 (``steps.intake.duration``, ``transitions.3.probability``, ``simulation.arrivals_per_day``,
 ``simulation.population.age``, ``policies.max_interviews``). ``VALUE`` is read as YAML, so
 ``5``, ``2h``, ``null`` and ``{min: 1h, max: 3h}`` all work. The changed document is validated
-again as a whole, so an override can never produce a pathway a file could not.
+again as a whole, so an override can never produce a pathway a file could not. A name that
+matches nothing gets the loader's "did you mean" hint.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,9 +23,21 @@ from pydantic import ValidationError
 from pathways.errors import SimulationError
 from pathways.model import Pathway
 
-__all__ = ["apply_overrides", "parse_override"]
+__all__ = ["apply_overrides", "parse_override", "scenario_overrides"]
 
 _BY_ID = ("roles", "steps", "agencies", "deadlines")
+_SELECTOR = re.compile(
+    r"^transitions\.((?:from|to|event)=[^.,=]+(?:,(?:from|to|event)=[^.,=]+)*)\."
+)
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    """The loader's hint: 'did you mean' the closest name, else the names there are."""
+    names = sorted(set(known))
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; there are: {', '.join(names[:12])}" if names else "; there are none"
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -32,7 +48,13 @@ def parse_override(text: str) -> tuple[str, Any]:
     SimulationError
         There is no ``=``, or the value is not valid YAML.
     """
-    path, sep, raw = text.partition("=")
+    selector = _SELECTOR.match(text.strip())
+    if selector:  # transitions.from=a,to=b.key=value: the selector holds '=' signs of its own
+        head = selector.group(0)
+        path, sep, raw = text.strip()[len(head) :].partition("=")
+        path = head + path.strip()
+    else:
+        path, sep, raw = text.partition("=")
     path = path.strip()
     if not sep or not path:
         raise SimulationError(
@@ -45,13 +67,46 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, value
 
 
+def _transition(items: list[dict[str, Any]], path: str, key: str) -> dict[str, Any]:
+    """The transition ``key`` names: an index, or ``from=A,to=B[,event=E]``."""
+    if "=" not in key:
+        try:
+            return items[int(key)]
+        except (ValueError, IndexError):
+            raise SimulationError(
+                f"--set {path}: {key!r} is not a transition index (0 to {len(items) - 1}) "
+                "or from=STEP,to=STEP"
+            ) from None
+    want = dict(part.split("=", 1) for part in key.split(","))
+    found = [t for t in items if all(str(t.get(k)) == v for k, v in want.items())]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise SimulationError(
+            f"--set {path}: {len(found)} transitions match {key!r}; add event=... to pick one"
+        )
+    for field in ("from", "to", "event"):
+        if field in want and not any(str(t.get(field)) == want[field] for t in items):
+            known = [str(t.get(field)) for t in items if t.get(field) is not None]
+            raise SimulationError(
+                f"--set {path}: no transition has {field}={want[field]}" + _hint(want[field], known)
+            )
+    near = [t for t in items if str(t.get("from")) == want.get("from")] or items
+    pairs = ", ".join(f"from={t.get('from')},to={t.get('to')}" for t in near[:8])
+    raise SimulationError(f"--set {path}: no transition matches {key!r}; there are: {pairs}")
+
+
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    selector = _SELECTOR.match(path + ".")
     parts = path.split(".")
+    if selector and path.startswith("transitions."):
+        key = selector.group(1)
+        parts = ["transitions", key, *path[len("transitions.") + len(key) + 1 :].split(".")]
     head = parts[0]
     if head not in doc and head not in ("simulation", "policies"):
+        sections = ["roles", "steps", "transitions", "agencies", "deadlines", "simulation"]
         raise SimulationError(
-            f"--set {path}: no section {head!r}; use roles, steps, transitions, agencies, "
-            "deadlines, simulation or policies"
+            f"--set {path}: no section {head!r}" + _hint(head, [*sections, "policies"])
         )
     node: Any = doc
     rest = parts
@@ -60,18 +115,13 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
             raise SimulationError(f"--set {path}: name an item and a key, e.g. {head}.<id>.<key>")
         items = doc.get(head, [])
         if head == "transitions":
-            try:
-                node = items[int(parts[1])]
-            except (ValueError, IndexError):
-                raise SimulationError(
-                    f"--set {path}: {parts[1]!r} is not a transition index (0 to {len(items) - 1})"
-                ) from None
+            node = _transition(items, path, parts[1])
         else:
             found = [item for item in items if item.get("id") == parts[1]]
             if not found:
-                ids = ", ".join(str(item.get("id")) for item in items)
+                ids = [str(item.get("id")) for item in items]
                 raise SimulationError(
-                    f"--set {path}: no {head[:-1]} {parts[1]!r}; there are: {ids}"
+                    f"--set {path}: no {head[:-1]} {parts[1]!r}" + _hint(parts[1], ids)
                 )
             node = found[0]
         rest = parts[2:]
@@ -89,6 +139,23 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
         node.pop(rest[-1], None)
     else:
         node[rest[-1]] = value
+
+
+def scenario_overrides(pathway: Pathway, name: str) -> tuple[str, ...]:
+    """The ``set:`` list of the scenario called ``name``.
+
+    Raises
+    ------
+    SimulationError
+        No scenario has that name (with a 'did you mean' hint).
+    """
+    for scenario in pathway.scenarios:
+        if scenario.name == name:
+            return scenario.overrides
+    names = [s.name for s in pathway.scenarios]
+    raise SimulationError(
+        f"--scenario {name}: the pathway has no such scenario" + _hint(name, names)
+    )
 
 
 def apply_overrides(pathway: Pathway, overrides: Iterable[str] | Mapping[str, Any]) -> Pathway:

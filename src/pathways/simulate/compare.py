@@ -1,0 +1,114 @@
+"""Comparing a what-if with a baseline: the difference of every headline KPI, with its interval.
+
+Both runs use the same seed. The interval of a difference is the difference plus or minus the
+root of the sum of the squared half-widths of the two intervals: it treats the runs as
+independent, which is conservative (runs with the same seed share their random numbers, which
+makes the true interval narrower). A difference whose interval holds 0 is **within noise**: the
+run cannot tell it from no change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["differences", "headline_sentences"]
+
+
+def _half(entry: Mapping[str, Any], key: str) -> float | None:
+    ci = (entry.get("ci95") or {}).get(key)
+    value = entry.get(key)
+    if ci is None or value is None:
+        return None
+    return max(float(ci[1]) - float(value), float(value) - float(ci[0]))
+
+
+def _rows(d: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any], str, str]]:
+    """(kpi path, label, object, key, kind) for every headline KPI; kind: share or hours."""
+    rows: list[tuple[str, str, Mapping[str, Any], str, str]] = []
+    for sid, entry in d["outcomes"].items():
+        rows.append((f"outcomes.{sid}.share", f"share ending at {sid}", entry, "share", "share"))
+    tto = d["time_to_outcome_hours"]
+    for key in ("mean", "p50", "p90"):
+        rows.append((f"time_to_outcome_hours.{key}", f"time to outcome, {key}", tto, key, "hours"))
+    iv = d["interviews"]
+    rows.append(
+        (
+            "interviews.share_over_limit",
+            "share over the interview limit",
+            iv,
+            "share_over_limit",
+            "share",
+        )
+    )
+    for did, entry in d["deadlines"].items():
+        rows.append(
+            (f"deadlines.{did}.share_missed", f"{did} missed", entry, "share_missed", "share")
+        )
+    for rid, entry in d["roles"].items():
+        if entry.get("capacity"):
+            rows.append(
+                (f"roles.{rid}.wait_hours_mean", f"{rid} mean wait", entry, "wait_hours_mean",
+                 "hours")
+            )  # fmt: skip
+    return rows
+
+
+def differences(baseline: Mapping[str, Any], what_if: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per headline KPI both results have: ``kpi``, ``label``, ``kind``, ``baseline``,
+    ``what_if``, ``difference`` (what-if minus baseline), ``ci95`` and ``within_noise``."""
+    other = {path: (entry, key) for path, _, entry, key, _ in _rows(what_if)}
+    out: list[dict[str, Any]] = []
+    for path, label, entry, key, kind in _rows(baseline):
+        if path not in other:
+            continue
+        entry_b, key_b = other[path]
+        a, b = entry.get(key), entry_b.get(key_b)
+        if a is None or b is None:
+            continue
+        diff = float(b) - float(a)
+        ha, hb = _half(entry, key), _half(entry_b, key_b)
+        ci = None
+        if ha is not None and hb is not None:
+            half = math.hypot(ha, hb)
+            ci = [diff - half, diff + half]
+        out.append(
+            {
+                "kpi": path,
+                "label": label,
+                "kind": kind,
+                "baseline": float(a),
+                "what_if": float(b),
+                "difference": diff,
+                "ci95": ci,
+                "within_noise": ci is None or ci[0] <= 0.0 <= ci[1],
+            }
+        )
+    return out
+
+
+def headline_sentences(
+    name: str, what_if: Mapping[str, Any], baseline: Mapping[str, Any]
+) -> list[str]:
+    """Plain sentences for a working group: one per deadline, then per saturated role.
+
+    >>> b = {"deadlines": {"pep": {"share_missed": 0.02}}}
+    >>> w = {"deadlines": {"pep": {"share_missed": 0.38, "ci95": {"share_missed": [0.35, 0.41]}}}}
+    >>> headline_sentences("one doctor", w, b)
+    ['with one doctor, 38% of cases (35-41%) miss pep (baseline 2%)']
+    """
+    out = []
+    for did, entry in (what_if.get("deadlines") or {}).items():
+        share = entry.get("share_missed")
+        if share is None:
+            continue
+        ci = (entry.get("ci95") or {}).get("share_missed")
+        span = f" ({ci[0]:.0%}-{ci[1]:.0%})".replace("%-", "-") if ci else ""
+        base = ((baseline.get("deadlines") or {}).get(did) or {}).get("share_missed")
+        tail = f" (baseline {base:.0%})" if base is not None else ""
+        out.append(f"with {name}, {share:.0%} of cases{span} miss {did}{tail}")
+    for entry in what_if.get("saturation") or []:
+        if entry.get("level") == "unstable":
+            out.append(f"with {name}, {entry['label']} is saturated: the queue grows without bound")
+    return out
