@@ -115,7 +115,28 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
     for _ in range(2):
         backend.open().close()
     if backend.kind == "sqlite":
-        assert backend.sql("PRAGMA user_version") == [(1,)]
+        assert backend.sql("PRAGMA user_version") == [(2,)]
     else:
         rows = backend.sql("SELECT version, name FROM pathways_migrations ORDER BY version")
-        assert rows == [(1, "0001_cases_and_history.sql"), (2, "0002_queries.sql")]
+        assert rows == [
+            (1, "0001_cases_and_history.sql"),
+            (2, "0002_queries.sql"),
+            (3, "0003_outbox.sql"),
+        ]
+
+
+def test_outbox_messages_exist_exactly_when_the_save_committed(
+    store: CaseStore, backend: Backend, small: pw.Engine
+) -> None:
+    """Messages passed to save() are written in its transaction: a refused save (a conflict)
+    leaves none; pending messages are listed oldest first until marked sent."""
+    case = small.open(data={"online": False}, case_id="o-1", at=T0)
+    store.save(case, outbox=[{"to": "hotline", "case": "o-1"}])  # type: ignore[call-arg]
+    with pytest.raises(pw.ConflictError):
+        store.save(  # type: ignore[call-arg]
+            small.open(data={"online": False}, case_id="o-1", at=T0), outbox=[{"to": "x"}]
+        )
+    pending = store.outbox_pending()  # type: ignore[attr-defined]
+    assert [m for _, m in pending] == [{"to": "hotline", "case": "o-1"}]
+    store.outbox_sent([i for i, _ in pending])  # type: ignore[attr-defined]
+    assert store.outbox_pending() == []  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -68,6 +68,16 @@ _MIGRATIONS = (
     CREATE INDEX IF NOT EXISTS cases_pathway ON cases (pathway, id);
     CREATE INDEX IF NOT EXISTS cases_unmet ON cases (unmet_us) WHERE unmet_us IS NOT NULL;
     CREATE INDEX IF NOT EXISTS cases_agency ON cases (agency, id);
+    """,
+    """
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id    TEXT NOT NULL REFERENCES cases (id),
+        message    TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        sent_us    INTEGER
+    );
+    CREATE INDEX outbox_pending ON outbox (id) WHERE sent_us IS NULL;
     """,
 )
 
@@ -237,8 +247,13 @@ class SQLiteStore:
 
     # --- writing -----------------------------------------------------------------------
 
-    def save(self, case: Case) -> None:
+    def save(self, case: Case, *, outbox: Sequence[Mapping[str, Any]] = ()) -> None:
         """Store the case and append its new history entries, in one transaction.
+
+        ``outbox`` messages (JSON-able mappings, e.g. the notifications the engine's
+        ``on_enter`` hook collected) are written to the ``outbox`` table in the same
+        transaction: they exist exactly when the save committed. Send them afterwards
+        (:meth:`outbox_pending`, :meth:`outbox_sent`).
 
         A case never saved (``case.version == 0``) is inserted; otherwise the row is updated
         only if its ``row_version`` still equals ``case.version``. On success
@@ -331,6 +346,12 @@ class SQLiteStore:
                 "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
                 [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
             )
+            if outbox:
+                created = _micros(dt.datetime.now(dt.UTC))
+                db.executemany(
+                    "INSERT INTO outbox (case_id, message, created_us) VALUES (?, ?, ?)",
+                    [(case.id, _json(dict(m)), created) for m in outbox],
+                )
         case.version = new
         checkpoint.version = new
         case._checkpoint = checkpoint
@@ -439,6 +460,25 @@ class SQLiteStore:
         with self._read() as db:
             rows = db.execute(sql, args).fetchall()
         return [r[0] for r in rows]
+
+    def outbox_pending(self, limit: int = 100) -> builtins.list[tuple[int, dict[str, Any]]]:
+        """Up to ``limit`` outbox messages not marked sent, oldest first: (id, message)."""
+        check_page(limit)
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT id, message FROM outbox WHERE sent_us IS NULL ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(int(i), json.loads(m)) for i, m in rows]
+
+    def outbox_sent(self, ids: Iterable[int]) -> None:
+        """Mark outbox messages as sent."""
+        now = _micros(dt.datetime.now(dt.UTC))
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET sent_us = ? WHERE id = ? AND sent_us IS NULL",
+                [(now, int(i)) for i in ids],
+            )
 
     def count(self) -> int:
         """The number of stored cases."""

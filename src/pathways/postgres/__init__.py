@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -137,8 +137,9 @@ class PostgresStore:
 
     # --- writing -----------------------------------------------------------------------
 
-    def save(self, case: Case) -> None:
-        """Store the case and append its new history entries, in one transaction.
+    def save(self, case: Case, *, outbox: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Store the case and append its new history entries, in one transaction, with the
+        ``outbox`` messages (see :meth:`SQLiteStore.save <pathways.store.SQLiteStore.save>`).
 
         Raises
         ------
@@ -226,6 +227,11 @@ class PostgresStore:
                     "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
                     [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
                 )
+                if outbox:
+                    c.executemany(
+                        "INSERT INTO outbox (case_id, message) VALUES (%s, %s)",
+                        [(case.id, _json(dict(m))) for m in outbox],
+                    )
         case.version = new
         checkpoint.version = new
         case._checkpoint = checkpoint
@@ -315,6 +321,24 @@ class PostgresStore:
         with self._transaction(read=True) as db:
             rows = db.execute(sql.encode(), args).fetchall()
         return [r[0] for r in rows]
+
+    def outbox_pending(self, limit: int = 100) -> builtins.list[tuple[int, dict[str, Any]]]:
+        """Up to ``limit`` outbox messages not marked sent, oldest first: (id, message)."""
+        check_page(limit)
+        with self._transaction(read=True) as db:
+            rows = db.execute(
+                "SELECT id, message FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [(int(i), json.loads(m)) for i, m in rows]
+
+    def outbox_sent(self, ids: Iterable[int]) -> None:
+        """Mark outbox messages as sent."""
+        with self._transaction() as db, db.cursor() as c:
+            c.executemany(
+                "UPDATE outbox SET sent_at = now() WHERE id = %s AND sent_at IS NULL",
+                [(int(i),) for i in ids],
+            )
 
     def count(self) -> int:
         """The number of stored cases."""
