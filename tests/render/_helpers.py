@@ -35,9 +35,15 @@ def svg_texts(svg: bytes) -> list[str]:
 
 
 def svg_clusters(svg: bytes) -> list[ET.Element]:
-    """The <g class="cluster"> groups of a Graphviz SVG."""
+    """The agency lanes of a Graphviz SVG: its <g class="cluster"> groups titled cluster_lane*
+    (the band of outcomes no agency owns is left out)."""
     root = ET.fromstring(svg)
-    return [el for el in root.iter(f"{SVG_NS}g") if el.get("class") == "cluster"]
+    return [
+        el
+        for el in root.iter(f"{SVG_NS}g")
+        if el.get("class") == "cluster"
+        and (el.findtext(f"{SVG_NS}title") or "").startswith("cluster_lane")
+    ]
 
 
 def sim_json(**parts: object) -> dict[str, object]:

@@ -50,6 +50,25 @@ def test_findings_flag_overlays_codes(tmp_path: Path) -> None:
     assert "#C00000" in source  # an error outline
 
 
+def test_findings_draws_a_file_with_errors(tmp_path: Path) -> None:
+    """Issue 18: `render --findings` refused a file with errors, exactly when the overlay is
+    needed; it now draws it, errors outlined, without --force."""
+    out = tmp_path / "h.dot"
+    assert main(["render", HOSTILE, "-o", str(out), "--findings"]) == 0
+    assert "#C00000" in out.read_text(encoding="utf-8")
+
+
+def test_layout_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--direction TB draws top to bottom; wrong values of the layout options exit 2."""
+    out = tmp_path / "p1.dot"
+    assert main(["render", str(P1), "-o", str(out), "--direction", "TB"]) == 0
+    assert "rankdir=TB" in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    for option, value in (("--direction", "up"), ("--page", "A5"), ("--orientation", "x")):
+        assert main(["render", str(P1), "-o", str(out), option, value]) == 2
+        assert f"{option} '{value}'" in capsys.readouterr().err
+
+
 def test_simulation_option(tmp_path: Path) -> None:
     """--simulation reads simulate's JSON and draws waits and visits."""
     result = tmp_path / "sim.json"

@@ -113,7 +113,12 @@ def test_visibility_hides_agency_and_contacts() -> None:
     nodes = {n.id: n for n in public.nodes}
     assert nodes["shelter"].role == ""  # the role would name the agency's kind of work
     partners = extract(p, visibility="partners")
-    assert [lane.title for lane in partners.lanes][2] == "Partner Clinic"
+    # Lanes in the fixed sector order: hotline, health, ngo.
+    assert [lane.title for lane in partners.lanes] == [
+        "Open Hotline",
+        "Partner Clinic",
+        RESTRICTED_LANE,
+    ]
     assert partners.lanes[0].contacts == (
         "phone: PUBLIC-LINE-1111",
         "phone: PARTNER-LINE-2222",

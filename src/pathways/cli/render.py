@@ -77,10 +77,43 @@ def render(
     today: Annotated[
         str | None, typer.Option(help="The date the checks measure contact age from (YYYY-MM-DD).")
     ] = None,
+    direction: Annotated[
+        str,
+        typer.Option(
+            help="LR: one band per agency, the case flowing left to right; "
+            "TB: one column per agency, flowing top to bottom."
+        ),
+    ] = "LR",
+    page: Annotated[
+        str,
+        typer.Option(
+            help="PDF sheets: A3 or A4 (split over as many as the text needs to print at "
+            "7 pt or more), or none for one page the size of the drawing."
+        ),
+    ] = "A3",
+    orientation: Annotated[
+        str, typer.Option(help="PDF sheets: landscape or portrait.")
+    ] = "landscape",
 ) -> int:
-    """Draw a pathway: swimlanes per agency; the format comes from OUTPUT's suffix."""
+    """Draw a pathway: one band per agency; the format comes from OUTPUT's suffix.
+
+    Examples:
+
+      pathways render pathway.yaml -o pathway.svg
+
+      pathways render pathway.yaml -o print.pdf --page A4 --orientation portrait --direction TB
+
+      pathways render pathway.yaml -o checked.svg --findings
+    """
     try:
-        return _render(path, output, lang, visibility, force, findings, simulation, today)
+        if direction.upper() not in ("LR", "TB"):
+            raise _Usage(f"--direction {direction!r}: choose LR or TB")
+        if page.upper() not in ("A3", "A4", "NONE"):
+            raise _Usage(f"--page {page!r}: choose A3, A4 or none")
+        if orientation not in ("landscape", "portrait"):
+            raise _Usage(f"--orientation {orientation!r}: choose landscape or portrait")
+        layout = (direction.upper(), None if page.upper() == "NONE" else page.upper(), orientation)
+        return _render(path, output, lang, visibility, force, findings, simulation, today, layout)
     except _Usage as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
@@ -95,6 +128,7 @@ def _render(
     findings: bool,
     simulation: Path | None,
     today: str | None,
+    layout: tuple[str, str | None, str] = ("LR", "A3", "landscape"),
 ) -> int:
     from pathways.errors import LoadError, RenderError
     from pathways.load import load
@@ -126,10 +160,14 @@ def _render(
     check = getattr(pathways, "check", None)
     found = list(check(pathway, today=day)) if callable(check) else []
     errors = [f for f in found if f.severity.value == "error"]
-    if errors and not force:
+    if errors and not force and not findings:  # the overlay is for files with errors
         for finding in errors:
             typer.echo(str(finding), err=True)
-        typer.echo(f"{path}: not drawn: {len(errors)} error(s); fix them or pass --force", err=True)
+        typer.echo(
+            f"{path}: not drawn: {len(errors)} error(s); fix them, or pass --findings to draw "
+            "them on the diagram (--force to draw without them)",
+            err=True,
+        )
         return 1
     sim = _read_simulation(simulation) if simulation is not None else None
     try:
@@ -140,6 +178,9 @@ def _render(
             visibility=visibility,
             findings=found if findings else None,
             simulation=sim,
+            direction=layout[0],
+            page=layout[1],
+            orientation=layout[2],
         )
     except RenderError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathways.findings import Finding
     from pathways.model import Pathway, Visibility
 
-__all__ = ["FORMATS", "GRAPHVIZ_FORMATS", "render", "to_dot", "to_mermaid"]
+__all__ = ["FORMATS", "GRAPHVIZ_FORMATS", "render", "run_dot", "to_dot", "to_mermaid"]
 
 GRAPHVIZ_FORMATS = (".svg", ".png", ".pdf")
 """Suffixes drawn by the Graphviz ``dot`` binary."""
@@ -51,6 +51,7 @@ def to_dot(
     visibility: str | Visibility = "partners",
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
+    direction: str = "LR",
 ) -> graphviz.Digraph:
     """The pathway as a Graphviz digraph (swimlanes per agency); needs no binary.
 
@@ -61,14 +62,17 @@ def to_dot(
     >>> import pathways as pw
     >>> from pathways.render import to_dot
     >>> g = to_dot(pw.load("pathways/kh/csa-in-person.yaml"))
-    >>> g.source.count("subgraph cluster_")
+    >>> g.source.count("subgraph cluster_lane")
     8
     """
     from pathways.render.dot import draw
     from pathways.render.extract import extract
 
     return draw(
-        extract(pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation)
+        extract(
+            pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation
+        ),
+        direction.upper(),
     )
 
 
@@ -79,6 +83,7 @@ def to_mermaid(
     visibility: str | Visibility = "partners",
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
+    direction: str = "LR",
 ) -> str:
     """The pathway as a Mermaid flowchart, one subgraph per agency; needs no binary.
 
@@ -95,28 +100,44 @@ def to_mermaid(
     from pathways.render.mermaid import draw
 
     return draw(
-        extract(pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation)
+        extract(
+            pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation
+        ),
+        direction.upper(),
     )
 
 
 def _graphviz_bytes(dot: graphviz.Digraph, fmt: str) -> bytes:
-    import graphviz
+    return run_dot(dot.source, fmt)
+
+
+def run_dot(source: str, fmt: str) -> bytes:
+    """Run ``dot`` on DOT ``source`` (one graph, or several: one document each) to ``fmt``.
+
+    The input is written while the output is read (the graphviz package writes all input
+    first, which deadlocks once several pages of output fill the pipe).
+    """
+    import subprocess
 
     if shutil.which("dot") is None:
         raise RenderError(
             f"cannot draw {fmt.upper()} without the Graphviz 'dot' binary; {INSTALL_HINT}"
         )
-    renderer = "cairo" if fmt in ("png", "pdf") else None
+    device = f"{fmt}:cairo" if fmt in ("png", "pdf") else fmt
     try:
-        data: bytes = dot.pipe(format=fmt, renderer=renderer, engine="dot")
-    except graphviz.ExecutableNotFound:
-        raise RenderError(
-            f"cannot draw {fmt.upper()} without the Graphviz 'dot' binary; {INSTALL_HINT}"
-        ) from None
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else ""
+        done = subprocess.run(
+            ["dot", "-Kdot", f"-T{device}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise RenderError(f"cannot run Graphviz 'dot': {exc.strerror}; {INSTALL_HINT}") from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace")
         first = next((line for line in stderr.splitlines() if line.strip()), "no message")
-        raise RenderError(f"Graphviz failed to draw {fmt.upper()}: {first}") from None
+        raise RenderError(f"Graphviz failed to draw {fmt.upper()}: {first}")
+    data = done.stdout
     # Same input, same bytes: drop what varies between runs and machines.
     if fmt == "svg":
         data = _VERSION_COMMENT.sub(b"", data)
@@ -133,6 +154,9 @@ def render(
     visibility: str | Visibility = "partners",
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
+    direction: str = "LR",
+    page: str | None = "A3",
+    orientation: str = "landscape",
 ) -> Path:
     """Draw a pathway to ``path``; the format comes from its suffix.
 
@@ -156,6 +180,17 @@ def render(
     simulation
         ``pathways simulate``'s JSON object (or a result with ``.to_dict()``): steps are filled
         by the mean wait of their role and show their visits; edges are as thick as their flow.
+    direction
+        ``LR`` (default): one horizontal band per agency, the case flowing left to right;
+        ``TB``: one column per agency, the case flowing top to bottom.
+    page
+        PDF only: ``A3`` (default) or ``A4`` sheets. The pathway is split over as many sheets
+        as it needs for its smallest text to print at 7 pt or more, at phase boundaries
+        (along the flow) or agency boundaries (between bands), with "to page N" / "from
+        page N" markers where a transition crosses sheets and a compact legend on each.
+        ``None``: one page the size of the whole drawing.
+    orientation
+        PDF sheets: ``landscape`` (default) or ``portrait``.
 
     Returns
     -------
@@ -176,9 +211,18 @@ def render(
             f"cannot render to {str(out)!r}: unknown suffix {suffix or '(none)'!r}; "
             f"use one of {', '.join(FORMATS)}"
         )
+    from pathways.render.dot import DIRECTIONS
     from pathways.render.dot import draw as draw_dot
     from pathways.render.extract import extract
     from pathways.render.mermaid import draw as draw_mermaid
+
+    if direction.upper() not in DIRECTIONS:
+        raise RenderError(f"unknown direction {direction!r}; use LR or TB")
+    direction = direction.upper()
+    if page is not None and suffix == ".pdf":
+        from pathways.render.pages import page_area
+
+        page_area(page, orientation)  # refuses an unknown size or orientation before drawing
 
     diagram = extract(
         _as_pathway(pathway),
@@ -188,9 +232,14 @@ def render(
         simulation=simulation,
     )
     if suffix == ".mmd":
-        data = draw_mermaid(diagram).encode("utf-8")
+        data = draw_mermaid(diagram, direction).encode("utf-8")
+    elif suffix == ".pdf" and page is not None:
+        from pathways.render.pages import page_diagrams, pdf
+
+        pages = page_diagrams(diagram, direction, page.upper(), orientation)
+        data = pdf(pages, direction, page.upper(), orientation)
     else:
-        dot = draw_dot(diagram)
+        dot = draw_dot(diagram, direction)
         data = dot.source.encode("utf-8") if suffix == ".dot" else _graphviz_bytes(dot, suffix[1:])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

@@ -20,13 +20,14 @@ from pathways.render.extract import (
     Diagram,
     Edge,
     Lane,
+    Marker,
     Node,
 )
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["SHAPES", "draw", "text"]
+__all__ = ["DIRECTIONS", "OUTCOMES_LANE", "SHAPES", "SMALL", "draw", "text"]
 
 SHAPES: dict[str, dict[str, str]] = {
     "entry": {"shape": "cds", "style": "filled"},
@@ -67,6 +68,17 @@ EDGE_STYLES: dict[str, dict[str, str]] = {
 
 _GREY = "#555555"
 
+SMALL = 9
+"""The smallest font size drawn (points): at the 0.78 scale a paginated page may shrink to,
+it prints at 7 pt."""
+
+LANE_TITLE_WIDTH = 26
+"""Characters per line of a lane's title: the title column is repeated on every page."""
+
+DIRECTIONS = ("LR", "TB")
+"""``LR``: lanes are horizontal bands and the case flows left to right; ``TB``: lanes are
+columns and the case flows top to bottom."""
+
 
 def text(value: str) -> str:
     """Escape user text for a Graphviz HTML-like label.
@@ -84,12 +96,12 @@ def _lines(lines: list[str]) -> str:
     return "<BR/>".join(text(line) for line in lines)
 
 
-def _small(value: str, colour: str = _GREY, size: int = 9) -> str:
+def _small(value: str, colour: str = _GREY, size: int = SMALL) -> str:
     return f'<FONT POINT-SIZE="{size}" COLOR="{colour}">{value}</FONT>'
 
 
 def _rows(
-    lines: list[str], colour: str | None = None, size: int = 9, align: str = "", pad: int = 1
+    lines: list[str], colour: str | None = None, size: int = SMALL, align: str = "", pad: int = 1
 ) -> list[str]:
     # One table row per line, not <BR/>, so each line can be padded: Graphviz spaces lines by
     # the font size alone, which makes Khmer's stacked vowels and subscripts collide.
@@ -100,8 +112,8 @@ def _rows(
 
 def _badges(badges: tuple[str, ...]) -> str:
     cells = "".join(
-        f'<TD BGCOLOR="{BADGE_TAGS[b]}" WIDTH="{6 * len(b) + 8}" HEIGHT="11" FIXEDSIZE="TRUE">'
-        f'<FONT POINT-SIZE="7">{text(b.upper())}</FONT></TD>'
+        f'<TD BGCOLOR="{BADGE_TAGS[b]}" WIDTH="{8 * len(b) + 8}" HEIGHT="13" FIXEDSIZE="TRUE">'
+        f'<FONT POINT-SIZE="{SMALL}">{text(b.upper())}</FONT></TD>'
         for b in badges
     )
     return f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>{cells}</TR></TABLE>'
@@ -124,14 +136,23 @@ def _node_label(node: Node, pad: int) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
 
-def _lane_label(lane: Lane, pad: int) -> str:
-    rows = [
-        f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><B>{text(line)}</B></TD></TR>'
-        for line in wrap(lane.title, 44)
-    ]
-    rows += _rows([f"sector: {lane.sector}"], "#333333", 9, "LEFT", pad)
+def _lane_rows(lane: Lane) -> list[tuple[str, str]]:
+    """(kind, line) of a lane's title cell: its name, its sector and its contacts."""
+    rows = [("title", line) for line in wrap(lane.title, LANE_TITLE_WIDTH)]
+    rows.append(("sector", f"sector: {lane.sector}"))
     for contact in lane.contacts:
-        rows += _rows(wrap(contact, 50), _GREY, 9, "LEFT", pad)
+        rows += [("contact", line) for line in wrap(contact, LANE_TITLE_WIDTH)]
+    return rows
+
+
+def _lane_label(lane: Lane, pad: int) -> str:
+    rows: list[str] = []
+    for kind, line in _lane_rows(lane):
+        if kind == "title":
+            rows.append(f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><B>{text(line)}</B></TD></TR>')
+        else:
+            colour = "#333333" if kind == "sector" else _GREY
+            rows += _rows([line], colour, SMALL, "LEFT", pad)
     body = "".join(rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
@@ -148,15 +169,18 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
         attrs["penwidth"] = f"{width:.2f}"
         attrs["arrowsize"] = f"{max(0.35, 0.9 / width**0.5):.2f}"  # heads grow with the pen
     if lines:
-        attrs["label"] = f"<{_small(_lines(lines), '#222222', 9)}>"
+        wrapped = [part for line in lines for part in wrap(line, _EDGE_LABEL_WIDTH)]
+        attrs["label"] = f"<{_small(_lines(wrapped), '#222222')}>"
     return attrs
 
 
-_LEGEND_COLUMNS = 2
+_EDGE_LABEL_WIDTH = 30
+_LEGEND_COLUMNS = 4
 
 
-def _legend(diagram: Diagram) -> str:
-    """A legend laid out in a few wide rows, so it adds little to the diagram's height."""
+def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLUMNS) -> str:
+    """A legend laid out in a few wide rows, so it adds little to the diagram's height;
+    ``compact`` (each page of a paginated drawing) keeps the shapes and lines only."""
     entries: list[tuple[str, str]] = [
         ("▷ pointed box", "entry: a case can start here"),
         ("▢ rounded box", "action by the lane's role"),
@@ -173,11 +197,16 @@ def _legend(diagram: Diagram) -> str:
         ('<FONT COLOR="#D55E00">- - ▷</FONT>', "where a declined referral goes"),
         ('<FONT COLOR="#0B5394">deadline</FONT>', "time limit, at the step it ends at"),
         ("[guard] 80%", "condition on case data; share"),
-        (_badges(tuple(BADGE_TAGS)), "tags safeguard rules check"),
     ]
-    for sector, frame, fill, dashed in diagram.sectors:
-        swatch = f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
-        entries.append((swatch, f"{sector} lane" + (" (dashed)" if dashed else "")))
+    if compact:
+        entries.append(("⇨ arrow box", "continues on another page"))
+    else:
+        entries.append((_badges(tuple(BADGE_TAGS)), "tags safeguard rules check"))
+        for sector, frame, fill, dashed in diagram.sectors:
+            swatch = (
+                f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
+            )
+            entries.append((swatch, f"{sector} lane" + (" (dashed)" if dashed else "")))
     if diagram.findings:
         for severity, colour in SEVERITY_COLOURS.items():
             swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'
@@ -187,52 +216,74 @@ def _legend(diagram: Diagram) -> str:
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
         entries.append((scale, f"role's mean wait, 0 to {diagram.max_wait:.1f}h"))
         entries.append(("━ thicker", "more cases along the edge"))
-    rows = [f'<TR><TD COLSPAN="{2 * _LEGEND_COLUMNS}" ALIGN="LEFT"><B>Legend</B></TD></TR>']
-    for start in range(0, len(entries), _LEGEND_COLUMNS):
+    rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>Legend</B></TD></TR>']
+    for start in range(0, len(entries), columns):
         cells = "".join(
-            f'<TD ALIGN="LEFT">{sample}</TD>'
+            f'<TD ALIGN="LEFT">{_small(sample, "#222222") if "<" not in sample else sample}</TD>'
             f'<TD ALIGN="LEFT">{_small(text(meaning), "#222222")}</TD>'
-            for sample, meaning in entries[start : start + _LEGEND_COLUMNS]
+            for sample, meaning in entries[start : start + columns]
         )
         rows.append(f"<TR>{cells}</TR>")
     body = "".join(rows)
     return (
-        '<<TABLE BORDER="1" COLOR="#AAAAAA" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
-        f"{body}</TABLE>>"
+        '<TABLE BORDER="1" COLOR="#AAAAAA" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'
+        f"{body}</TABLE>"
     )
 
 
-def _title(diagram: Diagram, pad: int) -> str:
+def _title(diagram: Diagram, pad: int, compact: bool, columns: int) -> str:
+    """The title, subtitle, file-wide findings and the legend, above the lanes."""
+    heading = text(diagram.title) + (f" · {text(diagram.page)}" if diagram.page else "")
     rows = [
-        f'<TR><TD CELLPADDING="{pad}"><FONT POINT-SIZE="18"><B>{text(diagram.title)}</B></FONT>'
-        "</TD></TR>",
-        *_rows([diagram.subtitle], _GREY, 10, pad=pad),
+        f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><FONT POINT-SIZE="18"><B>{heading}</B>'
+        "</FONT></TD></TR>",
+        *_rows([diagram.subtitle], _GREY, 10, "LEFT", pad),
     ]
     for severity, message in diagram.notes:
         colour = "#8B0000" if severity == "error" else "#7A5200"
-        rows += _rows(wrap(message, 100), colour, 10, pad=pad)
+        rows += _rows(wrap(message, 100), colour, 10, "LEFT", pad)
+    rows.append(f'<TR><TD ALIGN="LEFT">{_legend(diagram, compact, columns)}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{"".join(rows)}</TABLE>>'
 
 
-def draw(diagram: Diagram) -> graphviz.Digraph:
-    """Lay the diagram model out as a Graphviz digraph (no binary needed until it is drawn)."""
+OUTCOMES_LANE = "Outcomes"
+"""The title of the band that holds outcomes no agency owns."""
+
+
+def draw(
+    diagram: Diagram,
+    direction: str = "LR",
+    *,
+    compact: bool = False,
+    legend_columns: int = _LEGEND_COLUMNS,
+) -> graphviz.Digraph:
+    """Lay the diagram model out as a Graphviz digraph (no binary needed until it is drawn).
+
+    Lanes are true swimlanes: one band per agency across the whole drawing, in the diagram's
+    lane order, each opened by a title cell. Invisible edges hold every band's title before
+    its first step and an invisible end point after its last, and chain the titles (and the
+    ends) in order, so ``dot`` keeps the bands stacked in that order and full width.
+    ``direction`` is ``LR`` (bands stacked top to bottom) or ``TB`` (columns left to right).
+    """
     import graphviz
 
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; use LR or TB")
     font = diagram.font
     # Khmer stacks vowels and subscripts above and below the line: give each line more room.
     pad = 1 if font == FONT else 4
     g = graphviz.Digraph(
         name=diagram.id,
         graph_attr={
-            "rankdir": "LR",
+            "rankdir": direction,
             "newrank": "true",
             "fontname": font,
-            "label": _title(diagram, pad),
+            "label": _title(diagram, pad, compact, legend_columns),
             "labelloc": "t",
             "labeljust": "l",
-            "nodesep": "0.3",
-            "ranksep": "0.45",
-            "pad": "0.3",
+            "nodesep": "0.25",
+            "ranksep": "0.4",
+            "pad": "0.2",
             "bgcolor": "white",
         },
         node_attr={
@@ -242,7 +293,7 @@ def draw(diagram: Diagram) -> graphviz.Digraph:
             "fillcolor": "white",
             "color": "#333333",
         },
-        edge_attr={"fontname": font, "fontsize": "9", "arrowsize": "0.7"},
+        edge_attr={"fontname": font, "fontsize": str(SMALL), "arrowsize": "0.7"},
     )
     by_id = {node.id: node for node in diagram.nodes}
 
@@ -259,31 +310,85 @@ def draw(diagram: Diagram) -> graphviz.Digraph:
             return
         target.node(node.id, label=_node_label(node, pad), **attrs)
 
-    for number, lane in enumerate(diagram.lanes):
-        with g.subgraph(name=f"cluster_{number}") as c:
-            c.attr(
-                label=_lane_label(lane, pad),
-                labeljust="l",
-                fontname=font,
-                style="filled,rounded,dashed" if lane.dashed else "filled,rounded",
-                fillcolor=lane.fill,
-                color=lane.frame,
-                penwidth="1.5",
-                margin="10",
-            )
-            for node_id in lane.nodes:
-                add_node(c, by_id[node_id])
     placed = {n for lane in diagram.lanes for n in lane.nodes}
-    outside = [node for node in diagram.nodes if node.id not in placed]
-    for node in outside:
-        add_node(g, node)
-    ends = [node.id for node in outside if node.kind == "outcome"]
-    if ends:
-        with g.subgraph(name="outcomes") as s:
-            s.attr(rank="max")
-            for node_id in ends:
-                s.node(node_id)
+    outside = tuple(node.id for node in diagram.nodes if node.id not in placed)
+    markers: dict[str | None, list[Marker]] = {}
+    for marker in diagram.markers:
+        markers.setdefault(marker.lane, []).append(marker)
+    bands: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
+        (
+            lane.key,
+            _lane_label(lane, pad),
+            {
+                "style": "filled,dashed" if lane.dashed else "filled",
+                "fillcolor": lane.fill,
+                "color": lane.frame,
+            },
+            lane.nodes,
+        )
+        for lane in diagram.lanes
+    ]
+    if outside or None in markers:
+        outcomes = f"<<B>{text(OUTCOMES_LANE)}</B>>"
+        bands.append(
+            (
+                "outcomes",
+                outcomes,
+                {"style": "filled", "fillcolor": "#F4F4F4", "color": "#999999"},
+                outside,
+            )
+        )
+    heads: list[str] = []
+    ends: list[str] = []
+    # Every title cell the same size, so the bands start at one line.
+    rows = max((len(_lane_rows(lane)) for lane in diagram.lanes), default=1)
+    head_size = {"width": "2.6"}
+    if direction == "TB":
+        head_size["height"] = f"{rows * (14 + 2 * pad) / 72 + 0.15:.2f}"
+    for key, label, style, members in bands:
+        head, end = f"@head-{key}", f"@end-{key}"
+        heads.append(head)
+        ends.append(end)
+        lane_markers = markers.get(None if key == "outcomes" else key, [])
+        with g.subgraph(name=f"cluster_{key}") as c:
+            c.attr(label="", penwidth="1.2", margin="6", fontname=font, **style)
+            c.node(head, label=label, shape="plaintext", fixedsize="shape", **head_size)
+            c.node(end, label="", shape="point", style="invis", width="0.01")
+            for node_id in members:
+                add_node(c, by_id[node_id])
+            for marker in lane_markers:
+                c.node(
+                    marker.id,
+                    label=f"<{_small(_lines(wrap(marker.text, 18)), '#222222')}>",
+                    shape="larrow" if marker.incoming else "rarrow",
+                    style="filled",
+                    fillcolor="#FFFFFF",
+                    color="#666666",
+                )
+    # The band order: one invisible node before the titles whose out-edges keep their order
+    # (``ordering=out``), and one after the ends whose in-edges keep theirs.
+    g.node("@spine", label="", shape="point", style="invis", width="0.01", ordering="out")
+    g.node("@tail", label="", shape="point", style="invis", width="0.01", ordering="in")
+    for head, end in zip(heads, ends, strict=True):
+        g.edge("@spine", head, style="invis")
+        g.edge(end, "@tail", style="invis")
+    for chain in (heads, ends):
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            for node_id in chain:
+                same.node(node_id)
+    # Titles before every step, ends after: an edge from the first title to each step nothing
+    # leads to, and from each step that leads nowhere to the first end (the rest follow
+    # through the same-rank chains). Far fewer edges than one per step, and as binding.
+    sources = {n for n in by_id} | {m.id for m in diagram.markers}
+    sinks = set(sources)
+    for edge in diagram.edges:
+        sources.discard(edge.target)
+        sinks.discard(edge.source)
+    for node_id in sorted(sources):
+        g.edge(heads[0], node_id, style="invis", weight="0")
+    for node_id in sorted(sinks):
+        g.edge(node_id, ends[0], style="invis", weight="0")
     for edge in diagram.edges:
         g.edge(edge.source, edge.target, **_edge_attrs(edge))
-    g.node("@legend", label=_legend(diagram), shape="plaintext")
     return g

@@ -39,13 +39,16 @@ __all__ = [
     "KHMER_FONT",
     "RESTRICTED_LANE",
     "SECTOR_COLOURS",
+    "SECTOR_ORDER",
     "Diagram",
     "Edge",
     "Lane",
+    "Marker",
     "Node",
     "extract",
     "printable",
     "sector_colour",
+    "sector_rank",
     "wrap",
 ]
 
@@ -99,6 +102,27 @@ SEVERITY_COLOURS: dict[str, str] = {"error": "#C00000", "warning": "#FFB000"}
 """Outline colours of the findings overlay."""
 
 _LABEL_WIDTH = 30
+
+
+SECTOR_ORDER: tuple[str, ...] = (
+    "community",
+    "hotline",
+    "technology",
+    "police",
+    "social",
+    "health",
+    "justice",
+    "ngo",
+)
+"""Lane order, top to bottom (left to right in a top-down diagram): where a report comes in
+first, then the agencies that act on it."""
+
+
+def sector_rank(sector: str) -> tuple[int, str]:
+    """Sort key of a sector's lanes: its place in :data:`SECTOR_ORDER`, others after by name."""
+    if sector in SECTOR_ORDER:
+        return SECTOR_ORDER.index(sector), ""
+    return len(SECTOR_ORDER), sector
 
 
 def sector_colour(sector: str | None, all_sectors: Sequence[str]) -> tuple[str, str, bool]:
@@ -162,6 +186,16 @@ class Edge:
 
 
 @dataclass(frozen=True, slots=True)
+class Marker:
+    """Where a transition leaves this page or arrives from another (paginated output only)."""
+
+    id: str
+    lane: str | None
+    text: str
+    incoming: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Diagram:
     """Everything one rendering shows, already filtered for visibility and language."""
 
@@ -178,6 +212,8 @@ class Diagram:
     simulation: bool = False
     max_wait: float = 0.0
     sectors: tuple[tuple[str, str, str, bool], ...] = field(default=())
+    markers: tuple[Marker, ...] = ()
+    page: str = ""
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""
@@ -256,20 +292,17 @@ def _deadline_lines(pathway: Pathway, lang: str | None) -> dict[str, list[str]]:
 
 
 def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]:
-    """One lane per agency that owns a step, grouped by sector (in the order sectors first
-    appear among the steps), agencies in file order within a sector."""
+    """One lane per agency that owns a step, in the fixed order of :data:`SECTOR_ORDER`
+    (other sectors after, alphabetically), agencies in file order within a sector, so an
+    agency's band sits in the same place in every pathway a working group compares."""
     used: dict[str, list[str]] = defaultdict(list)
-    sector_order: list[str] = []
     for step in pathway.steps:
         agency_id = pathway.agency_of(step.id)
         if agency_id in pathway.agencies_by_id:
             used[agency_id].append(step.id)
-            sector = pathway.agencies_by_id[agency_id].sector
-            if sector not in sector_order:
-                sector_order.append(sector)
     agencies = sorted(
         (a for a in pathway.agencies if a.id in used),
-        key=lambda a: (sector_order.index(a.sector), pathway.agencies.index(a)),
+        key=lambda a: (*sector_rank(a.sector), pathway.agencies.index(a)),
     )
     lanes: list[Lane] = []
     for number, agency in enumerate(agencies):

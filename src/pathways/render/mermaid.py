@@ -91,14 +91,14 @@ def _edge_text(edge: Edge) -> list[str]:
     return lines
 
 
-def draw(diagram: Diagram) -> str:
-    """The Mermaid flowchart of a diagram model."""
+def draw(diagram: Diagram, direction: str = "LR") -> str:
+    """The Mermaid flowchart of a diagram model (``direction``: LR or TB)."""
     ids = {node.id: f"s{number}" for number, node in enumerate(diagram.nodes)}
     by_id = {node.id: node for node in diagram.nodes}
     out: list[str] = []
     if diagram.font != "DejaVu Sans":
         out.append('%%{init: {"themeVariables": {"fontFamily": "' + diagram.font + '"}}}%%')
-    out.append("flowchart LR")
+    out.append(f"flowchart {'TB' if direction == 'TB' else 'LR'}")
     styles: list[str] = []
     placed: set[str] = set()
     for number, lane in enumerate(diagram.lanes):

@@ -1,0 +1,199 @@
+"""Diagrams that print: true swimlanes, and PDFs paginated onto A3/A4 at a legible size.
+
+Read at the pixel level from what Graphviz drew: the SVG's cluster and node boxes, its font
+sizes, and the PDF's page boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import pathways
+from pathways.render import render
+from pathways.render.dot import draw
+from pathways.render.extract import extract
+from pathways.render.pages import (
+    MIN_TEXT_PT,
+    PAGE_SIZES,
+    legend_columns,
+    page_diagrams,
+    scale_to_fit,
+)
+
+from ._helpers import BUNDLED, P1, SVG_NS, requires_dot
+
+Box = tuple[float, float, float, float]  # x0, x1, y0, y1
+
+
+def _box(group: ET.Element) -> Box | None:
+    """The bounding box of a node or cluster group's outline (polygon or path)."""
+    numbers: list[float] = []
+    for el in group:
+        tag = el.tag.removeprefix(SVG_NS)
+        if tag == "polygon":
+            numbers += [float(n) for n in re.split(r"[ ,]+", el.get("points", "").strip())]
+        elif tag == "path":
+            numbers += [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", el.get("d", ""))]
+        elif tag == "ellipse":
+            cx, cy = float(el.get("cx", 0)), float(el.get("cy", 0))
+            rx, ry = float(el.get("rx", 0)), float(el.get("ry", 0))
+            numbers += [cx - rx, cy - ry, cx + rx, cy + ry]
+    if not numbers:
+        return None  # an invisible node (a band's end point)
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def _groups(svg: bytes, kind: str) -> dict[str, Box]:
+    root = ET.fromstring(svg)
+    out = {}
+    for group in root.iter(f"{SVG_NS}g"):
+        if group.get("class") == kind:
+            title = group.find(f"{SVG_NS}title")
+            assert title is not None and title.text is not None
+            box = _box(group)
+            if box is not None:
+                out[title.text] = box
+    return out
+
+
+def _bands(pathway: pathways.Pathway, direction: str) -> None:
+    diagram = extract(pathway)
+    svg = draw(diagram, direction).pipe(format="svg")
+    clusters = _groups(svg, "cluster")
+    nodes = _groups(svg, "node")
+    lanes = [f"cluster_{lane.key}" for lane in diagram.lanes]
+    across = (2, 3) if direction == "LR" else (0, 1)  # the bands' range across the flow
+    along = (0, 1) if direction == "LR" else (2, 3)
+    # Every step of an agency inside its band.
+    for lane in diagram.lanes:
+        band = clusters[f"cluster_{lane.key}"]
+        for step in lane.nodes:
+            box = nodes[step]
+            assert band[across[0]] <= box[across[0]] and box[across[1]] <= band[across[1]], (
+                f"{pathway.id} {direction}: step {step} outside its band {lane.title}"
+            )
+    # Bands in the diagram's order (by sector), one after the other, not overlapping.
+    order = sorted(lanes, key=lambda key: clusters[key][across[0]])
+    assert order == lanes
+    for upper, lower in itertools.pairwise(order):
+        assert clusters[upper][across[1]] <= clusters[lower][across[0]]
+    # Full width: every band spans the whole drawing along the flow (to a few points).
+    starts = [clusters[key][along[0]] for key in lanes]
+    ends = [clusters[key][along[1]] for key in lanes]
+    assert max(starts) - min(starts) < 12 and max(ends) - min(ends) < 12, (starts, ends)
+
+
+@requires_dot
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_lanes_are_bands_left_to_right(path: Path) -> None:
+    """LR: one horizontal band per agency, full width, in sector order; steps inside."""
+    _bands(pathways.load(path), "LR")
+
+
+@requires_dot
+def test_lanes_are_columns_top_to_bottom() -> None:
+    """TB: one column per agency, full height, in sector order; every step inside its column."""
+    _bands(pathways.load(P1), "TB")
+
+
+def _svg_points(svg: bytes) -> tuple[float, float, float]:
+    """(width, height, smallest font size) of a Graphviz SVG, in points."""
+    root = ET.fromstring(svg)
+    width = float(root.get("width", "0").removesuffix("pt"))
+    height = float(root.get("height", "0").removesuffix("pt"))
+    sizes = [
+        float(el.get("font-size", "0"))
+        for el in root.iter(f"{SVG_NS}text")
+        if "".join(el.itertext()).strip()
+    ]
+    return width, height, min(sizes)
+
+
+@requires_dot
+@pytest.mark.parametrize(
+    ("path", "direction", "page", "orientation"),
+    [
+        (P1, "LR", "A3", "landscape"),
+        (BUNDLED[0], "LR", "A3", "landscape"),
+        (P1, "TB", "A3", "portrait"),
+        (P1, "TB", "A4", "portrait"),
+    ],
+    ids=["P1-A3", "first-bundled-A3", "P1-A3-portrait-TB", "P1-A4-portrait-TB"],
+)
+def test_paginated_pages_print_text_at_7pt_or_more(
+    path: Path, direction: str, page: str, orientation: str
+) -> None:
+    """Each page's drawing, scaled to fit its sheet, prints its smallest text at >= 7 pt
+    (font size in the SVG x the scale the page is printed at)."""
+    diagram = extract(pathways.load(path))
+    pages = page_diagrams(diagram, direction, page, orientation)
+    assert len(pages) > 1  # a bundled pathway does not fit one sheet at a legible size
+    columns = legend_columns(page, orientation)
+    drawn: set[str] = set()
+    for sub in pages:
+        svg = draw(sub, direction, compact=True, legend_columns=columns).pipe(format="svg")
+        width, height, smallest = _svg_points(svg)
+        scale = scale_to_fit(width, height, page, orientation)
+        assert smallest * scale >= MIN_TEXT_PT - 0.01, f"{sub.page}: {smallest} pt x {scale:.2f}"
+        drawn |= {node.id for node in sub.nodes}
+        assert "Legend" in svg.decode()
+    # Every step is on exactly one page.
+    assert drawn == {node.id for node in diagram.nodes}
+    assert sum(len(sub.nodes) for sub in pages) == len(diagram.nodes)
+
+
+@requires_dot
+def test_default_pdf_is_a3_landscape_pages_with_continuations(tmp_path: Path) -> None:
+    """The default PDF of a bundled pathway: several sheets, each exactly A3 landscape, with
+    "to page N" / "from page N" markers naming the step on the other page."""
+    from pypdf import PdfReader
+
+    p = pathways.load(P1)
+    pdf = render(p, tmp_path / "p1.pdf").read_bytes()
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) > 1
+    portrait_w, portrait_h = PAGE_SIZES["A3"]
+    for sheet in reader.pages:
+        assert abs(float(sheet.mediabox.width) - portrait_h) < 1
+        assert abs(float(sheet.mediabox.height) - portrait_w) < 1
+    first = reader.pages[0].extract_text()
+    assert f"page 1 of {len(reader.pages)}" in first
+    assert re.search(r"to page \d+:", first)
+    assert re.search(r"from page \d+:", reader.pages[1].extract_text())
+
+
+@requires_dot
+def test_pdf_a4_portrait_and_one_big_page(tmp_path: Path) -> None:
+    """--page A4 --orientation portrait gives A4 portrait sheets; page=None one page."""
+    from pypdf import PdfReader
+
+    p = pathways.load(BUNDLED[0])
+    a4 = PdfReader(render(p, tmp_path / "a4.pdf", page="A4", orientation="portrait"))
+    width, height = PAGE_SIZES["A4"]
+    assert all(
+        abs(float(s.mediabox.width) - width) < 1 and abs(float(s.mediabox.height) - height) < 1
+        for s in a4.pages
+    )
+    one = PdfReader(render(p, tmp_path / "one.pdf", page=None))
+    assert len(one.pages) == 1
+    assert float(one.pages[0].mediabox.width) > 2 * height  # the whole, unreadably long strip
+
+
+def test_unknown_layout_values_are_refused(tmp_path: Path) -> None:
+    """A wrong direction, page size or orientation is one clear error, before drawing."""
+    from pathways.errors import RenderError
+
+    p = pathways.load(P1)
+    with pytest.raises(RenderError, match="unknown direction 'up'; use LR or TB"):
+        render(p, tmp_path / "x.dot", direction="up")
+    with pytest.raises(RenderError, match="unknown page size 'A5'; use A4 or A3"):
+        render(p, tmp_path / "x.pdf", page="A5")
+    with pytest.raises(RenderError, match="unknown orientation 'sideways'"):
+        render(p, tmp_path / "x.pdf", orientation="sideways")
