@@ -290,3 +290,34 @@ def test_screenshot_of_the_bundled_pathway(report_dir: Path, browser_tmp: Path) 
     width, _, pixels = read_png(shot)
     assert width == 1000
     assert len(set(pixels[::50])) > 20
+
+
+def test_printed_report_shows_the_whole_diagram(report_dir: Path, browser_tmp: Path) -> None:
+    """Issue 18: the report had no print styles, so printing cut the diagram to its scroll box.
+    Printed by Chromium, the print styles apply (the print-only note, hidden on screen, is
+    printed; it names the command for legible sheets), the print rules free the diagram from its
+    scroll box and keep rows whole, and every step label is printed."""
+    from pathways.report.html import CSS
+
+    print_css = " ".join(CSS.split("@media print", 1)[1].split())
+    assert ".diagram { overflow: visible; max-height: none;" in print_css
+    assert "tr, th, td" in print_css and "break-inside: avoid" in print_css
+    require(shutil.which("dot"), "Graphviz 'dot' (the report holds no diagram)", "run `make setup`")
+    from pypdf import PdfReader
+
+    import pathways
+
+    pdf = browser_tmp / "p1-print.pdf"
+    run_chromium(
+        (report_dir / "kh-csa-in-person.html").as_uri(),
+        browser_tmp,
+        f"--print-to-pdf={pdf}",
+        "--no-pdf-header-footer",
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    words = set(" ".join(text.split()).split(" "))
+    assert "pathways render kh-csa-in-person.yaml -o kh-csa-in-person.pdf" in " ".join(text.split())
+    p = pathways.load(P1)
+    for step in p.steps:
+        first = p.label(step.id, "en").split()[0]
+        assert first in words, f"{step.id}: {first!r} not printed"

@@ -71,6 +71,22 @@ label.toggle { font-size: .9rem; margin-left: .3rem; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
 nav a { margin-right: 1rem; }
+.print-only { display: none; }
+@media print {
+  @page { margin: 12mm; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  /* The whole diagram on the page, not the part inside the scroll box. */
+  .diagram { overflow: visible; max-height: none; border: 0; padding: 0; }
+  .diagram svg { width: 100%; max-width: 100%; height: auto; }
+  #fit-diagram, label.toggle, nav { display: none; }
+  .print-only { display: block; }
+  /* Rows and figures stay whole; a table's header repeats on each page. */
+  tr, th, td, li, .chart, dl.meta { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  tbody tr:nth-child(even) { background: none; }
+  a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 8pt; color: #444; }
+}
 """.replace("$fonts", FONT_STACK)
 
 PAGE = Template(
@@ -432,6 +448,9 @@ def _diagram_section(parts: PageParts) -> str:
             "(error) or amber (warning). Scroll the diagram, or fit it to the page.</p>\n"
             '<input type="checkbox" id="fit-diagram">'
             '<label class="toggle" for="fit-diagram">fit to page width</label>\n'
+            '<p class="print-only muted">Printed here to the page width. For sheets a working '
+            "group can read (7 pt text or larger, A3 by default): <code>pathways render "
+            f"{esc(parts.pathway.id)}.yaml -o {esc(parts.pathway.id)}.pdf</code>.</p>\n"
             f'<div class="diagram">{parts.diagram_svg}</div>'
         )
     return head + f'<p class="note">{esc(parts.diagram_note or "No diagram.")}</p>'
