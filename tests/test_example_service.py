@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -33,14 +35,22 @@ def _load_app() -> ModuleType:
     return module
 
 
+P = pw.load("pathways/kh/csa-in-person.yaml")
+TOKENS = {f"t-{r.id}": pw.Actor(id=f"{r.id}-1", role=r.id) for r in P.roles}
+
+
 class Client:
     def __init__(self, base: str) -> None:
         self.base = base
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
+    def call(
+        self, method: str, path: str, body: Any = None, role: str | None = "police_officer"
+    ) -> tuple[int, Any]:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        if role is not None:
+            request.add_header("Authorization", f"Bearer t-{role}")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
@@ -53,9 +63,7 @@ class Client:
 def service(tmp_path: Path) -> Iterator[tuple[Client, Any, SimulatedClock]]:
     app = _load_app()
     clock = SimulatedClock(T0)
-    server = app.make_server(
-        pw.load("pathways/kh/csa-in-person.yaml"), str(tmp_path / "cases.db"), clock=clock
-    )
+    server = app.make_server(P, str(tmp_path / "cases.db"), TOKENS, clock=clock, timeout=1.0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
@@ -65,10 +73,6 @@ def service(tmp_path: Path) -> Iterator[tuple[Client, Any, SimulatedClock]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-def actor(role: str) -> dict[str, str]:
-    return {"id": f"{role}-1", "role": role}
 
 
 def test_a_case_travels_through_the_service(
@@ -83,7 +87,6 @@ def test_a_case_travels_through_the_service(
             "data": {"hours_since_incident": 10, "risk": "high"},
             "entry": "report_police",
             "case_id": "c-1",
-            "actor": actor("police_officer"),
         },
     )
     assert status == 201 and case["step"] == "report_police" and case["version"] == 1
@@ -100,22 +103,21 @@ def test_a_case_travels_through_the_service(
     for event in walk:
         clock.advance(hours=2)
         role = pathway.steps_by_id[case["step"]].role
-        status, case = client.call(
-            "POST", "/cases/c-1/events", {"event": event, "actor": actor(role)}
-        )
+        status, case = client.call("POST", "/cases/c-1/events", {"event": event}, role=role)
         assert status == 200, case
     assert case["step"] == "placement_shelter" and case["referrals"][0]["answer"] is None
     status, case = client.call(
-        "POST", "/cases/c-1/decline", {"actor": actor("shelter_caseworker"), "reason": "full"}
+        "POST", "/cases/c-1/decline", {"reason": "full"}, role="shelter_caseworker"
     )
     assert status == 200 and case["step"] == "placement_kin"
     status, body = client.call("GET", "/cases?step=placement_kin")
     assert body == {"cases": ["c-1"]}
-    status, stored = client.call("GET", "/cases/c-1")
+    status, stored = client.call("GET", "/cases/c-1", role="shelter_caseworker")
     assert stored["version"] == 8 and len(stored["history"]) == 8
+    assert stored["withheld"] == {"fields": 0, "notes": 0}
     assert (
         pw.Engine(server.RequestHandlerClass.service.engine.pathway)
-        .restore({k: v for k, v in stored.items() if k not in ("due", "overdue_now")})
+        .restore({k: v for k, v in stored.items() if k not in ("due", "overdue_now", "withheld")})
         .verify()
     )
     status, outbox = client.call("GET", "/notifications")
@@ -136,13 +138,9 @@ def test_refusals_map_to_http_errors_and_change_nothing(
     )
     assert status == 400 and "'risk'" in body["error"]
     client.call("POST", "/cases", {"entry": "report_police", "case_id": "c-2"})
-    status, body = client.call(
-        "POST", "/cases/c-2/events", {"event": "to_notify", "actor": actor("doctor")}
-    )
+    status, body = client.call("POST", "/cases/c-2/events", {"event": "to_notify"}, role="doctor")
     assert status == 403 and "'doctor'" in body["error"]
-    status, body = client.call(
-        "POST", "/cases/c-2/events", {"event": "to_closed", "actor": actor("police_officer")}
-    )
+    status, body = client.call("POST", "/cases/c-2/events", {"event": "to_closed"})
     assert status == 422 and body["error"].startswith("Can't to_closed when in report_police")
     status, body = client.call("GET", "/cases/nope")
     assert status == 404
@@ -152,3 +150,91 @@ def test_refusals_map_to_http_errors_and_change_nothing(
     assert case["version"] == 1 and len(case["history"]) == 1
     status, body = client.call("GET", "/cases?overdue_at=2026-03-05T00:00:00%2B00:00")
     assert body == {"cases": ["c-2"]}  # the 72 h PEP window ran out
+
+
+def raw_request(base: str, text: bytes, wait: float = 5.0) -> bytes:
+    """Send ``text`` on a plain socket and read the answer until the server closes."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(text)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_bad_requests_get_their_status_and_a_json_error(
+    service: tuple[Client, Any, SimulatedClock], tmp_path: Path
+) -> None:
+    """401 without or with an unknown token, 405 for PUT/DELETE, 413 for a big body, 400 for
+    deep JSON and bad JSON, 404 without the database path; ids are URL-decoded."""
+    client, _, _ = service
+    assert client.call("GET", "/cases", role=None)[0] == 401
+    assert client.call("GET", "/cases", role="nobody")[0] == 401
+    for method in ("PUT", "DELETE", "PATCH"):
+        status, body = client.call(method, "/cases/c-1", {})
+        assert status == 405 and "not allowed" in body["error"]
+    status, body = client.call("POST", "/cases", {"note": "x" * (70 * 1024)})
+    assert status == 413 and "error" in body
+    status, body = client.call("POST", "/cases", b"[" * 5000 + b"]" * 5000)
+    assert status == 400 and "JSON" in body["error"]
+    status, body = client.call("POST", "/cases", {"entry": "report_police", "case_id": "a b/c"})
+    assert status == 201
+    status, body = client.call("GET", "/cases/a%20b%2Fc")
+    assert status == 200 and body["id"] == "a b/c"
+    status, body = client.call("GET", "/cases/nope")
+    assert status == 404 and str(tmp_path) not in json.dumps(body) and ".db" not in body["error"]
+
+
+def test_a_refused_request_notifies_no_one(service: tuple[Client, Any, SimulatedClock]) -> None:
+    """Notifications go to the outbox with the save: a duplicate POST (409) sends nothing."""
+    client, _, _ = service
+    case = {"entry": "report_police", "case_id": "n-1"}
+    assert client.call("POST", "/cases", case)[0] == 201
+    assert client.call("POST", "/cases", case)[0] == 409
+    _, body = client.call("GET", "/notifications")
+    assert [n["case"] for n in body["notifications"]] == ["n-1"]
+
+
+def test_a_slow_client_does_not_block_others(service: tuple[Client, Any, SimulatedClock]) -> None:
+    """A client that promises a long body and sends a few bytes holds only its own thread,
+    and is cut off after the server's timeout (1 s here)."""
+    client, _, _ = service
+    host, port = client.base.removeprefix("http://").split(":")
+    slow = socket.create_connection((host, int(port)), timeout=10)
+    slow.sendall(
+        b"POST /cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t-police_officer\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a'
+    )
+    started = time.monotonic()
+    assert client.call("GET", "/cases")[0] == 200  # served while the slow one waits
+    assert time.monotonic() - started < 1.0
+    answer = b""
+    while chunk := slow.recv(65536):
+        answer += chunk
+    slow.close()
+    assert answer.startswith(b"HTTP/1.0 408") and b'"error"' in answer
+
+
+def test_reminder_command_lists_unmet_deadlines_per_agency(
+    service: tuple[Client, Any, SimulatedClock], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`app.py remind` prints, per agency, the open cases with a deadline falling due."""
+    client, _, _ = service
+    client.call("POST", "/cases", {"entry": "report_police", "case_id": "r-1"})
+    app = _load_app()
+    at = (T0 + dt.timedelta(days=10)).isoformat()
+    assert (
+        app.main(
+            [
+                "remind",
+                "pathways/kh/csa-in-person.yaml",
+                "--db",
+                str(tmp_path / "cases.db"),
+                "--at",
+                at,
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out == "commune_police: r-1\n"
