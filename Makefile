@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 OUT := out
 PATHWAY_FILES := $(sort $(wildcard pathways/*/*.yaml))
 
-.PHONY: run test test-thorough mutate setup system-deps test-deps lint typecheck pytest docs bench clean
+.PHONY: run test test-thorough fuzz mutate setup system-deps test-deps lint typecheck pytest docs bench clean
 
 run: setup
 	@mkdir -p $(OUT)
@@ -25,6 +25,11 @@ run: setup
 	@echo "open $(OUT)/index.html"
 
 test: setup lint typecheck pytest docs
+
+# The structural fuzzer (pathways.testing.fuzz, Hypothesis) for FUZZ_SECONDS (default 600).
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	$(BIN)/python -m pathways.testing.fuzz --seconds $(FUZZ_SECONDS)
 
 setup: system-deps $(STAMP)
 

@@ -109,7 +109,7 @@ def to_sarif(findings: Sequence[Finding]) -> str:
             }
         ],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(log, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _escape_data(text: str) -> str:

@@ -7,11 +7,15 @@ as ``0.5h``) or as ISO 8601 (``PT72H``, ``P5D``, ``P1DT2H30M``).
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import re
 
-__all__ = ["DurationError", "format_hours", "parse_hours"]
+__all__ = ["MAX_HOURS", "DurationError", "format_hours", "parse_hours"]
+
+MAX_HOURS = 100 * 8766.0
+"""The longest duration a pathway may hold: 100 years (876,600 h). Longer ones are refused."""
 
 _UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
 _COMPACT = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -57,7 +61,7 @@ def parse_hours(text: str) -> float:
         match = _ISO.fullmatch(s.upper())
         if match and any(match.group(k) for k in "wdhms") and not s.upper().endswith("T"):
             parts = {k: float(v) for k, v in match.groupdict().items() if v}
-            return sum(parts[k] * _UNIT_HOURS[k] for k in parts)
+            return _bounded(text, sum(parts[k] * _UNIT_HOURS[k] for k in parts))
     else:
         pos = 0
         total = 0.0
@@ -68,12 +72,26 @@ def parse_hours(text: str) -> float:
             total += float(match.group(1)) * _UNIT_HOURS[match.group(2)]
             pos = match.end()
             seen = True
-        if seen and not s[pos:].strip() and math.isfinite(total):
-            return total
+        if seen and not s[pos:].strip():
+            return _bounded(text, total)
     raise DurationError(
-        f"cannot read duration {text!r}; "
+        f"cannot read duration {_short(text)}; "
         "write e.g. '30m', '2h', '3d', '2w', '1d12h' or ISO 8601 'PT72H'"
     )
+
+
+def _short(text: str) -> str:
+    """The text quoted for a message, cut to 40 characters (a 400-digit value stays short)."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _bounded(text: str, hours: float) -> float:
+    if not math.isfinite(hours) or hours > MAX_HOURS:
+        raise DurationError(
+            f"duration {_short(text)} is longer than 100 years; a pathway's durations are "
+            "far shorter"
+        )
+    return hours + 0.0  # -0.0 -> 0.0
 
 
 def format_hours(hours: float) -> str:
@@ -89,4 +107,7 @@ def format_hours(hours: float) -> str:
         count = hours / size
         if count >= 1 and count == int(count) and int(count) * size == hours:
             return f"{int(count)}{unit}"
-    return f"{hours!r}h"
+    text = repr(hours + 0.0)  # -0.0 -> 0.0
+    if "e" in text or "E" in text:  # 2.7e-11: written out in full, the form parse_hours reads
+        text = format(decimal.Decimal(text), "f")
+    return f"{text}h"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -26,12 +27,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pathways.durations import DurationError, format_hours, parse_hours
+from pathways.durations import MAX_HOURS, DurationError, format_hours, parse_hours
 
 __all__ = [
     "BUILTIN_SECTORS",
     "FORK_EVENT",
     "FORMAT",
+    "MAX_ARRIVALS_PER_DAY",
+    "MAX_CAPACITY",
+    "MAX_HOURS",
+    "MAX_NUMBER",
+    "MAX_WEIGHT",
+    "MIN_ARRIVALS_PER_DAY",
     "Agency",
     "CaseField",
     "Confidentiality",
@@ -79,6 +86,33 @@ DURATION_PATTERN = (
 )
 
 
+# The documented range of every number a pathway may hold (docs/security.md): all finite.
+MAX_CAPACITY = 1_000_000
+"""The most cases a role may handle at once."""
+MAX_NUMBER = 1e15
+"""The largest magnitude of a case-field bound, a population value or a guard constant
+(integers up to it are exact in a float)."""
+MAX_WEIGHT = 1e9
+"""The largest simulation weight (entries, population choices)."""
+MIN_ARRIVALS_PER_DAY = 1e-3
+"""The lowest arrival rate: one case in about three years."""
+MAX_ARRIVALS_PER_DAY = 1e6
+"""The highest arrival rate."""
+
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
+Weight = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_WEIGHT)]
+
+
+def _finite(value: Any, limit: float) -> bool:
+    """Whether a plain number is finite and within +-limit (bools are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value)) and abs(value) <= limit
+    except OverflowError:  # an int beyond float range
+        return False
+
+
 def _config(title: str | None = None) -> ConfigDict:
     return ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title=title)
 
@@ -94,14 +128,19 @@ def _hours(value: Any) -> Any:
             "invalid_duration",
             "a duration is a string such as '30m', '2h', '3d', '2w' or 'PT72H'",
         )
-    return float(value)
+    if not _finite(value, MAX_HOURS):
+        raise PydanticCustomError(
+            "invalid_duration",
+            "a duration is finite and at most 100 years (876600 hours)",
+        )
+    return float(value) + 0.0  # -0.0 -> 0.0
 
 
 Hours = Annotated[
     float,
     BeforeValidator(_hours),
     PlainSerializer(format_hours, return_type=str, when_used="always"),
-    Field(ge=0),
+    Field(ge=0, le=MAX_HOURS, allow_inf_nan=False),
     WithJsonSchema(
         {
             "type": "string",
@@ -114,7 +153,7 @@ Hours = Annotated[
 """A duration in hours, written in files as ``"72h"``, ``"3d"``, ``"PT72H"`` ..."""
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Label = str | dict[str, str]
 """A plain string (in the first of ``locales``) or a map of locale to string."""
 
@@ -223,7 +262,10 @@ class Role(BaseModel):
     agency: str = Field(description="The agency id this role belongs to.")
     title: Label = Field(description="Job title.")
     capacity: int | None = Field(
-        default=None, ge=1, description="Cases handled at once (simulation); omitted: unlimited."
+        default=None,
+        ge=1,
+        le=MAX_CAPACITY,
+        description="Cases handled at once (simulation, up to 1,000,000); omitted: unlimited.",
     )
     clearance: Confidentiality = Field(
         default=Confidentiality.INTERNAL,
@@ -237,8 +279,8 @@ class CaseField(BaseModel):
     model_config = _config()
 
     type: Literal["integer", "number", "boolean", "enum"] = Field(description="The value type.")
-    min: float | None = Field(default=None, description="Lowest value (integer, number).")
-    max: float | None = Field(default=None, description="Highest value (integer, number).")
+    min: Number | None = Field(default=None, description="Lowest value (integer, number).")
+    max: Number | None = Field(default=None, description="Highest value (integer, number).")
     values: tuple[str, ...] | None = Field(default=None, description="The values of an enum.")
     description: str | None = Field(default=None, description="What the field means.")
 
@@ -502,7 +544,7 @@ class Policies(BaseModel):
     model_config = _config()
 
     max_interviews: int = Field(
-        default=1, ge=0, description="Most `interview` steps on any route (PW301/PW302)."
+        default=1, ge=0, le=10**15, description="Most `interview` steps on any route (PW301/PW302)."
     )
     required_sectors: tuple[str, ...] = Field(
         default=(), description="Sectors that must have a step (PW203)."
@@ -552,9 +594,13 @@ class Simulation(BaseModel):
     model_config = _config()
 
     arrivals_per_day: float | None = Field(
-        default=None, gt=0, description="Poisson arrivals per day; needed with capacities."
+        default=None,
+        ge=MIN_ARRIVALS_PER_DAY,
+        le=MAX_ARRIVALS_PER_DAY,
+        allow_inf_nan=False,
+        description="Poisson arrivals per day (0.001 to 1,000,000); needed with capacities.",
     )
-    entries: dict[str, float] | None = Field(
+    entries: dict[str, Weight] | None = Field(
         default=None, description="Where cases start, by weight; default: equal over entries."
     )
     population: dict[str, PopulationSpec] = Field(
@@ -573,20 +619,20 @@ class Simulation(BaseModel):
                 ok = (
                     isinstance(arg, list)
                     and len(arg) == 2
-                    and all(isinstance(a, int | float) and not isinstance(a, bool) for a in arg)
+                    and all(_finite(a, MAX_NUMBER) for a in arg)
                     and arg[0] <= arg[1]
                 )
             elif kind == "bernoulli":
-                ok = isinstance(arg, int | float) and not isinstance(arg, bool) and 0 <= arg <= 1
+                ok = _finite(arg, 1.0) and 0 <= arg <= 1
             elif kind == "choice":
                 ok = (
                     isinstance(arg, dict)
                     and bool(arg)
-                    and all(isinstance(w, int | float) and w >= 0 for w in arg.values())
+                    and all(_finite(w, MAX_WEIGHT) and w >= 0 for w in arg.values())
                     and sum(arg.values()) > 0
                 )
             elif kind == "fixed":
-                ok = True
+                ok = isinstance(arg, str | bool) or _finite(arg, MAX_NUMBER)
             else:
                 raise ValueError(
                     f"population of {name!r}: unknown distribution {kind!r}; "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pathways.errors import LoadError
 from pathways.findings import Finding, Severity
+from pathways.model import Visibility
 
 __all__ = ["FORMATS", "render_findings", "validate_files"]
 
@@ -21,18 +22,25 @@ def validate_files(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
     today: dt.date | None = None,
+    visibility: Visibility | None = None,
 ) -> list[Finding]:
-    """Load and check every file; load errors stand in for the rules of an unloadable file."""
+    """Load and check every file; load errors stand in for the rules of an unloadable file.
+
+    With ``visibility``, findings are those of the reader's view of each pathway
+    (:mod:`pathways.visibility`): they name only what a reader at that level may see.
+    """
     from pathways.load import load
     from pathways.rules import check
+    from pathways.visibility import seen_load_findings, view
 
     findings: list[Finding] = []
     for file in files:
         try:
             pathway = load(file)
         except LoadError as exc:
-            findings.extend(exc.findings)
+            findings.extend(seen_load_findings(file, visibility, exc.findings))
             continue
+        pathway = view(pathway, visibility)
         findings.extend(check(pathway, select=select, ignore=ignore, today=today))
     findings.sort(key=Finding.sort_key)
     return findings
@@ -57,7 +65,7 @@ def render_findings(findings: Sequence[Finding], fmt: str, *, files: int) -> tup
     )
     if fmt == "json":
         body = {"findings": [f.to_dict() for f in findings], "summary": summary}
-        return json.dumps(body, ensure_ascii=False, indent=2) + "\n", line
+        return json.dumps(body, ensure_ascii=False, indent=2, allow_nan=False) + "\n", line
     if fmt in ("sarif", "github"):
         from pathways import ci_formats
 

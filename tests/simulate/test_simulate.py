@@ -77,16 +77,15 @@ def test_dead_end_and_false_guard_count_as_stuck_never_raise() -> None:
     assert r.outcomes["out"]["share"] == pytest.approx(0.25, abs=0.03)
 
 
-def test_loop_without_exit_hits_the_step_cap() -> None:
-    """Cases circling in a loop with no way out are stopped and counted as stuck."""
+def test_loop_without_exit_is_refused_before_running() -> None:
+    """Cases circling in a loop with no way out: refused before the run, naming the loop
+    (issue 17: such a run used to take every case to the step cap, for minutes)."""
     p = build(
         [step("in", "entry"), step("x"), step("y"), step("out", "outcome")],
         [move("in", "x"), move("x", "y"), move("y", "x")],
     )
-    r = pw.simulate(p, cases=50, seed=0)
-    assert r.stuck == 50 and r.step_limit == 50
-    assert r.outcomes["out"]["count"] == 0
-    assert r.time_to_outcome_hours["mean"] is None
+    with pytest.raises(pw.SimulationError, match="never leave the loop 'x', 'y'"):
+        pw.simulate(p, cases=50, seed=0)
 
 
 def test_first_true_guard_in_file_order_and_renormalised_probabilities() -> None:
@@ -281,17 +280,16 @@ def test_queues_make_cases_wait_and_more_servers_help() -> None:
     assert base.roles["s"]["capacity"] is None and base.roles["s"]["wait_hours_mean"] == 0.0
 
 
-def test_loop_without_exit_is_stopped_with_queues_too() -> None:
-    """The event loop stops circling cases as well, and counts them as stuck."""
+def test_loop_without_exit_is_refused_with_queues_too() -> None:
+    """With capacities too, the loop is refused before the event loop runs."""
     p = build(
         [step("in", "entry"), step("x", duration="1h"), step("y"), step("out", "outcome")],
         [move("in", "x"), move("x", "y"), move("y", "x")],
         roles=[{"id": "r", "agency": "a", "title": "R", "capacity": 2}],
         simulation={"arrivals_per_day": 1},
     )
-    r = pw.simulate(p, cases=20, seed=0)
-    assert r.stuck == 20 and r.step_limit == 20
-    assert set(r.stuck_steps) <= {"x", "y"}
+    with pytest.raises(pw.SimulationError, match="never leave the loop 'x', 'y'"):
+        pw.simulate(p, cases=20, seed=0)
 
 
 def test_time_histogram_counts_every_finished_case() -> None:

@@ -44,7 +44,7 @@ _COMMAND_MODULES = (_audit, _diff, _render, _report, _routes, _rules, _schema, _
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    Usage errors exit 2 with a one-line message, as click does.
+    Usage errors exit 2 with a one-line message (click's usage block is left out).
     """
     command = typer.main.get_command(app)
     try:
@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except click_exceptions.UsageError as exc:
-        exc.show()
+        # One line, without click's usage block: the message says what to change.
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"error: {message}", err=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)

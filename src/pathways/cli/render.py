@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from pathways.cli import app
-
-VISIBILITIES = ("public", "partners", "restricted")
+from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.model import Visibility
 
 
 class _Usage(Exception):
@@ -19,18 +18,13 @@ class _Usage(Exception):
 
 
 def _read_simulation(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _Usage(f"--simulation: cannot read {str(path)!r}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise _Usage(
-            f"--simulation: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); "
-            "pass the output of `pathways simulate --format json`"
-        ) from None
+    from pathways.cli._io import read_json
     from pathways.errors import SimulationError
     from pathways.simulate.contract import read_simulation_json
 
+    data, problem = read_json(path, "--simulation")
+    if problem:
+        raise _Usage(problem)
     try:
         return dict(read_simulation_json(data, source=str(path)))
     except SimulationError as exc:
@@ -53,11 +47,12 @@ def render(
         str | None, typer.Option(help="Label locale, e.g. km (falls back to the first locale).")
     ] = None,
     visibility: Annotated[
-        str,
+        Visibility,
         typer.Option(
-            help="public, partners or restricted: agencies and contacts above it are left out."
+            **VISIBILITY_OPTION,
+            help="public, partners or restricted: agencies and contacts above it are left out.",
         ),
-    ] = "partners",
+    ] = Visibility.PARTNERS,
     force: Annotated[
         bool, typer.Option("--force", help="Draw even when the file has errors.")
     ] = False,
@@ -123,7 +118,7 @@ def _render(
     path: Path,
     output: Path,
     lang: str | None,
-    visibility: str,
+    visibility: Visibility,
     force: bool,
     findings: bool,
     simulation: Path | None,
@@ -134,31 +129,36 @@ def _render(
     from pathways.load import load
     from pathways.render import FORMATS
     from pathways.render import render as draw
+    from pathways.visibility import seen_load_findings, view
 
-    if visibility not in VISIBILITIES:
-        raise _Usage(f"--visibility {visibility!r}: choose one of {', '.join(VISIBILITIES)}")
     if output.suffix.lower() not in FORMATS:
         raise _Usage(
-            f"-o {str(output)!r}: unknown suffix {output.suffix or '(none)'!r}; "
+            f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
             f"use one of {', '.join(FORMATS)}"
         )
-    if not path.is_file():
-        raise _Usage(f"no such file: {str(path)!r}")
+    problem = input_problem(path)
+    if problem is None:
+        problem = output_problem(output)
+    if problem is not None:
+        raise _Usage(problem)
     try:
         day = dt.date.fromisoformat(today) if today is not None else None
     except ValueError:
-        raise _Usage(f"--today {today!r} is not a date; write YYYY-MM-DD") from None
+        raise _Usage(f"--today {str(today)[:40]!r} is not a date; write YYYY-MM-DD") from None
+    sim = _read_simulation(simulation) if simulation is not None else None
     try:
         pathway = load(path)
     except LoadError as exc:
-        for finding in exc.findings:
+        for finding in seen_load_findings(path, visibility, exc.findings):
             typer.echo(str(finding), err=True)
         typer.echo(f"{path}: not drawn: the file does not load", err=True)
         return 1
     import pathways
 
+    # Findings of the reader's view: their messages name only what the reader may see.
     check = getattr(pathways, "check", None)
-    found = list(check(pathway, today=day)) if callable(check) else []
+    seen = view(pathway, visibility)
+    found = list(check(seen, today=day)) if callable(check) else []
     errors = [f for f in found if f.severity.value == "error"]
     if errors and not force and not findings:  # the overlay is for files with errors
         for finding in errors:
@@ -169,7 +169,6 @@ def _render(
             err=True,
         )
         return 1
-    sim = _read_simulation(simulation) if simulation is not None else None
     try:
         written = draw(
             pathway,
@@ -186,7 +185,7 @@ def _render(
         typer.echo(f"error: {exc}", err=True)
         return 1
     except OSError as exc:
-        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror}", err=True)
+        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
         return 1
     typer.echo(str(written))
     return 0

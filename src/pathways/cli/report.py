@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli import app
-
-VISIBILITIES = ("public", "partners", "restricted")
+from pathways.cli._io import VISIBILITY_OPTION, output_problem
+from pathways.model import Visibility
 
 
 @app.command("report")
@@ -25,9 +25,13 @@ def report(
         str | None, typer.Option(help="Locale of the labels, e.g. km (default: the first).")
     ] = None,
     visibility: Annotated[
-        str,
-        typer.Option(help="public, partners or restricted: contacts above it are left out."),
-    ] = "partners",
+        Visibility,
+        typer.Option(
+            **VISIBILITY_OPTION,
+            help="public, partners or restricted: agencies, roles and contacts above it are "
+            "left out of every table, chart, finding and diagram.",
+        ),
+    ] = Visibility.PARTNERS,
     cases: Annotated[int, typer.Option(help="Cases to simulate per pathway.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 0,
     workers: Annotated[int, typer.Option(help="Processes for the simulation.")] = 1,
@@ -60,11 +64,9 @@ def report(
     from pathways.report import write_report
 
     try:
-        if visibility not in VISIBILITIES:
-            raise typer.BadParameter(
-                f"{visibility!r}; choose one of {', '.join(VISIBILITIES)}",
-                param_hint="--visibility",
-            )
+        problem = output_problem(out, folder=True)
+        if problem:
+            raise typer.BadParameter(problem, param_hint="--output")
         for name, value in (("--cases", cases), ("--workers", workers)):
             if value < 1:
                 raise typer.BadParameter(f"{value} is below 1", param_hint=name)

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli import app
+from pathways.cli._io import VISIBILITY_OPTION, input_problem
+from pathways.model import Visibility
 
 FORMATS = ("text", "json")
 
@@ -17,11 +19,20 @@ FORMATS = ("text", "json")
 def routes(
     path: Annotated[Path, typer.Argument(help="A pathway file.", show_default=False)],
     format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    visibility: Annotated[
+        Visibility | None,
+        typer.Option(
+            **VISIBILITY_OPTION,
+            help="Write for readers at this level: hidden agencies and roles are named by "
+            "stand-ins (default: no redaction).",
+        ),
+    ] = None,
 ) -> int:
     """Count routes and show the shortest, longest, most-interviewed and most-handed-off."""
     from pathways.errors import LoadError
     from pathways.load import load
     from pathways.routes import format_stats, route_stats
+    from pathways.visibility import seen_load_findings, view
 
     if format not in FORMATS:
         typer.echo(
@@ -29,13 +40,14 @@ def routes(
             err=True,
         )
         return 2
-    if not path.is_file():
-        typer.echo(f"error: invalid value for PATH: no such file: {str(path)!r}", err=True)
+    problem = input_problem(path)
+    if problem is not None:
+        typer.echo(f"error: invalid value for PATH: {problem}", err=True)
         return 2
     try:
         pathway = load(path)
     except LoadError as exc:
-        for finding in exc.findings:
+        for finding in seen_load_findings(path, visibility, exc.findings):
             loc = finding.location
             typer.echo(
                 f"{loc.file}:{loc.line}:{loc.column}: {finding.code} "
@@ -43,9 +55,9 @@ def routes(
                 err=True,
             )
         return 1
-    stats = route_stats(pathway)
+    stats = route_stats(view(pathway, visibility))
     if format == "json":
-        typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         typer.echo(format_stats(stats), nl=False)
     return 0

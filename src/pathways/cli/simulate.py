@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pathways.cli import app
+from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.model import Visibility
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,22 +21,31 @@ if TYPE_CHECKING:
     from pathways.simulate.contract import SimulationJSON
 
 
-def _load(path: Path) -> Pathway | None:
-    """The pathway, or None after printing its load or error findings to stderr."""
+def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
+    """The pathway, or None after printing its load or error findings to stderr (as a reader
+    at ``visibility`` may see them)."""
     from pathways.errors import LoadError
     from pathways.load import load
+    from pathways.visibility import policy, seen_load_findings, view
 
     try:
         pathway = load(path)
     except LoadError as exc:
-        for finding in exc.findings:
+        for finding in seen_load_findings(path, visibility, exc.findings):
             typer.echo(str(finding), err=True)
+        return None
+    if visibility is not None and not policy(pathway, visibility).pathway_visible:
+        typer.echo(
+            f"{path}: pathway {pathway.id!r} is for {pathway.visibility.value} readers; "
+            f"not shown at --visibility {visibility.value}",
+            err=True,
+        )
         return None
     try:
         from pathways.rules import check
     except ImportError:  # pragma: no cover - the validator ships with the package
         return pathway
-    errors = [f for f in check(pathway) if f.severity.value == "error"]
+    errors = [f for f in check(view(pathway, visibility)) if f.severity.value == "error"]
     for finding in errors:
         typer.echo(str(finding), err=True)
     if errors:
@@ -347,18 +358,47 @@ def simulate(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Also write the JSON to this file.")
     ] = None,
+    visibility: Annotated[
+        Visibility | None,
+        typer.Option(
+            **VISIBILITY_OPTION,
+            help="Write for readers at this level: roles of hidden agencies are named by "
+            "stand-ins (default: no redaction).",
+        ),
+    ] = None,
+    max_cases: Annotated[
+        int | None,
+        typer.Option(
+            "--max-cases",
+            help="The ceiling on --cases (default 1,000,000; memory: ~250 bytes a case).",
+            min=1,
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", help="Seconds a run may take before it is stopped.", min=0.001
+        ),
+    ] = 600.0,
 ) -> int:
     """Run cases through a pathway and report outcomes, times, deadlines, queues and visits."""
     from rich.console import Console
 
     from pathways.errors import SimulationError
     from pathways.simulate import simulate as run
+    from pathways.simulate.overrides import apply_overrides
+    from pathways.visibility import view
 
     if format not in ("text", "json"):
-        raise typer.BadParameter(f"{format!r}; choose text or json", param_hint="--format")
-    if not path.is_file():
-        raise typer.BadParameter(f"no such file: {str(path)!r}", param_hint="PATH")
-    pathway = _load(path)
+        raise typer.BadParameter(f"{format[:40]!r}; choose text or json", param_hint="--format")
+    problem = input_problem(path)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="PATH")
+    if output is not None:
+        problem = output_problem(output)
+        if problem is not None:
+            raise typer.BadParameter(problem, param_hint="--output")
+    pathway = _load(path, visibility)
     if pathway is None:
         return 1
     show = progress if progress is not None else sys.stderr.isatty()
@@ -369,10 +409,19 @@ def simulate(
         "scheduler": scheduler,
         "arrivals_per_day": arrivals_per_day,
         "progress": show,
+        "time_limit": time_limit,
     }
+    if max_cases is not None:
+        options["max_cases"] = max_cases
     sets = list(overrides or [])
     try:
         plan = _plan(pathway, scenario, sets, compare or [])
+        if visibility is not None:
+            # overrides name the file's own ids; the reader's view is taken after them
+            plan = [
+                (name, view(apply_overrides(what, changes or ()), visibility), [], about)
+                for name, what, changes, about in plan
+            ]
         for name, what, changes, _ in plan:
             where = f" ({name})" if compare else ""
             try:
@@ -415,10 +464,19 @@ def simulate(
                 for name, changes, description, result in runs[1:]
             ],
         }
+    try:
+        text = json.dumps(data, indent=2, allow_nan=False)
+    except ValueError as exc:  # a non-finite number: a bug, refused rather than written
+        typer.echo(f"pathways simulate: error: the result holds {exc}", err=True)
+        return 1
     if output is not None:
-        output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
+            return 1
     if format == "json":
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(text)
         return 0
     console = Console(file=sys.stdout, width=max(100, Console().width))
     if not compare:

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli import app
+from pathways.cli._io import VISIBILITY_OPTION, input_problem
+from pathways.model import Visibility
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -17,12 +19,13 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     """Files as given, and every ``*.yaml``/``*.yml``/``*.json`` below each folder, sorted."""
     out: list[Path] = []
     for path in paths:
+        problem = input_problem(path, folders=True)
+        if problem is not None:
+            raise typer.BadParameter(problem, param_hint="PATH")
         if path.is_dir():
             out.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        elif path.exists():
-            out.append(path)
         else:
-            raise typer.BadParameter(f"no such file or folder: {str(path)!r}", param_hint="PATH")
+            out.append(path)
     return out
 
 
@@ -57,6 +60,14 @@ def validate(
     today: Annotated[
         str | None, typer.Option(help="The date PW502 measures contact age from (YYYY-MM-DD).")
     ] = None,
+    visibility: Annotated[
+        Visibility | None,
+        typer.Option(
+            **VISIBILITY_OPTION,
+            help="Write findings for readers at this level: hidden agencies and roles are named "
+            "by stand-ins (default: no redaction).",
+        ),
+    ] = None,
 ) -> int:
     """Check pathway files; exit 1 when any error is found."""
     from pathways.validate import FORMATS, render_findings, validate_files
@@ -73,7 +84,11 @@ def validate(
         typer.echo(f"error: invalid value for {exc.param_hint}: {exc.message}", err=True)
         return 2
     findings = validate_files(
-        files, select=parse_codes(select), ignore=parse_codes(ignore), today=day
+        files,
+        select=parse_codes(select),
+        ignore=parse_codes(ignore),
+        today=day,
+        visibility=visibility,
     )
     out, summary = render_findings(findings, format, files=len(files))
     typer.echo(out, nl=False)

@@ -22,6 +22,7 @@ from pathways.guards.tree import (
     Name,
     Not,
     Or,
+    iter_nodes,
     split_comparison,
 )
 
@@ -261,5 +262,26 @@ def check_guard(expr: Expr, fields: Mapping[str, FieldLike]) -> list[GuardError]
     """
     errors: list[GuardError] = []
     _check_condition(expr, fields, errors)
+    _check_range(expr, errors)
     errors.sort(key=lambda error: error.column)
     return errors
+
+
+MAX_CONSTANT = 1e15
+"""The largest magnitude of a number in a guard (``pathways.model.MAX_NUMBER``)."""
+
+
+def _check_range(expr: Expr, errors: list[GuardError]) -> None:
+    """Every number literal is within +-MAX_CONSTANT, the range of case values."""
+    for node in iter_nodes(expr):
+        if not isinstance(node, Literal) or isinstance(node.value, bool | str):
+            continue
+        value = node.value
+        if abs(value) > MAX_CONSTANT or value != value:  # abs() of a huge int stays exact
+            text = repr(value)
+            shown = text if len(text) <= 20 else text[:17] + "..."
+            errors.append(
+                GuardError(
+                    f"the number {shown} is beyond +-1e15, the range of case values", node.column
+                )
+            )

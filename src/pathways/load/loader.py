@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -33,7 +34,7 @@ from pathways.load.yaml_walk import (
 )
 from pathways.model import Pathway
 
-__all__ = ["dump", "load", "load_findings", "loads"]
+__all__ = ["data_findings", "dump", "load", "load_findings", "loads"]
 
 
 def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
@@ -56,11 +57,16 @@ def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
             findings.append(
                 finding(
                     "PW005",
-                    f"guard {tr.when!r}: {err}",
+                    f"guard {_quoted(tr.when)}: {err}",
                     Location(base.file, base.line, column, base.path),
                 )
             )
     return findings
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    """A guard quoted for a message, cut to ``limit`` characters (the column points into it)."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def _column_offset(smap: SourceMap, path: DocPath, text: str, column: int) -> int:
@@ -103,6 +109,16 @@ def _load_findings(text: str | bytes, file: str) -> tuple[Pathway | None, list[F
                 smap.locate(()),
             )
         ]
+    return _data_findings(data, smap)
+
+
+def data_findings(data: dict[str, Any], smap: SourceMap) -> list[Finding]:
+    """The load findings (PW002-PW006) of a document's plain data; [] when it loads."""
+    with gc_paused():
+        return _data_findings(data, smap)[1]
+
+
+def _data_findings(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | None, list[Finding]]:
     findings = check_references(data, smap)
     pathway: Pathway | None = None
     try:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,11 @@ class DocumentError(Exception):
 
 
 def read_bounded(path: Path) -> bytes:
-    """The bytes of ``path``, reading at most one byte past :data:`MAX_BYTES`."""
+    """The bytes of ``path``, reading at most one byte past :data:`MAX_BYTES`; only a regular
+    file is opened (a FIFO or a device would block or never end)."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        kind = "a folder" if path.is_dir() else "not a regular file (a pipe or a device?)"
+        raise DocumentError(f"{kind}; a pathway is a YAML or JSON file", 1, 1)
     with path.open("rb") as fh:
         data = fh.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -223,6 +228,10 @@ class _Walker:
     def _scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG:  # the common case, without the constructor's overhead
             return node.value
+        if node.tag == _TIMESTAMP_TAG:
+            # Dates stay text: the model parses them, so '9999-99-99' is a PW002 at the value
+            # and a step id '2026-01-01' stays an id.
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -235,6 +244,7 @@ class _Walker:
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 YAML_UNSAFE = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + "|[\x85\u2028\u2029]")
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}"

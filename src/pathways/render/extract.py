@@ -27,6 +27,7 @@ from pathways.render._overlays import (
     flows as transition_flows,
 )
 from pathways.render._text import hours_text, printable, shorten, wrap
+from pathways.visibility import HIDDEN_AGENCY, Policy, parse_level, policy, secrets, view
 
 if TYPE_CHECKING:
     from pathways.findings import Finding
@@ -58,7 +59,7 @@ FONT = "DejaVu Sans"
 KHMER_FONT = "Khmer OS"
 """A font with Khmer glyphs, from the fonts-khmeros package."""
 
-RESTRICTED_LANE = "(restricted agency)"
+RESTRICTED_LANE = HIDDEN_AGENCY
 """The lane title drawn instead of an agency's name when its visibility is above the reader's."""
 
 BADGE_TAGS: dict[str, str] = {
@@ -224,12 +225,9 @@ class Diagram:
 
 
 def _visibility(value: str | Visibility) -> Visibility:
-    try:
-        return Visibility(value)
-    except ValueError:
-        raise ValueError(
-            f"unknown visibility {value!r}; use one of public, partners, restricted"
-        ) from None
+    level = parse_level(value)
+    assert level is not None
+    return level
 
 
 def _duration_text(duration: Duration) -> str:
@@ -291,7 +289,7 @@ def _deadline_lines(pathway: Pathway, lang: str | None) -> dict[str, list[str]]:
     return out
 
 
-def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]:
+def _lanes(pathway: Pathway, lang: str | None, pol: Policy) -> list[Lane]:
     """One lane per agency that owns a step, in the fixed order of :data:`SECTOR_ORDER`
     (other sectors after, alphabetically), agencies in file order within a sector, so an
     agency's band sits in the same place in every pathway a working group compares."""
@@ -306,7 +304,7 @@ def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]
     )
     lanes: list[Lane] = []
     for number, agency in enumerate(agencies):
-        hidden = agency.visibility.rank > reader.rank
+        hidden = not pol.agency_visible(agency)
         frame, fill, dashed = sector_colour(agency.sector, pathway.all_sectors)
         title = RESTRICTED_LANE if hidden else label_text(agency.name, lang, pathway.locales)
         contacts: tuple[str, ...] = ()
@@ -314,7 +312,7 @@ def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]
             contacts = tuple(
                 f"{c.channel}: {c.value}" + (f" ({c.hours})" if c.hours else "")
                 for c in agency.contacts
-                if c.visibility.rank <= reader.rank
+                if pol.contact_visible(agency, c)
             )
         lanes.append(
             Lane(
@@ -330,23 +328,6 @@ def _lanes(pathway: Pathway, lang: str | None, reader: Visibility) -> list[Lane]
             )
         )
     return lanes
-
-
-def _secrets(pathway: Pathway, reader: Visibility) -> set[str]:
-    """Texts a reader below their level must not see: hidden agencies' ids, names, roles and
-    contacts, and every contact value above the reader's level (finding messages quote them)."""
-    out: set[str] = set()
-    for agency in pathway.agencies:
-        hidden = agency.visibility.rank > reader.rank
-        if hidden:
-            names = agency.name.values() if isinstance(agency.name, dict) else [agency.name]
-            out.update([agency.id, *names])
-            for role in pathway.roles:
-                if role.agency == agency.id:
-                    titles = role.title.values() if isinstance(role.title, dict) else [role.title]
-                    out.update([role.id, *titles])
-        out.update(c.value for c in agency.contacts if hidden or c.visibility.rank > reader.rank)
-    return {text for text in out if text}
 
 
 def extract(
@@ -388,15 +369,18 @@ def extract(
     ('Khmer OS', 8, 'គណៈកម្មាធិការទទួលបន្ទុកកិច្ចការនារី និងកុមារឃុំ/សង្កាត់ (គ.ក.ន.ក)')
     """
     reader = _visibility(visibility)
-    if pathway.visibility.rank > reader.rank:
+    pol = policy(pathway, reader)
+    if not pol.pathway_visible:
         # The pathway itself is declared for a narrower audience than the requested output.
         raise RenderError(
             f"pathway {pathway.id!r} is for {pathway.visibility.value} readers; render it with "
             f"--visibility {pathway.visibility.value} (or widen its `visibility:`)"
         )
+    secret_texts = secrets(pathway, reader)
+    pathway = view(pathway, reader)  # from here on, only what the reader may see
     locales = pathway.locales
     font = KHMER_FONT if (lang or "").lower().startswith("km") else FONT
-    lanes = _lanes(pathway, lang, reader)
+    lanes = _lanes(pathway, lang, pol)
     lane_of_step = {step_id: lane for lane in lanes for step_id in lane.nodes}
     hidden_steps = {step_id for lane in lanes if lane.restricted for step_id in lane.nodes}
     by_step, by_transition, rest = findings_by(findings or ())
@@ -462,12 +446,13 @@ def extract(
 
     title = label_text(pathway.title, lang, locales) or pathway.id
     subtitle = f"{pathway.id} {pathway.version} · for {reader.value} readers"
-    secrets = _secrets(pathway, reader)
+    # Findings built from the view (as the CLI and the report build them) name only what the
+    # reader may see; a caller's findings of the pathway itself may not, and are withheld.
     notes = tuple(
         (
             f.severity.value,
             f"{f.code} {f.message}"
-            if not any(secret in f.message for secret in secrets)
+            if not any(secret in f.message for secret in secret_texts)
             else f"{f.code} (details withheld for {reader.value} readers)",
         )
         for f in rest

@@ -29,6 +29,7 @@ from pathways.report.html import (
     pathway_page,
     safe_href,
 )
+from pathways.visibility import policy, seen_load_findings, view
 
 __all__ = ["DEFAULT_DOCS_BASE", "build_parts", "pathway_report", "write_report"]
 
@@ -167,21 +168,6 @@ def _simulate(
     return data, None
 
 
-def _redactions(pathway: Pathway, visibility: Visibility) -> list[str]:
-    """Names, ids and contact values that must not appear at ``visibility``."""
-    secrets: set[str] = set()
-    for a in pathway.agencies:
-        if a.visibility.rank > visibility.rank:
-            secrets.add(a.id)
-            names = a.name.values() if isinstance(a.name, dict) else [a.name]
-            secrets.update(names)
-            secrets.update(c.value for c in a.contacts)
-        else:
-            secrets.update(c.value for c in a.contacts if c.visibility.rank > visibility.rank)
-    # Longest first, so a name is replaced before an id it contains.
-    return sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
-
-
 def build_parts(
     pathway: Pathway,
     *,
@@ -198,10 +184,16 @@ def build_parts(
     docs_base: str = DEFAULT_DOCS_BASE,
     diagram: bool = True,
 ) -> PageParts:
-    """Gather everything one pathway's page shows: findings, routes, simulation, diagram."""
+    """Gather everything one pathway's page shows: findings, routes, simulation, diagram.
+
+    Every part is built from the reader's view of the pathway
+    (:func:`pathways.visibility.view`), so finding messages, tables and charts only name what
+    a reader at ``visibility`` may see.
+    """
     from pathways.rules import check
 
     vis = Visibility(visibility)
+    original, pathway = pathway, view(pathway, vis)
     findings = check(pathway, select=select, ignore=ignore, today=today)
     routes, routes_note = _routes(pathway)
     sim: dict[str, Any] | None = None
@@ -213,12 +205,12 @@ def build_parts(
         sim, sim_note = _simulate(pathway, findings, **options)
     svg: str | None = None
     svg_note: str | None = "Diagram turned off."
-    if diagram and pathway.visibility.rank <= vis.rank:
+    if diagram and policy(pathway, vis).pathway_visible:
         svg, svg_note = _diagram(
-            pathway, lang=lang, visibility=vis, findings=findings, simulation=sim
+            original, lang=lang, visibility=vis, findings=findings, simulation=sim
         )
     return PageParts(
-        pathway=pathway,
+        pathway=original,
         findings=findings,
         routes=routes,
         routes_note=routes_note,
@@ -229,7 +221,6 @@ def build_parts(
         lang=lang,
         visibility=vis,
         docs_base=docs_base,
-        redact=_redactions(pathway, vis),
     )
 
 
@@ -341,7 +332,7 @@ def write_report(
                 (out / name).write_text(
                     load_error_page(
                         str(item),
-                        exc.findings,
+                        seen_load_findings(item, vis, exc.findings),
                         docs_base=docs_base,
                         visibility=vis.value,
                         date=date,
@@ -374,7 +365,7 @@ def write_report(
             pathway_page(parts, date=date, version=__version__), encoding="utf-8"
         )
         count = {s: sum(1 for f in parts.findings if f.severity is s) for s in Severity}
-        shown = pathway.visibility.rank <= vis.rank
+        shown = policy(pathway, vis).pathway_visible
         title = label_text(pathway.title, lang, pathway.locales) if shown else ""
         entries.append(
             IndexEntry(

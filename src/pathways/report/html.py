@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from html import escape
 from string import Template
 from typing import Any
@@ -20,6 +20,7 @@ from pathways.durations import format_hours as duration_text
 from pathways.findings import Finding
 from pathways.model import Duration, Pathway, Visibility, label_text
 from pathways.report.charts import format_hours, simulation_charts
+from pathways.visibility import HIDDEN_AGENCY, policy, secrets, view
 
 __all__ = [
     "CSS",
@@ -172,14 +173,6 @@ class PageParts:
     lang: str | None = None
     visibility: Visibility = Visibility.PARTNERS
     docs_base: str = ""
-    redact: Sequence[str] = field(default_factory=tuple)
-
-
-def _scrub(text: str, redact: Sequence[str]) -> str:
-    for secret in redact:
-        if secret:
-            text = text.replace(secret, "[withheld]")
-    return text
 
 
 def _route(route: Sequence[str]) -> str:
@@ -210,7 +203,7 @@ def _findings_section(parts: PageParts) -> str:
             [
                 f'<a href="{esc(link)}" title="{esc(f.rule)}">{esc(f.code)}</a>',
                 f'<span class="sev-{esc(f.severity.value)}">{esc(f.severity.value)}</span>',
-                esc(_scrub(f.message, parts.redact)),
+                esc(f.message),
                 "<br>".join(where),
                 "<br>".join(witness),
             ]
@@ -353,7 +346,7 @@ def _responsibility_section(parts: PageParts, hidden_agencies: set[str]) -> str:
         role = p.roles_by_id.get(s.role or "")
         agency_id = role.agency if role else None
         if agency_id in hidden_agencies:
-            agency = "(restricted agency)"
+            agency = HIDDEN_AGENCY
         elif agency_id in p.agencies_by_id:
             agency = label_text(p.agencies_by_id[agency_id].name, lang, p.locales)
         else:
@@ -374,13 +367,14 @@ def _responsibility_section(parts: PageParts, hidden_agencies: set[str]) -> str:
 
 
 def _contacts_section(parts: PageParts, hidden_agencies: set[str]) -> str:
-    p, lang, rank = parts.pathway, parts.lang, parts.visibility.rank
+    p, lang = parts.pathway, parts.lang
+    pol = policy(p, parts.visibility)
     rows = []
     for a in p.agencies:
         if a.id in hidden_agencies:
             continue
         for c in a.contacts:
-            if c.visibility.rank > rank:
+            if not pol.contact_visible(a, c):
                 continue
             href = safe_href(c.value) if c.channel in ("web", "email") else None
             value = f'<a href="{esc(href)}">{esc(c.value)}</a>' if href else esc(c.value)
@@ -457,13 +451,24 @@ def _diagram_section(parts: PageParts) -> str:
 
 
 def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
-    """The full HTML of one pathway's page."""
+    """The full HTML of one pathway's page (of the reader's :func:`~pathways.visibility.view`
+    of the pathway: :func:`~pathways.report.build_parts` builds every part from it)."""
+    # Findings built from the view name only what the reader may see; a caller's findings of
+    # the pathway itself may not, and their message is withheld whole (never patched).
+    hidden_texts = secrets(parts.pathway, parts.visibility)
+    shown = [
+        f
+        if not any(text in f.message for text in hidden_texts)
+        else replace(f, message="(details withheld at this visibility)")
+        for f in parts.findings
+    ]
+    parts = replace(parts, pathway=view(parts.pathway, parts.visibility), findings=shown)
     p = parts.pathway
     lang = parts.lang or p.locales[0]
-    rank = parts.visibility.rank
-    hidden = {a.id for a in p.agencies if a.visibility.rank > rank}
+    pol = policy(p, parts.visibility)
+    hidden = {a.id for a in p.agencies if not pol.agency_visible(a)}
     title = label_text(p.title, lang, p.locales) or p.id
-    if p.visibility.rank > rank:
+    if not pol.pathway_visible:
         body = (
             f'<h1><code>{esc(p.id)}</code></h1>\n<p class="note">This pathway is marked '
             f"<strong>{esc(p.visibility.value)}</strong>; it is not shown at visibility "

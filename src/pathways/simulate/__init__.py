@@ -11,7 +11,10 @@ Markov chain for pathways without queues or guards (:mod:`.exact`).
 
 from __future__ import annotations
 
+import math
 import operator
+import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # loaded on first use: the contract alone needs no numpy (ren
     from pathways.simulate.results import SimulationResult
 
 __all__ = [
+    "MAX_CASES",
     "Analysis",
     "SimulationJSON",
     "SimulationResult",
@@ -50,6 +54,13 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+MAX_CASES = 1_000_000
+"""The most cases one run simulates unless ``max_cases`` raises the ceiling (memory grows with
+cases: about 250 bytes each)."""
+
+_SCHEDULER = re.compile(r"(tcp|tls|inproc|ws|wss|ucx)://[A-Za-z0-9_.\-\[\]:]{1,255}")
+
+
 def simulate(
     pathway: Pathway,
     *,
@@ -61,6 +72,8 @@ def simulate(
     overrides: Iterable[str] | Mapping[str, Any] | None = None,
     progress: bool | Callable[[int, int], None] = False,
     scenario: str | None = None,
+    max_cases: int = MAX_CASES,
+    time_limit: float | None = None,
 ) -> SimulationResult:
     """Simulate ``cases`` cases through ``pathway`` and return their KPIs.
 
@@ -87,6 +100,15 @@ def simulate(
         A scenario of the file's ``scenarios:`` block: its ``set:`` overrides are applied
         first, then ``overrides``.
 
+    max_cases : int
+        The ceiling on ``cases`` (default :data:`MAX_CASES`); raise it for a bigger run.
+    time_limit : float, optional
+        Seconds the run may take; checked as chunks finish (a SimulationError when over).
+
+    Before running, cases that could never finish (a loop the population's cases never leave,
+    or one expected to take more steps than the simulator's cap) are refused with a message
+    naming the loop (:mod:`pathways.simulate.termination`).
+
     Returns
     -------
     SimulationResult
@@ -110,17 +132,28 @@ def simulate(
     from pathways.simulate.overrides import apply_overrides
     from pathways.simulate.parallel import chunk_sizes, run_chunks
     from pathways.simulate.results import merge_chunks, summarize
+    from pathways.simulate.tables import MAX_STEPS
+    from pathways.simulate.termination import check_termination
 
     cases = _whole("cases", cases, 1)
     seed = _whole("seed", seed, 0)
     workers = _whole("workers", workers, 1)
     if scenario is not None:
         pathway = _with_scenario(pathway, scenario)
+    if cases > _whole("max_cases", max_cases, 1):
+        raise SimulationError(
+            f"{cases:,} cases is over the ceiling of {max_cases:,}; raise it with "
+            "max_cases= (--max-cases) if the machine has the memory (about 250 bytes a case)"
+        )
+    _check_options(arrivals_per_day, scheduler, time_limit)
     if overrides:
         pathway = apply_overrides(pathway, overrides)
     cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
+    check_termination(cp, MAX_STEPS)
     sizes = chunk_sizes(cases, cp.queued)
     callback, finish = _progress(progress, cases)
+    if time_limit is not None:
+        callback = _budget(callback, time_limit)
     try:
         chunks = run_chunks(
             cp, sizes, seed, workers=workers, scheduler=scheduler, progress=callback
@@ -186,6 +219,50 @@ def _with_scenario(pathway: Pathway, name: str) -> Pathway:
         return apply_overrides(pathway, changes)
     except SimulationError as exc:
         raise SimulationError(f"scenario {name!r}: {exc}") from None
+
+
+def _check_options(
+    arrivals_per_day: float | None, scheduler: str | None, time_limit: float | None
+) -> None:
+    from pathways.model import MAX_ARRIVALS_PER_DAY, MIN_ARRIVALS_PER_DAY
+
+    if arrivals_per_day is not None and not (
+        isinstance(arrivals_per_day, int | float)
+        and not isinstance(arrivals_per_day, bool)
+        and MIN_ARRIVALS_PER_DAY <= arrivals_per_day <= MAX_ARRIVALS_PER_DAY
+    ):
+        raise SimulationError(
+            f"arrivals per day must be a number from {MIN_ARRIVALS_PER_DAY:g} to "
+            f"{MAX_ARRIVALS_PER_DAY:,.0f}, got {str(arrivals_per_day)[:40]}"
+        )
+    if scheduler is not None and not (
+        isinstance(scheduler, str) and _SCHEDULER.fullmatch(scheduler)
+    ):
+        raise SimulationError(
+            f"scheduler {str(scheduler)[:60]!r} is not an address; write tcp://host:port"
+        )
+    if time_limit is not None and not (
+        isinstance(time_limit, int | float) and 0 < time_limit < math.inf
+    ):
+        raise SimulationError(
+            f"time_limit must be a positive number of seconds, got {time_limit!r}"
+        )
+
+
+def _budget(callback: Callable[[int], None] | None, seconds: float) -> Callable[[int], None]:
+    """``callback`` that also stops the run once it has taken more than ``seconds``."""
+    started = time.monotonic()
+
+    def call(n: int) -> None:
+        if callback is not None:
+            callback(n)
+        if time.monotonic() - started > seconds:
+            raise SimulationError(
+                f"the run took more than its budget of {seconds:g} s; simulate fewer cases "
+                "or raise the budget (--time-limit)"
+            )
+
+    return call
 
 
 def _whole(name: str, value: object, least: int) -> int:

@@ -40,6 +40,24 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f"; there are: {', '.join(names[:12])}" if names else "; there are none"
 
 
+MAX_OVERRIDE_CHARS = 2000
+"""The longest ``--set`` text."""
+
+MAX_OVERRIDE_DEPTH = 20
+"""The deepest bracket nesting of a ``--set`` value."""
+
+
+def _depth(text: str) -> int:
+    deepest = depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """``"roles.x.capacity=5"`` -> ``("roles.x.capacity", 5)``.
 
@@ -48,6 +66,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     SimulationError
         There is no ``=``, or the value is not valid YAML.
     """
+    if len(text) > MAX_OVERRIDE_CHARS or _depth(text) > MAX_OVERRIDE_DEPTH:
+        raise SimulationError(
+            f"--set {text[:40]!r}...: longer than {MAX_OVERRIDE_CHARS} characters or nested "
+            f"deeper than {MAX_OVERRIDE_DEPTH} levels; an override is one short value"
+        )
     selector = _SELECTOR.match(text.strip())
     if selector:  # transitions.from=a,to=b.key=value: the selector holds '=' signs of its own
         head = selector.group(0)
@@ -62,7 +85,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         )
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):
         raise SimulationError(f"--set {text!r}: the value is not valid YAML") from None
     return path, value
 

@@ -1,0 +1,136 @@
+"""Checks of the files the commands read and write, done before any work starts.
+
+Each returns a one-line problem (or None), which the command prints as ``error: ...`` with
+exit 2. Inputs must be regular files (a FIFO or a device would block or never end); outputs
+must go into an existing, writable folder and not onto a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pathways.model import Visibility
+
+__all__ = [
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
+    "VISIBILITY_OPTION",
+    "input_problem",
+    "output_problem",
+    "read_json",
+]
+
+MAX_JSON_BYTES = 50 * 1024 * 1024
+"""The largest JSON file an option reads (``render --simulation``)."""
+
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of an option's JSON (a simulation result is 4 levels deep)."""
+
+
+def _visibility(value: str | Visibility) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{str(value)[:40]!r}; choose one of public, partners, restricted"
+        ) from None
+
+
+VISIBILITY_OPTION: dict[str, Any] = {
+    "parser": _visibility,
+    "metavar": "[public|partners|restricted]",
+}
+"""typer.Option arguments of every ``--visibility`` (a :class:`~pathways.model.Visibility`)."""
+
+
+def input_problem(path: Path, *, folders: bool = False, what: str = "a pathway file") -> str | None:
+    """Why ``path`` cannot be read as input, or None (a regular file; a folder if allowed)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return f"no such file: {str(path)!r}"
+        return f"cannot read {str(path)!r}: {exc.strerror or exc}"
+    if stat.S_ISREG(mode) or (folders and stat.S_ISDIR(mode)):
+        return None
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
+    return f"{str(path)!r} is {kind}; give {what}"
+
+
+def output_problem(path: Path, *, folder: bool = False) -> str | None:
+    """Why ``path`` cannot be written, or None.
+
+    A file output must not be a folder and must go into an existing, writable folder; a folder
+    output (``folder=True``) may be missing if its parent exists and is writable.
+    """
+    target = path if folder else path.parent
+    if folder and path.exists():
+        if not path.is_dir():
+            return f"{str(path)!r} exists and is not a folder"
+        target = path
+    elif folder:
+        target = path.parent
+    if not folder and path.is_dir():
+        return f"{str(path)!r} is a folder; give a file name"
+    if not folder and path.exists() and not path.is_file():
+        return f"{str(path)!r} is not a regular file; give a file name"
+    parent = target if str(target) else Path(".")
+    if not parent.is_dir():
+        return f"folder {str(parent)!r} does not exist; create it first"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"folder {str(parent)!r} is not writable"
+    return None
+
+
+def read_json(path: Path, option: str) -> tuple[Any, str | None]:
+    """JSON from a regular file of at most :data:`MAX_JSON_BYTES`, nested at most
+    :data:`MAX_JSON_DEPTH` deep: (data, None) or (None, one-line problem)."""
+    problem = input_problem(path, what="a JSON file")
+    if problem:
+        return None, f"{option}: {problem}"
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        return None, f"{option}: cannot read {str(path)!r}: {exc.strerror or exc}"
+    if len(raw) > MAX_JSON_BYTES:
+        return None, f"{option}: {str(path)!r} is larger than {MAX_JSON_BYTES >> 20} MB"
+    depth = _depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        return None, f"{option}: {str(path)!r} nests deeper than {MAX_JSON_DEPTH} levels"
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, f"{option}: {str(path)!r} is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"{option}: {path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})"
+    except ValueError as exc:  # e.g. a number with more digits than Python reads
+        return None, f"{option}: {str(path)!r}: {str(exc)[:100]}"
+
+
+def _depth(raw: bytes) -> int:
+    """The deepest bracket nesting of JSON bytes, strings skipped (linear, no recursion)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

@@ -1,0 +1,203 @@
+"""Regression tests for the hostile inputs of issue 17 (files under tests/data/hostile/).
+
+Each file once raised a traceback (ValueError, TypeError, OverflowError, IndexError) in some
+command, or validated clean and then crashed ``simulate``/``report``/``dump``. Now each one is
+either a finding at the offending value, or loads and goes through every output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import pathways as pw
+from pathways.render import to_dot, to_mermaid
+from pathways.report import pathway_report
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+# file -> (code, line, column) of the first finding: a PW0xx at the value, never a traceback.
+REFUSED = {
+    "arrivals-1e-320": ("PW002", 8, 32),
+    "arrivals-inf": ("PW002", 8, 32),
+    "arrivals-nan": ("PW002", 8, 32),
+    "bad-date": ("PW002", 5, 107),
+    "delay-inf": ("PW006", 12, 39),
+    "duration-inf": ("PW006", 9, 59),
+    "huge-capacity": ("PW002", 7, 68),
+    "huge-duration": ("PW006", 9, 59),
+    "huge-iso-duration": ("PW006", 9, 59),
+    "inf-max": ("PW002", 9, 37),
+    "list-id": ("PW002", 5, 10),
+    "guard-constant": ("PW005", 15, 47),
+    "uniform-huge": ("PW002", 10, 13),
+    "uniform-inf": ("PW002", 10, 13),
+}
+
+# Files that load: every output must work on them.
+LOADED = ("base", "date-step-id", "tiny-duration")
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_hostile_value_is_a_finding_at_the_value(name: str) -> None:
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(HOSTILE / f"{name}.yaml")
+    first = info.value.findings[0]
+    assert (first.code, first.line, first.column) == REFUSED[name]
+    # One short line: a 400-digit value is cut in the message.
+    assert "\n" not in str(first) and len(first.message) < 400
+
+
+@pytest.mark.parametrize("name", LOADED)
+def test_loaded_hostile_file_goes_through_every_output(name: str) -> None:
+    pathway = pw.load(HOSTILE / f"{name}.yaml")
+    pw.check(pathway)
+    result = pw.simulate(pathway, cases=50)
+    assert "digraph" in to_dot(pathway, visibility="restricted").source
+    to_mermaid(pathway, visibility="restricted")
+    assert "<html" in pathway_report(pathway, cases=50, diagram=False)
+    assert pw.loads(pw.dump(pathway)) == pathway
+    assert pw.loads(pw.dump(pathway, fmt="json")) == pathway
+    assert result.to_dict()
+
+
+def test_date_like_step_id_stays_an_id() -> None:
+    pathway = pw.load(HOSTILE / "date-step-id.yaml")
+    assert pathway.entry_steps() == ["2026-13-45"]
+
+
+@pytest.mark.parametrize("hours", [2.7777777777777777e-11, -0.0, 5e-324, 1e-7, 876_600.0])
+def test_dump_writes_durations_load_reads(hours: float) -> None:
+    from pathways.durations import format_hours, parse_hours
+
+    text = format_hours(hours)
+    assert "e" not in text and not text.startswith("-")
+    assert parse_hours(text) == hours
+
+
+# --- visibility: one policy, every output ------------------------------------------------------
+
+SECRETS = ("zs", "Zeta Shelter", "zeta_caseworker", "zeta_safehouse")
+
+
+def _leaks(text: str) -> list[str]:
+    """Secrets quoted or standing as words in ``text`` ('zs' is too short to search bare)."""
+    import re
+
+    return [s for s in SECRETS if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text)]
+
+
+def test_public_report_names_no_restricted_agency(tmp_path: Path) -> None:
+    """Tables, charts, finding messages and the load-error page of a public report show the
+    restricted shelter only as a stand-in (issue 17: roles table, utilisation chart, 'zs')."""
+    from pathways.report import write_report
+
+    files = [HOSTILE / "restricted-agency.yaml", HOSTILE / "restricted-load-error.yaml"]
+    write_report(files, tmp_path, visibility="public", cases=200, workers=1)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.html")}
+    for name, html in pages.items():
+        assert not _leaks(html), name
+    assert "restricted-agency-1" in pages["restricted-load-error.html"]  # declared: ...
+    assert "(restricted role)" in pages["restricted-agency.html"]  # the charts' stand-in
+    write_report(files, tmp_path / "r", visibility="restricted", cases=200)
+    assert "Zeta Shelter caseworker" in (tmp_path / "r" / "restricted-agency.html").read_text()
+
+
+@pytest.mark.parametrize("command", ["validate", "routes", "simulate"])
+def test_cli_visibility_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathways.cli import main
+
+    extra = ["--cases", "100", "--format", "json"] if command == "simulate" else []
+    for name in ("restricted-agency", "restricted-load-error"):
+        path = str(HOSTILE / f"{name}.yaml")
+        assert main([command, "--visibility", "public", path, *extra]) in (0, 1)
+        out = capsys.readouterr()
+        assert not _leaks(out.out + out.err), (command, name)
+    main(["validate", str(HOSTILE / "restricted-load-error.yaml")])  # default: no redaction
+    assert "zeta_safehouse" in capsys.readouterr().out
+
+
+def test_visibility_option_is_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathways.cli import main
+
+    assert main(["validate", "--visibility", "secret", str(HOSTILE / "base.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "choose one of public, partners, restricted" in err
+
+
+# --- bounded work and one-line CLI failures ----------------------------------------------------
+
+
+def test_endless_loop_is_refused_before_running() -> None:
+    """A 20-line file that validates clean and traps every case (issue 17: 597 s, 1.25 GB)."""
+    pathway = pw.load(HOSTILE / "endless-loop.yaml")
+    assert not [f for f in pw.check(pathway) if f.severity.value == "error"]
+    with pytest.raises(pw.SimulationError, match="never leave the loop 'intake', 'review'"):
+        pw.simulate(pathway, cases=10_000)
+
+
+def test_report_notes_an_endless_loop_instead_of_crashing() -> None:
+    html = pathway_report(pw.load(HOSTILE / "endless-loop.yaml"), cases=200, diagram=False)
+    assert "never leave the loop" in html
+
+
+def test_cases_ceiling_and_time_budget() -> None:
+    pathway = pw.load(HOSTILE / "base.yaml")
+    with pytest.raises(pw.SimulationError, match="over the ceiling"):
+        pw.simulate(pathway, cases=10**13)
+    assert pw.simulate(pathway, cases=20, max_cases=20).cases == 20
+    with pytest.raises(pw.SimulationError, match="budget"):
+        pw.simulate(pathway, cases=400_000, time_limit=1e-9)
+
+
+def _fifo(tmp_path: Path) -> Path:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    return fifo
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["simulate", "BASE", "--cases", "100000000000000000000000"], 1, "ceiling"),
+        (["simulate", "BASE", "--scheduler", "not a url"], 1, "not an address"),
+        (["simulate", "BASE", "--arrivals-per-day", "nan"], 1, "arrivals per day"),
+        (["simulate", "BASE", "--set", "roles.counsellor.capacity=" + "[" * 5000], 1, "nested"),
+        (["simulate", "BASE", "--set", "roles.counsellor.capacity=" + "9" * 24], 1, "1000000"),
+        (["simulate", "BASE", "-o", "MISSING/x.json"], 2, "does not exist"),
+        (["simulate", "BASE", "-o", "TMP"], 2, "is a folder"),
+        (["validate", "FIFO"], 2, "not a regular file"),
+        (["routes", "FIFO"], 2, "not a regular file"),
+        (["render", "BASE", "-o", "TMP/x.dot", "--simulation", "/dev/zero"], 2, "regular file"),
+        (["render", "BASE", "-o", "TMP/x.dot", "--simulation", "DEEP"], 2, "nests deeper"),
+        (["render", "BASE", "-o", "MISSING/x.dot"], 2, "does not exist"),
+        (["report", "BASE", "-o", "MISSING/a/b", "--no-simulation"], 2, "does not exist"),
+        (["validate", "BASE", "--visibility", "x" * 5000], 2, "choose one of"),
+    ],
+)
+def test_cli_failures_are_one_line(
+    args: list[str], code: int, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathways.cli import main
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    names = {
+        "BASE": str(HOSTILE / "base.yaml"),
+        "TMP": str(tmp_path),
+        "MISSING": str(tmp_path / "missing"),
+        "DEEP": str(deep),
+    }
+    if "FIFO" in args:
+        names["FIFO"] = str(_fifo(tmp_path))
+    argv = [names.get(a, a) for a in args]
+    argv = [
+        a.replace("TMP/", f"{tmp_path}/").replace("MISSING/", f"{tmp_path}/missing/") for a in argv
+    ]
+    assert main(argv) == code
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and message in err, err
+    assert len(err) < 400
