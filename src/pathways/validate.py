@@ -11,7 +11,7 @@ from pathways.errors import LoadError
 from pathways.findings import Finding, Severity
 from pathways.model import Visibility
 
-__all__ = ["FORMATS", "render_findings", "validate_files"]
+__all__ = ["FORMATS", "MAX_PER_RULE", "cap_findings", "render_findings", "validate_files"]
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -56,8 +56,41 @@ def _summary(findings: Sequence[Finding], files: int) -> dict[str, int]:
     }
 
 
-def render_findings(findings: Sequence[Finding], fmt: str, *, files: int) -> tuple[str, str]:
-    """The findings in ``fmt`` and a one-line summary (for stderr in text mode)."""
+MAX_PER_RULE = 50
+"""Findings printed per rule and file in text and GitHub output; the rest are counted."""
+
+
+def cap_findings(
+    findings: Sequence[Finding], per_rule: int = MAX_PER_RULE
+) -> tuple[list[Finding], list[str]]:
+    """The first ``per_rule`` findings of each (file, code) and a line for each group cut
+    (``per_rule`` 0: all of them)."""
+    if per_rule <= 0:
+        return list(findings), []
+    seen: dict[tuple[str, str], int] = {}
+    shown: list[Finding] = []
+    for f in findings:
+        key = (f.location.file, f.code)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= per_rule:
+            shown.append(f)
+    notes = [
+        f"{file}: {n - per_rule:,} more {code} finding{'s' * (n - per_rule != 1)} not shown "
+        "(--max-per-rule 0 shows all)"
+        for (file, code), n in seen.items()
+        if n > per_rule
+    ]
+    return shown, notes
+
+
+def render_findings(
+    findings: Sequence[Finding], fmt: str, *, files: int, max_per_rule: int = MAX_PER_RULE
+) -> tuple[str, str]:
+    """The findings in ``fmt`` and a one-line summary (for stderr in text mode).
+
+    Text and GitHub output print at most ``max_per_rule`` findings per rule and file, and a
+    line counting the rest; JSON and SARIF hold every finding.
+    """
     summary = _summary(findings, files)
     line = (
         f"{summary['files']} file{'s' * (summary['files'] != 1)} checked: "
@@ -69,14 +102,18 @@ def render_findings(findings: Sequence[Finding], fmt: str, *, files: int) -> tup
     if fmt in ("sarif", "github"):
         from pathways import ci_formats
 
-        render = ci_formats.to_sarif if fmt == "sarif" else ci_formats.to_github
-        return render(findings), line
+        if fmt == "sarif":
+            return ci_formats.to_sarif(findings), line
+        shown, notes = cap_findings(findings, max_per_rule)
+        return ci_formats.to_github(shown) + "".join(f"::notice::{n}\n" for n in notes), line
+    shown, notes = cap_findings(findings, max_per_rule)
     out = []
-    for f in findings:
+    for f in shown:
         loc = f.location
         out.append(f"{loc.file}:{loc.line}:{loc.column}: {f.code} [{f.severity.value}] {f.message}")
         if f.route:
             out.append("    route: " + " -> ".join(f.route))
         if f.case:
             out.append("    case: " + ", ".join(f"{k}={v!r}" for k, v in f.case.items()))
+    out.extend(notes)
     return ("\n".join(out) + "\n") if out else "", line

@@ -60,6 +60,15 @@ def validate(
     today: Annotated[
         str | None, typer.Option(help="The date PW502 measures contact age from (YYYY-MM-DD).")
     ] = None,
+    max_per_rule: Annotated[
+        int,
+        typer.Option(
+            "--max-per-rule",
+            help="Findings printed per rule and file in text and github output, the rest "
+            "counted in one line (0: all).",
+            min=0,
+        ),
+    ] = 50,
     visibility: Annotated[
         Visibility | None,
         typer.Option(
@@ -90,7 +99,7 @@ def validate(
         today=day,
         visibility=visibility,
     )
-    out, summary = render_findings(findings, format, files=len(files))
+    out, summary = render_findings(findings, format, files=len(files), max_per_rule=max_per_rule)
     typer.echo(out, nl=False)
     if format == "text":
         typer.echo(summary, err=True)

@@ -22,7 +22,7 @@ from pathways.errors import LoadError
 from pathways.findings import Finding, Location
 from pathways.load.codes import finding
 from pathways.load.references import check_references
-from pathways.load.schema_errors import schema_findings
+from pathways.load.schema_errors import MAX_UNKNOWN_KEYS, prune_unknown, schema_findings
 from pathways.load.source import DocPath, SourceMap
 from pathways.load.yaml_walk import (
     MAX_BYTES,
@@ -124,7 +124,18 @@ def _data_findings(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | Non
     try:
         pathway = Pathway.model_validate(data)
     except ValidationError as exc:
-        findings.extend(schema_findings(exc, smap))
+        error = exc
+        if exc.error_count() > MAX_UNKNOWN_KEYS:
+            # Thousands of errors: unknown keys past the first few are counted, not listed
+            # (one linear pass, then the model again on what is left).
+            pruned_data, pruned = prune_unknown(data, smap)
+            if pruned:
+                findings.extend(pruned)
+                try:
+                    Pathway.model_validate(pruned_data)
+                except ValidationError as again:
+                    error = again
+        findings.extend(schema_findings(error, smap))
     if pathway is not None:
         pathway.__dict__["_source_map"] = smap
         findings.extend(_guard_findings(pathway, smap))

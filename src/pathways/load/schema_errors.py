@@ -17,7 +17,7 @@ from pathways.load.codes import finding
 from pathways.load.source import DocPath, SourceMap
 from pathways.model import Pathway
 
-__all__ = ["schema_findings"]
+__all__ = ["MAX_UNKNOWN_KEYS", "prune_unknown", "schema_findings"]
 
 
 def _error_path(loc: tuple[int | str, ...], smap: SourceMap) -> DocPath:
@@ -108,3 +108,69 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
         seen.add(marker)
         findings.append(finding(code, message, location))
     return findings
+
+
+MAX_UNKNOWN_KEYS = 20
+"""Unknown keys reported one by one per file; the rest are counted in one more finding."""
+
+
+def prune_unknown(data: dict[str, Any], smap: SourceMap) -> tuple[dict[str, Any], list[Finding]]:
+    """``data`` with the unknown keys past the first :data:`MAX_UNKNOWN_KEYS` removed, and a
+    finding that counts them.
+
+    Keys are judged against the model where the model is a plain one (the sections of a
+    pathway, their items, ``case_fields`` entries); one linear pass, so a file with hundreds of
+    thousands of unknown keys costs no more than reading it, and its report stays short.
+    """
+    state = {"kept": 0, "dropped": 0, "first": None}
+    out = _prune(data, Pathway, (), state)
+    if not state["dropped"]:
+        return data, []
+    first = state["first"]
+    assert isinstance(first, tuple)
+    count = state["dropped"]
+    message = (
+        f"and {count:,} more unknown key{'s' * (count != 1)} (the first {MAX_UNKNOWN_KEYS} are "
+        "listed); a pathway has only the keys of the format reference"
+    )
+    return out, [finding("PW002", message, smap.locate(first, key=True))]
+
+
+def _prune(node: Any, model: Any, path: DocPath, state: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_prune(item, model, (*path, i), state) for i, item in enumerate(node)]
+    if not isinstance(node, dict) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return node
+    fields = {(info.alias or name): info for name, info in model.model_fields.items()}
+    out: dict[Any, Any] = {}
+    for key, value in node.items():
+        info = fields.get(key) if isinstance(key, str) else None
+        if info is None:
+            if state["kept"] < MAX_UNKNOWN_KEYS:
+                state["kept"] += 1
+                out[key] = value
+            else:
+                state["dropped"] += 1
+                if state["first"] is None:
+                    state["first"] = (*path, key)
+            continue
+        inner = _inner_model(info.annotation)
+        if inner is not None and _is_mapping_of_models(info.annotation):
+            out[key] = (
+                {k: _prune(v, inner, (*path, key, k), state) for k, v in value.items()}
+                if isinstance(value, dict)
+                else value
+            )
+        elif inner is not None:
+            out[key] = _prune(value, inner, (*path, key), state)
+        else:
+            out[key] = value
+    return out
+
+
+def _is_mapping_of_models(annotation: Any) -> bool:
+    """Whether a field is ``dict[str, Model]`` (``case_fields``) rather than a model or a list."""
+    origin = getattr(annotation, "__origin__", None)
+    if origin is dict:
+        return True
+    return any(_is_mapping_of_models(arg) for arg in getattr(annotation, "__args__", ()) or ())
