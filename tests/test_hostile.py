@@ -232,3 +232,8 @@ def test_findings_printed_per_rule_and_file_are_capped() -> None:
     assert github.count("::error") == 10 and "::notice::a.yaml: 110 more PW002" in github
     everything, _ = render_findings(many, "json", files=1)
     assert everything.count('"code": "PW002"') == 120
+
+
+def test_report_of_a_run_where_no_case_reaches_an_outcome() -> None:
+    html = pathway_report(pw.load(HOSTILE / "all-stuck.yaml"), cases=100, diagram=False)
+    assert "Outcome shares" in html and "stuck" in html

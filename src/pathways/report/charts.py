@@ -204,7 +204,8 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
                 title="Time to outcome (cases per bin)",
             )
         )
-    elif times:
+    elif isinstance(times, Mapping) and isinstance(times.get("p50"), int | float):
+        # (no case reached an outcome: the quantiles are None, and there is nothing to draw)
         edges, counts = histogram_from_quantiles(times, cases=int(sim.get("cases", 1) or 1))
         charts.append(
             histogram(
