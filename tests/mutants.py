@@ -103,12 +103,11 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "M07",
-        ("render/extract.py",),
-        " if hidden or c.visibility.rank > reader.rank)",
-        " if hidden)",
+        ("visibility.py",),
+        "return self.agency_visible(agency) and contact.visibility.rank <= self.reader.rank",
+        "return self.agency_visible(agency)",
         ("tests/render/test_redaction.py", "tests/render/test_formats.py"),
-        "findings quoting a restricted contact of a visible agency are drawn",
-        anchor="def _secrets(",
+        "a restricted contact of a visible agency is shown (and findings quoting it drawn)",
     ),
     Mutant(
         "M08",
@@ -187,12 +186,11 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "M17",
-        ("render/extract.py",),
-        "hidden = agency.visibility.rank > reader.rank",
-        "hidden = agency.visibility.rank >= reader.rank",
+        ("visibility.py",),
+        "return agency.visibility.rank <= self.reader.rank",
+        "return agency.visibility.rank < self.reader.rank",
         ("tests/render/test_redaction.py",),
-        "findings about agencies at the reader's own level are withheld (over-redaction)",
-        anchor="def _secrets(",
+        "agencies at the reader's own level are hidden (over-redaction)",
     ),
     Mutant(
         "M18",
