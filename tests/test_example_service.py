@@ -131,8 +131,9 @@ def test_a_case_travels_through_the_service(
 def test_refusals_map_to_http_errors_and_change_nothing(
     service: tuple[Client, Any, SimulatedClock],
 ) -> None:
-    """400 bad data, 403 wrong role, 404 unknown case, 422 event not allowed, 409 conflict."""
-    client, _, _ = service
+    """400 bad data, 403 wrong role (in the access log), 404 unknown case, 422 event not
+    allowed, 409 conflict."""
+    client, server, _ = service
     status, body = client.call(
         "POST", "/cases", {"data": {"risk": "mid"}, "entry": "report_police"}
     )
@@ -140,6 +141,9 @@ def test_refusals_map_to_http_errors_and_change_nothing(
     client.call("POST", "/cases", {"entry": "report_police", "case_id": "c-2"})
     status, body = client.call("POST", "/cases/c-2/events", {"event": "to_notify"}, role="doctor")
     assert status == 403 and "'doctor'" in body["error"]
+    (denial,) = server.RequestHandlerClass.service.store.denials()
+    assert (denial["actor"], denial["case"]) == ("doctor-1", "c-2")
+    assert denial["action"] == "POST /cases/c-2/events" and "'doctor'" in denial["reason"]
     status, body = client.call("POST", "/cases/c-2/events", {"event": "to_closed"})
     assert status == 422 and body["error"].startswith("Can't to_closed when in report_police")
     status, body = client.call("GET", "/cases/nope")

@@ -115,13 +115,14 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
     for _ in range(2):
         backend.open().close()
     if backend.kind == "sqlite":
-        assert backend.sql("PRAGMA user_version") == [(2,)]
+        assert backend.sql("PRAGMA user_version") == [(3,)]
     else:
         rows = backend.sql("SELECT version, name FROM pathways_migrations ORDER BY version")
         assert rows == [
             (1, "0001_cases_and_history.sql"),
             (2, "0002_queries.sql"),
             (3, "0003_outbox.sql"),
+            (4, "0004_access_log.sql"),
         ]
 
 
@@ -140,3 +141,18 @@ def test_outbox_messages_exist_exactly_when_the_save_committed(
     assert [m for _, m in pending] == [{"to": "hotline", "case": "o-1"}]
     store.outbox_sent([i for i, _ in pending])  # type: ignore[attr-defined]
     assert store.outbox_pending() == []  # type: ignore[attr-defined]
+
+
+def test_denials_go_to_an_append_only_access_log(store: CaseStore, backend: Backend) -> None:
+    """record_denial appends; the log is listed newest first and refuses UPDATE and DELETE."""
+    doctor = pw.Actor(id="d1", role="doctor")
+    store.record_denial(doctor, "read", "role 'doctor' may not", case_id="c-1")  # type: ignore[attr-defined]
+    store.record_denial(doctor, "fire:close", "no")  # type: ignore[attr-defined]
+    log = store.denials()  # type: ignore[attr-defined]
+    assert [(d["action"], d["case"], d["actor"]) for d in log] == [
+        ("fire:close", None, "d1"),
+        ("read", "c-1", "d1"),
+    ]
+    for statement in ("UPDATE access_log SET reason = 'x'", "DELETE FROM access_log"):
+        with pytest.raises(Exception, match="append-only"):
+            backend.sql(statement)

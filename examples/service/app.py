@@ -22,7 +22,8 @@ Routes (JSON in, JSON out):
     GET  /notifications              the notifications sent so far
 
 Errors are JSON objects {"error": ...} for every method: 400 bad input (bad JSON, nesting
-deeper than 32), 401 no or unknown token, 403 the role may not do that, 404 no such case or
+deeper than 32), 401 no or unknown token, 403 the role may not do that (recorded in the
+store's access log), 404 no such case or
 route, 405 a method other than GET and POST, 408 the body did not arrive in time, 409 the case
 changed since it was loaded (retry), 413 a body over 64 KiB, 422 the event is not allowed
 now, 500 anything else (no details: those go to the log). Every write is load, act, save:
@@ -169,6 +170,7 @@ class Handler(BaseHTTPRequestHandler):
         actor = self.service.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if actor is None:
             raise HTTPError(401, "authentication required: Authorization: Bearer <token>")
+        self.actor = actor
         return actor
 
     def _body(self) -> dict[str, Any]:
@@ -208,6 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = 404, {"error": str(exc.args[0]) if exc.args else "not found"}
         except pw.NotAuthorized as exc:
             status, body = 403, {"error": str(exc)}
+            self._record_denial(str(exc))
         except pw.TransitionNotAllowed as exc:
             status, body = 422, {"error": str(exc)}
         except pw.ConflictError as exc:
@@ -218,6 +221,15 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("request %s %s failed", self.command, self.path)
             status, body = 500, {"error": "internal error"}
         self._send(status, body)
+
+    def _record_denial(self, reason: str) -> None:
+        """Every NotAuthorized goes to the store's append-only access log."""
+        actor = getattr(self, "actor", None)
+        if actor is None:
+            return
+        match = _CASE.match(urlsplit(self.path).path)
+        case_id = unquote(match[1]) if match else None
+        self.service.store.record_denial(actor, f"{self.command} {self.path}", reason, case_id)
 
     def do_GET(self) -> None:
         self._guarded(self._get)

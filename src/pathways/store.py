@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from pathways.errors import CaseError, ConflictError
 
 if TYPE_CHECKING:
-    from pathways.case import Case
+    from pathways.case import Actor, Case
     from pathways.engine import Engine
 
 __all__ = ["CaseStore", "SQLiteStore"]
@@ -79,6 +79,21 @@ _MIGRATIONS = (
     );
     CREATE INDEX outbox_pending ON outbox (id) WHERE sent_us IS NULL;
     """,
+    """
+    CREATE TABLE access_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_us   INTEGER NOT NULL,
+        actor   TEXT NOT NULL,
+        role    TEXT NOT NULL,
+        case_id TEXT,
+        action  TEXT NOT NULL,
+        reason  TEXT NOT NULL
+    );
+    CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    """,
 )
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -90,6 +105,17 @@ def _micros(when: dt.datetime) -> int:
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of ``script`` (a trigger's body keeps its semicolons)."""
+    buffer = ""
+    for part in script.split(";"):
+        buffer += part + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                yield buffer
+            buffer = ""
 
 
 def _aware(when: dt.datetime, name: str) -> dt.datetime:
@@ -201,7 +227,7 @@ class SQLiteStore:
             try:
                 done = self._db.execute("PRAGMA user_version").fetchone()[0]
                 for number, script in enumerate(_MIGRATIONS[done:], start=done + 1):
-                    for statement in filter(str.strip, script.split(";")):
+                    for statement in _statements(script):
                         self._db.execute(statement)
                     self._db.execute(f"PRAGMA user_version = {int(number)}")
             except BaseException:
@@ -479,6 +505,38 @@ class SQLiteStore:
                 "UPDATE outbox SET sent_us = ? WHERE id = ? AND sent_us IS NULL",
                 [(now, int(i)) for i in ids],
             )
+
+    def record_denial(
+        self, actor: Actor, action: str, reason: str, case_id: str | None = None
+    ) -> None:
+        """Append a refused access (a NotAuthorized) to the append-only ``access_log``."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO access_log (at_us, actor, role, case_id, action, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (_micros(dt.datetime.now(dt.UTC)), actor.id, actor.role, case_id, action, reason),
+            )
+
+    def denials(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
+        """The latest ``limit`` entries of the access log, newest first."""
+        check_page(limit)
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT at_us, actor, role, case_id, action, reason FROM access_log "
+                "ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            {
+                "at": (_EPOCH + dt.timedelta(microseconds=r[0])).isoformat(),
+                "actor": r[1],
+                "role": r[2],
+                "case": r[3],
+                "action": r[4],
+                "reason": r[5],
+            }
+            for r in rows
+        ]
 
     def count(self) -> int:
         """The number of stored cases."""

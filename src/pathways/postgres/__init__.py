@@ -26,7 +26,7 @@ from pathways.store import _aware, check_page, query_facts
 if TYPE_CHECKING:
     import psycopg
 
-    from pathways.case import Case
+    from pathways.case import Actor, Case
     from pathways.engine import Engine
 
 __all__ = ["PostgresStore", "migrations"]
@@ -339,6 +339,38 @@ class PostgresStore:
                 "UPDATE outbox SET sent_at = now() WHERE id = %s AND sent_at IS NULL",
                 [(int(i),) for i in ids],
             )
+
+    def record_denial(
+        self, actor: Actor, action: str, reason: str, case_id: str | None = None
+    ) -> None:
+        """Append a refused access (a NotAuthorized) to the append-only ``access_log``."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO access_log (actor, role, case_id, action, reason) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (actor.id, actor.role, case_id, action, reason),
+            )
+
+    def denials(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
+        """The latest ``limit`` entries of the access log, newest first."""
+        check_page(limit)
+        with self._transaction(read=True) as db:
+            rows = db.execute(
+                "SELECT at, actor, role, case_id, action, reason FROM access_log "
+                "ORDER BY id DESC LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [
+            {
+                "at": r[0].astimezone(dt.UTC).isoformat(),
+                "actor": r[1],
+                "role": r[2],
+                "case": r[3],
+                "action": r[4],
+                "reason": r[5],
+            }
+            for r in rows
+        ]
 
     def count(self) -> int:
         """The number of stored cases."""
