@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathways._gc import gc_paused
 from pathways.findings import Finding, Location, Severity
 from pathways.model import Pathway
-from pathways.rules import guards, loading, roles, safeguards, structure, upkeep
+from pathways.rules import guards, loading, roles, safeguards, structure, tracks, upkeep
 from pathways.rules._base import SECTIONS, Rule, RuleContext, rule
 
 __all__ = [
@@ -73,6 +73,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             internal_error,
             *loading.RULES,
             *structure.RULES,
+            *tracks.RULES,
             *roles.RULES,
             *safeguards.RULES,
             *guards.RULES,

@@ -14,6 +14,8 @@ from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_
 from pathways.model import Confidentiality
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
+from pathways.rules.tracks import game
+from pathways.tracks import Exploration
 
 __all__ = ["RULES"]
 
@@ -32,7 +34,8 @@ def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
     interview on a loop that a route can take makes the count unbounded. The finding sits at
     the first interview over the limit on that route (`step`), with the route as witness.
     Computed by dynamic programming on the condensation of the graph, never by listing
-    routes.
+    routes. With parallel tracks, the interviews of all tracks of one complete run add up:
+    two tracks that each interview the child are two interviews.
 
     ## Why is this bad?
     Every interview makes the child tell the story again. Repeated interviews retraumatise
@@ -56,6 +59,10 @@ def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
     - Phnom Penh Post (2017): child victims "usually interviewed more than twice".
     """
     limit = ctx.pathway.policies.max_interviews
+    runs = game(ctx)
+    if runs is not None and runs.complete:
+        yield from _interviews_of_runs(ctx, runs, limit)
+        return
     res = ctx.interviews
     start = best_start(res, ctx.entries)
     if start is None or res.value[start] <= limit:
@@ -92,6 +99,30 @@ def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
         f"{sg.ids[over]!r} is interview {limit + 1} on it",
         step=sg.ids[over],
         route=route,
+    )
+
+
+def _interviews_of_runs(ctx: RuleContext, runs: Exploration, limit: int) -> Iterator[Finding]:
+    """PW301 with tracks: the most interviews over complete runs, from the token game."""
+    if runs.interviews <= limit:
+        return
+    steps = ctx.pathway.steps
+    route = runs.interviews_route
+    over = next((u for u in route if INTERVIEW in steps[u].tags), route[0])
+    count = 0
+    for u in route:
+        if INTERVIEW in steps[u].tags:
+            count += 1
+            if count == limit + 1:
+                over = u
+                break
+    worst = "an unbounded number of" if runs.interviews == INF else str(int(runs.interviews))
+    yield ctx.report(
+        ("steps", over),
+        f"a run has {worst} interviews over its tracks, above the limit of {limit}; "
+        f"{ctx.sg.ids[over]!r} is interview {min(count, limit + 1)} on it",
+        step=ctx.sg.ids[over],
+        route=ctx.sg.route(route),
     )
 
 

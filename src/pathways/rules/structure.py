@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathways.findings import Finding, Severity
 from pathways.graph import cycle_through
 from pathways.rules._base import Rule, RuleContext, rule
+from pathways.rules.tracks import game
 
 __all__ = ["RULES"]
 
@@ -83,6 +84,9 @@ def unreachable_step(ctx: RuleContext) -> Iterator[Finding]:
     ## What it does
     Checks for steps that no route from any entry step reaches (transitions and referral
     fallbacks both count). Skipped when the pathway has no entry step (that is PW101).
+    With parallel tracks it reads "no run enters the step": a join is entered only when a
+    track waits on each of its incoming transitions, so a join whose tracks can never all
+    arrive, and the steps after it, are unreachable too.
 
     ## Why is this bad?
     No case can ever arrive at the step. Usually a transition was removed or a target id is
@@ -104,6 +108,9 @@ def unreachable_step(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.entries:
         return
     reach = ctx.reach
+    runs = game(ctx)
+    if runs is not None and runs.complete:
+        reach = runs.entered  # with tracks: no run enters the step (SPEC 7.1)
     for i, step in enumerate(ctx.pathway.steps):
         if not reach[i]:
             yield ctx.report(

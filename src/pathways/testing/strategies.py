@@ -41,6 +41,7 @@ __all__ = [
     "pathway_documents",
     "pathways",
     "step_ids",
+    "track_documents",
 ]
 
 Document = dict[str, Any]
@@ -691,3 +692,109 @@ def case_data(
     if partial:
         return st.fixed_dictionaries({}, optional=parts)
     return st.fixed_dictionaries(parts)
+
+
+# ============================================================================================
+# Parallel tracks (issue 12, SPEC 7.1): small pathways with fork and join steps, well nested
+# or not. Kept apart from the generators above (other helpers edit those).
+
+
+@st.composite
+def track_documents(draw: st.DrawFn, max_blocks: int = 4, mutations: int = 2) -> Document:
+    """A small pathway document with fork and join steps, for checking the token game.
+
+    It is built from nested pieces (a plain step, a decision whose branches meet again, a
+    loop back through a step, a fork whose tracks meet at a join), then up to ``mutations``
+    transitions are redirected or added at random: a track that bypasses its join, two tracks
+    that merge at an ordinary step, a track that ends at an outcome before the join, a loop
+    through a track. Some steps are tagged ``interview``. The document loads without PW0xx
+    findings; every other rule may fire (that is the point).
+
+    >>> from hypothesis import given, settings
+    >>> from pathways.testing.strategies import track_documents
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(track_documents())
+    ... def test_loads(doc):
+    ...     Pathway.model_validate(doc)
+    >>> test_loads()
+    """
+    steps: list[Document] = [{"id": "start", "kind": "entry", "role": "r"}]
+    transitions: list[Document] = []
+    budget = [draw(st.integers(1, max_blocks))]
+
+    def new(kind: str) -> str:
+        sid = f"s{len(steps)}"
+        step: Document = {"id": sid, "kind": kind, "role": "r"}
+        if kind in ("action", "decision") and draw(st.integers(0, 4)) == 0:
+            step["tags"] = ["interview"]
+        steps.append(step)
+        return sid
+
+    def link(a: str, b: str) -> None:
+        transitions.append({"from": a, "to": b, "event": f"e{len(transitions)}"})
+
+    def piece(first: str, depth: int) -> str:
+        """Pieces after ``first``; returns the last step."""
+        shape = draw(
+            st.sampled_from(["step", "decision", "loop", "fork"] if depth < 3 else ["step"])
+        )
+        if budget[0] <= 0:
+            shape = "step"
+        budget[0] -= 1
+        if shape == "step":
+            s = new("action")
+            link(first, s)
+            return s
+        if shape == "decision":
+            d = new("decision")
+            link(first, d)
+            ends = [piece(d, depth + 1) for _ in range(2)]
+            m = new("action")
+            for e in ends:
+                link(e, m)
+            return m
+        if shape == "loop":
+            a = new("action")
+            link(first, a)
+            b = new("decision")
+            link(a, b)
+            link(b, a)
+            return b
+        f = new("fork")
+        link(first, f)
+        ends = [piece(f, depth + 1) for _ in range(draw(st.integers(2, 3)))]
+        j = new("join")
+        for e in ends:
+            link(e, j)
+        return j
+
+    last = piece("start", 0)
+    if draw(st.booleans()):
+        last = piece(last, 0)
+    out = "done"
+    steps.append({"id": out, "kind": "outcome"})
+    link(last, out)
+    if draw(st.booleans()):
+        steps.append({"id": "early", "kind": "outcome"})
+    ids = [s["id"] for s in steps]
+    for _ in range(draw(st.integers(0, mutations))):
+        sources = [s["id"] for s in steps if s["kind"] not in ("outcome",)]
+        a = draw(st.sampled_from(sources))
+        b = draw(st.sampled_from(ids[1:]))
+        exits = [t for t in transitions if t["from"] == a]
+        redirect = draw(st.booleans())
+        if exits and redirect:
+            draw(st.sampled_from(exits))["to"] = b
+        else:
+            link(a, b)
+    for t in transitions:  # fork exits move on the fork's event (SPEC 7.1)
+        if any(s["id"] == t["from"] and s["kind"] == "fork" for s in steps):
+            t.pop("event", None)
+    return {
+        "format": "pathways/1",
+        "id": "tracks",
+        "agencies": [{"id": "a", "name": "A", "sector": "social"}],
+        "roles": [{"id": "r", "agency": "a", "title": "R"}],
+        "steps": steps,
+        "transitions": transitions,
+    }

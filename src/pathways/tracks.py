@@ -1,0 +1,654 @@
+"""Parallel tracks: fork/join structure and the token game of SPEC 7.1, without state explosion.
+
+A case holds tracks; a ``fork`` starts one track on each exit, a ``join`` is entered when a
+track waits on each of its incoming transitions (SPEC 7.1). Checking such a pathway by playing
+the token game on every interleaving costs about ``11**K`` states for ``K`` tracks of ten
+steps. This module never does that:
+
+1. **Structure** (linear in steps plus transitions per nesting level). A *simple track* is the
+   region a fork exit leads into when it is private (no other edge enters it, no entry step in
+   it), holds no outcome and no fork or join other than whole sound blocks nested in it, can
+   always go on (every step of it reaches its end) and leaves only by one transition into one
+   join. A fork whose exits are all simple tracks ending at one join that nothing else enters
+   is a *sound block* (well nested, single entry and single exit, as in the refined process
+   structure tree): it can neither deadlock, collide nor end early, and it behaves like one
+   step from its fork to its join. Blocks are found innermost first.
+2. **Token game on what is left.** A sound block is one move (fork to join); a simple track of
+   a fork that is not a block is one token that stands for "somewhere in the track, able to
+   reach its join" (the moves inside it are private and never change what other tracks can do,
+   so they are not interleaved). Only tracks that are not simple are played step by step, and
+   the exploration stops at :data:`STATE_BOUND` states (the rules then say so as a finding).
+
+The result is exact for the questions the rules ask (which steps some run enters; deadlocks,
+collisions and tracks left running, each with a witness run; the most interviews of a
+complete run): tests compare it with a plain exhaustive token game on generated pathways.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pathways.graph import StepGraph, step_graph
+from pathways.routes import INTERVIEW, NEG, longest_routes
+
+if TYPE_CHECKING:
+    from pathways.model import Pathway
+
+__all__ = [
+    "STATE_BOUND",
+    "Block",
+    "Exploration",
+    "Structure",
+    "Track",
+    "explore",
+    "has_tracks",
+    "structure",
+]
+
+STATE_BOUND = 20_000
+"""Most states the token game explores before it gives up and says so (PW114)."""
+
+Move = tuple[int, int, bool]  # (transition index, target step, is a referral's fallback)
+
+
+def has_tracks(pathway: Pathway) -> bool:
+    """Whether the pathway has a fork or a join step (otherwise SPEC section 3 applies as is)."""
+    return any(s.kind in ("fork", "join") for s in pathway.steps)
+
+
+@dataclass(frozen=True, eq=False)
+class Track:
+    """A simple track: the private region a fork exit leads into, up to one join transition."""
+
+    fork: int
+    exit: int
+    join: int
+    end: int
+    members: tuple[int, ...]
+    """Every step of the track (nested blocks included): each is entered in some run."""
+    path: tuple[int, ...]
+    """Steps of a shortest walk through the track (nested blocks expanded), for witnesses."""
+    interviews: float
+    """Most interview steps a walk through the track enters (``inf`` on an interview loop)."""
+    worst: tuple[int, ...]
+    """A walk through the track with that many interviews (once round any loop)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """A sound (well-nested) fork/join block: one move from ``fork`` to ``join``."""
+
+    fork: int
+    join: int
+    tracks: tuple[Track, ...]
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        """The steps strictly inside the block (fork and join excluded)."""
+        return tuple(m for t in self.tracks for m in t.members)
+
+    @property
+    def interviews(self) -> float:
+        """Interviews of the tracks of one pass (fork and join excluded)."""
+        return sum(t.interviews for t in self.tracks)
+
+    def path(self, worst: bool = False) -> list[int]:
+        """Fork, each track's walk, join: the steps one pass enters, in a possible order."""
+        out = [self.fork]
+        for t in self.tracks:
+            out.extend(t.worst if worst else t.path)
+        out.append(self.join)
+        return out
+
+
+@dataclass(eq=False)
+class Structure:
+    """Fork/join structure of a pathway: sound blocks and the simple tracks of other forks."""
+
+    sg: StepGraph
+    kinds: list[str]
+    moves: list[list[Move]]
+    into: dict[int, list[int]]
+    """Join step -> indices of the transitions into it (file order)."""
+    blocks: dict[int, Block]
+    """Fork step -> its sound block."""
+    simple: dict[int, Track]
+    """Exit transition index -> simple track, for forks that are not sound blocks."""
+    interview: list[int]
+
+    @property
+    def loose_forks(self) -> list[int]:
+        """Forks that are not sound blocks (what the token game plays step by step)."""
+        return [i for i, k in enumerate(self.kinds) if k == "fork" and i not in self.blocks]
+
+
+def _moves(pathway: Pathway, sg: StepGraph, kinds: Sequence[str]) -> list[list[Move]]:
+    moves: list[list[Move]] = [[] for _ in kinds]
+    fallbacks: list[list[Move]] = [[] for _ in kinds]
+    for i, t in enumerate(pathway.transitions):
+        end = sg.ends[i]
+        if end is None:
+            continue
+        u, v = end
+        moves[u].append((i, v, False))
+        if t.kind == "referral" and t.on_reject:
+            w = sg.index.get(t.on_reject)
+            if w is not None and kinds[w] != "join":  # a fallback into a join gives no move
+                fallbacks[u].append((i, w, True))
+    return [m + f for m, f in zip(moves, fallbacks, strict=True)]
+
+
+def structure(pathway: Pathway, sg: StepGraph | None = None) -> Structure:
+    """Find the sound blocks (innermost first) and the simple tracks of the other forks."""
+    sg = sg or step_graph(pathway)
+    kinds: list[str] = [s.kind for s in pathway.steps]
+    moves = _moves(pathway, sg, kinds)
+    into: dict[int, list[int]] = {i: [] for i, k in enumerate(kinds) if k == "join"}
+    for i, end in enumerate(sg.ends):
+        if end is not None and end[1] in into:
+            into[end[1]].append(i)
+    interview = [1 if INTERVIEW in s.tags else 0 for s in pathway.steps]
+    st = Structure(sg, kinds, moves, into, {}, {}, interview)
+    preds: list[list[Move]] = [[] for _ in kinds]
+    for u, out in enumerate(moves):
+        for i, v, fb in out:
+            preds[v].append((i, u, fb))
+    forks = [i for i, k in enumerate(kinds) if k == "fork"]
+    pending = list(forks)
+    progress = True
+    while progress and pending:
+        progress = False
+        for f in list(pending):
+            block = _block(st, preds, f)
+            if block is not None:
+                st.blocks[f] = block
+                pending.remove(f)
+                progress = True
+    for f in pending:
+        for i, _, fb in moves[f]:
+            if not fb:
+                track = _simple_track(st, preds, f, i)
+                if track is not None:
+                    st.simple[i] = track
+    return st
+
+
+def _block(st: Structure, preds: list[list[Move]], f: int) -> Block | None:
+    exits = [i for i, _, fb in st.moves[f] if not fb]
+    if len(exits) < 2 or any(fb for _, _, fb in st.moves[f]):
+        return None
+    tracks: list[Track] = []
+    for i in exits:
+        track = _simple_track(st, preds, f, i)
+        if track is None or (tracks and track.join != tracks[0].join):
+            return None
+        tracks.append(track)
+    join = tracks[0].join
+    if sorted(t.end for t in tracks) != sorted(st.into[join]):
+        return None
+    return Block(f, join, tuple(tracks))
+
+
+def _simple_track(st: Structure, preds: list[list[Move]], f: int, exit_: int) -> Track | None:
+    """The simple track that fork ``f``'s exit ``exit_`` leads into, or None."""
+    kinds = st.kinds
+    end_of = st.sg.ends[exit_]
+    if end_of is None:
+        return None
+    e = end_of[1]
+    if kinds[e] in ("outcome", "entry", "join") or e == f:
+        return None
+    region: dict[int, None] = {e: None}  # insertion-ordered set of members
+    walk: dict[int, list[int]] = {}  # the track's own graph (a nested block is one edge)
+    queue = [e]
+    end: int | None = None
+    join: int | None = None
+    while queue:
+        u = queue.pop()
+        succ: list[int] = []
+        walk[u] = succ
+        block = st.blocks.get(u)
+        if block is not None:
+            for m in block.members:
+                region[m] = None
+            targets: list[tuple[int, int, bool]] = [(-1, block.join, False)]
+        elif kinds[u] in ("fork", "join", "outcome", "entry") and u != e:
+            if not (kinds[u] == "join" and _is_block_join(st, u)):
+                return None
+            targets = list(st.moves[u])
+        else:
+            targets = list(st.moves[u])
+        for i, v, fb in targets:
+            if kinds[v] == "join" and block is None and not _is_block_join(st, v):
+                if fb:
+                    continue
+                if end is not None:
+                    return None
+                end, join = i, v
+                continue
+            if kinds[v] in ("outcome", "entry") or v == f:
+                return None
+            if kinds[v] == "fork" and v not in st.blocks:
+                return None
+            succ.append(v)
+            if v not in region:
+                region[v] = None
+                queue.append(v)
+            elif v not in walk and v not in queue and block is None:
+                pass
+    if end is None or join is None:
+        return None
+    # Private: nothing enters the region except the fork's exit into its first step.
+    for m in region:
+        for i, src, _ in preds[m]:
+            if src in region:
+                continue
+            if m == e and src == f and i == exit_:
+                continue
+            return None
+    end_ends = st.sg.ends[end]
+    assert end_ends is not None
+    last = end_ends[0]
+    # Every step of the track can go on to its end (no trap, no dead end).
+    rev: dict[int, list[int]] = {u: [] for u in walk}
+    for u, succ in walk.items():
+        for v in succ:
+            rev.setdefault(v, []).append(u)
+    seen = {last}
+    stack = [last]
+    while stack:
+        v = stack.pop()
+        for u in rev.get(v, ()):
+            if u not in seen:
+                seen.add(u)
+                stack.append(u)
+    if any(u not in seen for u in walk):
+        return None
+    nodes = list(walk)
+    index = {u: k for k, u in enumerate(nodes)}
+    adj = [[index[v] for v in dict.fromkeys(walk[u])] for u in nodes]
+    path = _expand(st, _bfs(adj, index[e], index[last]), nodes)
+    weight = [
+        float(st.blocks[u].interviews + st.interview[u]) if u in st.blocks else st.interview[u]
+        for u in nodes
+    ]
+    sinks = [1 if u == last else 0 for u in nodes]
+    res = longest_routes(adj, weight, sinks)
+    value = res.value[index[e]]
+    prefix, loop, suffix = res.route(index[e])
+    worst_idx = prefix + loop[1:] + suffix[1:]
+    worst = _expand(st, worst_idx, nodes, worst=True) if value != NEG else path
+    return Track(
+        fork=f,
+        exit=exit_,
+        join=join,
+        end=end,
+        members=tuple(region),
+        path=tuple(path),
+        interviews=value if value != NEG else 0.0,
+        worst=tuple(worst),
+    )
+
+
+def _is_block_join(st: Structure, v: int) -> bool:
+    return any(b.join == v for b in st.blocks.values())
+
+
+def _bfs(adj: list[list[int]], start: int, goal: int) -> list[int]:
+    parent = {start: -1}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        if u == goal:
+            break
+        for v in adj[u]:
+            if v not in parent:
+                parent[v] = u
+                queue.append(v)
+    out = [goal]
+    while parent.get(out[-1], -1) != -1:
+        out.append(parent[out[-1]])
+    return out[::-1]
+
+
+def _expand(st: Structure, walk: list[int], nodes: list[int], worst: bool = False) -> list[int]:
+    """Local walk -> step indices, a nested block written out as the steps of one pass."""
+    out: list[int] = []
+    for k in walk:
+        u = nodes[k]
+        block = st.blocks.get(u)
+        if block is not None:
+            out.extend(block.path(worst)[:-1])  # its join is the walk's next node
+        else:
+            out.append(u)
+    return out
+
+
+# --------------------------------------------------------------------------- the token game
+
+Marking = tuple[int, ...]
+
+
+@dataclass(eq=False)
+class Exploration:
+    """What the token game found. Routes are step indices entered, in order."""
+
+    entered: bytearray
+    deadlock: dict[int, list[int]] = field(default_factory=dict)
+    collide: dict[int, tuple[list[int], int | None]] = field(default_factory=dict)
+    left_running: dict[int, list[int]] = field(default_factory=dict)
+    interviews: float = 0.0
+    interviews_route: list[int] = field(default_factory=list)
+    complete: bool = True
+    states: int = 0
+
+
+class _Game:
+    """The reduced token game: positions are steps (``0..n-1``), waits on transitions
+    (``n + t``) and simple-track tokens (``n + T + exit``)."""
+
+    def __init__(self, st: Structure) -> None:
+        self.st = st
+        self.n = len(st.kinds)
+        self.nt = len(st.sg.ends)
+        self.wait_base = self.n
+        self.z_base = self.n + self.nt
+
+    def end_of_position(self, p: int) -> int | None:
+        """The transition a waiting or simple-track position stands on (None for steps)."""
+        if p < self.n:
+            return None
+        if p < self.z_base:
+            return p - self.wait_base
+        return self.st.simple[p - self.z_base].end
+
+    def moves(self, marking: Marking) -> Iterator[tuple[Marking, list[int], list[int], float]]:
+        """(next marking, steps entered in order, outcomes ended, interviews entered)."""
+        st = self.st
+        kinds = st.kinds
+        for p in dict.fromkeys(marking):
+            if p >= self.n:
+                continue
+            rest = list(marking)
+            rest.remove(p)
+            block = st.blocks.get(p)
+            if block is not None:
+                entered = block.path(worst=True)[1:]
+                yield self._apply(rest, [], [block.join], entered, float(block.interviews))
+                continue
+            if kinds[p] == "fork":
+                options: list[list[tuple[int, int, bool]]] = []
+                for i, v, fb in st.moves[p]:
+                    if fb:
+                        continue
+                    alt: list[tuple[int, int, bool]] = [(i, v, False)]
+                    alt.extend((j, w, True) for j, w, f2 in st.moves[p] if f2 and j == i)
+                    options.append(alt)
+                if not options:
+                    continue
+                for combo in _product(options):
+                    yield self._fork(rest, combo)
+                continue
+            for i, v, fb in st.moves[p]:
+                yield self._apply(rest, [(i, v, fb)], [], [], 0.0)
+        # Joins some of whose waiting tracks are simple-track tokens: the last of them arrives.
+        counts = Counter(self.end_of_position(p) for p in marking if p >= self.n)
+        if counts:
+            for j, ins in st.into.items():
+                if not ins or not all(counts.get(t, 0) for t in ins):
+                    continue
+                if all(self.wait_base + t in marking for t in ins):
+                    continue  # all real: the join was entered by the last arrival already
+                rest = list(marking)
+                for t in ins:
+                    real = self.wait_base + t
+                    if real in rest:
+                        rest.remove(real)
+                    else:
+                        z = next(
+                            q for q in rest if q >= self.z_base and self.end_of_position(q) == t
+                        )
+                        rest.remove(z)
+                yield self._apply(rest, [], [j], [j], float(st.interview[j]))
+
+    def _fork(
+        self, rest: list[int], combo: Sequence[tuple[int, int, bool]]
+    ) -> tuple[Marking, list[int], list[int], float]:
+        arrivals: list[tuple[int, int, bool]] = []
+        entered: list[int] = []
+        weight = 0.0
+        for i, v, fb in combo:
+            track = self.st.simple.get(i) if not fb else None
+            if track is not None:
+                rest.append(self.z_base + i)
+                entered.extend(track.worst)
+                weight += track.interviews
+            else:
+                arrivals.append((i, v, fb))
+        marking, more, ended, w = self._apply(rest, arrivals, [], [], 0.0)
+        return marking, entered + more, ended, weight + w
+
+    def _apply(
+        self,
+        rest: list[int],
+        arrivals: Sequence[tuple[int, int, bool]],
+        placed: list[int],
+        entered: list[int],
+        weight: float,
+    ) -> tuple[Marking, list[int], list[int], float]:
+        st = self.st
+        kinds = st.kinds
+        entered = list(entered)
+        ended: list[int] = []
+        tokens = list(rest)
+        tokens.extend(placed)
+        for i, v, fb in arrivals:
+            kind = kinds[v]
+            if kind == "outcome":
+                ended.append(v)
+                entered.append(v)
+                weight += st.interview[v]
+            elif kind == "join" and not fb:
+                tokens.append(self.wait_base + i)
+                ins = st.into[v]
+                if all(self.wait_base + t in tokens for t in ins):
+                    for t in ins:
+                        tokens.remove(self.wait_base + t)
+                    tokens.append(v)
+                    entered.append(v)
+                    weight += st.interview[v]
+            else:
+                tokens.append(v)
+                entered.append(v)
+                weight += st.interview[v]
+        return tuple(sorted(tokens)), entered, ended, weight
+
+
+def _product(options: list[list[tuple[int, int, bool]]]) -> Iterator[list[tuple[int, int, bool]]]:
+    if not options:
+        yield []
+        return
+    for head in options[0]:
+        for tail in _product(options[1:]):
+            yield [head, *tail]
+
+
+def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> Exploration:
+    """Play the reduced token game from every opening (breadth first, at most ``bound``
+    states) and answer the rules' questions with shortest witness runs."""
+    game = _Game(st)
+    kinds = st.kinds
+    result = Exploration(entered=bytearray(game.n))
+    ids: dict[Marking, int] = {(-1,): 0}  # state 0: before the case is opened
+    markings: list[Marking] = [(-1,)]
+    parent: list[tuple[int, list[int]]] = [(-1, [])]
+    succ: list[list[int]] = [[]]
+    weight: dict[tuple[int, int], tuple[float, list[int]]] = {}
+    enters_join: dict[int, set[int]] = {}  # join -> states with a move that enters it
+    queue: deque[int] = deque()
+
+    def route_to(sid: int) -> list[int]:
+        parts: list[list[int]] = []
+        while sid > 0:
+            frm, entered = parent[sid]
+            parts.append(entered)
+            sid = frm
+        return [u for part in reversed(parts) for u in part]
+
+    def add(marking: Marking, frm: int, entered: list[int], w: float) -> None:
+        sid = ids.get(marking)
+        if sid is None:
+            if len(markings) > bound:
+                result.complete = False
+                return
+            sid = len(markings)
+            ids[marking] = sid
+            markings.append(marking)
+            parent.append((frm, entered))
+            succ.append([])
+            queue.append(sid)
+            if marking and (len(set(marking)) < len(marking) or marking[-1] >= game.n):
+                _collisions(game, marking, sid, route_to, result)
+        if sid not in succ[frm]:
+            succ[frm].append(sid)
+        known = weight.get((frm, sid))
+        if known is None or w > known[0]:
+            weight[frm, sid] = (w, entered)
+
+    for e in entries:
+        result.entered[e] = 1
+        add((e,), 0, [e], float(st.interview[e]))
+    while queue:
+        sid = queue.popleft()
+        for nxt, entered, ended, w in game.moves(markings[sid]):
+            for u in entered:
+                result.entered[u] = 1
+                if kinds[u] == "join":
+                    enters_join.setdefault(u, set()).add(sid)
+            if ended and (nxt or len(ended) > 1):
+                for o in ended:
+                    if o not in result.left_running:
+                        result.left_running[o] = route_to(sid) + entered
+            add(nxt, sid, entered, w)
+    for block in st.blocks.values():
+        if result.entered[block.fork]:
+            result.entered[block.fork] = 1
+            for m in block.members:
+                result.entered[m] = 1
+    for track in st.simple.values():
+        if result.entered[track.path[0]]:
+            for m in track.members:
+                result.entered[m] = 1
+    result.states = len(markings) - 1
+    if result.complete:
+        _deadlocks(game, markings, succ, enters_join, route_to, result)
+        _interviews(markings, succ, weight, result)
+    return result
+
+
+def _collisions(
+    game: _Game,
+    marking: Marking,
+    sid: int,
+    route_to: Callable[[int], list[int]],
+    result: Exploration,
+) -> None:
+    """Record two tracks at one step, or waiting on one transition (PW111)."""
+    st = game.st
+    memo: list[list[int]] = []
+
+    def route() -> list[int]:
+        if not memo:
+            memo.append(route_to(sid))
+        return memo[0]
+
+    counts = Counter(marking)
+    by_end: Counter[int] = Counter()
+    for p, c in counts.items():
+        if p < game.n:
+            if c > 1:
+                result.collide.setdefault(p, (route(), None))
+                block = st.blocks.get(p)
+                if block is not None:  # two tracks in one block: they can meet anywhere in it
+                    for m in block.members:
+                        result.collide.setdefault(m, (route(), None))
+                    result.collide.setdefault(block.join, (route(), block.tracks[0].end))
+            continue
+        t = game.end_of_position(p)
+        assert t is not None
+        by_end[t] += c
+        if p >= game.z_base and c > 1:  # two tokens in one simple track
+            for m in st.simple[p - game.z_base].members:
+                result.collide.setdefault(m, (route(), None))
+    for t, c in by_end.items():
+        if c > 1:
+            end = st.sg.ends[t]
+            assert end is not None
+            result.collide.setdefault(end[1], (route(), t))
+
+
+def _deadlocks(
+    game: _Game,
+    markings: list[Marking],
+    succ: list[list[int]],
+    enters_join: dict[int, set[int]],
+    route_to: Callable[[int], list[int]],
+    result: Exploration,
+) -> None:
+    """PW110: a reachable state with a track waiting at join J from which J is never entered."""
+    st = game.st
+    pred: list[list[int]] = [[] for _ in markings]
+    for u, out in enumerate(succ):
+        for v in out:
+            pred[v].append(u)
+    for j, ins in st.into.items():
+        waiting = set(ins)
+        bad_state: int | None = None
+        good = bytearray(len(markings))
+        stack = list(enters_join.get(j, ()))
+        for s in stack:
+            good[s] = 1
+        while stack:
+            v = stack.pop()
+            for u in pred[v]:
+                if not good[u]:
+                    good[u] = 1
+                    stack.append(u)
+        for sid in range(1, len(markings)):  # breadth-first order: shortest witness first
+            if good[sid]:
+                continue
+            if any(p >= game.n and game.end_of_position(p) in waiting for p in markings[sid]):
+                bad_state = sid
+                break
+        if bad_state is not None:
+            result.deadlock[j] = route_to(bad_state)
+
+
+def _interviews(
+    markings: list[Marking],
+    succ: list[list[int]],
+    weight: dict[tuple[int, int], tuple[float, list[int]]],
+    result: Exploration,
+) -> None:
+    """Most interviews over complete runs (ending with no tracks): a longest path in the
+    state graph, unbounded when a loop that enters an interview lies on one."""
+    sinks = [1 if m == () else 0 for m in markings]
+
+    def ew(u: int, v: int) -> float:
+        return weight[u, v][0]
+
+    res = longest_routes(succ, [0.0] * len(markings), sinks, ew)
+    value = res.value[0]
+    if value == NEG:
+        return
+    prefix, loop, suffix = res.route(0)
+    states = prefix + loop[1:] + suffix[1:]
+    route: list[int] = []
+    for a, b in itertools.pairwise(states):
+        route.extend(weight[a, b][1])
+    result.interviews = value
+    result.interviews_route = route
