@@ -222,3 +222,82 @@ def test_examples_match_oracle(doc: Doc) -> None:
     got = produced(doc)
     assert not got.pop("PW114")
     assert got == expected
+
+
+def test_routes_take_the_slowest_track_and_add_interviews() -> None:
+    """`pathways routes` with tracks: a block lasts as long as its slowest track (critical
+    path), hand-offs add over tracks, and runs are counted up to the order of tracks."""
+    from pathways.routes import route_stats
+
+    stats = route_stats(pathways.load("tests/data/tracks-small.yaml")).to_dict()
+    # intake 1h + fork 10m + max(medical 1d, statement 2d) + conference 2h
+    assert stats["longest"]["hours"] == pytest.approx(1 + 1 / 6 + 48 + 2)
+    assert stats["shortest"]["hours"] == stats["longest"]["hours"]
+    assert stats["count"] == 1
+    assert stats["handoffs_max"] == 4
+    assert stats["longest"]["route"] == [
+        "intake", "start_tracks", "medical", "statement", "conference", "closed",
+    ]  # fmt: skip
+    nested = route_stats(pathways.load("tests/rules/fixtures/PW110/valid-well-nested.yaml"))
+    assert nested.count == 2  # the police track's two branches, the medical track's one
+
+
+def test_two_interview_tracks_make_two_interviews() -> None:
+    """PW301 with tracks: two tracks that each interview the child are two interviews."""
+    doc = _doc(
+        [("in", "entry"), ("f", "fork"), ("police", "action"), ("ngo", "action"),
+         ("j", "join"), ("done", "outcome")],
+        [("in", "f"), ("f", "police"), ("f", "ngo"), ("police", "j"), ("ngo", "j"), ("j", "done")],
+    )  # fmt: skip
+    for step in doc["steps"]:
+        if step["id"] in ("police", "ngo"):
+            step["tags"] = ["interview"]
+    found = [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW301"]
+    assert len(found) == 1
+    assert found[0].route == ("in", "f", "police", "ngo", "j", "done")
+    assert "2 interviews" in found[0].message
+    from pathways.routes import route_stats
+
+    assert route_stats(Pathway.model_validate(doc)).max_interviews == 2
+
+
+def _two_agencies(doc: Doc, agency_b: set[str]) -> Doc:
+    doc["agencies"].append({"id": "b", "name": "B", "sector": "health"})
+    doc["roles"].append({"id": "rb", "agency": "b", "title": "RB"})
+    for step in doc["steps"]:
+        if step["id"] in agency_b:
+            step["role"] = "rb"
+    return doc
+
+
+def test_consent_on_a_parallel_track_counts_only_after_the_join() -> None:
+    """PW305 with tracks: consent on one track covers sharing after the join, not sharing on
+    the other track before it."""
+    doc = _doc(
+        [("in", "entry"), ("f", "fork"), ("consent", "action"), ("t2", "action"),
+         ("j", "join"), ("clinic", "action"), ("x", "action"), ("done", "outcome")],
+        [("in", "f"), ("f", "consent"), ("f", "t2"), ("consent", "j"), ("t2", "x"),
+         ("x", "j"), ("j", "clinic"), ("clinic", "done")],
+    )  # fmt: skip
+    doc["steps"][2]["tags"] = ["consent"]
+    doc = _two_agencies(doc, {"clinic", "x"})
+    found = [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW305"]
+    assert [(f.step, f.route) for f in found] == [
+        ("t2", ("in", "f", "t2", "x")),
+        ("x", ("in", "f", "t2", "x", "j")),
+    ]  # and not clinic: the join orders the consent step before it
+
+
+def test_a_sector_on_one_track_is_reached_by_every_run() -> None:
+    """PW204 with tracks: a sector that one track always passes is in every complete run."""
+    doc = _doc(
+        [("in", "entry"), ("f", "fork"), ("med", "action"), ("t2", "action"),
+         ("j", "join"), ("done", "outcome")],
+        [("in", "f"), ("f", "med"), ("f", "t2"), ("med", "j"), ("t2", "j"), ("j", "done")],
+    )  # fmt: skip
+    doc = _two_agencies(doc, {"med"})
+    doc["policies"] = {"every_route_reaches": ["health"]}
+    assert not [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW204"]
+    doc["transitions"].append({"from": "in", "to": "done", "event": "skip"})
+    found = [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW204"]
+    assert [f.route for f in found] == [("in", "done")]

@@ -368,7 +368,11 @@ def route_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats:
     """Count routes and find the shortest, longest, most-interviewed and most-handed-off ones.
 
     Hours are expected hours (``Duration.expected`` of each step on the route plus the expected
-    delay of each transition taken). A loop on some entry-to-outcome route makes the count
+    delay of each transition taken). With parallel tracks whose forks are all well nested
+    (:func:`pathways.tracks.run_stats`) a fork/join block counts as one step: its time is that
+    of its slowest track, its interviews and hand-offs add over its tracks, and ``count``
+    counts runs up to the order of independent tracks; other pathways with tracks are
+    measured on the step graph. A loop on some entry-to-outcome route makes the count
     infinite and, when the loop takes time, holds an interview or changes agency, makes the
     longest time, ``max_interviews`` or ``handoffs_max`` unbounded.
 
@@ -381,6 +385,12 @@ def route_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats:
     True
     """
     sg = sg or step_graph(pathway)
+    from pathways.tracks import has_tracks, run_stats
+
+    if has_tracks(pathway):
+        with_tracks = run_stats(pathway, sg)
+        if with_tracks is not None:
+            return with_tracks
     steps = pathway.steps
     sources = [i for i, s in enumerate(steps) if s.kind == "entry"]
     sinks = [1 if s.kind == "outcome" else 0 for s in steps]

@@ -32,20 +32,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pathways.graph import StepGraph, step_graph
+from pathways.graph import StepGraph, step_graph, strongly_connected
 from pathways.routes import INTERVIEW, NEG, longest_routes
 
 if TYPE_CHECKING:
     from pathways.model import Pathway
+    from pathways.routes import RouteStats
 
 __all__ = [
     "STATE_BOUND",
     "Block",
     "Exploration",
+    "RunGraph",
     "Structure",
     "Track",
     "explore",
     "has_tracks",
+    "run_graph",
+    "run_stats",
     "structure",
 ]
 
@@ -76,6 +80,10 @@ class Track:
     """Most interview steps a walk through the track enters (``inf`` on an interview loop)."""
     worst: tuple[int, ...]
     """A walk through the track with that many interviews (once round any loop)."""
+    nodes: tuple[int, ...] = ()
+    """The track's own graph: its steps, a nested block standing as its fork."""
+    adj: tuple[tuple[int, ...], ...] = ()
+    """Successors by position in ``nodes`` (a nested block's fork leads to its join)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,6 +299,8 @@ def _simple_track(st: Structure, preds: list[list[Move]], f: int, exit_: int) ->
         path=tuple(path),
         interviews=value if value != NEG else 0.0,
         worst=tuple(worst),
+        nodes=tuple(nodes),
+        adj=tuple(tuple(a) for a in adj),
     )
 
 
@@ -652,3 +662,312 @@ def _interviews(
         route.extend(weight[a, b][1])
     result.interviews = value
     result.interviews_route = route
+
+
+# ------------------------------------------------------------------------ route statistics
+
+
+def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | None:
+    """Route statistics of a pathway whose forks are all sound blocks, None otherwise.
+
+    A block counts as one step from its fork to its join: its runs are the products of its
+    tracks' routes (``count`` counts runs up to the order of independent tracks), its time is
+    that of its slowest track (critical path: the join waits for the last), and its
+    interviews and hand-offs are the sums over its tracks.
+    """
+    from pathways.routes import RouteStats, agencies_index, best_start, shortest_route
+
+    sg = sg or step_graph(pathway)
+    st = structure(pathway, sg)
+    if st.loose_forks or any(st.kinds[j] == "join" and not _is_block_join(st, j) for j in st.into):
+        return None
+    steps = pathway.steps
+    n = len(steps)
+    expected = [s.duration.expected if s.duration is not None else 0.0 for s in steps]
+    agency = agencies_index(pathway)
+
+    def delay(u: int, v: int) -> float:
+        return sg.delay_mean.get((u, v), 0.0)
+
+    def min_delay(u: int, v: int) -> float:
+        return sg.delay_min_mean.get((u, v), 0.0)
+
+    def handoff(u: int, v: int) -> float:
+        a, b = agency[u], agency[v]
+        return 1.0 if a is not None and b is not None and a != b else 0.0
+
+    interview = [float(x) for x in st.interview]
+    zero = [0.0] * n
+    # Per block, innermost first: (value, witness inside) for each measure.
+    agg: dict[str, dict[int, tuple[float, list[int]]]] = {
+        "long": {},
+        "short": {},
+        "interviews": {},
+        "handoffs": {},
+    }
+    counts: dict[int, int | None] = {}
+    measures = {
+        "long": (expected, delay, False),
+        "short": (expected, min_delay, True),
+        "interviews": (interview, None, False),
+        "handoffs": (zero, handoff, False),
+    }
+    for f, block in st.blocks.items():
+        for name, (node_w, edge_w, is_short) in measures.items():
+            total = 0.0
+            inside: list[int] = []
+            for track in block.tracks:
+                value, walk = _track_measure(st, track, node_w, edge_w, agg[name], is_short)
+                e = track.nodes[0]
+                last = _last(st, track)
+                if edge_w is not None:
+                    value += edge_w(f, e) + edge_w(last, block.join)
+                if name in ("long", "short"):
+                    total = max(total, value)
+                else:
+                    total += value
+                inside.extend(walk)
+            agg[name][f] = (total, inside)
+        number: int | None = 1
+        for track in block.tracks:
+            c = _track_count(st, track, counts)
+            number = None if c is None or number is None else number * c
+        counts[f] = number
+    inner = {m for b in st.blocks.values() for m in b.members}
+    top: list[list[int]] = [[] for _ in range(n)]
+    for u in range(n):
+        if u in inner:
+            continue
+        top[u] = [st.blocks[u].join] if u in st.blocks else list(sg.succ[u])
+    sources = [i for i, s in enumerate(steps) if s.kind == "entry"]
+    sinks = [1 if s.kind == "outcome" else 0 for s in steps]
+
+    def weights(name: str, base: Sequence[float]) -> list[float]:
+        return [base[u] + agg[name][u][0] if u in st.blocks else base[u] for u in range(n)]
+
+    def expand(route: list[int], name: str) -> tuple[str, ...]:
+        out: list[int] = []
+        for u in route:
+            out.append(u)
+            if u in st.blocks:
+                out.extend(agg[name][u][1])
+        return sg.route(out)
+
+    def block_edges(fn: Callable[[int, int], float]) -> Callable[[int, int], float]:
+        def ew(u: int, v: int) -> float:
+            return 0.0 if u in st.blocks else fn(u, v)
+
+        return ew
+
+    scc = strongly_connected(top)
+    count = _count_runs(top, sources, sinks, counts, scc)
+    short = shortest_route(top, weights("short", expected), sources, sinks, block_edges(min_delay))
+    shortest = (expand(short[0], "short"), short[1]) if short else None
+    long_res = longest_routes(top, weights("long", expected), sinks, block_edges(delay), scc=scc)
+    start = best_start(long_res, sources)
+    longest = None
+    if start is not None:
+        prefix, loop, suffix = long_res.route(start)
+        longest = (expand(prefix + loop[1:] + suffix[1:], "long"), long_res.value[start])
+    iv = longest_routes(top, weights("interviews", interview), sinks, scc=scc)
+    iv_start = best_start(iv, sources)
+    ho = longest_routes(top, weights("handoffs", zero), sinks, block_edges(handoff), scc=scc)
+    ho_start = best_start(ho, sources)
+    return RouteStats(
+        count=count,
+        shortest=shortest,
+        longest=longest,
+        max_interviews=iv.value[iv_start] if iv_start is not None else 0.0,
+        handoffs_max=ho.value[ho_start] if ho_start is not None else 0.0,
+    )
+
+
+def _last(st: Structure, track: Track) -> int:
+    end = st.sg.ends[track.end]
+    assert end is not None
+    return end[0]
+
+
+def _track_measure(
+    st: Structure,
+    track: Track,
+    node_w: Sequence[float],
+    edge_w: Callable[[int, int], float] | None,
+    inner: dict[int, tuple[float, list[int]]],
+    shortest: bool,
+) -> tuple[float, list[int]]:
+    """Longest (or shortest) weight of a walk through a track, with the walk (nested blocks
+    written out)."""
+    from pathways.routes import shortest_route
+
+    nodes = track.nodes
+    adj = [list(a) for a in track.adj]
+    last = nodes.index(_last(st, track))
+    weight = [node_w[u] + (inner[u][0] if u in inner else 0.0) for u in nodes]
+
+    def ew(a: int, b: int) -> float:
+        u, v = nodes[a], nodes[b]
+        if u in st.blocks or edge_w is None:
+            return 0.0
+        return edge_w(u, v)
+
+    sinks = [1 if k == last else 0 for k in range(len(nodes))]
+    if shortest:
+        found = shortest_route(adj, weight, [0], sinks, ew)
+        walk, value = found if found is not None else ([0], 0.0)
+    else:
+        res = longest_routes(adj, weight, sinks, ew)
+        value = res.value[0]
+        prefix, loop, suffix = res.route(0)
+        walk = prefix + loop[1:] + suffix[1:]
+    out: list[int] = []
+    for k in walk:
+        u = nodes[k]
+        out.append(u)
+        if u in inner:
+            out.extend(inner[u][1])
+    return value, out
+
+
+def _track_count(st: Structure, track: Track, counts: dict[int, int | None]) -> int | None:
+    """Routes through a track (a nested block counting its own runs); None on a loop."""
+    nodes = track.nodes
+    adj = [list(a) for a in track.adj]
+    last = nodes.index(_last(st, track))
+    sinks = [1 if k == last else 0 for k in range(len(nodes))]
+    mult = {k: counts.get(u) for k, u in enumerate(nodes) if u in st.blocks}
+    return _count_runs(adj, [0], sinks, mult, strongly_connected(adj))
+
+
+def _count_runs(
+    adj: Sequence[Sequence[int]],
+    sources: Sequence[int],
+    sinks: Sequence[int],
+    mult: dict[int, int | None],
+    scc: tuple[list[int], list[list[int]]],
+) -> int | None:
+    """Routes from sources to sinks, node ``u`` standing for ``mult[u]`` ways (None: a loop)."""
+    from pathways.graph import is_loop
+
+    comp, members = scc
+    count: list[int] = [0] * len(adj)  # -1: infinitely many
+    for group in members:
+        if is_loop(group, adj):
+            live = any(
+                sinks[u] or any(count[v] != 0 for v in adj[u] if comp[v] != comp[u]) for u in group
+            )
+            for u in group:
+                count[u] = -1 if live else 0
+            continue
+        u = group[0]
+        total = 1 if sinks[u] else 0
+        for v in adj[u]:
+            if count[v] == -1:
+                total = -1
+                break
+            total += count[v]
+        m = mult.get(u, 1)
+        if total not in (0, -1):
+            total = -1 if m is None else total * m
+        count[u] = total
+    result = 0
+    for s in sources:
+        if count[s] == -1:
+            return None
+        result += count[s]
+    return result
+
+
+# ------------------------------------------------------- "every run passes" (PW204, PW305)
+
+
+@dataclass(frozen=True, eq=False)
+class RunGraph:
+    """Steps as the runs of a pathway whose forks are all sound blocks see them.
+
+    ``succ`` is the step graph where a block's fork leads into each of its tracks and, only
+    when no track of the block must pass a ``blocked`` step, straight on to its join; the last
+    step of a track no longer leads to the join. So "reachable from the entries without
+    entering a blocked step" reads "some run enters it before any blocked step was entered,
+    counting a blocked step on a parallel track only once a join orders it first".
+    """
+
+    succ: list[list[int]]
+    passes: dict[int, list[int]]
+    """Block fork -> for each track, a walk through it avoiding blocked steps (or [])."""
+
+    def expand(self, route: Sequence[int], st: Structure) -> list[int]:
+        """A route of ``succ`` as the steps a run enters (a block's tracks written out)."""
+        out: list[int] = []
+        for k, u in enumerate(route):
+            out.append(u)
+            block = st.blocks.get(u)
+            if block is not None and k + 1 < len(route) and route[k + 1] == block.join:
+                out.extend(self.passes.get(u, ()))
+        return out
+
+
+def run_graph(st: Structure, blocked: Sequence[int]) -> RunGraph | None:
+    """The :class:`RunGraph` for ``blocked`` (None when some fork is not a sound block)."""
+    if st.loose_forks or any(not _is_block_join(st, j) for j in st.into):
+        return None
+    succ = [list(s) for s in st.sg.succ]
+    passes: dict[int, list[int]] = {}
+    must: dict[int, bool] = {}
+    for f, block in st.blocks.items():  # innermost first
+        through: list[int] = []
+        forced = False
+        for track in block.tracks:
+            walk = _avoiding(st, track, blocked, must, passes)
+            if walk is None:
+                forced = True
+            else:
+                through.extend(walk)
+            last = _last(st, track)
+            if block.join in succ[last] and not any(
+                v == block.join and i != track.end for i, v, _ in st.moves[last]
+            ):
+                succ[last].remove(block.join)
+        must[f] = forced
+        if not forced:
+            succ[f].append(block.join)
+            passes[f] = through
+    return RunGraph(succ, passes)
+
+
+def _avoiding(
+    st: Structure,
+    track: Track,
+    blocked: Sequence[int],
+    must: dict[int, bool],
+    passes: dict[int, list[int]],
+) -> list[int] | None:
+    """A walk through ``track`` entering no blocked step (nested blocks that must pass one
+    count as blocked), or None."""
+    nodes = track.nodes
+
+    def open_(k: int) -> bool:
+        u = nodes[k]
+        return not blocked[u] and not must.get(u, False)
+
+    last = nodes.index(_last(st, track))
+    if not open_(0):
+        return None
+    parent = {0: -1}
+    queue = deque([0])
+    while queue:
+        k = queue.popleft()
+        if k == last:
+            walk = [k]
+            while parent[walk[-1]] != -1:
+                walk.append(parent[walk[-1]])
+            out: list[int] = []
+            for q in reversed(walk):
+                out.append(nodes[q])
+                out.extend(passes.get(nodes[q], ()))
+            return out
+        for q in track.adj[k]:
+            if q not in parent and open_(q):
+                parent[q] = k
+                queue.append(q)
+    return None

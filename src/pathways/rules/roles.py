@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathways.findings import Finding, Severity
 from pathways.graph import MaskSet, outside, reachable, shortest_path
 from pathways.rules._base import Rule, RuleContext, rule
+from pathways.rules.tracks import layout
+from pathways.tracks import run_graph
 
 __all__ = ["RULES"]
 
@@ -110,7 +112,9 @@ def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
     Checks that every route from an entry step to an outcome passes a step of each sector
     in `policies.every_route_reaches`. The finding's `route` is one route that misses it.
     Linear time: the route exists exactly when an outcome can be
-    reached from an entry without entering a step of the sector.
+    reached from an entry without entering a step of the sector. With parallel tracks in
+    well-nested blocks it reads "every complete run": a block passes the sector when one of
+    its tracks always does.
 
     ## Why is this bad?
     Case management coordinates all services; a branch that never reaches social services
@@ -132,13 +136,18 @@ def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
     """
     sg = ctx.sg
     sectors = ctx.sectors
+    st = layout(ctx)
     for j, sector in enumerate(ctx.pathway.policies.every_route_reaches):
         blocked = bytearray(s == sector for s in sectors)
-        seen = reachable(sg.succ, ctx.entries, blocked)
+        runs = run_graph(st, blocked) if st is not None else None
+        succ = runs.succ if runs is not None else sg.succ
+        seen = reachable(succ, ctx.entries, blocked)
         if not any(seen[i] and ctx.outcomes[i] for i in range(len(sg))):
             continue
-        path = shortest_path(sg.succ, ctx.entries, MaskSet(ctx.outcomes), outside(blocked))
-        route = sg.route(path or [])
+        path = shortest_path(succ, ctx.entries, MaskSet(ctx.outcomes), outside(blocked)) or []
+        if runs is not None and st is not None:
+            path = runs.expand(path, st)
+        route = sg.route(path)
         yield ctx.report(
             ("policies", "every_route_reaches", j),
             f"a route from {route[0]!r} to {route[-1]!r} passes no step of sector {sector!r}",

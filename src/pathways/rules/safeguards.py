@@ -14,8 +14,8 @@ from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_
 from pathways.model import Confidentiality
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
-from pathways.rules.tracks import game
-from pathways.tracks import Exploration
+from pathways.rules.tracks import game, layout
+from pathways.tracks import Exploration, run_graph
 
 __all__ = ["RULES"]
 
@@ -322,7 +322,8 @@ def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
     are not covered and not marked `consent: override` or `consent: not-needed` (both need a
     `reason`), with a route that shares before consent, ending at the transition's `to`.
     Linear time: `from` is uncovered exactly when it can be reached from an entry without
-    entering a consent step.
+    entering a consent step. With parallel tracks in well-nested blocks, a consent step on a
+    parallel track does not count unless a join orders it first (every run then has it).
 
     ## Why is this bad?
     Do not act without the survivor's permission, and keep the number of people informed to
@@ -349,7 +350,10 @@ def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
     agency = ctx.agencies
     steps = ctx.pathway.steps
     consent = bytearray(CONSENT in s.tags for s in steps)
-    open_ = reachable(sg.succ, ctx.entries, consent)
+    st = layout(ctx)
+    runs = run_graph(st, consent) if st is not None else None
+    succ = runs.succ if runs is not None else sg.succ
+    open_ = reachable(succ, ctx.entries, consent)
     transitions = ctx.pathway.transitions
     for i, end in enumerate(sg.ends):
         if end is None or not open_[end[0]]:
@@ -361,7 +365,9 @@ def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
         t = transitions[i]
         if t.consent != "required":
             continue
-        path = shortest_path(sg.succ, ctx.entries, {u}, lambda w: not consent[w]) or [u]
+        path = shortest_path(succ, ctx.entries, {u}, lambda w: not consent[w]) or [u]
+        if runs is not None and st is not None:
+            path = runs.expand(path, st)
         yield ctx.report(
             ("transitions", i),
             f"transition {t.source!r} -> {t.to!r} shares the case from {a!r} with {b!r} "
