@@ -301,3 +301,14 @@ def test_a_sector_on_one_track_is_reached_by_every_run() -> None:
     doc["transitions"].append({"from": "in", "to": "done", "event": "skip"})
     found = [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW204"]
     assert [f.route for f in found] == [("in", "done")]
+
+
+def test_a_required_deadline_on_one_track_is_met_by_every_run() -> None:
+    """PW304 with tracks: a target that one track always enters is not skippable."""
+    doc = _doc(
+        [("in", "entry"), ("f", "fork"), ("med", "action"), ("t2", "action"),
+         ("j", "join"), ("done", "outcome")],
+        [("in", "f"), ("f", "med"), ("f", "t2"), ("med", "j"), ("t2", "j"), ("j", "done")],
+    )  # fmt: skip
+    doc["deadlines"] = [{"id": "care", "to": "med", "within": "72h", "required": True}]
+    assert not [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW304"]

@@ -292,13 +292,20 @@ def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
         is_target = bytearray(n)
         for t in targets:
             is_target[t] = 1
+        st = layout(ctx)
+        runs = run_graph(st, is_target) if st is not None else None
+        inner = {m for b in st.blocks.values() for m in b.members} if st is not None else set()
         for s in starts:
             if is_target[s]:
                 continue
-            seen = reachable(sg.succ, [s], is_target)
+            # With well-nested tracks, from a step outside every block: complete runs.
+            succ = runs.succ if runs is not None and s not in inner else sg.succ
+            seen = reachable(succ, [s], is_target)
             if not any(seen[i] and ctx.outcomes[i] for i in range(n)):
                 continue
-            tail = shortest_path(sg.succ, [s], MaskSet(ctx.outcomes), outside(is_target)) or [s]
+            tail = shortest_path(succ, [s], MaskSet(ctx.outcomes), outside(is_target)) or [s]
+            if succ is not sg.succ and runs is not None and st is not None:
+                tail = runs.expand(tail, st)
             head = shortest_path(sg.succ, ctx.entries, {s}) or [s]
             route = sg.route([*head, *tail[1:]])
             yield ctx.report(
