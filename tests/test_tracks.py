@@ -8,6 +8,7 @@ reduction) and reads the findings off the state space.
 from __future__ import annotations
 
 from collections import Counter, deque
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, reject, settings
 
 import pathways
 from pathways import tracks
+from pathways.load import loads
 from pathways.model import Pathway
 from pathways.testing.strategies import track_documents
 
@@ -312,3 +314,14 @@ def test_a_required_deadline_on_one_track_is_met_by_every_run() -> None:
     )  # fmt: skip
     doc["deadlines"] = [{"id": "care", "to": "med", "within": "72h", "required": True}]
     assert not [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW304"]
+
+
+def test_a_deadline_across_a_join_waits_for_the_slowest_track() -> None:
+    """PW303 with tracks: the time to a step after a join is that of the slowest track."""
+    text = Path("tests/data/tracks-small.yaml").read_text(encoding="utf-8")
+    text += "deadlines:\n  - {id: conference-2d, from: intake, to: closed, within: 50h}\n"
+    found = [f for f in pathways.check(loads(text)) if f.code == "PW303"]
+    assert len(found) == 1
+    assert "statement" in (found[0].route or ())  # the two-day police statement, not medical
+    ok = text.replace("within: 50h", "within: 52h")
+    assert not [f for f in pathways.check(loads(ok)) if f.code == "PW303"]
