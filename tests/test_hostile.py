@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.render import to_dot, to_mermaid
@@ -237,3 +239,14 @@ def test_findings_printed_per_rule_and_file_are_capped() -> None:
 def test_report_of_a_run_where_no_case_reaches_an_outcome() -> None:
     html = pathway_report(pw.load(HOSTILE / "all-stuck.yaml"), cases=100, diagram=False)
     assert "Outcome shares" in html and "stuck" in html
+
+
+@given(st.floats(min_value=0.0, max_value=876_600.0, allow_nan=False))
+def test_every_duration_in_range_round_trips_through_dump(hours: float) -> None:
+    """dump writes only what load reads: any duration in the documented range, tiny and
+    subnormal ones included, is written in a form parse_hours reads back exactly."""
+    from pathways.durations import format_hours, parse_hours
+
+    text = format_hours(hours)
+    assert "e" not in text and not text.startswith("-")
+    assert parse_hours(text) == hours
