@@ -42,12 +42,16 @@ label or their neighbours, and treats it as the same step when the caller confir
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from pathways.durations import format_hours
 from pathways.findings import Finding
@@ -79,24 +83,86 @@ ALGORITHM = "sha256"
 """The hash of :func:`fingerprint`; it prefixes every fingerprint (``sha256:...``)."""
 
 _WORDING = frozenset({"label", "title", "description", "name", "reason", "contacts"})
+# Top-level keys that are wording, provenance or tool configuration, not the pathway's meaning.
+_NOT_COVERED = frozenset(
+    {
+        "version",
+        "title",
+        "description",
+        "jurisdiction",
+        "locales",
+        "visibility",
+        "sources",
+        "simulation",
+        "scenarios",
+        "rules",
+        "waivers",
+    }
+)
+_BY_ID = frozenset({"agencies", "roles", "steps", "deadlines"})  # file order means nothing
+_LAYOUTS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
 
 
-def _guard(text: str | None) -> str | None:
-    if text is None:
-        return None
+def _layout(cls: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, document key, default) of every covered field of a model class."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        skip = _NOT_COVERED if cls is Pathway else _WORDING
+        layout = tuple(
+            (name, f.alias or name, f.get_default(call_default_factory=True))
+            for name, f in cls.model_fields.items()
+            if name not in skip
+        )
+        _LAYOUTS[cls] = layout
+    return layout
+
+
+@functools.lru_cache(maxsize=4096)
+def _guard(text: str) -> str:
     try:
         return format_guard(parse_guard(text))
     except GuardError:  # a pathway built in code may hold a guard that does not parse
         return " ".join(text.split())
 
 
-def _plain(value: Any) -> Any:
-    """A dumped model value without its wording keys (recursively)."""
+_PLAIN_TYPES = frozenset({str, int, float, bool})
+
+
+def _value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is tuple:
+        return [_value(v) for v in value]
+    if isinstance(value, BaseModel):
+        return _record(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in _WORDING}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return {str(k): _value(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
+
+
+def _record(obj: BaseModel) -> dict[str, Any]:
+    """A model's covered fields that differ from their defaults, as JSON-ready data.
+
+    Defaults are left out, so a later release that adds an optional field (with a default
+    that keeps today's meaning) does not change the fingerprint of every existing file.
+    """
+    out: dict[str, Any] = {}
+    for name, key, default in _layout(type(obj)):
+        value = getattr(obj, name)
+        if value is None or value == default:
+            continue
+        if type(value) in _PLAIN_TYPES:
+            out[key] = _guard(value) if name == "when" and isinstance(obj, Transition) else value
+        else:
+            out[key] = _value(value)
+    return out
 
 
 def semantic_content(pathway: Pathway) -> dict[str, Any]:
@@ -110,26 +176,13 @@ def semantic_content(pathway: Pathway) -> dict[str, Any]:
     >>> sorted(content)[:4]
     ['agencies', 'case_fields', 'deadlines', 'format']
     """
-    # Defaults are left out, so a later release that adds an optional field (with a default
-    # that keeps today's meaning) does not change the fingerprint of every existing file.
-    doc = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    transitions = []
-    for t in _plain(doc.get("transitions", [])):
-        if t.get("when") is not None:
-            t["when"] = _guard(t["when"])
-        transitions.append(t)
-    return {
-        "format": doc["format"],
-        "id": doc["id"],
-        "sectors": sorted(doc.get("sectors", [])),
-        "case_fields": {k: _plain(v) for k, v in sorted(doc.get("case_fields", {}).items())},
-        "agencies": sorted(_plain(doc.get("agencies", [])), key=lambda a: a["id"]),
-        "roles": sorted(_plain(doc.get("roles", [])), key=lambda r: r["id"]),
-        "steps": sorted(_plain(doc["steps"]), key=lambda s: s["id"]),
-        "transitions": transitions,
-        "deadlines": sorted(_plain(doc.get("deadlines", [])), key=lambda d: d["id"]),
-        "policies": _plain(doc.get("policies", {})),
-    }
+    out = _record(pathway)
+    out.setdefault("steps", [])
+    for key in _BY_ID & out.keys():
+        out[key] = sorted(out[key], key=lambda item: str(item.get("id")))
+    if "sectors" in out:
+        out["sectors"] = sorted(out["sectors"])
+    return out
 
 
 def fingerprint(pathway: Pathway) -> str:
@@ -507,7 +560,7 @@ def diff(
     mapped_old = {rename.get(s.id, s.id): s for s in old.steps}
     removed = [s.id for s in old.steps if rename.get(s.id, s.id) not in new.steps_by_id]
     added = [s.id for s in new.steps if s.id not in mapped_old]
-    suggested = _suggest_renames(old, new, removed, added)
+    suggested = _suggest_renames(old, new, removed, added) if removed and added else {}
     for old_id, new_id in rename.items():
         if old_id != new_id:
             add(
@@ -624,7 +677,8 @@ def diff(
                 )
             )
         for t_old, t_new in zip(olds, news, strict=False):
-            changes.extend(_transition_changes(key, t_old, t_new, old, new, nn))
+            if t_old != t_new:
+                changes.extend(_transition_changes(key, t_old, t_new, old, new, nn))
 
     # --- deadlines -----------------------------------------------------------------------------
     old_d, new_d = {d.id: d for d in old.deadlines}, {d.id: d for d in new.deadlines}
