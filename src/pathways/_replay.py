@@ -70,6 +70,24 @@ def replay(
     shadow.on_enter = None
     case = start
     first = 0 if start is None else len(start.history)
+    moves = [i for i, e in enumerate(entries) if e.migration is not None]
+    if moves:
+        # Events before the last migration ran on another version of the pathway: they are
+        # covered by the chain, not replayed; the migration entry holds the state they led to.
+        from pathways.migration import case_from_migration
+
+        last = moves[-1]
+        before = list(start.history) if start is not None else []
+        try:
+            case = case_from_migration(
+                shadow, case_id, [*before, *entries[: last + 1]], entries[last]
+            )
+        except (CaseError, KeyError, TypeError, ValueError) as exc:
+            raise CaseError(
+                f"the history of case {case_id!r} does not replay at entry {first + last} "
+                f"('migrate'): {exc}"
+            ) from None
+        first, entries = first + last + 1, entries[last + 1 :]
     for offset, stored in enumerate(entries):
         i = first + offset
         try:

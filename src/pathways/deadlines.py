@@ -171,9 +171,14 @@ class Deadlines:
             if (
                 d.kind == "deadline"
                 and d.met_at is None
-                and all(self.reachable(s).isdisjoint(d.targets) for s in _steps_at(case, d.due_at))
+                and all(
+                    s in self._succ and self.reachable(s).isdisjoint(d.targets)
+                    for s in _steps_at(case, d.due_at)
+                )
             ):
-                continue  # the case had taken a branch that never reaches the target
+                # The case had taken a branch that never reaches the target. (A step of an
+                # older version, before a migration, counts as one that might.)
+                continue
             out.append(d)
         return out
 

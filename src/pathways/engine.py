@@ -691,6 +691,61 @@ class Engine:
 
     # --- snapshots ---------------------------------------------------------------------
 
+    def migrate(
+        self,
+        case: Case,
+        to: Pathway | Engine,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        actor: Actor,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> Case:
+        """Move an open case of this engine to a new version of the pathway.
+
+        Every track goes to ``mapping[step]`` (or the step of the same id); the case's data,
+        the deadline clocks of deadlines the new version keeps and the referrals whose moves
+        it keeps carry over. A ``migrate`` entry is appended to the hash chain: the old and
+        new version and fingerprint, the mapping, ``actor`` and the case's state after the
+        move. The case is returned on the new engine; ``case`` itself is unchanged.
+
+        Parameters
+        ----------
+        to
+            The new version, as a pathway (an engine is made with this engine's clock and
+            key) or an engine.
+        mapping
+            Old step id -> new step id, for steps renamed or removed.
+
+        Raises
+        ------
+        CaseError
+            The case cannot move (the message lists why: see
+            :func:`pathways.migration.plan_case`), or the time is before its last event.
+        ValueError
+            The mapping names a step missing from the old or the new version.
+
+        Examples
+        --------
+        >>> import datetime as dt, pathways as pw
+        >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+        >>> engine = pw.Engine(p)
+        >>> at = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
+        >>> case = engine.open(entry="report_police", case_id="c-1", at=at)
+        >>> new = engine.migrate(case, p.model_copy(update={"version": "0.2.0"}),
+        ...                      actor=pw.Actor(id="admin", role="dosvy_supervisor"), at=at)
+        >>> new.pathway_version, new.history[-1].event, new.verify()
+        ('0.2.0', 'migrate', True)
+        """
+        from pathways.migration import migrate_case
+
+        if isinstance(to, Engine):
+            engine = to
+        else:
+            retired = tuple(k for k in self._keys[1:] if k is not None)
+            engine = Engine(to, clock=self.clock, key=self._key, previous_keys=retired)
+        return migrate_case(case, engine, mapping, actor=actor, at=at, note=note)
+
     def restore(self, snapshot: Mapping[str, Any]) -> Case:
         """The case a :meth:`Case.to_dict` snapshot describes.
 
@@ -711,15 +766,23 @@ class Engine:
         case_id = snapshot.get("id")
         theirs = (snapshot.get("pathway"), snapshot.get("pathway_version"))
         if theirs != (p.id, p.version):
+            move = (
+                "; move open cases to the new version with Engine.migrate or `pathways migrate`"
+                if theirs[0] == p.id
+                else ""
+            )
             raise CaseError(
                 f"case {case_id!r} is a case of pathway {theirs[0]!r} version "
-                f"{theirs[1]!r}; this engine runs {p.id!r} version {p.version!r}"
+                f"{theirs[1]!r}; this engine runs {p.id!r} version {p.version!r}{move}"
             )
         if snapshot.get("fingerprint") != self.fingerprint:
             raise CaseError(
-                f"case {case_id!r} was opened on pathway {p.id!r} {p.version} with other "
-                f"content (fingerprint {str(snapshot.get('fingerprint'))[:19]}, this engine's "
-                f"{self.fingerprint[:19]}); give a changed pathway a new version"
+                f"case {case_id!r} follows pathway {p.id!r} version {p.version} as it was "
+                f"(fingerprint {str(snapshot.get('fingerprint'))[:19]}...), but this engine's "
+                f"file of version {p.version} says something else (fingerprint "
+                f"{self.fingerprint[:19]}...): the pathway changed without a new version. Give "
+                "the changed file a new version and move open cases to it with Engine.migrate "
+                "or `pathways migrate` (see `pathways diff` for what changed)"
             )
         if not isinstance(case_id, str) or not case_id:
             raise CaseError(f"malformed case snapshot: id {case_id!r}")

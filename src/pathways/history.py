@@ -31,6 +31,7 @@ __all__ = [
     "broken_at",
     "chain_hash",
     "genesis",
+    "migrated_fingerprints",
     "open_entry",
 ]
 
@@ -66,10 +67,14 @@ class HistoryEntry:
     data: Mapping[str, Any]
     hash: str
     tracks: tuple[str, ...] | None = None
+    migration: Mapping[str, Any] | None = None
+    """For a ``migrate`` entry (:meth:`Engine.migrate <pathways.engine.Engine.migrate>`): the
+    old and new pathway (id, version, fingerprint), the step mapping and the case's state
+    after the move; hashed like every other field. None, and not hashed, otherwise."""
 
     def payload(self) -> dict[str, Any]:
-        """The hashed fields as JSON-able values (every field except ``hash``; ``tracks``
-        only when set)."""
+        """The hashed fields as JSON-able values (every field except ``hash``; ``tracks`` and
+        ``migration`` only when set)."""
         out = {
             "seq": self.seq,
             "event": self.event,
@@ -83,6 +88,8 @@ class HistoryEntry:
         }
         if self.tracks is not None:
             out["tracks"] = list(self.tracks)
+        if self.migration is not None:
+            out["migration"] = self.migration
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +106,9 @@ class HistoryEntry:
             not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks)
         ):
             raise ValueError(f"history tracks must be a list of step ids, not {tracks!r}")
+        migration = d.get("migration")
+        if migration is not None and not isinstance(migration, Mapping):
+            raise ValueError(f"a history migration must be a map, not {migration!r}")
         return cls(
             seq=int(d["seq"]),
             event=str(d["event"]),
@@ -111,6 +121,7 @@ class HistoryEntry:
             data=dict(d["data"]) if d["data"] else _EMPTY,
             hash=str(d["hash"]),
             tracks=None if tracks is None else tuple(tracks),
+            migration=None if migration is None else dict(migration),
         )
 
 
@@ -260,6 +271,40 @@ def append_entry(
     return entry
 
 
+def _migration_fingerprint(entry: HistoryEntry, side: str) -> str | None:
+    record = entry.migration
+    part = record.get(side) if isinstance(record, Mapping) else None
+    value = part.get("fingerprint") if isinstance(part, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def migrated_fingerprints(
+    history: Sequence[HistoryEntry], fingerprint: str
+) -> tuple[str, int | None]:
+    """(the fingerprint the case was opened on, the index of a bad ``migrate`` entry or None).
+
+    A case never migrated was opened on ``fingerprint`` (its engine's). A migrated case was
+    opened on its first migration's old fingerprint; each migration must start from the
+    fingerprint the previous one ended on, and the last must end on ``fingerprint``.
+    """
+    moves = [i for i, e in enumerate(history) if e.migration is not None]
+    if not moves:
+        return fingerprint, None
+    current = _migration_fingerprint(history[moves[0]], "from")
+    if current is None:
+        return fingerprint, moves[0]
+    opened_on = current
+    for i in moves:
+        if _migration_fingerprint(history[i], "from") != current:
+            return opened_on, i
+        current = _migration_fingerprint(history[i], "to")
+        if current is None:
+            return opened_on, i
+    if current != fingerprint:
+        return opened_on, moves[-1]
+    return opened_on, None
+
+
 def broken_at(
     pathway_id: str,
     case_id: str,
@@ -283,6 +328,10 @@ def broken_at(
     at: str | None = None
     previous = ""
     here: tuple[str, ...] = ()
+    opened_on, problem = migrated_fingerprints(history, fingerprint)
+    if problem is not None:
+        return problem
+    fingerprint = opened_on
     for i, e in enumerate(history):
         if e.seq != i or (i == 0) != (e.source is None):
             return i

@@ -291,6 +291,29 @@ class SQLiteStore:
             The stored case changed since this one was loaded (or a new case's id is taken),
             or the stored history is not a prefix of the case's history. Nothing is written.
         """
+        self._save_all([(case, outbox)])
+
+    def save_all(self, cases: Sequence[Case]) -> None:
+        """Save several cases in one transaction: all of them, or none (see :meth:`save`).
+
+        Used by :func:`pathways.migration.migrate_store` to move a store's open cases to a new
+        pathway version all at once.
+        """
+        self._save_all([(case, ()) for case in cases])
+
+    def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
+        done = []
+        with self._transaction() as db:
+            for case, outbox in items:
+                done.append((case, *self._save_in(db, case, outbox)))
+        for case, new, checkpoint in done:
+            case.version = new
+            checkpoint.version = new
+            case._checkpoint = checkpoint
+
+    def _save_in(
+        self, db: sqlite3.Connection, case: Case, outbox: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, Case]:
         expected = case.version
         new = expected + 1
         history = case.history
@@ -309,78 +332,75 @@ class SQLiteStore:
             None if unmet is None else _micros(unmet),
             agency,
         )
-        with self._transaction() as db:
-            if expected == 0:
-                checkpoint = case.engine.check_unsaved(case, 0)
-                try:
-                    db.execute(
-                        "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, "
-                        "closed, unmet_us, agency, id, pathway, version) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*row, case.id, case.pathway_id, case.pathway_version),
-                    )
-                except sqlite3.IntegrityError:
-                    raise ConflictError(
-                        f"case {case.id!r} is already stored; load it instead of saving a new "
-                        "case with the same id"
-                    ) from None
-                stored = 0
-            else:
-                last = db.execute(
-                    "SELECT seq, hash FROM history WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
-                    (case.id,),
+        if expected == 0:
+            checkpoint = case.engine.check_unsaved(case, 0)
+            try:
+                db.execute(
+                    "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, "
+                    "closed, unmet_us, agency, id, pathway, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, case.id, case.pathway_id, case.pathway_version),
+                )
+            except sqlite3.IntegrityError:
+                raise ConflictError(
+                    f"case {case.id!r} is already stored; load it instead of saving a new "
+                    "case with the same id"
+                ) from None
+            stored = 0
+        else:
+            last = db.execute(
+                "SELECT seq, hash FROM history WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
+                (case.id,),
+            ).fetchone()
+            stored = 0 if last is None else last[0] + 1
+            if stored > len(history) or (stored and history[stored - 1].hash != last[1]):
+                found = db.execute(
+                    "SELECT row_version FROM cases WHERE id = ?", (case.id,)
                 ).fetchone()
-                stored = 0 if last is None else last[0] + 1
-                if stored > len(history) or (stored and history[stored - 1].hash != last[1]):
-                    found = db.execute(
-                        "SELECT row_version FROM cases WHERE id = ?", (case.id,)
-                    ).fetchone()
-                    if found is not None and found[0] == expected:
-                        raise ConflictError(
-                            f"the stored history of case {case.id!r} is not a prefix of this "
-                            "case's history; load it again"
-                        )
-                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                if found is not None and found[0] == expected:
                     raise ConflictError(
-                        f"case {case.id!r} changed since it was loaded at version {expected} "
-                        f"({now}); load it again and retry"
+                        f"the stored history of case {case.id!r} is not a prefix of this "
+                        "case's history; load it again"
                     )
-                checkpoint = case.engine.check_unsaved(case, stored)
-                cur = db.execute(
-                    "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
-                    "overdue_us = ?, closed = ?, unmet_us = ?, agency = ? "
-                    "WHERE id = ? AND row_version = ?",
-                    (*row, case.id, expected),
+                now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                raise ConflictError(
+                    f"case {case.id!r} changed since it was loaded at version {expected} "
+                    f"({now}); load it again and retry"
                 )
-                if cur.rowcount != 1:
-                    found = db.execute(
-                        "SELECT row_version FROM cases WHERE id = ?", (case.id,)
-                    ).fetchone()
-                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
-                    raise ConflictError(
-                        f"case {case.id!r} changed since it was loaded at version {expected} "
-                        f"({now}); load it again and retry"
-                    )
-            if expected != 0:
-                db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
-            if len(steps) > 1:
-                db.executemany(
-                    "INSERT INTO tracks (case_id, track, step) VALUES (?, ?, ?)",
-                    [(case.id, i, s) for i, s in enumerate(steps)],
-                )
-            db.executemany(
-                "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
-                [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
+            checkpoint = case.engine.check_unsaved(case, stored)
+            cur = db.execute(
+                "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
+                "overdue_us = ?, closed = ?, unmet_us = ?, agency = ?, version = ? "
+                "WHERE id = ? AND row_version = ?",
+                (*row, case.pathway_version, case.id, expected),
             )
-            if outbox:
-                created = _micros(dt.datetime.now(dt.UTC))
-                db.executemany(
-                    "INSERT INTO outbox (case_id, message, created_us) VALUES (?, ?, ?)",
-                    [(case.id, _json(dict(m)), created) for m in outbox],
+            if cur.rowcount != 1:
+                found = db.execute(
+                    "SELECT row_version FROM cases WHERE id = ?", (case.id,)
+                ).fetchone()
+                now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                raise ConflictError(
+                    f"case {case.id!r} changed since it was loaded at version {expected} "
+                    f"({now}); load it again and retry"
                 )
-        case.version = new
-        checkpoint.version = new
-        case._checkpoint = checkpoint
+        if expected != 0:
+            db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
+        if len(steps) > 1:
+            db.executemany(
+                "INSERT INTO tracks (case_id, track, step) VALUES (?, ?, ?)",
+                [(case.id, i, s) for i, s in enumerate(steps)],
+            )
+        db.executemany(
+            "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
+            [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
+        )
+        if outbox:
+            created = _micros(dt.datetime.now(dt.UTC))
+            db.executemany(
+                "INSERT INTO outbox (case_id, message, created_us) VALUES (?, ?, ?)",
+                [(case.id, _json(dict(m)), created) for m in outbox],
+            )
+        return new, checkpoint
 
     # --- reading -----------------------------------------------------------------------
 

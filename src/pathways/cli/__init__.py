@@ -30,6 +30,7 @@ app = typer.Typer(
 # The explicit registry of commands: each module adds its commands to `app` when imported.
 from pathways.cli import audit as _audit  # noqa: E402
 from pathways.cli import diff as _diff  # noqa: E402
+from pathways.cli import migrate as _migrate  # noqa: E402
 from pathways.cli import render as _render  # noqa: E402
 from pathways.cli import report as _report  # noqa: E402
 from pathways.cli import routes as _routes  # noqa: E402
@@ -38,7 +39,18 @@ from pathways.cli import schema as _schema  # noqa: E402
 from pathways.cli import simulate as _simulate  # noqa: E402
 from pathways.cli import validate as _validate  # noqa: E402
 
-_COMMAND_MODULES = (_audit, _diff, _render, _report, _routes, _rules, _schema, _simulate, _validate)
+_COMMAND_MODULES = (
+    _audit,
+    _diff,
+    _migrate,
+    _render,
+    _report,
+    _routes,
+    _rules,
+    _schema,
+    _simulate,
+    _validate,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

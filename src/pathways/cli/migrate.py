@@ -1,0 +1,137 @@
+"""``pathways migrate STORE --from OLD --to NEW``: move a store's open cases to a new version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli import app
+from pathways.cli.diff import parse_renames
+
+FORMATS = ("text", "json")
+
+
+@app.command("migrate")
+def migrate(
+    store: Annotated[
+        Path, typer.Argument(help="The SQLite case store (a file).", show_default=False)
+    ],
+    old: Annotated[
+        str,
+        typer.Option("--from", help="The version the open cases follow (a file or git:REV:PATH)."),
+    ],
+    new: Annotated[
+        str, typer.Option("--to", help="The version to move them to (a file or git:REV:PATH).")
+    ],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="Send cases at step OLD_ID to NEW_ID (OLD_ID=NEW_ID; repeatable)."
+        ),
+    ] = None,
+    actor: Annotated[
+        str,
+        typer.Option("--actor", help="Who moves the cases, recorded in each history (ID:ROLE)."),
+    ] = "migration:administrator",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan for every open case; move nothing.")
+    ] = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial", help="Move the cases that can move even if some cannot (listed)."
+        ),
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="When the move is recorded (ISO 8601 with a time zone); default: now."
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> int:
+    """Plan, then move, every open case of the old version to the new one, in one transaction.
+
+    Cases at a step the new version removed need a --map; cases that cannot move are listed and,
+    unless --partial, nothing moves. Exit 0 when every open case moved (or could, with
+    --dry-run), 1 when some cannot, 2 for a usage error.
+    """
+    from pathways.case import Actor
+    from pathways.engine import Engine
+    from pathways.errors import LoadError, PathwayError
+    from pathways.migration import MigrationBlocked, migrate_store
+    from pathways.store import SQLiteStore
+    from pathways.versions import load_version
+
+    try:
+        if format not in FORMATS:
+            raise typer.BadParameter(
+                f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
+            )
+        mapping = parse_renames(map_)
+        who, sep, role = actor.partition(":")
+        if not sep or not who or not role:
+            raise typer.BadParameter(f"{actor!r}; write ID:ROLE", param_hint="--actor")
+        when = None
+        if at is not None:
+            try:
+                when = dt.datetime.fromisoformat(at)
+            except ValueError:
+                when = None
+            if when is None or when.tzinfo is None:
+                raise typer.BadParameter(
+                    f"{at!r}; write an ISO 8601 time with a zone, e.g. 2027-01-04T09:00+07:00",
+                    param_hint="--at",
+                )
+        if not store.is_file():
+            raise typer.BadParameter(f"no such file: {str(store)!r}", param_hint="STORE")
+    except typer.BadParameter as exc:
+        hint = "--map" if exc.param_hint == "--rename" else exc.param_hint
+        typer.echo(f"error: invalid value for {hint}: {exc.message}", err=True)
+        return 2
+    try:
+        before, after = load_version(old), load_version(new)
+    except LoadError as exc:
+        first = exc.findings[0]
+        loc = first.location
+        typer.echo(f"{loc.file}:{loc.line}:{loc.column}: {first.code} {first.message}", err=True)
+        return 2
+    except (ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    with SQLiteStore(store) as cases:
+        old_engine, new_engine = Engine(before), Engine(after)
+        try:
+            result = migrate_store(
+                cases,
+                old_engine,
+                new_engine,
+                mapping,
+                actor=Actor(id=who, role=role),
+                dry_run=dry_run,
+                partial=partial,
+                at=when,
+            )
+        except MigrationBlocked as exc:
+            result = exc.result
+        except (PathwayError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            return 2
+    if format == "json":
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        head = "plan" if dry_run else "moved"
+        typer.echo(
+            f"{before.id} {before.version} -> {after.version}: {len(result.plans)} open "
+            f"case{'s' * (len(result.plans) != 1)}, {len(result.blocked)} cannot move"
+            + ("" if dry_run else f", {len(result.moved)} moved")
+        )
+        for plan in result.plans:
+            typer.echo(f"  {head if plan.movable else 'blocked'}: {plan.describe()}")
+        if result.blocked and not dry_run and not result.moved:
+            typer.echo("nothing was moved: map the steps above with --map, or use --partial")
+    return 1 if result.blocked else 0
