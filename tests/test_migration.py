@@ -344,3 +344,24 @@ def test_random_open_cases_survive_a_random_rename(
         assert moved.step == expected
         assert moved.verify()
         assert new.restore(moved.to_dict()) == moved
+
+
+def test_migrate_store_on_every_store_kind(store: Any) -> None:
+    """The same migration on SQLite and PostgreSQL: plan, move all at once, reload."""
+    old = pw.Engine(_pathway(_doc()))
+    new = pw.Engine(_renamed())
+    for i in range(3):
+        store.save(_case_at_assess(old, f"c-{i}"))
+    with pytest.raises(MigrationBlocked):
+        migrate_store(store, old, new, actor=ADMIN)  # 'assess' is gone and not mapped
+    assert all(store.load(f"c-{i}", old).step == "assess" for i in range(3))
+    mapping = {"assess": "assessment"}
+    later = T0 + dt.timedelta(days=1)
+    result = migrate_store(store, old, new, mapping, actor=ADMIN, at=later)
+    assert result.moved == ("c-0", "c-1", "c-2")
+    for i in range(3):
+        case = store.load(f"c-{i}", new)
+        assert case.step == "assessment" and case.verify()
+        case.fire("to_exam", actor=WORKER, at=later + dt.timedelta(hours=1))
+        store.save(case)
+        assert store.load(f"c-{i}", new).referral is not None

@@ -150,6 +150,29 @@ class PostgresStore:
             The case does not verify (its history does not give its facts). Nothing is
             written.
         """
+        self._save_all([(case, outbox)])
+
+    def save_all(self, cases: Sequence[Case]) -> None:
+        """Save several cases in one transaction: all of them, or none (see :meth:`save`).
+
+        Used by :func:`pathways.migration.migrate_store` to move a store's open cases to a new
+        pathway version all at once.
+        """
+        self._save_all([(case, ()) for case in cases])
+
+    def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
+        done = []
+        with self._transaction() as db:
+            for case, outbox in items:
+                done.append((case, *self._save_in(db, case, outbox)))
+        for case, new, checkpoint in done:
+            case.version = new
+            checkpoint.version = new
+            case._checkpoint = checkpoint
+
+    def _save_in(
+        self, db: psycopg.Connection[Any], case: Case, outbox: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, Case]:
         expected = case.version
         new = expected + 1
         history = case.history
@@ -168,73 +191,68 @@ class PostgresStore:
             unmet,
             agency,
         )
-        with self._transaction() as db:
-            if expected == 0:
-                checkpoint = case.engine.check_unsaved(case, 0)
-                cur = db.execute(
-                    "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, closed, "
-                    "unmet_at, agency, id, pathway, version) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (*row, case.id, case.pathway_id, case.pathway_version),
+        if expected == 0:
+            checkpoint = case.engine.check_unsaved(case, 0)
+            cur = db.execute(
+                "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, closed, "
+                "unmet_at, agency, id, pathway, version) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO NOTHING",
+                (*row, case.id, case.pathway_id, case.pathway_version),
+            )
+            if cur.rowcount != 1:
+                raise ConflictError(
+                    f"case {case.id!r} is already stored; load it instead of saving a new "
+                    "case with the same id"
                 )
-                if cur.rowcount != 1:
-                    raise ConflictError(
-                        f"case {case.id!r} is already stored; load it instead of saving a new "
-                        "case with the same id"
-                    )
-                stored = 0
-            else:
-                # The conditional update takes the row lock first: once it holds, no other
-                # save of this case can append to its history until this transaction ends.
-                cur = db.execute(
-                    "UPDATE cases SET step = %s, data = %s, snapshot = %s, row_version = %s, "
-                    "overdue_at = %s, closed = %s, unmet_at = %s, agency = %s "
-                    "WHERE id = %s AND row_version = %s",
-                    (*row, case.id, expected),
-                )
-                if cur.rowcount != 1:
-                    found = db.execute(
-                        "SELECT row_version FROM cases WHERE id = %s", (case.id,)
-                    ).fetchone()
-                    now = "it is not stored" if found is None else f"it is at version {found[0]}"
-                    raise ConflictError(
-                        f"case {case.id!r} changed since it was loaded at version {expected} "
-                        f"({now}); load it again and retry"
-                    )
-                last = db.execute(
-                    "SELECT seq, hash FROM history WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
-                    (case.id,),
+            stored = 0
+        else:
+            # The conditional update takes the row lock first: once it holds, no other
+            # save of this case can append to its history until this transaction ends.
+            cur = db.execute(
+                "UPDATE cases SET step = %s, data = %s, snapshot = %s, row_version = %s, "
+                "overdue_at = %s, closed = %s, unmet_at = %s, agency = %s, version = %s "
+                "WHERE id = %s AND row_version = %s",
+                (*row, case.pathway_version, case.id, expected),
+            )
+            if cur.rowcount != 1:
+                found = db.execute(
+                    "SELECT row_version FROM cases WHERE id = %s", (case.id,)
                 ).fetchone()
-                stored = 0 if last is None else int(last[0]) + 1
-                if last is not None and (
-                    stored > len(history) or history[stored - 1].hash != last[1]
-                ):
-                    raise ConflictError(
-                        f"the stored history of case {case.id!r} is not a prefix of this "
-                        "case's history; load it again"
-                    )
-                checkpoint = case.engine.check_unsaved(case, stored)
-            with db.cursor() as c:
-                if expected != 0:
-                    c.execute("DELETE FROM tracks WHERE case_id = %s", (case.id,))
-                if len(steps) > 1:
-                    c.executemany(
-                        "INSERT INTO tracks (case_id, track, step) VALUES (%s, %s, %s)",
-                        [(case.id, i, s) for i, s in enumerate(steps)],
-                    )
-                c.executemany(
-                    "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
-                    [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
+                now = "it is not stored" if found is None else f"it is at version {found[0]}"
+                raise ConflictError(
+                    f"case {case.id!r} changed since it was loaded at version {expected} "
+                    f"({now}); load it again and retry"
                 )
-                if outbox:
-                    c.executemany(
-                        "INSERT INTO outbox (case_id, message) VALUES (%s, %s)",
-                        [(case.id, _json(dict(m))) for m in outbox],
-                    )
-        case.version = new
-        checkpoint.version = new
-        case._checkpoint = checkpoint
+            last = db.execute(
+                "SELECT seq, hash FROM history WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
+                (case.id,),
+            ).fetchone()
+            stored = 0 if last is None else int(last[0]) + 1
+            if last is not None and (stored > len(history) or history[stored - 1].hash != last[1]):
+                raise ConflictError(
+                    f"the stored history of case {case.id!r} is not a prefix of this "
+                    "case's history; load it again"
+                )
+            checkpoint = case.engine.check_unsaved(case, stored)
+        with db.cursor() as c:
+            if expected != 0:
+                c.execute("DELETE FROM tracks WHERE case_id = %s", (case.id,))
+            if len(steps) > 1:
+                c.executemany(
+                    "INSERT INTO tracks (case_id, track, step) VALUES (%s, %s, %s)",
+                    [(case.id, i, s) for i, s in enumerate(steps)],
+                )
+            c.executemany(
+                "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
+                [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
+            )
+            if outbox:
+                c.executemany(
+                    "INSERT INTO outbox (case_id, message) VALUES (%s, %s)",
+                    [(case.id, _json(dict(m))) for m in outbox],
+                )
+        return new, checkpoint
 
     # --- reading -----------------------------------------------------------------------
 
