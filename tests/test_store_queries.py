@@ -115,7 +115,7 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
     for _ in range(2):
         backend.open().close()
     if backend.kind == "sqlite":
-        assert backend.sql("PRAGMA user_version") == [(3,)]
+        assert backend.sql("PRAGMA user_version") == [(4,)]
     else:
         rows = backend.sql("SELECT version, name FROM pathways_migrations ORDER BY version")
         assert rows == [
@@ -123,6 +123,7 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
             (2, "0002_queries.sql"),
             (3, "0003_outbox.sql"),
             (4, "0004_access_log.sql"),
+            (5, "0005_level.sql"),
         ]
 
 
@@ -156,3 +157,18 @@ def test_denials_go_to_an_append_only_access_log(store: CaseStore, backend: Back
     for statement in ("UPDATE access_log SET reason = 'x'", "DELETE FROM access_log"):
         with pytest.raises(Exception, match="append-only"):
             backend.sql(statement)
+
+
+def test_list_honours_a_clearance(store: CaseStore, backend: Backend) -> None:
+    """list(clearance=...) leaves out the cases at a step above it (the same rule as the
+    redacted view): a case at a restricted shelter placement is not listed to police."""
+    from pathways.model import Confidentiality
+
+    csa = pw.Engine(pw.load("pathways/kh/csa-in-person.yaml"))
+    levels = {s.id: s.confidentiality for s in csa.pathway.steps}
+    open_case = csa.open(entry="report_police", case_id="k-1", at=T0)
+    store.save(open_case)
+    for clearance in Confidentiality:
+        found = store.list(clearance=clearance)  # type: ignore[call-arg]
+        assert found == (["k-1"] if levels["report_police"].rank <= clearance.rank else [])
+    assert store.list(clearance=Confidentiality.RESTRICTED) == ["k-1"]  # type: ignore[call-arg]

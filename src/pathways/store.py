@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pathways.errors import CaseError, ConflictError
+from pathways.model import Confidentiality
 
 if TYPE_CHECKING:
     from pathways.case import Actor, Case
@@ -94,6 +95,9 @@ _MIGRATIONS = (
     CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
     BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
     """,
+    """
+    ALTER TABLE cases ADD COLUMN level INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -122,6 +126,13 @@ def _aware(when: dt.datetime, name: str) -> dt.datetime:
     if when.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware")
     return when.astimezone(dt.UTC)
+
+
+def level_of(case: Case) -> int:
+    """The highest confidentiality rank of the steps the case is at (0 public ... 3
+    restricted): a reader below it does not see the case in ``list(clearance=...)``."""
+    steps = case.engine.pathway.steps_by_id
+    return max(steps[s].confidentiality.rank for s in case.steps)
 
 
 def query_facts(case: Case) -> tuple[bool, dt.datetime | None, str | None]:
@@ -173,6 +184,7 @@ class CaseStore(Protocol):
         agency: str | None = None,
         limit: int | None = None,
         after: str | None = None,
+        clearance: Confidentiality | None = None,
     ) -> builtins.list[str]:
         """Ids of the stored cases matching every filter given, sorted (see
         :meth:`SQLiteStore.list`)."""
@@ -331,14 +343,15 @@ class SQLiteStore:
             int(closed),
             None if unmet is None else _micros(unmet),
             agency,
+            level_of(case),
         )
         if expected == 0:
             checkpoint = case.engine.check_unsaved(case, 0)
             try:
                 db.execute(
                     "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, "
-                    "closed, unmet_us, agency, id, pathway, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "closed, unmet_us, agency, level, id, pathway, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*row, case.id, case.pathway_id, case.pathway_version),
                 )
             except sqlite3.IntegrityError:
@@ -370,7 +383,7 @@ class SQLiteStore:
             checkpoint = case.engine.check_unsaved(case, stored)
             cur = db.execute(
                 "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
-                "overdue_us = ?, closed = ?, unmet_us = ?, agency = ?, version = ? "
+                "overdue_us = ?, closed = ?, unmet_us = ?, agency = ?, level = ?, version = ? "
                 "WHERE id = ? AND row_version = ?",
                 (*row, case.pathway_version, case.id, expected),
             )
@@ -456,6 +469,7 @@ class SQLiteStore:
         agency: str | None = None,
         limit: int | None = None,
         after: str | None = None,
+        clearance: Confidentiality | None = None,
     ) -> builtins.list[str]:
         """Ids of the stored cases that match every filter given, sorted (bytewise).
 
@@ -478,6 +492,10 @@ class SQLiteStore:
         limit, after
             Keyset pagination: at most ``limit`` ids, all greater than ``after`` (the last id
             of the previous page). Pages stay stable while cases are added.
+        clearance
+            Only cases whose steps are all at or below this confidentiality (a reader's
+            clearance, see :mod:`pathways.access`): a case at a restricted shelter placement
+            is not listed to a reader with sensitive clearance.
         """
         sql = "SELECT id FROM cases WHERE 1 = 1"
         args: builtins.list[object] = []
@@ -501,6 +519,9 @@ class SQLiteStore:
         if after is not None:
             sql += " AND id > ?"
             args.append(after)
+        if clearance is not None:
+            sql += " AND level <= ?"
+            args.append(Confidentiality(clearance).rank)
         check_page(limit)
         sql += " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}")
         with self._read() as db:

@@ -21,7 +21,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from pathways.errors import CaseError, ConflictError
-from pathways.store import _aware, check_page, query_facts
+from pathways.model import Confidentiality
+from pathways.store import _aware, check_page, level_of, query_facts
 
 if TYPE_CHECKING:
     import psycopg
@@ -190,13 +191,14 @@ class PostgresStore:
             closed,
             unmet,
             agency,
+            level_of(case),
         )
         if expected == 0:
             checkpoint = case.engine.check_unsaved(case, 0)
             cur = db.execute(
                 "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, closed, "
-                "unmet_at, agency, id, pathway, version) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "unmet_at, agency, level, id, pathway, version) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (id) DO NOTHING",
                 (*row, case.id, case.pathway_id, case.pathway_version),
             )
@@ -211,7 +213,8 @@ class PostgresStore:
             # save of this case can append to its history until this transaction ends.
             cur = db.execute(
                 "UPDATE cases SET step = %s, data = %s, snapshot = %s, row_version = %s, "
-                "overdue_at = %s, closed = %s, unmet_at = %s, agency = %s, version = %s "
+                "overdue_at = %s, closed = %s, unmet_at = %s, agency = %s, level = %s, "
+                "version = %s "
                 "WHERE id = %s AND row_version = %s",
                 (*row, case.pathway_version, case.id, expected),
             )
@@ -309,6 +312,7 @@ class PostgresStore:
         agency: str | None = None,
         limit: int | None = None,
         after: str | None = None,
+        clearance: Confidentiality | None = None,
     ) -> builtins.list[str]:
         """Ids of the stored cases matching every filter given, sorted bytewise; the filters
         are those of :meth:`SQLiteStore.list <pathways.store.SQLiteStore.list>`."""
@@ -334,6 +338,9 @@ class PostgresStore:
         if after is not None:
             sql += " AND id > %s"
             args.append(after)
+        if clearance is not None:
+            sql += " AND level <= %s"
+            args.append(Confidentiality(clearance).rank)
         check_page(limit)
         sql += " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}")
         with self._transaction(read=True) as db:
