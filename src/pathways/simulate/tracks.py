@@ -20,14 +20,14 @@ The case ends when its last track ends at an outcome: its time to outcome is the
 time of the slowest track. Interviews of all tracks add up. A deadline is met when service at
 its target begins (SPEC 7.2). A case that never ends (a stuck track, or a track waiting at a
 join no other track will reach) is counted stuck at the first step where a track stopped.
-Random numbers come from one stream in fixed batches, so the same seed gives the same result.
+Random numbers come from one stream per step and use (common random numbers), drawn in fixed
+batches, so the same seed gives the same result and a what-if run differs by its queues.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from pathways.simulate.tables import MAX_STEPS, choice_table, guard_patterns
 
 __all__ = ["has_tracks", "run_tracks"]
 
-_BATCH = 1 << 14
+_BATCH = 512
 
 
 def has_tracks(cp: Compiled) -> bool:
@@ -46,9 +46,27 @@ def has_tracks(cp: Compiled) -> bool:
     return any(k in ("fork", "join") for k in cp.step_kind)
 
 
-def _uniforms(rng: np.random.Generator) -> Iterator[float]:
-    while True:
-        yield from rng.random(_BATCH).tolist()
+class _Stream:
+    """Uniform numbers from one generator, drawn in batches (one stream per step and use)."""
+
+    __slots__ = ("gen", "left")
+
+    def __init__(self, gen: np.random.Generator) -> None:
+        self.gen = gen
+        self.left: list[float] = []
+
+    def __call__(self) -> float:
+        if not self.left:
+            self.left = self.gen.random(_BATCH).tolist()
+        return self.left.pop()
+
+
+def _streams(rng: np.random.Generator, count: int) -> list[_Stream]:
+    # Common random numbers: the k-th service (exit, decline, delay) at a step draws the same
+    # number whatever the order of events, so a what-if run (another capacity) differs from
+    # the base run by its queues, not by reshuffled randomness.
+    root = np.random.SeedSequence(int(rng.integers(0, 2**63)))
+    return [_Stream(np.random.default_rng(child)) for child in root.spawn(count)]
 
 
 def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 0) -> ChunkResult:
@@ -68,7 +86,9 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
     else:
         arrival, window = [0.0] * n, 0.0
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
-    u = _uniforms(rng).__next__
+    streams = _streams(rng, 4 * s_count)
+    u_dur, u_exit = streams[:s_count], streams[s_count : 2 * s_count]
+    u_decline, u_delay = streams[2 * s_count : 3 * s_count], streams[3 * s_count :]
 
     durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b).rows
     delays = DurationTable(
@@ -176,7 +196,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
                 case_outcome[c], case_time[c] = s, now - arrival[c]
             continue
         # service by the step's role: FIFO with `capacity` servers, or at once
-        dur = sample_one(durations[s], u())
+        dur = sample_one(durations[s], u_dur[s]())
         begin = now
         r = role[s]
         if queue[s]:
@@ -211,7 +231,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
                     halted[c] = s
                 continue
             if draw_exit and total[row] > 0:
-                x = u() * total[row]
+                x = u_exit[s]() * total[row]
                 j = 0
                 row_cum = cum[row]
                 while j < width and row_cum[j] <= x:
@@ -223,7 +243,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
             e = trans[s][j]
             transition_counts[e] += 1
             nxt, moved = target[s][j], handoff[s][j]
-            if decline[s][j] > 0 and u() < decline[s][j]:
+            if decline[s][j] > 0 and u_decline[s]() < decline[s][j]:
                 declined[e] += 1
                 nxt, moved, e = reject[s][j], reject_handoff[s][j], -1
                 if nxt < 0:  # declined with nowhere to go: the track stops at the referrer
@@ -234,7 +254,7 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
                 ho[c] += 1
             at = done
             if delay_code[s][j] >= 0:
-                at += sample_one(delays[s * width + j], u())
+                at += sample_one(delays[s * width + j], u_delay[s]())
             push(heap, (at, order, c, nxt, e))
             order += 1
 
