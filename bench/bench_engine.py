@@ -179,20 +179,22 @@ def bytes_per_case(tab: Tables, pathway: Pathway, c1: int, c2: int) -> tuple[flo
 
 
 def guarded_event_us(repeats: int) -> float:
-    """us per event on the bundled kh-csa-in-person pathway (guards, referral, deadlines)."""
+    """us per event on the bundled kh-csa-in-person pathway (guards, referral, deadlines,
+    three tracks)."""
     p = pw.load(ROOT / "pathways" / "kh" / "csa-in-person.yaml")
     engine = pw.Engine(p)
+    # (event, role, track): the case runs three tracks after start_tracks (SPEC 7.1)
     walk = [
-        "to_notify",
-        "to_consent",
-        "to_timing_check",
-        "to_medical_urgent",
-        "to_risk_assessment",
-        "to_placement_shelter",
-        "to_case_plan",
-        "to_interview",
+        ("to_notify", "police_officer", None),
+        ("to_consent", "police_officer", None),
+        ("to_start_tracks", "social_worker", None),
+        ("tracks", "social_worker", None),
+        ("to_medical_urgent", "social_worker", "timing_check"),
+        ("to_placement_shelter", "social_worker", "risk_assessment"),
+        ("to_case_plan", "shelter_caseworker", "placement_shelter"),
+        ("to_police_report", "ahtjp_officer", "interview"),
     ]
-    actors = {s.id: pw.Actor(id="u", role=s.role or "none") for s in p.steps}
+    actors = {role: pw.Actor(id="u", role=role) for _, role, _ in walk}
     cases = [
         engine.open(
             data={"hours_since_incident": 10, "risk": "high"},
@@ -204,8 +206,8 @@ def guarded_event_us(repeats: int) -> float:
     ]
     t0 = time.perf_counter()
     for case in cases:
-        for event in walk:
-            case.fire(event, actor=actors[case.step], at=T0)
+        for event, role, track in walk:
+            case.fire(event, actor=actors[role], at=track, when=T0)
     return (time.perf_counter() - t0) / (repeats * len(walk)) * 1e6
 
 

@@ -378,14 +378,18 @@ def test_pep_window_on_the_bundled_pathway(csa: pw.Pathway) -> None:
     case = engine.open(
         data={"hours_since_incident": 5, "risk": "low"}, entry="report_police", at=T0
     )
-    walk = ["to_notify", "to_consent", "to_timing_check", "to_medical_urgent"]
-    for i, event in enumerate(walk, 1):
-        role = csa.steps_by_id[case.step].role
-        assert role is not None
+    walk = [
+        ("to_notify", "police_officer"),
+        ("to_consent", "police_officer"),
+        ("to_start_tracks", "social_worker"),
+        ("tracks", "social_worker"),  # the medical, police and social-work tracks start
+        ("to_medical_urgent", "social_worker"),  # only the medical track has this event
+    ]
+    for i, (event, role) in enumerate(walk, 1):
         case.fire(event, actor=pw.Actor(id="u", role=role), at=hours(i * 10))
     assert case.overdue(hours(1000)) == []
     (pep,) = [d for d in engine._all_limits(case) if d.id == "pep-window"]
-    assert (pep.due_at, pep.met_at) == (hours(72), hours(40))
+    assert (pep.due_at, pep.met_at) == (hours(72), hours(50))
 
 
 # ----------------------------------------------------------------------------- history

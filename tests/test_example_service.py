@@ -91,25 +91,29 @@ def test_a_case_travels_through_the_service(
     )
     assert status == 201 and case["step"] == "report_police" and case["version"] == 1
     assert [d["id"] for d in case["due"]] == ["pep-window"]
-    pathway = server.RequestHandlerClass.service.engine.pathway
+    # the medical, police and social-work tracks start together at start_tracks (SPEC 7.1);
+    # "at" names the track where the case has several
     walk = [
-        "to_notify",
-        "to_consent",
-        "to_timing_check",
-        "to_medical_urgent",
-        "to_risk_assessment",
-        "to_placement_shelter",
+        ("to_notify", "police_officer", None),
+        ("to_consent", "police_officer", None),
+        ("to_start_tracks", "social_worker", None),
+        ("tracks", "social_worker", None),
+        ("to_medical_urgent", "social_worker", "timing_check"),
+        ("to_placement_shelter", "social_worker", "risk_assessment"),
     ]
-    for event in walk:
+    for event, role, track in walk:
         clock.advance(hours=2)
-        role = pathway.steps_by_id[case["step"]].role
-        status, case = client.call("POST", "/cases/c-1/events", {"event": event}, role=role)
+        status, case = client.call(
+            "POST", "/cases/c-1/events", {"event": event, "at": track}, role=role
+        )
         assert status == 200, case
-    assert case["step"] == "placement_shelter" and case["referrals"][0]["answer"] is None
+    steps = [t["step"] for t in case["tracks"]]
+    assert steps == ["medical_urgent", "interview", "placement_shelter"] and case["step"] is None
+    assert case["referrals"][0]["answer"] is None
     status, case = client.call(
         "POST", "/cases/c-1/decline", {"reason": "full"}, role="shelter_caseworker"
     )
-    assert status == 200 and case["step"] == "placement_kin"
+    assert status == 200 and "placement_kin" in [t["step"] for t in case["tracks"]]
     status, body = client.call("GET", "/cases?step=placement_kin")
     assert body == {"cases": ["c-1"]}
     status, stored = client.call("GET", "/cases/c-1", role="shelter_caseworker")

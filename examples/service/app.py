@@ -16,10 +16,13 @@ Routes (JSON in, JSON out):
     GET  /cases?step=S&overdue_at=T&unmet_at=T&agency=A&limit=N&after=ID   {"cases": [ids]}
     GET  /cases/<id>                 the case as the actor's clearance may read it, plus
                                      "due" and "overdue_now"
-    POST /cases/<id>/events          {"event": "...", "note": "...", "data": {...}}
-    POST /cases/<id>/accept          {"note": "..."}
-    POST /cases/<id>/decline         {"reason": "..."}
+    POST /cases/<id>/events          {"event": "...", "note": "...", "data": {...}, "at": "STEP"}
+    POST /cases/<id>/accept          {"note": "...", "at": "STEP"}
+    POST /cases/<id>/decline         {"reason": "...", "at": "STEP"}
     GET  /notifications              the notifications sent so far
+
+"at" (optional) names the track's step when the case runs several tracks (SPEC 7.1) and the
+event could move more than one; the case's "tracks" lists them.
 
 Errors are JSON objects {"error": ...} for every method: 400 bad input (bad JSON, nesting
 deeper than 32), 401 no or unknown token, 403 the role may not do that (recorded in the
@@ -289,15 +292,18 @@ class Handler(BaseHTTPRequestHandler):
             raise HTTPError(404, "no such route")
         case = svc.store.load(unquote(match[1]), svc.engine)
         verb = match[2]
+        track = body.get("at")  # the track's step, when the case runs several (SPEC 7.1)
+        if track is not None and not isinstance(track, str):
+            raise ValueError('"at" must be a step id')
         if verb == "events":
             event = body.get("event")
             if not isinstance(event, str):
                 raise ValueError('"event" must be a string')
-            case.fire(event, actor=actor, note=body.get("note"), data=body.get("data"))
+            case.fire(event, actor=actor, note=body.get("note"), data=body.get("data"), at=track)
         elif verb == "accept":
-            case.accept(actor, note=body.get("note"))
+            case.accept(actor, note=body.get("note"), at=track)
         else:
-            case.decline(actor, body.get("reason") or "")
+            case.decline(actor, body.get("reason") or "", at=track)
         svc.save(case)
         return 200, svc.view(case, actor)
 
