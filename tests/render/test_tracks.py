@@ -39,7 +39,7 @@ def test_fork_and_join_are_gateways_with_a_plus_and_their_text_beside() -> None:
 
 
 def test_a_pathway_without_tracks_has_no_gateway_in_its_legend() -> None:
-    source = to_dot(pathways.load("pathways/kh/csa-in-person.yaml")).source
+    source = to_dot(pathways.load("pathways/kh/school-disclosure.yaml")).source
     assert "fork / join" not in source and "shape=diamond" not in source
 
 
