@@ -40,20 +40,22 @@ def walks(draw: st.DrawFn) -> pw.Case:
     }
     case = ENGINE.open(data=data, entry=entry, case_id="c", at=T0, note="SECRET-0")
     for i in range(1, draw(st.integers(0, 10)) + 1):
-        options = sorted(
+        options = sorted(  # track by track: the pathway runs tracks at once (SPEC 7.1)
             {
-                (role.id, event)
+                (role.id, event, step)
+                for step in case.steps
                 for role in P.roles
-                for event in case.available(pw.Actor(id="x", role=role.id))
+                for event in case.available(pw.Actor(id="x", role=role.id), at=step)
             }
         )
         if not options:
             break
-        role, event = draw(st.sampled_from(options))
+        role, event, step = draw(st.sampled_from(options))
         case.fire(
             event,
             actor=pw.Actor(id=f"u{i}", role=role),
-            at=T0 + dt.timedelta(hours=i),
+            at=step,
+            when=T0 + dt.timedelta(hours=i),
             note=f"SECRET-{i}",
         )
     return case
