@@ -79,3 +79,54 @@ def test_report_command_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFi
     index = Path(capsys.readouterr().out.strip())
     assert index == Path("out/index.html") and index.exists()
     assert (tmp_path / "out" / "my-first-pathway.html").exists()
+
+
+def fixed_tracks(text: str) -> str:
+    """Section 10: both ends of the police track meet at `police_done` before the join."""
+    text = text.replace(
+        "  - {id: conference, kind: join",
+        '  - {id: police_done, role: officer, label: "Police report to the case conference", '
+        "duration: 1h}\n  - {id: conference, kind: join",
+    )
+    return text.replace(
+        "  - {from: interview, to: closed, probability: 0.3}\n"
+        "  - {from: prosecutor, to: conference, kind: handoff}\n",
+        "  - {from: interview, to: police_done, probability: 0.3}\n"
+        "  - {from: prosecutor, to: police_done}\n"
+        "  - {from: police_done, to: conference, kind: handoff}\n",
+    )
+
+
+def _has_track_rules() -> bool:
+    from pathways.rules import get_rule
+
+    return get_rule("PW110") is not None
+
+
+needs_track_rules = pytest.mark.skipif(
+    not _has_track_rules(), reason="PW110-PW113 (issue 12, the analysis half) have not landed"
+)
+
+
+@needs_track_rules
+def test_tracks_deadlock_gives_the_findings_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tracks.yaml").write_text(block("tracks.yaml"), encoding="utf-8")
+    code = main(["validate", "tracks.yaml"])
+    assert code == 1
+    assert capsys.readouterr().out == block("output tracks.yaml")
+
+
+def test_tracks_fix_leaves_no_finding_and_simulates_the_slowest_track(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fixed file validates clean; a case to the prosecutor closes after 30.5 h (the
+    police track and the conference), the mean is 23.6 h, as the section says."""
+    import pathways as pw
+
+    text = fixed_tracks(block("tracks.yaml"))
+    (tmp_path / "tracks.yaml").write_text(text, encoding="utf-8")
+    assert (main(["validate", "tracks.yaml"]), capsys.readouterr().out) == (0, "")
+    tto = pw.simulate(pw.loads(text), cases=2000, seed=0).time_to_outcome_hours
+    assert tto["p90"] == pytest.approx(30.5) and tto["mean"] == pytest.approx(23.6, abs=0.3)

@@ -162,5 +162,6 @@ def test_cli_warns_before_running_and_in_the_text(capsys: pytest.CaptureFixture[
     assert main([*args, "--set", "roles.doctor.capacity=1", "--arrivals-per-day", "12"]) == 0
     out, err = capsys.readouterr()
     assert "warning: saturated: Doctor (referral hospital or health centre)" in err
-    assert "A capacity of 2 would make it stable" in err
+    # 2.74 doctors' work at 12 cases a day: urgent or routine care and the medical report
+    assert "needs 2.74 people" in err and "A capacity of 3 would make it stable" in err
     assert "SATURATED" in out
