@@ -400,3 +400,52 @@ def test_cli_diff_of_a_file_that_does_not_load_names_the_line(
     assert main(["diff", str(bad), str(P1)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:3:" in err
+
+
+# ------------------------------------------------------------------------- report --since
+
+SECRET = """
+format: pathways/1
+id: secret
+version: "1"
+visibility: public
+agencies:
+  - {id: a, name: Social affairs, sector: social}
+  - {id: zs, name: ZETA-SECRET-SHELTER, sector: ngo, visibility: restricted}
+roles:
+  - {id: worker, agency: a, title: Worker}
+  - {id: keeper, agency: zs, title: ZETA-SECRET-KEEPER}
+steps:
+  - {id: intake, kind: entry, role: worker, label: Intake}
+  - {id: place, role: worker, label: Placement}
+  - {id: closed, kind: outcome, label: Closed}
+transitions:
+  - {from: intake, to: place}
+  - {from: place, to: closed}
+"""
+
+
+def test_report_since_lists_changes_from_the_readers_view(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_file, new_file = tmp_path / "v1.yaml", tmp_path / "v2.yaml"
+    old_file.write_text(SECRET, encoding="utf-8")
+    doc = yaml.safe_load(SECRET)
+    doc["version"] = "2"
+    doc["steps"][1]["role"] = "keeper"  # placement moves into the restricted shelter
+    doc["deadlines"] = [{"id": "placed", "to": "place", "within": "2d"}]
+    new_file.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["report", str(new_file), "-o", str(out), "--no-simulation", "--today", "2026-11-28"]
+    assert main([*args, "--since", str(old_file), "--visibility", "public"]) == 0
+    page = (out / "secret.html").read_text(encoding="utf-8")
+    assert 'id="changes"' in page and "Changes since version 1" in page
+    assert "placed" in page and "Placement" in page
+    assert "ZETA" not in page  # the moved step's new role is named by its stand-in only
+    assert main([*args, "--since", str(old_file), "--visibility", "restricted"]) == 0
+    page = (out / "secret.html").read_text(encoding="utf-8")
+    assert "ZETA-SECRET-KEEPER" in page  # a restricted reader sees who the step moved to
+    assert main([*args, "--since", "no-such-revision"]) == 0
+    page = (out / "secret.html").read_text(encoding="utf-8")
+    assert "No earlier version" in page
+    capsys.readouterr()

@@ -72,6 +72,7 @@ __all__ = [
     "KINDS",
     "Change",
     "PathwayDiff",
+    "change_heading",
     "diff",
     "fingerprint",
     "format_diff",
@@ -973,6 +974,11 @@ _HEADINGS = {
 }
 
 
+def change_heading(kind: str) -> str:
+    """The heading a change of ``kind`` is listed under (text and report)."""
+    return _HEADINGS[kind.split("-")[0]]
+
+
 def format_diff(result: PathwayDiff) -> str:
     """The diff as text for a working group: one heading per area, one line per change.
 
@@ -1000,7 +1006,7 @@ def format_diff(result: PathwayDiff) -> str:
         )
     current = None
     for change in result.changes:
-        heading = _HEADINGS[change.kind.split("-")[0]]
+        heading = change_heading(change.kind)
         if heading != current:
             lines.append("")
             lines.append(heading + ":")

@@ -58,6 +58,14 @@ def report(
             "`make docs` builds it beside out/) or a URL.",
         ),
     ] = "../site/",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Add 'Changes since version X' to each page: a git revision (each file as it "
+            "was there, e.g. HEAD~1 or v0.1) or, for one pathway, an earlier file.",
+        ),
+    ] = None,
 ) -> int:
     """Write one self-contained HTML page per pathway and an index.html; print its path."""
     from pathways.cli.validate import expand_paths, parse_codes, parse_today
@@ -95,6 +103,7 @@ def report(
             select=parse_codes(select),
             ignore=parse_codes(ignore),
             docs_base=docs_base,
+            since=since,
         )
     except OSError as exc:
         typer.echo(

@@ -183,12 +183,15 @@ def build_parts(
     arrivals_per_day: float | None = None,
     docs_base: str = DEFAULT_DOCS_BASE,
     diagram: bool = True,
+    since: Pathway | str | None = None,
 ) -> PageParts:
     """Gather everything one pathway's page shows: findings, routes, simulation, diagram.
 
     Every part is built from the reader's view of the pathway
     (:func:`pathways.visibility.view`), so finding messages, tables and charts only name what
-    a reader at ``visibility`` may see.
+    a reader at ``visibility`` may see. ``since`` is an earlier version (a pathway, or a note
+    saying why there is none): the page then has a "Changes since version X" section, the
+    :func:`pathways.diff` of the two views.
     """
     from pathways.rules import check
 
@@ -209,7 +212,16 @@ def build_parts(
         svg, svg_note = _diagram(
             original, lang=lang, visibility=vis, findings=findings, simulation=sim
         )
+    changes, changes_note = None, None
+    if isinstance(since, Pathway):
+        from pathways.versions import diff
+
+        changes = diff(view(since, vis), pathway, lang=lang, today=today)
+    elif isinstance(since, str):
+        changes_note = since
     return PageParts(
+        changes=changes,
+        changes_note=changes_note,
         pathway=original,
         findings=findings,
         routes=routes,
@@ -260,6 +272,32 @@ def _headline(sim: Mapping[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
+def _earlier(since: str | None, pathway: Pathway) -> Pathway | str | None:
+    """The earlier version of ``pathway`` that ``--since`` names, or a note saying why there
+    is none (the page says so instead of failing the report)."""
+    if since is None:
+        return None
+    from pathways.versions import load_version
+
+    if Path(since).is_file():
+        spec = since
+    else:
+        file = Path(pathway.file)
+        if not file.is_file():
+            return f"No earlier version: {pathway.id} was not loaded from a file."
+        try:
+            relative = file.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            return f"No earlier version: {file} is outside the current folder's repository."
+        spec = f"git:{since}:./{relative.as_posix()}"
+    try:
+        return load_version(spec)
+    except LoadError as exc:
+        return f"The version at {since} does not load ({len(exc.findings)} load findings)."
+    except (ValueError, OSError) as exc:
+        return f"No earlier version at {since}: {str(exc).split(': ', 1)[-1]}"
+
+
 def write_report(
     paths_or_pathways: Source | Iterable[Source],
     out_dir: str | os.PathLike[str],
@@ -275,6 +313,7 @@ def write_report(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
     docs_base: str = DEFAULT_DOCS_BASE,
+    since: str | None = None,
 ) -> Path:
     """Write one HTML page per pathway and an ``index.html`` into ``out_dir``.
 
@@ -298,6 +337,10 @@ def write_report(
         Rule codes or prefixes, as for :func:`pathways.check`.
     docs_base : str
         Base of the docs site rule links point into (see :data:`DEFAULT_DOCS_BASE`).
+    since : str, optional
+        An earlier version to compare each pathway with (a "Changes since version X" section):
+        a git revision (each file as it was there, ``git:REV:./PATH``) or, for a single
+        pathway, a file.
 
     Returns
     -------
@@ -348,6 +391,7 @@ def write_report(
                 continue
         parts = build_parts(
             pathway,
+            since=_earlier(since, pathway),
             lang=lang,
             visibility=vis,
             today=today,

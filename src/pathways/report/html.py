@@ -14,13 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways.durations import format_hours as duration_text
 from pathways.findings import Finding
 from pathways.model import Duration, Pathway, Visibility, label_text
 from pathways.report.charts import format_hours, simulation_charts
 from pathways.visibility import HIDDEN_AGENCY, policy, secrets, view
+
+if TYPE_CHECKING:
+    from pathways.versions import PathwayDiff
 
 __all__ = [
     "CSS",
@@ -173,6 +176,8 @@ class PageParts:
     lang: str | None = None
     visibility: Visibility = Visibility.PARTNERS
     docs_base: str = ""
+    changes: PathwayDiff | None = None
+    changes_note: str | None = None
 
 
 def _route(route: Sequence[str]) -> str:
@@ -450,6 +455,51 @@ def _diagram_section(parts: PageParts) -> str:
     return head + f'<p class="note">{esc(parts.diagram_note or "No diagram.")}</p>'
 
 
+def _changes_section(parts: PageParts) -> str:
+    """'Changes since version X': the semantic diff against an earlier version (``--since``),
+    computed on the reader's views of both versions, one list per area."""
+    from pathways.versions import change_heading
+
+    changes = parts.changes
+    if changes is None:
+        if parts.changes_note is None:
+            return ""
+        return (
+            '<section id="changes"><h2>Changes</h2>\n'
+            f'<p class="note">{esc(parts.changes_note)}</p></section>'
+        )
+    head = f"Changes since version {changes.old_version}"
+    if not changes.changes:
+        return (
+            f'<section id="changes"><h2>{esc(head)}</h2>\n'
+            "<p>No changes: the same pathway for every case.</p></section>"
+        )
+    out = [f'<section id="changes"><h2>{esc(head)}</h2>']
+    n = len(changes.semantic_changes)
+    out.append(
+        f"<p>{n} change{'s' * (n != 1)} that matter to cases"
+        + (" (wording only)" if n == 0 else "")
+        + ".</p>"
+    )
+    if n and changes.old_version == changes.new_version:
+        out.append(
+            '<p class="note">The meaning changed but the version did not '
+            f"({esc(changes.new_version)}): give this file a new version before it is agreed, "
+            "so open cases are moved to it on purpose.</p>"
+        )
+    current = None
+    for change in changes.changes:
+        heading = change_heading(change.kind)
+        if heading != current:
+            if current is not None:
+                out.append("</ul>")
+            out.append(f"<h3>{esc(heading)}</h3><ul>")
+            current = heading
+        out.append(f"<li>{esc(change.message)}</li>")
+    out.append("</ul></section>")
+    return "\n".join(out)
+
+
 def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
     """The full HTML of one pathway's page (of the reader's :func:`~pathways.visibility.view`
     of the pathway: :func:`~pathways.report.build_parts` builds every part from it)."""
@@ -486,6 +536,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
     nav = " ".join(
         f'<a href="#{k}">{esc(v)}</a>'
         for k, v in (
+            *((("changes", "Changes"),) if parts.changes or parts.changes_note else ()),
             ("diagram", "Diagram"),
             ("findings", "Findings"),
             ("routes", "Routes"),
@@ -501,6 +552,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             f"<h1>{esc(title)}</h1>",
             f"<nav>{nav}</nav>",
             _meta_section(parts),
+            _changes_section(parts),
             _diagram_section(parts),
             _findings_section(parts),
             _routes_section(parts),
