@@ -13,8 +13,8 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -191,6 +191,26 @@ class CaseStore(Protocol):
         ...
 
 
+SaveIn = Callable[[Any, "Case", Sequence[Mapping[str, Any]]], tuple[int, "Case"]]
+
+
+def save_together(
+    transaction: Callable[[], AbstractContextManager[Any]],
+    save_in: SaveIn,
+    items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]],
+) -> None:
+    """Save ``(case, outbox)`` items in one transaction of a store, then (only once it has
+    committed) give each case its new row version and checkpoint. Shared by both stores."""
+    done = []
+    with transaction() as db:
+        for case, outbox in items:
+            done.append((case, *save_in(db, case, outbox)))
+    for case, new, checkpoint in done:
+        case.version = new
+        checkpoint.version = new
+        case._checkpoint = checkpoint
+
+
 class SQLiteStore:
     """Cases in one SQLite file: WAL journal, ``synchronous=FULL``, one transaction per save.
 
@@ -314,14 +334,7 @@ class SQLiteStore:
         self._save_all([(case, ()) for case in cases])
 
     def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
-        done = []
-        with self._transaction() as db:
-            for case, outbox in items:
-                done.append((case, *self._save_in(db, case, outbox)))
-        for case, new, checkpoint in done:
-            case.version = new
-            checkpoint.version = new
-            case._checkpoint = checkpoint
+        save_together(self._transaction, self._save_in, items)
 
     def _save_in(
         self, db: sqlite3.Connection, case: Case, outbox: Sequence[Mapping[str, Any]]

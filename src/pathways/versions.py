@@ -76,6 +76,7 @@ __all__ = [
     "diff",
     "fingerprint",
     "format_diff",
+    "grouped_changes",
     "load_version",
     "semantic_content",
 ]
@@ -914,22 +915,15 @@ def _finding_changes(
 
     before = {_finding_key(f, old, rename): f for f in check(old, today=today)}
     after = {_finding_key(f, new, {}): f for f in check(new, today=today)}
-    for key, f in after.items():
-        if key not in before:
-            yield Change(
-                "finding-appeared",
-                f.code,
-                f"new finding {f.code} [{f.severity.value}]: {f.message}",
-                new=f.to_dict(),
-            )
-    for key, f in before.items():
-        if key not in after:
-            yield Change(
-                "finding-disappeared",
-                f.code,
-                f"finding {f.code} [{f.severity.value}] is gone: {f.message}",
-                old=f.to_dict(),
-            )
+    for kind, mine, theirs, words in (
+        ("finding-appeared", after, before, "new finding {code} [{severity}]: {message}"),
+        ("finding-disappeared", before, after, "finding {code} [{severity}] is gone: {message}"),
+    ):
+        for key, f in mine.items():
+            if key not in theirs:
+                text = words.format(code=f.code, severity=f.severity.value, message=f.message)
+                side = {"new" if kind == "finding-appeared" else "old": f.to_dict()}
+                yield Change(kind, f.code, text, **side)
 
 
 _ROUTE_WORDS = {
@@ -979,6 +973,17 @@ def change_heading(kind: str) -> str:
     return _HEADINGS[kind.split("-")[0]]
 
 
+def grouped_changes(result: PathwayDiff) -> list[tuple[str, list[Change]]]:
+    """The changes under their headings, in report order (for the text and the HTML report)."""
+    groups: list[tuple[str, list[Change]]] = []
+    for change in result.changes:
+        heading = change_heading(change.kind)
+        if not groups or groups[-1][0] != heading:
+            groups.append((heading, []))
+        groups[-1][1].append(change)
+    return groups
+
+
 def format_diff(result: PathwayDiff) -> str:
     """The diff as text for a working group: one heading per area, one line per change.
 
@@ -1004,12 +1009,6 @@ def format_diff(result: PathwayDiff) -> str:
             f"warning: the meaning changed but the version did not ({result.new_version}); "
             "bump `version:` so open cases are migrated on purpose"
         )
-    current = None
-    for change in result.changes:
-        heading = change_heading(change.kind)
-        if heading != current:
-            lines.append("")
-            lines.append(heading + ":")
-            current = heading
-        lines.append(f"  - {change.message}")
+    for heading, changes in grouped_changes(result):
+        lines += ["", heading + ":", *(f"  - {c.message}" for c in changes)]
     return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pathways.errors import CaseError, ConflictError
 from pathways.model import Confidentiality
-from pathways.store import _aware, check_page, level_of, query_facts
+from pathways.store import _aware, check_page, level_of, query_facts, save_together
 
 if TYPE_CHECKING:
     import psycopg
@@ -162,14 +162,7 @@ class PostgresStore:
         self._save_all([(case, ()) for case in cases])
 
     def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
-        done = []
-        with self._transaction() as db:
-            for case, outbox in items:
-                done.append((case, *self._save_in(db, case, outbox)))
-        for case, new, checkpoint in done:
-            case.version = new
-            checkpoint.version = new
-            case._checkpoint = checkpoint
+        save_together(self._transaction, self._save_in, items)
 
     def _save_in(
         self, db: psycopg.Connection[Any], case: Case, outbox: Sequence[Mapping[str, Any]]

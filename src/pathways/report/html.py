@@ -458,7 +458,7 @@ def _diagram_section(parts: PageParts) -> str:
 def _changes_section(parts: PageParts) -> str:
     """'Changes since version X': the semantic diff against an earlier version (``--since``),
     computed on the reader's views of both versions, one list per area."""
-    from pathways.versions import change_heading
+    from pathways.versions import grouped_changes
 
     changes = parts.changes
     if changes is None:
@@ -487,16 +487,11 @@ def _changes_section(parts: PageParts) -> str:
             f"({esc(changes.new_version)}): give this file a new version before it is agreed, "
             "so open cases are moved to it on purpose.</p>"
         )
-    current = None
-    for change in changes.changes:
-        heading = change_heading(change.kind)
-        if heading != current:
-            if current is not None:
-                out.append("</ul>")
-            out.append(f"<h3>{esc(heading)}</h3><ul>")
-            current = heading
-        out.append(f"<li>{esc(change.message)}</li>")
-    out.append("</ul></section>")
+    for heading, group in grouped_changes(changes):
+        out.append(f"<h3>{esc(heading)}</h3><ul>")
+        out.extend(f"<li>{esc(c.message)}</li>" for c in group)
+        out.append("</ul>")
+    out.append("</section>")
     return "\n".join(out)
 
 
