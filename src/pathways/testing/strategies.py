@@ -707,7 +707,8 @@ def track_documents(draw: st.DrawFn, max_blocks: int = 4, mutations: int = 2) ->
     loop back through a step, a fork whose tracks meet at a join), then up to ``mutations``
     transitions are redirected or added at random: a track that bypasses its join, two tracks
     that merge at an ordinary step, a track that ends at an outcome before the join, a loop
-    through a track. Some steps are tagged ``interview``. The document loads without PW0xx
+    through a track, a referral declined back to any step. Some steps are tagged
+    ``interview``. The document loads without PW0xx
     findings; every other rule may fire (that is the point).
 
     >>> from hypothesis import given, settings
@@ -787,6 +788,9 @@ def track_documents(draw: st.DrawFn, max_blocks: int = 4, mutations: int = 2) ->
             draw(st.sampled_from(exits))["to"] = b
         else:
             link(a, b)
+    if transitions and draw(st.integers(0, 3)) == 0:  # a referral that may be declined
+        t = draw(st.sampled_from(transitions))
+        t.update(kind="referral", response_within="1d", on_reject=draw(st.sampled_from(ids[1:])))
     for t in transitions:  # fork exits move on the fork's event (SPEC 7.1)
         if any(s["id"] == t["from"] and s["kind"] == "fork" for s in steps):
             t.pop("event", None)
