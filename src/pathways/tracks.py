@@ -127,6 +127,8 @@ class Structure:
     simple: dict[int, Track]
     """Exit transition index -> simple track, for forks that are not sound blocks."""
     interview: list[int]
+    block_joins: set[int] = field(default_factory=set)
+    """The joins of the sound blocks."""
 
     @property
     def loose_forks(self) -> list[int]:
@@ -174,6 +176,7 @@ def structure(pathway: Pathway, sg: StepGraph | None = None) -> Structure:
             block = _block(st, preds, f)
             if block is not None:
                 st.blocks[f] = block
+                st.block_joins.add(block.join)
                 pending.remove(f)
                 progress = True
     for f in pending:
@@ -305,7 +308,7 @@ def _simple_track(st: Structure, preds: list[list[Move]], f: int, exit_: int) ->
 
 
 def _is_block_join(st: Structure, v: int) -> bool:
-    return any(b.join == v for b in st.blocks.values())
+    return v in st.block_joins
 
 
 def _bfs(adj: list[list[int]], start: int, goal: int) -> list[int]:
