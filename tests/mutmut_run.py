@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,12 +21,26 @@ REPO = Path(__file__).resolve().parent.parent
 MUTMUT = [sys.executable, "-m", "mutmut"]
 
 
+def _drop_broken_state() -> None:
+    """A run stopped while mutmut wrote its copies can leave a file half written, which the
+    next run takes as up to date: start afresh when a copy is shorter than a tenth of its
+    source (a mutated copy is always longer)."""
+    copies = REPO / "mutants" / "src"
+    for source in (REPO / "src").rglob("*.py"):
+        copy = copies / source.relative_to(REPO / "src")
+        if copy.exists() and copy.stat().st_size < source.stat().st_size // 10:
+            print(f"mutmut: {copy.relative_to(REPO)} is incomplete; starting afresh")
+            shutil.rmtree(REPO / "mutants")
+            return
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=20.0, help="time budget (default 20)")
     parser.add_argument("--max-children", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
     env = dict(os.environ, HYPOTHESIS_PROFILE="ci")
+    _drop_broken_state()
     run = subprocess.Popen(
         [*MUTMUT, "run", "--max-children", str(args.max_children)],
         cwd=REPO,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import pathways
 from pathways.findings import Finding, Location, Severity
 from pathways.render import render, to_dot, to_mermaid
 
-from ._helpers import load
+from ._helpers import HERE, load
 
 # What each level may see of tests/render/data/restricted.yaml, written out by hand.
 LEVELS = ("public", "partners", "restricted")
@@ -78,3 +79,22 @@ def test_each_level_sees_exactly_what_it_may(level: str, tmp_path: Path) -> None
             else:
                 assert f"check {number}:" not in text, f"finding {number} shown at {level}"
         assert "PUBLIC-LINE-1111" in text
+
+
+def test_names_in_every_language_are_withheld() -> None:
+    """A hidden agency or role named in several languages: a finding quoting the Khmer name
+    is withheld as the English one is (names as locale maps are secrets too)."""
+    text = (HERE / "data" / "restricted.yaml").read_text(encoding="utf-8")
+    text = text.replace("locales: [en]", "locales: [en, km]")
+    text = text.replace(
+        "name: Hidden Harbour Safehouse", "name: {en: Hidden Harbour Safehouse, km: ផ្ទះសុវត្ថិភាព}"
+    )
+    text = text.replace("title: Harbour Keeper}", "title: {en: Harbour Keeper, km: អ្នកថែរក្សាផ្ទះ}}")
+    p = pathways.loads(text, "restricted-km.yaml")
+    quoted = [_finding(0, "ផ្ទះសុវត្ថិភាព"), _finding(1, "អ្នកថែរក្សាផ្ទះ")]
+    for level in ("public", "partners"):
+        for lang in ("en", "km"):
+            source = to_dot(p, visibility=level, findings=quoted, lang=lang).source
+            assert "ផ្ទះសុវត្ថិភាព" not in source and "អ្នកថែរក្សាផ្ទះ" not in source, (level, lang)
+    source = to_dot(p, visibility="restricted", findings=quoted).source
+    assert "check 0: the contact ផ្ទះសុវត្ថិភាព" in source
