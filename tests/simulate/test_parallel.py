@@ -14,7 +14,9 @@ from ._pathways import build, move, step
 
 @pytest.fixture(scope="module")
 def csa() -> pw.Pathway:
-    return pw.load("pathways/kh/csa-in-person.yaml")
+    # a bundled pathway the vectorised walk runs: kh-csa-in-person has parallel tracks now,
+    # which run on the track loop (its worker determinism: tests/simulate/test_tracks.py)
+    return pw.load("pathways/kh/school-disclosure.yaml")
 
 
 def unqueued(p: pw.Pathway) -> pw.Pathway:
