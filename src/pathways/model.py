@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     WithJsonSchema,
     model_serializer,
     model_validator,
@@ -844,10 +845,17 @@ class Pathway(BaseModel):
 
     # --- location (set by the loader; None for pathways built in code) ----------------------
 
+    _source_map: Any = PrivateAttr(default=None)
+
     @property
     def source_map(self) -> Any:
         """The loader's :class:`~pathways.load.source.SourceMap`, or None."""
-        return self.__dict__.get("_source_map")
+        return self._source_map
+
+    def attach_source_map(self, smap: Any) -> None:
+        """Remember where the document's keys and values came from (the loader calls this
+        once, on the pathway it just built; equality ignores it)."""
+        self._source_map = smap
 
     @property
     def file(self) -> str:

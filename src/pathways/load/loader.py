@@ -25,9 +25,9 @@ from pathways.load.references import check_references
 from pathways.load.schema_errors import MAX_UNKNOWN_KEYS, prune_unknown, schema_findings
 from pathways.load.source import DocPath, SourceMap
 from pathways.load.yaml_walk import (
-    MAX_BYTES,
     YAML_UNSAFE,
     DocumentError,
+    check_size,
     decode,
     parse_document,
     read_bounded,
@@ -92,8 +92,7 @@ def load_findings(
 def _load_findings(text: str | bytes, file: str) -> tuple[Pathway | None, list[Finding]]:
     try:
         if isinstance(text, bytes):
-            if len(text) > MAX_BYTES:
-                raise DocumentError("file is larger than 10 MB; this is not a pathway", 1, 1)
+            check_size(len(text))  # before decoding; parse_document checks text the same way
             text = decode(text)
         data, smap = parse_document(text, file)
     except DocumentError as exc:
@@ -137,7 +136,7 @@ def _data_findings(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | Non
                     error = again
         findings.extend(schema_findings(error, smap))
     if pathway is not None:
-        pathway.__dict__["_source_map"] = smap
+        pathway.attach_source_map(smap)
         findings.extend(_guard_findings(pathway, smap))
     findings.sort(key=Finding.sort_key)
     if findings:
@@ -187,7 +186,7 @@ def load(path: str | os.PathLike[str]) -> Pathway:
     file = os.fspath(path)
     try:
         data = read_bounded(Path(file))
-    except DocumentError as exc:
+    except DocumentError as exc:  # a folder, a pipe or a device
         raise LoadError(
             [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
         ) from None

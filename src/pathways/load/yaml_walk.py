@@ -27,6 +27,7 @@ __all__ = [
     "MAX_NODES",
     "YAML_UNSAFE",
     "DocumentError",
+    "check_size",
     "decode",
     "parse_document",
     "read_bounded",
@@ -69,21 +70,26 @@ class DocumentError(Exception):
 
 
 def read_bounded(path: Path) -> bytes:
-    """The bytes of ``path``, reading at most one byte past :data:`MAX_BYTES`; only a regular
-    file is opened (a FIFO or a device would block or never end)."""
+    """The bytes of ``path``, reading at most one byte past :data:`MAX_BYTES` (enough for
+    :func:`check_size` to refuse a larger file); only a regular file is opened (a FIFO or a
+    device would block or never end)."""
     if not stat.S_ISREG(path.stat().st_mode):
         kind = "a folder" if path.is_dir() else "not a regular file (a pipe or a device?)"
         raise DocumentError(f"{kind}; a pathway is a YAML or JSON file", 1, 1)
     with path.open("rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+        return fh.read(MAX_BYTES + 1)
+
+
+def check_size(size: int) -> None:
+    """Refuse a document of more than :data:`MAX_BYTES` bytes (or characters) with PW001: the
+    one check of the size bound, for files, bytes and text alike."""
+    if size > MAX_BYTES:
         raise DocumentError(
             f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; a pathway is far smaller, "
             "so this is not a pathway file",
             1,
             1,
         )
-    return data
 
 
 def decode(data: bytes) -> str:
@@ -110,8 +116,7 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     """
     smap = SourceMap(file, text=text)
     try:
-        if len(text) > MAX_BYTES:
-            raise DocumentError("document is larger than 10 MB; this is not a pathway", 1, 1)
+        check_size(len(text))
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
