@@ -9,7 +9,6 @@ be simulated) becomes a note on the page, never an exception.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import re
 import tempfile
@@ -97,24 +96,19 @@ def _diagram(
     findings: Sequence[Finding],
     simulation: Mapping[str, Any] | None,
 ) -> tuple[str | None, str | None]:
-    try:
-        render = importlib.import_module("pathways.render").render
-    except (ImportError, AttributeError):
-        return None, "The diagram renderer is not available in this installation."
+    from pathways.render import render
+
     with tempfile.TemporaryDirectory(prefix="pathways-report-") as tmp:
         out = Path(tmp) / f"{pathway.id}.svg"
-        kwargs: dict[str, Any] = {
-            "lang": lang,
-            "visibility": visibility.value,
-            "findings": list(findings),
-        }
-        if simulation is not None:
-            kwargs["simulation"] = dict(simulation)
         try:
-            try:
-                render(pathway, out, **kwargs)
-            except TypeError:  # a renderer without overlays still draws the pathway
-                render(pathway, out, lang=lang, visibility=visibility.value)
+            render(
+                pathway,
+                out,
+                lang=lang,
+                visibility=visibility.value,
+                findings=list(findings),
+                simulation=dict(simulation) if simulation is not None else None,
+            )
         except PathwayError as exc:
             return None, f"No diagram: {exc}"
         svg = _inline_svg(out.read_text(encoding="utf-8"))
@@ -124,21 +118,12 @@ def _diagram(
 
 
 def _routes(pathway: Pathway) -> tuple[dict[str, Any] | None, str | None]:
+    from pathways.routes import route_stats
+
     try:
-        module = importlib.import_module("pathways.routes")
-    except ImportError:
-        return None, "Route statistics are not available in this installation."
-    for name in ("route_stats", "route_statistics", "statistics", "summary"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            try:
-                result = fn(pathway)
-            except PathwayError as exc:
-                return None, f"No route statistics: {exc}"
-            if hasattr(result, "to_dict"):
-                result = result.to_dict()
-            return dict(result), None
-    return None, "Route statistics are not available in this installation."
+        return dict(route_stats(pathway).to_dict()), None
+    except PathwayError as exc:
+        return None, f"No route statistics: {exc}"
 
 
 def _simulate(
@@ -150,21 +135,17 @@ def _simulate(
             f"Not simulated: the pathway has {len(errors)} error"
             f"{'s' * (len(errors) != 1)}; fix them first."
         )
-    try:
-        simulate = importlib.import_module("pathways.simulate").simulate
-    except (ImportError, AttributeError):
-        return None, "The simulator is not available in this installation."
+    from pathways.simulate import simulate
+
     try:
         result = simulate(pathway, **options)
     except PathwayError as exc:
         return None, f"Not simulated: {exc}"
-    data = dict(result.to_dict())
+    data: dict[str, Any] = dict(result.to_dict())
     # Raw times draw a true histogram; without them the chart is sketched from quantiles.
-    histogram = getattr(result, "time_to_outcome_histogram", None)
-    if callable(histogram):
-        histogram = histogram()
-    if isinstance(histogram, Mapping) and isinstance(data.get("time_to_outcome_hours"), dict):
-        data["time_to_outcome_hours"] = {**data["time_to_outcome_hours"], "histogram": histogram}
+    times = data.get("time_to_outcome_hours")
+    if isinstance(times, dict):
+        data["time_to_outcome_hours"] = {**times, "histogram": result.time_to_outcome_histogram()}
     return data, None
 
 
