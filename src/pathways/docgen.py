@@ -6,11 +6,19 @@ docs build; other generators (rules, CLI, diagrams) register in :data:`GENERATOR
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GENERATORS", "cli_reference", "format_reference", "write_all"]
+__all__ = [
+    "GENERATORS",
+    "cli_reference",
+    "format_reference",
+    "layers_dot",
+    "read_layers",
+    "write_all",
+]
 
 
 def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
@@ -146,11 +154,55 @@ def _write_diagrams(docs: Path) -> None:
     write_gallery(docs)
 
 
+_LAYER_ROW = re.compile(r"^\|\s*(\d+ [^|]+?)\s*\|([^|]+)\|\s*$")
+
+
+def read_layers(markdown: str) -> list[tuple[str, list[str]]]:
+    """The layer table of ``docs/development.md``: (layer name, module names), top layer first.
+
+    Examples
+    --------
+    >>> read_layers("| 1 base | `findings`, `errors` |\\n| 2 model | `model` |\\n")
+    [('2 model', ['model']), ('1 base', ['findings', 'errors'])]
+    """
+    rows = []
+    for line in markdown.splitlines():
+        match = _LAYER_ROW.match(line.strip())
+        if match:
+            rows.append((match.group(1), re.findall(r"`([^`]+)`", match.group(2))))
+    return sorted(rows, key=lambda row: -int(row[0].split()[0]))
+
+
+def layers_dot(layers: list[tuple[str, list[str]]]) -> str:
+    """A small Graphviz drawing of the layers: one box per layer, an arrow to the layer below."""
+    lines = [
+        "digraph layers {",
+        '  graph [rankdir=TB, nodesep=0.3, ranksep=0.35, fontname="Helvetica"];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica",'
+        " fontsize=11];",
+        "  edge [arrowsize=0.7];",
+    ]
+    for i, (name, modules) in enumerate(layers):
+        text = "\\n".join(", ".join(modules[j : j + 5]) for j in range(0, len(modules), 5))
+        lines.append(f'  l{i} [label="{name}\\n{text}"];')
+    lines += [f"  l{i} -> l{i + 1};" for i in range(len(layers) - 1)]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _write_layers(docs: Path) -> None:
+    import graphviz
+
+    layers = read_layers((docs / "development.md").read_text(encoding="utf-8"))
+    svg = graphviz.Source(layers_dot(layers)).pipe(format="svg")
+    (docs / "layers.svg").write_bytes(svg)
+
+
 GENERATORS: list[Callable[[Path], None]] = [
     _write_format,
     _write_cli,
     _write_rules,
     _write_diagrams,
+    _write_layers,
 ]
 
 

@@ -1,0 +1,152 @@
+"""The house as drawn: the imports of src/ follow the layer table of docs/development.md.
+
+The import graph is read with ``ast`` from every module of ``src/pathways`` (imports inside
+functions and under ``if TYPE_CHECKING:`` included: a circle through a lazy import is still a
+circle). Two checks: no module reaches itself through its imports, and no module imports from a
+layer below it in the table (layer 6 is the top; a module may import its own layer and those
+above it). A module missing from the table fails with the row to add it to.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+SRC = Path("src")
+TABLE = Path("docs/development.md")
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted((SRC / "pathways").rglob("*.py")):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _owner(name: str) -> str | None:
+    """The module ``name`` refers to: itself, or the nearest package or module that holds it."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _imports(module: str) -> set[str]:
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str | None] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(_owner(a.name) for a in node.names if a.name.startswith("pathways"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against the package
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            if base == "pathways" or base.startswith("pathways."):
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    found.add(full if full in MODULES else _owner(base))
+    found.discard(None)
+    found.discard(module)
+    return {m for m in found if m is not None}
+
+
+GRAPH = {module: _imports(module) for module in MODULES}
+
+
+def _unit(module: str) -> str:
+    """The row of the table a module belongs to: its top-level module or subpackage."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "pathways"
+
+
+def _layers() -> dict[str, int]:
+    rows = re.findall(r"^\|\s*(\d+) [^|]*\|([^|]+)\|\s*$", TABLE.read_text("utf-8"), re.M)
+    assert rows, f"{TABLE} has no layer table"
+    return {unit: int(n) for n, cell in rows for unit in re.findall(r"`([^`]+)`", cell)}
+
+
+def test_the_graph_is_read() -> None:
+    """The reader sees the imports it must (a guard against a reader that finds nothing)."""
+    assert "pathways.model" in GRAPH["pathways.graph"]  # under TYPE_CHECKING
+    assert "pathways.load" in GRAPH["pathways.report"]  # inside a function
+    assert "pathways.guards.tree" in GRAPH["pathways.guards.syntax"]
+    assert sum(map(len, GRAPH.values())) > 200
+
+
+def test_no_import_circles() -> None:
+    """No module reaches itself through imports (Tarjan's components of size > 1)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # recursive Tarjan; the graph is ~100 modules deep at most
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(GRAPH[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for v in sorted(GRAPH):
+        if v not in index:
+            visit(v)
+    assert circles == [], "import circles (break each with a Protocol or a move): " + "; ".join(
+        " <-> ".join(c) for c in circles
+    )
+
+
+def test_every_module_has_a_layer() -> None:
+    """Each top-level module and subpackage is in the table (and the table names no ghosts)."""
+    layers = _layers()
+    units = {_unit(m) for m in MODULES}
+    missing = sorted(units - set(layers))
+    assert not missing, (
+        f"add {', '.join(f'`{u}`' for u in missing)} to the layer table of {TABLE} "
+        "(the row of the lowest layer it imports from, or higher)"
+    )
+    assert not set(layers) - units, f"{TABLE} names modules that do not exist"
+
+
+@pytest.mark.parametrize("unit", sorted({_unit(m) for m in MODULES}))
+def test_imports_go_down_the_layers(unit: str) -> None:
+    """A module imports only from its own layer or lower ones (1 foundations ... 6 interface)."""
+    layers = _layers()
+    if unit not in layers:
+        pytest.skip(f"{unit} has no layer yet (test_every_module_has_a_layer says where)")
+    upward: dict[str, set[str]] = defaultdict(set)
+    for module, targets in GRAPH.items():
+        if _unit(module) != unit:
+            continue
+        for target in targets:
+            other = _unit(target)
+            if other in layers and layers[other] > layers[unit]:
+                upward[module].add(f"{target} (layer {layers[other]})")
+    assert not upward, f"{unit} is in layer {layers[unit]} but imports from above: " + "; ".join(
+        f"{m} -> {', '.join(sorted(t))}" for m, t in sorted(upward.items())
+    )
