@@ -249,7 +249,7 @@ def test_a_case_of_another_engine_is_refused(small: pw.Pathway, engine: Engine) 
     case = opened(engine)
     other = Engine(small)
     with pytest.raises(pw.CaseError, match="another engine"):
-        other._fire(case, "screen", COUNSELLOR, None, None, None)
+        other.fire(case, "screen", COUNSELLOR, None, None, None)
 
 
 # ----------------------------------------------------------------------------- referrals

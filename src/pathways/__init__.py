@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from pathways._version import __version__ as __version__
 from pathways.errors import (
     CaseError,
     ConflictError,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
     from pathways.simulate import SimulationResult, analyze, simulate
     from pathways.versions import diff, fingerprint
 
-__version__ = "0.1.0"
 
 # Public name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {

@@ -12,17 +12,34 @@ the facts of a snapshot with it; stores replay only the events since the last sa
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from pathways.case import Actor, Case
+from pathways.case import Actor, Case, CaseEngine
 from pathways.errors import CaseError
 from pathways.history import HistoryEntry
 
-if TYPE_CHECKING:
-    from pathways.engine import Engine
+__all__ = ["Replayer", "clone", "facts", "replay"]
 
-__all__ = ["clone", "facts", "replay"]
+
+class Replayer(CaseEngine, Protocol):
+    """What a replay needs of the engine (:class:`pathways.Engine`), beyond what a case needs:
+    its ``on_enter`` hook (switched off on the copy that replays) and :meth:`open`."""
+
+    on_enter: Any
+
+    def open(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        entry: str | None = None,
+        case_id: str | None = None,
+        at: dt.datetime | None = None,
+        actor: Actor | None = None,
+        note: str | None = None,
+    ) -> Case:
+        """See :meth:`pathways.Engine.open`."""
 
 
 def facts(case: Case) -> dict[str, Any]:
@@ -55,7 +72,7 @@ def _actor(entry: HistoryEntry) -> Actor:
 
 
 def replay(
-    engine: Engine, case_id: str, entries: Sequence[HistoryEntry], start: Case | None = None
+    engine: Replayer, case_id: str, entries: Sequence[HistoryEntry], start: Case | None = None
 ) -> Case:
     """The case ``entries`` make on ``engine``: from an open if ``start`` is None, otherwise
     continuing ``start`` (a case whose history is the prefix before ``entries``; it is used up).
@@ -116,9 +133,9 @@ def replay(
                     and (stored.event == "decline" or stored.target == stored.source)
                     and not stored.data
                 ):
-                    shadow._answer(case, stored.event, who, stored.at, stored.note, track)
+                    shadow.answer(case, stored.event, who, stored.at, stored.note, track)
                 else:
-                    shadow._fire(
+                    shadow.fire(
                         case,
                         stored.event,
                         who,

@@ -11,16 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pathways._runtime import _iso, _opt_time, _time
+from pathways.deadlines import Due
 from pathways.errors import CaseError
 from pathways.history import SNAPSHOT_FORMAT, HistoryEntry
+from pathways.model import Pathway
 
-if TYPE_CHECKING:
-    from pathways.engine import Engine
-
-__all__ = ["Actor", "Case", "Due", "Referral"]
+__all__ = ["Actor", "Case", "CaseEngine", "Referral"]
 
 
 # ------------------------------------------------------------------------------------ records
@@ -106,35 +105,71 @@ class Referral:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Due:
-    """A time limit on a case: a pathway deadline, or the answer to a referral.
+# ------------------------------------------------------------------------------------- case
 
-    ``id`` is the deadline id, or ``referral:<event>`` for a referral answer; ``targets`` are
-    the steps that meet it (the referral's target step for an answer); ``met_at`` is when it
-    was met (None while open).
+
+class CaseEngine(Protocol):
+    """What a :class:`Case` needs from the engine that moves it (:class:`pathways.Engine`).
+
+    The case hands every move and query over to these public methods, so this module never
+    imports the engine; :class:`Case`'s methods of the same names document them.
     """
 
-    id: str
-    kind: Literal["deadline", "referral"]
-    due_at: dt.datetime
-    started_at: dt.datetime
-    targets: tuple[str, ...]
-    met_at: dt.datetime | None = None
+    @property
+    def pathway(self) -> Pathway:
+        """The pathway the engine runs."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The deadline as JSON-able values."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "due_at": self.due_at.isoformat(),
-            "started_at": self.started_at.isoformat(),
-            "targets": list(self.targets),
-            "met_at": _iso(self.met_at),
-        }
+    @property
+    def fingerprint(self) -> str:
+        """The pathway's fingerprint; it seeds every history chain."""
 
+    @property
+    def parallel(self) -> bool:
+        """Whether the pathway has fork or join steps (cases may have several tracks)."""
 
-# ------------------------------------------------------------------------------------- case
+    def fire(
+        self,
+        case: Case,
+        event: str,
+        actor: Actor,
+        at: dt.datetime | None,
+        note: str | None,
+        data: Mapping[str, Any] | None,
+        track: str | None = None,
+    ) -> HistoryEntry:
+        """See :meth:`Case.fire`."""
+
+    def answer(
+        self,
+        case: Case,
+        answer: str,
+        actor: Actor,
+        at: dt.datetime | None,
+        note: str | None,
+        track: str | None = None,
+    ) -> HistoryEntry:
+        """:meth:`Case.accept` (``answer="accept"``) or :meth:`Case.decline`."""
+
+    def available(self, case: Case, actor: Actor, at: str | None = None) -> list[str]:
+        """See :meth:`Case.available`."""
+
+    def due(self, case: Case) -> list[Due]:
+        """See :meth:`Case.due`."""
+
+    def overdue(self, case: Case, now: dt.datetime) -> list[Due]:
+        """See :meth:`Case.overdue`."""
+
+    def overdue_from(self, case: Case) -> dt.datetime | None:
+        """The earliest time at which something of the case is overdue (stores index by it)."""
+
+    def problem(self, case: Case) -> str | None:
+        """What is wrong with the case's history, or None."""
+
+    def check_unsaved(self, case: Case, stored: int) -> Case:
+        """The replayed case a store saves (see :meth:`pathways.Engine.check_unsaved`)."""
+
+    def deadlines_snapshot(self, case: Case) -> dict[str, Any]:
+        """The ``deadlines`` part of :meth:`Case.to_dict`."""
 
 
 class Case:
@@ -160,7 +195,7 @@ class Case:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: CaseEngine,
         case_id: str,
         entry: str,
         step: str,
@@ -221,7 +256,7 @@ class Case:
         return tuple(s for s, w in self._tracks if w >= 0)
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> CaseEngine:
         """The engine the case runs on."""
         return self._engine
 
@@ -253,7 +288,7 @@ class Case:
         if refs:
             if refs[-1].answer is None:
                 return refs[-1]
-            if len(self._tracks) > 1 or self._engine._parallel:
+            if len(self._tracks) > 1 or self._engine.parallel:
                 for r in reversed(refs):
                     if r.answer is None:
                         return r
@@ -309,7 +344,7 @@ class Case:
         A refusal changes nothing. See :class:`Engine` for what ``on_enter`` hooks do.
         """
         track, time = _split_at(at, when)
-        return self._engine._fire(self, event, actor, time, note, data, track)
+        return self._engine.fire(self, event, actor, time, note, data, track)
 
     def accept(
         self,
@@ -333,7 +368,7 @@ class Case:
             from it.
         """
         track, time = _split_at(at, when)
-        return self._engine._answer(self, "accept", actor, time, note, track)
+        return self._engine.answer(self, "accept", actor, time, note, track)
 
     def decline(
         self,
@@ -357,7 +392,7 @@ class Case:
             As for :meth:`accept`.
         """
         track, time = _split_at(at, when)
-        return self._engine._answer(self, "decline", actor, time, reason, track)
+        return self._engine.answer(self, "decline", actor, time, reason, track)
 
     def available(self, actor: Actor, *, at: str | None = None) -> list[str]:
         """The events ``actor`` may fire now (guards holding, role allowed), in file order;
@@ -365,7 +400,7 @@ class Case:
 
         Accepting or declining a pending referral is not listed; see :attr:`referral`.
         """
-        return self._engine._available(self, actor, at)
+        return self._engine.available(self, actor, at)
 
     # --- deadlines ---------------------------------------------------------------------
 
@@ -376,7 +411,7 @@ class Case:
         A limit stays listed after its due time until it is met; :meth:`overdue` says which
         are missed.
         """
-        return self._engine._due(self)
+        return self._engine.due(self)
 
     def overdue(self, now: dt.datetime) -> list[Due]:
         """The time limits missed by ``now``, earliest first.
@@ -387,7 +422,7 @@ class Case:
         answer is missed when it came after ``response_within`` or has not come by ``now``.
         An empty list means nothing is overdue.
         """
-        return self._engine._overdue(self, now)
+        return self._engine.overdue(self, now)
 
     # --- integrity and snapshots -------------------------------------------------------
 
@@ -423,14 +458,14 @@ class Case:
             "opened_at": self.opened_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "referrals": [r.to_dict() for r in self.referrals or ()],
-            "deadlines": self._engine._deadlines.to_dict(self._clocks),
+            "deadlines": self._engine.deadlines_snapshot(self),
         }
         if history:
             out["history"] = [e.to_dict() for e in self.history]
         return out
 
     def _tracks_dict(self) -> dict[str, Any]:
-        if not self._engine._parallel:
+        if not self._engine.parallel:
             return {}
         return {
             "tracks": [{"step": s, "waiting_on": None if w < 0 else w} for s, w in self._tracks]

@@ -61,7 +61,7 @@ def to_sarif(findings: Sequence[Finding]) -> str:
     >>> log["version"], log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     ('2.1.0', {'startLine': 3, 'startColumn': 5})
     """
-    from pathways import __version__
+    from pathways._version import __version__
 
     rule_index: dict[str, int] = {}
     rules: list[dict[str, Any]] = []

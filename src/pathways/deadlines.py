@@ -11,21 +11,75 @@ answer :meth:`Case.due <pathways.case.Case.due>` and :meth:`Case.overdue
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal, Protocol
 
 from pathways._runtime import _iso
-from pathways.case import Due
+from pathways.history import HistoryEntry
 from pathways.model import Pathway
 
-if TYPE_CHECKING:
-    from pathways.case import Case
-
-__all__ = ["DeadlineRule", "Deadlines"]
+__all__ = ["DeadlineRule", "Deadlines", "Due", "TimedCase"]
 
 Clocks = dict[str, tuple[dt.datetime, dt.datetime | None]]
 """A case's deadline clocks: ``{deadline id: (started_at, met_at or None)}``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A time limit on a case: a pathway deadline, or the answer to a referral.
+
+    ``id`` is the deadline id, or ``referral:<event>`` for a referral answer; ``targets`` are
+    the steps that meet it (the referral's target step for an answer); ``met_at`` is when it
+    was met (None while open).
+    """
+
+    id: str
+    kind: Literal["deadline", "referral"]
+    due_at: dt.datetime
+    started_at: dt.datetime
+    targets: tuple[str, ...]
+    met_at: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The deadline as JSON-able values."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "due_at": self.due_at.isoformat(),
+            "started_at": self.started_at.isoformat(),
+            "targets": list(self.targets),
+            "met_at": _iso(self.met_at),
+        }
+
+
+class _Answerable(Protocol):
+    """What the time limits read of a referral (:class:`pathways.case.Referral`)."""
+
+    @property
+    def event(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def referred_at(self) -> dt.datetime: ...
+    @property
+    def due_at(self) -> dt.datetime | None: ...
+    @property
+    def answered_at(self) -> dt.datetime | None: ...
+
+
+class TimedCase(Protocol):
+    """What the time limits read and keep of a case (:class:`pathways.case.Case`): its
+    tracks, referrals and history, and its deadline clocks, which :class:`Deadlines` starts
+    and meets."""
+
+    _clocks: Clocks | None
+    _tracks: list[tuple[str, int]]
+
+    @property
+    def referrals(self) -> Sequence[_Answerable] | None: ...
+    @property
+    def history(self) -> Sequence[HistoryEntry]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +130,7 @@ class Deadlines:
         """The clocks of a case opened at ``entry`` at ``when`` (not met yet)."""
         return {r.id: (when, None) for r in (*self.default_starts, *self.starts[entry])}
 
-    def start_and_meet(self, case: Case, step: str, when: dt.datetime) -> None:
+    def start_and_meet(self, case: TimedCase, step: str, when: dt.datetime) -> None:
         """Meet the deadlines ``step`` meets, then start those it starts (once per case)."""
         self.meet(case, step, when)
         starts = self.starts[step]
@@ -87,7 +141,7 @@ class Deadlines:
                     clocks[rule.id] = (when, None)
             case._clocks = clocks
 
-    def meet(self, case: Case, step: str, when: dt.datetime) -> None:
+    def meet(self, case: TimedCase, step: str, when: dt.datetime) -> None:
         """Mark the running deadlines ``step`` is a target of as met at ``when``."""
         clocks = case._clocks
         if clocks is None:
@@ -124,7 +178,7 @@ class Deadlines:
             found = self._reach[step] = frozenset(seen)
         return found
 
-    def all_limits(self, case: Case) -> list[Due]:
+    def all_limits(self, case: TimedCase) -> list[Due]:
         """Every started deadline and every referral answer limit, met or not, earliest first."""
         out = []
         rules = self.by_id
@@ -148,7 +202,7 @@ class Deadlines:
         out.sort(key=lambda d: (d.due_at, d.id))
         return out
 
-    def due(self, case: Case) -> list[Due]:
+    def due(self, case: TimedCase) -> list[Due]:
         """See :meth:`Case.due <pathways.case.Case.due>`."""
         tracks = case._tracks
         here = (
@@ -162,7 +216,7 @@ class Deadlines:
             if d.met_at is None and (d.kind == "referral" or not here.isdisjoint(d.targets))
         ]
 
-    def overdue(self, case: Case, now: dt.datetime) -> list[Due]:
+    def overdue(self, case: TimedCase, now: dt.datetime) -> list[Due]:
         """See :meth:`Case.overdue <pathways.case.Case.overdue>` (``now`` is aware UTC)."""
         out = []
         for d in self.all_limits(case):
@@ -183,7 +237,7 @@ class Deadlines:
         return out
 
 
-def _steps_at(case: Case, when: dt.datetime) -> tuple[str, ...]:
+def _steps_at(case: TimedCase, when: dt.datetime) -> tuple[str, ...]:
     """The steps of the case's tracks at ``when`` (from its history)."""
     for entry in reversed(case.history):
         if entry.at <= when:

@@ -33,9 +33,9 @@ from typing import Any
 
 from pathways._replay import clone, facts, replay
 from pathways._runtime import _EMPTY
-from pathways.case import Actor, Case, Due, Referral
+from pathways.case import Actor, Case, Referral
 from pathways.clock import Clock, SystemClock, as_utc
-from pathways.deadlines import Deadlines
+from pathways.deadlines import Deadlines, Due
 from pathways.errors import CaseError, NotAuthorized, TransitionNotAllowed
 from pathways.guards import GuardError, evaluate
 from pathways.history import (
@@ -133,7 +133,8 @@ class Engine:
         self._entries = self.pathway.entry_steps()
         # parallel tracks (SPEC 7.1): the kind of each step, and the transitions into each join
         self._kind = {s.id: s.kind for s in self.pathway.steps}
-        self._parallel = any(k in ("fork", "join") for k in self._kind.values())
+        self.parallel = any(k in ("fork", "join") for k in self._kind.values())
+        """Whether the pathway has fork or join steps (its cases may have several tracks)."""
         self._join_in: dict[str, tuple[int, ...]] = {
             s.id: tuple(i for i, t in enumerate(self.pathway.transitions) if t.to == s.id)
             for s in self.pathway.steps
@@ -267,7 +268,7 @@ class Engine:
             when,
             note,
             values,
-            tracks=(entry,) if self._parallel else None,
+            tracks=(entry,) if self.parallel else None,
             fingerprint=self.fingerprint,
             key=self._key,
         )
@@ -378,7 +379,7 @@ class Engine:
     def _events_all(self) -> set[str]:
         return {t.event for t in self.pathway.transitions}
 
-    def _fire(
+    def fire(
         self,
         case: Case,
         event: str,
@@ -388,6 +389,7 @@ class Engine:
         data: Mapping[str, Any] | None,
         track: str | None = None,
     ) -> HistoryEntry:
+        """Fire ``event`` on ``case`` (see :meth:`Case.fire <pathways.case.Case.fire>`)."""
         self._check_case(case)
         if not isinstance(actor, Actor):
             raise CaseError(f"actor must be a pathways.Actor, not {actor!r}")
@@ -437,7 +439,7 @@ class Engine:
                     )
                 moves = [(index, target)]
             # -- commit: nothing below can fail on user input --------------------------------
-            if self._parallel:
+            if self.parallel:
                 entered, after = self._move(tracks, i, moves)
                 entry = append_entry(
                     case.history,
@@ -547,7 +549,7 @@ class Engine:
                 after = [t for p, t in enumerate(after) if p not in set(ended)]
         return entered, after
 
-    def _answer(
+    def answer(
         self,
         case: Case,
         answer: str,
@@ -556,6 +558,8 @@ class Engine:
         note: str | None,
         track: str | None = None,
     ) -> HistoryEntry:
+        """Accept or decline the pending referral (:meth:`Case.accept <pathways.case.Case.accept>`,
+        :meth:`Case.decline <pathways.case.Case.decline>`)."""
         self._check_case(case)
         if not isinstance(actor, Actor):
             raise CaseError(f"actor must be a pathways.Actor, not {actor!r}")
@@ -593,7 +597,7 @@ class Engine:
                 if target != step:
                     entered, after = (
                         self._move(tracks, i, [(-1, target)])
-                        if self._parallel
+                        if self.parallel
                         else ([target], [(target, -1)])
                     )
             entry = append_entry(
@@ -607,7 +611,7 @@ class Engine:
                 note,
                 _EMPTY,
                 self._key,
-                tuple(s for s, _ in after) if self._parallel else None,
+                tuple(s for s, _ in after) if self.parallel else None,
             )
             pending.answer = "accepted" if answer == "accept" else "declined"
             pending.answered_at, pending.answered_by = when, actor.id
@@ -626,7 +630,7 @@ class Engine:
             pending = case.referral
             if pending is None:
                 raise CaseError(f"case {case.id!r} has no pending referral to {answer}")
-            if self._parallel:
+            if self.parallel:
                 targets = sorted({r.target for r in case.pending_referrals})
                 if len(targets) > 1:
                     raise CaseError(
@@ -650,7 +654,8 @@ class Engine:
                 f"at {last.isoformat()}"
             )
 
-    def _available(self, case: Case, actor: Actor, at: str | None = None) -> list[str]:
+    def available(self, case: Case, actor: Actor, at: str | None = None) -> list[str]:
+        """See :meth:`Case.available <pathways.case.Case.available>`."""
         self._check_case(case)
         out: list[str] = []
         for step, wait in case._tracks:
@@ -675,18 +680,24 @@ class Engine:
     def _all_limits(self, case: Case) -> list[Due]:
         return self._deadlines.all_limits(case)
 
-    def _due(self, case: Case) -> list[Due]:
+    def due(self, case: Case) -> list[Due]:
+        """See :meth:`Case.due <pathways.case.Case.due>`."""
         self._check_case(case)
         return self._deadlines.due(case)
 
-    def _overdue(self, case: Case, now: dt.datetime) -> list[Due]:
+    def overdue(self, case: Case, now: dt.datetime) -> list[Due]:
+        """See :meth:`Case.overdue <pathways.case.Case.overdue>`."""
         self._check_case(case)
         return self._deadlines.overdue(case, self._now(now))
+
+    def deadlines_snapshot(self, case: Case) -> dict[str, Any]:
+        """The ``deadlines`` part of :meth:`Case.to_dict <pathways.case.Case.to_dict>`."""
+        return self._deadlines.to_dict(case._clocks)
 
     def overdue_from(self, case: Case) -> dt.datetime | None:
         """The earliest time at which ``case.overdue(now)`` is non-empty if no further event
         happens (None: never). Stores index cases by it."""
-        missed = self._overdue(case, dt.datetime.max.replace(tzinfo=dt.UTC))
+        missed = self.overdue(case, dt.datetime.max.replace(tzinfo=dt.UTC))
         return missed[0].due_at if missed else None
 
     # --- snapshots ---------------------------------------------------------------------
@@ -937,7 +948,7 @@ class Engine:
                     f"{at!r} on {wait!r}, which is not a transition into that join"
                 )
             tracks.append((steps[at].id, -1 if wait is None else wait))
-        if len(tracks) > 1 and not self._parallel:
+        if len(tracks) > 1 and not self.parallel:
             raise CaseError(
                 f"case snapshot does not fit pathway {self.pathway.id!r}: it has "
                 f"{len(tracks)} tracks, but the pathway has no fork step"

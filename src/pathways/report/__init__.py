@@ -219,7 +219,7 @@ def build_parts(
 
 def pathway_report(pathway: Pathway, **options: Any) -> str:
     """One pathway's report page as an HTML string (options as :func:`build_parts`)."""
-    from pathways import __version__
+    from pathways._version import __version__
 
     today = options.get("today")
     parts = build_parts(pathway, **options)
@@ -336,7 +336,7 @@ def write_report(
     ...     index.name, sorted(p.name for p in index.parent.iterdir())
     ('index.html', ['index.html', 'kh-csa-in-person.html'])
     """
-    from pathways import __version__
+    from pathways._version import __version__
     from pathways.load import load
 
     vis = Visibility(visibility)
