@@ -141,7 +141,7 @@ def query_facts(case: Case) -> tuple[bool, dt.datetime | None, str | None]:
     engine = case.engine
     if case.done:
         return True, None, None
-    due = engine._due(case)
+    due = engine.due(case)
     p = engine.pathway
     of_role = {r.id: r.agency for r in p.roles}
     agencies = sorted(
