@@ -16,28 +16,21 @@ try:  # typer >= 0.20 ships its own copy of click; its exceptions are the ones r
 except ImportError:  # pragma: no cover - older typer on the real click
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
-__all__ = ["app", "main", "run"]
-
-app = typer.Typer(
-    name="pathways",
-    help="Check, draw, run and simulate child-protection referral pathways.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
 
 # The explicit registry of commands: each module adds its commands to `app` when imported.
-from pathways.cli import audit as _audit  # noqa: E402
-from pathways.cli import diff as _diff  # noqa: E402
-from pathways.cli import migrate as _migrate  # noqa: E402
-from pathways.cli import render as _render  # noqa: E402
-from pathways.cli import report as _report  # noqa: E402
-from pathways.cli import routes as _routes  # noqa: E402
-from pathways.cli import rules as _rules  # noqa: E402
-from pathways.cli import schema as _schema  # noqa: E402
-from pathways.cli import simulate as _simulate  # noqa: E402
-from pathways.cli import validate as _validate  # noqa: E402
+from pathways.cli import audit as _audit
+from pathways.cli import diff as _diff
+from pathways.cli import migrate as _migrate
+from pathways.cli import render as _render
+from pathways.cli import report as _report
+from pathways.cli import routes as _routes
+from pathways.cli import rules as _rules
+from pathways.cli import schema as _schema
+from pathways.cli import simulate as _simulate
+from pathways.cli import validate as _validate
+from pathways.cli._app import app
+
+__all__ = ["app", "main", "run"]
 
 _COMMAND_MODULES = (
     _audit,

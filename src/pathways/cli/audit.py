@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 
 
 def open_store(target: str) -> Any:

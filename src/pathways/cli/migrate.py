@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 from pathways.cli.diff import parse_renames
 
 FORMATS = ("text", "json")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 from pathways.cli._io import VISIBILITY_OPTION, output_problem
 from pathways.model import Visibility
 

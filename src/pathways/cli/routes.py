@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 from pathways.cli._io import VISIBILITY_OPTION, input_problem
 from pathways.model import Visibility
 

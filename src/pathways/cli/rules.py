@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 
 
 @app.command("rules")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathways.cli import app
+from pathways.cli._app import app
 
 
 @app.command("schema")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pathways.cli import app
+from pathways.cli._app import app
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.model import Visibility
 

@@ -1,0 +1,17 @@
+"""The typer app every command module adds its command to (``pathways.cli`` imports them all,
+so the command modules import the app from here, not from the package that imports them)."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="pathways",
+    help="Check, draw, run and simulate child-protection referral pathways.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
