@@ -101,7 +101,7 @@ def _batch(graphs: list[graphviz.Digraph], fmt: str) -> list[bytes]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from pathways.render import run_dot
+    from pathways.render._graphviz import run_dot
 
     if len(graphs) < 2:
         return [run_dot(g.source, fmt) for g in graphs]
