@@ -171,6 +171,10 @@ class CaseEngine(Protocol):
     def deadlines_snapshot(self, case: Case) -> dict[str, Any]:
         """The ``deadlines`` part of :meth:`Case.to_dict`."""
 
+    def check_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Case data checked against the pathway's ``case_fields`` (see
+        :meth:`pathways.Engine.check_data`)."""
+
 
 class Case:
     """One child's journey through a pathway: step, data, referrals, deadlines and history.

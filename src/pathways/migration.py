@@ -25,10 +25,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pathways._runtime import _time
-from pathways.case import Actor, Case, Referral
+from pathways.case import Actor, Case, CaseEngine, Referral
 from pathways.errors import CaseError, PathwayError
 from pathways.history import HistoryEntry, chain_hash
 
@@ -154,7 +154,7 @@ def _plan(case: Case, new: Engine, mapping: Mapping[str, str]) -> tuple[CasePlan
                 continue
             w = moved
         tracks.append((steps[target].id, w))
-    if len(case._tracks) > 1 and not new._parallel:
+    if len(case._tracks) > 1 and not new.parallel:
         problems.append(f"the case has {len(case._tracks)} tracks; the new version has none")
     entry = mapping.get(case.entry, case.entry)
     if entry not in steps:
@@ -248,7 +248,7 @@ def migrate_case(
     """
     if not isinstance(actor, Actor):
         raise CaseError(f"migrate needs an Actor, not {actor!r}")
-    old = case.engine
+    old = cast("Engine", case.engine)
     old._check_case(case)
     plan, state = _plan(case, new, dict(mapping or {}))
     if state is None:
@@ -278,7 +278,7 @@ def migrate_case(
         "state": state.to_dict(),
     }
     history = list(case.history)
-    tracks = tuple(s for s, _ in state.tracks) if new._parallel else None
+    tracks = tuple(s for s, _ in state.tracks) if new.parallel else None
     payload: dict[str, Any] = {
         "seq": len(history),
         "event": "migrate",
@@ -314,7 +314,7 @@ def migrate_case(
     return moved
 
 
-def _build(engine: Engine, case_id: str, state: _State, history: list[HistoryEntry]) -> Case:
+def _build(engine: CaseEngine, case_id: str, state: _State, history: list[HistoryEntry]) -> Case:
     return Case(
         engine,
         case_id,
@@ -325,12 +325,12 @@ def _build(engine: Engine, case_id: str, state: _State, history: list[HistoryEnt
         list(state.referrals) or None,
         dict(state.clocks) or None,
         0,
-        list(state.tracks) if engine._parallel else None,
+        list(state.tracks) if engine.parallel else None,
     )
 
 
 def case_from_migration(
-    engine: Engine, case_id: str, history: Sequence[HistoryEntry], entry: HistoryEntry
+    engine: CaseEngine, case_id: str, history: Sequence[HistoryEntry], entry: HistoryEntry
 ) -> Case:
     """The case a ``migrate`` entry describes, on ``engine`` (the new version), carrying
     ``history`` (which ends with that entry). Used when a migrated case is restored.
@@ -364,7 +364,7 @@ def case_from_migration(
         ):
             raise CaseError(f"bad waiting transition {waiting!r}")
         tracks.append((steps[step].id, -1 if waiting is None else waiting))
-    if not tracks or (len(tracks) > 1 and not engine._parallel):
+    if not tracks or (len(tracks) > 1 and not engine.parallel):
         raise CaseError("its tracks do not fit the pathway")
     if entry.tracks is not None and tuple(s for s, _ in tracks) != entry.tracks:
         raise CaseError("its state and its tracks disagree")
