@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pathways._runtime import _time
 from pathways.case import Actor, Case, CaseEngine, Referral
@@ -33,8 +33,21 @@ from pathways.errors import CaseError, PathwayError
 from pathways.history import HistoryEntry, chain_hash
 
 if TYPE_CHECKING:
-    from pathways.engine import Engine
     from pathways.model import Pathway
+
+
+class MigrationEngine(CaseEngine, Protocol):
+    """What a migration needs of the two engines (:class:`pathways.Engine` is one), so that
+    this module never imports the engine (it is the engine that calls it)."""
+
+    _key: bytes | None
+
+    def _check_case(self, case: Case) -> None: ...
+
+    def _now(self, at: dt.datetime | None) -> dt.datetime: ...
+
+    def _check_note(self, note: object, what: str = "note") -> str | None: ...
+
 
 __all__ = ["CasePlan", "StoreMigration", "case_from_migration", "migrate_case", "plan_case"]
 
@@ -133,7 +146,9 @@ class _State:
         }
 
 
-def _plan(case: Case, new: Engine, mapping: Mapping[str, str]) -> tuple[CasePlan, _State | None]:
+def _plan(
+    case: Case, new: MigrationEngine, mapping: Mapping[str, str]
+) -> tuple[CasePlan, _State | None]:
     old_p, new_p = case.engine.pathway, new.pathway
     _check_mapping(old_p, new_p, mapping)
     problems: list[str] = []
@@ -221,7 +236,9 @@ def _plan(case: Case, new: Engine, mapping: Mapping[str, str]) -> tuple[CasePlan
     return plan, state
 
 
-def plan_case(case: Case, new: Engine, mapping: Mapping[str, str] | None = None) -> CasePlan:
+def plan_case(
+    case: Case, new: MigrationEngine, mapping: Mapping[str, str] | None = None
+) -> CasePlan:
     """Where ``case`` would be on ``new`` (steps mapped by ``mapping``, others keeping their
     id), what carries over, and why it cannot move (``plan.problems``). Changes nothing.
 
@@ -235,7 +252,7 @@ def plan_case(case: Case, new: Engine, mapping: Mapping[str, str] | None = None)
 
 def migrate_case(
     case: Case,
-    new: Engine,
+    new: MigrationEngine,
     mapping: Mapping[str, str] | None = None,
     *,
     actor: Actor,
@@ -248,7 +265,7 @@ def migrate_case(
     """
     if not isinstance(actor, Actor):
         raise CaseError(f"migrate needs an Actor, not {actor!r}")
-    old = cast("Engine", case.engine)
+    old = cast("MigrationEngine", case.engine)
     old._check_case(case)
     plan, state = _plan(case, new, dict(mapping or {}))
     if state is None:
@@ -432,8 +449,8 @@ class MigrationBlocked(PathwayError):
 
 def migrate_store(
     store: Any,
-    old: Engine,
-    new: Engine,
+    old: MigrationEngine,
+    new: MigrationEngine,
     mapping: Mapping[str, str] | None = None,
     *,
     actor: Actor,
