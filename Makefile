@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 OUT := out
 PATHWAY_FILES := $(sort $(wildcard pathways/*/*.yaml))
 
-.PHONY: run test test-thorough fuzz mutate setup system-deps test-deps lint typecheck pytest docs bench clean
+.PHONY: messages run test test-thorough fuzz mutate setup system-deps test-deps lint typecheck pytest docs bench clean
 
 run: setup
 	@mkdir -p $(OUT)
@@ -31,7 +31,12 @@ FUZZ_SECONDS ?= 600
 fuzz: setup
 	$(BIN)/python -m pathways.testing.fuzz --seconds $(FUZZ_SECONDS)
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) messages
+
+# The message catalogues (src/pathways/locale/*/LC_MESSAGES/pathways.po) compiled to .mo; a
+# checkout without them still works (pathways.i18n compiles a .po in memory on first use).
+messages: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d src/pathways/locale -D pathways --statistics 2>&1 | tail -n 1
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "pathways needs Python >= 3.11"' \

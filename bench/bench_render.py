@@ -63,6 +63,8 @@ def main() -> None:
         ours_svg = median_time(lambda p=p: pw.render(p, out / "x.svg"), repeats=3)
         ours_png = median_time(lambda p=p: pw.render(p, out / "x.png"), repeats=3)
         ours_mmd = median_time(lambda p=p: to_mermaid(p))
+        one_pdf = median_time(lambda p=p: pw.render(p, out / "x.pdf", page=None), repeats=3)
+        a3_pdf = median_time(lambda p=p: pw.render(p, out / "x.pdf"), repeats=3)
         rows.append(
             [
                 name,
@@ -72,6 +74,9 @@ def main() -> None:
                 f"{ours_png * 1000:,.0f} ms",
                 f"{ours_dot * 1000:,.1f} ms",
                 f"{ours_mmd * 1000:,.1f} ms",
+                f"{one_pdf * 1000:,.0f} ms",
+                f"{a3_pdf * 1000:,.0f} ms",
+                f"{a3_pdf / one_pdf:.2f}x",
             ]
         )
     table = md_table(
@@ -83,6 +88,9 @@ def main() -> None:
             "pathways.render PNG",
             "to_dot (no binary)",
             "to_mermaid",
+            "PDF, one page",
+            "PDF, A3 sheets",
+            "A3 / one page",
         ],
         rows,
     )

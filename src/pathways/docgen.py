@@ -101,7 +101,8 @@ def cli_reference() -> str:
         "<!-- generated from the typer app by pathways.docgen; do not edit -->",
         "",
         f"{' '.join(str(root.help or '').split())} Every command is also "
-        "`python -m pathways COMMAND`; `pathways COMMAND --help` prints the same.",
+        "`python -m pathways COMMAND`; `pathways COMMAND --help` prints the same. "
+        "`pathways --version` prints the version.",
         "",
     ]
     for name in sorted(commands):

@@ -80,7 +80,7 @@ def test_simulation_option(tmp_path: Path) -> None:
         main(["render", "--today", TODAY, str(P1), "-o", str(out), "--simulation", str(result)])
         == 0
     )
-    assert "wait 7.5h · 3,500 visits" in out.read_text(encoding="utf-8")
+    assert "wait 7.5 h · 3,500 visits" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -56,11 +56,13 @@ def test_badges_and_deadlines(p1: pathways.Pathway) -> None:
     assert nodes["medical_urgent"].badges == ("medical",)
     assert nodes["consent"].badges == ("consent",)
     assert nodes["trial"].badges == ("court",)
-    assert nodes["medical_urgent"].deadlines == ("deadline pep-window: within 72h of entry",)
+    assert nodes["medical_urgent"].deadlines == (
+        "deadline pep-window: within 72 h (3 days) of entry",
+    )
     assert (
         nodes["prosecutor_review"]
         .deadlines[0]
-        .startswith("deadline police-report-48h: within 48h of Police report")
+        .startswith("deadline police-report-48h: within 48 h (2 days) of Police report")
     )
     assert nodes["prosecutor_review"].deadlines[0].endswith("(required)")
 
@@ -70,10 +72,10 @@ def test_edge_facts(p1: pathways.Pathway) -> None:
     d = extract(p1)
     edges = {(e.source, e.target, e.kind): e for e in d.edges}
     urgent = edges[("timing_check", "medical_urgent", "handoff")]
-    assert urgent.lines == ("[hours_since_incident <= 72]", "delay 2h")
+    assert urgent.lines == ("if hours_since_incident is at most 72", "delay 2 h")
     assert edges[("consent", "consent_override", "internal")].lines == ("10%",)
     shelter = edges[("risk_assessment", "placement_shelter", "referral")]
-    assert "referral · answer within 1d · 20% declined" in shelter.lines
+    assert "referral · answer within 24 h (1 day) · 20% declined" in shelter.lines
     assert ("risk_assessment", "placement_kin", "fallback") in edges
     assert ("legal_referral", "investigation", "fallback") in edges
 
@@ -167,7 +169,7 @@ def test_simulation_overlay(p1: pathways.Pathway) -> None:
     nodes = {n.id: n for n in d.nodes}
     assert nodes["medical_urgent"].heat == 5  # the longest wait: the darkest colour
     assert nodes["consent"].heat is not None and nodes["consent"].heat < 5
-    assert nodes["consent"].stats == "wait 2.0h · 1,000 visits"
+    assert nodes["consent"].stats == "wait 2 h · 1,000 visits"
     assert nodes["closed"].heat is None
     edges = {(e.source, e.target): e for e in d.edges if e.kind != "fallback"}
     assert edges[("consent", "timing_check")].weight == pytest.approx(1.0)

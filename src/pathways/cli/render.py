@@ -153,6 +153,14 @@ def _render(
             typer.echo(str(finding), err=True)
         typer.echo(f"{path}: not drawn: the file does not load", err=True)
         return 1
+    from pathways.i18n import check_lang
+
+    try:
+        warning = check_lang(lang, pathway.locales)
+    except ValueError as exc:
+        raise _Usage(f"--lang: {exc}") from None
+    if warning:
+        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
     import pathways
 
     # Findings of the reader's view: their messages name only what the reader may see.

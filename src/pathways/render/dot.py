@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from pathways.i18n import N_, human_hours, tr
 from pathways.render._text import printable, wrap
 from pathways.render.extract import (
     BADGE_TAGS,
@@ -110,21 +111,30 @@ def _rows(
     return [f'<TR><TD{where} CELLPADDING="{pad}">{cell}</TD></TR>' for cell in cells]
 
 
-def _badges(badges: tuple[str, ...]) -> str:
+_BADGE_WORDS = {
+    "interview": N_("INTERVIEW"),
+    "consent": N_("CONSENT"),
+    "medical": N_("MEDICAL"),
+    "court": N_("COURT"),
+}
+
+
+def _badges(badges: tuple[str, ...], lang: str | None) -> str:
+    words = {b: tr(_BADGE_WORDS.get(b, b.upper()), lang) for b in badges}
     cells = "".join(
-        f'<TD BGCOLOR="{BADGE_TAGS[b]}" WIDTH="{8 * len(b) + 8}" HEIGHT="13" FIXEDSIZE="TRUE">'
-        f'<FONT POINT-SIZE="{SMALL}">{text(b.upper())}</FONT></TD>'
+        f'<TD BGCOLOR="{BADGE_TAGS[b]}" WIDTH="{8 * len(words[b]) + 8}" HEIGHT="13" '
+        f'FIXEDSIZE="TRUE"><FONT POINT-SIZE="{SMALL}">{text(words[b])}</FONT></TD>'
         for b in badges
     )
     return f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>{cells}</TR></TABLE>'
 
 
-def _node_label(node: Node, pad: int) -> str:
+def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
     rows = _rows(node.lines(), pad=pad)
     if node.role:
         rows += _rows(wrap(node.role, 36), _GREY, pad=pad)
     if node.badges:
-        rows.append(f"<TR><TD>{_badges(node.badges)}</TD></TR>")
+        rows.append(f"<TR><TD>{_badges(node.badges, lang)}</TD></TR>")
     for line in node.deadlines:
         rows += _rows(wrap(line, 36), "#0B5394", pad=pad)
     if node.stats:
@@ -136,18 +146,18 @@ def _node_label(node: Node, pad: int) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
 
-def _lane_rows(lane: Lane) -> list[tuple[str, str]]:
+def _lane_rows(lane: Lane, lang: str | None = None) -> list[tuple[str, str]]:
     """(kind, line) of a lane's title cell: its name, its sector and its contacts."""
     rows = [("title", line) for line in wrap(lane.title, LANE_TITLE_WIDTH)]
-    rows.append(("sector", f"sector: {lane.sector}"))
+    rows.append(("sector", tr("sector: {sector}", lang).format(sector=lane.sector)))
     for contact in lane.contacts:
         rows += [("contact", line) for line in wrap(contact, LANE_TITLE_WIDTH)]
     return rows
 
 
-def _lane_label(lane: Lane, pad: int) -> str:
+def _lane_label(lane: Lane, pad: int, lang: str | None = None) -> str:
     rows: list[str] = []
-    for kind, line in _lane_rows(lane):
+    for kind, line in _lane_rows(lane, lang):
         if kind == "title":
             rows.append(f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><B>{text(line)}</B></TD></TR>')
         else:
@@ -175,48 +185,66 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
 
 
 _EDGE_LABEL_WIDTH = 30
+_FINDING_ENTRY = {
+    "error": N_("error finding (codes shown)"),
+    "warning": N_("warning finding (codes shown)"),
+}
 _LEGEND_COLUMNS = 4
 
 
 def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLUMNS) -> str:
     """A legend laid out in a few wide rows, so it adds little to the diagram's height;
     ``compact`` (each page of a paginated drawing) keeps the shapes and lines only."""
+    lang = diagram.lang
+
+    deadline = text(tr("deadline", lang))
+    heading = text(tr("Legend", lang))
     entries: list[tuple[str, str]] = [
-        ("▷ pointed box", "entry: a case can start here"),
-        ("▢ rounded box", "action by the lane's role"),
-        ("⬡ hexagon", "decision: the role chooses an exit"),
-        ("┆ dashed box", "wait: time passes (court date ...)"),
-        ("◎ double box", "outcome: the case ends"),
+        (text(tr("▷ pointed box", lang)), tr("entry: a case can start here", lang)),
+        (text(tr("▢ rounded box", lang)), tr("action by the lane's role", lang)),
+        (text(tr("⬡ hexagon", lang)), tr("decision: the role chooses an exit", lang)),
+        (text(tr("┆ dashed box", lang)), tr("wait: time passes (court date ...)", lang)),
+        (text(tr("◎ double box", lang)), tr("outcome: the case ends", lang)),
         *(
-            [("◇ + diamond", "fork / join: tracks start together; the join waits for all")]
+            [
+                (
+                    text(tr("◇ + diamond", lang)),
+                    tr("fork / join: tracks start together; the join waits for all", lang),
+                )
+            ]
             if any(node.kind in GATEWAYS for node in diagram.nodes)
             else []
         ),
-        ('<FONT COLOR="#404040">──▶</FONT>', "transition (internal or handoff)"),
-        ('<FONT COLOR="#0072B2"><B>━━▶</B></FONT>', "referral to another agency"),
-        ('<FONT COLOR="#D55E00">- - ▷</FONT>', "where a declined referral goes"),
-        ('<FONT COLOR="#0B5394">deadline</FONT>', "time limit, at the step it ends at"),
-        ("[guard] 80%", "condition on case data; share"),
+        ('<FONT COLOR="#404040">──▶</FONT>', tr("transition (internal or handoff)", lang)),
+        ('<FONT COLOR="#0072B2"><B>━━▶</B></FONT>', tr("referral to another agency", lang)),
+        ('<FONT COLOR="#D55E00">- - ▷</FONT>', tr("where a declined referral goes", lang)),
+        (
+            f'<FONT COLOR="#0B5394">{deadline}</FONT>',
+            tr("time limit, at the step it ends at", lang),
+        ),
+        (text(tr("if ... 80%", lang)), tr("condition on case data; share", lang)),
     ]
     if compact:
-        entries.append(("⇨ arrow box", "continues on another page"))
+        entries.append((text(tr("⇨ arrow box", lang)), tr("continues on another page", lang)))
     else:
-        entries.append((_badges(tuple(BADGE_TAGS)), "tags safeguard rules check"))
+        entries.append((_badges(tuple(BADGE_TAGS), lang), tr("tags safeguard rules check", lang)))
         for sector, frame, fill, dashed in diagram.sectors:
             swatch = (
                 f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
             )
-            entries.append((swatch, f"{sector} lane" + (" (dashed)" if dashed else "")))
+            pattern = N_("{sector} lane (dashed)") if dashed else N_("{sector} lane")
+            entries.append((swatch, tr(pattern, lang).format(sector=sector)))
     if diagram.findings:
         for severity, colour in SEVERITY_COLOURS.items():
             swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'
-            entries.append((swatch, f"{severity} finding (codes shown)"))
+            entries.append((swatch, tr(_FINDING_ENTRY[severity], lang)))
     if diagram.simulation:
         cells = "".join(f'<TD BGCOLOR="{c}">  </TD>' for c in HEAT)
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
-        entries.append((scale, f"role's mean wait, 0 to {diagram.max_wait:.1f}h"))
-        entries.append(("━ thicker", "more cases along the edge"))
-    rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>Legend</B></TD></TR>']
+        longest = human_hours(diagram.max_wait, lang)
+        entries.append((scale, tr("role's mean wait, 0 to {time}", lang).format(time=longest)))
+        entries.append((text(tr("━ thicker", lang)), tr("more cases along the edge", lang)))
+    rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>{heading}</B></TD></TR>']
     for start in range(0, len(entries), columns):
         cells = "".join(
             f'<TD ALIGN="LEFT">{_small(sample, "#222222") if "<" not in sample else sample}</TD>'
@@ -246,7 +274,7 @@ def _title(diagram: Diagram, pad: int, compact: bool, columns: int) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{"".join(rows)}</TABLE>>'
 
 
-OUTCOMES_LANE = "Outcomes"
+OUTCOMES_LANE = N_("Outcomes")
 """The title of the band that holds outcomes no agency owns."""
 
 
@@ -305,10 +333,10 @@ def draw(
             attrs["color"] = SEVERITY_COLOURS[node.severity]
             attrs["penwidth"] = "3.5"
         if node.kind in GATEWAYS:  # BPMN parallel gateway: "+" inside, the text beside it
-            attrs["xlabel"] = _node_label(node, pad)
+            attrs["xlabel"] = _node_label(node, pad, diagram.lang)
             target.node(node.id, label='<<FONT POINT-SIZE="22"><B>+</B></FONT>>', **attrs)
             return
-        target.node(node.id, label=_node_label(node, pad), **attrs)
+        target.node(node.id, label=_node_label(node, pad, diagram.lang), **attrs)
 
     placed = {n for lane in diagram.lanes for n in lane.nodes}
     outside = tuple(node.id for node in diagram.nodes if node.id not in placed)
@@ -318,7 +346,7 @@ def draw(
     bands: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
         (
             lane.key,
-            _lane_label(lane, pad),
+            _lane_label(lane, pad, diagram.lang),
             {
                 "style": "filled,dashed" if lane.dashed else "filled",
                 "fillcolor": lane.fill,
@@ -329,7 +357,7 @@ def draw(
         for lane in diagram.lanes
     ]
     if outside or None in markers:
-        outcomes = f"<<B>{text(OUTCOMES_LANE)}</B>>"
+        outcomes = f"<<B>{text(tr(OUTCOMES_LANE, diagram.lang))}</B>>"
         bands.append(
             (
                 "outcomes",
@@ -341,7 +369,7 @@ def draw(
     heads: list[str] = []
     ends: list[str] = []
     # Every title cell the same size, so the bands start at one line.
-    rows = max((len(_lane_rows(lane)) for lane in diagram.lanes), default=1)
+    rows = max((len(_lane_rows(lane, diagram.lang)) for lane in diagram.lanes), default=1)
     head_size = {"width": "2.6"}
     if direction == "TB":
         head_size["height"] = f"{rows * (14 + 2 * pad) / 72 + 0.15:.2f}"

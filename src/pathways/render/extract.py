@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pathways.durations import format_hours
 from pathways.errors import RenderError
+from pathways.i18n import N_, human_hours, tr
 from pathways.model import Visibility, label_text
 from pathways.render._overlays import (
     findings_by,
@@ -26,7 +26,8 @@ from pathways.render._overlays import (
 from pathways.render._overlays import (
     flows as transition_flows,
 )
-from pathways.render._text import hours_text, printable, shorten, wrap
+from pathways.render._text import printable, shorten, wrap
+from pathways.render._words import guard_sentence
 from pathways.visibility import HIDDEN_AGENCY, Policy, parse_level, policy, secrets, view
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ KHMER_FONT = "Khmer OS"
 
 RESTRICTED_LANE = HIDDEN_AGENCY
 """The lane title drawn instead of an agency's name when its visibility is above the reader's."""
+
+_RESTRICTED_WORDS = N_("(restricted agency)")  # HIDDEN_AGENCY, marked for the catalogue
 
 BADGE_TAGS: dict[str, str] = {
     "interview": "#CC79A7",
@@ -103,6 +106,12 @@ SEVERITY_COLOURS: dict[str, str] = {"error": "#C00000", "warning": "#FFB000"}
 """Outline colours of the findings overlay."""
 
 _LABEL_WIDTH = 30
+
+_READERS = {
+    "public": N_("for public readers"),
+    "partners": N_("for partners readers"),
+    "restricted": N_("for restricted readers"),
+}
 
 
 SECTOR_ORDER: tuple[str, ...] = (
@@ -230,12 +239,12 @@ def _visibility(value: str | Visibility) -> Visibility:
     return level
 
 
-def _duration_text(duration: Duration) -> str:
+def _duration_text(duration: Duration, lang: str | None) -> str:
     if duration.kind == "fixed":
-        return format_hours(duration.max)
+        return human_hours(duration.max, lang)
     if duration.kind == "exponential":
-        return f"~{format_hours(round(duration.mean or 0.0, 2))}"
-    return f"{format_hours(duration.min)}-{format_hours(duration.max)}"
+        return f"~{human_hours(round(duration.mean or 0.0, 2), lang)}"
+    return f"{human_hours(duration.min, lang)} - {human_hours(duration.max, lang)}"
 
 
 def _percent(p: float) -> str:
@@ -250,25 +259,27 @@ def _edge_lines(t: Transition, lang: str | None, locales: tuple[str, ...]) -> li
     if t.event and t.event != f"to_{t.to}":
         lines.append(t.event)
     if t.when:
-        lines.append(f"[{t.when}]")
+        lines.append(guard_sentence(t.when, lang))
     facts: list[str] = []
     if t.probability is not None:
         facts.append(_percent(t.probability))
     if t.delay is not None:
-        facts.append(f"delay {_duration_text(t.delay)}")
+        facts.append(tr("delay {time}", lang).format(time=_duration_text(t.delay, lang)))
     if facts:
         lines.append(" · ".join(facts))
     if t.kind == "referral":
-        ref = ["referral"]
+        ref = [tr("referral", lang)]
         if t.response_within is not None:
-            ref.append(f"answer within {format_hours(t.response_within)}")
+            within = human_hours(t.response_within, lang)
+            ref.append(tr("answer within {time}", lang).format(time=within))
         if t.decline_probability:
-            ref.append(f"{_percent(t.decline_probability)} declined")
+            share = _percent(t.decline_probability)
+            ref.append(tr("{share} declined", lang).format(share=share))
         lines.append(" · ".join(ref))
     if t.consent == "override":
-        lines.append("consent override")
+        lines.append(tr("consent override", lang))
     elif t.consent == "not-needed":
-        lines.append("no consent needed")
+        lines.append(tr("no consent needed", lang))
     return lines
 
 
@@ -276,14 +287,15 @@ def _deadline_lines(pathway: Pathway, lang: str | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for d in pathway.deadlines:
         if d.source is None:
-            origin = "entry"
+            origin = tr("entry", lang)
         elif d.source in pathway.steps_by_id:
             origin = shorten(pathway.label(d.source, lang), 28)
         else:
             origin = d.source
         name = label_text(d.label, lang, pathway.locales) or d.id
-        need = " (required)" if d.required else ""
-        text = f"deadline {name}: within {hours_text(d.within)} of {origin}{need}"
+        need = tr(" (required)", lang) if d.required else ""
+        pattern = tr("deadline {name}: within {time} of {origin}", lang)
+        text = pattern.format(name=name, time=human_hours(d.within, lang), origin=origin) + need
         for target in pathway.deadline_targets(d):
             out[target].append(text)
     return out
@@ -306,7 +318,9 @@ def _lanes(pathway: Pathway, lang: str | None, pol: Policy) -> list[Lane]:
     for number, agency in enumerate(agencies):
         hidden = not pol.agency_visible(agency)
         frame, fill, dashed = sector_colour(agency.sector, pathway.all_sectors)
-        title = RESTRICTED_LANE if hidden else label_text(agency.name, lang, pathway.locales)
+        title = (
+            tr(RESTRICTED_LANE, lang) if hidden else label_text(agency.name, lang, pathway.locales)
+        )
         contacts: tuple[str, ...] = ()
         if not hidden:
             contacts = tuple(
@@ -402,9 +416,9 @@ def extract(
         if wait is not None:
             share = wait / max_wait if max_wait > 0 else 0.0
             heat = 0 if wait <= 0 else 1 + min(len(HEAT) - 2, int(share * (len(HEAT) - 1)))
-            stats.append(f"wait {wait:.1f}h")
+            stats.append(tr("wait {time}", lang).format(time=human_hours(wait, lang)))
         if step.id in visits:
-            stats.append(f"{visits[step.id]:,.0f} visits")
+            stats.append(tr("{n} visits", lang).format(n=f"{visits[step.id]:,.0f}"))
         nodes.append(
             Node(
                 id=step.id,
@@ -432,20 +446,21 @@ def extract(
         weight: float | None = None
         if flows:
             weight = flows[i] / top if top > 0 else 0.0
-            lines.append(f"≈ {flows[i]:,.0f} cases")
+            lines.append(tr("≈ {n} cases", lang).format(n=f"{flows[i]:,.0f}"))
         codes, severity = mark(by_transition.get(i, ()))
         edges.append(Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight))
     for i, t in enumerate(pathway.transitions):
         if t.kind == "referral" and t.on_reject and t.source in known and t.on_reject in known:
-            lines = ["if declined"]
+            lines = [tr("if declined", lang)]
             weight = None
             if declined is not None:
                 weight = declined[i] / top if top > 0 else 0.0
-                lines.append(f"≈ {declined[i]:,.0f} declined")
+                lines.append(tr("≈ {n} declined", lang).format(n=f"{declined[i]:,.0f}"))
             edges.append(Edge(t.source, t.on_reject, "fallback", tuple(lines), i, weight=weight))
 
     title = label_text(pathway.title, lang, locales) or pathway.id
-    subtitle = f"{pathway.id} {pathway.version} · for {reader.value} readers"
+    readers = tr(_READERS[reader.value], lang)
+    subtitle = f"{pathway.id} {pathway.version} · {readers}"
     # Findings built from the view (as the CLI and the report build them) name only what the
     # reader may see; a caller's findings of the pathway itself may not, and are withheld.
     notes = tuple(

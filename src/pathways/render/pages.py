@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
+from pathways.i18n import N_, tr
 from pathways.render._text import shorten
 from pathways.render.dot import SMALL, draw
 from pathways.render.extract import Diagram, Edge, Marker
@@ -135,9 +136,12 @@ def _sub(diagram: Diagram, keep: frozenset[str], page_of: dict[str, int] | None)
     markers: dict[str, Marker] = {}
     edges: list[Edge] = []
 
-    def where(step: str) -> str:
+    lang = diagram.lang
+
+    def where(step: str, incoming: bool) -> str:
         number = "99" if page_of is None else str(page_of[step] + 1)
-        return f"page {number}: {shorten(by_id[step].label, 32)}"
+        pattern = N_("from page {number}: {step}") if incoming else N_("to page {number}: {step}")
+        return tr(pattern, lang).format(number=number, step=shorten(by_id[step].label, 32))
 
     for edge in diagram.edges:
         inside = (edge.source in keep, edge.target in keep)
@@ -146,13 +150,13 @@ def _sub(diagram: Diagram, keep: frozenset[str], page_of: dict[str, int] | None)
         elif inside == (True, False):
             key = f"@to-{lane_of[edge.source]}-{edge.target}"
             markers.setdefault(
-                key, Marker(key, lane_of[edge.source], f"to {where(edge.target)}", False)
+                key, Marker(key, lane_of[edge.source], where(edge.target, False), False)
             )
             edges.append(replace(edge, target=key))
         elif inside == (False, True):
             key = f"@from-{lane_of[edge.target]}-{edge.source}"
             markers.setdefault(
-                key, Marker(key, lane_of[edge.target], f"from {where(edge.source)}", True)
+                key, Marker(key, lane_of[edge.target], where(edge.source, True), True)
             )
             edges.append(replace(edge, source=key, lines=()))
     marked = {marker.lane for marker in markers.values()}
@@ -337,7 +341,10 @@ def page_diagrams(
     out = []
     for number, piece in enumerate(pieces):
         sub = _sub(diagram, piece, page_of)
-        out.append(replace(sub, page=f"page {number + 1} of {total}" if total > 1 else ""))
+        heading = tr("page {number} of {total}", diagram.lang).format(
+            number=number + 1, total=total
+        )
+        out.append(replace(sub, page=heading if total > 1 else ""))
     return out
 
 

@@ -1,0 +1,139 @@
+"""The tool's own words in the reader's language: a gettext message catalogue (Babel).
+
+Every string pathways writes for people goes through :func:`tr` with the reader's ``lang``:
+``tr("Legend", "km")``. The catalogue is ``src/pathways/locale/LANG/LC_MESSAGES/pathways.po``;
+``make setup`` compiles it to ``pathways.mo`` (``pybabel compile``), and a checkout without
+the compiled file still works: the ``.po`` is then compiled in memory with Babel on first use.
+Extraction (``pybabel extract -k tr -k N_``) and a test keep the catalogue complete.
+
+The Khmer translations were written without a native speaker and are marked for native review
+in the catalogue's header; ids, numbers and the file's own labels are never translated here.
+
+Examples
+--------
+>>> from pathways.i18n import tr, check_lang
+>>> tr("Legend", "km")
+'ការពន្យល់សញ្ញា'
+>>> tr("Legend", None)
+'Legend'
+>>> check_lang("kh", ("en", "km"))
+Traceback (most recent call last):
+...
+ValueError: unknown language 'kh'; did you mean km? (kh is Cambodia's country code; Khmer is km)
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import io
+from collections.abc import Sequence
+from gettext import GNUTranslations, NullTranslations
+from pathlib import Path
+
+__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "check_lang", "human_hours", "tr"]
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "pathways"
+
+LANGUAGES = ("en", "km")
+"""Languages the tool's own words are written in (English is the source language)."""
+
+_MISTAKES = {"kh": "km", "khm": "km", "cam": "km", "eng": "en", "english": "en", "khmer": "km"}
+_WHY = {"kh": " (kh is Cambodia's country code; Khmer is km)"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue without translating it here."""
+    return message
+
+
+def _code(lang: str | None) -> str:
+    return (lang or "en").replace("_", "-").split("-")[0].lower()
+
+
+@functools.cache
+def _translations(code: str) -> NullTranslations:
+    if code == "en":
+        return NullTranslations()
+    mo = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    po = mo.with_suffix(".po")
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return GNUTranslations(handle)
+    if po.is_file():
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=code, domain=DOMAIN)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return GNUTranslations(buffer)
+    return NullTranslations()
+
+
+def tr(message: str, lang: str | None) -> str:
+    """``message`` in ``lang`` (the English text where the catalogue has none)."""
+    return _translations(_code(lang)).gettext(message)
+
+
+def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
+    """Check a ``--lang`` value; return a warning when the file has no labels in it.
+
+    Raises ValueError for a language neither the tool nor the file knows, suggesting the right
+    code (``kh`` -> ``km``).
+    """
+    if lang is None:
+        return None
+    known = dict.fromkeys([*LANGUAGES, *locales])
+    code = lang.strip()
+    if code not in known and _code(code) not in known:
+        guess = _MISTAKES.get(code.lower())
+        if guess is None:
+            close = difflib.get_close_matches(code.lower(), list(known), n=1, cutoff=0.5)
+            guess = close[0] if close else None
+        hint = f"; did you mean {guess}?{_WHY.get(code.lower(), '')}" if guess else ""
+        choices = "" if guess else f"; use one of {', '.join(known)}"
+        raise ValueError(f"unknown language {lang!r}{hint}{choices}")
+    if locales and code not in locales:
+        first = locales[0]
+        words = (
+            "the tool's own words are in it"
+            if _code(code) in LANGUAGES
+            else "so are the tool's own words"
+        )
+        return (
+            f"the file has no {code} labels (its locales: {', '.join(locales)}): its labels "
+            f"fall back to {first}; {words}"
+        )
+    return None
+
+
+def human_hours(hours: float, lang: str | None = None) -> str:
+    """One duration format for people: hours, with days or weeks beside long times.
+
+    Examples
+    --------
+    >>> from pathways.i18n import human_hours
+    >>> human_hours(72), human_hours(2), human_hours(0.5), human_hours(336)
+    ('72 h (3 days)', '2 h', '30 min', '336 h (2 weeks)')
+    >>> human_hours(72, "km")
+    '72 ម៉ោង (3 ថ្ងៃ)'
+    """
+    if hours < 1:
+        return tr("{n} min", lang).format(n=_number(hours * 60))
+    text = tr("{n} h", lang).format(n=_number(hours))
+    if hours >= 24 * 14:
+        return text + " (" + tr("{n} weeks", lang).format(n=_number(hours / 168)) + ")"
+    if hours >= 24:
+        days = _number(hours / 24)
+        unit = tr("{n} day", lang) if days == "1" else tr("{n} days", lang)
+        return text + " (" + unit.format(n=days) + ")"
+    return text
+
+
+def _number(value: float) -> str:
+    rounded = round(value, 1)
+    return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.1f}"
