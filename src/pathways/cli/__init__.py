@@ -17,28 +17,6 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 
-
-def _print_version(value: bool) -> None:
-    if value:
-        from pathways import __version__
-
-        typer.echo(f"pathways {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        help="Print the version of pathways and stop.",
-        callback=_print_version,
-        is_eager=True,
-    ),
-) -> None:
-    """Check, draw, run and simulate child-protection referral pathways."""
-
-
 # The explicit registry of commands: each module adds its commands to `app` when imported.
 from pathways.cli import audit as _audit
 from pathways.cli import diff as _diff

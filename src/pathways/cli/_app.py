@@ -15,3 +15,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from pathways import __version__
+
+        typer.echo(f"pathways {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version of pathways and stop.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Check, draw, run and simulate child-protection referral pathways."""
