@@ -172,9 +172,10 @@ def test_simulation_overlay(p1: pathways.Pathway) -> None:
     assert nodes["consent"].stats == "wait 2 h · 1,000 visits"
     assert nodes["closed"].heat is None
     edges = {(e.source, e.target): e for e in d.edges if e.kind != "fallback"}
-    assert edges[("consent", "timing_check")].weight == pytest.approx(1.0)
+    # P1 0.2.0: consent leads to start_tracks (the fork of the medical, police and social tracks).
+    assert edges[("consent", "start_tracks")].weight == pytest.approx(1.0)
     assert edges[("consent", "consent_override")].weight == pytest.approx(0.1 / 0.9)
-    assert "≈ 900 cases" in edges[("consent", "timing_check")].lines
+    assert "≈ 900 cases" in edges[("consent", "start_tracks")].lines
 
 
 def test_simulation_edge_counts_win() -> None:

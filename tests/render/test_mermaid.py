@@ -26,7 +26,7 @@ from tests.conftest import require
 from ._helpers import BUNDLED, HERE, P1, load
 
 CHECKER = HERE / "mermaid"
-NODE_LINE = re.compile(r'^\s*(s\d+)(>|\(\[|\(|\{\{|\[/)"([^"]*)"(\]|\]\)|\)|\}\}|/\])$')
+NODE_LINE = re.compile(r'^\s*(s\d+)(>|\(\[|\(|\{\{|\{|\[/)"([^"]*)"(\]|\]\)|\)|\}\}|\}|/\])$')
 EDGE_LINE = re.compile(r'^\s*(s\d+) (-->|==>|-\.->)(?:\|"([^"]*)"\|)? (s\d+)$')
 SUBGRAPH_LINE = re.compile(r'^\s*subgraph (lane\d+)\["([^"]*)"\]$')
 
@@ -76,7 +76,9 @@ def test_one_subgraph_per_agency_and_every_step() -> None:
     assert len(lanes) == len(p.agencies)
     assert len(nodes) == len(p.steps)
     for node in extract(p).nodes:
-        assert any(v.startswith("\n".join(node.lines(34))) for v in nodes.values()), node.id
+        # Fork and join steps (BPMN gateways) are diamonds whose text starts with "+".
+        texts = [v.removeprefix("+\n") for v in nodes.values()]
+        assert any(v.startswith("\n".join(node.lines(34))) for v in texts), node.id
     edges = parsed["edges"]
     assert isinstance(edges, list)
     kinds = {arrow for _, arrow, _, _ in edges}
@@ -151,7 +153,7 @@ def test_real_mermaid_parser(tmp_path: Path) -> None:
         vertices = {k: v for k, v in result["vertices"].items() if k.startswith("s")}
         assert len(vertices) == len(diagram.nodes)
         for number, node in enumerate(diagram.nodes):
-            got = _unplaceholder(vertices[f"s{number}"]["text"])
+            got = _unplaceholder(vertices[f"s{number}"]["text"]).removeprefix("+\n")  # gateways
             assert got.startswith("\n".join(node.lines(34))), (node.id, got)
         strokes = [e["stroke"] for e in result["edges"]]
         kinds = [e.kind for e in diagram.edges]
