@@ -202,25 +202,24 @@ def test_sigkill_mid_write_leaves_every_committed_case(engine: Engine, backend: 
     rng = random.Random(15)
     committed: dict[str, int] = {}
     for trial in range(TRIALS):
-        child = subprocess.Popen(
+        with subprocess.Popen(  # closes the pipe even when an assertion fails
             [sys.executable, "-c", _WRITER, backend.spec, SMALL, f"k{trial}-"],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])},
-        )
-        assert child.stdout is not None
-        stop_after = rng.randint(1, 120)
-        for seen, line in enumerate(child.stdout, start=1):
-            case_id, version = line.split()
-            committed[case_id] = int(version)
-            if seen >= stop_after:
-                break
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        for line in child.stdout:  # lines written before the kill landed
-            case_id, version = line.split()
-            committed[case_id] = int(version)
-        child.stdout.close()
+        ) as child:
+            assert child.stdout is not None
+            stop_after = rng.randint(1, 120)
+            for seen, line in enumerate(child.stdout, start=1):
+                case_id, version = line.split()
+                committed[case_id] = int(version)
+                if seen >= stop_after:
+                    break
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            for line in child.stdout:  # lines written before the kill landed
+                case_id, version = line.split()
+                committed[case_id] = int(version)
         assert child.returncode == -signal.SIGKILL
     with backend.open() as store:
         if backend.kind == "sqlite":
