@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -23,6 +24,7 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "MAX_WEIGHT",
     "MIN_ARRIVALS_PER_DAY",
     "Agency",
+    "Calendar",
     "CaseField",
     "Confidentiality",
     "Contact",
@@ -272,6 +275,83 @@ class Role(BaseModel):
         default=Confidentiality.INTERNAL,
         description="Highest confidentiality level the role may hold (PW306).",
     )
+    calendar: str | None = Field(
+        default=None, description="The calendar (of `calendars`) it works to; default: always."
+    )
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_shift(text: str) -> tuple[int, int]:
+    """``"08:00-12:30"`` -> minutes from midnight ``(480, 750)``; ``24:00`` ends the day.
+
+    >>> parse_shift("14:00-17:30")
+    (840, 1050)
+    >>> parse_shift("25:00-26:00")
+    Traceback (most recent call last):
+    ...
+    ValueError: '25:00-26:00': hours run from 00:00 to 24:00, written HH:MM-HH:MM
+    """
+    minutes: list[int] = []
+    for part in text.split("-") if text.count("-") == 1 else ["x"]:
+        hh, _, mm = part.strip().partition(":")
+        if not (len(hh) == 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit()):
+            minutes = []
+            break
+        h, m = int(hh), int(mm)
+        if not (m < 60 and (h < 24 or (h == 24 and m == 0))):
+            minutes = []
+            break
+        minutes.append(h * 60 + m)
+    if len(minutes) != 2:
+        raise ValueError(f"{text!r}: hours run from 00:00 to 24:00, written HH:MM-HH:MM")
+    if minutes[0] >= minutes[1]:
+        raise ValueError(f"{text!r}: a shift ends after it starts (split one past midnight)")
+    return minutes[0], minutes[1]
+
+
+class Calendar(BaseModel):
+    """When a role works (SPEC 7.3): step durations are working time of the role's calendar."""
+
+    model_config = _config()
+
+    timezone: str = Field(default="UTC", description="IANA time zone, e.g. Asia/Phnom_Penh.")
+    days: tuple[Weekday, ...] = Field(default=WEEKDAYS, description="Working days.")
+    hours: tuple[str, ...] = Field(
+        default=("00:00-24:00",),
+        description='Working hours each working day, e.g. ["08:00-12:00", "14:00-17:00"].',
+    )
+    holidays: tuple[dt.date, ...] = Field(default=(), description="Days off (YYYY-MM-DD).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Phnom_Penh or UTC"
+            ) from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _shifts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        spans = sorted(parse_shift(h) for h in value)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            if start < end:
+                raise ValueError("working hours overlap; list each stretch once")
+        return value
+
+    @model_validator(mode="after")
+    def _some_work(self) -> Calendar:
+        if not self.days or not self.hours:
+            raise ValueError("a calendar needs at least one working day and one working hour")
+        return self
 
 
 class CaseField(BaseModel):
@@ -604,11 +684,25 @@ class Simulation(BaseModel):
     entries: dict[str, Weight] | None = Field(
         default=None, description="Where cases start, by weight; default: equal over entries."
     )
+    start: dt.date | None = Field(
+        default=None, description="Date of the first arrivals (with calendars); 2027-01-04."
+    )
+    arrival_profile: tuple[float, ...] | None = Field(
+        default=None,
+        description="24 weights: how arrivals spread over the hours of the day (with calendars).",
+    )
     population: dict[str, PopulationSpec] = Field(
         default_factory=dict,
         description="How each case field is drawn: {uniform: [a, b]}, {bernoulli: p}, "
         "{choice: {value: weight}} or {fixed: value}.",
     )
+
+    @field_validator("arrival_profile")
+    @classmethod
+    def _profile(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and (len(value) != 24 or min(value) < 0 or sum(value) <= 0):
+            raise ValueError("arrival_profile is 24 weights, one per hour, not all zero")
+        return value
 
     @model_validator(mode="after")
     def _population_forms(self) -> Simulation:
@@ -698,6 +792,9 @@ class Pathway(BaseModel):
     simulation: Simulation | None = Field(default=None, description="Simulation defaults.")
     rules: RuleConfig = Field(default_factory=RuleConfig, description="Rule configuration.")
     waivers: tuple[Waiver, ...] = Field(default=(), description="Accepted deviations.")
+    calendars: dict[str, Calendar] = Field(
+        default_factory=dict, description="Working calendars roles refer to (SPEC 7.3)."
+    )
     scenarios: tuple[Scenario, ...] = Field(
         default=(), description="Named what-ifs for `pathways simulate --scenario/--compare`."
     )

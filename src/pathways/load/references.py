@@ -93,8 +93,11 @@ def check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
 
     for i, agency in _items(data, "agencies"):
         ref("sector", agency.get("sector"), sectors, ("agencies", i, "sector"))
+    declared_calendars = data.get("calendars")
+    calendars = set(declared_calendars) if isinstance(declared_calendars, dict) else set()
     for i, role in _items(data, "roles"):
         ref("agency", role.get("agency"), agencies, ("roles", i, "agency"))
+        ref("calendar", role.get("calendar"), calendars, ("roles", i, "calendar"))
     for i, step in _items(data, "steps"):
         ref("role", step.get("role"), roles, ("steps", i, "role"))
     for i, tr in _items(data, "transitions"):

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from pathways.errors import SimulationError
 from pathways.guards import Expr, GuardError, field_names, parse_guard
 from pathways.model import Duration, Pathway, label_text
+from pathways.simulate.calendar import DEFAULT_START, Timeline, timeline
 
 __all__ = ["DUR_EXPONENTIAL", "DUR_TRIANGULAR", "DUR_UNIFORM", "Compiled", "compile_pathway"]
 
@@ -121,6 +122,17 @@ class Compiled:
     step_agency: list[str | None] = field(default_factory=list)
     step_labels: list[str] = field(default_factory=list)  # first locale, for text output
     role_labels: list[str] = field(default_factory=list)
+    # working calendars (SPEC 7.3): per step the timeline of its role's calendar, -1: always
+    step_calendar: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    timelines: list[Timeline] = field(default_factory=list)
+    role_work_share: FloatArray = field(default_factory=lambda: np.zeros(0))
+    arrival_profile: FloatArray | None = None  # 24 weights by hour of day, or None
+
+    @property
+    def calendared(self) -> bool:
+        """Whether some step's role works to a calendar other than always."""
+        return bool((self.step_calendar >= 0).any())
+
     step_kind: list[str] = field(default_factory=list)  # fork and join: see :mod:`.tracks`
 
     @property
@@ -299,6 +311,7 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
         role_labels=[label_text(r.title, None, locales) or r.id for r in pathway.roles],
         step_kind=[s.kind for s in steps],
     )
+    _calendars(pathway, compiled, step_role)
     if compiled.queued and rate is None:
         role = role_ids[int(np.flatnonzero(capacity > 0)[0])]
         raise SimulationError(
@@ -306,3 +319,38 @@ def compile_pathway(pathway: Pathway, *, arrivals_per_day: float | None = None) 
             "simulation.arrivals_per_day in the file or pass --arrivals-per-day"
         )
     return compiled
+
+
+def _calendars(pathway: Pathway, cp: Compiled, step_role: IntArray) -> None:
+    """Fill in the calendar fields: one timeline per calendar some role works to, unless it is
+    every day, all day, without holidays (then times stay as they are)."""
+    sim = pathway.simulation
+    start = (sim.start if sim is not None else None) or DEFAULT_START
+    zones = [c.timezone for c in pathway.calendars.values()]
+    origin = zones[0] if zones else "UTC"
+    lines: dict[str, int] = {}
+    timelines: list[Timeline] = []
+    role_line: list[int] = []
+    share: list[float] = []
+    for role in pathway.roles:
+        cal = pathway.calendars.get(role.calendar or "")
+        if cal is None:
+            role_line.append(-1)
+            share.append(1.0)
+            continue
+        line = timeline(cal.timezone, cal.days, cal.hours, cal.holidays, start, origin)
+        share.append(line.work_share)
+        if line.always:
+            role_line.append(-1)
+            continue
+        name = role.calendar or ""
+        if name not in lines:
+            lines[name] = len(timelines)
+            timelines.append(line)
+        role_line.append(lines[name])
+    per_role = np.array([*role_line, -1], dtype=np.int64)
+    cp.step_calendar = per_role[step_role]  # step_role -1 picks the trailing -1
+    cp.timelines = timelines
+    cp.role_work_share = np.array(share)
+    profile = sim.arrival_profile if sim is not None else None
+    cp.arrival_profile = None if profile is None else np.array(profile, dtype=np.float64)

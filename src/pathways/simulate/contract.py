@@ -111,6 +111,7 @@ class SaturationJSON(TypedDict):
     level: str
     stable_capacity: int
     capacity_below_90: int
+    work_share: NotRequired[float]
 
 
 class SimulationJSON(TypedDict):

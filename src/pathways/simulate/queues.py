@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pathways.simulate.calendar import Timeline, arrival_times
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
 from pathways.simulate.sampling import DurationTable, draw_entries
@@ -177,6 +178,7 @@ class QueuePlan:
     ex_flag: list[int]
     within: list[float]
     start_deadlines: list[int]
+    lines: list[Timeline | None]
 
 
 @dataclass
@@ -235,7 +237,10 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     trans_draws = pilot.transition_counts * per_case
     flat_trans = cp.exit_transition.ravel()
     delay_draws = np.where(flat_trans >= 0, trans_draws[flat_trans.clip(0)], 0.0)
-    arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
+    if cp.calendared:  # SPEC 7.3: arrivals from simulation.start, by hour-of-day profile
+        arrivals = arrival_times(n, rate, cp.arrival_profile, rng).tolist()
+    else:
+        arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
     window = arrivals[-1] if n else 0.0
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
 
@@ -286,7 +291,8 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     exit_pool = _Pools(table.total.size, draw_exit, exit_counts, row_draws.tolist(), typecode="q")
     delay_pool = _Pools(sd, draw_delay, expected=delay_draws.tolist())
 
-    # per-step flags: 8 queue (a role with a capacity, not a wait step), 2 outcome, 4 bookkeeping
+    # per-step flags: 8 queue (a role with a capacity, not a wait step), 2 outcome, 4 bookkeeping,
+    # 16 a working calendar (durations in working time)
     role = cp.step_role.tolist()
     cap = cp.capacity.tolist()
     hooks: list[list[tuple[int, bool, bool]]] = [[] for _ in range(s_count)]
@@ -307,6 +313,8 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
             f |= 8
         if interview[s] or hooks[s]:
             f |= 4
+        if cp.step_calendar[s] >= 0:  # a working calendar: never on a fast path
+            f |= 16
         flag.append(f)
     # fast-path steps: a step with a queue and nothing else to do (its role), one with nothing
     # to do but count an interview (-3 - its role), an outcome with nothing to do but count
@@ -370,6 +378,7 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
         ex_flag=ex_flag,
         within=within,
         start_deadlines=start_deadlines,
+        lines=[cp.timelines[k] if k >= 0 else None for k in cp.step_calendar.tolist()],
     )
 
 
@@ -380,7 +389,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
     dur_pool, exit_pool, delay_pool = plan.dur_pool, plan.exit_pool, plan.delay_pool
     role, cap, hooks, interview = plan.role, plan.cap, plan.hooks, plan.interview
     flag, plain, ex_next, ex_flag = plan.flag, plan.plain, plan.ex_next, plan.ex_flag
-    within, start_deadlines = plan.within, plan.start_deadlines
+    within, start_deadlines, lines = plan.within, plan.start_deadlines, plan.lines
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
@@ -589,7 +598,8 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                     # with a queue, that is decided below, once the start is known
                     if is_to and not f & 8 and t_from[d][c] == t_from[d][c]:
                         reached[d][c] = True
-                        if now - t_from[d][c] <= within[d]:
+                        at = lines[s].begin(now) if f & 16 else now  # type: ignore[union-attr]
+                        if at - t_from[d][c] <= within[d]:
                             met[d][c] = True
             if f & 2:
                 outcome_counts[s] += 1
@@ -604,7 +614,17 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 r = role[s]
                 fa = free_at[r]
                 begin = fa[0]
-                if begin <= now:
+                if f & 16:  # working calendar: service starts at the next working instant
+                    line = lines[s]
+                    begin = line.begin(begin if begin > now else now)  # type: ignore[union-attr]
+                    end = line.finish(begin, dur)  # type: ignore[union-attr]
+                    if begin > now:
+                        waits[r].append(begin - now)
+                        wcases[r].append(c)
+                        if begin > window:
+                            start[c] = begin
+                            pend[c] = dur
+                elif begin <= now:
                     end = now + dur
                 else:
                     waits[r].append(begin - now)
@@ -624,7 +644,11 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                                 met[d][c] = True
                 break
             # no queue here: finish the step now and choose the exit
-            now += dur
+            if f & 16:
+                line = lines[s]
+                now = line.finish(line.begin(now), dur)  # type: ignore[union-attr]
+            else:
+                now += dur
             row = base[c] + s
             try:
                 v = xpop[row]()

@@ -272,7 +272,12 @@ def summarize(
         else:
             wait_mean = wait_p90 = 0.0
         window = merged.window_hours
-        util = float(merged.role_busy_window[r] / (cap * window)) if cap and window > 0 else 0.0
+        share = float(cp.role_work_share[r]) if len(cp.role_work_share) else 1.0
+        util = (
+            float(merged.role_busy_window[r] / (cap * window * share))
+            if cap and window > 0
+            else 0.0
+        )
         roles[rid] = {
             "utilization": util,
             "wait_hours_mean": wait_mean,

@@ -2,7 +2,8 @@
 
 A role's **offered load** is the arrival rate times the service hours one case brings it on
 average (servers' worth of work: 2.4 means the work of 2.4 people working all the time). With
-``c`` servers, the queue is stable only when the offered load is below ``c``: at or above it
+``c`` servers, the queue is stable only when the offered load is below ``c`` (times the share
+of the week its calendar works, with a working calendar): at or above it
 the queue grows without bound, and means over a finite run depend only on how long the run was
 (twice the cases, about twice the wait). At 90% and above waits are long and very variable.
 
@@ -46,7 +47,9 @@ def saturation(
         if cap <= 0 or rate <= 0:
             continue
         offered = rate * busy_hours_per_case[r]
-        load = offered / cap
+        # with a working calendar, people work only part of the week (SPEC 7.3)
+        share = float(cp.role_work_share[r]) if len(cp.role_work_share) else 1.0
+        load = offered / (cap * share)
         if load < NEAR:
             continue
         out.append(
@@ -57,8 +60,9 @@ def saturation(
                 "capacity": cap,
                 "load": load,
                 "level": "unstable" if load >= 1.0 else "near",
-                "stable_capacity": math.floor(offered) + 1,
-                "capacity_below_90": math.floor(offered / NEAR) + 1,
+                "stable_capacity": math.floor(offered / share) + 1,
+                "capacity_below_90": math.floor(offered / share / NEAR) + 1,
+                "work_share": share,
             }
         )
     return out
@@ -68,16 +72,20 @@ def message(entry: Mapping[str, Any]) -> str:
     """One line for a person: what is wrong, how much, and what capacity would fix it."""
     label, cap = entry["label"], entry["capacity"]
     offered = entry["offered_load"]
+    share = float(entry.get("work_share", 1.0))
+    have = f"there {'is' if cap == 1 else 'are'} {cap}"
+    if share < 1.0:
+        have += f", working {share:.0%} of the week (its calendar)"
     if entry["level"] == "unstable":
         return (
             f"{label}: the work offered needs {offered:.2f} people working all the time, and "
-            f"there {'is' if cap == 1 else 'are'} {cap}: the queue grows without bound, so "
+            f"{have}: the queue grows without bound, so "
             "waits and deadline misses over a finite run depend only on how long the run is. "
             f"A capacity of {entry['stable_capacity']} would make it stable "
             f"({entry['capacity_below_90']} to stay under 90% busy)."
         )
     return (
-        f"{label}: {entry['load']:.0%} busy in theory ({offered:.2f} people's worth of work on "
-        f"{cap}): waits are long and vary a lot from run to run. A capacity of "
+        f"{label}: {entry['load']:.0%} busy in theory ({offered:.2f} people's worth of work; "
+        f"{have}): waits are long and vary a lot from run to run. A capacity of "
         f"{entry['capacity_below_90']} keeps it under 90%."
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from pathways.simulate.calendar import arrival_times, begin_all, finish_all
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
 from pathways.simulate.sampling import DurationTable, draw_entries
@@ -58,6 +59,13 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     times: list[FloatArray] = []
     cid = np.arange(n)
     t = np.zeros(n)
+    calendared = cp.calendared
+    if calendared:  # SPEC 7.3: cases arrive at instants of the calendar week
+        t = arrival_times(n, cp.arrivals_per_day, cp.arrival_profile, rng)
+        for d in range(k):
+            if cp.deadline_from[d] == -1:
+                t_from[d][:] = t
+    arrived = t.copy()
 
     def enter(step: IntArray, t: FloatArray, cid: IntArray) -> None:
         res.visits += np.bincount(step, minlength=s_count)
@@ -76,7 +84,10 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             hit = np.flatnonzero(cp.deadline_to[d][step])
             if hit.size:
                 sel = cid[hit]
-                elapsed = t[hit] - t_from[d][sel]
+                begins = t[hit]
+                if calendared:  # met when service begins: the role's next working instant
+                    begins = begin_all(cp.timelines, cp.step_calendar[step[hit]], begins)
+                elapsed = begins - t_from[d][sel]
                 met[d][sel[elapsed <= cp.deadline_within[d]]] = True
                 reached[d][sel[~np.isnan(elapsed)]] = True
 
@@ -86,9 +97,10 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
         done = is_outcome[step]
         if done.any():
             res.outcome_counts += np.bincount(step[done], minlength=s_count)
-            times.append(t[done])
+            spent = t[done] - arrived[cid[done]] if calendared else t[done]
+            times.append(spent)
             res.case_outcome[cid[done]] = step[done]
-            res.case_time[cid[done]] = t[done]
+            res.case_time[cid[done]] = spent
             keep = ~done
             step, t, cid = step[keep], t[keep], cid[keep]
             if not cid.size:
@@ -102,7 +114,11 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             d_service = durations.sample(step, rng.random(m))
         else:
             d_service = fixed_duration[step]
-        t = t + d_service
+        if calendared:  # durations are working time of the role's calendar
+            line = cp.step_calendar[step]
+            t = finish_all(cp.timelines, line, begin_all(cp.timelines, line, t), d_service)
+        else:
+            t = t + d_service
         busy_by_step += np.bincount(step, weights=d_service, minlength=s_count)
         row = step if sig is None else sig[cid] * s_count + step
         stuck = table.stuck[row]

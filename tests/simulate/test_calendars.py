@@ -1,0 +1,149 @@
+"""Working calendars (SPEC 7.3): working-time durations, wall-clock deadlines, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import pathways as pw
+from pathways.cli import main
+from pathways.simulate.calendar import timeline, worst_span
+
+from ._pathways import build, move, step
+
+OFFICE = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["08:00-12:00", "14:00-17:00"]}
+MONDAY = dt.date(2027, 1, 4)
+
+
+def by_hand(start_hour: float, work_hours: float) -> float:
+    """Wall-clock hours ``work_hours`` take from ``start_hour`` (0 = Monday 00:00) in office
+    hours, counted minute by minute: independent of the interval arithmetic under test."""
+    minute, left = round(start_hour * 60), round(work_hours * 60)
+    t = minute
+    while left > 0:
+        day, at = divmod(t, 1440)
+        if day % 7 < 5 and (480 <= at < 720 or 840 <= at < 1020):
+            left -= 1
+        t += 1
+    return (t - minute) / 60
+
+
+def office() -> object:
+    return timeline("UTC", OFFICE["days"], OFFICE["hours"], [], MONDAY, "UTC")
+
+
+def test_two_working_hours_from_every_hour_of_the_week_match_the_hand_count() -> None:
+    line = office()
+    for hour in range(168):
+        span = line.finish(line.begin(float(hour)), 2.0) - hour  # type: ignore[attr-defined]
+        assert span == pytest.approx(by_hand(hour, 2.0)), hour
+    friday_four_pm = 4 * 24 + 16
+    assert by_hand(friday_four_pm, 2.0) == 65.0  # Friday 16:00 to Monday 09:00
+    assert by_hand(11, 2.0) == 4.0  # Monday 11:00 to 15:00, across lunch
+    assert by_hand(5 * 24 + 10, 2.0) == 48.0  # Saturday 10:00 to Monday 10:00
+
+
+def test_worst_span_over_the_week_and_holidays() -> None:
+    assert worst_span(office(), 2.0)[0] == pytest.approx(65.0)  # type: ignore[arg-type]
+    # a Monday holiday makes the weekend a day longer
+    line = timeline(
+        "UTC", OFFICE["days"], OFFICE["hours"], [MONDAY + dt.timedelta(7)], MONDAY, "UTC"
+    )
+    assert worst_span(line, 2.0)[0] == pytest.approx(65.0 + 24.0)
+
+
+def calendar_pathway(capacity: int | None) -> pw.Pathway:
+    role = {"id": "r", "agency": "a", "title": "R", "calendar": "office"}
+    if capacity:
+        role["capacity"] = capacity
+    return build(
+        [step("s", "entry", duration="2h"), step("done", "outcome")],
+        [move("s", "done")],
+        roles=[role],
+        calendars={"office": {"timezone": "UTC", **OFFICE}},
+        deadlines=[{"id": "seen", "to": "s", "within": "24h"}],
+        simulation={"arrivals_per_day": 24, "start": "2027-01-04"},
+    )
+
+
+@pytest.mark.parametrize("capacity", [None, 500])
+def test_a_24_hour_window_is_missed_by_weekend_arrivals(capacity: int | None) -> None:
+    """Service begins at the next working instant: a case arriving between Friday 17:00 and
+    Sunday 08:00 waits more than 24 h (39 of the week's 168 hours), in both engines."""
+    r = pw.simulate(calendar_pathway(capacity), cases=20_000, seed=1)
+    share = r.deadlines["seen"]["share_missed"]
+    exact = 39 / 168
+    se = math.sqrt(exact * (1 - exact) / 20_000)
+    assert abs(share - exact) < 5 * se
+    assert r.time_to_outcome_hours["p50"] >= 2.0
+
+
+def test_calendars_off_change_nothing() -> None:
+    """A calendar of every day, all day, without holidays leaves times as they are."""
+    plain = build(
+        [step("s", "entry", duration="2h"), step("done", "outcome")],
+        [move("s", "done")],
+        roles=[{"id": "r", "agency": "a", "title": "R"}],
+    )
+    always = build(
+        [step("s", "entry", duration="2h"), step("done", "outcome")],
+        [move("s", "done")],
+        roles=[{"id": "r", "agency": "a", "title": "R", "calendar": "all"}],
+        calendars={"all": {}},
+    )
+    a = pw.simulate(plain, cases=500, seed=3).to_dict()
+    b = pw.simulate(always, cases=500, seed=3).to_dict()
+    assert json.dumps(a) == json.dumps(b)
+
+
+def test_same_seed_same_json_with_workers(tmp_path: Path) -> None:
+    p = calendar_pathway(2)
+    a = pw.simulate(p, cases=3000, seed=5).to_dict()
+    b = pw.simulate(p, cases=3000, seed=5, workers=2).to_dict()
+    assert json.dumps(a) == json.dumps(b)
+
+
+BAD = """format: pathways/1
+id: cal
+agencies: [{id: a, name: A, sector: social}]
+calendars:
+  office: {timezone: Asia/Phnom_Penh, days: [mon], hours: ["08:00-12:00"], holidays: [2027-01-01]}
+  zone: {timezone: Mars/Olympus}
+  late: {hours: ["25:00-26:00"]}
+  day: {holidays: [not-a-date]}
+  idle: {days: []}
+roles: [{id: r, agency: a, title: R, calendar: office}]
+steps:
+  - {id: s, kind: entry, role: r, duration: 2h}
+  - {id: done, kind: outcome}
+transitions: [{from: s, to: done}]
+"""
+
+
+def test_bad_calendars_are_findings_with_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml:6:20: PW002" in out and "unknown time zone 'Mars/Olympus'" in out
+    assert "bad.yaml:7:17: PW002" in out and "'25:00-26:00': hours run from 00:00 to 24:00" in out
+    assert "bad.yaml:8:20: PW002" in out and "holidays[0]" in out
+    assert "bad.yaml:9:9: PW002" in out and "at least one working day" in out
+    assert "Traceback" not in out
+
+
+def test_unknown_calendar_is_a_reference_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BAD.split("  zone:")[0] + BAD.split("  idle: {days: []}\n")[1]
+    path = tmp_path / "ref.yaml"
+    path.write_text(text.replace("calendar: office", "calendar: ofice"), encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "PW003" in out and "did you mean 'office'?" in out
