@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import pathways as pw
+from pathways.calendars import timeline, worst_span
 from pathways.cli import main
-from pathways.simulate.calendar import timeline, worst_span
 
 from ._pathways import build, move, step
 
@@ -147,3 +147,34 @@ def test_unknown_calendar_is_a_reference_finding(
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert "PW003" in out and "did you mean 'office'?" in out
+
+
+def test_pw303_counts_the_worst_wall_clock_span_with_its_witness() -> None:
+    p = build(
+        [
+            step("intake", "entry", duration="2h"),
+            step("medical", role="s", duration="1h"),
+            step("done", "outcome"),
+        ],
+        [move("intake", "medical"), move("medical", "done")],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R", "calendar": "office"},
+            {"id": "s", "agency": "b", "title": "S"},
+        ],
+        calendars={"office": {"timezone": "Asia/Phnom_Penh", **OFFICE}},
+        deadlines=[{"id": "pep", "to": "medical", "within": "24h"}],
+    )
+    (found,) = [f for f in pw.check(p) if f.code == "PW303"]
+    assert "reaches 'medical' after 65h, above 24h" in found.message
+    assert "'intake': 2 working hours can take 65 h: Friday 17:00 to Monday 10:00" in found.message
+
+
+def test_serve_agrees_with_begin_and_finish() -> None:
+    line = office()
+    for hour in range(0, 2000, 7):
+        for work in (0.0, 0.5, 2.0, 9.0, 40.0):
+            t = hour + 0.25
+            begin = line.begin(t)  # type: ignore[attr-defined]
+            assert line.serve(t, work) == pytest.approx((begin, line.finish(begin, work)))  # type: ignore[attr-defined]
+    far = 24 * 365 * 30.0  # beyond the fold: the weekly pattern repeats
+    assert line.serve(far, 2.0)[1] - far == pytest.approx(by_hand(far % 168, 2.0))  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ transitions, and each finding carries a witness route rebuilt from the programme
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from pathways.findings import Finding, Severity
 from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_path
-from pathways.model import Confidentiality
+from pathways.model import Confidentiality, Pathway
 from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
 from pathways.rules.tracks import game, layout
@@ -187,9 +187,13 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     entry step when `from` is not given) to first entering its `to` step (or any step with
     the `tag:`): the maximum durations of the steps on the way (`from` included, `to`
     excluded; an exponential duration counts at its 99th percentile) plus the maximum delays
-    of the transitions taken (referral fallbacks do not count). Reports it when it exceeds
-    `within`, with that route; a loop on the way that takes time makes the time unbounded,
-    reported with the loop as `route`. Severity is the deadline's own `severity`.
+    of the transitions taken (referral fallbacks do not count). A step whose role works to a
+    calendar (SPEC 7.3) counts the longest wall-clock time its duration in working hours can
+    take over every start instant of the calendar's week and holidays, and the message names
+    the step, that time and its witness ("2 working hours can take 65 h: Friday 17:00 to Monday
+    10:00"). Reports it when it exceeds `within`, with that route; a loop on the way that takes
+    time makes the time unbounded, reported with the loop as `route`. Severity is the
+    deadline's own `severity`.
 
     ## Why is this bad?
     Some care only works in time: HIV post-exposure prophylaxis within 72 hours, emergency
@@ -215,6 +219,9 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     sg = ctx.sg
     n = len(sg)
     upper = [s.duration.upper if s.duration is not None else 0.0 for s in p.steps]
+    spans = _calendar_spans(p, upper)  # SPEC 7.3: working time on the role's calendar
+    for u, (span, _) in spans.items():
+        upper[u] = span
     for d, deadline in enumerate(p.deadlines):
         targets = [sg.index[t] for t in p.deadline_targets(deadline) if t in sg.index]
         starts = _starts(ctx, deadline.source)
@@ -244,10 +251,52 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
                 message = (
                     f"deadline {deadline.id!r}: the slowest route from {sg.ids[s]!r} reaches "
                     f"{route[-1]!r} after {value:g}h, above {deadline.within:g}h"
-                )
+                ) + _calendar_note(p, spans, route, sg.index)
             yield ctx.report(
                 ("deadlines", d), message, step=sg.ids[s], route=route, severity=severity
             )
+
+
+def _calendar_spans(p: Pathway, upper: list[float]) -> dict[int, tuple[float, str]]:
+    """Per step whose role works to a calendar: the worst wall-clock span of its longest
+    duration over every start instant of the calendar's year (week and holidays), and the
+    witness ("Friday 17:00 to Monday 10:00")."""
+    if not p.calendars:
+        return {}
+    from pathways.calendars import DEFAULT_START, worst_case
+
+    start = (p.simulation.start if p.simulation is not None else None) or DEFAULT_START
+    roles = {r.id: r for r in p.roles}
+    out: dict[int, tuple[float, str]] = {}
+    for u, step in enumerate(p.steps):
+        role = roles.get(step.role or "")
+        cal = p.calendars.get(role.calendar or "") if role is not None else None
+        if cal is None or upper[u] <= 0:
+            continue
+        span, witness = worst_case(cal.timezone, cal.days, cal.hours, cal.holidays, start, upper[u])
+        if witness:
+            out[u] = (span, witness)
+    return out
+
+
+def _calendar_note(
+    p: Pathway, spans: dict[int, tuple[float, str]], route: Sequence[str], index: Mapping[str, int]
+) -> str:
+    """The calendared step on the route whose working time stretches most, in words."""
+    best = max(
+        (
+            (spans[index[sid]][0] - (p.steps[index[sid]].duration.upper or 0.0), sid)  # type: ignore[union-attr]
+            for sid in route[:-1]
+            if sid in index and index[sid] in spans
+        ),
+        default=None,
+    )
+    if best is None:
+        return ""
+    sid = best[1]
+    span, witness = spans[index[sid]]
+    hours = p.steps[index[sid]].duration.upper  # type: ignore[union-attr]
+    return f" ({sid!r}: {hours:g} working hours can take {span:g} h: {witness})"
 
 
 @rule(code="PW304", name="deadline-skippable", severity=Severity.ERROR)

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pathways.calendars import DEFAULT_START, Timeline, timeline
 from pathways.errors import SimulationError
 from pathways.guards import Expr, GuardError, field_names, parse_guard
 from pathways.model import Duration, Pathway, label_text
-from pathways.simulate.calendar import DEFAULT_START, Timeline, timeline
 
 __all__ = ["DUR_EXPONENTIAL", "DUR_TRIANGULAR", "DUR_UNIFORM", "Compiled", "compile_pathway"]
 

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pathways.simulate.calendar import Timeline, arrival_times
+from pathways.calendars import Timeline
+from pathways.simulate.calendar import arrival_times
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
 from pathways.simulate.sampling import DurationTable, draw_entries
@@ -615,9 +616,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 fa = free_at[r]
                 begin = fa[0]
                 if f & 16:  # working calendar: service starts at the next working instant
-                    line = lines[s]
-                    begin = line.begin(begin if begin > now else now)  # type: ignore[union-attr]
-                    end = line.finish(begin, dur)  # type: ignore[union-attr]
+                    begin, end = lines[s].serve(begin if begin > now else now, dur)  # type: ignore[union-attr]
                     if begin > now:
                         waits[r].append(begin - now)
                         wcases[r].append(c)
@@ -645,8 +644,7 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
                 break
             # no queue here: finish the step now and choose the exit
             if f & 16:
-                line = lines[s]
-                now = line.finish(line.begin(now), dur)  # type: ignore[union-attr]
+                now = lines[s].serve(now, dur)[1]  # type: ignore[union-attr]
             else:
                 now += dur
             row = base[c] + s

@@ -1,0 +1,296 @@
+"""Working calendars as plain interval arithmetic on a clock of hours (SPEC 7.3).
+
+A calendar's working time is a sorted list of wall-clock intervals ``[a_i, b_i)`` in hours
+since the simulation's time zero (``simulation.start`` at 00:00 in the first calendar's time
+zone), built day by day from the calendar's working days and hours in its own time zone
+(:mod:`zoneinfo`: daylight saving changes are the time zone database's, not ours), without its
+holidays, with touching intervals merged. ``cum_i`` is the working time before ``a_i``.
+
+- :meth:`Timeline.begin` is the first working instant at or after ``t``: when a service asked
+  for at ``t`` starts (a case that reaches an office on Friday evening is served on Monday).
+- :meth:`Timeline.finish` is when ``d`` working hours started at ``t`` end.
+- :func:`worst_span` is the longest wall-clock time ``d`` working hours can take, over every
+  start instant of a week and the holidays (PW303).
+
+Intervals are built for a horizon that doubles when a time beyond it is asked for, so a run
+of any length works; :data:`ALWAYS` (every day, all day, no holidays) is never built: it
+leaves times as they are, so pathways without calendars run exactly as before.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from pathways.model import WEEKDAYS, parse_shift
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["DEFAULT_START", "Timeline", "timeline", "wall_clock", "worst_case", "worst_span"]
+
+DEFAULT_START = dt.date(2027, 1, 4)
+"""``simulation.start`` when the file gives none (a Monday)."""
+
+FloatArray = Any  # numpy float arrays (numpy is imported only by the vectorised methods)
+
+
+@dataclass
+class Timeline:
+    """One calendar's working intervals on the simulation clock, extended on demand."""
+
+    timezone: str
+    days: tuple[int, ...]  # 0 = Monday
+    shifts: tuple[tuple[int, int], ...]  # minutes from local midnight
+    holidays: frozenset[dt.date]
+    start: dt.date
+    origin: float  # POSIX seconds of time zero
+    horizon_days: int = 0
+    a: list[float] = field(default_factory=list)
+    b: list[float] = field(default_factory=list)
+    cum: list[float] = field(default_factory=list)  # working hours before a[i]
+    cum_end: list[float] = field(default_factory=list)  # working hours up to b[i]
+    fold: float = 0.0  # set after init: see __post_init__
+
+    @property
+    def always(self) -> bool:
+        """Every day, all day, no holidays: times stay as they are."""
+        return len(self.days) == 7 and self.shifts == ((0, 1440),) and not self.holidays
+
+    @property
+    def work_share(self) -> float:
+        """Working hours per week / 168 (holidays aside): the share of time people work."""
+        return len(self.days) * sum(b - a for a, b in self.shifts) / 60.0 / 168.0
+
+    def __post_init__(self) -> None:
+        # From `fold` on the calendar repeats week by week (after its last holiday and two
+        # years): later times are shifted back by whole weeks, so the intervals never have to
+        # be built beyond it (a case that loops for centuries costs nothing more).
+        last = max(self.holidays, default=self.start)
+        days = max(730, (last - self.start).days + 8)
+        self.fold = 168.0 * math.ceil(days * 24.0 / 168.0)
+
+    def _weeks(self, t: float) -> float:
+        fold = self.fold
+        return 168.0 * math.floor((t - fold) / 168.0) if t > fold + 168.0 else 0.0
+
+    def worked(self, t: float) -> float:
+        """Working hours from the fold's week on, or from time zero (differences only)."""
+        return self._worked(t - self._weeks(t))
+
+    def begin(self, t: float) -> float:
+        """The first working instant at or after ``t``."""
+        k = self._weeks(t)
+        return self._begin(t - k) + k
+
+    def finish(self, t: float, hours: float) -> float:
+        """When ``hours`` working hours started at ``t`` end (``t`` itself for zero hours)."""
+        k = self._weeks(t)
+        return self._finish(t - k, hours) + k
+
+    def serve(self, t: float, hours: float) -> tuple[float, float]:
+        """``(begin(t), finish(begin(t), hours))`` in one call: the event loop's path."""
+        k = 0.0
+        if t > self.fold + 168.0:
+            k = 168.0 * math.floor((t - self.fold) / 168.0)
+            t -= k
+        if not self.b or t >= self.b[-1] - 192.0:
+            self._cover(t)
+        a, b = self.a, self.b
+        i = bisect.bisect_right(a, t) - 1
+        if i >= 0 and t < b[i]:
+            start = t
+        else:
+            i += 1
+            start = a[i]
+        if start + hours <= b[i]:  # the common case: done within the working stretch
+            return start + k, start + hours + k
+        w = self.cum[i] + (start - a[i]) + hours
+        while w > self.cum_end[-1]:
+            self._extend(self.horizon_days * 2)
+        j = bisect.bisect_left(self.cum_end, w)
+        return start + k, self.a[j] + (w - self.cum[j]) + k
+
+    def _weeks_array(self, t: FloatArray) -> FloatArray:
+        import numpy as np
+
+        fold = self.fold
+        return np.where(t > fold + 168.0, 168.0 * np.floor((t - fold) / 168.0), 0.0)
+
+    def begin_array(self, t: FloatArray) -> FloatArray:
+        """:meth:`begin` for every element (vectorised)."""
+        k = self._weeks_array(t)
+        return self._begin_array(t - k) + k
+
+    def finish_array(self, t: FloatArray, hours: FloatArray) -> FloatArray:
+        """:meth:`finish` for every element (vectorised)."""
+        k = self._weeks_array(t)
+        return self._finish_array(t - k, hours) + k
+
+    def _extend(self, days: int) -> None:
+        """Build the intervals of days ``horizon_days`` .. ``days - 1`` (local dates)."""
+        zone = ZoneInfo(self.timezone)
+        a, b = self.a, self.b
+        for k in range(self.horizon_days, days):
+            day = self.start + dt.timedelta(days=k)
+            if day.weekday() not in self.days or day in self.holidays:
+                continue
+            for lo, hi in self.shifts:
+                t0 = (_local(day, lo, zone) - self.origin) / 3600.0
+                t1 = (_local(day, hi, zone) - self.origin) / 3600.0
+                if a and abs(b[-1] - t0) < 1e-9:
+                    b[-1] = t1
+                else:
+                    a.append(t0)
+                    b.append(t1)
+        self.horizon_days = days
+        cum, total = [], 0.0
+        cum_end = []
+        for t_lo, t_hi in zip(a, b, strict=True):
+            cum.append(total)
+            total += t_hi - t_lo
+            cum_end.append(total)
+        self.cum, self.cum_end = cum, cum_end
+        if not a:
+            raise ValueError("the calendar has no working time")
+
+    def _cover(self, t: float) -> None:
+        while not self.b or t >= self.b[-1] - 1e-9 or t / 24.0 + 8 > self.horizon_days:
+            self._extend(max(64, self.horizon_days * 2))
+
+    def _worked(self, t: float) -> float:
+        """Working hours from time zero to ``t`` (``t`` before the fold)."""
+        self._cover(t)
+        i = bisect.bisect_right(self.a, t) - 1
+        if i < 0:
+            return 0.0
+        return self.cum[i] + min(t, self.b[i]) - self.a[i]
+
+    def _begin(self, t: float) -> float:
+        self._cover(t)
+        i = bisect.bisect_right(self.a, t) - 1
+        if i >= 0 and t < self.b[i]:
+            return t
+        return self.a[i + 1]
+
+    def _finish(self, t: float, hours: float) -> float:
+        if hours <= 0:
+            return t
+        w = self._worked(t) + hours
+        self._cover(t + hours)
+        while w > self.cum_end[-1]:
+            self._extend(self.horizon_days * 2)
+        i = bisect.bisect_left(self.cum_end, w)
+        return self.a[i] + (w - self.cum[i])
+
+    def _begin_array(self, t: FloatArray) -> FloatArray:
+        import numpy as np
+
+        if t.size == 0:
+            return t
+        self._cover(float(t.max()))
+        a, b = np.asarray(self.a), np.asarray(self.b)
+        i = np.searchsorted(a, t, side="right") - 1
+        inside = (i >= 0) & (t < b[i.clip(0)])
+        out: FloatArray = np.where(inside, t, a[(i + 1).clip(0, a.size - 1)])
+        return out
+
+    def _finish_array(self, t: FloatArray, hours: FloatArray) -> FloatArray:
+        import numpy as np
+
+        if t.size == 0:
+            return t
+        self._cover(float((t + hours).max()))
+        a, b = np.asarray(self.a), np.asarray(self.b)
+        cum, cum_end = np.asarray(self.cum), np.asarray(self.cum_end)
+        i = np.searchsorted(a, t, side="right") - 1
+        ic = i.clip(0)
+        worked = np.where(i >= 0, cum[ic] + np.minimum(t, b[ic]) - a[ic], 0.0)
+        w = worked + hours
+        while float(w.max()) > float(cum_end[-1]):
+            self._extend(self.horizon_days * 2)
+            a, cum, cum_end = np.asarray(self.a), np.asarray(self.cum), np.asarray(self.cum_end)
+        j = np.searchsorted(cum_end, w, side="left")
+        out: FloatArray = np.where(hours > 0, a[j] + (w - cum[j]), t)
+        return out
+
+
+def _local(day: dt.date, minute: int, zone: ZoneInfo) -> float:
+    """POSIX seconds of ``minute`` minutes after local midnight of ``day`` (24:00: the next
+    day's midnight)."""
+    extra, minute = divmod(minute, 1440)
+    when = dt.datetime.combine(day + dt.timedelta(days=extra), dt.time(), tzinfo=zone)
+    return (when + dt.timedelta(minutes=minute)).timestamp()
+
+
+def timeline(
+    timezone: str,
+    days: Sequence[str],
+    hours: Sequence[str],
+    holidays: Sequence[dt.date],
+    start: dt.date,
+    origin_zone: str,
+) -> Timeline:
+    """A calendar's timeline with time zero at ``start`` 00:00 in ``origin_zone``."""
+    origin = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(origin_zone)).timestamp()
+    return Timeline(
+        timezone=timezone,
+        days=tuple(sorted({WEEKDAYS.index(d) for d in days})),
+        shifts=tuple(sorted(parse_shift(h) for h in hours)),
+        holidays=frozenset(holidays),
+        start=start - dt.timedelta(days=1),  # a day earlier: zones east of the origin
+        origin=origin,
+    )
+
+
+def worst_span(line: Timeline, hours: float, *, weeks: int = 53) -> tuple[float, float]:
+    """The longest wall-clock span of ``hours`` working hours, and the start that gives it.
+
+    A span is longest when the work starts just as a working interval ends, so only interval
+    ends (and starts, for zero hours) over ``weeks`` weeks from time zero are tried: exact for
+    the weekly pattern and every holiday in that year.
+    """
+    line._cover(weeks * 168.0 + hours * 10 + 200)
+    best, at = -math.inf, 0.0
+    limit = weeks * 168.0
+    for t in (*line.a, *line.b):
+        if t < 0 or t > limit:
+            continue
+        span = line.finish(t, hours) - t
+        if span > best:
+            best, at = span, t
+    return best, at
+
+
+def wall_clock(line: Timeline, t: float) -> str:
+    """``t`` (hours from time zero) as a weekday and local time in the calendar's zone.
+
+    >>> import datetime as dt
+    >>> line = timeline("UTC", ["mon"], ["08:00-12:00"], [], dt.date(2027, 1, 4), "UTC")
+    >>> wall_clock(line, 24 * 4 + 17)
+    'Friday 17:00'
+    """
+    when = dt.datetime.fromtimestamp(line.origin + t * 3600.0, tz=ZoneInfo(line.timezone))
+    return f"{when:%A %H:%M}"
+
+
+def worst_case(
+    timezone: str,
+    days: Sequence[str],
+    hours: Sequence[str],
+    holidays: Sequence[dt.date],
+    start: dt.date,
+    work: float,
+) -> tuple[float, str]:
+    """The longest wall-clock time ``work`` working hours take on a calendar, and its witness
+    (``"Friday 17:00 to Monday 10:00"``); ``(work, "")`` for a calendar that always works."""
+    line = timeline(timezone, days, hours, holidays, start, timezone)
+    if line.always or work <= 0:
+        return work, ""
+    span, at = worst_span(line, work)
+    return span, f"{wall_clock(line, at)} to {wall_clock(line, at + span)}"
