@@ -245,6 +245,16 @@ def _routes_section(parts: PageParts) -> str:
     return head + _table(["statistic", "value"], rows, raw=True)
 
 
+def _with_ci(entry: Mapping[str, Any], key: str) -> str:
+    """A share with its 95% interval, as the text output writes it: ``12.4% (11.8-13.0)``."""
+    from pathways.simulate.intervals import text
+
+    value = entry.get(key)
+    if not isinstance(value, int | float):
+        return "-"
+    return text(float(value), (entry.get("ci95") or {}).get(key), scale=100.0, unit="%")
+
+
 def _saturation_banners(sim: Mapping[str, Any]) -> list[str]:
     """A red banner per saturated role (amber near saturation): its figures are not
     steady-state figures."""
@@ -278,7 +288,7 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
     ]
     charts = "\n".join(simulation_charts(sim, role_names=role_names))
     outcomes = [
-        [str(k), str(v.get("count", "")), f"{float(v.get('share', 0)):.1%}"]
+        [str(k), str(v.get("count", "")), _with_ci(v, "share")]
         for k, v in (sim.get("outcomes") or {}).items()
     ]
     deadlines = [
@@ -286,7 +296,7 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
             str(k),
             str(v.get("applicable", "")),
             str(v.get("missed", "")),
-            f"{float(v.get('share_missed', 0)):.1%}",
+            _with_ci(v, "share_missed"),
         ]
         for k, v in (sim.get("deadlines") or {}).items()
     ]
@@ -305,11 +315,11 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
         )
     out = [head, *_saturation_banners(sim)]
     out += [_table(["measure", "value"], summary), f'<div class="charts">{charts}</div>']
-    out += ["<h3>Outcomes</h3>", _table(["outcome", "cases", "share"], outcomes)]
+    out += ["<h3>Outcomes</h3>", _table(["outcome", "cases", "share (95% interval)"], outcomes)]
     if deadlines:
         out += [
             "<h3>Deadlines</h3>",
-            _table(["deadline", "applicable", "missed", "share missed"], deadlines),
+            _table(["deadline", "applicable", "missed", "share missed (95% interval)"], deadlines),
         ]
     if roles:
         out += [
