@@ -187,8 +187,8 @@ def saturation_before_run(
     >>> from pathways.simulate import saturation_before_run
     >>> p = pw.load("pathways/kh/csa-in-person.yaml")
     >>> found = saturation_before_run(p, arrivals_per_day=12, overrides=["roles.doctor.capacity=1"])
-    >>> [(e["level"], e["stable_capacity"]) for e in found if e["role"] == "doctor"]
-    [('unstable', 2)]
+    >>> [(e["level"], e["stable_capacity"] > 1) for e in found if e["role"] == "doctor"]
+    [('unstable', True)]
     """
     import numpy as np
 
