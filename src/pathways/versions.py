@@ -993,7 +993,7 @@ def format_diff(result: PathwayDiff) -> str:
     >>> from pathways.versions import diff, format_diff
     >>> p = pw.load("pathways/kh/csa-in-person.yaml")
     >>> print(format_diff(diff(p, p, today=datetime.date(2026, 11, 28))), end="")
-    kh-csa-in-person 0.1.0 -> 0.1.0: no changes
+    kh-csa-in-person 0.2.0 -> 0.2.0: no changes
     """
     head = f"{result.old_id} {result.old_version} -> {result.new_version}"
     if result.old_id != result.new_id:
