@@ -178,3 +178,14 @@ def test_serve_agrees_with_begin_and_finish() -> None:
             assert line.serve(t, work) == pytest.approx((begin, line.finish(begin, work)))  # type: ignore[attr-defined]
     far = 24 * 365 * 30.0  # beyond the fold: the weekly pattern repeats
     assert line.serve(far, 2.0)[1] - far == pytest.approx(by_hand(far % 168, 2.0))  # type: ignore[attr-defined]
+
+
+def test_calendars_with_parallel_tracks_are_refused_in_one_line() -> None:
+    """The tracks engine has no calendars yet: a clear error, never figures without them."""
+    p = pw.load("pathways/kh/csa-in-person.yaml")
+    doc = p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    doc["format"] = p.format
+    doc["calendars"] = {"office": {"timezone": "UTC", **OFFICE}}
+    doc["roles"] = [{**r, "calendar": "office"} for r in doc["roles"]]
+    with pytest.raises(pw.errors.SimulationError, match="not simulated for pathways with parallel"):
+        pw.simulate(pw.Pathway.model_validate(doc), cases=100)
