@@ -32,6 +32,7 @@ REFUSED = {
     "huge-iso-duration": ("PW006", 9, 59),
     "inf-max": ("PW002", 9, 37),
     "list-id": ("PW002", 5, 10),
+    "list-step-id": ("PW002", 11, 10),
     "guard-constant": ("PW005", 15, 47),
     "uniform-huge": ("PW002", 10, 13),
     "uniform-inf": ("PW002", 10, 13),

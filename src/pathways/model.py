@@ -814,7 +814,9 @@ class Pathway(BaseModel):
         roles = {
             s.get("id"): s.get("role")
             for s in steps
-            if isinstance(s, Mapping) and isinstance(s.get("role"), str)
+            if isinstance(s, Mapping)
+            and isinstance(s.get("id"), str)
+            and isinstance(s.get("role"), str)
         }
         filled = [
             {**t, "by": [roles[t["from"]]] if t.get("from") in roles else []}
