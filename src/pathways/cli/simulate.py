@@ -248,7 +248,11 @@ def print_comparison(console: Console, data: Mapping[str, Any]) -> None:
 
 
 def _plan(
-    pathway: Pathway, scenario: str | None, sets: list[str], compare: list[str]
+    pathway: Pathway,
+    scenario: str | None,
+    sets: list[str],
+    compare: list[str],
+    visibility: Visibility | None = None,
 ) -> list[tuple[str, Pathway, list[str], str]]:
     """The runs to make: (name, pathway, overrides, description); the first is the baseline.
 
@@ -283,7 +287,7 @@ def _plan(
                 raise SimulationError("--compare set: give the changes with --set PATH=VALUE")
             runs.append(("--set", pathway, [*base_changes, *sets], ""))
         elif Path(name).is_file() and not any(s.name == name for s in pathway.scenarios):
-            other = _load(Path(name))
+            other = _load(Path(name), visibility)
             if other is None:
                 raise SimulationError(f"--compare {name}: the file does not load (see above)")
             runs.append((name, other, [], ""))
@@ -415,7 +419,7 @@ def simulate(
         options["max_cases"] = max_cases
     sets = list(overrides or [])
     try:
-        plan = _plan(pathway, scenario, sets, compare or [])
+        plan = _plan(pathway, scenario, sets, compare or [], visibility)
         if visibility is not None:
             # overrides name the file's own ids; the reader's view is taken after them
             plan = [
