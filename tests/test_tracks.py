@@ -214,9 +214,30 @@ def test_bypass_is_a_deadlock_and_a_track_left_running() -> None:
     assert found["PW112", "dropped"].route == ("in", "f", "a", "b", "dropped")
 
 
+DECLINABLE = _doc(
+    [("in", "entry"), ("f", "fork"), ("m", "action"), ("alt", "action"), ("s", "action"),
+     ("t", "action"), ("j", "join"), ("done", "outcome")],
+    [("in", "f"), ("f", "s"), ("f", "t"), ("alt", "m"), ("m", "j"), ("s", "j"), ("t", "j"),
+     ("j", "done")],
+)  # fmt: skip
+DECLINABLE["transitions"].append(
+    {"from": "f", "to": "m", "kind": "referral", "on_reject": "alt", "response_within": "1d"}
+)
+
+
+def test_a_declined_referral_out_of_a_fork_moves_only_its_own_track() -> None:
+    """Regression: each way of taking the fork's exits (the referral accepted, or declined to
+    its on_reject) starts from the same other tracks; the second used to get the simple tracks
+    twice, giving false PW110, PW111 and PW112 (tests/data/tracks-runtime.yaml showed 11)."""
+    p = Pathway.model_validate(DECLINABLE)
+    assert [f.code for f in pathways.check(p, select=["PW11"])] == []
+    runtime = pathways.load("tests/data/tracks-runtime.yaml")
+    assert [f.code for f in pathways.check(runtime, select=["PW1"])] == []
+
+
 @pytest.mark.parametrize(
     "doc",
-    [BYPASS],
+    [BYPASS, DECLINABLE],
 )
 def test_examples_match_oracle(doc: Doc) -> None:
     expected = oracle(doc)

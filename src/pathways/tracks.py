@@ -404,7 +404,7 @@ class _Game:
                 if not options:
                     continue
                 for combo in _product(options):
-                    yield self._fork(rest, combo)
+                    yield self._fork(list(rest), combo)  # each combination from a fresh copy
                 continue
             for i, v, fb in st.moves[p]:
                 yield self._apply(rest, [(i, v, fb)], [], [], 0.0)
