@@ -146,7 +146,7 @@ def test_text_output_and_exit_codes(capsys: Any, tmp_path: Path) -> None:
         "'court_hearing' is interview 2 on it",
         "    route: start -> police_interview -> court_hearing -> done",
     ]
-    assert "1 file checked: 1 errors" in captured.err
+    assert "1 file checked: 1 error, " in captured.err
     assert main(["validate", str(CLEAN), "--select", "PW3"]) == 0
     assert main(["validate", str(CLEAN), "--select", "PW503"]) == 0  # infos do not fail
     assert main(["validate", str(BROKEN), "--ignore", "PW3,PW5"]) == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import pathways
@@ -12,3 +15,21 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     """`pathways --version` prints the version (there was none)."""
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"pathways {pathways.__version__}"
+
+
+def test_counts_read_as_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: "1 errors"; "infos" in the CLI, "notes" in the report. Now "1 error" and
+    "notes" in both."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "format: pathways/1\nid: x\nversion: '1'\ntitle: X\nlocales: [en]\n"
+        "roles: []\nsteps:\n  - {id: a, kind: entry, label: A}\n"
+        "  - {id: b, kind: action, label: B}\ntransitions: []\n",
+        encoding="utf-8",
+    )
+    main(["validate", str(bad)])
+    err = capsys.readouterr().err
+    summary = next(line for line in err.splitlines() if "checked:" in line)
+    assert re.search(
+        r"checked: (1 error|\d+ errors), (1 warning|\d+ warnings), (1 note|\d+ notes)$", summary
+    ), summary

@@ -31,7 +31,16 @@ from collections.abc import Sequence
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "check_lang", "human_hours", "tr"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "check_lang",
+    "counted",
+    "human_hours",
+    "tr",
+]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "pathways"
@@ -132,6 +141,18 @@ def human_hours(hours: float, lang: str | None = None) -> str:
         unit = tr("{n} day", lang) if days == "1" else tr("{n} days", lang)
         return text + " (" + unit.format(n=days) + ")"
     return text
+
+
+def counted(number: int, word: str) -> str:
+    """The count and its word, singular only for one: "1 error", "2 errors", "0 notes".
+
+    Examples
+    --------
+    >>> from pathways.i18n import counted
+    >>> counted(1, "error"), counted(2, "error"), counted(0, "note")
+    ('1 error', '2 errors', '0 notes')
+    """
+    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"
 
 
 def _number(value: float) -> str:

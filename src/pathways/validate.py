@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pathways.errors import LoadError
 from pathways.findings import Finding, Severity
+from pathways.i18n import counted
 from pathways.model import Visibility
 
 __all__ = ["FORMATS", "MAX_PER_RULE", "cap_findings", "render_findings", "validate_files"]
@@ -94,7 +95,8 @@ def render_findings(
     summary = _summary(findings, files)
     line = (
         f"{summary['files']} file{'s' * (summary['files'] != 1)} checked: "
-        f"{summary['errors']} errors, {summary['warnings']} warnings, {summary['infos']} infos"
+        f"{counted(summary['errors'], 'error')}, {counted(summary['warnings'], 'warning')}, "
+        f"{counted(summary['infos'], 'note')}"
     )
     if fmt == "json":
         body = {"findings": [f.to_dict() for f in findings], "summary": summary}

@@ -153,7 +153,7 @@ def _render(
             typer.echo(str(finding), err=True)
         typer.echo(f"{path}: not drawn: the file does not load", err=True)
         return 1
-    from pathways.i18n import check_lang
+    from pathways.i18n import check_lang, counted
 
     try:
         warning = check_lang(lang, pathway.locales)
@@ -172,8 +172,8 @@ def _render(
         for finding in errors:
             typer.echo(str(finding), err=True)
         typer.echo(
-            f"{path}: not drawn: {len(errors)} error(s); fix them, or pass --findings to draw "
-            "them on the diagram (--force to draw without them)",
+            f"{path}: not drawn: {counted(len(errors), 'error')}; fix them, or pass --findings "
+            "to draw them on the diagram (--force to draw without them)",
             err=True,
         )
         return 1

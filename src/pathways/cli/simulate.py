@@ -12,6 +12,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.i18n import counted
 from pathways.model import Visibility
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
     for finding in errors:
         typer.echo(str(finding), err=True)
     if errors:
-        typer.echo(f"{path}: {len(errors)} error(s); fix them before simulating", err=True)
+        typer.echo(f"{path}: {counted(len(errors), 'error')}; fix them before simulating", err=True)
         return None
     return pathway
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pathways.durations import format_hours as duration_text
 from pathways.findings import Finding
+from pathways.i18n import counted
 from pathways.model import Duration, Pathway, Visibility, label_text
 from pathways.report.charts import format_hours, simulation_charts
 from pathways.visibility import HIDDEN_AGENCY, policy, secrets, view
@@ -215,8 +216,9 @@ def _findings_section(parts: PageParts) -> str:
         )
     return (
         '<h2 id="findings">Findings</h2>\n'
-        f"<p>{counts['error']} errors, {counts['warning']} warnings, "
-        f"{len(findings) - counts['error'] - counts['warning']} notes. The witness route is one "
+        f"<p>{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, "
+        f"{counted(len(findings) - counts['error'] - counts['warning'], 'note')}. "
+        "The witness route is one "
         "concrete route through the pathway that shows the problem.</p>\n"
         + _table(["code", "severity", "message", "where", "witness"], rows, raw=True)
     )
@@ -640,8 +642,9 @@ def index_page(
         status = (
             '<span class="sev-error">did not load</span>'
             if not e.loaded
-            else f'<span class="{"sev-error" if e.errors else "muted"}">{e.errors} errors</span>, '
-            f"{e.warnings} warnings, {e.infos} notes"
+            else f'<span class="{"sev-error" if e.errors else "muted"}">'
+            f"{counted(e.errors, 'error')}</span>, "
+            f"{counted(e.warnings, 'warning')}, {counted(e.infos, 'note')}"
         )
         rows.append(
             [
