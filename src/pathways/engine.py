@@ -441,33 +441,22 @@ class Engine:
             # -- commit: nothing below can fail on user input --------------------------------
             if self.parallel:
                 entered, after = self._move(tracks, i, moves)
-                entry = append_entry(
-                    case.history,
-                    event,
-                    step,
-                    target,
-                    actor.id,
-                    actor.role,
-                    when,
-                    note,
-                    update,
-                    self._key,
-                    tuple(s for s, _ in after),
-                )
+                listed: tuple[str, ...] | None = tuple(s for s, _ in after)
             else:
-                entered, after = [target], [(target, -1)]
-                entry = append_entry(
-                    case.history,
-                    event,
-                    step,
-                    target,
-                    actor.id,
-                    actor.role,
-                    when,
-                    note,
-                    update,
-                    self._key,
-                )
+                entered, after, listed = [target], [(target, -1)], None
+            entry = append_entry(
+                case.history,
+                event,
+                step,
+                target,
+                actor.id,
+                actor.role,
+                when,
+                note,
+                update,
+                self._key,
+                listed,
+            )
             pending = case.referral
             if pending is not None and pending.target != step:
                 pending = next(
