@@ -45,6 +45,9 @@ deadlines: [{id: d1, to: done, within: 3d}]
 """
 
 Doc = dict[str, Any]
+# Fingerprints of two fixed documents, recorded before the fingerprint was made faster.
+PINNED_SMALL = "sha256:ffb916643ade3d3e94fe8246c7ee642f4c9473e533b08b8017873e3047fef424"
+PINNED_RICH = "sha256:9fa3d07ecb6f45be496d79b7236b7cd225bf84cf3c0263207b88092ea0f4709c"
 
 
 def _doc(path: Path = P1) -> Doc:
@@ -175,7 +178,45 @@ def _sector(doc: Doc) -> None:
     agency["sector"] = "media" if agency["sector"] != "media" else "ngo"
 
 
+def _add_calendar(doc: Doc) -> None:
+    doc["calendars"] = {"office": {"timezone": "Asia/Phnom_Penh", "hours": ["08:00-17:00"]}}
+
+
+def _role_calendar(doc: Doc) -> None:
+    _add_calendar(doc)
+    doc["roles"][0]["calendar"] = "office"
+
+
+def _sectors(doc: Doc) -> None:
+    doc["sectors"] = [*doc.get("sectors", []), "zz-sector"]
+
+
+def _pathway_id(doc: Doc) -> None:
+    doc["id"] = "zz-other-id"
+
+
+def _duration(doc: Doc) -> None:
+    _first_action(doc)["duration"] = "17h"
+
+
+def _probability(doc: Doc) -> None:
+    t = next(t for t in doc["transitions"] if t.get("to") != t.get("from"))
+    t["delay"] = "13h"
+
+
+def _severity(doc: Doc) -> None:
+    d = doc["deadlines"][0]
+    d["severity"] = "info" if d.get("severity") != "info" else "warning"
+
+
 MUTATIONS: list[tuple[str, Callable[[Doc], None], str]] = [
+    ("calendar added", _add_calendar, "calendar-added"),
+    ("role works to a calendar", _role_calendar, "role-changed"),
+    ("pathway sectors", _sectors, "pathway-changed"),
+    ("pathway id", _pathway_id, "pathway-changed"),
+    ("step duration", _duration, "step-changed"),
+    ("transition delay", _probability, "transition-changed"),
+    ("deadline severity", _severity, "deadline-changed"),
     ("step moved to another role", _move_role, "step-moved"),
     ("step tags", _retag, "step-changed"),
     ("step added", _add_step, "step-added"),
@@ -205,7 +246,7 @@ def test_every_semantic_edit_changes_the_fingerprint_and_is_reported(
     result = diff(old, new, today=TODAY)
     assert kind in {c.kind for c in result.changes}, format_diff(result)
     assert all(c.kind in KINDS for c in result.changes)
-    assert result.semantic_changes
+    assert result.semantic_changes and result.changes_meaning
     # and back: the inverse edit is reported too, and the round trip is empty
     assert diff(new, old, today=TODAY)
     assert not diff(new, new, today=TODAY)
@@ -322,6 +363,85 @@ def test_generated_pathways_diff_empty_with_themselves_and_see_a_moved_step(
     assert fingerprint(q) != fingerprint(p)
     moved = diff(p, q, findings=False, today=TODAY).of_kind("step-moved")
     assert [c.subject for c in moved] == [step["id"]]
+
+
+def _edits(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
+    """Edits that apply to any generated document: some change its meaning, some only words."""
+    steps, roles = doc["steps"], [r["id"] for r in doc["roles"]]
+
+    def label(d: Doc) -> None:
+        d["steps"][0]["label"] = "Renamed for the meeting"
+
+    def title(d: Doc) -> None:
+        d["title"] = "A new title"
+
+    def duration(d: Doc) -> None:
+        d["steps"][-1]["duration"] = "11h"
+
+    def policy(d: Doc) -> None:
+        d.setdefault("policies", {})["max_interviews"] = 7
+
+    def field(d: Doc) -> None:
+        d.setdefault("case_fields", {})["zz_flag"] = {"type": "boolean"}
+
+    def deadline(d: Doc) -> None:
+        d.setdefault("deadlines", []).append({"id": "zz", "to": steps[-1]["id"], "within": "9d"})
+
+    def sector(d: Doc) -> None:
+        d["agencies"][0]["sector"] = "media" if d["agencies"][0]["sector"] != "media" else "ngo"
+
+    def calendar(d: Doc) -> None:
+        d["calendars"] = {"office": {"days": ["mon", "tue"]}}
+        d["roles"][-1]["calendar"] = "office"
+
+    edits = [
+        ("label", label),
+        ("title", title),
+        ("duration", duration),
+        ("policy", policy),
+        ("field", field),
+        ("deadline", deadline),
+        ("sector", sector),
+        ("calendar", calendar),
+    ]
+    if any(s.get("role") is not None for s in steps) and len(roles) > 1:
+
+        def move(d: Doc) -> None:
+            step = next(s for s in d["steps"] if s.get("role") is not None)
+            step["role"] = next(r for r in roles if r != step["role"])
+
+        edits.append(("move", move))
+    return edits
+
+
+@settings(max_examples=10, deadline=None)
+@given(doc=pathway_documents())
+def test_the_diff_reports_a_change_of_meaning_exactly_when_the_fingerprint_changes(
+    doc: Doc,
+) -> None:
+    """The text's "wording only" rests on this: it reads the changes instead of hashing."""
+    p = pw.loads(json.dumps(doc))
+    for name, edit in _edits(doc):
+        new = copy.deepcopy(doc)
+        edit(new)
+        q = pw.loads(json.dumps(new))
+        result = diff(p, q, findings=False, routes=False, today=TODAY)
+        assert result.changes_meaning == (fingerprint(p) != fingerprint(q)), (name, result)
+        assert result.changes_meaning == (name not in ("label", "title")), name
+        assert result.new_fingerprint == fingerprint(q)
+
+
+def test_fingerprints_of_a_fixed_document_do_not_move() -> None:
+    """Snapshots store fingerprints: a faster or refactored hash must give the same values."""
+    doc = yaml.safe_load(SMALL)
+    doc["case_fields"] = {"age": {"type": "integer", "min": 0, "max": 17}}
+    doc["transitions"][1]["when"] = "age < 12"
+    doc["transitions"].append({"from": "work", "to": "done", "when": "age >= 12", "delay": "2h"})
+    doc["steps"][1]["duration"] = {"min": "1h", "mode": "2h", "max": "4h"}
+    doc["calendars"] = {"office": {"timezone": "Asia/Phnom_Penh", "hours": ["08:00-17:00"]}}
+    doc["roles"][0]["calendar"] = "office"
+    assert fingerprint(pw.loads(SMALL)) == PINNED_SMALL
+    assert fingerprint(_load(doc)) == PINNED_RICH
 
 
 # ------------------------------------------------------------------------------------- CLI

@@ -65,7 +65,16 @@ from pathways.guards import (
     format_guard,
     parse_guard,
 )
-from pathways.model import Pathway, Step, Transition, label_text
+from pathways.model import (
+    Agency,
+    Calendar,
+    CaseField,
+    Pathway,
+    Role,
+    Step,
+    Transition,
+    label_text,
+)
 
 __all__ = [
     "ALGORITHM",
@@ -103,17 +112,24 @@ _NOT_COVERED = frozenset(
 )
 _BY_ID = frozenset({"agencies", "roles", "steps", "deadlines"})  # file order means nothing
 _LAYOUTS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
+_NO_DEFAULT = object()  # a required field, or one whose default is None: nothing to compare
 
 
 def _layout(cls: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
-    """(attribute, document key, default) of every covered field of a model class."""
+    """(attribute, document key, default) of every covered field of a model class.
+
+    A required field, and one whose default is None, gets ``_NO_DEFAULT``: comparing a value
+    with it is an identity test, where ``==`` would call a nested model's ``__eq__`` for every
+    step (a third of the fingerprint's time on a 10,000-step pathway).
+    """
     layout = _LAYOUTS.get(cls)
     if layout is None:
         skip = _NOT_COVERED if cls is Pathway else _WORDING
         layout = tuple(
-            (name, f.alias or name, f.get_default(call_default_factory=True))
+            (name, f.alias or name, _NO_DEFAULT if default is None else default)
             for name, f in cls.model_fields.items()
             if name not in skip
+            for default in (None if f.is_required() else f.get_default(call_default_factory=True),)
         )
         _LAYOUTS[cls] = layout
     return layout
@@ -158,7 +174,7 @@ def _record(obj: BaseModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, key, default in _layout(type(obj)):
         value = getattr(obj, name)
-        if value is None or value == default:
+        if value is None or (default is not _NO_DEFAULT and value == default):
             continue
         if type(value) in _PLAIN_TYPES:
             out[key] = _guard(value) if name == "when" and isinstance(obj, Transition) else value
@@ -232,6 +248,10 @@ KINDS: tuple[str, ...] = (
     "field-removed",
     "field-changed",
     "policy-changed",
+    "calendar-added",
+    "calendar-removed",
+    "calendar-changed",
+    "pathway-changed",
     "finding-appeared",
     "finding-disappeared",
     "route-changed",
@@ -240,6 +260,8 @@ KINDS: tuple[str, ...] = (
 """Every kind of :class:`Change`, in the order a report lists them."""
 
 _ORDER = {k: i for i, k in enumerate(KINDS)}
+# Changes that can appear while the fingerprint stays: wording, and findings (waivers, rules).
+_NOT_MEANING = frozenset({"wording", "finding-appeared", "finding-disappeared"})
 
 
 @dataclass(frozen=True)
@@ -283,11 +305,31 @@ class PathwayDiff:
     new_id: str
     old_version: str
     new_version: str
-    old_fingerprint: str
-    new_fingerprint: str
     changes: tuple[Change, ...]
     renames: Mapping[str, str]
     suggested_renames: Mapping[str, str]
+    old: Pathway = field(repr=False, compare=False)
+    new: Pathway = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def old_fingerprint(self) -> str:
+        """The old version's :func:`fingerprint` (computed when first asked for)."""
+        return fingerprint(self.old)
+
+    @functools.cached_property
+    def new_fingerprint(self) -> str:
+        """The new version's :func:`fingerprint` (computed when first asked for)."""
+        return fingerprint(self.new)
+
+    @property
+    def changes_meaning(self) -> bool:
+        """Whether what the pathway means changed: the fingerprints differ.
+
+        Answered from the changes, without hashing: the diff compares every field the
+        fingerprint covers, so a structural change is reported exactly when the fingerprints
+        differ (findings can change without it, through waivers or rule settings).
+        """
+        return any(c.kind not in _NOT_MEANING for c in self.changes)
 
     @property
     def semantic_changes(self) -> tuple[Change, ...]:
@@ -621,7 +663,9 @@ def diff(
                     new=s_new.role,
                 )
             )
-        for attr in ("kind", "tags", "confidentiality", "duration"):
+        for attr in _compared(Step):
+            if attr == "role":  # a step-moved change above
+                continue
             a, b = getattr(s_old, attr), getattr(s_new, attr)
             if a != b:
                 show_a, show_b = _show(a), _show(b)
@@ -734,7 +778,7 @@ def diff(
             "role",
             {r.id: r for r in old.roles},
             {r.id: r for r in new.roles},
-            ("agency", "capacity", "clearance"),
+            _compared(Role),
             ("title",),
             on,
             nn,
@@ -745,7 +789,7 @@ def diff(
             "agency",
             {a.id: a for a in old.agencies},
             {a.id: a for a in new.agencies},
-            ("sector", "visibility"),
+            _compared(Agency),
             ("name",),
             on,
             nn,
@@ -756,12 +800,26 @@ def diff(
             "field",
             dict(old.case_fields),
             dict(new.case_fields),
-            ("type", "min", "max", "values"),
+            _compared(CaseField),
             ("description",),
             on,
             nn,
         )
     )
+    calendars = (dict(old.calendars), dict(new.calendars))
+    changes.extend(_keyed("calendar", *calendars, _compared(Calendar), (), on, nn))
+    for attr in ("id", "format", "sectors"):
+        a, b = getattr(old, attr), getattr(new, attr)
+        if (sorted(a) if attr == "sectors" else a) != (sorted(b) if attr == "sectors" else b):
+            add(
+                Change(
+                    "pathway-changed",
+                    attr,
+                    f"pathway {attr} changed from {_show(a)} to {_show(b)}",
+                    old=_show(a),
+                    new=_show(b),
+                )
+            )
     for attr in type(old.policies).model_fields:
         a, b = getattr(old.policies, attr), getattr(new.policies, attr)
         if a != b:
@@ -796,11 +854,11 @@ def diff(
         new_id=new.id,
         old_version=old.version,
         new_version=new.version,
-        old_fingerprint=fingerprint(old),
-        new_fingerprint=fingerprint(new),
         changes=tuple(ordered),
         renames=rename,
         suggested_renames=suggested,
+        old=old,
+        new=new,
     )
 
 
@@ -827,7 +885,7 @@ def _transition_changes(
 ) -> Iterable[Change]:
     subject = _transition_name(key)
     where = f"the move from {nn.step(key[0])} to {nn.step(key[1])}"
-    if a.when != b.when:
+    if a.when != b.when and (a.when is None or b.when is None or _guard(a.when) != _guard(b.when)):
         lost, gained = _guard_witness(a.when, b.when, old, new)
         parts = [
             f"{where}: condition changed from {a.when or 'always'!r} to {b.when or 'always'!r}"
@@ -846,16 +904,11 @@ def _transition_changes(
             new=b.when,
             case=lost if lost is not None else gained,
         )
-    for attr in (
-        "by",
-        "kind",
-        "on_reject",
-        "response_within",
-        "consent",
-        "delay",
-        "probability",
-        "decline_probability",
-    ):
+    elif a.when != b.when:
+        yield Change("wording", subject, f"{where}: condition re-spaced, {b.when!r}")
+    for attr in _compared(Transition):
+        if attr in ("source", "to", "event", "when"):  # the key, and the guard above
+            continue
         x, y = getattr(a, attr), getattr(b, attr)
         if x != y:
             shown = {"by": "who may fire it", "on_reject": "where a decline goes"}.get(attr, attr)
@@ -868,6 +921,11 @@ def _transition_changes(
             )
     if a.label != b.label:
         yield Change("wording", subject, f"{where}: edge label reworded")
+
+
+def _compared(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a keyed record the fingerprint covers (so the diff misses none of them)."""
+    return tuple(name for name, _, _ in _layout(cls) if name != "id")
 
 
 def _keyed(
@@ -962,6 +1020,8 @@ _HEADINGS = {
     "agency": "Agencies",
     "field": "Case fields",
     "policy": "Policies",
+    "calendar": "Working calendars",
+    "pathway": "The pathway",
     "finding": "Findings",
     "route": "Routes",
     "wording": "Wording only (nothing changes for a case)",
@@ -1002,7 +1062,7 @@ def format_diff(result: PathwayDiff) -> str:
         return f"{head}: no changes\n"
     n = len(result.semantic_changes)
     lines = [f"{head}: {n} change{'s' if n != 1 else ''} that matter to cases"]
-    if result.old_fingerprint == result.new_fingerprint:
+    if not result.changes_meaning:
         lines[0] = f"{head}: wording only, the same pathway for every case"
     elif result.old_version == result.new_version:
         lines.append(
