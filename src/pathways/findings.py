@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "Location", "Severity"]
+__all__ = ["Finding", "Location", "Severity", "format_finding"]
 
 
 class Severity(enum.Enum):
@@ -99,3 +99,19 @@ class Finding:
         if self.case is not None:
             out["case"] = dict(self.case)
         return out
+
+
+def format_finding(finding: Finding) -> str:
+    """The one text line of a finding: ``file:line:column: CODE [severity] message``.
+
+    ``pathways validate`` prints it (with the witness route and case on lines below it), and
+    every command prints it on stderr for a file that does not load or check.
+
+    Examples
+    --------
+    >>> f = Finding("PW101", "no-entry", Severity.ERROR, "no entry step", Location("p.yaml", 3, 1))
+    >>> format_finding(f)
+    'p.yaml:3:1: PW101 [error] no entry step'
+    """
+    loc, severity = finding.location, finding.severity.value
+    return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {finding.message}"

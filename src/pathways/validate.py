@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pathways.errors import LoadError
-from pathways.findings import Finding, Severity
+from pathways.findings import Finding, Severity, format_finding
 from pathways.i18n import counted
 from pathways.model import Visibility
 
@@ -111,8 +111,7 @@ def render_findings(
     shown, notes = cap_findings(findings, max_per_rule)
     out = []
     for f in shown:
-        loc = f.location
-        out.append(f"{loc.file}:{loc.line}:{loc.column}: {f.code} [{f.severity.value}] {f.message}")
+        out.append(format_finding(f))
         if f.route:
             out.append("    route: " + " -> ".join(f.route))
         if f.case:

@@ -29,6 +29,7 @@ from pathways.cli import schema as _schema
 from pathways.cli import simulate as _simulate
 from pathways.cli import validate as _validate
 from pathways.cli._app import app
+from pathways.cli._common import Usage, usage_error
 
 __all__ = ["app", "main", "run"]
 
@@ -49,7 +50,8 @@ _COMMAND_MODULES = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    Usage errors exit 2 with a one-line message (click's usage block is left out).
+    Usage errors exit 2 with a one-line message (click's usage block is left out): click's own
+    and the :class:`~pathways.cli._common.Usage` a command raises.
     """
     command = typer.main.get_command(app)
     try:
@@ -58,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog_name="pathways",
             standalone_mode=False,
         )
+    except Usage as exc:
+        return usage_error(exc)
     except click_exceptions.UsageError as exc:
         # One line, without click's usage block: the message says what to change.
         message = " ".join(exc.format_message().split())

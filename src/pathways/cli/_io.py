@@ -1,8 +1,11 @@
-"""Checks of the files the commands read and write, done before any work starts.
+"""The files the commands read and write: which files PATH arguments name, and checks done
+before any work starts.
 
-Each returns a one-line problem (or None), which the command prints as ``error: ...`` with
-exit 2. Inputs must be regular files (a FIFO or a device would block or never end); outputs
-must go into an existing, writable folder and not onto a folder.
+Each check returns a one-line problem (or None), which the command raises as a
+:class:`~pathways.cli._common.Usage` (``error: ...``, exit 2). Inputs must be regular files (a
+FIFO or a device would block or never end); outputs must go into an existing, writable folder
+and not onto a folder. What a command prints and how it parses option values is in
+:mod:`pathways.cli._common`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from typing import Any
 
 import typer
 
+from pathways.cli._common import Usage
 from pathways.model import Visibility
 
 __all__ = [
     "MAX_JSON_BYTES",
     "MAX_JSON_DEPTH",
     "VISIBILITY_OPTION",
+    "expand_paths",
     "input_problem",
     "output_problem",
     "read_json",
@@ -61,6 +66,24 @@ def input_problem(path: Path, *, folders: bool = False, what: str = "a pathway f
         return None
     kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
     return f"{str(path)!r} is {kind}; give {what}"
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and the pathway files below each folder
+    (:func:`pathways.load.pathway_files`).
+
+    Raises :class:`~pathways.cli._common.Usage` (``PATH``) for a path that is neither a
+    regular file nor a folder.
+    """
+    from pathways.load import pathway_files
+
+    out: list[Path] = []
+    for path in paths:
+        problem = input_problem(path, folders=True)
+        if problem is not None:
+            raise Usage(problem, param_hint="PATH")
+        out.extend(pathway_files(path) if path.is_dir() else [path])
+    return out
 
 
 def output_problem(path: Path, *, folder: bool = False) -> str | None:

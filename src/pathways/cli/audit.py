@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import load_or_report
 
 
 def open_store(target: str) -> Any:
@@ -69,16 +71,16 @@ def audit(
     {"case": ..., "entries": N, "verified": true|false, "problem": ...}. Exit 0 when the case
     verifies, 1 when it does not, 2 when it cannot be read.
     """
-    import pathways as pw
-    from pathways.errors import CaseError, LoadError
+    from pathways.engine import Engine
+    from pathways.errors import CaseError
 
+    loaded = load_or_report(Path(pathway))
+    if loaded is None:
+        return 2
     try:
         key = read_key(key_env)
-        engine = pw.Engine(pw.load(pathway), key=key)
+        engine = Engine(loaded, key=key)
         opened = open_store(store)
-    except LoadError as exc:
-        typer.echo(f"error: {pathway}: the pathway does not load ({exc})", err=True)
-        return 2
     except Exception as exc:  # bad DSN, unreachable server, bad key: one line, no traceback
         typer.echo(f"error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         return 2

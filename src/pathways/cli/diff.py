@@ -8,19 +8,9 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import check_choice, load_or_report, parse_renames, parse_today
 
 FORMATS = ("text", "json")
-
-
-def parse_renames(values: list[str] | None) -> dict[str, str]:
-    """``["a=b", "c=d"]`` -> ``{"a": "b", "c": "d"}``; BadParameter on anything else."""
-    out: dict[str, str] = {}
-    for value in values or []:
-        old, sep, new = value.partition("=")
-        if not sep or not old.strip() or not new.strip():
-            raise typer.BadParameter(f"{value!r}; write OLD_ID=NEW_ID", param_hint="--rename")
-        out[old.strip()] = new.strip()
-    return out
 
 
 @app.command("diff")
@@ -55,34 +45,15 @@ def diff(
 
     Exit 0 when the meaning is the same, 1 when something that matters to cases changed.
     """
-    from pathways.cli.validate import parse_today
-    from pathways.errors import LoadError
     from pathways.versions import diff as semantic_diff
-    from pathways.versions import format_diff, load_version
+    from pathways.versions import format_diff
 
-    try:
-        if format not in FORMATS:
-            raise typer.BadParameter(
-                f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
-            )
-        renames = parse_renames(rename)
-        day = parse_today(today)
-    except typer.BadParameter as exc:
-        typer.echo(f"error: invalid value for {exc.param_hint}: {exc.message}", err=True)
-        return 2
-    try:
-        before, after = load_version(old), load_version(new)
-    except LoadError as exc:
-        for finding in exc.findings:
-            loc = finding.location
-            typer.echo(
-                f"{loc.file}:{loc.line}:{loc.column}: {finding.code} "
-                f"[{finding.severity.value}] {finding.message}",
-                err=True,
-            )
-        return 2
-    except (ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    check_choice(format, FORMATS)
+    renames = parse_renames(rename)
+    day = parse_today(today)
+    before = load_or_report(old)
+    after = load_or_report(new) if before is not None else None
+    if before is None or after is None:
         return 2
     try:
         result = semantic_diff(before, after, renames=renames, lang=lang, today=day)

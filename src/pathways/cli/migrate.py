@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli.diff import parse_renames
+from pathways.cli._common import Usage, check_choice, load_or_report, parse_renames
 
 FORMATS = ("text", "json")
 
@@ -62,46 +62,31 @@ def migrate(
     """
     from pathways.case import Actor
     from pathways.engine import Engine
-    from pathways.errors import LoadError, PathwayError
+    from pathways.errors import PathwayError
     from pathways.migration import MigrationBlocked, migrate_store
     from pathways.store import SQLiteStore
-    from pathways.versions import load_version
 
-    try:
-        if format not in FORMATS:
-            raise typer.BadParameter(
-                f"{format!r}; choose one of {', '.join(FORMATS)}", param_hint="--format"
+    check_choice(format, FORMATS)
+    mapping = parse_renames(map_, param_hint="--map")
+    who, sep, role = actor.partition(":")
+    if not sep or not who or not role:
+        raise Usage(f"{actor!r}; write ID:ROLE", param_hint="--actor")
+    when = None
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise Usage(
+                f"{at!r}; write an ISO 8601 time with a zone, e.g. 2027-01-04T09:00+07:00",
+                param_hint="--at",
             )
-        mapping = parse_renames(map_)
-        who, sep, role = actor.partition(":")
-        if not sep or not who or not role:
-            raise typer.BadParameter(f"{actor!r}; write ID:ROLE", param_hint="--actor")
-        when = None
-        if at is not None:
-            try:
-                when = dt.datetime.fromisoformat(at)
-            except ValueError:
-                when = None
-            if when is None or when.tzinfo is None:
-                raise typer.BadParameter(
-                    f"{at!r}; write an ISO 8601 time with a zone, e.g. 2027-01-04T09:00+07:00",
-                    param_hint="--at",
-                )
-        if not store.is_file():
-            raise typer.BadParameter(f"no such file: {str(store)!r}", param_hint="STORE")
-    except typer.BadParameter as exc:
-        hint = "--map" if exc.param_hint == "--rename" else exc.param_hint
-        typer.echo(f"error: invalid value for {hint}: {exc.message}", err=True)
-        return 2
-    try:
-        before, after = load_version(old), load_version(new)
-    except LoadError as exc:
-        first = exc.findings[0]
-        loc = first.location
-        typer.echo(f"{loc.file}:{loc.line}:{loc.column}: {first.code} {first.message}", err=True)
-        return 2
-    except (ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    if not store.is_file():
+        raise Usage(f"no such file: {str(store)!r}", param_hint="STORE")
+    before = load_or_report(old)
+    after = load_or_report(new) if before is not None else None
+    if before is None or after is None:
         return 2
     with SQLiteStore(store) as cases:
         old_engine, new_engine = Engine(before), Engine(after)

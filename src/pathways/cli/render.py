@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.cli._common import Usage, echo_findings, load_or_report, parse_today
+from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem, read_json
 from pathways.model import Visibility
 
 
-class _Usage(Exception):
-    """A bad option value: reported as one line, exit 2."""
-
-
 def _read_simulation(path: Path) -> dict[str, Any]:
-    from pathways.cli._io import read_json
     from pathways.errors import SimulationError
     from pathways.simulate.contract import read_simulation_json
 
     data, problem = read_json(path, "--simulation")
     if problem:
-        raise _Usage(problem)
+        raise Usage(problem)
     try:
         return dict(read_simulation_json(data, source=str(path)))
     except SimulationError as exc:
-        raise _Usage(f"--simulation: {exc}") from None
+        raise Usage(f"--simulation: {exc}") from None
 
 
 @app.command("render")
@@ -100,18 +95,14 @@ def render(
 
       pathways render pathway.yaml -o checked.svg --findings
     """
-    try:
-        if direction.upper() not in ("LR", "TB"):
-            raise _Usage(f"--direction {direction!r}: choose LR or TB")
-        if page.upper() not in ("A3", "A4", "NONE"):
-            raise _Usage(f"--page {page!r}: choose A3, A4 or none")
-        if orientation not in ("landscape", "portrait"):
-            raise _Usage(f"--orientation {orientation!r}: choose landscape or portrait")
-        layout = (direction.upper(), None if page.upper() == "NONE" else page.upper(), orientation)
-        return _render(path, output, lang, visibility, force, findings, simulation, today, layout)
-    except _Usage as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
+    if direction.upper() not in ("LR", "TB"):
+        raise Usage(f"--direction {direction!r}: choose LR or TB")
+    if page.upper() not in ("A3", "A4", "NONE"):
+        raise Usage(f"--page {page!r}: choose A3, A4 or none")
+    if orientation not in ("landscape", "portrait"):
+        raise Usage(f"--orientation {orientation!r}: choose landscape or portrait")
+    layout = (direction.upper(), None if page.upper() == "NONE" else page.upper(), orientation)
+    return _render(path, output, lang, visibility, force, findings, simulation, today, layout)
 
 
 def _render(
@@ -125,14 +116,14 @@ def _render(
     today: str | None,
     layout: tuple[str, str | None, str] = ("LR", "A3", "landscape"),
 ) -> int:
-    from pathways.errors import LoadError, RenderError
-    from pathways.load import load
+    from pathways.errors import RenderError
     from pathways.render import FORMATS
     from pathways.render import render as draw
-    from pathways.visibility import seen_load_findings, view
+    from pathways.rules import check
+    from pathways.visibility import view
 
     if output.suffix.lower() not in FORMATS:
-        raise _Usage(
+        raise Usage(
             f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
             f"use one of {', '.join(FORMATS)}"
         )
@@ -140,17 +131,11 @@ def _render(
     if problem is None:
         problem = output_problem(output)
     if problem is not None:
-        raise _Usage(problem)
-    try:
-        day = dt.date.fromisoformat(today) if today is not None else None
-    except ValueError:
-        raise _Usage(f"--today {str(today)[:40]!r} is not a date; write YYYY-MM-DD") from None
+        raise Usage(problem)
+    day = parse_today(today)
     sim = _read_simulation(simulation) if simulation is not None else None
-    try:
-        pathway = load(path)
-    except LoadError as exc:
-        for finding in seen_load_findings(path, visibility, exc.findings):
-            typer.echo(str(finding), err=True)
+    pathway = load_or_report(path, visibility)
+    if pathway is None:
         typer.echo(f"{path}: not drawn: the file does not load", err=True)
         return 1
     from pathways.i18n import check_lang, counted
@@ -158,19 +143,14 @@ def _render(
     try:
         warning = check_lang(lang, pathway.locales)
     except ValueError as exc:
-        raise _Usage(f"--lang: {exc}") from None
+        raise Usage(f"--lang: {exc}") from None
     if warning:
         typer.echo(f"warning: --lang {lang}: {warning}", err=True)
-    import pathways
-
     # Findings of the reader's view: their messages name only what the reader may see.
-    check = getattr(pathways, "check", None)
-    seen = view(pathway, visibility)
-    found = list(check(seen, today=day)) if callable(check) else []
+    found = list(check(view(pathway, visibility), today=day))
     errors = [f for f in found if f.severity.value == "error"]
     if errors and not force and not findings:  # the overlay is for files with errors
-        for finding in errors:
-            typer.echo(str(finding), err=True)
+        echo_findings(errors)
         typer.echo(
             f"{path}: not drawn: {counted(len(errors), 'error')}; fix them, or pass --findings "
             "to draw them on the diagram (--force to draw without them)",

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._io import VISIBILITY_OPTION, output_problem
+from pathways.cli._common import Usage, parse_codes, parse_today
+from pathways.cli._io import VISIBILITY_OPTION, expand_paths, output_problem
 from pathways.model import Visibility
 
 
@@ -68,26 +69,20 @@ def report(
     ] = None,
 ) -> int:
     """Write one self-contained HTML page per pathway and an index.html; print its path."""
-    from pathways.cli.validate import expand_paths, parse_codes, parse_today
     from pathways.report import write_report
 
-    try:
-        problem = output_problem(out, folder=True)
-        if problem:
-            raise typer.BadParameter(problem, param_hint="--output")
-        for name, value in (("--cases", cases), ("--workers", workers)):
-            if value < 1:
-                raise typer.BadParameter(f"{value} is below 1", param_hint=name)
-        if arrivals_per_day is not None and arrivals_per_day <= 0:
-            raise typer.BadParameter("arrivals must be above 0", param_hint="--arrivals-per-day")
-        files = expand_paths(paths)
-        if not files:
-            raise typer.BadParameter("no *.yaml, *.yml or *.json files found", param_hint="PATH")
-        day = parse_today(today)
-    except typer.BadParameter as exc:
-        # A one-line usage error (exit 2), the same whichever click the installed typer uses.
-        typer.echo(f"error: invalid value for {exc.param_hint}: {exc.message}", err=True)
-        return 2
+    problem = output_problem(out, folder=True)
+    if problem:
+        raise Usage(problem, param_hint="--output")
+    for name, value in (("--cases", cases), ("--workers", workers)):
+        if value < 1:
+            raise Usage(f"{value} is below 1", param_hint=name)
+    if arrivals_per_day is not None and arrivals_per_day <= 0:
+        raise Usage("arrivals must be above 0", param_hint="--arrivals-per-day")
+    files = expand_paths(paths)
+    if not files:
+        raise Usage("no *.yaml, *.yml or *.json files found", param_hint="PATH")
+    day = parse_today(today)
     try:
         index = write_report(
             files,

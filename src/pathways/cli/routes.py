@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import Usage, check_choice, load_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem
 from pathways.model import Visibility
 
@@ -29,31 +30,15 @@ def routes(
     ] = None,
 ) -> int:
     """Count routes and show the shortest, longest, most-interviewed and most-handed-off."""
-    from pathways.errors import LoadError
-    from pathways.load import load
     from pathways.routes import format_stats, route_stats
-    from pathways.visibility import seen_load_findings, view
+    from pathways.visibility import view
 
-    if format not in FORMATS:
-        typer.echo(
-            f"error: invalid value for --format: {format!r}; choose one of {', '.join(FORMATS)}",
-            err=True,
-        )
-        return 2
+    check_choice(format, FORMATS)
     problem = input_problem(path)
     if problem is not None:
-        typer.echo(f"error: invalid value for PATH: {problem}", err=True)
-        return 2
-    try:
-        pathway = load(path)
-    except LoadError as exc:
-        for finding in seen_load_findings(path, visibility, exc.findings):
-            loc = finding.location
-            typer.echo(
-                f"{loc.file}:{loc.line}:{loc.column}: {finding.code} "
-                f"[{finding.severity.value}] {finding.message}",
-                err=True,
-            )
+        raise Usage(problem, param_hint="PATH")
+    pathway = load_or_report(path, visibility)
+    if pathway is None:
         return 1
     stats = route_stats(view(pathway, visibility))
     if format == "json":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import Usage, check_choice, echo_findings, load_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.i18n import counted
 from pathways.model import Visibility
@@ -25,15 +26,11 @@ if TYPE_CHECKING:
 def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
     """The pathway, or None after printing its load or error findings to stderr (as a reader
     at ``visibility`` may see them)."""
-    from pathways.errors import LoadError
-    from pathways.load import load
-    from pathways.visibility import policy, seen_load_findings, view
+    from pathways.rules import check
+    from pathways.visibility import policy, view
 
-    try:
-        pathway = load(path)
-    except LoadError as exc:
-        for finding in seen_load_findings(path, visibility, exc.findings):
-            typer.echo(str(finding), err=True)
+    pathway = load_or_report(path, visibility)
+    if pathway is None:
         return None
     if visibility is not None and not policy(pathway, visibility).pathway_visible:
         typer.echo(
@@ -42,13 +39,8 @@ def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
             err=True,
         )
         return None
-    try:
-        from pathways.rules import check
-    except ImportError:  # pragma: no cover - the validator ships with the package
-        return pathway
     errors = [f for f in check(view(pathway, visibility)) if f.severity.value == "error"]
-    for finding in errors:
-        typer.echo(str(finding), err=True)
+    echo_findings(errors)
     if errors:
         typer.echo(f"{path}: {counted(len(errors), 'error')}; fix them before simulating", err=True)
         return None
@@ -394,15 +386,14 @@ def simulate(
     from pathways.simulate.overrides import apply_overrides
     from pathways.visibility import view
 
-    if format not in ("text", "json"):
-        raise typer.BadParameter(f"{format[:40]!r}; choose text or json", param_hint="--format")
+    check_choice(format, ("text", "json"))
     problem = input_problem(path)
     if problem is not None:
-        raise typer.BadParameter(problem, param_hint="PATH")
+        raise Usage(problem, param_hint="PATH")
     if output is not None:
         problem = output_problem(output)
         if problem is not None:
-            raise typer.BadParameter(problem, param_hint="--output")
+            raise Usage(problem, param_hint="--output")
     pathway = _load(path, visibility)
     if pathway is None:
         return 1

@@ -16,17 +16,19 @@
 from __future__ import annotations
 
 from pathways._callable import make_callable
-from pathways.load.loader import dump, load, load_findings, loads
+from pathways.load.loader import SUFFIXES, dump, load, load_findings, loads, pathway_files
 from pathways.load.yaml_walk import MAX_BYTES, MAX_NODES, parse_document
 
 __all__ = [
     "MAX_BYTES",
     "MAX_NODES",
+    "SUFFIXES",
     "dump",
     "load",
     "load_findings",
     "loads",
     "parse_document",
+    "pathway_files",
 ]
 
 make_callable(__name__, load)  # `pathways.load(path)` works after `import pathways.load.loader`

@@ -34,7 +34,7 @@ from pathways.load.yaml_walk import (
 )
 from pathways.model import Pathway
 
-__all__ = ["data_findings", "dump", "load", "load_findings", "loads"]
+__all__ = ["SUFFIXES", "data_findings", "dump", "load", "load_findings", "loads", "pathway_files"]
 
 
 def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
@@ -156,6 +156,17 @@ def loads(text: str | bytes, file: str = "<string>") -> Pathway:
     if pathway is None:
         raise LoadError(findings)
     return pathway
+
+
+SUFFIXES = (".yaml", ".yml", ".json")
+"""The suffixes of pathway files: what a folder given to ``validate`` or ``report`` is searched
+for."""
+
+
+def pathway_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every ``*.yaml``, ``*.yml`` and ``*.json`` file below ``folder``, sorted."""
+    found = Path(folder).rglob("*")
+    return sorted(p for p in found if p.suffix in SUFFIXES and p.is_file())
 
 
 def load(path: str | os.PathLike[str]) -> Pathway:

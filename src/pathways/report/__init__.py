@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 from pathways.errors import LoadError, PathwayError
 from pathways.findings import Finding, Severity
+from pathways.load import pathway_files
 from pathways.model import Pathway, Visibility, label_text
 from pathways.report.html import (
     IndexEntry,
@@ -36,7 +37,6 @@ DEFAULT_DOCS_BASE = "../site/"
 """Where rule links point by default: the docs site that ``mkdocs build`` writes to ``site/``,
 seen from a report in ``out/``. Pass ``docs_base="https://..."`` for a published site."""
 
-SUFFIXES = (".yaml", ".yml", ".json")
 _FORBIDDEN_ELEMENTS = frozenset(
     {"script", "foreignobject", "iframe", "object", "embed", "image", "feimage", "use", "style"}
 )
@@ -53,10 +53,7 @@ def _expand(items: Source | Iterable[Source]) -> list[Path | Pathway]:
             out.append(item)
             continue
         path = Path(item)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        else:
-            out.append(path)
+        out.extend(pathway_files(path) if path.is_dir() else [path])
     return out
 
 

@@ -1,0 +1,130 @@
+"""What the commands say and parse: one usage error, one way to load a file or say why not,
+one text line per finding, and the option values several commands share.
+
+A usage error is one line on stderr and exit code 2, whichever command and whichever click the
+installed typer uses: a command raises :class:`Usage` and :func:`pathways.cli.main` prints it
+with :func:`usage_error` (``error: invalid value for --today: ...``, or ``error: ...`` when no
+one option is to blame). A finding printed on stderr has the text line of ``pathways validate``
+(:func:`pathways.findings.format_finding`). The files a command reads and writes are checked in
+:mod:`pathways.cli._io`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from pathways.findings import Finding, format_finding
+
+if TYPE_CHECKING:
+    from pathways.model import Pathway, Visibility
+
+__all__ = [
+    "Usage",
+    "check_choice",
+    "echo_findings",
+    "load_or_report",
+    "parse_codes",
+    "parse_renames",
+    "parse_today",
+    "usage_error",
+]
+
+
+class Usage(Exception):
+    """A bad argument or option value: exit 2 with one line saying what to change.
+
+    ``param_hint`` names the argument or option (``--today``, ``PATH``); without it the message
+    is printed as it is (it names the option itself, e.g. ``--page 'A5': choose A3, A4 or
+    none``).
+    """
+
+    def __init__(self, message: str, *, param_hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param_hint = param_hint
+
+
+def usage_error(exc: Usage) -> int:
+    """Print the one-line usage error of ``exc`` on stderr and return the exit code 2."""
+    where = f"invalid value for {exc.param_hint}: " if exc.param_hint else ""
+    typer.echo(f"error: {where}{exc.message}", err=True)
+    return 2
+
+
+def echo_findings(findings: Iterable[Finding]) -> None:
+    """Print each finding on stderr, one line each (:func:`~pathways.findings.format_finding`)."""
+    for finding in findings:
+        typer.echo(format_finding(finding), err=True)
+
+
+def load_or_report(source: Path | str, visibility: Visibility | None = None) -> Pathway | None:
+    """The pathway in ``source``, or None after printing on stderr why it does not load.
+
+    ``source`` is a file, or (a string) one side of a diff: a file or ``git:REV:PATH``
+    (:func:`pathways.versions.load_version`). Load findings are printed one line each, as a
+    reader at ``visibility`` may see them (:func:`pathways.visibility.seen_load_findings`); a
+    revision git cannot show is one line ``error: ...``. The caller picks the exit code.
+    """
+    from pathways.errors import LoadError
+    from pathways.load import load
+    from pathways.versions import load_version
+    from pathways.visibility import seen_load_findings
+
+    try:
+        return load(source) if isinstance(source, Path) else load_version(source)
+    except LoadError as exc:
+        echo_findings(seen_load_findings(source, visibility, exc.findings))
+    except (ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+    return None
+
+
+def check_choice(value: str, choices: Iterable[str], param_hint: str = "--format") -> str:
+    """``value`` if it is one of ``choices``; :class:`Usage` naming them otherwise."""
+    known = tuple(choices)
+    if value not in known:
+        raise Usage(f"{value[:40]!r}; choose one of {', '.join(known)}", param_hint=param_hint)
+    return value
+
+
+def parse_codes(value: str | None) -> list[str] | None:
+    """``"PW1,PW301"`` -> ``["PW1", "PW301"]`` (None when not given).
+
+    >>> parse_codes(" pw1, PW301,")
+    ['PW1', 'PW301']
+    """
+    if value is None:
+        return None
+    return [v.strip().upper() for v in value.split(",") if v.strip()]
+
+
+def parse_today(value: str | None) -> dt.date | None:
+    """The ``--today`` date (None when not given); :class:`Usage` when it is not YYYY-MM-DD."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Usage(
+            f"{value[:40]!r} is not a date; write YYYY-MM-DD", param_hint="--today"
+        ) from None
+
+
+def parse_renames(values: list[str] | None, *, param_hint: str = "--rename") -> dict[str, str]:
+    """``["a=b", "c=d"]`` -> ``{"a": "b", "c": "d"}``; :class:`Usage` on anything else.
+
+    >>> parse_renames(["intake=triage", " old = new "])
+    {'intake': 'triage', 'old': 'new'}
+    """
+    out: dict[str, str] = {}
+    for value in values or []:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise Usage(f"{value!r}; write OLD_ID=NEW_ID", param_hint=param_hint)
+        out[old.strip()] = new.strip()
+    return out

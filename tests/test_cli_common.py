@@ -1,0 +1,92 @@
+"""The command line speaks with one voice (issue 11): one usage error, one finding line.
+
+Before, four commands wrote a usage error four ways (``Invalid value`` from click, ``invalid
+value`` by hand, ``error: --page ...``) and a load finding three ways (with the severity, without
+it, or only the first finding).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+
+ROOT = Path(__file__).parent
+BROKEN = ROOT / "data" / "load" / "PW003" / "invalid-references.yaml"
+BASE = ROOT / "data" / "hostile" / "base.yaml"
+CLI = ROOT.parent / "src" / "pathways" / "cli"
+LINE = re.compile(r"^\S+:\d+:\d+: PW\d{3} \[(error|warning|info)\] \S.*$")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "BROKEN"],
+        ["routes", "BROKEN"],
+        ["render", "BROKEN", "-o", "TMP/x.dot"],
+        ["simulate", "BROKEN", "--cases", "10"],
+        ["diff", "BROKEN", "BASE"],
+        ["audit", "TMP/none.db", "c1", "--pathway", "BROKEN"],
+    ],
+)
+def test_a_file_that_does_not_load_prints_validate_lines(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command prints each load finding as `validate` prints it, and stops (exit 1 or 2)."""
+    names = {"BROKEN": str(BROKEN), "BASE": str(BASE)}
+    argv = [names.get(a, a.replace("TMP/", f"{tmp_path}/")) for a in args]
+    assert main(argv) in (1, 2)
+    captured = capsys.readouterr()
+    lines = (captured.out if args[0] == "validate" else captured.err).splitlines()
+    findings = [line for line in lines if LINE.match(line)]
+    assert findings, lines
+    assert all(str(BROKEN) in line for line in findings)
+    others = [line for line in lines if not LINE.match(line)]
+    assert all(line.startswith(str(BROKEN)) for line in others), others  # e.g. "not drawn"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["validate", "BASE", "--format", "xml"], "--format: 'xml'; choose one of text,"),
+        (["routes", "BASE", "--format", "xml"], "--format: 'xml'; choose one of text, json"),
+        (["simulate", "BASE", "--format", "xml"], "--format: 'xml'; choose one of text, json"),
+        (["diff", "BASE", "BASE", "--format", "xml"], "--format: 'xml'; choose one of text, json"),
+        (["report", "BASE", "--today", "2026-13-01"], "--today: '2026-13-01' is not a date"),
+        (["render", "BASE", "-o", "x.svg", "--today", "x"], "--today: 'x' is not a date"),
+        (["diff", "BASE", "BASE", "--rename", "a"], "--rename: 'a'; write OLD_ID=NEW_ID"),
+        (["migrate", "TMP/s.db", "--from", "a", "--to", "b", "--map", "a"], "--map: 'a'; write"),
+        (["simulate", "TMP/none.yaml"], "PATH: no such file:"),
+    ],
+)
+def test_usage_errors_have_one_form(
+    args: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad value is one line `error: invalid value for OPTION: ...`, exit 2."""
+    argv = [str(BASE) if a == "BASE" else a.replace("TMP/", f"{tmp_path}/") for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: invalid value for {err.split('for ', 1)[1]}", err
+    assert expected in err and err.count("\n") == 1, err
+
+
+def test_commands_raise_the_one_usage_error() -> None:
+    """No command module prints its own usage error or catches click's: they raise `Usage`,
+    and `pathways.cli.main` prints it (`cli/_io.py` keeps click's for the --visibility parser,
+    which click itself reports)."""
+    for module in sorted(CLI.glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        texts = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        if module.name not in ("_io.py",):
+            assert "BadParameter" not in names, module.name
+        if module.name != "_common.py":
+            assert not any("invalid value for" in t for t in texts), module.name
