@@ -37,6 +37,8 @@ def _load_app() -> ModuleType:
 
 P = pw.load("pathways/kh/csa-in-person.yaml")
 TOKENS = {f"t-{r.id}": pw.Actor(id=f"{r.id}-1", role=r.id) for r in P.roles}
+# a social worker employed by APLE (the legal-aid NGO), not by DoSVY
+TOKENS["t-aple-social"] = pw.Actor(id="aple-sw", role="social_worker", agency="aple")
 
 
 class Client:
@@ -158,6 +160,33 @@ def test_refusals_map_to_http_errors_and_change_nothing(
     assert case["version"] == 1 and len(case["history"]) == 1
     status, body = client.call("GET", "/cases?overdue_at=2026-03-05T00:00:00%2B00:00")
     assert body == {"cases": ["c-2"]}  # the 72 h PEP window ran out
+
+
+def test_another_agency_is_refused_until_the_case_is_referred_to_it(
+    service: tuple[Client, Any, SimulatedClock],
+) -> None:
+    """A social worker of APLE may not act on DoSVY's step of a case not referred to APLE:
+    403, one message naming the actor, the step and both agencies, recorded in the access log
+    with the agency; DoSVY's own social worker then acts."""
+    client, server, _ = service
+    client.call("POST", "/cases", {"entry": "report_police", "case_id": "c-3"})
+    for event in ("to_notify", "to_consent"):
+        assert client.call("POST", "/cases/c-3/events", {"event": event})[0] == 200
+    status, body = client.call(
+        "POST", "/cases/c-3/events", {"event": "to_start_tracks"}, role="aple-social"
+    )
+    assert status == 403
+    assert body["error"] == (
+        "actor 'aple-sw' ('social_worker' of agency 'aple') may not fire 'to_start_tracks' at "
+        "'consent' of case 'c-3': the step belongs to agency 'dosvy' and the case is not "
+        "referred to 'aple' (it is referred to no agency)"
+    )
+    (denial,) = server.RequestHandlerClass.service.store.denials()
+    assert (denial["actor"], denial["agency"], denial["case"]) == ("aple-sw", "aple", "c-3")
+    status, case = client.call(
+        "POST", "/cases/c-3/events", {"event": "to_start_tracks"}, role="social_worker"
+    )
+    assert status == 200 and case["version"] == 4
 
 
 def raw_request(base: str, text: bytes, wait: float = 5.0) -> bytes:

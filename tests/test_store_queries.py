@@ -115,7 +115,7 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
     for _ in range(2):
         backend.open().close()
     if backend.kind == "sqlite":
-        assert backend.sql("PRAGMA user_version") == [(4,)]
+        assert backend.sql("PRAGMA user_version") == [(5,)]
     else:
         rows = backend.sql("SELECT version, name FROM pathways_migrations ORDER BY version")
         assert rows == [
@@ -124,6 +124,7 @@ def test_schema_migrations_are_applied_once(backend: Backend) -> None:
             (3, "0003_outbox.sql"),
             (4, "0004_access_log.sql"),
             (5, "0005_level.sql"),
+            (6, "0006_access_log_agency.sql"),
         ]
 
 
@@ -148,11 +149,12 @@ def test_denials_go_to_an_append_only_access_log(store: CaseStore, backend: Back
     """record_denial appends; the log is listed newest first and refuses UPDATE and DELETE."""
     doctor = pw.Actor(id="d1", role="doctor")
     store.record_denial(doctor, "read", "role 'doctor' may not", case_id="c-1")  # type: ignore[attr-defined]
-    store.record_denial(doctor, "fire:close", "no")  # type: ignore[attr-defined]
+    ngo = pw.Actor(id="d2", role="doctor", agency="ngo_clinic")
+    store.record_denial(ngo, "fire:close", "no")  # type: ignore[attr-defined]
     log = store.denials()  # type: ignore[attr-defined]
-    assert [(d["action"], d["case"], d["actor"]) for d in log] == [
-        ("fire:close", None, "d1"),
-        ("read", "c-1", "d1"),
+    assert [(d["action"], d["case"], d["actor"], d["agency"]) for d in log] == [
+        ("fire:close", None, "d2", "ngo_clinic"),
+        ("read", "c-1", "d1", None),
     ]
     for statement in ("UPDATE access_log SET reason = 'x'", "DELETE FROM access_log"):
         with pytest.raises(Exception, match="append-only"):

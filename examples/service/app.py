@@ -7,8 +7,11 @@ Run it::
     python examples/service/app.py remind pathways/kh/csa-in-person.yaml --db cases.db
 
 ``tokens.json`` maps each bearer token to the actor it authenticates:
-``{"TOKEN": {"id": "u7", "role": "police_officer"}}``. Every request needs
-``Authorization: Bearer TOKEN``; the actor comes from the token, never from the body.
+``{"TOKEN": {"id": "u7", "role": "police_officer", "agency": "commune_police"}}`` ("agency"
+optional: without it the actor counts as working for its role's agency). Every request needs
+``Authorization: Bearer TOKEN``; the actor comes from the token, never from the body. An actor
+acts at a step of its own agency, and at another agency's step only while the case is referred
+to its agency (docs/deploying.md, "Access by agency").
 
 Routes (JSON in, JSON out):
 
@@ -25,8 +28,8 @@ Routes (JSON in, JSON out):
 event could move more than one; the case's "tracks" lists them.
 
 Errors are JSON objects {"error": ...} for every method: 400 bad input (bad JSON, nesting
-deeper than 32), 401 no or unknown token, 403 the role may not do that (recorded in the
-store's access log), 404 no such case or
+deeper than 32), 401 no or unknown token, 403 the role or the agency may not do that (recorded
+in the store's access log, with the actor's agency), 404 no such case or
 route, 405 a method other than GET and POST, 408 the body did not arrive in time, 409 the case
 changed since it was loaded (retry), 413 a body over 64 KiB, 422 the event is not allowed
 now, 500 anything else (no details: those go to the log). Every write is load, act, save:
@@ -143,10 +146,14 @@ class Service:
 
 
 def load_tokens(path: str) -> dict[str, pw.Actor]:
-    """``{token: {"id": ..., "role": ...}}`` from a JSON file."""
+    """``{token: {"id": ..., "role": ..., "agency": ...}}`` from a JSON file ("agency"
+    optional)."""
     with open(path, encoding="utf-8") as f:
         raw = json.load(f)
-    return {token: pw.Actor(id=a["id"], role=a["role"]) for token, a in raw.items()}
+    return {
+        token: pw.Actor(id=a["id"], role=a["role"], agency=a.get("agency"))
+        for token, a in raw.items()
+    }
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -339,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     for sub in (serve, remind):
         sub.add_argument("pathway", help="the pathway file")
         sub.add_argument("--db", default="cases.db", help="the SQLite case store")
-    serve.add_argument("--tokens", required=True, help="JSON file: token -> {id, role}")
+    serve.add_argument(
+        "--tokens", required=True, help="JSON file: token -> {id, role, agency (optional)}"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     remind.add_argument("--at", help="ISO time (default now): deadlines falling due before it")

@@ -66,7 +66,7 @@ def clone(case: Case) -> Case:
 
 def _actor(entry: HistoryEntry) -> Actor:
     try:
-        return Actor(id=entry.actor, role=entry.role)
+        return Actor(id=entry.actor, role=entry.role, agency=entry.agency)
     except ValueError as exc:
         raise CaseError(str(exc)) from None
 
@@ -111,7 +111,8 @@ def replay(
             if case is None:
                 if stored.event != "open" or stored.seq != 0:
                     raise CaseError("the first entry is not an open")
-                who = None if (stored.actor, stored.role) == ("system", "") else _actor(stored)
+                system = (stored.actor, stored.role, stored.agency) == ("system", "", None)
+                who = None if system else _actor(stored)
                 case = shadow.open(
                     dict(stored.data),
                     entry=stored.target,

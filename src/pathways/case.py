@@ -27,23 +27,41 @@ __all__ = ["Actor", "Case", "CaseEngine", "Referral"]
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who fires an event: a person (or system) ``id`` acting in a pathway ``role``.
+    """Who fires an event: a person (or system) ``id`` acting in a pathway ``role``, working
+    for ``agency`` (an agency id of the pathway).
+
+    The agency decides where the actor may act besides the role (docs/deploying.md, "Access
+    by agency"): at a step whose role belongs to another agency, only while the case is
+    referred to the actor's agency (a referral to one of its steps, pending or accepted).
+    Without an agency (None, the default) the actor counts as working for its role's agency
+    in the pathway, so it acts only where its role's own agency may. The history records the
+    agency when one is given.
 
     Examples
     --------
     >>> import pathways as pw
     >>> pw.Actor(id="u7", role="social_worker")
     Actor(id='u7', role='social_worker')
+    >>> pw.Actor(id="u9", role="lawyer", agency="aple")
+    Actor(id='u9', role='lawyer', agency='aple')
     """
 
     id: str
     role: str
+    agency: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("id", "role"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ValueError(f"Actor.{name} must be a non-empty string, got {value!r}")
+        agency = self.agency
+        if agency is not None and (not isinstance(agency, str) or not agency):
+            raise ValueError(f"Actor.agency must be a non-empty string or None, got {agency!r}")
+
+    def __repr__(self) -> str:
+        more = "" if self.agency is None else f", agency={self.agency!r}"
+        return f"Actor(id={self.id!r}, role={self.role!r}{more})"
 
 
 @dataclass(slots=True)

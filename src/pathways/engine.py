@@ -135,6 +135,12 @@ class Engine:
         self._kind = {s.id: s.kind for s in self.pathway.steps}
         self.parallel = any(k in ("fork", "join") for k in self._kind.values())
         """Whether the pathway has fork or join steps (its cases may have several tracks)."""
+        # access by agency: the agency of each role and the agency owning each step (its role's)
+        self._role_agency = {r.id: r.agency for r in self.pathway.roles}
+        self._owner = {
+            s.id: self._role_agency.get(s.role) if s.role else None for s in self.pathway.steps
+        }
+        self._agency_ids = frozenset(a.id for a in self.pathway.agencies)
         self._join_in: dict[str, tuple[int, ...]] = {
             s.id: tuple(i for i, t in enumerate(self.pathway.transitions) if t.to == s.id)
             for s in self.pathway.steps
@@ -255,6 +261,8 @@ class Engine:
                 event="open",
                 role=actor.role,
             )
+        if actor is not None:
+            self._check_agency(None, case_id, actor, "open", "open a case", entry)
         values = self.check_data(data) if data else {}
         self._check_note(note)
         when = self._now(at)
@@ -271,6 +279,7 @@ class Engine:
             tracks=(entry,) if self.parallel else None,
             fingerprint=self.fingerprint,
             key=self._key,
+            agency=actor.agency if actor else None,
         )
         clocks = self._deadlines.open_clocks(entry, when)
         case = Case(self, case_id, entry, entry, values, [first], None, clocks or None)
@@ -413,6 +422,8 @@ class Engine:
                     event=event,
                     role=actor.role,
                 )
+            if self._owner[step] is not None:
+                self._check_agency(case, case.id, actor, event, f"fire {event!r}", step)
             self._check_order(case, when)
             merged = {**case.data, **update} if update else case.data
             if self._kind[step] == "fork":  # every exit at once: one new track on each
@@ -456,6 +467,7 @@ class Engine:
                 update,
                 self._key,
                 listed,
+                actor.agency,
             )
             pending = case.referral
             if pending is not None and pending.target != step:
@@ -566,6 +578,9 @@ class Engine:
                     event=answer,
                     role=actor.role,
                 )
+            self._check_agency(
+                case, case.id, actor, answer, f"{answer} the referral to {step!r}", step
+            )
             self._check_order(case, when)
             tracks = case._tracks
             i = next((p for p, (s, w) in enumerate(tracks) if s == step and w < 0), 0)
@@ -601,6 +616,7 @@ class Engine:
                 _EMPTY,
                 self._key,
                 tuple(s for s, _ in after) if self.parallel else None,
+                actor.agency,
             )
             pending.answer = "accepted" if answer == "accept" else "declined"
             pending.answered_at, pending.answered_by = when, actor.id
@@ -635,6 +651,66 @@ class Engine:
             f"{', '.join(r.target for r in case.pending_referrals) or 'none'})"
         )
 
+    def agency_of(self, actor: Actor) -> str | None:
+        """The agency ``actor`` acts for: its own, or without one its role's agency in the
+        pathway (None: the role is not one of the pathway's)."""
+        return actor.agency if actor.agency is not None else self._role_agency.get(actor.role)
+
+    @staticmethod
+    def _referred_to(case: Case, owner: Mapping[str, str | None]) -> list[str]:
+        """The agencies the case is referred to: those owning the target of a referral that
+        is pending or was accepted (a declined referral gives no access), sorted."""
+        return sorted(
+            {
+                agency
+                for r in case.referrals or ()
+                if r.answer != "declined" and (agency := owner.get(r.target)) is not None
+            }
+        )
+
+    def _agency_refusal(self, case: Case | None, actor: Actor, step: str) -> str | None:
+        """Why ``actor`` may not act at ``step`` of ``case`` for its agency, or None.
+
+        The rule (docs/deploying.md, "Access by agency"): a step belongs to the agency of its
+        role; an actor acts at a step of its own agency, and at a step of another agency only
+        while the case is referred to its own (a referral, pending or accepted, to a step of
+        its agency: Primero's referral, which adds the receiving agency to those holding the
+        case; declining it takes that away)."""
+        owner = self._owner[step]
+        mine = self.agency_of(actor)
+        if owner is None or owner == mine:
+            return None
+        if mine is None:
+            return f"role {actor.role!r} belongs to no agency of the pathway"
+        if actor.agency is not None and actor.agency not in self._agency_ids:
+            return f"{mine!r} is not an agency of pathway {self.pathway.id!r}"
+        referred = [] if case is None else self._referred_to(case, self._owner)
+        if mine in referred:
+            return None
+        listed = ", ".join(repr(a) for a in referred) or "no agency"
+        return f"the case is not referred to {mine!r} (it is referred to {listed})"
+
+    def _check_agency(
+        self, case: Case | None, case_id: str, actor: Actor, event: str, doing: str, step: str
+    ) -> None:
+        """Raise NotAuthorized if ``actor``'s agency may not act at ``step`` (one message: who,
+        which step, which agency owns it, why)."""
+        why = self._agency_refusal(case, actor, step)
+        if why is None:
+            return
+        mine = self.agency_of(actor)
+        who = f"actor {actor.id!r} ({actor.role!r}" + (
+            f" of agency {mine!r})" if mine is not None else ")"
+        )
+        raise NotAuthorized(
+            f"{who} may not {doing} at {step!r} of case {case_id!r}: the step belongs to "
+            f"agency {self._owner[step]!r} and {why}",
+            event=event,
+            role=actor.role,
+            agency=mine or "",
+            step=step,
+        )
+
     def _check_order(self, case: Case, when: dt.datetime) -> None:
         last = case.history[-1].at
         if when < last:
@@ -649,6 +725,8 @@ class Engine:
         out: list[str] = []
         for step, wait in case._tracks:
             if wait >= 0 or (at is not None and step != at):
+                continue
+            if self._agency_refusal(case, actor, step) is not None:
                 continue
             for event in self._events.get(step, ()):
                 if event in out:

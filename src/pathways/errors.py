@@ -73,12 +73,17 @@ class TransitionNotAllowed(CaseError):
 
 
 class NotAuthorized(CaseError):
-    """Raised when the actor's role is not among the roles allowed to fire the event."""
+    """Raised when the actor's role is not among the roles allowed to fire the event, or its
+    agency may not act at the step (``agency`` and ``step`` then say which)."""
 
-    def __init__(self, message: str, *, event: str = "", role: str = "") -> None:
+    def __init__(
+        self, message: str, *, event: str = "", role: str = "", agency: str = "", step: str = ""
+    ) -> None:
         super().__init__(message)
         self.event = event
         self.role = role
+        self.agency = agency
+        self.step = step
 
 
 class ConflictError(CaseError):

@@ -71,10 +71,13 @@ class HistoryEntry:
     """For a ``migrate`` entry (:meth:`Engine.migrate <pathways.engine.Engine.migrate>`): the
     old and new pathway (id, version, fingerprint), the step mapping and the case's state
     after the move; hashed like every other field. None, and not hashed, otherwise."""
+    agency: str | None = None
+    """The agency the actor acted for (:attr:`Actor.agency <pathways.case.Actor.agency>`),
+    hashed like every other field; None, and not hashed, when the actor gave none."""
 
     def payload(self) -> dict[str, Any]:
-        """The hashed fields as JSON-able values (every field except ``hash``; ``tracks`` and
-        ``migration`` only when set)."""
+        """The hashed fields as JSON-able values (every field except ``hash``; ``tracks``,
+        ``migration`` and ``agency`` only when set)."""
         out = {
             "seq": self.seq,
             "event": self.event,
@@ -90,6 +93,8 @@ class HistoryEntry:
             out["tracks"] = list(self.tracks)
         if self.migration is not None:
             out["migration"] = self.migration
+        if self.agency is not None:
+            out["agency"] = self.agency
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +114,9 @@ class HistoryEntry:
         migration = d.get("migration")
         if migration is not None and not isinstance(migration, Mapping):
             raise ValueError(f"a history migration must be a map, not {migration!r}")
+        agency = d.get("agency")
+        if agency is not None and (not isinstance(agency, str) or not agency):
+            raise ValueError(f"a history agency must be a non-empty string, not {agency!r}")
         return cls(
             seq=int(d["seq"]),
             event=str(d["event"]),
@@ -122,6 +130,7 @@ class HistoryEntry:
             hash=str(d["hash"]),
             tracks=None if tracks is None else tuple(tracks),
             migration=None if migration is None else dict(migration),
+            agency=agency,
         )
 
 
@@ -150,11 +159,14 @@ def _entry_json(
     note: str | None,
     data: Mapping[str, Any],
     tracks: tuple[str, ...] | None = None,
+    agency: str | None = None,
 ) -> str:
     """``_canonical(payload)`` of a history entry, written out directly (the hot path of
     every event); keys in sorted order, exactly as ``json`` would write them."""
     return (
-        f'{{"actor":{_str(actor)},"at":{_str(at)},'
+        f'{{"actor":{_str(actor)},'
+        + ("" if agency is None else f'"agency":{_str(agency)},')
+        + f'"at":{_str(at)},'
         f'"data":{_CANONICAL.encode(dict(data)) if data else "{}"},'
         f'"event":{_str(event)},"note":{"null" if note is None else _str(note)},'
         f'"role":{_str(role)},"seq":{int(seq)},'
@@ -205,6 +217,7 @@ def open_entry(
     *,
     fingerprint: str = "",
     key: bytes | None = None,
+    agency: str | None = None,
 ) -> HistoryEntry:
     """The ``open`` entry (seq 0) of a new case, chained from :func:`genesis`."""
     payload: dict[str, Any] = {
@@ -220,6 +233,8 @@ def open_entry(
     }
     if tracks is not None:
         payload["tracks"] = list(tracks)
+    if agency is not None:
+        payload["agency"] = agency
     return HistoryEntry(
         0,
         "open",
@@ -232,6 +247,7 @@ def open_entry(
         dict(data) if data else _EMPTY,
         chain_hash(genesis(pathway_id, case_id, fingerprint, key), payload, key),
         tracks,
+        agency=agency,
     )
 
 
@@ -247,11 +263,12 @@ def append_entry(
     data: Mapping[str, Any],
     key: bytes | None = None,
     tracks: tuple[str, ...] | None = None,
+    agency: str | None = None,
 ) -> HistoryEntry:
     """Append the entry of an accepted event to ``history`` (chained from its last entry)."""
     seq = len(history)
     text = _entry_json(
-        seq, event, source, target, actor, role, when.isoformat(), note, data, tracks
+        seq, event, source, target, actor, role, when.isoformat(), note, data, tracks, agency
     )
     digest = _digest(key, f"{history[-1].hash}\n{text}")
     entry = HistoryEntry(
@@ -266,6 +283,7 @@ def append_entry(
         dict(data) if data else _EMPTY,
         digest,
         tracks,
+        agency=agency,
     )
     history.append(entry)
     return entry

@@ -310,6 +310,8 @@ def migrate_case(
     }
     if tracks is not None:
         payload["tracks"] = list(tracks)
+    if actor.agency is not None:
+        payload["agency"] = actor.agency
     entry = HistoryEntry(
         len(history),
         "migrate",
@@ -323,6 +325,7 @@ def migrate_case(
         chain_hash(history[-1].hash, payload, new._key),
         tracks,
         record,
+        actor.agency,
     )
     history.append(entry)
     moved = _build(new, case.id, state, history)

@@ -98,6 +98,9 @@ _MIGRATIONS = (
     """
     ALTER TABLE cases ADD COLUMN level INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    ALTER TABLE access_log ADD COLUMN agency TEXT;
+    """,
 )
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -563,12 +566,21 @@ class SQLiteStore:
     def record_denial(
         self, actor: Actor, action: str, reason: str, case_id: str | None = None
     ) -> None:
-        """Append a refused access (a NotAuthorized) to the append-only ``access_log``."""
+        """Append a refused access (a NotAuthorized) to the append-only ``access_log``, with
+        the actor's id, role and agency (None when it gave none)."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO access_log (at_us, actor, role, case_id, action, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (_micros(dt.datetime.now(dt.UTC)), actor.id, actor.role, case_id, action, reason),
+                "INSERT INTO access_log (at_us, actor, role, agency, case_id, action, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _micros(dt.datetime.now(dt.UTC)),
+                    actor.id,
+                    actor.role,
+                    actor.agency,
+                    case_id,
+                    action,
+                    reason,
+                ),
             )
 
     def denials(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
@@ -576,7 +588,7 @@ class SQLiteStore:
         check_page(limit)
         with self._read() as db:
             rows = db.execute(
-                "SELECT at_us, actor, role, case_id, action, reason FROM access_log "
+                "SELECT at_us, actor, role, case_id, action, reason, agency FROM access_log "
                 "ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -588,6 +600,7 @@ class SQLiteStore:
                 "case": r[3],
                 "action": r[4],
                 "reason": r[5],
+                "agency": r[6],
             }
             for r in rows
         ]

@@ -361,12 +361,13 @@ class PostgresStore:
     def record_denial(
         self, actor: Actor, action: str, reason: str, case_id: str | None = None
     ) -> None:
-        """Append a refused access (a NotAuthorized) to the append-only ``access_log``."""
+        """Append a refused access (a NotAuthorized) to the append-only ``access_log``, with
+        the actor's id, role and agency (None when it gave none)."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO access_log (actor, role, case_id, action, reason) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (actor.id, actor.role, case_id, action, reason),
+                "INSERT INTO access_log (actor, role, agency, case_id, action, reason) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (actor.id, actor.role, actor.agency, case_id, action, reason),
             )
 
     def denials(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
@@ -374,7 +375,7 @@ class PostgresStore:
         check_page(limit)
         with self._transaction(read=True) as db:
             rows = db.execute(
-                "SELECT at, actor, role, case_id, action, reason FROM access_log "
+                "SELECT at, actor, role, case_id, action, reason, agency FROM access_log "
                 "ORDER BY id DESC LIMIT %s",
                 (limit,),
             ).fetchall()
@@ -386,6 +387,7 @@ class PostgresStore:
                 "case": r[3],
                 "action": r[4],
                 "reason": r[5],
+                "agency": r[6],
             }
             for r in rows
         ]
