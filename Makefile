@@ -47,8 +47,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Graphviz's `dot` draws the diagrams; fonts-khmeros has the Khmer glyphs (both required).
-# The tests also need Chromium (the report's browser test) and the mermaid npm package (the
-# Mermaid grammar test): `test-deps` installs them; without them those tests fail and say why.
+# The tests also need Chromium (the report's and bpmn-js browser tests), the mermaid npm package
+# (the Mermaid grammar test) and bpmn-js (the BPMN export tests): `test-deps` installs them;
+# without them those tests fail and say why.
 system-deps:
 	@if ! command -v dot >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi khmer; then \
 		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -99,6 +100,12 @@ test-deps: system-deps
 		echo "installing the mermaid parser for the Mermaid grammar test (npm ci)"; \
 		(cd tests/render/mermaid && npm ci --prefer-offline --silent --no-audit --no-fund >/dev/null 2>&1) \
 			|| echo "warning: npm ci failed; the Mermaid grammar test will fail"; \
+	fi
+	@# bpmn-js (and bpmn-moddle's copy of the BPMN 2.0 XSD) for the BPMN export tests, the same way.
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/bpmn/bpmnjs/node_modules/bpmn-js ]; then \
+		echo "installing bpmn-js for the BPMN export tests (npm ci)"; \
+		(cd tests/bpmn/bpmnjs && npm ci --prefer-offline --silent --no-audit --no-fund >/dev/null 2>&1) \
+			|| echo "warning: npm ci failed; the BPMN export tests will fail"; \
 	fi
 
 lint: setup

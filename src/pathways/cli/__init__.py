@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
 # The explicit registry of commands: each module adds its commands to `app` when imported.
 from pathways.cli import audit as _audit
 from pathways.cli import diff as _diff
+from pathways.cli import export as _export
 from pathways.cli import migrate as _migrate
 from pathways.cli import render as _render
 from pathways.cli import report as _report
@@ -36,6 +37,7 @@ __all__ = ["app", "main", "run"]
 _COMMAND_MODULES = (
     _audit,
     _diff,
+    _export,
     _migrate,
     _render,
     _report,
