@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import Usage, load_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.model import Visibility
 
@@ -51,34 +52,25 @@ def export(
 
       pathways export pathway.yaml -o pathway-km.bpmn --lang km --visibility public
     """
-    from pathways.errors import LoadError, RenderError
+    from pathways.errors import RenderError
     from pathways.i18n import check_lang
-    from pathways.load import load
-    from pathways.visibility import seen_load_findings
 
     if output.suffix.lower() not in SUFFIXES:
-        typer.echo(
-            f"error: -o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
-            f"use one of {', '.join(SUFFIXES)}",
-            err=True,
+        raise Usage(
+            f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
+            f"use one of {', '.join(SUFFIXES)}"
         )
-        return 2
     problem = input_problem(path) or output_problem(output)
     if problem is not None:
-        typer.echo(f"error: {problem}", err=True)
-        return 2
-    try:
-        pathway = load(path)
-    except LoadError as exc:
-        for finding in seen_load_findings(path, visibility, exc.findings):
-            typer.echo(str(finding), err=True)
+        raise Usage(problem)
+    pathway = load_or_report(path, visibility)
+    if pathway is None:
         typer.echo(f"{path}: not exported: the file does not load", err=True)
         return 1
     try:
         warning = check_lang(lang, pathway.locales)
     except ValueError as exc:
-        typer.echo(f"error: --lang: {exc}", err=True)
-        return 2
+        raise Usage(f"--lang: {exc}") from None
     if warning:
         typer.echo(f"warning: --lang {lang}: {warning}", err=True)
     from pathways.bpmn.export import write_bpmn
