@@ -25,6 +25,7 @@ from pathways.cli import main
 from pathways.guards import evaluate, parse_guard
 from pathways.testing.strategies import pathway_documents
 from pathways.versions import KINDS, diff, fingerprint, format_diff, load_version
+from tests.hyp import examples
 
 TODAY = dt.date(2026, 11, 28)
 BUNDLED = sorted(Path("pathways/kh").glob("*.yaml"))
@@ -414,7 +415,7 @@ def _edits(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
     return edits
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(doc=pathway_documents())
 def test_the_diff_reports_a_change_of_meaning_exactly_when_the_fingerprint_changes(
     doc: Doc,

@@ -54,6 +54,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pathways.durations import format_hours
+from pathways.errors import LoadError
 from pathways.findings import Finding
 from pathways.guards import (
     And,
@@ -83,11 +84,13 @@ __all__ = [
     "PathwayDiff",
     "change_heading",
     "diff",
+    "earlier_version",
     "fingerprint",
     "format_diff",
     "grouped_changes",
     "load_version",
     "semantic_content",
+    "transition_key",
 ]
 
 ALGORITHM = "sha256"
@@ -363,6 +366,40 @@ class PathwayDiff:
         }
 
 
+def earlier_version(since: str, pathway: Pathway) -> Pathway:
+    """The earlier version of a loaded ``pathway`` that ``--since`` names: a file, or a git
+    revision of the file ``pathway`` was loaded from (relative to the current folder).
+
+    Raises
+    ------
+    ValueError
+        There is none; the message says why in one sentence (for a page or a CLI line).
+    """
+    from pathlib import Path
+
+    if Path(since).is_file():
+        spec = since
+    else:
+        file = Path(pathway.file)
+        if not file.is_file():
+            raise ValueError(f"No earlier version: {pathway.id} was not loaded from a file.")
+        try:
+            relative = file.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            raise ValueError(
+                f"No earlier version: {file} is outside the current folder's repository."
+            ) from None
+        spec = f"git:{since}:./{relative.as_posix()}"
+    try:
+        return load_version(spec)
+    except LoadError as exc:
+        raise ValueError(
+            f"The version at {since} does not load ({len(exc.findings)} load findings)."
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"No earlier version at {since}: {str(exc).split(': ', 1)[-1]}") from None
+
+
 def load_version(spec: str) -> Pathway:
     """Load one side of a diff: a file path, or ``git:REV:PATH`` for a file at a git revision.
 
@@ -469,7 +506,9 @@ def _case_text(case: Mapping[str, Any]) -> str:
     return "a case with " + ", ".join(f"{k} = {v!r}" for k, v in sorted(case.items()))
 
 
-def _transition_key(t: Transition, rename: Mapping[str, str]) -> tuple[str, str, str]:
+def transition_key(t: Transition, rename: Mapping[str, str]) -> tuple[str, str, str]:
+    """How a diff matches a transition across versions: (from, to, event), old step ids read
+    through ``rename`` (a default event ``to_X`` follows the rename of ``X``)."""
     to = rename.get(t.to, t.to)
     event = f"to_{to}" if t.event == f"to_{t.to}" else t.event  # the default follows a rename
     return (rename.get(t.source, t.source), to, event)
@@ -538,7 +577,7 @@ def _finding_key(
 ) -> tuple[str, str | None, tuple[str, str, str] | None, str]:
     tkey = None
     if f.transition is not None and 0 <= f.transition < len(p.transitions):
-        tkey = _transition_key(p.transitions[f.transition], rename)
+        tkey = transition_key(p.transitions[f.transition], rename)
     step = rename.get(f.step, f.step) if f.step is not None else None
     return (f.code, step, tkey, f.message)
 
@@ -695,9 +734,9 @@ def diff(
     old_t: dict[tuple[str, str, str], list[Transition]] = defaultdict(list)
     new_t: dict[tuple[str, str, str], list[Transition]] = defaultdict(list)
     for t in old.transitions:
-        old_t[_transition_key(t, rename)].append(t)
+        old_t[transition_key(t, rename)].append(t)
     for t in new.transitions:
-        new_t[_transition_key(t, {})].append(t)
+        new_t[transition_key(t, {})].append(t)
     keys = list(dict.fromkeys([*old_t, *new_t]))
     for key in keys:
         olds, news = old_t.get(key, []), new_t.get(key, [])

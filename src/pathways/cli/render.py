@@ -84,6 +84,14 @@ def render(
     orientation: Annotated[
         str, typer.Option(help="PDF sheets: landscape or portrait.")
     ] = "landscape",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="An earlier version (a file, or a git revision of this file): draw what "
+            "changed since (added steps and moves purple, removed ones dashed).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Draw a pathway: one band per agency; the format comes from OUTPUT's suffix.
 
@@ -94,6 +102,8 @@ def render(
       pathways render pathway.yaml -o print.pdf --page A4 --orientation portrait --direction TB
 
       pathways render pathway.yaml -o checked.svg --findings
+
+      pathways render pathway.yaml -o changes.svg --since v1.0
     """
     if direction.upper() not in ("LR", "TB"):
         raise Usage(f"--direction {direction!r}: choose LR or TB")
@@ -102,7 +112,9 @@ def render(
     if orientation not in ("landscape", "portrait"):
         raise Usage(f"--orientation {orientation!r}: choose landscape or portrait")
     layout = (direction.upper(), None if page.upper() == "NONE" else page.upper(), orientation)
-    return _render(path, output, lang, visibility, force, findings, simulation, today, layout)
+    return _render(
+        path, output, lang, visibility, force, findings, simulation, today, layout, since
+    )
 
 
 def _render(
@@ -115,6 +127,7 @@ def _render(
     simulation: Path | None,
     today: str | None,
     layout: tuple[str, str | None, str] = ("LR", "A3", "landscape"),
+    since: str | None = None,
 ) -> int:
     from pathways.errors import RenderError
     from pathways.render import FORMATS
@@ -138,6 +151,14 @@ def _render(
     if pathway is None:
         typer.echo(f"{path}: not drawn: the file does not load", err=True)
         return 1
+    earlier = None
+    if since is not None:
+        from pathways.versions import earlier_version
+
+        try:
+            earlier = earlier_version(since, pathway)
+        except ValueError as exc:
+            raise Usage(str(exc), param_hint="--since") from None
     from pathways.i18n import check_lang, counted
 
     try:
@@ -168,6 +189,7 @@ def _render(
             direction=layout[0],
             page=layout[1],
             orientation=layout[2],
+            since=earlier,
         )
     except RenderError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,8 @@ def to_dot(
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
     direction: str = "LR",
+    since: Pathway | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> graphviz.Digraph:
     """The pathway as a Graphviz digraph (swimlanes per agency); needs no binary.
 
@@ -64,7 +66,13 @@ def to_dot(
 
     return draw(
         extract(
-            pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation
+            pathway,
+            lang=lang,
+            visibility=visibility,
+            findings=findings,
+            simulation=simulation,
+            since=since,
+            renames=renames,
         ),
         direction.upper(),
     )
@@ -78,6 +86,8 @@ def to_mermaid(
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
     direction: str = "LR",
+    since: Pathway | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> str:
     """The pathway as a Mermaid flowchart, one subgraph per agency; needs no binary.
 
@@ -95,7 +105,13 @@ def to_mermaid(
 
     return draw(
         extract(
-            pathway, lang=lang, visibility=visibility, findings=findings, simulation=simulation
+            pathway,
+            lang=lang,
+            visibility=visibility,
+            findings=findings,
+            simulation=simulation,
+            since=since,
+            renames=renames,
         ),
         direction.upper(),
     )
@@ -116,6 +132,8 @@ def render(
     direction: str = "LR",
     page: str | None = "A3",
     orientation: str = "landscape",
+    since: Pathway | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> Path:
     """Draw a pathway to ``path``; the format comes from its suffix.
 
@@ -150,6 +168,10 @@ def render(
         ``None``: one page the size of the whole drawing.
     orientation
         PDF sheets: ``landscape`` (default) or ``portrait``.
+    since
+        An earlier version of the pathway: what was added since is outlined purple and marked
+        "new since X", what was removed is drawn dashed and grey, marked "removed since X"
+        (matched as :func:`pathways.diff` matches; ``renames`` maps old step ids to new ones).
 
     Returns
     -------
@@ -189,6 +211,8 @@ def render(
         visibility=visibility,
         findings=findings,
         simulation=simulation,
+        since=since,
+        renames=renames,
     )
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")

@@ -15,6 +15,7 @@ from pathways.i18n import N_, human_hours, tr
 from pathways.render._text import printable, wrap
 from pathways.render.extract import (
     BADGE_TAGS,
+    CHANGE_COLOURS,
     FONT,
     HEAT,
     SEVERITY_COLOURS,
@@ -169,6 +170,11 @@ def _lane_label(lane: Lane, pad: int, lang: str | None = None) -> str:
 
 def _edge_attrs(edge: Edge) -> dict[str, str]:
     attrs = dict(EDGE_STYLES[edge.kind])
+    if edge.change is not None:
+        attrs["color"] = CHANGE_COLOURS[edge.change]
+        attrs["penwidth"] = "2.5"
+        if edge.change == "removed":
+            attrs["style"] = "dashed"
     lines = list(edge.lines)
     if edge.codes and edge.severity:
         lines.append(" ".join(edge.codes))
@@ -238,6 +244,20 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
         for severity, colour in SEVERITY_COLOURS.items():
             swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'
             entries.append((swatch, tr(_FINDING_ENTRY[severity], lang)))
+    if diagram.since:
+        added, removed = CHANGE_COLOURS["added"], CHANGE_COLOURS["removed"]
+        entries.append(
+            (
+                f'<TABLE BORDER="3" COLOR="{added}"><TR><TD>  </TD></TR></TABLE>',
+                tr("new since {version}", lang).format(version=diagram.since),
+            )
+        )
+        entries.append(
+            (
+                f'<FONT COLOR="{removed}">- - -</FONT>',
+                tr("removed since {version}", lang).format(version=diagram.since),
+            )
+        )
     if diagram.simulation:
         cells = "".join(f'<TD BGCOLOR="{c}">  </TD>' for c in HEAT)
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
@@ -329,6 +349,16 @@ def draw(
         attrs = dict(SHAPES[node.kind])
         if node.heat is not None:
             attrs["fillcolor"] = HEAT[node.heat]
+        if node.change == "added":
+            attrs["color"] = CHANGE_COLOURS["added"]
+            attrs["penwidth"] = "3.5"
+        elif node.change == "removed":
+            attrs["color"] = CHANGE_COLOURS["removed"]
+            attrs["fontcolor"] = "#666666"
+            attrs["fillcolor"] = "#F2F2F2"
+            attrs["style"] = (
+                attrs["style"].replace("dashed,", "").replace("filled", "dashed,filled")
+            )
         if node.codes and node.severity:
             attrs["color"] = SEVERITY_COLOURS[node.severity]
             attrs["penwidth"] = "3.5"

@@ -10,8 +10,8 @@ never reaches the model.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BADGE_TAGS",
+    "CHANGE_COLOURS",
     "FONT",
     "HEAT",
     "KHMER_FONT",
@@ -104,6 +105,10 @@ HEAT: tuple[str, ...] = ("#FFFFFF", "#FFF7BC", "#FEE391", "#FEC44F", "#FE9929", 
 
 SEVERITY_COLOURS: dict[str, str] = {"error": "#C00000", "warning": "#FFB000"}
 """Outline colours of the findings overlay."""
+
+CHANGE_COLOURS: dict[str, str] = {"added": "#6A3D9A", "removed": "#8C8C8C"}
+"""The changes overlay (``since=``): added steps and moves outlined purple, removed ones grey
+and dashed; each also says so in words ("new since 0.1.0"), so colour is never the only cue."""
 
 _LABEL_WIDTH = 30
 
@@ -175,6 +180,7 @@ class Node:
     severity: str | None = None
     heat: int | None = None
     stats: str = ""
+    change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
 
     def lines(self, width: int = _LABEL_WIDTH) -> list[str]:
         """The label wrapped to ``width`` characters."""
@@ -193,6 +199,7 @@ class Edge:
     codes: tuple[str, ...] = ()
     severity: str | None = None
     weight: float | None = None
+    change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +231,7 @@ class Diagram:
     sectors: tuple[tuple[str, str, str, bool], ...] = field(default=())
     markers: tuple[Marker, ...] = ()
     page: str = ""
+    since: str = ""  # the earlier version the changes overlay compares with ("" for none)
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""
@@ -351,6 +359,8 @@ def extract(
     visibility: str | Visibility = "partners",
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
+    since: Pathway | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> Diagram:
     """Build the diagram model of a pathway.
 
@@ -369,6 +379,11 @@ def extract(
         Findings to overlay (their ``step`` and ``transition``), e.g. ``pathways.check(p)``.
     simulation
         ``pathways simulate``'s JSON object, or a result with ``.to_dict()``.
+    since
+        An earlier version of the pathway: steps and transitions added since are drawn in the
+        changes colour and marked "new", removed ones dashed and grey, marked "removed", in
+        the lane of the agency they belonged to (matched as :func:`pathways.diff` matches
+        them; ``renames`` maps old step ids to new ones).
 
     Returns
     -------
@@ -458,6 +473,13 @@ def extract(
                 lines.append(tr("≈ {n} declined", lang).format(n=f"{declined[i]:,.0f}"))
             edges.append(Edge(t.source, t.on_reject, "fallback", tuple(lines), i, weight=weight))
 
+    since_version = ""
+    if since is not None:
+        lanes, nodes, edges = _changes_overlay(
+            pathway, since, dict(renames or {}), reader, lang, lanes, nodes, edges
+        )
+        since_version = since.version
+
     title = label_text(pathway.title, lang, locales) or pathway.id
     readers = tr(_READERS[reader.value], lang)
     subtitle = f"{pathway.id} {pathway.version} · {readers}"
@@ -490,4 +512,88 @@ def extract(
         simulation=sim is not None,
         max_wait=max_wait,
         sectors=sectors,
+        since=since_version,
     )
+
+
+def _changes_overlay(
+    pathway: Pathway,
+    since: Pathway,
+    rename: dict[str, str],
+    reader: Visibility,
+    lang: str | None,
+    lanes: list[Lane],
+    nodes: list[Node],
+    edges: list[Edge],
+) -> tuple[list[Lane], list[Node], list[Edge]]:
+    """Mark what was added since ``since`` and add what was removed (from the reader's view of
+    the earlier version: a removed step of a restricted agency is drawn in its anonymous lane).
+    """
+    from pathways.versions import transition_key
+
+    old_policy = policy(since, reader)
+    if not old_policy.pathway_visible:
+        raise RenderError(
+            f"the earlier version of {pathway.id!r} is for {since.visibility.value} readers; "
+            f"compare at --visibility {since.visibility.value}"
+        )
+    old = view(since, reader)
+    words = tr("new since {version}", lang).format(version=old.version)
+    gone = tr("removed since {version}", lang).format(version=old.version)
+    kept = {rename.get(s.id, s.id) for s in old.steps}
+    nodes = [
+        replace(n, change="added", stats=" · ".join(filter(None, (words, n.stats))))
+        if n.id not in kept
+        else n
+        for n in nodes
+    ]
+    removed = [s for s in old.steps if s.id not in rename and s.id not in pathway.steps_by_id]
+    lane_of_agency = {pathway.agency_of(lane.nodes[0]): i for i, lane in enumerate(lanes)}
+    old_lanes = _lanes(old, lang, old_policy)
+    lanes = list(lanes)
+    old_deadlines = _deadline_lines(old, lang)
+    for step in removed:
+        agency = old.agency_of(step.id)
+        key: str | None = None
+        if agency in lane_of_agency:
+            i = lane_of_agency[agency]
+            lanes[i] = replace(lanes[i], nodes=(*lanes[i].nodes, step.id))
+            key = lanes[i].key
+        elif agency in old.agencies_by_id:
+            source = next(lane for lane in old_lanes if step.id in lane.nodes)
+            key = f"lane{len(lanes)}"
+            lane_of_agency[agency] = len(lanes)
+            lanes.append(replace(source, key=key, nodes=(step.id,)))
+        role = old.roles_by_id.get(step.role or "")
+        hidden = key is not None and lanes[lane_of_agency[agency]].restricted
+        nodes.append(
+            Node(
+                id=step.id,
+                label=old.label(step.id, lang),
+                kind=step.kind,
+                lane=key,
+                role=label_text(role.title, lang, old.locales) if role and not hidden else "",
+                badges=tuple(tag for tag in BADGE_TAGS if tag in step.tags),
+                deadlines=tuple(old_deadlines.get(step.id, ())),
+                stats=gone,
+                change="removed",
+            )
+        )
+    old_keys = {transition_key(t, rename) for t in old.transitions}
+    new_keys = {transition_key(t, {}) for t in pathway.transitions}
+    edges = [
+        replace(e, change="added")
+        if e.kind != "fallback"
+        and e.transition is not None
+        and transition_key(pathway.transitions[e.transition], {}) not in old_keys
+        else e
+        for e in edges
+    ]
+    drawn = {n.id for n in nodes}
+    for t in old.transitions:
+        key3 = transition_key(t, rename)
+        if key3 in new_keys or key3[0] not in drawn or key3[1] not in drawn:
+            continue
+        lines = (*_edge_lines(t, lang, old.locales), gone)
+        edges.append(Edge(key3[0], key3[1], t.kind, lines, None, change="removed"))
+    return lanes, nodes, edges

@@ -13,6 +13,7 @@ import unicodedata
 
 from pathways.render._text import printable, wrap
 from pathways.render.extract import (
+    CHANGE_COLOURS,
     HEAT,
     SEVERITY_COLOURS,
     Diagram,
@@ -122,6 +123,10 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
             link.append("stroke:#0072B2")
         elif edge.kind == "fallback":
             link.append("stroke:#D55E00")
+        if edge.change is not None:
+            link = [f"stroke:{CHANGE_COLOURS[edge.change]}", "stroke-width:2.5px"]
+            if edge.change == "removed":
+                link.append("stroke-dasharray:6 3")
         if edge.codes and edge.severity:
             link = [f"stroke:{SEVERITY_COLOURS[edge.severity]}", "stroke-width:3px"]
         if edge.weight is not None:
@@ -132,6 +137,10 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
         node_style: list[str] = []
         if node.heat is not None:
             node_style.append(f"fill:{HEAT[node.heat]}")
+        if node.change is not None:
+            node_style += [f"stroke:{CHANGE_COLOURS[node.change]}", "stroke-width:3px"]
+            if node.change == "removed":
+                node_style.append("stroke-dasharray:6 3")
         if node.codes and node.severity:
             node_style += [f"stroke:{SEVERITY_COLOURS[node.severity]}", "stroke-width:3px"]
         if node_style:

@@ -92,6 +92,7 @@ def _diagram(
     visibility: Visibility,
     findings: Sequence[Finding],
     simulation: Mapping[str, Any] | None,
+    since: Pathway | None = None,
 ) -> tuple[str | None, str | None]:
     from pathways.render import render
 
@@ -105,6 +106,7 @@ def _diagram(
                 visibility=visibility.value,
                 findings=list(findings),
                 simulation=dict(simulation) if simulation is not None else None,
+                since=since,
             )
         except PathwayError as exc:
             return None, f"No diagram: {exc}"
@@ -188,7 +190,12 @@ def build_parts(
     svg_note: str | None = "Diagram turned off."
     if diagram and policy(pathway, vis).pathway_visible:
         svg, svg_note = _diagram(
-            original, lang=lang, visibility=vis, findings=findings, simulation=sim
+            original,
+            lang=lang,
+            visibility=vis,
+            findings=findings,
+            simulation=sim,
+            since=since if isinstance(since, Pathway) else None,
         )
     changes, changes_note = None, None
     if isinstance(since, Pathway):
@@ -255,25 +262,12 @@ def _earlier(since: str | None, pathway: Pathway) -> Pathway | str | None:
     is none (the page says so instead of failing the report)."""
     if since is None:
         return None
-    from pathways.versions import load_version
+    from pathways.versions import earlier_version
 
-    if Path(since).is_file():
-        spec = since
-    else:
-        file = Path(pathway.file)
-        if not file.is_file():
-            return f"No earlier version: {pathway.id} was not loaded from a file."
-        try:
-            relative = file.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            return f"No earlier version: {file} is outside the current folder's repository."
-        spec = f"git:{since}:./{relative.as_posix()}"
     try:
-        return load_version(spec)
-    except LoadError as exc:
-        return f"The version at {since} does not load ({len(exc.findings)} load findings)."
-    except (ValueError, OSError) as exc:
-        return f"No earlier version at {since}: {str(exc).split(': ', 1)[-1]}"
+        return earlier_version(since, pathway)
+    except ValueError as exc:
+        return str(exc)
 
 
 def write_report(

@@ -456,7 +456,14 @@ def _diagram_section(parts: PageParts) -> str:
     if parts.diagram_svg:
         return (
             head + '<p class="muted">Steps and transitions with findings are outlined red '
-            "(error) or amber (warning). Scroll the diagram, or fit it to the page.</p>\n"
+            "(error) or amber (warning)."
+            + (
+                f" Changes since version {esc(parts.changes.old_version)}: added steps and "
+                "moves outlined purple, removed ones dashed and grey."
+                if parts.changes is not None
+                else ""
+            )
+            + " Scroll the diagram, or fit it to the page.</p>\n"
             '<input type="checkbox" id="fit-diagram">'
             '<label class="toggle" for="fit-diagram">fit to page width</label>\n'
             '<p class="print-only muted">Printed here to the page width. For sheets a working '
