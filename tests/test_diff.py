@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -251,6 +252,49 @@ def test_every_semantic_edit_changes_the_fingerprint_and_is_reported(
     # and back: the inverse edit is reported too, and the round trip is empty
     assert diff(new, old, today=TODAY)
     assert not diff(new, new, today=TODAY)
+
+
+_ENGLISH = (
+    "changed from",
+    "was removed",
+    "reworded",
+    "new move",
+    "tightened",
+    "loosened",
+    "no changes",
+    "that matter",
+    "wording only",
+    "Moves between steps",
+    "Deadlines",
+    "is now done by",
+    "instead of",
+    "took it before",
+    "takes it now",
+    "new deadline",
+    "Findings",
+    "new finding",
+)
+
+
+def test_the_diff_text_is_khmer_with_lang_km() -> None:
+    """Every sentence of the diff is in the catalogue: --lang km leaves no English words of
+    the tool's own (ids, field names, values and the file's English labels aside)."""
+    doc = _doc()
+    old = _load(doc)
+    for name, mutate, _ in MUTATIONS:
+        changed = copy.deepcopy(doc)
+        mutate(changed)
+        text = format_diff(diff(old, _load(changed), lang="km", today=TODAY))
+        assert "ការផ្លាស់ប្តូរ" in text.splitlines()[0], name
+        # finding messages are translated by pathways.messages where a template covers them
+        lines = [line for line in text.splitlines() if "[" not in line]
+        left = [w for w in _ENGLISH for line in lines if w in line]
+        assert not left, (name, left, text)
+    assert "គ្មានការផ្លាស់ប្តូរ" in format_diff(diff(old, old, lang="km", today=TODAY))
+    # catalogues merged from parallel work must not hold a message twice
+    po = Path("src/pathways/locale/km/LC_MESSAGES/pathways.po").read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid "(.+)"$', po, flags=re.M)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
 def test_a_changed_guard_comes_with_a_case_whose_route_really_changed() -> None:

@@ -66,6 +66,7 @@ from pathways.guards import (
     format_guard,
     parse_guard,
 )
+from pathways.i18n import N_, tr
 from pathways.model import (
     Agency,
     Calendar,
@@ -313,6 +314,7 @@ class PathwayDiff:
     suggested_renames: Mapping[str, str]
     old: Pathway = field(repr=False, compare=False)
     new: Pathway = field(repr=False, compare=False)
+    lang: str | None = field(default=None, compare=False)
 
     @functools.cached_property
     def old_fingerprint(self) -> str:
@@ -455,7 +457,7 @@ class _Namer:
 
     def role(self, rid: str | None) -> str:
         if rid is None:
-            return "no role"
+            return tr("no role", self.lang)
         role = self.p.roles_by_id.get(rid)
         if role is None:
             return f"'{rid}'"
@@ -500,10 +502,11 @@ def _guard_witness(
         return None, None
 
 
-def _case_text(case: Mapping[str, Any]) -> str:
+def _case_text(case: Mapping[str, Any], lang: str | None = None) -> str:
     if not case:
-        return "any case"
-    return "a case with " + ", ".join(f"{k} = {v!r}" for k, v in sorted(case.items()))
+        return tr("any case", lang)
+    values = ", ".join(f"{k} = {v!r}" for k, v in sorted(case.items()))
+    return tr("a case with {values}", lang).format(values=values)
 
 
 def transition_key(t: Transition, rename: Mapping[str, str]) -> tuple[str, str, str]:
@@ -650,7 +653,9 @@ def diff(
                 Change(
                     "step-renamed",
                     old_id,
-                    f"step {nn.step(new_id)} was renamed from {old_id!r}",
+                    tr("step {name} was renamed from {old}", nn.lang).format(
+                        name=nn.step(new_id), old=repr(old_id)
+                    ),
                     old=old_id,
                     new=new_id,
                 )
@@ -660,12 +665,17 @@ def diff(
         hint = ""
         back = {v: k for k, v in suggested.items()}
         if sid in back:
-            hint = f" (perhaps {back[sid]!r} renamed: confirm with --rename {back[sid]}={sid})"
+            hint = tr(" (perhaps {old} renamed: confirm with --rename {rename})", nn.lang).format(
+                old=repr(back[sid]), rename=f"{back[sid]}={sid}"
+            )
         add(
             Change(
                 "step-added",
                 sid,
-                f"new {s.kind} step {nn.step(sid)}, done by {nn.role(s.role)}{hint}",
+                tr("new {kind} step {name}, done by {role}", nn.lang).format(
+                    kind=s.kind, name=nn.step(sid), role=nn.role(s.role)
+                )
+                + hint,
                 new=sid,
             )
         )
@@ -675,8 +685,11 @@ def diff(
             Change(
                 "step-removed",
                 sid,
-                f"{s.kind} step {on.step(sid)} (done by {on.role(s.role)}) was removed; open cases "
-                "at it need a mapping to move to the new version",
+                tr(
+                    "{kind} step {name} (done by {role}) was removed; open cases at it need a "
+                    "mapping to move to the new version",
+                    nn.lang,
+                ).format(kind=s.kind, name=on.step(sid), role=on.role(s.role)),
                 old=sid,
             )
         )
@@ -688,7 +701,9 @@ def diff(
         if s_old.role != s_new.role:
             a_old, a_new = old.agency_of(s_old.id), new.agency_of(new_id)
             moved = (
-                f"; it moves from {on.agency(a_old)} to {nn.agency(a_new)}"
+                tr("; it moves from {old} to {new}", nn.lang).format(
+                    old=on.agency(a_old), new=nn.agency(a_new)
+                )
                 if a_old != a_new
                 else ""
             )
@@ -696,8 +711,13 @@ def diff(
                 Change(
                     "step-moved",
                     new_id,
-                    f"step {name} is now done by {nn.role(s_new.role)} instead of "
-                    f"{on.role(s_old.role)}{moved}: who may act on open cases at it changes",
+                    tr(
+                        "step {name} is now done by {role} instead of {old}{moved}: who may "
+                        "act on open cases at it changes",
+                        nn.lang,
+                    ).format(
+                        name=name, role=nn.role(s_new.role), old=on.role(s_old.role), moved=moved
+                    ),
                     old=s_old.role,
                     new=s_new.role,
                 )
@@ -712,7 +732,9 @@ def diff(
                     Change(
                         "step-changed",
                         new_id,
-                        f"step {name}: {attr} changed from {show_a} to {show_b}",
+                        tr("step {name}: {attr} changed from {old} to {new}", nn.lang).format(
+                            name=name, attr=attr, old=show_a, new=show_b
+                        ),
                         old=show_a,
                         new=show_b,
                     )
@@ -724,7 +746,9 @@ def diff(
                     Change(
                         "wording",
                         new_id,
-                        f"step {new_id}: {attr} reworded from {a_text!r} to {b_text!r}",
+                        tr("step {name}: {attr} reworded from {old} to {new}", nn.lang).format(
+                            name=new_id, attr=attr, old=repr(a_text), new=repr(b_text)
+                        ),
                         old=a_text,
                         new=b_text,
                     )
@@ -742,12 +766,15 @@ def diff(
         olds, news = old_t.get(key, []), new_t.get(key, [])
         subject = _transition_name(key)
         for t in news[len(olds) :]:
-            cond = f" when {t.when}" if t.when else ""
+            cond = tr(" when {condition}", nn.lang).format(condition=t.when) if t.when else ""
             add(
                 Change(
                     "transition-added",
                     subject,
-                    f"new move from {nn.step(key[0])} to {nn.step(key[1])} on {key[2]!r}{cond}",
+                    tr("new move from {source} to {target} on {event}", nn.lang).format(
+                        source=nn.step(key[0]), target=nn.step(key[1]), event=repr(key[2])
+                    )
+                    + cond,
                     new=t.model_dump(mode="json", by_alias=True, exclude_defaults=True),
                 )
             )
@@ -756,8 +783,9 @@ def diff(
                 Change(
                     "transition-removed",
                     subject,
-                    f"the move from {on.step(t.source)} to {on.step(t.to)} on {key[2]!r} "
-                    "was removed",
+                    tr("the move from {source} to {target} on {event} was removed", nn.lang).format(
+                        source=on.step(t.source), target=on.step(t.to), event=repr(key[2])
+                    ),
                     old=t.model_dump(mode="json", by_alias=True, exclude_defaults=True),
                 )
             )
@@ -773,24 +801,35 @@ def diff(
                 Change(
                     "deadline-added",
                     did,
-                    f"new deadline {did!r}: {d.to} within {_hours(d.within)}"
-                    + (f" of {d.source}" if d.source else " of the start"),
+                    tr("new deadline {id}: {target} within {time} of {origin}", nn.lang).format(
+                        id=repr(did),
+                        target=d.to,
+                        time=_hours(d.within),
+                        origin=d.source or tr("the start", nn.lang),
+                    ),
                     new=_hours(d.within),
                 )
             )
     for did, d in old_d.items():
         if did not in new_d:
-            add(Change("deadline-removed", did, f"deadline {did!r} was removed", old=did))
+            gone = tr("deadline {id} was removed", nn.lang).format(id=repr(did))
+            add(Change("deadline-removed", did, gone, old=did))
             continue
         e = new_d[did]
         if d.within != e.within:
             kind = "deadline-tightened" if e.within < d.within else "deadline-loosened"
-            word = "tightened" if e.within < d.within else "loosened"
+            words = (
+                N_("deadline {id} tightened from {old} to {new}")
+                if e.within < d.within
+                else N_("deadline {id} loosened from {old} to {new}")
+            )
             add(
                 Change(
                     kind,
                     did,
-                    f"deadline {did!r} {word} from {_hours(d.within)} to {_hours(e.within)}",
+                    tr(words, nn.lang).format(
+                        id=repr(did), old=_hours(d.within), new=_hours(e.within)
+                    ),
                     old=_hours(d.within),
                     new=_hours(e.within),
                 )
@@ -805,7 +844,9 @@ def diff(
                     Change(
                         "deadline-changed",
                         did,
-                        f"deadline {did!r}: {shown} changed from {a!r} to {b!r}",
+                        tr("deadline {id}: {attr} changed from {old} to {new}", nn.lang).format(
+                            id=repr(did), attr=shown, old=repr(a), new=repr(b)
+                        ),
                         old=a,
                         new=b,
                     )
@@ -854,7 +895,9 @@ def diff(
                 Change(
                     "pathway-changed",
                     attr,
-                    f"pathway {attr} changed from {_show(a)} to {_show(b)}",
+                    tr("pathway {attr} changed from {old} to {new}", nn.lang).format(
+                        attr=attr, old=_show(a), new=_show(b)
+                    ),
                     old=_show(a),
                     new=_show(b),
                 )
@@ -866,7 +909,9 @@ def diff(
                 Change(
                     "policy-changed",
                     attr,
-                    f"policy {attr} changed from {_show(a)} to {_show(b)}",
+                    tr("policy {attr} changed from {old} to {new}", nn.lang).format(
+                        attr=attr, old=_show(a), new=_show(b)
+                    ),
                     old=_show(a),
                     new=_show(b),
                 )
@@ -877,15 +922,18 @@ def diff(
                 Change(
                     "wording",
                     attr,
-                    f"pathway {attr} reworded from {on.text(getattr(old, attr))!r} to "
-                    f"{nn.text(getattr(new, attr))!r}",
+                    tr("pathway {attr} reworded from {old} to {new}", nn.lang).format(
+                        attr=attr,
+                        old=repr(on.text(getattr(old, attr))),
+                        new=repr(nn.text(getattr(new, attr))),
+                    ),
                 )
             )
 
     if findings:
-        changes.extend(_finding_changes(old, new, rename, today))
+        changes.extend(_finding_changes(old, new, rename, today, lang))
     if routes:
-        changes.extend(_route_changes(old, new))
+        changes.extend(_route_changes(old, new, lang))
 
     ordered = sorted(changes, key=lambda c: _ORDER[c.kind])
     return PathwayDiff(
@@ -898,6 +946,7 @@ def diff(
         suggested_renames=suggested,
         old=old,
         new=new,
+        lang=lang,
     )
 
 
@@ -923,18 +972,33 @@ def _transition_changes(
     nn: _Namer,
 ) -> Iterable[Change]:
     subject = _transition_name(key)
-    where = f"the move from {nn.step(key[0])} to {nn.step(key[1])}"
+    where = tr("the move from {source} to {target}", nn.lang).format(
+        source=nn.step(key[0]), target=nn.step(key[1])
+    )
     if a.when != b.when and (a.when is None or b.when is None or _guard(a.when) != _guard(b.when)):
         lost, gained = _guard_witness(a.when, b.when, old, new)
+        always = tr("always", nn.lang)
         parts = [
-            f"{where}: condition changed from {a.when or 'always'!r} to {b.when or 'always'!r}"
+            tr("{where}: condition changed from {old} to {new}", nn.lang).format(
+                where=where, old=repr(a.when or always), new=repr(b.when or always)
+            )
         ]
         if lost is not None:
-            parts.append(f"{_case_text(lost)} took it before and does not now")
+            parts.append(
+                tr("{case} took it before and does not now", nn.lang).format(
+                    case=_case_text(lost, nn.lang)
+                )
+            )
         if gained is not None:
-            parts.append(f"{_case_text(gained)} takes it now and did not before")
+            parts.append(
+                tr("{case} takes it now and did not before", nn.lang).format(
+                    case=_case_text(gained, nn.lang)
+                )
+            )
         if lost is None and gained is None:
-            parts.append("the same cases take it (the condition is only written differently)")
+            parts.append(
+                tr("the same cases take it (the condition is only written differently)", nn.lang)
+            )
         yield Change(
             "guard-changed",
             subject,
@@ -944,27 +1008,45 @@ def _transition_changes(
             case=lost if lost is not None else gained,
         )
     elif a.when != b.when:
-        yield Change("wording", subject, f"{where}: condition re-spaced, {b.when!r}")
+        spaced = tr("{where}: condition re-spaced, {new}", nn.lang).format(
+            where=where, new=repr(b.when)
+        )
+        yield Change("wording", subject, spaced)
     for attr in _compared(Transition):
         if attr in ("source", "to", "event", "when"):  # the key, and the guard above
             continue
         x, y = getattr(a, attr), getattr(b, attr)
         if x != y:
-            shown = {"by": "who may fire it", "on_reject": "where a decline goes"}.get(attr, attr)
+            shown = {
+                "by": tr("who may fire it", nn.lang),
+                "on_reject": tr("where a decline goes", nn.lang),
+            }.get(attr, attr)
             yield Change(
                 "transition-changed",
                 subject,
-                f"{where}: {shown} changed from {_show(x)} to {_show(y)}",
+                tr("{where}: {attr} changed from {old} to {new}", nn.lang).format(
+                    where=where, attr=shown, old=_show(x), new=_show(y)
+                ),
                 old=_show(x),
                 new=_show(y),
             )
     if a.label != b.label:
-        yield Change("wording", subject, f"{where}: edge label reworded")
+        yield Change(
+            "wording", subject, tr("{where}: edge label reworded", nn.lang).format(where=where)
+        )
 
 
 def _compared(cls: type[BaseModel]) -> tuple[str, ...]:
     """The fields of a keyed record the fingerprint covers (so the diff misses none of them)."""
     return tuple(name for name, _, _ in _layout(cls) if name != "id")
+
+
+_NOUNS = {
+    "role": N_("role"),
+    "agency": N_("agency"),
+    "field": N_("case field"),
+    "calendar": N_("calendar"),
+}
 
 
 def _keyed(
@@ -976,13 +1058,15 @@ def _keyed(
     on: _Namer,
     nn: _Namer,
 ) -> Iterable[Change]:
-    noun = {"field": "case field"}.get(what, what)
+    noun = tr(_NOUNS[what], nn.lang)
     for key in news:
         if key not in olds:
-            yield Change(f"{what}-added", key, f"new {noun} {key!r}", new=key)
+            text = tr("new {noun} {key}", nn.lang).format(noun=noun, key=repr(key))
+            yield Change(f"{what}-added", key, text, new=key)
     for key, a in olds.items():
         if key not in news:
-            yield Change(f"{what}-removed", key, f"{noun} {key!r} was removed", old=key)
+            text = tr("{noun} {key} was removed", nn.lang).format(noun=noun, key=repr(key))
+            yield Change(f"{what}-removed", key, text, old=key)
             continue
         b = news[key]
         for attr in attrs:
@@ -991,7 +1075,9 @@ def _keyed(
                 yield Change(
                     f"{what}-changed",
                     key,
-                    f"{noun} {key!r}: {attr} changed from {_show(x)} to {_show(y)}",
+                    tr("{noun} {key}: {attr} changed from {old} to {new}", nn.lang).format(
+                        noun=noun, key=repr(key), attr=attr, old=_show(x), new=_show(y)
+                    ),
                     old=_show(x),
                     new=_show(y),
                 )
@@ -1000,38 +1086,54 @@ def _keyed(
                 yield Change(
                     "wording",
                     key,
-                    f"{noun} {key!r}: {attr} reworded from {on.text(getattr(a, attr))!r} "
-                    f"to {nn.text(getattr(b, attr))!r}",
+                    tr("{noun} {key}: {attr} reworded from {old} to {new}", nn.lang).format(
+                        noun=noun,
+                        key=repr(key),
+                        attr=attr,
+                        old=repr(on.text(getattr(a, attr))),
+                        new=repr(nn.text(getattr(b, attr))),
+                    ),
                 )
 
 
 def _finding_changes(
-    old: Pathway, new: Pathway, rename: Mapping[str, str], today: dt.date | None
+    old: Pathway,
+    new: Pathway,
+    rename: Mapping[str, str],
+    today: dt.date | None,
+    lang: str | None = None,
 ) -> Iterable[Change]:
     from pathways.rules import check
 
     before = {_finding_key(f, old, rename): f for f in check(old, today=today)}
     after = {_finding_key(f, new, {}): f for f in check(new, today=today)}
     for kind, mine, theirs, words in (
-        ("finding-appeared", after, before, "new finding {code} [{severity}]: {message}"),
-        ("finding-disappeared", before, after, "finding {code} [{severity}] is gone: {message}"),
+        ("finding-appeared", after, before, N_("new finding {code} [{severity}]: {message}")),
+        (
+            "finding-disappeared",
+            before,
+            after,
+            N_("finding {code} [{severity}] is gone: {message}"),
+        ),
     ):
         for key, f in mine.items():
             if key not in theirs:
-                text = words.format(code=f.code, severity=f.severity.value, message=f.message)
+                text = tr(words, lang).format(
+                    code=f.code, severity=f.severity.value, message=f.message
+                )
                 side = {"new" if kind == "finding-appeared" else "old": f.to_dict()}
                 yield Change(kind, f.code, text, **side)
 
 
 _ROUTE_WORDS = {
-    "count": "number of routes from an entry to an outcome",
-    "longest": "longest expected time to an outcome",
-    "max_interviews": "most interviews of one child on a route",
-    "handoffs_max": "most hand-offs between agencies on a route",
+    "count": N_("number of routes from an entry to an outcome"),
+    "longest": N_("longest expected time to an outcome"),
+    "max_interviews": N_("most interviews of one child on a route"),
+    "handoffs_max": N_("most hand-offs between agencies on a route"),
 }
 
 
-def _route_changes(old: Pathway, new: Pathway) -> Iterable[Change]:
+def _route_changes(old: Pathway, new: Pathway, lang: str | None = None) -> Iterable[Change]:
     from pathways.routes import route_stats
 
     a, b = route_stats(old).to_dict(), route_stats(new).to_dict()
@@ -1045,38 +1147,39 @@ def _route_changes(old: Pathway, new: Pathway) -> Iterable[Change]:
         else:
             xs, ys = str(x), str(y)
         if xs != ys:
-            yield Change("route-changed", key, f"{words}: {xs} -> {ys}", old=xs, new=ys)
+            text = f"{tr(words, lang)}: {xs} -> {ys}"
+            yield Change("route-changed", key, text, old=xs, new=ys)
 
 
 # ------------------------------------------------------------------------------------- text
 
 _HEADINGS = {
-    "step": "Steps",
-    "transition": "Moves between steps",
-    "guard": "Moves between steps",
-    "deadline": "Deadlines",
-    "role": "Roles",
-    "agency": "Agencies",
-    "field": "Case fields",
-    "policy": "Policies",
-    "calendar": "Working calendars",
-    "pathway": "The pathway",
-    "finding": "Findings",
-    "route": "Routes",
-    "wording": "Wording only (nothing changes for a case)",
+    "step": N_("Steps"),
+    "transition": N_("Moves between steps"),
+    "guard": N_("Moves between steps"),
+    "deadline": N_("Deadlines"),
+    "role": N_("Roles"),
+    "agency": N_("Agencies"),
+    "field": N_("Case fields"),
+    "policy": N_("Policies"),
+    "calendar": N_("Working calendars"),
+    "pathway": N_("The pathway"),
+    "finding": N_("Findings"),
+    "route": N_("Routes"),
+    "wording": N_("Wording only (nothing changes for a case)"),
 }
 
 
-def change_heading(kind: str) -> str:
+def change_heading(kind: str, lang: str | None = None) -> str:
     """The heading a change of ``kind`` is listed under (text and report)."""
-    return _HEADINGS[kind.split("-")[0]]
+    return tr(_HEADINGS[kind.split("-")[0]], lang)
 
 
 def grouped_changes(result: PathwayDiff) -> list[tuple[str, list[Change]]]:
     """The changes under their headings, in report order (for the text and the HTML report)."""
     groups: list[tuple[str, list[Change]]] = []
     for change in result.changes:
-        heading = change_heading(change.kind)
+        heading = change_heading(change.kind, result.lang)
         if not groups or groups[-1][0] != heading:
             groups.append((heading, []))
         groups[-1][1].append(change)
@@ -1098,15 +1201,25 @@ def format_diff(result: PathwayDiff) -> str:
     if result.old_id != result.new_id:
         head = f"{result.old_id} {result.old_version} -> {result.new_id} {result.new_version}"
     if not result.changes:
-        return f"{head}: no changes\n"
+        return tr("{head}: no changes", result.lang).format(head=head) + "\n"
     n = len(result.semantic_changes)
-    lines = [f"{head}: {n} change{'s' if n != 1 else ''} that matter to cases"]
+    many = (
+        N_("{head}: {n} change that matters to cases")
+        if n == 1
+        else N_("{head}: {n} changes that matter to cases")
+    )
+    lines = [tr(many, result.lang).format(head=head, n=n)]
     if not result.changes_meaning:
-        lines[0] = f"{head}: wording only, the same pathway for every case"
+        lines[0] = tr("{head}: wording only, the same pathway for every case", result.lang).format(
+            head=head
+        )
     elif result.old_version == result.new_version:
         lines.append(
-            f"warning: the meaning changed but the version did not ({result.new_version}); "
-            "bump `version:` so open cases are migrated on purpose"
+            tr(
+                "warning: the meaning changed but the version did not ({version}); bump "
+                "`version:` so open cases are migrated on purpose",
+                result.lang,
+            ).format(version=result.new_version)
         )
     for heading, changes in grouped_changes(result):
         lines += ["", heading + ":", *(f"  - {c.message}" for c in changes)]
