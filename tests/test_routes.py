@@ -8,7 +8,8 @@ from typing import Any
 
 from pathways import Pathway, check, loads
 from pathways.cli import main
-from pathways.routes import count_routes, route_stats
+from pathways.route_dp import count_routes
+from pathways.routes import route_stats
 
 
 def diamonds(k: int) -> Pathway:

@@ -33,11 +33,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pathways.graph import StepGraph, step_graph, strongly_connected
-from pathways.routes import INTERVIEW, NEG, longest_routes
+from pathways.route_dp import (
+    INTERVIEW,
+    NEG,
+    RouteStats,
+    agencies_index,
+    best_start,
+    longest_routes,
+    shortest_route,
+)
 
 if TYPE_CHECKING:
     from pathways.model import Pathway
-    from pathways.routes import RouteStats
 
 __all__ = [
     "STATE_BOUND",
@@ -681,7 +688,6 @@ def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | Non
     that of its slowest track (critical path: the join waits for the last), and its
     interviews and hand-offs are the sums over its tracks.
     """
-    from pathways.routes import RouteStats, agencies_index, best_start, shortest_route
 
     sg = sg or step_graph(pathway)
     st = structure(pathway, sg)
@@ -804,7 +810,6 @@ def _track_measure(
 ) -> tuple[float, list[int]]:
     """Longest (or shortest) weight of a walk through a track, with the walk (nested blocks
     written out)."""
-    from pathways.routes import shortest_route
 
     nodes = track.nodes
     adj = [list(a) for a in track.adj]

@@ -29,7 +29,7 @@ from pathways.graph import (
 )
 from pathways.guards import Expr, GuardError, parse_guard
 from pathways.model import Pathway
-from pathways.routes import INTERVIEW, Longest, agencies_index, longest_routes
+from pathways.route_dp import INTERVIEW, Longest, agencies_index, longest_routes
 
 __all__ = ["SECTIONS", "STAGES", "Rule", "RuleContext", "rule"]
 

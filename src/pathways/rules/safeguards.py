@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathways.findings import Finding, Severity
 from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_path
 from pathways.model import Confidentiality, Pathway
-from pathways.routes import INF, INTERVIEW, NEG, best_start, longest_routes
+from pathways.route_dp import INF, INTERVIEW, NEG, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
 from pathways.rules.tracks import game, layout
 from pathways.tracks import Exploration, run_graph
