@@ -150,3 +150,15 @@ def test_imports_go_down_the_layers(unit: str) -> None:
     assert not upward, f"{unit} is in layer {layers[unit]} but imports from above: " + "; ".join(
         f"{m} -> {', '.join(sorted(t))}" for m, t in sorted(upward.items())
     )
+
+
+def test_no_two_public_classes_share_a_name() -> None:
+    """A public class name says which one is meant: there were two ``Compiled`` (the engine's
+    machine and the simulator's arrays; issue 11)."""
+    where: dict[str, list[str]] = defaultdict(list)
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                where[node.name].append(module)
+    twice = {name: places for name, places in where.items() if len(places) > 1}
+    assert not twice, f"classes defined in more than one module: {twice}"

@@ -20,7 +20,7 @@ from pathways.errors import CaseError, NotAuthorized
 from pathways.guards import Expr, GuardError, evaluate, parse_guard
 from pathways.model import Pathway, Transition
 
-__all__ = ["Compiled", "compile_machine"]
+__all__ = ["CompiledMachine", "compile_machine"]
 
 _STEP_ATTR: Final = "pathways_step"  # the binding's state attribute ("state" could be an event)
 _DECLINE: Final = "pathways:decline:"  # machine trigger of a declined referral, + its index
@@ -104,7 +104,7 @@ class _Choose:
 
 
 @dataclass(frozen=True, slots=True)
-class Compiled:
+class CompiledMachine:
     """A pathway compiled for the engine: the machine and the tables the engine checks first.
 
     ``exits`` maps (step, event) to its transitions in file order; ``events`` lists the events
@@ -122,7 +122,7 @@ class Compiled:
     succ: dict[str, set[str]]
 
 
-def compile_machine(pathway: Pathway) -> Compiled:
+def compile_machine(pathway: Pathway) -> CompiledMachine:
     """Compile ``pathway`` into one model-less ``transitions.Machine`` and its lookup tables.
 
     Raises
@@ -209,4 +209,4 @@ def compile_machine(pathway: Pathway) -> Compiled:
         model_attribute=_STEP_ATTR,
         name=p.id,
     )
-    return Compiled(machine, edges, exits, events, allowed, answerers, succ)
+    return CompiledMachine(machine, edges, exits, events, allowed, answerers, succ)
