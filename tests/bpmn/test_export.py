@@ -249,8 +249,21 @@ def test_export_structure(path: Path, graphviz_dot: str) -> None:
 @settings(max_examples=examples(12))
 @given(pathway_strategy())
 def test_export_structure_of_generated_pathways(p: Pathway) -> None:
-    """Any pathway the strategies draw (forks, joins, loops back to entries, waits, guards)."""
+    """Any pathway the strategies draw (forks, joins, loops back to entries, waits, guards),
+    in both layouts."""
     check_against(p, to_bpmn(p, visibility="restricted"), None)
+    check_against(p, to_bpmn(p, visibility="restricted", layout="layered"), None)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_layered_layout(path: Path) -> None:
+    """The linear-time layout obeys the same rules, and puts every flow's target in a later
+    column unless the flow goes back (a loop)."""
+    p = pathways.load(path)
+    xml = to_bpmn(p, layout="layered")
+    check_against(p, xml, None)
+    with pytest.raises(ValueError, match="unknown layout"):
+        to_bpmn(p, layout="neato")
 
 
 def test_hostile_labels_are_text() -> None:
@@ -315,6 +328,10 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown suffix '.svg'" in capsys.readouterr().err
     assert main(["export", str(src), "-o", str(out), "--lang", "kh"]) == 2
     assert "did you mean km" in capsys.readouterr().err
+    assert main(["export", str(src), "-o", str(out), "--layout", "circo"]) == 2
+    assert "invalid value for --layout" in capsys.readouterr().err
+    assert main(["export", str(src), "-o", str(out), "--layout", "layered"]) == 0
+    check_against(pathways.load(src), out.read_text(encoding="utf-8"), None)
     assert main(["export", str(tmp_path / "none.yaml"), "-o", str(out)]) == 2
     bad = tmp_path / "bad.yaml"
     bad.write_text("format: pathways/1\nid: x\nsteps: [}\n", encoding="utf-8")

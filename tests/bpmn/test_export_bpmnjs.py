@@ -121,6 +121,9 @@ def test_bundled_pathways_open_in_bpmnjs(tmp_path: Path) -> None:
     docs["csa-in-person-km"] = to_bpmn(
         pathways.load(BUNDLED[0].parent / "csa-in-person.yaml"), lang="km"
     )
+    docs["csa-in-person-layered"] = to_bpmn(
+        pathways.load(BUNDLED[0].parent / "csa-in-person.yaml"), layout="layered"
+    )
     docs["hostile"] = to_bpmn(pathways.load(HOSTILE), visibility="restricted")
     results = open_in_bpmnjs(docs, tmp_path)
 
