@@ -22,7 +22,7 @@ The mapping (``docs/bpmn.md``, "Export"):
   plain outgoing flows would both be taken. A transition with a ``delay`` passes through an
   intermediate timer catch event (``pw:kind="delay"``) holding the delay.
 - What BPMN has no element for is kept in attributes of the ``pw`` namespace
-  (:data:`PW_NS`), on the element it belongs to, and labels in the other locales in
+  (:data:`PW_NS`), on the element it belongs to, and labels written as maps, every locale, in
   ``pw:label`` extension elements: an importer that knows them restores the pathway, others
   ignore them (BPMN allows attributes of other namespaces on every element).
 - Diagram interchange: Graphviz's ``dot`` lays the pathway out as bands, one per role lane
@@ -619,17 +619,16 @@ def _n(value: float) -> str:
 def _other_labels(
     parent: ET.Element, what: str, label: Label | None, shown: str | None, locales: Sequence[str]
 ) -> None:
-    """``pw:label`` (or ``pw:description``) extension elements for the locales not shown."""
-    if not isinstance(label, dict):
-        return
-    first = shown if shown in label else next((k for k in locales if k in label), None)
-    rest = [(k, v) for k, v in label.items() if k != first]
-    if not rest:
+    """``pw:label`` (or ``pw:description``, ``pw:title``) extension elements, one per locale of
+    a label written as a map (the shown one too, so a reader tells a map from a plain string
+    and which locale the name is in); nothing for a plain string."""
+    del shown, locales
+    if not isinstance(label, dict) or not label:
         return
     ext = parent.find(_b("extensionElements"))
     if ext is None:
         ext = _sub(parent, _b("extensionElements"))
-    for lang, value in rest:
+    for lang, value in label.items():
         item = _sub(ext, _pw(what), {f"{{{XML_NS}}}lang": lang})
         item.text = _clean(value)
 
@@ -678,15 +677,17 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
         defs.set(_pw("lang"), lang)
     if p.jurisdiction:
         defs.set(_pw("jurisdiction"), p.jurisdiction)
-    title = w.text(p.title) or p.id
+    title = w.text(p.title)  # no title: no name (a reader would take the id for one)
+    named = {"name": title} if title else {}
     collab_id = w.ids.take(f"Collaboration_{key}")
     process_id = w.ids.take(f"Process_{key}")
     pool_id = w.ids.take(f"Participant_{key}")
     collab = _sub(defs, _b("collaboration"), {"id": collab_id})
-    _sub(collab, _b("participant"), {"id": pool_id, "name": title, "processRef": process_id})
-    process = _sub(defs, _b("process"), {"id": process_id, "name": title, "isExecutable": "false"})
+    _sub(collab, _b("participant"), {"id": pool_id, **named, "processRef": process_id})
+    process = _sub(defs, _b("process"), {"id": process_id, **named, "isExecutable": "false"})
     _documentation(process, w, p.description)
     _other_labels(process, "title", p.title, _shown_locale(p.title, lang, p.locales), p.locales)
+    _other_labels(process, "description", p.description, None, p.locales)
 
     # lanes: one per agency, a child lane per role
     lane_set = _sub(process, _b("laneSet"), {"id": w.ids.take(f"LaneSet_{key}")})
@@ -876,7 +877,7 @@ def to_bpmn(
     pathway
         A loaded pathway.
     lang
-        Locale of the names (falling back to the pathway's first locale); the other locales'
+        Locale of the names (falling back to the pathway's first locale); every locale's
         labels are kept in ``pw:label`` extension elements.
     visibility
         ``public``, ``partners`` (default) or ``restricted``: who will read the file. Agencies

@@ -30,8 +30,8 @@ def export(
     lang: Annotated[
         str | None,
         typer.Option(
-            help="Locale of the names, e.g. km (falls back to the first locale); the other "
-            "locales are kept as pw:label extension elements."
+            help="Locale of the names, e.g. km (falls back to the first locale); every "
+            "locale is kept in pw:label extension elements."
         ),
     ] = None,
     visibility: Annotated[

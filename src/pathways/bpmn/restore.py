@@ -1,0 +1,289 @@
+"""Read back a file that ``pathways export`` wrote: the plain data of the pathway from the
+standard BPMN and the ``pw`` attributes, with a source map into the XML.
+
+A file is read this way when its ``definitions`` carry ``pw:pathway`` and every flow node and
+sequence flow of its process is one the exporter wrote (a step, a split gateway, the start
+event before an entry task, a delay timer; a transition or a helper flow). Names and
+documentation edited in a modeller are taken (for the locale the name is shown in), and so is
+the layout; a file whose flow elements were added or removed in a modeller is not complete in
+this sense and :func:`read_export` returns None: the general mapping reads it
+(:mod:`pathways.bpmn.importer`). What the export leaves out is listed in ``docs/bpmn.md``
+("What BPMN cannot hold").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pathways.bpmn.export import BPMN_NS, PW_NS, XML_NS
+from pathways.bpmn.xml import XmlNode
+from pathways.load.source import DocPath, SourceMap
+
+__all__ = ["is_export", "read_export"]
+
+_FLOW_NODES = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "task",
+        "userTask",
+        "manualTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "scriptTask",
+        "businessRuleTask",
+        "exclusiveGateway",
+        "parallelGateway",
+    }
+)
+
+
+def _pw(el: XmlNode, name: str) -> str | None:
+    return el.get(f"{{{PW_NS}}}{name}")
+
+
+def _bpmn(el: XmlNode, tag: str) -> list[XmlNode]:
+    return [c for c in el.children if c.ns == BPMN_NS and c.tag == tag]
+
+
+def is_export(root: XmlNode) -> bool:
+    """Whether the document says ``pathways export`` wrote it (``pw:pathway`` on the root)."""
+    return root.ns == BPMN_NS and root.tag == "definitions" and _pw(root, "pathway") is not None
+
+
+def _label(el: XmlNode, what: str, shown: str | None, text: str | None) -> Any:
+    """A label: the map of the ``pw:<what>`` extension elements, with ``text`` (the element's
+    name or documentation, perhaps edited in a modeller) for the shown locale; else ``text``."""
+    entries: dict[str, str] = {}
+    for ext in _bpmn(el, "extensionElements"):
+        for item in ext.children:
+            if item.ns == PW_NS and item.tag == what:
+                lang = item.get(f"{{{XML_NS}}}lang") or ""
+                entries[lang] = item.text
+    if not entries:
+        return text or None
+    key = shown if shown in entries else next(iter(entries))
+    if text is not None and text != entries[key]:
+        entries[key] = text
+    return entries
+
+
+def _documentation(el: XmlNode) -> str | None:
+    docs = _bpmn(el, "documentation")
+    return docs[0].text if docs and docs[0].text else None
+
+
+def _duration(text: str | None) -> Any:
+    if text is None:
+        return None
+    return json.loads(text) if text.startswith("{") else text
+
+
+def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], SourceMap] | None:
+    """The pathway data and source map of a complete ``pathways export`` file, else None.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.bpmn.export import to_bpmn
+    >>> from pathways.bpmn.xml import parse_xml
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> data, smap = read_export(parse_xml(to_bpmn(p, lang="km").encode()))
+    >>> len(data["steps"]) == len(p.steps), data["steps"][0]["id"] == p.steps[0].id
+    (True, True)
+    """
+    if not is_export(root):
+        return None
+    processes = _bpmn(root, "process")
+    participants = [p for c in _bpmn(root, "collaboration") for p in _bpmn(c, "participant")]
+    if len(processes) != 1:
+        return None
+    process = processes[0]
+    nodes = {
+        c.get("id") or "": c for c in process.children if c.ns == BPMN_NS and c.tag in _FLOW_NODES
+    }
+    flows = _bpmn(process, "sequenceFlow")
+    known = _FLOW_NODES | {"sequenceFlow", "laneSet", "documentation", "extensionElements"}
+    if any(c.ns == BPMN_NS and c.tag not in known for c in process.children):
+        return None  # something the exporter never writes
+    for node in nodes.values():
+        if not (_pw(node, "kind") or _pw(node, "split") or _pw(node, "startOf")):
+            return None
+    out_of: dict[str, list[XmlNode]] = {}
+    for f in flows:
+        source, target = f.get("sourceRef") or "", f.get("targetRef") or ""
+        if source not in nodes or target not in nodes:
+            return None
+        out_of.setdefault(source, []).append(f)
+        helper = (
+            _pw(nodes[source], "startOf") is not None
+            or _pw(nodes[target], "split") is not None
+            or _pw(f, "delayOf") is not None
+        )
+        if _pw(f, "transition") is None and not helper:
+            return None
+
+    locales = (_pw(root, "locales") or "").split()
+    shown = _pw(root, "lang") or (locales[0] if locales else None)
+    smap = SourceMap(file)
+
+    def put(path: DocPath, value: Any, el: XmlNode) -> None:
+        pos = (el.line, el.column)
+        smap.values[path] = pos
+        smap.keys[path] = pos
+        if isinstance(value, dict):
+            for k, v in value.items():
+                put((*path, k), v, el)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                put((*path, i), v, el)
+
+    # lanes: agencies and roles
+    agencies: list[tuple[dict[str, Any], XmlNode]] = []
+    roles: list[tuple[dict[str, Any], XmlNode]] = []
+    role_of: dict[str, str] = {}
+    for lane_set in _bpmn(process, "laneSet"):
+        for lane in _bpmn(lane_set, "lane"):
+            agency_id = _pw(lane, "agency")
+            if agency_id is None:
+                continue
+            name = _label(lane, "label", shown, lane.get("name"))
+            agency: dict[str, Any] = {"id": agency_id, "name": name or agency_id}
+            agency["sector"] = _pw(lane, "sector") or "social"
+            agencies.append((agency, lane))
+            for child_set in _bpmn(lane, "childLaneSet"):
+                for child in _bpmn(child_set, "lane"):
+                    role_id = _pw(child, "role")
+                    if role_id is None:
+                        continue
+                    role: dict[str, Any] = {"id": role_id, "agency": agency_id}
+                    role["title"] = _label(child, "label", shown, child.get("name")) or role_id
+                    capacity = _pw(child, "capacity")
+                    if capacity is not None and capacity.isdigit():
+                        role["capacity"] = int(capacity)
+                    for key in ("clearance", "calendar"):
+                        value = _pw(child, key)
+                        if value is not None:
+                            role[key] = value
+                    roles.append((role, child))
+                    for ref in _bpmn(child, "flowNodeRef"):
+                        role_of[ref.text] = role_id
+
+    # steps
+    step_of: dict[str, str] = {}  # BPMN id -> step id
+    steps: list[tuple[dict[str, Any], XmlNode]] = []
+    for ident, node in nodes.items():
+        kind = _pw(node, "kind")
+        if kind is None or kind == "delay":
+            continue
+        step_id = _pw(node, "id") or ident
+        step_of[ident] = step_id
+        step: dict[str, Any] = {"id": step_id, "kind": kind}
+        if ident in role_of:
+            step["role"] = role_of[ident]
+        label = _label(node, "label", shown, node.get("name"))
+        if label is not None:
+            step["label"] = label
+        description = _label(node, "description", shown, _documentation(node))
+        if description is not None:
+            step["description"] = description
+        tags = (_pw(node, "tags") or "").split()
+        if tags:
+            step["tags"] = tags
+        duration = _duration(_pw(node, "duration"))
+        if duration is not None:
+            step["duration"] = duration
+        confidentiality = _pw(node, "confidentiality")
+        if confidentiality is not None:
+            step["confidentiality"] = confidentiality
+        steps.append((step, node))
+    for ident, node in nodes.items():
+        split = _pw(node, "split")
+        if split is not None:
+            step_of[ident] = split
+
+    # transitions
+    transitions: list[tuple[int, dict[str, Any], XmlNode]] = []
+    for f in flows:
+        index = _pw(f, "transition")
+        if index is None or not index.isdigit():
+            continue
+        source, target = f.get("sourceRef") or "", f.get("targetRef") or ""
+        if _pw(nodes[target], "kind") == "delay":
+            after = out_of.get(target, [])
+            if len(after) != 1:
+                return None
+            target = after[0].get("targetRef") or ""
+        if source not in step_of or target not in step_of:
+            return None
+        t: dict[str, Any] = {"from": step_of[source], "to": step_of[target]}
+        for key, attr in (
+            ("event", "event"),
+            ("kind", "kind"),
+            ("on_reject", "onReject"),
+            ("response_within", "responseWithin"),
+            ("consent", "consent"),
+            ("reason", "reason"),
+        ):
+            value = _pw(f, attr)
+            if value is not None:
+                t[key] = value
+        by = _pw(f, "by")
+        if by is not None:
+            t["by"] = by.split()
+        for key, attr in (
+            ("probability", "probability"),
+            ("decline_probability", "declineProbability"),
+        ):
+            value = _pw(f, attr)
+            if value is not None:
+                try:
+                    t[key] = float(value)
+                except ValueError:
+                    t[key] = value  # the loader reports it (PW002)
+        delay = _duration(_pw(f, "delay"))
+        if delay is not None:
+            t["delay"] = delay
+        conditions = _bpmn(f, "conditionExpression")
+        if conditions and conditions[0].text:
+            t["when"] = conditions[0].text
+        label = _label(f, "label", shown, f.get("name"))
+        if label is not None:
+            t["label"] = label
+        transitions.append((int(index), t, f))
+    transitions.sort(key=lambda item: item[0])
+
+    document: dict[str, Any] = {
+        "format": _pw(root, "format") or "pathways/1",
+        "id": _pw(root, "pathway"),
+    }
+    put((), document, root)
+    version = _pw(root, "version")
+    if version is not None:
+        document["version"] = version
+        put(("version",), version, root)
+    pool = participants[0] if participants else process
+    title = _label(process, "title", shown, pool.get("name"))
+    if title is not None:
+        document["title"] = title
+        put(("title",), title, pool)
+    description = _label(process, "description", shown, _documentation(process))
+    if description is not None:
+        document["description"] = description
+        put(("description",), description, process)
+    jurisdiction = _pw(root, "jurisdiction")
+    if jurisdiction is not None:
+        document["jurisdiction"] = jurisdiction
+    if locales:
+        document["locales"] = locales
+    for key, items in (("agencies", agencies), ("roles", roles), ("steps", steps)):
+        document[key] = [item for item, _ in items]
+        for i, (item, el) in enumerate(items):
+            put((key, i), item, el)
+    document["transitions"] = [t for _, t, _ in transitions]
+    for i, (_, t, f) in enumerate(transitions):
+        put(("transitions", i), t, f)
+    return document, smap
