@@ -314,6 +314,17 @@ def _warn_before_run(
         typer.echo(f"warning{where}: {word}: {message(entry)}", err=True)
 
 
+def progress_shown(progress: bool | None, *, quiet: bool, format: str) -> bool:
+    """Whether to draw the progress bar: never with --quiet; as --progress/--no-progress say;
+    else only for text output with stderr on a terminal (a pipe, a log file or JSON for a
+    program gets no bar)."""
+    if quiet:
+        return False
+    if progress is not None:
+        return progress
+    return format == "text" and sys.stderr.isatty()
+
+
 @app.command("simulate")
 def simulate(
     path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
@@ -330,9 +341,17 @@ def simulate(
     progress: Annotated[
         bool | None,
         typer.Option(
-            "--progress/--no-progress", help="Progress bar on stderr (default: when a terminal)."
+            "--progress/--no-progress",
+            help="Progress bar on stderr, moving every 1% of the cases or every second, "
+            "whichever comes later (default: when stderr is a terminal and --format is text).",
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar (warnings and errors still go to stderr)."
+        ),
+    ] = False,
     format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     overrides: Annotated[
         list[str] | None,
@@ -397,7 +416,7 @@ def simulate(
     pathway = _load(path, visibility)
     if pathway is None:
         return 1
-    show = progress if progress is not None else sys.stderr.isatty()
+    show = progress_shown(progress, quiet=quiet, format=format)
     options: dict[str, Any] = {
         "cases": cases,
         "seed": seed,

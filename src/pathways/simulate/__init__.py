@@ -96,6 +96,8 @@ def simulate(
         What-if changes applied first (see :func:`pathways.simulate.overrides.apply_overrides`).
     progress : bool or callable
         True: a rich progress bar on stderr; a callable is called with (cases done, cases).
+        Either moves every 1% of the cases or every second, whichever comes later, and at the
+        end (the event loops report within a replication; see :mod:`.progress`).
     scenario : str, optional
         A scenario of the file's ``scenarios:`` block: its ``set:`` overrides are applied
         first, then ``overrides``.
@@ -281,35 +283,19 @@ def _whole(name: str, value: object, least: int) -> int:
 def _progress(
     progress: bool | Callable[[int, int], None], total: int
 ) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """The engines' progress callback (cases done since the last call) and a finisher: a
+    rich bar (True) or the caller's ``progress(done, total)``, both through a
+    :class:`~pathways.simulate.progress.Throttle` (every 1% or every second, whichever comes
+    later, and at the end)."""
+    from pathways.simulate.progress import Throttle, bar
+
     if progress is False:
         return None, lambda: None
     if callable(progress):
-        done = [0]
         report = progress
-
-        def call(n: int) -> None:
-            done[0] += n
-            report(done[0], total)
-
-        return call, lambda: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bar = Progress(
-        "simulating",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("cases", total=total)
-    bar.start()
-
-    def advance(n: int) -> None:
-        bar.advance(task, n)
-
-    return advance, bar.stop
+        return Throttle(lambda done: report(done, total), total), lambda: None
+    show, stop = bar(total)
+    return Throttle(show, total), stop
 
 
 make_callable(__name__, simulate)  # `pathways.simulate` stays callable after submodule imports

@@ -5,12 +5,17 @@ when roles have capacities and each chunk is a whole replication with its own ar
 Chunk ``i`` draws from ``SeedSequence(seed).spawn(n)[i]``, which depends on ``seed`` and ``i``
 only, and chunks are merged in chunk order. So ``workers`` and ``scheduler`` change how fast a run
 is, never what it finds.
+
+Progress: the event loops report cases within a chunk (every 1% of it) through a ``tick``;
+worker processes send theirs to the parent through a queue of a :mod:`multiprocessing` manager,
+read while the parent waits for chunks. On Dask a chunk reports when it finishes.
 """
 
 from __future__ import annotations
 
+import queue as queue_module
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -40,16 +45,42 @@ def chunk_sizes(cases: int, queued: bool) -> list[int]:
     return [size] * full + ([rest] if rest else [])
 
 
-def run_chunk(cp: Compiled, n: int, seed: np.random.SeedSequence) -> ChunkResult:
+def run_chunk(
+    cp: Compiled, n: int, seed: np.random.SeedSequence, tick: Progress | None = None
+) -> ChunkResult:
     """One chunk (no queues: the walk) or one replication (queues: the event loop), from its
     own seed sequence. A pathway with fork or join steps runs on the track-aware event loop of
-    :mod:`.tracks` (which says why neither the walk nor the queue loop can run one)."""
+    :mod:`.tracks` (which says why neither the walk nor the queue loop can run one). The event
+    loops call ``tick(cases)`` as they go (every 1% of the chunk); the walk does not."""
     rng = np.random.default_rng(seed)
     if has_tracks(cp):
-        return run_tracks(cp, n, rng)
+        return run_tracks(cp, n, rng, tick=tick)
     if cp.queued:
-        return run_queues(cp, n, rng)
+        return run_queues(cp, n, rng, tick=tick)
     return walk(cp, n, rng)
+
+
+class _Counted:
+    """A chunk's tick: counts what the chunk reported and passes it on."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.reported = 0
+
+    def __call__(self, n: int) -> None:
+        self.reported += n
+        self.progress(n)
+
+
+class _Sent:
+    """A chunk's tick in a worker process: ``(chunk, cases)`` onto the manager's queue."""
+
+    def __init__(self, channel: Any, index: int) -> None:
+        self.channel = channel
+        self.index = index
+
+    def __call__(self, n: int) -> None:
+        self.channel.put((self.index, n))
 
 
 def run_chunks(
@@ -83,21 +114,59 @@ def run_chunks(
     if workers <= 1 or len(sizes) <= 1:
         out = []
         for n, ss in zip(sizes, seeds, strict=True):
-            out.append(run_chunk(cp, n, ss))
-            if progress is not None:
-                progress(n)
+            tick = _Counted(progress) if progress is not None else None
+            out.append(run_chunk(cp, n, ss, tick))
+            if tick is not None and progress is not None:
+                progress(n - tick.reported)
         return out
+    if progress is None:
+        return _run_pool(cp, sizes, seeds, workers, None, None)
+    import multiprocessing
+
+    with multiprocessing.Manager() as manager:
+        return _run_pool(cp, sizes, seeds, workers, progress, manager.Queue())
+
+
+def _run_pool(
+    cp: Compiled,
+    sizes: list[int],
+    seeds: list[np.random.SeedSequence],
+    workers: int,
+    progress: Progress | None,
+    channel: Any,
+) -> list[ChunkResult]:
+    """The chunks on a process pool; the workers' ticks come through ``channel``."""
     results: list[ChunkResult | None] = [None] * len(sizes)
+    reported = [0] * len(sizes)
+
+    def drain() -> None:
+        while progress is not None:
+            try:
+                i, n = channel.get_nowait()
+            except queue_module.Empty:
+                return
+            reported[i] += n
+            progress(n)
+
     with ProcessPoolExecutor(max_workers=min(workers, len(sizes))) as pool:
-        futures = {
-            pool.submit(run_chunk, cp, n, ss): i
+        futures: dict[Future[ChunkResult], int] = {
+            pool.submit(run_chunk, cp, n, ss, _Sent(channel, i) if progress else None): i
             for i, (n, ss) in enumerate(zip(sizes, seeds, strict=True))
         }
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            if progress is not None:
-                progress(sizes[i])
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()  # a chunk's ticks are on the queue before its result is back
+                for future in sorted(finished, key=futures.__getitem__):
+                    i = futures[future]
+                    results[i] = future.result()
+                    if progress is not None:
+                        progress(sizes[i] - reported[i])
+        except BaseException:  # a failed chunk or a spent time budget: start no other chunk
+            for future in pending:
+                future.cancel()
+            raise
     return [r for r in results if r is not None]
 
 

@@ -203,15 +203,20 @@ class LoopCounts:
 
 
 def run_queues(
-    cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_STEPS
+    cp: Compiled,
+    n: int,
+    rng: np.random.Generator,
+    max_steps: int = MAX_STEPS,
+    tick: Callable[[int], None] | None = None,
 ) -> ChunkResult:
     """Simulate one replication: ``n`` cases arriving as a Poisson stream, FIFO queues per role.
 
     Utilisation is measured over the arrival window (time 0 to the last arrival); a service
-    that runs past the window counts only up to its end.
+    that runs past the window counts only up to its end. ``tick(cases)`` is called every 1% of
+    the arrivals (progress).
     """
     plan = plan_replication(cp, n, rng)
-    return tally(cp, plan, event_loop(plan, max_steps))
+    return tally(cp, plan, event_loop(plan, max_steps, tick))
 
 
 def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePlan:
@@ -383,8 +388,11 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     )
 
 
-def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
-    """Run the replication's cases through the queues in time order."""
+def event_loop(
+    plan: QueuePlan, max_steps: int = MAX_STEPS, tick: Callable[[int], None] | None = None
+) -> LoopCounts:
+    """Run the replication's cases through the queues in time order; ``tick(cases)`` every 1%
+    of the arrivals."""
     n, s_count, sd, k = plan.n, plan.s_count, plan.sd, plan.k
     entry, arrivals, window, base = plan.entry, plan.arrivals, plan.window, plan.base
     dur_pool, exit_pool, delay_pool = plan.dur_pool, plan.exit_pool, plan.delay_pool
@@ -418,6 +426,9 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
     times = array("d")
     done = array("q")  # the case of each time to outcome
     step_limit = 0
+    # progress: every `every` arrivals (never with no tick: arrival counts start at 1)
+    every = max(1, n // 100)
+    tick_at = every if tick is not None else 0
 
     def window_busy(heap: list[tuple[float, int]]) -> list[float]:
         """Busy hours per role up to now (the window's end), from the pools, once.
@@ -471,6 +482,9 @@ def event_loop(plan: QueuePlan, max_steps: int = MAX_STEPS) -> LoopCounts:
             t_in[c] = now
             if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
                 busy_w = window_busy(heap)
+            if nxt_arrival == tick_at:
+                tick(every)  # type: ignore[misc]
+                tick_at += every
             for d in start_deadlines:
                 t_from[d][c] = now
         elif code < 0:

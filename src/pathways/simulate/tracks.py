@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -69,9 +70,16 @@ def _streams(rng: np.random.Generator, count: int) -> list[_Stream]:
     return [_Stream(np.random.default_rng(child)) for child in root.spawn(count)]
 
 
-def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 0) -> ChunkResult:
+def run_tracks(
+    cp: Compiled,
+    n: int,
+    rng: np.random.Generator,
+    max_steps: int = 0,
+    tick: Callable[[int], None] | None = None,
+) -> ChunkResult:
     """Simulate ``n`` cases of a pathway with tracks; one replication when roles have
-    capacities (Poisson arrivals), else independent cases all starting at time 0."""
+    capacities (Poisson arrivals), else independent cases all starting at time 0.
+    ``tick(cases)`` is called every 1% of the cases finished (progress)."""
     limit = max_steps or MAX_STEPS
     res = empty_chunk(cp, n)
     s_count, width = cp.exit_target.shape
@@ -165,6 +173,8 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
     heapq.heapify(heap)
     order = n
     pop, push = heapq.heappop, heapq.heappush
+    every = max(1, n // 100)  # progress: every `every` cases finished
+    finished, tick_at = 0, every if tick is not None else 0
     while heap:
         now, _, c, s, via = pop(heap)
         if over[c]:
@@ -194,6 +204,10 @@ def run_tracks(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = 
                 outcome_counts[s] += 1
                 times.append(now - arrival[c])
                 case_outcome[c], case_time[c] = s, now - arrival[c]
+                finished += 1
+                if finished == tick_at:
+                    tick(every)  # type: ignore[misc]
+                    tick_at += every
             continue
         # service by the step's role: FIFO with `capacity` servers, or at once
         dur = sample_one(durations[s], u_dur[s]())
