@@ -180,12 +180,16 @@ def test_serve_agrees_with_begin_and_finish() -> None:
     assert line.serve(far, 2.0)[1] - far == pytest.approx(by_hand(far % 168, 2.0))  # type: ignore[attr-defined]
 
 
-def test_calendars_with_parallel_tracks_are_refused_in_one_line() -> None:
-    """The tracks engine has no calendars yet: a clear error, never figures without them."""
+def test_calendars_with_parallel_tracks_are_simulated() -> None:
+    """The bundled pathway with tracks, every role in office hours: the track loop runs it
+    (it was refused once) and cases take longer than around the clock."""
     p = pw.load("pathways/kh/csa-in-person.yaml")
     doc = p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     doc["format"] = p.format
     doc["calendars"] = {"office": {"timezone": "UTC", **OFFICE}}
     doc["roles"] = [{**r, "calendar": "office"} for r in doc["roles"]]
-    with pytest.raises(pw.errors.SimulationError, match="not simulated for pathways with parallel"):
-        pw.simulate(pw.Pathway.model_validate(doc), cases=100)
+    office = pw.simulate(pw.Pathway.model_validate(doc), cases=300, seed=1)
+    doc["roles"] = [{k: v for k, v in r.items() if k != "calendar"} for r in doc["roles"]]
+    plain = pw.simulate(pw.Pathway.model_validate(doc), cases=300, seed=1)
+    assert office.cases == plain.cases == 300
+    assert office.time_to_outcome_hours["p50"] > plain.time_to_outcome_hours["p50"]

@@ -103,11 +103,6 @@ def run_chunks(
     progress : callable, optional
         Called with the number of cases of every chunk as it finishes.
     """
-    if cp.calendared and has_tracks(cp):  # the tracks engine has no working calendars yet
-        raise SimulationError(
-            "working calendars are not simulated for pathways with parallel tracks yet; "
-            "remove the roles' `calendar` to simulate without them"
-        )
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     if scheduler is not None:
         return _run_dask(cp, sizes, seeds, scheduler, progress)

@@ -17,9 +17,12 @@ served by the step's role (FIFO with ``capacity`` servers, or at once without a 
 a ``wait`` step), and leaves by one exit (chosen as in the other engines: guard pattern, then
 probability; a declined referral goes to ``on_reject``) or, at a fork, by all exits at once.
 The case ends when its last track ends at an outcome: its time to outcome is then, so it is the
-time of the slowest track. Interviews of all tracks add up. A deadline is met when service at
-its target begins (SPEC 7.2). A case that never ends (a stuck track, or a track waiting at a
-join no other track will reach) is counted stuck at the first step where a track stopped.
+time of the slowest track. With working calendars (SPEC 7.3) cases arrive from
+``simulation.start`` (by the hour-of-day profile), a service starts at the next working instant
+of its role's calendar and its duration is working time; delays and deadlines are wall-clock.
+Interviews of all tracks add up. A deadline is met when service at its target begins (SPEC
+7.2). A case that never ends (a stuck track, or a track waiting at a join no other track will
+reach) is counted stuck at the first step where a track stopped.
 Random numbers come from one stream per step and use (common random numbers), drawn in fixed
 batches, so the same seed gives the same result and a what-if run differs by its queues.
 """
@@ -32,6 +35,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pathways.calendars import Timeline
+from pathways.simulate.calendar import arrival_times
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
 from pathways.simulate.sampling import DurationTable, draw_entries, sample_one
@@ -87,12 +92,23 @@ def run_tracks(
     patterns, sig_arr = guard_patterns(cp, n, rng)
     table = choice_table(cp, patterns)
     queued = cp.queued
-    if queued and n:
+    calendared = cp.calendared
+    if calendared and n:  # SPEC 7.3: arrivals from simulation.start, by hour-of-day profile
+        # without queues and a rate: spread over the first year, as in the walk
+        drawn = arrival_times(n, cp.arrivals_per_day, cp.arrival_profile, rng)
+        arrival_list: list[float] = drawn.tolist()
+        window = arrival_list[-1] if queued else 0.0
+    elif queued and n:
         rate = cp.arrivals_per_day or 1.0
-        arrival = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
-        window = arrival[-1]
+        arrival_list = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
+        window = arrival_list[-1]
     else:
-        arrival, window = [0.0] * n, 0.0
+        arrival_list, window = [0.0] * n, 0.0
+    arrival = arrival_list
+    # per step the working calendar of its role (None: always): durations are working time
+    lines: list[Timeline | None] = [
+        cp.timelines[k] if k >= 0 else None for k in cp.step_calendar.tolist()
+    ]
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
     streams = _streams(rng, 4 * s_count)
     u_dur, u_exit = streams[:s_count], streams[s_count : 2 * s_count]
@@ -196,9 +212,11 @@ def run_tracks(
         for d in starts[s]:
             if t_from[d][c] != t_from[d][c]:  # nan: the first entry starts the clock
                 t_from[d][c] = now
+        line = lines[s]
         if is_outcome[s]:
+            at = now if line is None else line.begin(now)
             for d in ends[s]:
-                _meet(t_from[d], met[d], reached[d], c, now, within[d])
+                _meet(t_from[d], met[d], reached[d], c, at, within[d])
             alive[c] -= 1
             if alive[c] == 0:
                 outcome_counts[s] += 1
@@ -216,20 +234,32 @@ def run_tracks(
         if queue[s]:
             free = servers[r]
             begin = max(now, heapq.heappop(free))
-            heapq.heappush(free, begin + dur)
+            if line is None:
+                done = begin + dur
+            else:  # service starts at the next working instant and takes working time
+                begin, done = line.serve(begin, dur)
+            heapq.heappush(free, done)
             waited = begin - now
             if waited > 0:
                 waits[r].append(waited)
                 wcases[r].append(c)
                 wait_sum[r] += waited
+        elif line is None:
+            done = begin + dur
+        else:
+            begin, done = line.serve(now, dur)
         if serving[s]:
             services[r] += 1
             busy[r] += dur
             if begin < window:
-                busy_w[r] += min(begin + dur, window) - begin
+                if done <= window:
+                    busy_w[r] += dur
+                elif line is None:
+                    busy_w[r] += window - begin
+                else:  # the working time of the service up to the window's end
+                    busy_w[r] += min(dur, max(0.0, line.worked(window) - line.worked(begin)))
         for d in ends[s]:
             _meet(t_from[d], met[d], reached[d], c, begin, within[d])
-        done = begin + dur
         moves[c] += 1
         if moves[c] > limit:
             over[c] = True
