@@ -30,10 +30,10 @@ class Throttle:
     >>> shown = []
     >>> clock = iter([0.0, 0.5, 2.0, 2.1, 9.0]).__next__
     >>> t = Throttle(shown.append, 100, clock=clock)
-    >>> for n in (1, 1, 1, 97):  # 0.5 s: too early; 2.0 s: shown; 2.1 s: too soon; the end
-    ...     t(n)
+    >>> for n in (1, 1, 1, 97):  # 1 at 0.5 s: too early; 2 at 2.0 s: shown; 3 at 2.1 s: too
+    ...     t(n)  # soon after; 100: the end
     >>> shown
-    [3, 100]
+    [2, 100]
     """
 
     def __init__(

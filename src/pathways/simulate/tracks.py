@@ -252,10 +252,10 @@ def run_tracks(
             services[r] += 1
             busy[r] += dur
             if begin < window:
-                if done <= window:
+                if line is None:
+                    busy_w[r] += min(done, window) - begin
+                elif done <= window:
                     busy_w[r] += dur
-                elif line is None:
-                    busy_w[r] += window - begin
                 else:  # the working time of the service up to the window's end
                     busy_w[r] += min(dur, max(0.0, line.worked(window) - line.worked(begin)))
         for d in ends[s]:
