@@ -332,3 +332,58 @@ def test_saturated_role_gets_a_red_banner() -> None:
     assert "would make it stable" in html
     calm = pathway_report(pw.load(P1), today=TODAY, cases=500, diagram=False)
     assert 'class="danger"' not in calm
+
+
+def test_scenarios_side_by_side_with_differences_noise_and_escaped_labels() -> None:
+    """The file's scenarios are run like the baseline and shown as a table of KPI by scenario:
+    the value, the difference with its interval, "within noise" where the run cannot tell it
+    from no change; a saturated scenario gets its banner; every label is escaped."""
+    from tests.simulate._pathways import build, move, step
+
+    hostile = "<script>alert(1)</script> & co"
+    p = build(
+        [step("s", "entry", duration="2h", label=f"Intake {hostile}"), step("done", "outcome")],
+        [move("s", "done")],
+        roles=[{"id": "r", "agency": "a", "title": "Worker", "capacity": 3}],
+        deadlines=[{"id": "seen", "to": "s", "within": "1h"}],
+        simulation={"arrivals_per_day": 12},
+        scenarios=[
+            {"name": "one-worker", "description": f"1 worker {hostile}",
+             "set": ["roles.r.capacity=1"]},
+            {"name": "renamed", "description": "a new title only",
+             "set": ["roles.r.title=Caseworker"]},
+        ],
+    )  # fmt: skip
+    parts = build_parts(p, today=TODAY, cases=2000, seed=1, diagram=False)
+    assert [s["name"] for s in parts.scenarios] == ["one-worker", "renamed"]
+    html = pathway_report(p, today=TODAY, cases=2000, seed=1, diagram=False)
+    section = html.split('<h3 id="scenarios">', 1)[1]
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in section
+    assert "<th>KPI</th><th>baseline</th><th>one-worker</th><th>renamed</th>" in section
+    table = section.split("<th>KPI</th>", 1)[1].split("</tbody>", 1)[0]
+    rows = {
+        r.split("</td>", 1)[0].removeprefix("<tr><td>"): r
+        for r in table.split("\n")
+        if r.startswith("<tr>")
+    }
+    seen = rows["deadline seen missed"]
+    cells = seen.split("<td>")[3:]
+    assert "within noise" not in cells[0] and "%" in cells[0] and " to " in cells[0]
+    assert "within noise" in cells[1] and "+0.0%" in cells[1]
+    assert "Worker: mean wait" in rows
+    assert "share ending at done" in rows
+    assert 'role="alert">one-worker: Saturated: ' in section
+    assert "with 1 worker &lt;script&gt;" in section  # the plain sentence, escaped
+    assert "roles.r.capacity=1" in section
+
+
+def test_a_scenario_that_cannot_run_is_a_note() -> None:
+    from tests.simulate._pathways import build, move, step
+
+    p = build(
+        [step("s", "entry", duration="2h"), step("done", "outcome")],
+        [move("s", "done")],
+        scenarios=[{"name": "bad", "set": ["roles.nobody.capacity=1"]}],
+    )
+    html = pathway_report(p, today=TODAY, cases=200, diagram=False)
+    assert '<p class="note">bad: Not simulated: ' in html and "no role &#x27;nobody&#x27;" in html

@@ -148,6 +148,44 @@ def _simulate(
     return data, None
 
 
+def _scenarios(
+    original: Pathway,
+    vis: Visibility,
+    lang: str | None,
+    base: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Each scenario of the file run like the baseline (same seed and options) on the reader's
+    view of the changed pathway: its description, changes, result (or a note saying why not)
+    and, as ``--compare`` gives them, the differences from the baseline and plain sentences."""
+    from pathways.simulate.compare import differences, headline_sentences
+    from pathways.simulate.overrides import apply_overrides
+
+    out: list[dict[str, Any]] = []
+    for scenario in original.scenarios:
+        about = label_text(scenario.description, lang, tuple(original.locales)) or ""
+        entry: dict[str, Any] = {
+            "name": scenario.name,
+            "description": about,
+            "changes": list(scenario.overrides),
+        }
+        try:
+            what = view(apply_overrides(original, scenario.overrides), vis)
+        except PathwayError as exc:
+            entry["note"] = f"Not simulated: {exc}"
+            out.append(entry)
+            continue
+        result, note = _simulate(what, (), **options)
+        if result is None:
+            entry["note"] = note
+        else:
+            entry["result"] = result
+            entry["differences"] = differences(base, result)
+            entry["sentences"] = headline_sentences(about or scenario.name, result, base)
+        out.append(entry)
+    return out
+
+
 def build_parts(
     pathway: Pathway,
     *,
@@ -180,12 +218,15 @@ def build_parts(
     findings = check(pathway, select=select, ignore=ignore, today=today)
     routes, routes_note = _routes(pathway)
     sim: dict[str, Any] | None = None
+    scenarios: list[dict[str, Any]] = []
     sim_note: str | None = "Simulation was turned off for this report."
     if simulation:
         options: dict[str, Any] = {"cases": cases, "seed": seed, "workers": workers}
         if arrivals_per_day is not None:
             options["arrivals_per_day"] = arrivals_per_day
         sim, sim_note = _simulate(pathway, findings, **options)
+        if sim is not None and original.scenarios:
+            scenarios = _scenarios(original, vis, lang, sim, options)
     svg: str | None = None
     svg_note: str | None = "Diagram turned off."
     if diagram and policy(pathway, vis).pathway_visible:
@@ -213,6 +254,7 @@ def build_parts(
         routes_note=routes_note,
         simulation=sim,
         simulation_note=sim_note,
+        scenarios=scenarios,
         diagram_svg=svg,
         diagram_note=svg_note,
         lang=lang,

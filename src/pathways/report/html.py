@@ -59,6 +59,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88e
 .sev-error { color: #a40000; font-weight: 600; } .sev-warning { color: #8a5a00; font-weight: 600; }
 .sev-info { color: #2f5f8a; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: .5rem .8rem; }
+.noise { color: #555; font-style: italic; }
 .danger { background: #fde8e8; border-left: 6px solid #c00000; color: #600; padding: .6rem .9rem;
   font-weight: 600; }
 .ok { background: #eef8ee; border-left: 4px solid #2e8b57; padding: .5rem .8rem; }
@@ -179,6 +180,9 @@ class PageParts:
     docs_base: str = ""
     changes: PathwayDiff | None = None
     changes_note: str | None = None
+    # the file's scenarios, run like the baseline: name, description, changes, and result,
+    # differences and sentences (as `simulate --compare` gives them) or a note
+    scenarios: Sequence[Mapping[str, Any]] = ()
 
 
 def _route(route: Sequence[str]) -> str:
@@ -328,6 +332,99 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
             "<h3>Roles</h3>",
             _table(["role", "utilization", "mean wait", "p90 wait"], roles),
         ]
+    return "\n".join(out)
+
+
+def _kpi_name(
+    kpi: str, fallback: str, step_names: Mapping[str, str], role_names: Mapping[str, str]
+) -> str:
+    """A headline KPI of :func:`pathways.simulate.compare.differences` in the reader's words."""
+    parts = kpi.split(".")
+    if parts[0] == "outcomes" and len(parts) == 3:
+        return f"share ending at {step_names.get(parts[1], parts[1])}"
+    if parts[0] == "roles" and len(parts) == 3:
+        return f"{role_names.get(parts[1], parts[1])}: mean wait"
+    if parts[0] == "deadlines" and len(parts) == 3:
+        return f"deadline {parts[1]} missed"
+    return fallback
+
+
+def _figure(value: float, kind: str, sign: bool = False) -> str:
+    if kind == "share":
+        return f"{value * 100:{'+' if sign else ''}.1f}%"
+    if sign:
+        return f"{value:+,.1f} h"
+    return format_hours(value)
+
+
+def _scenarios_section(
+    parts: PageParts,
+    role_names: Mapping[str, str],
+    step_names: Mapping[str, str],
+    hidden_texts: Iterable[str],
+) -> str:
+    """The file's scenarios side by side with the baseline: what each changed, a table of
+    headline KPI by scenario (value, difference with its 95% interval, a "within noise"
+    marker), a banner per saturated role and a plain sentence per deadline."""
+    if not parts.scenarios:
+        return ""
+    hidden = [t for t in hidden_texts if t]
+    out = [
+        '<h3 id="scenarios">Scenarios side by side</h3>',
+        "<p>Each scenario of the file is run with the same cases and seed as the baseline. "
+        "A difference is the scenario minus the baseline, with its 95% interval in brackets; "
+        '<span class="noise">within noise</span> marks a difference the run cannot tell from '
+        "no change.</p>",
+    ]
+    rows = []
+    for sc in parts.scenarios:
+        changes = ", ".join(sc.get("changes") or ()) or "none"
+        if any(t in changes for t in hidden):
+            changes = "(details withheld at this visibility)"
+        rows.append([str(sc.get("name", "")), str(sc.get("description") or "-"), changes])
+    out.append(_table(["scenario", "what it is", "changes"], rows))
+    run = [sc for sc in parts.scenarios if sc.get("result") is not None]
+    for sc in parts.scenarios:
+        if sc.get("result") is None:
+            note = sc.get("note") or "Not simulated."
+            out.append(f'<p class="note">{esc(sc.get("name", ""))}: {esc(note)}</p>')
+    for sc in run:
+        for banner in _saturation_banners(sc["result"]):
+            out.append(banner.replace('role="alert">', f'role="alert">{esc(sc["name"])}: ', 1))
+    if not run:
+        return "\n".join(out)
+    kpis: dict[str, tuple[str, str, float]] = {}
+    cells: dict[tuple[str, int], Mapping[str, Any]] = {}
+    for i, sc in enumerate(run):
+        for row in sc.get("differences") or ():
+            kpi = str(row["kpi"])
+            name = _kpi_name(kpi, str(row.get("label", kpi)), step_names, role_names)
+            kpis.setdefault(kpi, (name, str(row["kind"]), float(row["baseline"])))
+            cells[kpi, i] = row
+    body = []
+    for kpi, (name, kind, base) in kpis.items():
+        line = [esc(name), esc(_figure(base, kind))]
+        for i in range(len(run)):
+            row = cells.get((kpi, i))
+            if row is None:
+                line.append("-")
+                continue
+            ci = row.get("ci95")
+            span = f" ({_figure(ci[0], kind, True)} to {_figure(ci[1], kind, True)})" if ci else ""
+            cell = (
+                f"{esc(_figure(float(row['what_if']), kind))}<br>"
+                f"{esc(_figure(float(row['difference']), kind, True) + span)}"
+            )
+            if row.get("within_noise"):
+                cell += ' <span class="noise">within noise</span>'
+            line.append(cell)
+        body.append(line)
+    head = ["KPI", "baseline", *(str(sc["name"]) for sc in run)]
+    table = _table(head, body, raw=True)  # the cells are escaped above
+    out.append(table)
+    sentences = [s for sc in run for s in sc.get("sentences") or ()]
+    if sentences:
+        out.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>")
     return "\n".join(out)
 
 
@@ -547,6 +644,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             version=version,
         )
     role_names = {r.id: label_text(r.title, lang, p.locales) or r.id for r in p.roles}
+    step_names = {st.id: label_text(st.label, lang, p.locales) or st.id for st in p.steps}
     nav = " ".join(
         f'<a href="#{k}">{esc(v)}</a>'
         for k, v in (
@@ -571,6 +669,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             _findings_section(parts),
             _routes_section(parts),
             _simulation_section(parts, role_names),
+            _scenarios_section(parts, role_names, step_names, hidden_texts),
             _responsibility_section(parts, hidden),
             _contacts_section(parts, hidden),
             _sources_section(parts),
