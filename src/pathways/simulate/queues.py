@@ -46,6 +46,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_BATCH = 256
+CALENDARED = 1 << 20
+"""Fast-path code offset of a step with a queue on a working calendar (``-CALENDARED - role``)."""
 _MAX_BATCH = 1 << 12
 _PILOT_CASES = 2000
 
@@ -323,13 +325,18 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
             f |= 16
         flag.append(f)
     # fast-path steps: a step with a queue and nothing else to do (its role), one with nothing
-    # to do but count an interview (-3 - its role), an outcome with nothing to do but count
-    # (-1); -2 for every other step
+    # to do but count an interview (-3 - its role), the same two on a working calendar
+    # (-CALENDARED - its role, -2 * CALENDARED - its role), an outcome with nothing to do but
+    # count (-1); -2 for every other step
     plain = [
         role[s]
         if flag[s] == 8
         else -3 - role[s]
         if flag[s] == 12 and not hooks[s]
+        else -CALENDARED - role[s]
+        if flag[s] == 24
+        else -2 * CALENDARED - role[s]
+        if flag[s] == 28 and not hooks[s]
         else -1
         if flag[s] == 2
         else -2
@@ -399,6 +406,11 @@ def event_loop(
     role, cap, hooks, interview = plan.role, plan.cap, plan.hooks, plan.interview
     flag, plain, ex_next, ex_flag = plan.flag, plan.plain, plan.ex_next, plan.ex_flag
     within, start_deadlines, lines = plan.within, plan.start_deadlines, plan.lines
+    # per step the working calendar's serve (closures, one per calendar), None: always
+    servers: dict[int, Callable[[float, float], tuple[float, float]]] = {}
+    serve_at = [
+        None if line is None else servers.setdefault(id(line), line.server()) for line in lines
+    ]
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
@@ -520,6 +532,29 @@ def event_loop(
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
                     continue
+                if r <= -CALENDARED:  # the same on a working calendar: service starts at
+                    # the next working instant and takes working time
+                    if r <= -2 * CALENDARED:
+                        iv[c] += 1
+                        r = -2 * CALENDARED - r
+                    else:
+                        r = -CALENDARED - r
+                    try:
+                        dur = dpop[s]()
+                    except IndexError:
+                        dur = drefill(s)
+                    fa = free_at[r]
+                    begin = fa[0]
+                    begin, end = serve_at[s](begin if begin > now else now, dur)
+                    if begin > now:
+                        waits[r].append(begin - now)
+                        wcases[r].append(c)
+                        if begin > window:
+                            start[c] = begin
+                            pend[c] = dur
+                    replace(fa, end)
+                    now, code = pushpop(heap, (end, c))
+                    continue
                 if r < -2:  # the same, at a step that counts an interview (kept as a copy on
                     # purpose: merging the two costs the common path a comparison per visit)
                     iv[c] += 1
@@ -630,7 +665,7 @@ def event_loop(
                 fa = free_at[r]
                 begin = fa[0]
                 if f & 16:  # working calendar: service starts at the next working instant
-                    begin, end = lines[s].serve(begin if begin > now else now, dur)  # type: ignore[union-attr]
+                    begin, end = serve_at[s](begin if begin > now else now, dur)  # type: ignore[misc]
                     if begin > now:
                         waits[r].append(begin - now)
                         wcases[r].append(c)
@@ -658,7 +693,7 @@ def event_loop(
                 break
             # no queue here: finish the step now and choose the exit
             if f & 16:
-                now = lines[s].serve(now, dur)[1]  # type: ignore[union-attr]
+                now = serve_at[s](now, dur)[1]  # type: ignore[misc]
             else:
                 now += dur
             row = base[c] + s
