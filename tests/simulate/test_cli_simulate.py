@@ -66,7 +66,8 @@ scenarios:
 
 def with_scenarios(tmp_path: Path) -> str:
     target = tmp_path / "csa.yaml"
-    target.write_text(Path(CSA).read_text(encoding="utf-8") + SCENARIOS, encoding="utf-8")
+    text = Path(CSA).read_text(encoding="utf-8").split("\nscenarios:\n")[0]  # the file's own
+    target.write_text(text.rstrip("\n") + "\n" + SCENARIOS, encoding="utf-8")
     return str(target)
 
 
