@@ -180,13 +180,16 @@ def _sector(doc: Doc) -> None:
     agency["sector"] = "media" if agency["sector"] != "media" else "ngo"
 
 
-def _add_calendar(doc: Doc) -> None:
-    doc["calendars"] = {"office": {"timezone": "Asia/Phnom_Penh", "hours": ["08:00-17:00"]}}
+def _add_calendar(doc: Doc) -> None:  # beside the file's own calendars
+    doc.setdefault("calendars", {})["zz_day"] = {
+        "timezone": "Asia/Phnom_Penh",
+        "hours": ["08:00-17:00"],
+    }
 
 
 def _role_calendar(doc: Doc) -> None:
     _add_calendar(doc)
-    doc["roles"][0]["calendar"] = "office"
+    doc["roles"][0]["calendar"] = "zz_day"
 
 
 def _sectors(doc: Doc) -> None:
@@ -436,8 +439,8 @@ def _edits(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
         d["agencies"][0]["sector"] = "media" if d["agencies"][0]["sector"] != "media" else "ngo"
 
     def calendar(d: Doc) -> None:
-        d["calendars"] = {"office": {"days": ["mon", "tue"]}}
-        d["roles"][-1]["calendar"] = "office"
+        d.setdefault("calendars", {})["zz_office"] = {"days": ["mon", "tue"]}
+        d["roles"][-1]["calendar"] = "zz_office"
 
     edits = [
         ("label", label),
