@@ -356,17 +356,32 @@ def _add_intervals(
             "share": interval(entry["share"], slices, partial(share_of, s=s), low=0, high=1)
         }
 
-    def time_kpi(b: slice, q: float | None) -> float | None:
-        values = ct[b]
-        values = values[~np.isnan(values)]
-        if not values.size:
-            return None
-        return float(values.mean() if q is None else np.percentile(values, q))
+    per_batch: dict[int, dict[str, float] | None] = {}
 
-    quantiles = {"mean": None, "p50": 50.0, "p90": 90.0, "p99": 99.0}
+    def batch_times(b: slice) -> dict[str, float] | None:
+        """The batch's mean and percentiles, computed once (one partition for all three)."""
+        if b.start not in per_batch:
+            values = ct[b]
+            values = values[~np.isnan(values)]
+            if not values.size:
+                per_batch[b.start] = None
+            else:
+                p50, p90, p99 = np.percentile(values, [50.0, 90.0, 99.0]).tolist()
+                per_batch[b.start] = {
+                    "mean": float(values.mean()),
+                    "p50": p50,
+                    "p90": p90,
+                    "p99": p99,
+                }
+        return per_batch[b.start]
+
+    def time_kpi(b: slice, key: str) -> float | None:
+        found = batch_times(b)
+        return None if found is None else found[key]
+
     tto["ci95"] = {
-        key: interval(tto[key], slices, partial(time_kpi, q=q), low=0)
-        for key, q in quantiles.items()
+        key: interval(tto[key], slices, partial(time_kpi, key=key), low=0)
+        for key in ("mean", "p50", "p90", "p99")
     }
     iv, ho = merged.case_interviews, merged.case_handoffs
     limit = cp.max_interviews
