@@ -196,7 +196,7 @@ def semantic_content(pathway: Pathway) -> dict[str, Any]:
     >>> from pathways.versions import semantic_content
     >>> content = semantic_content(pw.load("pathways/kh/csa-in-person.yaml"))
     >>> sorted(content)[:4]
-    ['agencies', 'case_fields', 'deadlines', 'format']
+    ['agencies', 'calendars', 'case_fields', 'deadlines']
     """
     out = _record(pathway)
     out.setdefault("steps", [])
