@@ -504,6 +504,7 @@ def _layout(w: _Writer) -> _Layout:
     tiled = [(0.0, 0.0)] * len(spans)
     for k, n in enumerate(order):
         tiled[n] = (bounds[k], bounds[k + 1])
+    tiled_top, tiled_bottom = bounds[0], bounds[-1]
     edges: dict[str, list[Point]] = {}
     for edge in graph.get("edges", []):
         ident = edge.get("id")
@@ -514,7 +515,15 @@ def _layout(w: _Writer) -> _Layout:
         if points and curve[-1] != points[-1]:
             curve.append(points[-1])
         way = ([start] if start else []) + curve + ([end] if end else [])
-        edges[ident] = [(x + dx, height - y + dy) for x, y in way]
+        # dot may route a long edge around the clusters: keep it inside the pool's lanes
+        low, high = tiled_top, tiled_bottom
+        edges[ident] = [
+            (
+                min(max(x + dx, ORIGIN[0] + 3 * HEADER), x_max + dx),
+                min(max(height - y + dy, low), high),
+            )
+            for x, y in way
+        ]
     return _Layout(shapes, tiled, ORIGIN[0], x_max + dx, edges)
 
 
