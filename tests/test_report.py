@@ -387,3 +387,34 @@ def test_a_scenario_that_cannot_run_is_a_note() -> None:
     )
     html = pathway_report(p, today=TODAY, cases=200, diagram=False)
     assert '<p class="note">bad: Not simulated: ' in html and "no role &#x27;nobody&#x27;" in html
+
+
+def test_scenarios_name_nothing_the_reader_may_not_see() -> None:
+    """A scenario whose changes or description name a hidden agency's role is shown with those
+    texts withheld; its figures come from the reader's view (a stand-in for the role)."""
+    from tests.simulate._pathways import build, move, step
+
+    p = build(
+        [step("s", "entry", duration="2h"), step("z", role="zeta_worker", duration="3h"),
+         step("done", "outcome")],
+        [move("s", "z", consent="not-needed", reason="mandatory report"), move("z", "done")],
+        agencies=[
+            {"id": "a", "name": "A", "sector": "social"},
+            {"id": "zeta", "name": "Zeta Safehouse", "sector": "shelter",
+             "visibility": "restricted"},
+        ],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R"},
+            {"id": "zeta_worker", "agency": "zeta", "title": "Zeta keeper", "capacity": 3},
+        ],
+        simulation={"arrivals_per_day": 6},
+        scenarios=[{"name": "fewer", "description": "Zeta Safehouse with 2 keepers",
+                    "set": ["roles.zeta_worker.capacity=2"]}],
+    )  # fmt: skip
+    html = pathway_report(p, today=TODAY, cases=600, diagram=False, visibility="partners")
+    section = html.split('<h3 id="scenarios">', 1)[1].split('<h2 id="responsibility">')[0]
+    assert "zeta" not in section.lower()
+    assert section.count("(details withheld at this visibility)") >= 2
+    assert "<th>fewer</th>" in section  # the scenario itself is still compared
+    full = pathway_report(p, today=TODAY, cases=600, diagram=False, visibility="restricted")
+    assert "roles.zeta_worker.capacity=2" in full and "Zeta Safehouse with 2 keepers" in full

@@ -376,12 +376,17 @@ def _scenarios_section(
         '<span class="noise">within noise</span> marks a difference the run cannot tell from '
         "no change.</p>",
     ]
+    withheld = "(details withheld at this visibility)"
+
+    def seen(text: str) -> str:  # a text naming what the reader may not see is withheld whole
+        return withheld if any(t in text for t in hidden) else text
+
     rows = []
     for sc in parts.scenarios:
         changes = ", ".join(sc.get("changes") or ()) or "none"
-        if any(t in changes for t in hidden):
-            changes = "(details withheld at this visibility)"
-        rows.append([str(sc.get("name", "")), str(sc.get("description") or "-"), changes])
+        rows.append(
+            [seen(str(sc.get("name", ""))), seen(str(sc.get("description") or "-")), seen(changes)]
+        )
     out.append(_table(["scenario", "what it is", "changes"], rows))
     run = [sc for sc in parts.scenarios if sc.get("result") is not None]
     for sc in parts.scenarios:
@@ -422,7 +427,7 @@ def _scenarios_section(
     head = ["KPI", "baseline", *(str(sc["name"]) for sc in run)]
     table = _table(head, body, raw=True)  # the cells are escaped above
     out.append(table)
-    sentences = [s for sc in run for s in sc.get("sentences") or ()]
+    sentences = [seen(s) for sc in run for s in sc.get("sentences") or ()]
     if sentences:
         out.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>")
     return "\n".join(out)
