@@ -62,8 +62,14 @@ def test_dask_cluster_gives_the_same_json(csa: pw.Pathway) -> None:
     p = unqueued(csa)
     cases = CHUNK_CASES * 2 + 77
     local = pw.simulate(p, cases=cases, seed=12).to_dict()
+    # parallel tracks with working calendars (the bundled P1 and its office-hours scenario)
+    tracked = pw.load("pathways/kh/csa-in-person.yaml")
+    options = {"cases": 3000, "seed": 5, "scenario": "front-line-office-hours"}
+    local_tracked = pw.simulate(tracked, **options).to_dict()
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         remote = pw.simulate(p, cases=cases, seed=12, scheduler=cluster.scheduler_address)
+        remote_tracked = pw.simulate(tracked, scheduler=cluster.scheduler_address, **options)
     assert json.dumps(remote.to_dict()) == json.dumps(local)
+    assert json.dumps(remote_tracked.to_dict()) == json.dumps(local_tracked)
