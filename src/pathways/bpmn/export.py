@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathways._version import __version__
+from pathways.bpmn.restore import PW_NS, XML_NS
 from pathways.durations import format_hours
 from pathways.errors import RenderError
 from pathways.i18n import N_, tr
@@ -70,9 +71,6 @@ BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-PW_NS = "https://pathways.invalid/bpmn/1"
-"""The namespace of the attributes and extension elements that hold what BPMN cannot."""
 
 GUARD_LANGUAGE = "https://pathways.invalid/guards"
 """The ``language`` of a condition expression written in the guard language."""

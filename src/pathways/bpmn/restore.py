@@ -16,11 +16,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pathways.bpmn.export import BPMN_NS, PW_NS, XML_NS
 from pathways.bpmn.xml import XmlNode
 from pathways.load.source import DocPath, SourceMap
 
-__all__ = ["is_export", "read_export"]
+__all__ = ["PW_NS", "is_export", "read_export"]
+
+# Not imported from pathways.bpmn.export: the importer imports this module, and the export
+# reaches the loader (through the visibility policy), which imports the importer.
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+PW_NS = "https://pathways.invalid/bpmn/1"
+"""The namespace of the attributes and extension elements that hold what BPMN cannot."""
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 _FLOW_NODES = frozenset(
     {
