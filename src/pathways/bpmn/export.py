@@ -54,6 +54,7 @@ from pathways.model import Duration, Label, Pathway, Step, Transition, Visibilit
 __all__ = [
     "BPMNDI_NS",
     "BPMN_NS",
+    "DATA_KEYS",
     "DC_NS",
     "DI_NS",
     "DOT_LIMIT",
@@ -664,6 +665,33 @@ def _labels(parent: ET.Element, w: _Writer, label: Label | None, description: La
     )
 
 
+DATA_KEYS = (
+    "visibility",
+    "sources",
+    "sectors",
+    "case_fields",
+    "deadlines",
+    "policies",
+    "simulation",
+    "rules",
+    "waivers",
+    "calendars",
+    "scenarios",
+)
+"""Parts of a pathway with no BPMN element, written as JSON in one ``pw:data`` extension
+element of the process, with the agencies and roles (their contacts, levels, order, and those
+that own no step)."""
+
+
+def _pathway_data(p: Pathway) -> dict[str, object]:
+    doc = p.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    data: dict[str, object] = {k: doc[k] for k in DATA_KEYS if k in doc}
+    for key in ("agencies", "roles"):
+        if key in doc:
+            data[key] = doc[key]
+    return data
+
+
 def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
     p = w.p
     key = re.sub(r"[^A-Za-z0-9_.-]", "_", p.id)
@@ -695,6 +723,12 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
     _documentation(process, w, p.description)
     _other_labels(process, "title", p.title, _shown_locale(p.title, lang, p.locales), p.locales)
     _other_labels(process, "description", p.description, None, p.locales)
+    data = _pathway_data(p)
+    if data:
+        ext = process.find(_b("extensionElements"))
+        if ext is None:
+            ext = _sub(process, _b("extensionElements"))
+        _sub(ext, _pw("data")).text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
 
     # lanes: one per agency, a child lane per role
     lane_set = _sub(process, _b("laneSet"), {"id": w.ids.take(f"LaneSet_{key}")})

@@ -88,6 +88,39 @@ def _duration(text: str | None) -> Any:
     return json.loads(text) if text.startswith("{") else text
 
 
+def _data(process: XmlNode) -> tuple[dict[str, Any], XmlNode]:
+    """The ``pw:data`` JSON of the process (the parts with no BPMN element), or {}."""
+    for ext in _bpmn(process, "extensionElements"):
+        for item in ext.children:
+            if item.ns == PW_NS and item.tag == "data" and item.text:
+                try:
+                    value = json.loads(item.text)
+                except ValueError:
+                    return {}, item
+                return (value if isinstance(value, dict) else {}), item
+    return {}, process
+
+
+def _merge(
+    records: Any, from_lanes: list[tuple[dict[str, Any], XmlNode]], data_el: XmlNode
+) -> list[tuple[dict[str, Any], XmlNode]]:
+    """Agencies (or roles) in the file's order from ``pw:data``, each updated by its lane (a
+    name edited in a modeller wins); lanes the data does not name are added after."""
+    if not isinstance(records, list):
+        return from_lanes
+    lanes = {item["id"]: (item, el) for item, el in from_lanes}
+    out: list[tuple[dict[str, Any], XmlNode]] = []
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        lane = lanes.pop(record.get("id"), None)
+        if lane is None:
+            out.append((record, data_el))
+        else:
+            out.append(({**record, **lane[0]}, lane[1]))
+    return out + list(lanes.values())
+
+
 def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], SourceMap] | None:
     """The pathway data and source map of a complete ``pathways export`` file, else None.
 
@@ -285,6 +318,13 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         document["jurisdiction"] = jurisdiction
     if locales:
         document["locales"] = locales
+    data, data_el = _data(process)
+    for key, value in data.items():
+        if key not in ("agencies", "roles") and key not in document:
+            document[key] = value
+            put((key,), value, data_el)
+    agencies = _merge(data.get("agencies"), agencies, data_el)
+    roles = _merge(data.get("roles"), roles, data_el)
     for key, items in (("agencies", agencies), ("roles", roles), ("steps", steps)):
         document[key] = [item for item, _ in items]
         for i, (item, el) in enumerate(items):
