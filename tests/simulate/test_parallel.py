@@ -7,7 +7,8 @@ import json
 import pytest
 
 import pathways as pw
-from pathways.simulate.parallel import CHUNK_CASES, REPLICATION_CASES, chunk_sizes
+from pathways.simulate.compile import compile_pathway
+from pathways.simulate.parallel import CHUNK_CASES, REPLICATION_CASES, chunk_sizes, run_chunks
 
 from ._pathways import build, move, step
 
@@ -71,5 +72,15 @@ def test_dask_cluster_gives_the_same_json(csa: pw.Pathway) -> None:
     ) as cluster:
         remote = pw.simulate(p, cases=cases, seed=12, scheduler=cluster.scheduler_address)
         remote_tracked = pw.simulate(tracked, scheduler=cluster.scheduler_address, **options)
+        # progress from inside the chunks, through the scheduler
+        seen: list[int] = []
+        run_chunks(
+            compile_pathway(tracked),
+            [1500, 1000],
+            5,
+            scheduler=cluster.scheduler_address,
+            progress=seen.append,
+        )
+    assert sum(seen) == 2500 and len(seen) > 20
     assert json.dumps(remote.to_dict()) == json.dumps(local)
     assert json.dumps(remote_tracked.to_dict()) == json.dumps(local_tracked)

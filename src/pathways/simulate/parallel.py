@@ -8,12 +8,14 @@ is, never what it finds.
 
 Progress: the event loops report cases within a chunk (every 1% of it) through a ``tick``;
 worker processes send theirs to the parent through a queue of a :mod:`multiprocessing` manager,
-read while the parent waits for chunks. On Dask a chunk reports when it finishes.
+read while the parent waits for chunks; Dask workers through a distributed queue on the
+scheduler.
 """
 
 from __future__ import annotations
 
 import queue as queue_module
+import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -81,6 +83,25 @@ class _Sent:
 
     def __call__(self, n: int) -> None:
         self.channel.put((self.index, n))
+
+
+class _DaskSent:
+    """A chunk's tick on a Dask worker: ``[chunk, cases]`` onto a distributed queue."""
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name = name
+        self.index = index
+        self.queue: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "index": self.index, "queue": None}
+
+    def __call__(self, n: int) -> None:
+        if self.queue is None:
+            from distributed import Queue
+
+            self.queue = Queue(self.name)  # type: ignore[no-untyped-call]
+        self.queue.put([self.index, n])
 
 
 def run_chunks(
@@ -174,7 +195,7 @@ def _run_dask(
 ) -> list[ChunkResult]:
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
+        from distributed import wait as dask_wait
     except ImportError:  # pragma: no cover - depends on the environment
         raise SimulationError(
             '--scheduler needs Dask distributed; install it with: pip install "pathways[dask]"'
@@ -185,17 +206,49 @@ def _run_dask(
         raise SimulationError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
     try:
         shared = client.scatter(cp, broadcast=True)
+        channel = None
+        if progress is not None:  # the workers' ticks, through the scheduler
+            from distributed import Queue
+
+            channel = Queue(f"pathways-progress-{uuid.uuid4().hex}", client=client)  # type: ignore[no-untyped-call]
         futures = [
-            client.submit(run_chunk, shared, n, ss, pure=False)
-            for n, ss in zip(sizes, seeds, strict=True)
+            client.submit(
+                run_chunk,
+                shared,
+                n,
+                ss,
+                _DaskSent(channel.name, i) if channel is not None else None,
+                pure=False,
+            )
+            for i, (n, ss) in enumerate(zip(sizes, seeds, strict=True))
         ]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[ChunkResult | None] = [None] * len(sizes)
-        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-            i = index[future.key]
-            results[i] = future.result()
-            if progress is not None:
-                progress(sizes[i])
+        reported = [0] * len(sizes)
+
+        def drain() -> None:
+            if channel is None or progress is None:
+                return
+            for i, n in channel.get(batch=True):  # type: ignore[no-untyped-call]
+                reported[i] += n
+                progress(n)
+
+        pending = set(futures)
+        while pending:
+            try:
+                waited = dask_wait(  # type: ignore[no-untyped-call]
+                    list(pending), timeout=0.25, return_when="FIRST_COMPLETED"
+                )
+                finished = set(waited.done)
+            except TimeoutError:
+                finished = set()
+            drain()  # a chunk's ticks reach the scheduler before its result does
+            pending -= finished
+            for future in sorted(finished, key=lambda f: index[f.key]):
+                i = index[future.key]
+                results[i] = future.result()
+                if progress is not None:
+                    progress(sizes[i] - reported[i])
         return [r for r in results if r is not None]
     finally:
         client.close()
