@@ -1,7 +1,7 @@
 """Text for diagrams: what may be drawn (no control characters) and how it wraps.
 
-Khmer writes no spaces between words, so long Khmer words are split between letter
-clusters, never between a consonant and its vowel signs or subscript consonants.
+Khmer writes no spaces between words, so Khmer text wraps at the word boundaries of ICU's line
+breaker (:mod:`pathways.linebreak`), never inside a word.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import textwrap
 import unicodedata
 
 from pathways.durations import format_hours
+from pathways.linebreak import ZWSP, has_khmer, segments
 
 __all__ = ["hours_text", "printable", "shorten", "wrap"]
 
@@ -39,50 +40,43 @@ def printable(value: str) -> str:
     return "".join(out)
 
 
-_COENG = "\u17d2"  # Khmer sign that stacks the next consonant under the previous one
-
-
-def _clusters(word: str) -> list[str]:
-    """Split a word into grapheme-like clusters: a base letter with its signs and subscripts."""
-    out: list[str] = []
-    for char in word:
-        starts = unicodedata.category(char) in ("Lo", "Lu", "Ll", "Nd") and not (
-            out and out[-1].endswith(_COENG)
-        )
-        if starts or not out:
-            out.append(char)
-        else:
-            out[-1] += char
-    return out
-
-
-def _split_long(word: str, width: int) -> list[str]:
-    if len(word) <= width or not any("\u1780" <= char <= "\u17ff" for char in word):
-        return [word]
-    # Balanced pieces (not greedy), so no line ends up holding a lone syllable.
-    target = len(word) / -(-len(word) // width)
-    parts: list[str] = []
-    for cluster in _clusters(word):
-        if parts and len(parts[-1]) < target and len(parts[-1]) + len(cluster) <= width:
-            parts[-1] += cluster
-        else:
-            parts.append(cluster)
-    return parts
-
-
 def wrap(text: str, width: int) -> list[str]:
     """Split text into lines of at most about ``width`` characters (keeping newlines).
 
-    Khmer words longer than a line (Khmer writes no spaces between words) are split between
-    clusters, never between a consonant and its vowel signs or subscript consonants.
+    Khmer writes no spaces between words: Khmer text wraps only at word boundaries
+    (:func:`pathways.linebreak.segments`, ICU's line breaker), and at an author's zero-width
+    space, which is never drawn. A word longer than a line stays whole. Text without Khmer
+    wraps at spaces, as before.
     """
     lines: list[str] = []
     for paragraph in printable(text).splitlines() or [""]:
-        words = [part for word in paragraph.split(" ") for part in _split_long(word, width)]
-        lines.extend(
-            textwrap.wrap(" ".join(words), width, break_on_hyphens=False, break_long_words=False)
-            or [""]
-        )
+        if ZWSP in paragraph or has_khmer(paragraph):
+            lines.extend(_fill(paragraph, width) or [""])
+        else:
+            lines.extend(
+                textwrap.wrap(paragraph, width, break_on_hyphens=False, break_long_words=False)
+                or [""]
+            )
+    return lines
+
+
+def _fill(paragraph: str, width: int) -> list[str]:
+    """Greedy filling of words: a space glues words the text separated by a space, nothing
+    glues the Khmer words of one run."""
+    lines: list[str] = []
+    line = ""
+    for word in paragraph.split(" "):
+        for index, piece in enumerate(segments(word) if word else ()):
+            glue = " " if index == 0 else ""
+            if not line:
+                line = piece
+            elif len(line) + len(glue) + len(piece) <= width:
+                line += glue + piece
+            else:
+                lines.append(line)
+                line = piece
+    if line:
+        lines.append(line)
     return lines
 
 
@@ -94,7 +88,17 @@ def hours_text(hours: float) -> str:
 
 
 def shorten(value: str, width: int) -> str:
+    """``value`` cut to ``width`` characters with an ellipsis, at a space or a Khmer word
+    boundary where there is one."""
     if len(value) <= width:
         return value
+    if has_khmer(value):
+        cut = ""
+        for piece in segments(value):
+            if len(cut) + len(piece) > width - 1:
+                break
+            cut += piece
+        if cut:
+            return cut.rstrip(" ,;:") + "…"
     cut = value[: width - 1].rsplit(" ", 1)[0] if " " in value[: width - 1] else value[: width - 1]
     return cut.rstrip(" ,;:") + "…"

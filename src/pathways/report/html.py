@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pathways.durations import format_hours as duration_text
 from pathways.findings import Finding
 from pathways.i18n import counted
+from pathways.linebreak import hint
 from pathways.model import Duration, Pathway, Visibility, label_text
 from pathways.report.charts import format_hours, simulation_charts
 from pathways.visibility import HIDDEN_AGENCY, policy, secrets, view
@@ -123,8 +124,10 @@ SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def esc(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape(str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute; Khmer text gets a zero-width space
+    at each word boundary (:func:`pathways.linebreak.hint`), so that every browser and printer
+    wraps it between words, never inside one."""
+    return escape(hint(str(value)), quote=True)
 
 
 def safe_href(url: str | None) -> str | None:
