@@ -101,11 +101,13 @@ class Finding:
         return out
 
 
-def format_finding(finding: Finding) -> str:
+def format_finding(finding: Finding, lang: str | None = None) -> str:
     """The one text line of a finding: ``file:line:column: CODE [severity] message``.
 
     ``pathways validate`` prints it (with the witness route and case on lines below it), and
-    every command prints it on stderr for a file that does not load or check.
+    every command prints it on stderr for a file that does not load or check. In another
+    language than English, the severity and the message are the catalogue's where it has them
+    (:func:`pathways.messages.finding_message`: the message wholly translated or wholly English).
 
     Examples
     --------
@@ -113,5 +115,9 @@ def format_finding(finding: Finding) -> str:
     >>> format_finding(f)
     'p.yaml:3:1: PW101 [error] no entry step'
     """
-    loc, severity = finding.location, finding.severity.value
-    return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {finding.message}"
+    from pathways.messages import finding_message, severity_word
+
+    loc = finding.location
+    severity = severity_word(finding.severity.value, lang)
+    message = finding_message(finding.message, lang)
+    return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {message}"

@@ -143,15 +143,35 @@ def human_hours(hours: float, lang: str | None = None) -> str:
     return text
 
 
-def counted(number: int, word: str) -> str:
-    """The count and its word, singular only for one: "1 error", "2 errors", "0 notes".
+_COUNTED = {
+    ("error", False): N_("{n} error"),
+    ("error", True): N_("{n} errors"),
+    ("warning", False): N_("{n} warning"),
+    ("warning", True): N_("{n} warnings"),
+    ("note", False): N_("{n} note"),
+    ("note", True): N_("{n} notes"),
+    ("file", False): N_("{n} file"),
+    ("file", True): N_("{n} files"),
+    ("pathway", False): N_("{n} pathway"),
+    ("pathway", True): N_("{n} pathways"),
+}
+
+
+def counted(number: int, word: str, lang: str | None = None) -> str:
+    """The count and its word, singular only for one: "1 error", "2 errors", "0 notes"; in
+    ``lang`` for the words of the catalogue (error, warning, note, file, pathway).
 
     Examples
     --------
     >>> from pathways.i18n import counted
     >>> counted(1, "error"), counted(2, "error"), counted(0, "note")
     ('1 error', '2 errors', '0 notes')
+    >>> counted(2, "error", "km")
+    'កំហុស 2'
     """
+    template = _COUNTED.get((word, number != 1))
+    if template is not None:
+        return tr(template, lang).format(n=f"{number:,}")
     return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pathways.errors import LoadError
 from pathways.findings import Finding, Severity, format_finding
-from pathways.i18n import counted
+from pathways.i18n import N_, counted, tr
 from pathways.model import Visibility
 
 __all__ = ["FORMATS", "MAX_PER_RULE", "cap_findings", "render_findings", "validate_files"]
@@ -61,8 +61,12 @@ MAX_PER_RULE = 50
 """Findings printed per rule and file in text and GitHub output; the rest are counted."""
 
 
+_ONE_MORE = N_("{file}: {n} more {code} finding not shown (--max-per-rule 0 shows all)")
+_MORE = N_("{file}: {n} more {code} findings not shown (--max-per-rule 0 shows all)")
+
+
 def cap_findings(
-    findings: Sequence[Finding], per_rule: int = MAX_PER_RULE
+    findings: Sequence[Finding], per_rule: int = MAX_PER_RULE, lang: str | None = None
 ) -> tuple[list[Finding], list[str]]:
     """The first ``per_rule`` findings of each (file, code) and a line for each group cut
     (``per_rule`` 0: all of them)."""
@@ -76,8 +80,9 @@ def cap_findings(
         if seen[key] <= per_rule:
             shown.append(f)
     notes = [
-        f"{file}: {n - per_rule:,} more {code} finding{'s' * (n - per_rule != 1)} not shown "
-        "(--max-per-rule 0 shows all)"
+        tr(_ONE_MORE if n - per_rule == 1 else _MORE, lang).format(
+            file=file, n=f"{n - per_rule:,}", code=code
+        )
         for (file, code), n in seen.items()
         if n > per_rule
     ]
@@ -85,18 +90,26 @@ def cap_findings(
 
 
 def render_findings(
-    findings: Sequence[Finding], fmt: str, *, files: int, max_per_rule: int = MAX_PER_RULE
+    findings: Sequence[Finding],
+    fmt: str,
+    *,
+    files: int,
+    max_per_rule: int = MAX_PER_RULE,
+    lang: str | None = None,
 ) -> tuple[str, str]:
     """The findings in ``fmt`` and a one-line summary (for stderr in text mode).
 
     Text and GitHub output print at most ``max_per_rule`` findings per rule and file, and a
-    line counting the rest; JSON and SARIF hold every finding.
+    line counting the rest; JSON and SARIF hold every finding. Text output and the summary are
+    in ``lang`` where the catalogue translates them (a finding message wholly or not at all:
+    :func:`pathways.messages.finding_message`); JSON, SARIF and GitHub stay English.
     """
     summary = _summary(findings, files)
-    line = (
-        f"{summary['files']} file{'s' * (summary['files'] != 1)} checked: "
-        f"{counted(summary['errors'], 'error')}, {counted(summary['warnings'], 'warning')}, "
-        f"{counted(summary['infos'], 'note')}"
+    line = tr("{files} checked: {errors}, {warnings}, {notes}", lang).format(
+        files=counted(summary["files"], "file", lang),
+        errors=counted(summary["errors"], "error", lang),
+        warnings=counted(summary["warnings"], "warning", lang),
+        notes=counted(summary["infos"], "note", lang),
     )
     if fmt == "json":
         body = {"findings": [f.to_dict() for f in findings], "summary": summary}
@@ -108,13 +121,14 @@ def render_findings(
             return ci_formats.to_sarif(findings), line
         shown, notes = cap_findings(findings, max_per_rule)
         return ci_formats.to_github(shown) + "".join(f"::notice::{n}\n" for n in notes), line
-    shown, notes = cap_findings(findings, max_per_rule)
+    shown, notes = cap_findings(findings, max_per_rule, lang)
     out = []
     for f in shown:
-        out.append(format_finding(f))
+        out.append(format_finding(f, lang))
         if f.route:
-            out.append("    route: " + " -> ".join(f.route))
+            out.append("    " + tr("route: {route}", lang).format(route=" -> ".join(f.route)))
         if f.case:
-            out.append("    case: " + ", ".join(f"{k}={v!r}" for k, v in f.case.items()))
+            case = ", ".join(f"{k}={v!r}" for k, v in f.case.items())
+            out.append("    " + tr("case: {case}", lang).format(case=case))
     out.extend(notes)
     return ("\n".join(out) + "\n") if out else "", line

@@ -69,6 +69,7 @@ def report(
     ] = None,
 ) -> int:
     """Write one self-contained HTML page per pathway and an index.html; print its path."""
+    from pathways.i18n import check_lang
     from pathways.report import write_report
 
     problem = output_problem(out, folder=True)
@@ -79,6 +80,10 @@ def report(
             raise Usage(f"{value} is below 1", param_hint=name)
     if arrivals_per_day is not None and arrivals_per_day <= 0:
         raise Usage("arrivals must be above 0", param_hint="--arrivals-per-day")
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        raise Usage(str(exc), param_hint="--lang") from None
     files = expand_paths(paths)
     if not files:
         raise Usage("no *.yaml, *.yml or *.json files found", param_hint="PATH")

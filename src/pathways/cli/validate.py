@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, parse_codes, parse_today
+from pathways.cli._common import Usage, check_choice, parse_codes, parse_today
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths
 from pathways.model import Visibility
 
@@ -43,13 +43,25 @@ def validate(
             "by stand-ins (default: no redaction).",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of the text output, e.g. km: messages the catalogue translates are "
+            "in it, the others in English (JSON, SARIF and GitHub output stay English)."
+        ),
+    ] = None,
 ) -> int:
     """Check pathway files; exit 1 when any error is found."""
+    from pathways.i18n import check_lang
     from pathways.validate import FORMATS, render_findings, validate_files
 
     check_choice(format, FORMATS)
     files = expand_paths(paths)
     day = parse_today(today)
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        raise Usage(str(exc), param_hint="--lang") from None
     findings = validate_files(
         files,
         select=parse_codes(select),
@@ -57,7 +69,9 @@ def validate(
         today=day,
         visibility=visibility,
     )
-    out, summary = render_findings(findings, format, files=len(files), max_per_rule=max_per_rule)
+    out, summary = render_findings(
+        findings, format, files=len(files), max_per_rule=max_per_rule, lang=lang
+    )
     typer.echo(out, nl=False)
     if format == "text":
         typer.echo(summary, err=True)

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 from pathways.errors import LoadError, PathwayError
 from pathways.findings import Finding, Severity
+from pathways.i18n import counted, tr
 from pathways.load import pathway_files
 from pathways.model import Pathway, Visibility, label_text
 from pathways.report.html import (
@@ -126,13 +127,12 @@ def _routes(pathway: Pathway) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _simulate(
-    pathway: Pathway, findings: Sequence[Finding], **options: Any
+    pathway: Pathway, findings: Sequence[Finding], lang: str | None = None, **options: Any
 ) -> tuple[dict[str, Any] | None, str | None]:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors:
-        return None, (
-            f"Not simulated: the pathway has {len(errors)} error"
-            f"{'s' * (len(errors) != 1)}; fix them first."
+        return None, tr("Not simulated: the pathway has {errors}; fix them first.", lang).format(
+            errors=counted(len(errors), "error", lang)
         )
     from pathways.simulate import simulate
 
@@ -181,7 +181,7 @@ def _scenarios(
         else:
             entry["result"] = result
             entry["differences"] = differences(base, result)
-            entry["sentences"] = headline_sentences(about or scenario.name, result, base)
+            entry["sentences"] = headline_sentences(about or scenario.name, result, base, lang)
         out.append(entry)
     return out
 
@@ -219,16 +219,16 @@ def build_parts(
     routes, routes_note = _routes(pathway)
     sim: dict[str, Any] | None = None
     scenarios: list[dict[str, Any]] = []
-    sim_note: str | None = "Simulation was turned off for this report."
+    sim_note: str | None = tr("Simulation was turned off for this report.", lang)
     if simulation:
         options: dict[str, Any] = {"cases": cases, "seed": seed, "workers": workers}
         if arrivals_per_day is not None:
             options["arrivals_per_day"] = arrivals_per_day
-        sim, sim_note = _simulate(pathway, findings, **options)
+        sim, sim_note = _simulate(pathway, findings, lang, **options)
         if sim is not None and original.scenarios:
             scenarios = _scenarios(original, vis, lang, sim, options)
     svg: str | None = None
-    svg_note: str | None = "Diagram turned off."
+    svg_note: str | None = tr("Diagram turned off.", lang)
     if diagram and policy(pathway, vis).pathway_visible:
         svg, svg_note = _diagram(
             original,
@@ -283,7 +283,7 @@ def _page_name(ident: str, taken: set[str]) -> str:
     return name
 
 
-def _headline(sim: Mapping[str, Any] | None) -> str:
+def _headline(sim: Mapping[str, Any] | None, lang: str | None = None) -> str:
     if not sim:
         return ""
     from pathways.report.charts import format_hours
@@ -293,7 +293,8 @@ def _headline(sim: Mapping[str, Any] | None) -> str:
     top = max(outcomes.items(), key=lambda kv: kv[1].get("share", 0), default=None)
     parts = []
     if isinstance(t.get("p50"), int | float):
-        parts.append(f"median {format_hours(float(t['p50']))} to outcome")
+        time = format_hours(float(t["p50"]), lang)
+        parts.append(tr("median {time} to outcome", lang).format(time=time))
     if top is not None:
         parts.append(f"{float(top[1].get('share', 0)):.0%} {top[0]}")
     return "; ".join(parts)
@@ -434,7 +435,7 @@ def write_report(
                 count[Severity.ERROR],
                 count[Severity.WARNING],
                 count[Severity.INFO],
-                headline=_headline(parts.simulation) if shown else "",
+                headline=_headline(parts.simulation, lang) if shown else "",
                 lang=lang or pathway.locales[0],
             )
         )

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from pathways.i18n import human_hours, tr
+
 __all__ = [
     "bar_chart",
     "format_hours",
@@ -29,8 +31,9 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def format_hours(hours: float) -> str:
-    """Hours as a short human figure: ``45 min``, ``5.2 h``, ``3.1 d``, ``6.0 wk``.
+def format_hours(hours: float, lang: str | None = None) -> str:
+    """Hours as a short human figure: ``45 min``, ``5.2 h``, ``3.1 d``, ``6.0 wk``; in another
+    language than English, :func:`pathways.i18n.human_hours` in it.
 
     Examples
     --------
@@ -40,6 +43,8 @@ def format_hours(hours: float) -> str:
     """
     if not math.isfinite(hours):
         return "-"
+    if (lang or "en").split("-")[0].lower() != "en":
+        return human_hours(hours, lang)
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:
@@ -65,6 +70,7 @@ def bar_chart(
     unit: str = "share",
     max_value: float | None = None,
     note: str | None = None,
+    lang: str | None = None,
 ) -> str:
     """A horizontal bar chart, one bar per ``(label, value)``.
 
@@ -86,7 +92,8 @@ def bar_chart(
     height = top + max(1, len(items)) * (bar_h + gap) + (22 if note else 6)
     out = _open(title, height)
     if not items:
-        out.append(f'<text x="0" y="{top + 14}" class="chart-note">no data</text>')
+        empty = _e(tr("no data", lang))
+        out.append(f'<text x="0" y="{top + 14}" class="chart-note">{empty}</text>')
     values = [v for _, v in items if math.isfinite(v)]
     full = max_value if max_value is not None else (1.0 if unit == "share" else max(values or [1]))
     full = full if full > 0 else 1.0
@@ -97,7 +104,7 @@ def bar_chart(
         if unit == "share":
             text = f"{value * 100:.1f}%"
         elif unit == "hours":
-            text = format_hours(value)
+            text = format_hours(value, lang)
         else:
             text = f"{value:g}"
         short = label if len(label) <= 34 else label[:33] + "…"
@@ -117,11 +124,16 @@ def bar_chart(
 
 
 def histogram(
-    edges: Sequence[float], counts: Sequence[float], *, title: str, note: str | None = None
+    edges: Sequence[float],
+    counts: Sequence[float],
+    *,
+    title: str,
+    note: str | None = None,
+    lang: str | None = None,
 ) -> str:
     """A histogram of times in hours: ``len(edges) == len(counts) + 1``."""
     if len(edges) != len(counts) + 1 or not counts:
-        return bar_chart([], title=title, note=note or "no data")
+        return bar_chart([], title=title, note=note or tr("no data", lang), lang=lang)
     left, right, top, bottom = 56, 16, 28, 40
     height = 220 + (16 if note else 0)
     plot_h = height - top - bottom - (16 if note else 0)
@@ -135,10 +147,12 @@ def histogram(
         x0 = left + (edges[i] - lo) / span * plot_w
         x1 = left + (edges[i + 1] - lo) / span * plot_w
         h = count / peak * plot_h
+        bin_text = tr("{low} to {high}", lang).format(
+            low=format_hours(edges[i], lang), high=format_hours(edges[i + 1], lang)
+        )
         out.append(
             f'<rect x="{x0:.1f}" y="{base - h:.1f}" width="{max(0.5, x1 - x0 - 1):.1f}" '
-            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{_e(format_hours(edges[i]))} to '
-            f"{_e(format_hours(edges[i + 1]))}: {count:g}</title></rect>"
+            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{_e(bin_text)}: {count:g}</title></rect>'
         )
     out.append(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" class="chart-axis"/>'
@@ -148,11 +162,11 @@ def histogram(
         x = left + plot_w * k / 4
         out.append(
             f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" class="chart-label">'
-            f"{_e(format_hours(value))}</text>"
+            f"{_e(format_hours(value, lang))}</text>"
         )
     out.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{base + 32}" text-anchor="middle" '
-        'class="chart-note">time from report to outcome</text>'
+        f'class="chart-note">' + _e(tr("time from report to outcome", lang)) + "</text>"
     )
     if note:
         out.append(f'<text x="0" y="{height - 4}" class="chart-note">{_e(note)}</text>')
@@ -187,7 +201,9 @@ def histogram_from_quantiles(
     return edges, counts
 
 
-def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) -> list[str]:
+def simulation_charts(
+    sim: Mapping[str, Any], *, role_names: Mapping[str, str], lang: str | None = None
+) -> list[str]:
     """Every chart of a simulation result (SPEC section 5's JSON), in report order.
 
     A ``time_to_outcome_hours.histogram`` of ``{"edges": [...], "counts": [...]}`` is drawn
@@ -201,7 +217,8 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
             histogram(
                 [float(x) for x in hist["edges"]],
                 [float(x) for x in hist["counts"]],
-                title="Time to outcome (cases per bin)",
+                title=tr("Time to outcome (cases per bin)", lang),
+                lang=lang,
             )
         )
     elif isinstance(times, Mapping) and isinstance(times.get("p50"), int | float):
@@ -211,16 +228,17 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
             histogram(
                 edges,
                 counts,
-                title="Time to outcome (cases per bin)",
-                note="approximated from the median, p90 and p99",
+                title=tr("Time to outcome (cases per bin)", lang),
+                note=tr("approximated from the median, p90 and p99", lang),
+                lang=lang,
             )
         )
     outcomes = sim.get("outcomes") or {}
     shares = [(str(k), float(v.get("share", 0.0))) for k, v in outcomes.items()]
     stuck = int(sim.get("stuck", 0) or 0)
     if stuck:
-        shares.append(("stuck (no exit)", stuck / max(1, int(sim.get("cases", 1) or 1))))
-    charts.append(bar_chart(shares, title="Outcome shares"))
+        shares.append((tr("stuck (no exit)", lang), stuck / max(1, int(sim.get("cases", 1) or 1))))
+    charts.append(bar_chart(shares, title=tr("Outcome shares", lang), lang=lang))
     # Roles without a capacity never queue: their utilization and waits say nothing.
     roles = {
         r: v
@@ -234,7 +252,8 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
                     (role_names.get(r, r), float(v.get("utilization", 0.0)))
                     for r, v in roles.items()
                 ],
-                title="Utilization of roles with a capacity (share of capacity busy)",
+                title=tr("Utilization of roles with a capacity (share of capacity busy)", lang),
+                lang=lang,
             )
         )
         charts.append(
@@ -243,8 +262,9 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
                     (role_names.get(r, r), float(v.get("wait_hours_mean", 0.0)))
                     for r, v in roles.items()
                 ],
-                title="Mean wait for a role with a capacity (queueing)",
+                title=tr("Mean wait for a role with a capacity (queueing)", lang),
                 unit="hours",
+                lang=lang,
             )
         )
     deadlines = sim.get("deadlines") or {}
@@ -252,7 +272,8 @@ def simulation_charts(sim: Mapping[str, Any], *, role_names: Mapping[str, str]) 
         charts.append(
             bar_chart(
                 [(str(d), float(v.get("share_missed", 0.0))) for d, v in deadlines.items()],
-                title="Deadline breach rate (share of applicable cases that missed it)",
+                title=tr("Deadline breach rate (share of applicable cases that missed it)", lang),
+                lang=lang,
             )
         )
     return charts

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pathways.i18n import tr
+
 __all__ = ["differences", "headline_sentences"]
 
 
@@ -89,9 +91,10 @@ def differences(baseline: Mapping[str, Any], what_if: Mapping[str, Any]) -> list
 
 
 def headline_sentences(
-    name: str, what_if: Mapping[str, Any], baseline: Mapping[str, Any]
+    name: str, what_if: Mapping[str, Any], baseline: Mapping[str, Any], lang: str | None = None
 ) -> list[str]:
-    """Plain sentences for a working group: one per deadline, then per saturated role.
+    """Plain sentences for a working group: one per deadline, then per saturated role (in
+    ``lang`` where the catalogue has them).
 
     >>> b = {"deadlines": {"pep": {"share_missed": 0.02}}}
     >>> w = {"deadlines": {"pep": {"share_missed": 0.38, "ci95": {"share_missed": [0.35, 0.41]}}}}
@@ -106,9 +109,18 @@ def headline_sentences(
         ci = (entry.get("ci95") or {}).get("share_missed")
         span = f" ({ci[0]:.0%}-{ci[1]:.0%})".replace("%-", "-") if ci else ""
         base = ((baseline.get("deadlines") or {}).get(did) or {}).get("share_missed")
-        tail = f" (baseline {base:.0%})" if base is not None else ""
-        out.append(f"with {name}, {share:.0%} of cases{span} miss {did}{tail}")
+        values = {"name": name, "share": f"{share:.0%}", "span": span, "deadline": did}
+        if base is not None:
+            sentence = tr(
+                "with {name}, {share} of cases{span} miss {deadline} (baseline {base})", lang
+            )
+            out.append(sentence.format(**values, base=f"{base:.0%}"))
+        else:
+            out.append(
+                tr("with {name}, {share} of cases{span} miss {deadline}", lang).format(**values)
+            )
     for entry in what_if.get("saturation") or []:
         if entry.get("level") == "unstable":
-            out.append(f"with {name}, {entry['label']} is saturated: the queue grows without bound")
+            sentence = tr("with {name}, {role} is saturated: the queue grows without bound", lang)
+            out.append(sentence.format(name=name, role=entry["label"]))
     return out

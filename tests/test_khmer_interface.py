@@ -1,0 +1,232 @@
+"""A whole Khmer interface (issue 18): `validate --lang km`, `report --lang km` and finding
+messages are Khmer where the catalogue translates them and wholly English where it does not,
+never half a sentence in each; the report's own words (headings, tables, charts, footer) are
+all translated."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import pathways
+from pathways.cli import main
+from pathways.errors import LoadError
+from pathways.i18n import tr
+from pathways.messages import TEMPLATES, _patterns, finding_message
+from pathways.model import label_text
+from pathways.report import pathway_report
+from pathways.validate import validate_files
+
+BASE = yaml.safe_load(Path("tests/data/store-loop.yaml").read_text(encoding="utf-8"))
+BUNDLED = sorted(Path("pathways").rglob("*.yaml"))
+KHMER = re.compile(r"[\u1780-\u17ff]")
+
+
+def _messages(doc: dict[str, Any]) -> list[str]:
+    try:
+        p = pathways.loads(json.dumps(doc))
+    except LoadError as exc:
+        return [f.message for f in exc.findings]
+    return [f.message for f in pathways.check(p)]
+
+
+def _variants() -> list[dict[str, Any]]:
+    """Small pathways that make the rules write the messages the bundled and test files do
+    not (each template is then checked against a message a rule really wrote)."""
+    out = []
+
+    def variant(change: Any) -> None:
+        doc = copy.deepcopy(BASE)
+        change(doc)
+        out.append(doc)
+
+    variant(lambda d: d["steps"][1].update(role="counsellr"))
+    variant(lambda d: d["transitions"][0].update(to="reviw"))
+    variant(lambda d: d["roles"][0].update(agency="zzzzzz"))
+    variant(lambda d: d["steps"][1].update(qqqqqq=1))
+    variant(lambda d: d["steps"].append({"id": "choose", "kind": "decision", "role": "caseworker"}))
+    variant(
+        lambda d: (
+            d.update(locales=["en", "km"], title={"en": "T", "km": "ត"}),
+            d["transitions"][0].update(label={"en": "Start"}),
+            d["deadlines"][0].update(label={"en": "Reviewed"}),
+        )
+    )
+    return out
+
+
+def _real_messages() -> list[str]:
+    files = [
+        p
+        for folder in ("pathways", "tests/data", "tests/rules", "examples")
+        for p in Path(folder).rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+    ]
+    found = [f.message for f in validate_files(files)]
+    for doc in _variants():
+        found += _messages(doc)
+    return found
+
+
+@pytest.fixture(scope="module")
+def real_messages() -> list[str]:
+    return _real_messages()
+
+
+# ASCII a Khmer finding message may hold besides the values a rule put in: the format's own
+# keywords, which a file must spell in English.
+KEYWORDS = {"entry", "outcome", "on_reject", "response_within", "max", "per", "rule"}
+
+
+def test_every_template_is_a_message_rules_write(real_messages: list[str]) -> None:
+    """No stale template: each one matches a message a rule really wrote (a rule's wording
+    changed -> this fails, and the template and its translation are updated together)."""
+    unused = [t for t, p in _patterns() if not any(p.fullmatch(m) for m in real_messages)]
+    assert unused == []
+
+
+def test_finding_messages_are_wholly_khmer_or_wholly_english(real_messages: list[str]) -> None:
+    translated = 0
+    for message in real_messages:
+        km = finding_message(message, "km")
+        if km == message:
+            continue  # the explicit fallback: the English message, whole
+        translated += 1
+        values = next(
+            m.groupdict() for _, p in _patterns() if (m := p.fullmatch(message)) is not None
+        )
+        rest = km
+        for value in sorted(values.values(), key=len, reverse=True):
+            rest = rest.replace(finding_message(value, "km"), " ").replace(value, " ")
+        assert KHMER.search(rest), km
+        leftover = set(re.findall(r"[A-Za-z_]+", rest)) - KEYWORDS
+        assert leftover == set(), (message, km)
+    assert translated > 0.8 * len(real_messages), f"{translated} of {len(real_messages)}"
+
+
+def test_every_template_and_message_id_has_a_translation() -> None:
+    """Every template the finding messages use is in the Khmer catalogue (the completeness of
+    the whole catalogue is tests/render/test_khmer.py's)."""
+    assert [t for t in TEMPLATES if tr(t, "km") == t] == []
+
+
+def test_validate_lang_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["steps"].append({"id": "orphan", "kind": "action", "role": "counsellor"})
+    doc["transitions"].append({"from": "orphan", "to": "closed"})
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert main(["validate", str(path), "--lang", "km"]) == 1
+    captured = capsys.readouterr()
+    assert "PW103 [កំហុស] ជំហាន 'orphan' មិនអាចទៅដល់បានពីជំហានចូលណាមួយទេ" in captured.out
+    assert "cannot be reached" not in captured.out
+    assert re.match(r"បានពិនិត្យឯកសារ 1៖ កំហុស \d+, ការព្រមាន \d+, កំណត់សម្គាល់ \d+$", captured.err)
+    assert main(["validate", str(path)]) == 1
+    english = capsys.readouterr()
+    assert "PW103 [error] step 'orphan' cannot be reached from any entry step" in english.out
+    assert re.match(r"1 file checked: \d+ errors, \d+ warnings, \d+ notes$", english.err)
+    assert main(["validate", str(path), "--lang", "kh"]) == 2
+    assert "did you mean km?" in capsys.readouterr().err
+    # Machine formats stay English whatever --lang says.
+    assert main(["validate", str(path), "--lang", "km", "--format", "json"]) == 1
+    assert "cannot be reached from any entry step" in capsys.readouterr().out
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes outside <style>, <script> and the diagram's <svg>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "svg"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "svg"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+# The tool's own English words that must not appear in a Khmer report (headings, table
+# headers, notes, chart titles, footer, counts).
+ENGLISH = """Findings Routes Simulation Responsibility Contacts Sources Diagram Changes severity
+message where witness statistic value measure outcome cases share deadline applicable missed
+role utilization wait step kind agency takes limit channel contact hours verified version
+jurisdiction languages visibility file size steps transitions agencies roles Generated network
+JavaScript error errors warning warnings note notes median stuck data route routes longest
+shortest interviews simulated seed Outcomes Deadlines Roles responsible Printed page width
+witness concrete problem capacity queueing breach approximated all pathways""".split()  # noqa: SIM905
+ALLOWED = {"JavaScript", "pathways"}
+
+
+def _file_words(p: pathways.Pathway) -> set[str]:
+    """ASCII words the file itself puts on the page: ids, events, case data, contacts,
+    sources, and labels with no Khmer text."""
+    texts = [p.id, p.version, p.jurisdiction or "", p.file, *p.locales]
+    texts += [s.id for s in p.steps] + [r.id for r in p.roles] + [a.id for a in p.agencies]
+    texts += [d.id for d in p.deadlines] + [t.event or "" for t in p.transitions]
+    for name, spec in p.case_fields.items():
+        texts += [name, json.dumps(spec.model_dump(mode="json"))]
+    for a in p.agencies:
+        texts += [label_text(a.name, "km", p.locales), a.sector]
+        texts += [f"{c.channel} {c.value} {c.hours or ''}" for c in a.contacts]
+    for s in p.sources:
+        texts += [s.id, s.title, s.url or ""]
+    texts += [label_text(x.label, "km", p.locales) for x in (*p.steps, *p.deadlines)]
+    texts += [label_text(r.title, "km", p.locales) for r in p.roles]
+    texts += [label_text(p.description, "km", p.locales)]
+    texts += [" ".join(s.overrides) for s in p.scenarios]  # paths of the format, as written
+    return set(re.findall(r"[A-Za-z]+", " ".join(texts)))
+
+
+@pytest.mark.parametrize("path", BUNDLED[:3], ids=lambda p: p.stem)
+def test_khmer_report_has_no_english_chrome(path: Path) -> None:
+    p = pathways.load(path)
+    page = pathway_report(p, lang="km", cases=300, diagram=False)
+    parser = _Text()
+    parser.feed(page)
+    words = set(re.findall(r"[A-Za-z]+", " ".join(parser.parts)))
+    english = set(ENGLISH) - ALLOWED - _file_words(p)
+    assert sorted(words & english) == []
+    # The control: the English page has them.
+    parser = _Text()
+    parser.feed(pathway_report(p, cases=300, diagram=False))
+    assert {"Findings", "Simulation", "Routes", "Generated"} <= set(
+        re.findall(r"[A-Za-z]+", " ".join(parser.parts))
+    )
+
+
+def test_khmer_report_escapes_labels(tmp_path: Path) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["locales"] = ["en", "km"]
+    doc["steps"][1]["label"] = {"en": "Work", "km": '<script>alert(1)</script>ការងារ & "q"'}
+    p = pathways.loads(json.dumps(doc))
+    page = pathway_report(p, lang="km", simulation=False, diagram=False)
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;ការងារ &amp; &quot;q&quot;" in page
+
+
+def test_every_tr_literal_in_the_source_is_in_the_catalogue() -> None:
+    """Babel's extractor does not look inside f-strings (Python 3.11): a tr("...") written
+    there would silently stay English. This reads every tr()/N_() literal with a regex."""
+    literal = re.compile(r"""\b(?:tr|N_)\(\s*(["'])((?:(?!\1).)+)\1\s*[,)]""")
+    used = {
+        m.group(2)
+        for path in Path("src/pathways").rglob("*.py")
+        for m in literal.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert len(used) > 100
+    assert sorted(u for u in used if tr(u, "km") == u) == []
