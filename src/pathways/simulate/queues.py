@@ -633,6 +633,28 @@ def event_loop(
             replace(fa, end)
             now, code = pushpop(heap, (end, c))
             continue
+        if r <= -CALENDARED and now == clock:  # the same on a working calendar
+            if r <= -2 * CALENDARED:
+                iv[c] += 1
+                r = -2 * CALENDARED - r
+            else:
+                r = -CALENDARED - r
+            try:
+                dur = dpop[s]()
+            except IndexError:
+                dur = drefill(s)
+            fa = free_at[r]
+            begin = fa[0]
+            begin, end = serve_at[s](begin if begin > now else now, dur)  # type: ignore[misc]
+            if begin > now:
+                waits[r].append(begin - now)
+                wcases[r].append(c)
+                if begin > window:
+                    start[c] = begin
+                    pend[c] = dur
+            replace(fa, end)
+            now, code = pushpop(heap, (end, c))
+            continue
         while True:
             f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
