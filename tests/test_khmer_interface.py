@@ -63,11 +63,13 @@ def _variants() -> list[dict[str, Any]]:
 
 
 def _real_messages() -> list[str]:
+    # The rule fixtures and test files (the bundled pathways have no findings; PW114's
+    # fixture explores 20,000 states on purpose and is left out to keep this cheap).
     files = [
         p
-        for folder in ("pathways", "tests/data", "tests/rules", "examples")
+        for folder in ("tests/data", "tests/rules")
         for p in Path(folder).rglob("*")
-        if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+        if p.suffix in (".yaml", ".yml", ".json") and p.is_file() and "PW114" not in p.parts
     ]
     found = [f.message for f in validate_files(files)]
     for doc in _variants():
