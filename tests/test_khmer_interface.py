@@ -136,6 +136,11 @@ def test_validate_lang_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert re.match(r"1 file checked: \d+ errors, \d+ warnings, \d+ notes$", english.err)
     assert main(["validate", str(path), "--lang", "kh"]) == 2
     assert "did you mean km?" in capsys.readouterr().err
+    # render refuses a file with errors in the reader's language too.
+    assert main(["render", str(path), "-o", str(tmp_path / "p.svg"), "--lang", "km"]) == 1
+    refusal = capsys.readouterr().err
+    assert "PW103 [កំហុស] ជំហាន 'orphan' មិនអាចទៅដល់បានពីជំហានចូលណាមួយទេ" in refusal
+    assert f"{path}៖ មិនបានគូរ៖ កំហុស" in refusal and "not drawn" not in refusal
     # Machine formats stay English whatever --lang says.
     assert main(["validate", str(path), "--lang", "km", "--format", "json"]) == 1
     assert "cannot be reached from any entry step" in capsys.readouterr().out

@@ -56,10 +56,11 @@ def usage_error(exc: Usage) -> int:
     return 2
 
 
-def echo_findings(findings: Iterable[Finding]) -> None:
-    """Print each finding on stderr, one line each (:func:`~pathways.findings.format_finding`)."""
+def echo_findings(findings: Iterable[Finding], lang: str | None = None) -> None:
+    """Print each finding on stderr, one line each (:func:`~pathways.findings.format_finding`,
+    in ``lang`` where the catalogue translates the message whole)."""
     for finding in findings:
-        typer.echo(format_finding(finding), err=True)
+        typer.echo(format_finding(finding, lang), err=True)
 
 
 def load_or_report(source: Path | str, visibility: Visibility | None = None) -> Pathway | None:

@@ -149,7 +149,11 @@ def _render(
     sim = _read_simulation(simulation) if simulation is not None else None
     pathway = load_or_report(path, visibility)
     if pathway is None:
-        typer.echo(f"{path}: not drawn: the file does not load", err=True)
+        from pathways.i18n import tr
+
+        typer.echo(
+            tr("{path}: not drawn: the file does not load", lang).format(path=path), err=True
+        )
         return 1
     earlier = None
     if since is not None:
@@ -159,7 +163,7 @@ def _render(
             earlier = earlier_version(since, pathway)
         except ValueError as exc:
             raise Usage(str(exc), param_hint="--since") from None
-    from pathways.i18n import check_lang, counted
+    from pathways.i18n import check_lang, counted, tr
 
     try:
         warning = check_lang(lang, pathway.locales)
@@ -171,12 +175,13 @@ def _render(
     found = list(check(view(pathway, visibility), today=day))
     errors = [f for f in found if f.severity.value == "error"]
     if errors and not force and not findings:  # the overlay is for files with errors
-        echo_findings(errors)
-        typer.echo(
-            f"{path}: not drawn: {counted(len(errors), 'error')}; fix them, or pass --findings "
-            "to draw them on the diagram (--force to draw without them)",
-            err=True,
+        echo_findings(errors, lang)
+        refusal = tr(
+            "{path}: not drawn: {errors}; fix them, or pass --findings to draw them on the "
+            "diagram (--force to draw without them)",
+            lang,
         )
+        typer.echo(refusal.format(path=path, errors=counted(len(errors), "error", lang)), err=True)
         return 1
     try:
         written = draw(
