@@ -12,7 +12,7 @@ one option is to blame). A finding printed on stderr has the text line of ``path
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,10 +28,13 @@ __all__ = [
     "check_choice",
     "echo_findings",
     "load_or_report",
+    "load_versions_or_report",
     "parse_codes",
     "parse_renames",
     "parse_today",
     "usage_error",
+    "warn_lang",
+    "write_or_report",
 ]
 
 
@@ -83,6 +86,44 @@ def load_or_report(source: Path | str, visibility: Visibility | None = None) -> 
     except (ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
     return None
+
+
+def load_versions_or_report(old: str, new: str) -> tuple[Pathway, Pathway] | None:
+    """Both versions of a pathway (each a file or ``git:REV:PATH``), or None after printing
+    why the first that does not load does not (:func:`load_or_report`)."""
+    before = load_or_report(old)
+    after = load_or_report(new) if before is not None else None
+    return None if before is None or after is None else (before, after)
+
+
+def warn_lang(lang: str | None, locales: Sequence[str]) -> None:
+    """Print a warning when the pathway has no labels in ``lang`` (the first locale is used);
+    :class:`Usage` when ``lang`` is not a locale name at all."""
+    from pathways.i18n import check_lang
+
+    try:
+        warning = check_lang(lang, locales)
+    except ValueError as exc:
+        raise Usage(f"--lang: {exc}") from None
+    if warning:
+        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
+
+
+def write_or_report(output: Path, write: Callable[[], Path]) -> int:
+    """Run ``write`` and print the path it wrote (exit 0), or one line ``error: ...`` when it
+    cannot draw or write (exit 1)."""
+    from pathways.errors import RenderError
+
+    try:
+        written = write()
+    except RenderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
+        return 1
+    typer.echo(str(written))
+    return 0
 
 
 def check_choice(value: str, choices: Iterable[str], param_hint: str = "--format") -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_JSON_BYTES",
     "MAX_JSON_DEPTH",
     "VISIBILITY_OPTION",
+    "check_paths",
     "expand_paths",
     "input_problem",
     "output_problem",
@@ -66,6 +68,32 @@ def input_problem(path: Path, *, folders: bool = False, what: str = "a pathway f
         return None
     kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
     return f"{str(path)!r} is {kind}; give {what}"
+
+
+def check_paths(
+    path: Path | None,
+    output: Path | None = None,
+    suffixes: Sequence[str] = (),
+    *,
+    hints: bool = True,
+) -> None:
+    """:class:`~pathways.cli._common.Usage` unless ``path`` is a regular file and ``output``
+    can be written (and ends in one of ``suffixes``, when given: the suffix picks the format).
+
+    ``hints``: the error names the argument or option (``PATH``, ``--output``); without, it
+    is the message alone, as ``render`` and ``export`` print it.
+    """
+    if output is not None and suffixes and output.suffix.lower() not in suffixes:
+        raise Usage(
+            f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
+            f"use one of {', '.join(suffixes)}"
+        )
+    problem = input_problem(path) if path is not None else None
+    if problem is not None:
+        raise Usage(problem, param_hint="PATH" if hints else None)
+    problem = output_problem(output) if output is not None else None
+    if problem is not None:
+        raise Usage(problem, param_hint="--output" if hints else None)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

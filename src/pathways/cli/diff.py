@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report, parse_renames, parse_today
+from pathways.cli._common import check_choice, load_versions_or_report, parse_renames, parse_today
 
 FORMATS = ("text", "json")
 
@@ -51,10 +51,10 @@ def diff(
     check_choice(format, FORMATS)
     renames = parse_renames(rename)
     day = parse_today(today)
-    before = load_or_report(old)
-    after = load_or_report(new) if before is not None else None
-    if before is None or after is None:
+    versions = load_versions_or_report(old, new)
+    if versions is None:
         return 2
+    before, after = versions
     try:
         result = semantic_diff(before, after, renames=renames, lang=lang, today=day)
     except ValueError as exc:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, load_or_report
-from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.cli._common import check_choice, load_or_report, warn_lang, write_or_report
+from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.model import Visibility
 
 SUFFIXES = (".bpmn", ".bpmn2", ".xml")
@@ -60,39 +60,16 @@ def export(
 
       pathways export pathway.yaml -o pathway-km.bpmn --lang km --visibility public
     """
-    from pathways.bpmn.export import LAYOUTS
-    from pathways.errors import RenderError
-    from pathways.i18n import check_lang
+    from pathways.bpmn.export import LAYOUTS, write_bpmn
 
     check_choice(layout, LAYOUTS, "--layout")
-
-    if output.suffix.lower() not in SUFFIXES:
-        raise Usage(
-            f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
-            f"use one of {', '.join(SUFFIXES)}"
-        )
-    problem = input_problem(path) or output_problem(output)
-    if problem is not None:
-        raise Usage(problem)
+    check_paths(path, output, SUFFIXES, hints=False)
     pathway = load_or_report(path, visibility)
     if pathway is None:
         typer.echo(f"{path}: not exported: the file does not load", err=True)
         return 1
-    try:
-        warning = check_lang(lang, pathway.locales)
-    except ValueError as exc:
-        raise Usage(f"--lang: {exc}") from None
-    if warning:
-        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
-    from pathways.bpmn.export import write_bpmn
-
-    try:
-        written = write_bpmn(pathway, output, lang=lang, visibility=visibility, layout=layout)
-    except RenderError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
-        return 1
-    typer.echo(str(written))
-    return 0
+    warn_lang(lang, pathway.locales)
+    return write_or_report(
+        output,
+        lambda: write_bpmn(pathway, output, lang=lang, visibility=visibility, layout=layout),
+    )

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, load_or_report, parse_renames
+from pathways.cli._common import Usage, check_choice, load_versions_or_report, parse_renames
 
 FORMATS = ("text", "json")
 
@@ -84,10 +84,10 @@ def migrate(
             )
     if not store.is_file():
         raise Usage(f"no such file: {str(store)!r}", param_hint="STORE")
-    before = load_or_report(old)
-    after = load_or_report(new) if before is not None else None
-    if before is None or after is None:
+    versions = load_versions_or_report(old, new)
+    if versions is None:
         return 2
+    before, after = versions
     with SQLiteStore(store) as cases:
         old_engine, new_engine = Engine(before), Engine(after)
         try:

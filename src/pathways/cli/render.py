@@ -8,8 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, echo_findings, load_or_report, parse_today
-from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem, read_json
+from pathways.cli._common import (
+    Usage,
+    echo_findings,
+    load_or_report,
+    parse_today,
+    warn_lang,
+    write_or_report,
+)
+from pathways.cli._io import VISIBILITY_OPTION, check_paths, read_json
 from pathways.model import Visibility
 
 
@@ -129,22 +136,12 @@ def _render(
     layout: tuple[str, str | None, str] = ("LR", "A3", "landscape"),
     since: str | None = None,
 ) -> int:
-    from pathways.errors import RenderError
     from pathways.render import FORMATS
     from pathways.render import render as draw
     from pathways.rules import check
     from pathways.visibility import view
 
-    if output.suffix.lower() not in FORMATS:
-        raise Usage(
-            f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
-            f"use one of {', '.join(FORMATS)}"
-        )
-    problem = input_problem(path)
-    if problem is None:
-        problem = output_problem(output)
-    if problem is not None:
-        raise Usage(problem)
+    check_paths(path, output, FORMATS, hints=False)
     day = parse_today(today)
     sim = _read_simulation(simulation) if simulation is not None else None
     pathway = load_or_report(path, visibility)
@@ -163,14 +160,9 @@ def _render(
             earlier = earlier_version(since, pathway)
         except ValueError as exc:
             raise Usage(str(exc), param_hint="--since") from None
-    from pathways.i18n import check_lang, counted, tr
+    from pathways.i18n import counted, tr
 
-    try:
-        warning = check_lang(lang, pathway.locales)
-    except ValueError as exc:
-        raise Usage(f"--lang: {exc}") from None
-    if warning:
-        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
+    warn_lang(lang, pathway.locales)
     # Findings of the reader's view: their messages name only what the reader may see.
     found = list(check(view(pathway, visibility), today=day))
     errors = [f for f in found if f.severity.value == "error"]
@@ -183,8 +175,9 @@ def _render(
         )
         typer.echo(refusal.format(path=path, errors=counted(len(errors), "error", lang)), err=True)
         return 1
-    try:
-        written = draw(
+    return write_or_report(
+        output,
+        lambda: draw(
             pathway,
             output,
             lang=lang,
@@ -195,12 +188,5 @@ def _render(
             page=layout[1],
             orientation=layout[2],
             since=earlier,
-        )
-    except RenderError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
-        return 1
-    typer.echo(str(written))
-    return 0
+        ),
+    )

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, load_or_report
-from pathways.cli._io import VISIBILITY_OPTION, input_problem
+from pathways.cli._common import check_choice, load_or_report
+from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.model import Visibility
 
 FORMATS = ("text", "json")
@@ -34,9 +34,7 @@ def routes(
     from pathways.visibility import view
 
     check_choice(format, FORMATS)
-    problem = input_problem(path)
-    if problem is not None:
-        raise Usage(problem, param_hint="PATH")
+    check_paths(path)
     pathway = load_or_report(path, visibility)
     if pathway is None:
         return 1

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, echo_findings, load_or_report
-from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.cli._common import check_choice, echo_findings, load_or_report
+from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.i18n import counted
 from pathways.model import Visibility
 
@@ -406,13 +406,7 @@ def simulate(
     from pathways.visibility import view
 
     check_choice(format, ("text", "json"))
-    problem = input_problem(path)
-    if problem is not None:
-        raise Usage(problem, param_hint="PATH")
-    if output is not None:
-        problem = output_problem(output)
-        if problem is not None:
-            raise Usage(problem, param_hint="--output")
+    check_paths(path, output)
     pathway = _load(path, visibility)
     if pathway is None:
         return 1
