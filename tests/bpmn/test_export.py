@@ -222,6 +222,12 @@ def check_against(p: Pathway, xml: str, lang: str | None) -> None:
         assert (node.get("name") or "") == (
             pathways.model.label_text(step.label, lang, p.locales).replace("\t", " ")
         ) or "\ufffd" in (node.get("name") or "")
+        if step.kind in ("fork", "join"):
+            # BPMN's parallel gateway waits for every incoming flow: only a join may have
+            # several, one per transition into it (alternatives into a fork meet before it).
+            into = sum(1 for t in p.transitions if t.to == step.id)
+            n_in = len(node.findall(f"{B}incoming"))
+            assert n_in == (into if step.kind == "join" else min(into, 1)), step.id
         if step.kind == "wait" and step.duration is not None and step.duration.kind == "fixed":
             text = node.find(f"{B}timerEventDefinition/{B}timeDuration")
             assert text is not None

@@ -276,12 +276,12 @@ class _Writer:
         for step in p.steps:  # step ids are taken first, so they stay as written
             self.node_of_step[step.id] = self.ids.take(step.id)
         for step in p.steps:
-            self.add_step(step, band_of[step.id], incoming[step.id] > 0, len(exits[step.id]))
+            self.add_step(step, band_of[step.id], incoming[step.id], len(exits[step.id]))
         for i, t in enumerate(p.transitions):
             if t.source in self.exit_of_step and t.to in self.node_of_step:
                 self.add_transition(i, t, band_of[t.source])
 
-    def add_step(self, step: Step, band: int, entered: bool, n_exits: int) -> None:
+    def add_step(self, step: Step, band: int, n_in: int, n_exits: int) -> None:
         ident = self.node_of_step[step.id]
         attrs: dict[str, str] = {_pw("kind"): step.kind}
         if ident != step.id:
@@ -295,6 +295,7 @@ class _Writer:
         name = self.text(step.label)
         timer: str | None = None
         kind = step.kind
+        entered = n_in > 0
         if kind == "entry":
             tag = "task" if entered else "startEvent"
         elif kind == "outcome":
@@ -318,6 +319,17 @@ class _Writer:
         node = _Node(ident, tag, band, name, size, step, attrs, timer)
         self.add_node(node)
         self.exit_of_step[step.id] = ident
+        if kind == "fork" and n_in >= 2:
+            # Transitions into a fork are alternatives (a BPMN parallel gateway would wait for
+            # all of them): they meet at an exclusive gateway first.
+            merge = self.ids.take(f"{ident}__merge")
+            self.add_node(
+                _Node(
+                    merge, "exclusiveGateway", band, "", GATEWAY_SIZE, attrs={_pw("merge"): step.id}
+                )
+            )
+            self.add_flow(_Flow(self.ids.take(f"Flow_{ident}__merge"), merge, ident))
+            self.node_of_step[step.id] = merge
         if kind == "entry" and entered:  # a start event leads into the entry task
             start = self.ids.take(f"{ident}__start")
             self.add_node(

@@ -149,7 +149,9 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     if any(c.ns == BPMN_NS and c.tag not in known for c in process.children):
         return None  # something the exporter never writes
     for node in nodes.values():
-        if not (_pw(node, "kind") or _pw(node, "split") or _pw(node, "startOf")):
+        if not (
+            _pw(node, "kind") or _pw(node, "split") or _pw(node, "startOf") or _pw(node, "merge")
+        ):
             return None
     out_of: dict[str, list[XmlNode]] = {}
     for f in flows:
@@ -159,6 +161,7 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         out_of.setdefault(source, []).append(f)
         helper = (
             _pw(nodes[source], "startOf") is not None
+            or _pw(nodes[source], "merge") is not None
             or _pw(nodes[target], "split") is not None
             or _pw(f, "delayOf") is not None
         )
@@ -240,9 +243,9 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
             step["confidentiality"] = confidentiality
         steps.append((step, node))
     for ident, node in nodes.items():
-        split = _pw(node, "split")
-        if split is not None:
-            step_of[ident] = split
+        folded = _pw(node, "split") or _pw(node, "merge")
+        if folded is not None:
+            step_of[ident] = folded
 
     # transitions
     transitions: list[tuple[int, dict[str, Any], XmlNode]] = []
