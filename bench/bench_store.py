@@ -16,7 +16,10 @@ Side by side, in one run:
 The PostgreSQL server is a throwaway one started like the tests' (tests/stores.py), or
 $PATHWAYS_TEST_POSTGRES.
 
-Run:  python bench/bench_store.py [--quick] [--out bench/results/store.md]
+--baseline DIR adds a column for another checkout of the library (its DIR/src), measured in
+the same run, e.g. the code before a change: ``git worktree add /tmp/before SHA``.
+
+Run:  python bench/bench_store.py [--quick] [--cases N] [--baseline DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# the library under test: this checkout's, or a baseline's (set for the worker processes)
+sys.path.insert(0, os.environ.get("PATHWAYS_BENCH_SRC", str(ROOT / "src")))
 sys.path.insert(0, str(ROOT))
 
 import pathways as pw  # noqa: E402
@@ -63,6 +67,7 @@ def fresh_spec(kind: str, folder: Path, name: str) -> str:
 
 
 def save_vs_history(spec: str, lengths: list[int], saves: int) -> dict[int, float]:
+    """Median seconds of one save at each history length (run in a worker process)."""
     engine = pw.Engine(pw.load(LOOP))
     store = open_store(spec)
     out = {}
@@ -149,66 +154,116 @@ def make_plain_tables(spec: str) -> None:
                 pg.execute(s.encode())
 
 
-def throughput(kind: str, folder: Path, cases: int, workers: int) -> tuple[float, float]:
-    """Cases per second (ours, floor) with ``workers`` processes."""
-    result = []
-    for name, work in (("ours", ours), ("floor", floor)):
-        spec = fresh_spec(kind, folder, f"{name}-{workers}")
-        if name == "floor":
-            make_plain_tables(spec)
-        else:
-            open_store(spec).close()  # create the schema before the workers race for it
-        chunks = [[f"{name}{w}-{i}" for i in range(w, cases, workers)] for w in range(workers)]
-        ctx = multiprocessing.get_context("spawn")
-        procs = [ctx.Process(target=work, args=(spec, chunk)) for chunk in chunks]
-        start = time.perf_counter()
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join()
-            assert p.exitcode == 0, name
-        result.append(cases / (time.perf_counter() - start))
-    return result[0], result[1]
+def _in_process(src: str, target: Any, *args: Any) -> Any:
+    """Run ``target(*args)`` in a spawned process importing the library from ``src``."""
+    ctx = multiprocessing.get_context("spawn")
+    os.environ["PATHWAYS_BENCH_SRC"] = src
+    try:
+        with ctx.Pool(1) as pool:
+            return pool.apply(target, args)
+    finally:
+        del os.environ["PATHWAYS_BENCH_SRC"]
+
+
+def _setup(spec: str) -> None:
+    open_store(spec).close()  # create the schema before the workers race for it
+
+
+def throughput(
+    kind: str, folder: Path, cases: int, workers: int, sources: dict[str, str], rounds: int
+) -> dict[str, float]:
+    """Cases per second with ``workers`` processes: each library of ``sources`` (name ->
+    src folder) and the floor, taking turns for ``rounds`` rounds (the shared machine's load
+    drifts; turns spread it over all of them); the median round of each."""
+    got: dict[str, list[float]] = {}
+    runs = [(name, ours, src) for name, src in sources.items()]
+    runs.append(("floor", floor, str(ROOT / "src")))
+    for r in range(rounds):
+        for name, work, src in runs:
+            spec = fresh_spec(kind, folder, f"{name}-{workers}-{r}")
+            if work is floor:
+                make_plain_tables(spec)
+            else:
+                _in_process(src, _setup, spec)
+            chunks = [[f"{name}{w}-{i}" for i in range(w, cases, workers)] for w in range(workers)]
+            ctx = multiprocessing.get_context("spawn")
+            os.environ["PATHWAYS_BENCH_SRC"] = src
+            try:
+                procs = [ctx.Process(target=work, args=(spec, chunk)) for chunk in chunks]
+                start = time.perf_counter()
+                for p in procs:
+                    p.start()
+                for p in procs:
+                    p.join()
+                    assert p.exitcode == 0, name
+            finally:
+                del os.environ["PATHWAYS_BENCH_SRC"]
+            got.setdefault(name, []).append(cases / (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in got.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cases", type=int, default=None, help="cases per fire+save run")
+    parser.add_argument("--baseline", default=None, help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="turns per fire+save figure")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "store.md"))
     args = parser.parse_args()
-    cases = 100 if args.quick else 2000
+    cases = args.cases or (100 if args.quick else 2000)
     lengths = [10, 1000] if args.quick else [10, 1000, 10_000]
     saves = 10 if args.quick else 30
+    sources = {"pathways": str(ROOT / "src")}
+    if args.baseline:
+        sources["baseline"] = str(Path(args.baseline).resolve() / "src")
+    names = list(sources)
     lines = [
         "# Case store bench",
         "",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs (shared); "
-        f"{cases} cases per fire+save run; {saves} saves per history length.",
+        f"{cases} cases per fire+save run, median of {args.rounds} rounds taken in turns; "
+        f"{saves} saves per history length."
+        + (f" Baseline: {args.baseline}." if args.baseline else ""),
         "",
         "## One save vs history length (median ms)",
         "",
-        "| store | " + " | ".join(f"{n:,} events" for n in lengths) + " | longest / 10 |",
-        "|---" * (len(lengths) + 2) + "|",
+        "| store | library | " + " | ".join(f"{n:,} events" for n in lengths) + " | longest / 10 |",
+        "|---" * (len(lengths) + 3) + "|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for kind in ("sqlite", "postgres"):
-            got = save_vs_history(fresh_spec(kind, folder, "hist"), lengths, saves)
-            row = [f"{got[n] * 1000:.2f}" for n in lengths]
-            lines.append(f"| {kind} | {' | '.join(row)} | {got[lengths[-1]] / got[10]:.2f}x |")
-            print(lines[-1], flush=True)
+            for name in names:
+                spec = fresh_spec(kind, folder, f"hist-{name}")
+                got = _in_process(sources[name], save_vs_history, spec, lengths, saves)
+                row = [f"{got[n] * 1000:.2f}" for n in lengths]
+                lines.append(
+                    f"| {kind} | {name} | {' | '.join(row)} | "
+                    f"{got[lengths[-1]] / got[lengths[0]]:.2f}x |"
+                )
+                print(lines[-1], flush=True)
         lines += [
             "",
-            "## fire + save throughput (cases per second; two transactions per case)",
+            "## fire + save throughput (cases per second; two transactions per case; median "
+            "of the rounds)",
             "",
-            "| store | workers | pathways | plain SQL floor | pathways / floor |",
-            "|---|---|---|---|---|",
+            "| store | workers | "
+            + " | ".join(names)
+            + " | plain SQL floor | "
+            + " | ".join(f"{n} / floor" for n in names)
+            + " |",
+            "|---" * (3 + 2 * len(names)) + "|",
         ]
         for kind in ("sqlite", "postgres"):
             for workers in (1, 4):
-                mine, base = throughput(kind, folder, cases, workers)
+                got = throughput(kind, folder, cases, workers, sources, args.rounds)
+                base = got["floor"]
                 lines.append(
-                    f"| {kind} | {workers} | {mine:.0f} | {base:.0f} | {mine / base:.2f} |"
+                    f"| {kind} | {workers} | "
+                    + " | ".join(f"{got[n]:.0f}" for n in names)
+                    + f" | {base:.0f} | "
+                    + " | ".join(f"{got[n] / base:.2f}" for n in names)
+                    + " |"
                 )
                 print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"

@@ -280,3 +280,44 @@ def test_a_stale_copy_is_refused_even_when_the_stored_history_is_a_prefix(
     with pytest.raises(pw.ConflictError, match="changed since it was loaded at version 1"):
         store.save(stale)
     assert store.load("c-1", engine).history[-1].event == "open"
+
+
+def test_a_forged_row_version_is_refused_by_the_history_key(
+    engine: Engine, store: CaseStore
+) -> None:
+    """A save after a load runs no read: the conditional UPDATE on the row version and the
+    history's primary key refuse a stale case. A copy whose version (and checkpoint) were set
+    forward by hand passes the UPDATE, and its history insert is refused: ConflictError,
+    nothing written."""
+    store.save(new_case(engine, risk="low"))
+    first, second = store.load("c-1", engine), store.load("c-1", engine)
+    first.fire("screen", actor=COUNSELLOR, at=hours(1), note="first")
+    store.save(first)
+    second.fire("screen", actor=COUNSELLOR, at=hours(1), note="second")
+    second.version = 2
+    assert second._checkpoint is not None
+    second._checkpoint.version = 2  # as if loaded at version 2: the fast path is taken
+    with pytest.raises(pw.ConflictError, match="not a prefix"):
+        store.save(second)
+    stored = store.load("c-1", engine)
+    assert stored.version == 2 and stored.history[-1].note == "first"
+
+
+def test_a_save_after_a_load_runs_no_read_in_its_transaction(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The case is serialised and checked before the write lock is taken; the transaction
+    is the conditional UPDATE and the new history row (issue 15: the save path profiled:
+    fewer statements while SQLite's one writer lock is held)."""
+    with SQLiteStore(tmp_path / "cases.db") as store:
+        store.save(new_case(engine, risk="low"))
+        case = store.load("c-1", engine)
+        case.fire("screen", actor=COUNSELLOR, at=hours(1))
+        seen: list[str] = []
+        store._db.set_trace_callback(seen.append)
+        store.save(case)
+        store._db.set_trace_callback(None)
+        assert [s.split()[0] for s in seen] == ["BEGIN", "UPDATE", "INSERT", "COMMIT"]
+        case.fire("close", actor=COUNSELLOR, at=hours(2))
+        store.save(case)  # after a save, too
+        assert store.load("c-1", engine) == case

@@ -151,7 +151,9 @@ def replay(
                 f"({stored.event!r}): {exc}"
             ) from None
         made = case.history[-1]
-        if made.payload() != stored.payload():
+        # equal hashes (chained from the same stored entry) mean equal payloads; compare the
+        # payloads only when they differ (a stored entry under a retired key, or a forgery)
+        if made.hash != stored.hash and made.payload() != stored.payload():
             raise CaseError(
                 f"the history of case {case_id!r} does not verify at entry {i}: replaying "
                 f"{stored.event!r} gives {made.target!r}, the history says {stored.target!r}"

@@ -183,7 +183,9 @@ class CaseEngine(Protocol):
     def problem(self, case: Case) -> str | None:
         """What is wrong with the case's history, or None."""
 
-    def check_unsaved(self, case: Case, stored: int) -> Case:
+    def check_unsaved(
+        self, case: Case, stored: int, *, facts: Mapping[str, Any] | None = None
+    ) -> Case:
         """The replayed case a store saves (see :meth:`pathways.Engine.check_unsaved`)."""
 
     def deadlines_snapshot(self, case: Case) -> dict[str, Any]:

@@ -31,7 +31,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pathways._replay import clone, facts, replay
+from pathways._replay import clone, replay
+from pathways._replay import facts as _facts
 from pathways._runtime import _EMPTY
 from pathways.case import Actor, Case, Referral
 from pathways.clock import Clock, SystemClock, as_utc
@@ -895,7 +896,7 @@ class Engine:
         return case
 
     def _compare(self, case: Case, snapshot: Mapping[str, Any]) -> None:
-        for name, value in facts(case).items():
+        for name, value in _facts(case).items():
             if snapshot.get(name) != value:
                 raise CaseError(
                     f"case {case.id!r}: its {name} is not what its history gives (stored "
@@ -925,13 +926,16 @@ class Engine:
             return str(exc)
         return None
 
-    def check_unsaved(self, case: Case, stored: int) -> Case:
+    def check_unsaved(
+        self, case: Case, stored: int, *, facts: Mapping[str, Any] | None = None
+    ) -> Case:
         """Check the entries of ``case`` after the first ``stored`` (the ones a store is about
         to append) and that the case's facts are what its history gives; return the replayed
         case, to become the case's checkpoint once the save commits.
 
         After a load or a save only the new events are replayed (the case keeps a checkpoint),
-        so a save does not cost more for a longer history.
+        so a save does not cost more for a longer history. ``facts`` is the case's
+        ``to_dict(history=False)`` without ``version``, when the caller has it already.
 
         Raises
         ------
@@ -972,8 +976,8 @@ class Engine:
             )
         replayed = replay(self, case.id, new, base)
         replayed.version = case.version
-        mine = facts(case)
-        for name, value in facts(replayed).items():
+        mine = _facts(case) if facts is None else facts
+        for name, value in _facts(replayed).items():
             if mine.get(name) != value:
                 raise CaseError(
                     f"case {case.id!r}: its {name} is not what its history gives (replayed "

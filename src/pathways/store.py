@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -194,20 +195,112 @@ class CaseStore(Protocol):
         ...
 
 
-SaveIn = Callable[[Any, "Case", Sequence[Mapping[str, Any]]], tuple[int, "Case"]]
+@dataclass(slots=True)
+class Prepared:
+    """One case's save, computed before the store's transaction (so the database's write lock
+    is held only for the statements): the row to write, and, when the case carries a
+    checkpoint of its last load or save at its row version, how many history entries are
+    stored already and the verified case to become the new checkpoint."""
+
+    case: Case
+    outbox: Sequence[Mapping[str, Any]]
+    expected: int
+    """The row version the case was loaded at (0: a new case)."""
+    row: tuple[Any, ...]
+    """step, data, snapshot, row_version, overdue, closed, unmet, agency, level."""
+    stored: int | None
+    """History entries already stored; None: read it in the transaction."""
+    checkpoint: Case | None
+    """The verified case (``check_unsaved``); None until ``stored`` is known."""
+    tracks_stored: bool
+    """Whether the stored case may have rows in ``tracks`` (several tracks)."""
+    facts: dict[str, Any]
+    """The case's facts (its snapshot without ``version``), for ``check_unsaved``."""
+
+
+def prepare(
+    case: Case, outbox: Sequence[Mapping[str, Any]], time: Callable[[dt.datetime], object]
+) -> Prepared:
+    """What saving ``case`` writes; ``time`` turns a datetime into the store's column value.
+
+    The case is checked here (:meth:`Engine.check_unsaved
+    <pathways.engine.Engine.check_unsaved>`, raising CaseError: nothing is written) when its
+    checkpoint says how much of its history is stored: always after a load or a save by a
+    store. The transaction then needs no read: its conditional ``UPDATE`` (on the row version)
+    and the history's primary key refuse a stale case.
+    """
+    engine = case.engine
+    expected = case.version
+    snapshot = case.to_dict(history=False)
+    facts = dict(snapshot)
+    del facts["version"]
+    snapshot["version"] = expected + 1
+    overdue = engine.overdue_from(case)
+    closed, unmet, agency = query_facts(case)
+    row = (
+        " ".join(case.steps),
+        _json(snapshot["data"]),
+        _json(snapshot),
+        expected + 1,
+        None if overdue is None else time(overdue),
+        closed,
+        None if unmet is None else time(unmet),
+        agency,
+        level_of(case),
+    )
+    point = case._checkpoint
+    stored: int | None = None
+    checkpoint = None
+    tracks = True
+    if expected == 0:
+        stored, tracks = 0, False
+    elif (
+        point is not None and point.version == expected and len(point.history) <= len(case.history)
+    ):
+        stored, tracks = len(point.history), len(point.steps) > 1
+    if stored is not None:
+        checkpoint = engine.check_unsaved(case, stored, facts=facts)
+    return Prepared(case, outbox, expected, row, stored, checkpoint, tracks, facts)
+
+
+def not_a_prefix(case: Case) -> ConflictError:
+    return ConflictError(
+        f"the stored history of case {case.id!r} is not a prefix of this case's history; "
+        "load it again"
+    )
+
+
+def changed(case: Case, expected: int, found: Sequence[Any] | None) -> ConflictError:
+    now = "it is not stored" if found is None else f"it is at version {found[0]}"
+    return ConflictError(
+        f"case {case.id!r} changed since it was loaded at version {expected} ({now}); load it "
+        "again and retry"
+    )
+
+
+def history_rows(case: Case, stored: int) -> builtins.list[tuple[str, int, str, str]]:
+    """The history rows a save appends: (case id, seq, entry JSON, hash)."""
+    cid = case.id
+    return [(cid, e.seq, _json(e.to_dict()), e.hash) for e in case.history[stored:]]
+
+
+SaveIn = Callable[[Any, Prepared], tuple[int, "Case"]]
 
 
 def save_together(
     transaction: Callable[[], AbstractContextManager[Any]],
     save_in: SaveIn,
     items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]],
+    time: Callable[[dt.datetime], object],
 ) -> None:
     """Save ``(case, outbox)`` items in one transaction of a store, then (only once it has
-    committed) give each case its new row version and checkpoint. Shared by both stores."""
+    committed) give each case its new row version and checkpoint. Shared by both stores: the
+    cases are prepared (serialised and checked) before the transaction begins."""
+    prepared = [prepare(case, outbox, time) for case, outbox in items]
     done = []
     with transaction() as db:
-        for case, outbox in items:
-            done.append((case, *save_in(db, case, outbox)))
+        for p in prepared:
+            done.append((p.case, *save_in(db, p)))
     for case, new, checkpoint in done:
         case.version = new
         checkpoint.version = new
@@ -337,32 +430,16 @@ class SQLiteStore:
         self._save_all([(case, ()) for case in cases])
 
     def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
-        save_together(self._transaction, self._save_in, items)
+        save_together(self._transaction, self._save_in, items, _micros)
 
-    def _save_in(
-        self, db: sqlite3.Connection, case: Case, outbox: Sequence[Mapping[str, Any]]
-    ) -> tuple[int, Case]:
-        expected = case.version
+    def _save_in(self, db: sqlite3.Connection, p: Prepared) -> tuple[int, Case]:
+        case, expected, row = p.case, p.expected, p.row
         new = expected + 1
         history = case.history
-        snapshot = case.to_dict(history=False)
-        snapshot["version"] = new
-        overdue = case.engine.overdue_from(case)
         steps = case.steps
-        closed, unmet, agency = query_facts(case)
-        row = (
-            " ".join(steps),
-            _json(snapshot["data"]),
-            _json(snapshot),
-            new,
-            None if overdue is None else _micros(overdue),
-            int(closed),
-            None if unmet is None else _micros(unmet),
-            agency,
-            level_of(case),
-        )
+        stored, checkpoint = p.stored, p.checkpoint
         if expected == 0:
-            checkpoint = case.engine.check_unsaved(case, 0)
+            stored = 0
             try:
                 db.execute(
                     "INSERT INTO cases (step, data, snapshot, row_version, overdue_us, "
@@ -375,28 +452,21 @@ class SQLiteStore:
                     f"case {case.id!r} is already stored; load it instead of saving a new "
                     "case with the same id"
                 ) from None
-            stored = 0
         else:
-            last = db.execute(
-                "SELECT seq, hash FROM history WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
-                (case.id,),
-            ).fetchone()
-            stored = 0 if last is None else last[0] + 1
-            if stored > len(history) or (stored and history[stored - 1].hash != last[1]):
-                found = db.execute(
-                    "SELECT row_version FROM cases WHERE id = ?", (case.id,)
+            if stored is None:  # no checkpoint at this row version: read what is stored
+                last = db.execute(
+                    "SELECT seq, hash FROM history WHERE case_id = ? ORDER BY seq DESC LIMIT 1",
+                    (case.id,),
                 ).fetchone()
-                if found is not None and found[0] == expected:
-                    raise ConflictError(
-                        f"the stored history of case {case.id!r} is not a prefix of this "
-                        "case's history; load it again"
-                    )
-                now = "it is not stored" if found is None else f"it is at version {found[0]}"
-                raise ConflictError(
-                    f"case {case.id!r} changed since it was loaded at version {expected} "
-                    f"({now}); load it again and retry"
-                )
-            checkpoint = case.engine.check_unsaved(case, stored)
+                stored = 0 if last is None else last[0] + 1
+                if stored > len(history) or (stored and history[stored - 1].hash != last[1]):
+                    found = db.execute(
+                        "SELECT row_version FROM cases WHERE id = ?", (case.id,)
+                    ).fetchone()
+                    if found is not None and found[0] == expected:
+                        raise not_a_prefix(case)
+                    raise changed(case, expected, found)
+                checkpoint = case.engine.check_unsaved(case, stored, facts=p.facts)
             cur = db.execute(
                 "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
                 "overdue_us = ?, closed = ?, unmet_us = ?, agency = ?, level = ?, version = ? "
@@ -407,28 +477,30 @@ class SQLiteStore:
                 found = db.execute(
                     "SELECT row_version FROM cases WHERE id = ?", (case.id,)
                 ).fetchone()
-                now = "it is not stored" if found is None else f"it is at version {found[0]}"
-                raise ConflictError(
-                    f"case {case.id!r} changed since it was loaded at version {expected} "
-                    f"({now}); load it again and retry"
-                )
-        if expected != 0:
-            db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
+                raise changed(case, expected, found)
+            if p.tracks_stored:
+                db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
         if len(steps) > 1:
             db.executemany(
                 "INSERT INTO tracks (case_id, track, step) VALUES (?, ?, ?)",
                 [(case.id, i, s) for i, s in enumerate(steps)],
             )
-        db.executemany(
-            "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)",
-            [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
-        )
-        if outbox:
+        rows = history_rows(case, stored)
+        insert = "INSERT INTO history (case_id, seq, entry, hash) VALUES (?, ?, ?, ?)"
+        try:
+            if len(rows) == 1:
+                db.execute(insert, rows[0])
+            else:
+                db.executemany(insert, rows)
+        except sqlite3.IntegrityError:  # an entry of that seq is stored: not what was loaded
+            raise not_a_prefix(case) from None
+        if p.outbox:
             created = _micros(dt.datetime.now(dt.UTC))
             db.executemany(
                 "INSERT INTO outbox (case_id, message, created_us) VALUES (?, ?, ?)",
-                [(case.id, _json(dict(m)), created) for m in outbox],
+                [(case.id, _json(dict(m)), created) for m in p.outbox],
             )
+        assert checkpoint is not None
         return new, checkpoint
 
     # --- reading -----------------------------------------------------------------------

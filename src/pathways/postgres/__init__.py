@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from pathways.errors import CaseError, ConflictError
 from pathways.model import Confidentiality
-from pathways.store import _aware, check_page, level_of, query_facts, save_together
+from pathways.store import (
+    Prepared,
+    _aware,
+    changed,
+    check_page,
+    history_rows,
+    not_a_prefix,
+    save_together,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,6 +57,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _same(when: dt.datetime) -> dt.datetime:
+    return when  # psycopg writes aware datetimes to timestamptz as they are
 
 
 class PostgresStore:
@@ -162,32 +174,16 @@ class PostgresStore:
         self._save_all([(case, ()) for case in cases])
 
     def _save_all(self, items: Sequence[tuple[Case, Sequence[Mapping[str, Any]]]]) -> None:
-        save_together(self._transaction, self._save_in, items)
+        save_together(self._transaction, self._save_in, items, _same)
 
-    def _save_in(
-        self, db: psycopg.Connection[Any], case: Case, outbox: Sequence[Mapping[str, Any]]
-    ) -> tuple[int, Case]:
-        expected = case.version
+    def _save_in(self, db: psycopg.Connection[Any], p: Prepared) -> tuple[int, Case]:
+        case, expected, row = p.case, p.expected, p.row
         new = expected + 1
         history = case.history
-        snapshot = case.to_dict(history=False)
-        snapshot["version"] = new
-        overdue = case.engine.overdue_from(case)
         steps = case.steps
-        closed, unmet, agency = query_facts(case)
-        row = (
-            " ".join(steps),
-            _json(snapshot["data"]),
-            _json(snapshot),
-            new,
-            overdue,
-            closed,
-            unmet,
-            agency,
-            level_of(case),
-        )
+        stored, checkpoint = p.stored, p.checkpoint
         if expected == 0:
-            checkpoint = case.engine.check_unsaved(case, 0)
+            stored = 0
             cur = db.execute(
                 "INSERT INTO cases (step, data, snapshot, row_version, overdue_at, closed, "
                 "unmet_at, agency, level, id, pathway, version) "
@@ -200,7 +196,6 @@ class PostgresStore:
                     f"case {case.id!r} is already stored; load it instead of saving a new "
                     "case with the same id"
                 )
-            stored = 0
         else:
             # The conditional update takes the row lock first: once it holds, no other
             # save of this case can append to its history until this transaction ends.
@@ -215,39 +210,41 @@ class PostgresStore:
                 found = db.execute(
                     "SELECT row_version FROM cases WHERE id = %s", (case.id,)
                 ).fetchone()
-                now = "it is not stored" if found is None else f"it is at version {found[0]}"
-                raise ConflictError(
-                    f"case {case.id!r} changed since it was loaded at version {expected} "
-                    f"({now}); load it again and retry"
-                )
-            last = db.execute(
-                "SELECT seq, hash FROM history WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
-                (case.id,),
-            ).fetchone()
-            stored = 0 if last is None else int(last[0]) + 1
-            if last is not None and (stored > len(history) or history[stored - 1].hash != last[1]):
-                raise ConflictError(
-                    f"the stored history of case {case.id!r} is not a prefix of this "
-                    "case's history; load it again"
-                )
-            checkpoint = case.engine.check_unsaved(case, stored)
+                raise changed(case, expected, found)
+            if stored is None:  # no checkpoint at this row version: read what is stored
+                last = db.execute(
+                    "SELECT seq, hash FROM history WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
+                    (case.id,),
+                ).fetchone()
+                stored = 0 if last is None else int(last[0]) + 1
+                if last is not None and (
+                    stored > len(history) or history[stored - 1].hash != last[1]
+                ):
+                    raise not_a_prefix(case)
+                checkpoint = case.engine.check_unsaved(case, stored, facts=p.facts)
+        rows = history_rows(case, stored)
+        insert = "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)"
         with db.cursor() as c:
-            if expected != 0:
+            if p.expected != 0 and p.tracks_stored:
                 c.execute("DELETE FROM tracks WHERE case_id = %s", (case.id,))
             if len(steps) > 1:
                 c.executemany(
                     "INSERT INTO tracks (case_id, track, step) VALUES (%s, %s, %s)",
                     [(case.id, i, s) for i, s in enumerate(steps)],
                 )
-            c.executemany(
-                "INSERT INTO history (case_id, seq, entry, hash) VALUES (%s, %s, %s, %s)",
-                [(case.id, e.seq, _json(e.to_dict()), e.hash) for e in history[stored:]],
-            )
-            if outbox:
+            try:
+                if len(rows) == 1:
+                    c.execute(insert, rows[0])
+                else:
+                    c.executemany(insert, rows)
+            except self._psycopg.errors.UniqueViolation:  # that seq is stored: not as loaded
+                raise not_a_prefix(case) from None
+            if p.outbox:
                 c.executemany(
                     "INSERT INTO outbox (case_id, message) VALUES (%s, %s)",
-                    [(case.id, _json(dict(m))) for m in outbox],
+                    [(case.id, _json(dict(m))) for m in p.outbox],
                 )
+        assert checkpoint is not None
         return new, checkpoint
 
     # --- reading -----------------------------------------------------------------------
