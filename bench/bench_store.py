@@ -7,7 +7,9 @@ Side by side, in one run:
                     replays only the new event, so it should not grow (goal: 10,000 within 2x
                     of 10).
   fire + save       C cases, each opened and saved, then one event fired and saved (two
-                    transactions per case), by 1 and by 4 worker processes; against the floor:
+                    transactions per case), by 1 and by 4 worker processes, timed from when
+                    every worker is ready (imported, pathway loaded, connected: ~2 s for
+                    ours, which earlier runs counted); against the floor:
                     the same rows written with plain SQL (an INSERT of the case row and one
                     history row per transaction, then an UPDATE and one history row), with the
                     same durability (SQLite file in WAL with synchronous=FULL; PostgreSQL with
@@ -94,9 +96,10 @@ def save_vs_history(spec: str, lengths: list[int], saves: int) -> dict[int, floa
 # ------------------------------------------------------------------------------ fire + save
 
 
-def ours(spec: str, ids: list[str]) -> None:
+def ours(spec: str, ids: list[str], ready: Any) -> None:
     engine = pw.Engine(pw.load(LOOP))
     store = open_store(spec)
+    ready.wait()  # the clock starts once every worker has imported, loaded and connected
     for case_id in ids:
         case = engine.open(case_id=case_id, at=T0)
         store.save(case)
@@ -105,7 +108,7 @@ def ours(spec: str, ids: list[str]) -> None:
     store.close()
 
 
-def floor(spec: str, ids: list[str]) -> None:
+def floor(spec: str, ids: list[str], ready: Any) -> None:
     """The same rows with plain SQL: no engine, no replay, no JSON of a case."""
     entry = '{"seq":0,"event":"open"}'
     if spec.startswith("sqlite:"):
@@ -121,6 +124,7 @@ def floor(spec: str, ids: list[str]) -> None:
     ins = f"INSERT INTO plain_cases VALUES ({q}, {q}, 1)"
     upd = f"UPDATE plain_cases SET step = {q}, row_version = 2 WHERE id = {q} AND row_version = 1"
     hist = f"INSERT INTO plain_history VALUES ({q}, {q}, {q})"
+    ready.wait()
     for case_id in ids:
         db.execute("BEGIN")
         db.execute(ins, (case_id, "intake"))
@@ -188,11 +192,13 @@ def throughput(
             chunks = [[f"{name}{w}-{i}" for i in range(w, cases, workers)] for w in range(workers)]
             ctx = multiprocessing.get_context("spawn")
             os.environ["PATHWAYS_BENCH_SRC"] = src
+            ready = ctx.Barrier(workers + 1)
             try:
-                procs = [ctx.Process(target=work, args=(spec, chunk)) for chunk in chunks]
-                start = time.perf_counter()
+                procs = [ctx.Process(target=work, args=(spec, chunk, ready)) for chunk in chunks]
                 for p in procs:
                     p.start()
+                ready.wait()  # not counted: starting Python, importing, loading the pathway
+                start = time.perf_counter()
                 for p in procs:
                     p.join()
                     assert p.exitcode == 0, name
