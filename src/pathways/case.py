@@ -361,7 +361,9 @@ class Case:
             the event could move tracks at several steps and ``at`` names none, or ``at`` names
             a step where no track can move.
         NotAuthorized
-            ``actor.role`` is not in the ``by`` roles of the transition.
+            ``actor.role`` is not in the ``by`` roles of the transition, or the step belongs to
+            another agency than the actor's and the case is not referred to the actor's agency
+            (docs/deploying.md, "Access by agency").
         CaseError
             Bad ``data``, ``note`` or time (naive, or before the last event).
 
@@ -389,7 +391,8 @@ class Case:
             There is no pending referral, or several and ``at`` names none of them.
         NotAuthorized
             ``actor.role`` is neither the target step's role nor a role that may fire an event
-            from it.
+            from it, or the actor's agency may not act at the target step (as for
+            :meth:`fire`).
         """
         track, time = _split_at(at, when)
         return self._engine.answer(self, "accept", actor, time, note, track)
