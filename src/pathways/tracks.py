@@ -50,11 +50,13 @@ __all__ = [
     "STATE_BOUND",
     "Block",
     "Exploration",
+    "Region",
     "RunGraph",
     "Structure",
     "Track",
     "explore",
     "has_tracks",
+    "regions",
     "run_graph",
     "run_stats",
     "structure",
@@ -136,6 +138,8 @@ class Structure:
     interview: list[int]
     block_joins: set[int] = field(default_factory=set)
     """The joins of the sound blocks."""
+    preds: list[list[Move]] = field(default_factory=list)
+    """Per step, the moves into it ``(transition, from step, is a fallback)``."""
 
     @property
     def loose_forks(self) -> list[int]:
@@ -174,6 +178,7 @@ def structure(pathway: Pathway, sg: StepGraph | None = None) -> Structure:
     for u, out in enumerate(moves):
         for i, v, fb in out:
             preds[v].append((i, u, fb))
+    st.preds = preds
     forks = [i for i, k in enumerate(kinds) if k == "fork"]
     pending = list(forks)
     progress = True
@@ -346,6 +351,132 @@ def _expand(st: Structure, walk: list[int], nodes: list[int], worst: bool = Fals
         else:
             out.append(u)
     return out
+
+
+# ------------------------------------------------------------------ regions of several joins
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """One track of a :class:`Region`: from a fork or join ``src`` along transition ``out`` to
+    the transition ``into`` of join ``dst``. ``track`` is None when ``out`` goes straight into
+    ``dst`` (no step between)."""
+
+    src: int
+    dst: int
+    out: int
+    into: int
+    track: Track | None
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        """The steps of the segment (none for a transition straight into its join)."""
+        return self.track.members if self.track is not None else ()
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """A sound fork/join region with more than one join: an acyclic marked graph of tracks.
+
+    The fork starts every track; tracks end at joins; each join but the last (``join``) leaves
+    by one private track into a later join of the region, and every transition into a join
+    of the region comes from one of its tracks. As with a block, each join of a region is
+    entered exactly once per pass (the graph of joins is a tree converging on ``join``), so it
+    can neither deadlock, collide nor end early, and it behaves like one step from ``fork`` to
+    ``join``. An example is the bundled P1 (medical and social tracks meet at a case
+    conference, which then waits with the police track at the closure review).
+    """
+
+    fork: int
+    join: int
+    segments: tuple[Segment, ...]
+    """Every track, each after the tracks into its source join (topological order)."""
+    inner: tuple[int, ...]
+    """The joins other than ``join``, each after the joins it depends on."""
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        """The steps strictly inside (the inner joins included; fork and last join not)."""
+        return (*self.inner, *(m for s in self.segments for m in s.members))
+
+
+def regions(st: Structure) -> dict[int, Region]:
+    """Fork -> :class:`Region`, for each fork that is not a sound block but heads a region."""
+    out: dict[int, Region] = {}
+    for f in st.loose_forks:
+        region = _region(st, f)
+        if region is not None:
+            out[f] = region
+    return out
+
+
+def _segment(st: Structure, src: int, i: int) -> Segment | None:
+    end = st.sg.ends[i]
+    if end is None:
+        return None
+    v = end[1]
+    if st.kinds[v] == "join":
+        return None if v in st.block_joins else Segment(src, v, i, i, None)
+    track = st.simple.get(i) if st.kinds[src] == "fork" else None
+    if track is None:
+        track = _simple_track(st, st.preds, src, i)
+    if track is None:
+        return None
+    return Segment(src, track.join, i, track.end, track)
+
+
+def _region(st: Structure, f: int) -> Region | None:
+    """The region headed by fork ``f``, or None when its tracks do not form one."""
+    exits = st.moves[f]
+    if len(exits) < 2 or any(fb for _, _, fb in exits):
+        return None
+    segments: list[Segment] = []
+    todo = [(f, i) for i, _, _ in exits]
+    joins: dict[int, None] = {}
+    sinks: list[int] = []
+    while todo:
+        src, i = todo.pop(0)
+        seg = _segment(st, src, i)
+        if seg is None:
+            return None
+        segments.append(seg)
+        j = seg.dst
+        if j in joins:
+            continue
+        joins[j] = None
+        leave = st.moves[j]
+        onward = _segment(st, j, leave[0][0]) if len(leave) == 1 and not leave[0][2] else None
+        if onward is None:
+            sinks.append(j)
+        else:
+            todo.append((j, leave[0][0]))
+    if len(sinks) != 1:
+        return None
+    ins: dict[int, list[int]] = {j: [] for j in joins}
+    for seg in segments:
+        ins[seg.dst].append(seg.into)
+    if any(sorted(ins[j]) != sorted(st.into[j]) for j in joins):
+        return None  # a join of the region is also entered from outside it
+    # Topological order (Kahn): a join is ready once the sources of all its tracks are.
+    waiting = {j: len(ins[j]) for j in joins}
+    by_src: dict[int, list[Segment]] = {}
+    for seg in segments:
+        by_src.setdefault(seg.src, []).append(seg)
+    ordered: list[Segment] = []
+    inner: list[int] = []
+    ready = [f]
+    while ready:
+        node = ready.pop(0)
+        if node != f:
+            inner.append(node)
+        for seg in by_src.get(node, ()):
+            ordered.append(seg)
+            waiting[seg.dst] -= 1
+            if waiting[seg.dst] == 0:
+                ready.append(seg.dst)
+    if len(inner) != len(joins) or inner[-1] != sinks[0]:
+        return None  # a cycle among the joins
+    return Region(f, sinks[0], tuple(ordered), tuple(inner[:-1]))
 
 
 # --------------------------------------------------------------------------- the token game
@@ -681,17 +812,22 @@ def _interviews(
 
 
 def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | None:
-    """Route statistics of a pathway whose forks are all sound blocks, None otherwise.
+    """Route statistics of a pathway whose forks all head sound blocks or regions, else None.
 
-    A block counts as one step from its fork to its join: its runs are the products of its
-    tracks' routes (``count`` counts runs up to the order of independent tracks), its time is
-    that of its slowest track (critical path: the join waits for the last), and its
-    interviews and hand-offs are the sums over its tracks.
+    A block or :class:`Region` counts as one step from its fork to its (last) join: its runs
+    are the products of its tracks' routes (``count`` counts runs up to the order of
+    independent tracks), its time is the critical path through its joins (each join waits
+    for its slowest incoming track), and its interviews and hand-offs are the sums over its
+    tracks. Time is linear in steps plus transitions: no run is enumerated.
     """
 
     sg = sg or step_graph(pathway)
     st = structure(pathway, sg)
-    if st.loose_forks or any(st.kinds[j] == "join" and not _is_block_join(st, j) for j in st.into):
+    regs = regions(st)
+    region_joins = {j for r in regs.values() for j in (r.join, *r.inner)}
+    if any(f not in regs for f in st.loose_forks) or any(
+        not _is_block_join(st, j) and j not in region_joins for j in st.into
+    ):
         return None
     steps = pathway.steps
     n = len(steps)
@@ -710,7 +846,7 @@ def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | Non
 
     interview = [float(x) for x in st.interview]
     zero = [0.0] * n
-    # Per block, innermost first: (value, witness inside) for each measure.
+    # Per block or region, innermost first: (value, witness inside) for each measure.
     agg: dict[str, dict[int, tuple[float, list[int]]]] = {
         "long": {},
         "short": {},
@@ -724,50 +860,54 @@ def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | Non
         "interviews": (interview, None, False),
         "handoffs": (zero, handoff, False),
     }
+    transitions = pathway.transitions
+
+    def own_delay(i: int) -> float:  # a fork exit straight into a join: its own delay
+        d = transitions[i].delay
+        return d.expected if d is not None else 0.0
+
     for f, block in st.blocks.items():
+        segs = [Segment(f, block.join, t.exit, t.end, t) for t in block.tracks]
         for name, (node_w, edge_w, is_short) in measures.items():
-            total = 0.0
-            inside: list[int] = []
-            for track in block.tracks:
-                value, walk = _track_measure(st, track, node_w, edge_w, agg[name], is_short)
-                e = track.nodes[0]
-                last = _last(st, track)
-                if edge_w is not None:
-                    value += edge_w(f, e) + edge_w(last, block.join)
-                if name in ("long", "short"):
-                    total = max(total, value)
-                else:
-                    total += value
-                inside.extend(walk)
-            agg[name][f] = (total, inside)
-        number: int | None = 1
-        for track in block.tracks:
-            c = _track_count(st, track, counts)
-            number = None if c is None or number is None else number * c
-        counts[f] = number
+            timed = name in ("long", "short")
+            agg[name][f] = _segments_measure(
+                st, f, segs, (), node_w, edge_w, agg[name], is_short, timed, own_delay
+            )
+        counts[f] = _segments_count(st, segs, counts)
+    for f, region in regs.items():  # regions are never nested in a track
+        segs = list(region.segments)
+        for name, (node_w, edge_w, is_short) in measures.items():
+            timed = name in ("long", "short")
+            agg[name][f] = _segments_measure(
+                st, f, segs, region.inner, node_w, edge_w, agg[name], is_short, timed, own_delay
+            )
+        counts[f] = _segments_count(st, segs, counts)
     inner = {m for b in st.blocks.values() for m in b.members}
+    inner.update(m for r in regs.values() for m in r.members)
+    collapsed = {f: b.join for f, b in st.blocks.items()}
+    collapsed.update((f, r.join) for f, r in regs.items())
     top: list[list[int]] = [[] for _ in range(n)]
     for u in range(n):
         if u in inner:
             continue
-        top[u] = [st.blocks[u].join] if u in st.blocks else list(sg.succ[u])
+        top[u] = [collapsed[u]] if u in collapsed else list(sg.succ[u])
     sources = [i for i, s in enumerate(steps) if s.kind == "entry"]
     sinks = [1 if s.kind == "outcome" else 0 for s in steps]
 
     def weights(name: str, base: Sequence[float]) -> list[float]:
-        return [base[u] + agg[name][u][0] if u in st.blocks else base[u] for u in range(n)]
+        return [base[u] + agg[name][u][0] if u in collapsed else base[u] for u in range(n)]
 
     def expand(route: list[int], name: str) -> tuple[str, ...]:
         out: list[int] = []
         for u in route:
             out.append(u)
-            if u in st.blocks:
+            if u in collapsed:
                 out.extend(agg[name][u][1])
         return sg.route(out)
 
     def block_edges(fn: Callable[[int, int], float]) -> Callable[[int, int], float]:
         def ew(u: int, v: int) -> float:
-            return 0.0 if u in st.blocks else fn(u, v)
+            return 0.0 if u in collapsed else fn(u, v)
 
         return ew
 
@@ -792,6 +932,62 @@ def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | Non
         max_interviews=iv.value[iv_start] if iv_start is not None else 0.0,
         handoffs_max=ho.value[ho_start] if ho_start is not None else 0.0,
     )
+
+
+def _segments_measure(
+    st: Structure,
+    f: int,
+    segments: Sequence[Segment],
+    inner_joins: Sequence[int],
+    node_w: Sequence[float],
+    edge_w: Callable[[int, int], float] | None,
+    agg: dict[int, tuple[float, list[int]]],
+    shortest: bool,
+    timed: bool,
+    own_delay: Callable[[int], float],
+) -> tuple[float, list[int]]:
+    """One measure of a block or region from its fork's exit to entering its last join.
+
+    ``timed``: the critical path (a join is entered when its slowest track arrives, then
+    takes its own weight); otherwise the sum over tracks and inner joins. The witness is
+    every track written out, each join after the tracks into it. A transition straight into
+    a join counts its own delay (``own_delay``): two of them may join the same two steps."""
+    arrival: dict[int, float] = {}
+    total = sum(node_w[j] for j in inner_joins)
+    inside: list[int] = []
+    last_join = segments[-1].dst if segments else f
+    for seg in segments:
+        if seg.src != f:
+            inside.append(seg.src)  # an inner join, after every track into it
+        if seg.track is not None:
+            value, walk = _track_measure(st, seg.track, node_w, edge_w, agg, shortest)
+            if edge_w is not None:
+                value += edge_w(seg.src, seg.track.nodes[0]) + edge_w(_last(st, seg.track), seg.dst)
+        else:
+            value = edge_w(seg.src, seg.dst) if edge_w is not None else 0.0
+            if timed:
+                value = own_delay(seg.out)
+            walk = []
+        inside.extend(walk)
+        if timed:
+            start = 0.0 if seg.src == f else arrival[seg.src] + node_w[seg.src]
+            arrival[seg.dst] = max(arrival.get(seg.dst, NEG), start + value)
+        else:
+            total += value
+    if timed:
+        total = arrival.get(last_join, 0.0)
+    return total, inside
+
+
+def _segments_count(
+    st: Structure, segments: Sequence[Segment], counts: dict[int, int | None]
+) -> int | None:
+    """Runs of a block or region: the product of its tracks' routes (None: a loop)."""
+    number: int | None = 1
+    for seg in segments:
+        c = _track_count(st, seg.track, counts) if seg.track is not None else 1
+        number = None if c is None or number is None else number * c
+    return number
 
 
 def _last(st: Structure, track: Track) -> int:
