@@ -124,7 +124,7 @@ def region_documents(draw: st.DrawFn) -> Doc:
 
 def oracle(doc: Doc) -> dict[str, Any]:
     """Every run (up to the order of independent tracks) of an acyclic pathway with tracks:
-    ``runs`` is a list of (steps entered, hours, interviews, hand-offs)."""
+    ``runs`` is a list of (steps entered, hours, interviews, hand-offs, entry times)."""
     kind = {s["id"]: s["kind"] for s in doc["steps"]}
     hours = {s["id"]: float(s.get("duration", "0h")[:-1]) for s in doc["steps"]}
     interview = {s["id"] for s in doc["steps"] if "interview" in s.get("tags", ())}
@@ -134,17 +134,17 @@ def oracle(doc: Doc) -> dict[str, Any]:
     out = {u: [i for i, t in enumerate(ts) if t["from"] == u] for u in kind}
     into = {j: {i for i, t in enumerate(ts) if t["to"] == j} for j in kind if kind[j] == "join"}
     delay = [float(t.get("delay", "0h")[:-1]) for t in ts]
-    runs: list[tuple[frozenset[str], float, int, int]] = []
+    runs: list[tuple[frozenset[str], float, int, int, dict[str, float]]] = []
 
     def handoff(i: int) -> int:
         a, b = who[ts[i]["from"]], who[ts[i]["to"]]
         return int(a is not None and b is not None and a != b)
 
     # A token: ("at", step, time entered) or ("wait", transition, time arrived).
-    def play(tokens: list[tuple[str, Any, float]], seen: frozenset[str], end: float,
+    def play(tokens: list[tuple[str, Any, float]], seen: dict[str, float], end: float,
              iv: int, ho: int) -> None:  # fmt: skip
         if not tokens:
-            runs.append((seen, end, iv, ho))
+            runs.append((frozenset(seen), end, iv, ho, seen))
             return
         for k, (what, where, when) in enumerate(tokens):
             if what == "wait":
@@ -161,7 +161,7 @@ def oracle(doc: Doc) -> dict[str, Any]:
         raise AssertionError("stuck")  # pragma: no cover - generated regions are sound
 
     def play_arrivals(tokens: list[tuple[str, Any, float]], arrivals: list[tuple[int, float]],
-                      seen: frozenset[str], end: float, iv: int, ho: int) -> None:  # fmt: skip
+                      seen: dict[str, float], end: float, iv: int, ho: int) -> None:  # fmt: skip
         tokens = list(tokens)
         for i, when in arrivals:
             v = ts[i]["to"]
@@ -171,9 +171,9 @@ def oracle(doc: Doc) -> dict[str, Any]:
                 if set(waiting) == into[v]:
                     tokens = [x for x in tokens if not (x[0] == "wait" and x[1] in into[v])]
                     tokens.append(("at", v, max(waiting.values())))
-                    seen, iv = seen | {v}, iv + (v in interview)
+                    seen, iv = {**seen, v: max(waiting.values())}, iv + (v in interview)
                 continue
-            seen, iv = seen | {v}, iv + (v in interview)
+            seen, iv = {**seen, v: when}, iv + (v in interview)
             if kind[v] == "outcome":
                 end = max(end, when)
             else:
@@ -182,7 +182,7 @@ def oracle(doc: Doc) -> dict[str, Any]:
 
     entries = [s["id"] for s in doc["steps"] if s["kind"] == "entry"]
     for e in entries:
-        play([("at", e, 0.0)], frozenset([e]), 0.0, int(e in interview), 0)
+        play([("at", e, 0.0)], {e: 0.0}, 0.0, int(e in interview), 0)
     return {"runs": runs}
 
 
@@ -283,3 +283,57 @@ def test_bundled_pathways_with_tracks_never_fall_back(name: str) -> None:
         for step in ("medical_report", "justice_outcome", "case_plan", "case_conference",
                      "follow_up", "ready_for_closure"):  # fmt: skip
             assert step in route
+
+
+@settings(max_examples=examples(40))
+@given(doc=region_documents(), data=st.data())
+def test_deadline_from_inside_a_track_matches_brute_force(doc: Doc, data: st.DataObject) -> None:
+    """PW303 from a step inside a track to a step after the joins: the longest time over
+    every run played out (fixed durations, so the worst case is a run) is what PW303
+    measures: a limit half an hour below it fires, half an hour above it does not."""
+    runs = oracle(doc)["runs"]
+    kinds = {s["id"]: s["kind"] for s in doc["steps"]}
+    inside = sorted(
+        {u for r in runs for u in r[0]}
+        - {"in0", "f1"}
+        - {u for u, k in kinds.items() if k == "outcome"}
+    )
+    start = data.draw(st.sampled_from(inside))
+    later = sorted(
+        {
+            u
+            for r in runs
+            if start in r[4]
+            for u, t in r[4].items()
+            if u != start and t >= r[4][start]
+        }
+    )
+    if not later:
+        return
+    target = data.draw(st.sampled_from(later))
+    times = [r[4][target] - r[4][start] for r in runs if start in r[4] and target in r[4]
+             and r[4][target] >= r[4][start]]  # fmt: skip
+    if not times or not _ordered(doc, start, target):
+        return
+    worst = max(times)
+    for within, fires in ((worst - 0.5, True), (worst + 0.5, False)):
+        if within <= 0:
+            continue
+        doc["deadlines"] = [{"id": "d", "from": start, "to": target, "within": f"{within}h"}]
+        found = [f for f in pathways.check(Pathway.model_validate(doc)) if f.code == "PW303"]
+        assert bool(found) is fires, (start, target, worst, [f.message for f in found])
+
+
+def _ordered(doc: Doc, start: str, target: str) -> bool:
+    """Whether every run that enters ``start`` enters ``target`` after it by transitions from
+    it (the target is not on a parallel track, which a deadline cannot measure)."""
+    succ: dict[str, list[str]] = {}
+    for t in doc["transitions"]:
+        succ.setdefault(t["from"], []).append(t["to"])
+    seen, todo = {start}, [start]
+    while todo:
+        for v in succ.get(todo.pop(), ()):
+            if v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return target in seen

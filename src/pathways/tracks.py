@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from pathways.graph import StepGraph, step_graph, strongly_connected
 from pathways.route_dp import (
+    INF,
     INTERVIEW,
     NEG,
     RouteStats,
@@ -50,12 +51,14 @@ __all__ = [
     "STATE_BOUND",
     "Block",
     "Exploration",
+    "JoinWait",
     "Region",
     "RunGraph",
     "Structure",
     "Track",
     "explore",
     "has_tracks",
+    "join_waits",
     "regions",
     "run_graph",
     "run_stats",
@@ -477,6 +480,190 @@ def _region(st: Structure, f: int) -> Region | None:
     if len(inner) != len(joins) or inner[-1] != sinks[0]:
         return None  # a cycle among the joins
     return Region(f, sinks[0], tuple(ordered), tuple(inner[:-1]))
+
+
+# ------------------------------------------------- time across a join (PW303 from a track)
+
+
+@dataclass(frozen=True)
+class JoinWait:
+    """The other tracks a join waits for, seen from a step ``start`` inside one of its tracks.
+
+    ``hours`` is the latest time after ``start`` is entered at which the slowest of those
+    tracks can arrive on its transition into ``join`` (``inf`` when a loop can hold it up);
+    ``slowest`` is that track's walk (steps, in order) and ``transition`` its way in.
+    """
+
+    join: int
+    hours: float
+    transition: int
+    slowest: tuple[int, ...]
+
+
+def join_waits(
+    st: Structure,
+    start: int,
+    lower: Sequence[float],
+    upper: Sequence[float],
+    delay_min: Sequence[float],
+    delay_max: Sequence[float],
+) -> list[JoinWait]:
+    """Per join of each sound block or region holding ``start``: how long after entering
+    ``start`` its other tracks can still arrive (SPEC 7.1: a join waits for its slowest
+    incoming track; None of this for shapes that are neither).
+
+    ``lower``/``upper`` are per step, ``delay_min``/``delay_max`` per transition. The worst
+    case has every step of the other tracks at its longest and the way from the fork to
+    ``start`` at its shortest: both start at the fork's exit, and the two are independent.
+    Linear in the size of the blocks and regions holding ``start`` (a heap for the shortest
+    way), never enumerating runs.
+    """
+    holders: list[tuple[int, list[int], list[Segment]]] = []
+    for f, block in st.blocks.items():
+        if start in block.members:
+            segs = [Segment(f, block.join, t.exit, t.end, t) for t in block.tracks]
+            holders.append((f, [block.join], segs))
+    for f, region in regions(st).items():
+        if start in region.members:
+            holders.append((f, [*region.inner, region.join], list(region.segments)))
+    if not holders:
+        return []
+    ends = st.sg.ends
+    after = _forward(st, start)
+    out: list[JoinWait] = []
+    for f, joins, segs in holders:
+        inside = {f, *joins}
+        for seg in segs:
+            inside.update(seg.members)
+        shortest = _earliest(st, f, inside, lower, delay_min).get(start)
+        if shortest is None:
+            continue
+        latest, parent = _latest(st, f, inside, upper, delay_max)
+        latest[f] = 0.0  # a fork exit straight into the join
+        for j in joins:
+            if j not in after or j == start:
+                continue  # not after `start`, or `start` itself (its wait came before it)
+            best: JoinWait | None = None
+            for t in st.into[j]:
+                end = ends[t]
+                assert end is not None
+                src = end[0]
+                if src in after or src not in latest:
+                    continue  # the track of `start` itself, or one after it
+                hours = latest[src] + delay_max[t] - shortest
+                if best is None or hours > best.hours:
+                    walk = _walk_back(parent, src, f) if src != f else []
+                    best = JoinWait(j, hours, t, tuple(walk))
+            if best is not None:
+                out.append(best)
+    return out
+
+
+def _forward(st: Structure, start: int) -> set[int]:
+    """Steps reachable from ``start`` by transitions (itself included)."""
+    seen = {start}
+    stack = [start]
+    tsucc = st.sg.tsucc
+    while stack:
+        for v in tsucc[stack.pop()]:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
+def _earliest(
+    st: Structure,
+    f: int,
+    inside: set[int],
+    lower: Sequence[float],
+    delay_min: Sequence[float],
+) -> dict[int, float]:
+    """Shortest time from fork ``f``'s exit to entering each step inside (a join: when the
+    last of its incoming tracks can arrive at the earliest; other steps: the quickest way)."""
+    import heapq
+
+    ends = st.sg.ends
+    out_of: dict[int, list[int]] = {}
+    for i, end in enumerate(ends):
+        if end is not None and end[0] in inside and end[1] in inside:
+            out_of.setdefault(end[0], []).append(i)
+    best: dict[int, float] = {}
+    arrived: dict[int, dict[int, float]] = {}  # join -> transition -> earliest arrival
+    heap: list[tuple[float, int]] = []
+    done: set[int] = set()
+
+    def relax(u: int, at: float) -> None:
+        for i in out_of.get(u, ()):
+            end = ends[i]
+            assert end is not None
+            v = end[1]
+            when = at + delay_min[i]
+            if st.kinds[v] == "join":
+                got = arrived.setdefault(v, {})
+                got[i] = min(got.get(i, INF), when)
+                if v not in done and all(t in got for t in st.into[v]):
+                    heapq.heappush(heap, (max(got.values()), v))
+            elif when < best.get(v, INF):
+                best[v] = when
+                heapq.heappush(heap, (when, v))
+
+    relax(f, 0.0)
+    while heap:
+        at, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        done.add(u)
+        best[u] = at
+        relax(u, at + lower[u])
+    return {u: best[u] for u in done}
+
+
+def _latest(
+    st: Structure,
+    f: int,
+    inside: set[int],
+    upper: Sequence[float],
+    delay_max: Sequence[float],
+) -> tuple[dict[int, float], dict[int, int]]:
+    """Longest time from fork ``f``'s exit to leaving each step inside (``inf`` past a loop
+    that takes time), and for each the step before it on that way."""
+    nodes = [u for u in inside if u != f]
+    index = {u: k for k, u in enumerate(nodes)}
+    back: list[list[int]] = [[] for _ in nodes]
+    weight_of: dict[tuple[int, int], float] = {}
+    root = len(nodes)  # the fork, as the sink of the reversed graph
+    back.append([])
+    for i, end in enumerate(st.sg.ends):
+        if end is None or end[0] not in inside or end[1] not in inside or end[1] == f:
+            continue
+        u, v = end
+        a, b = index[v], (root if u == f else index[u])
+        if b not in back[a]:
+            back[a].append(b)
+        weight_of[a, b] = max(weight_of.get((a, b), 0.0), delay_max[i])
+    weight = [upper[u] for u in nodes] + [0.0]
+    sinks = [0] * len(nodes) + [1]
+    res = longest_routes(back, weight, sinks, lambda a, b: weight_of.get((a, b), 0.0))
+    latest: dict[int, float] = {}
+    parent: dict[int, int] = {}
+    for u in nodes:
+        value = res.value[index[u]]
+        if value == NEG:
+            continue
+        latest[u] = value
+        nxt = res.nxt[index[u]]
+        if nxt != -1:
+            parent[u] = nodes[nxt] if nxt != root else f
+    return latest, parent
+
+
+def _walk_back(parent: dict[int, int], src: int, f: int) -> list[int]:
+    """The slowest way from fork ``f`` to ``src`` (without ``f``), in order."""
+    walk = [src]
+    while walk[-1] in parent and parent[walk[-1]] != f and len(walk) <= len(parent):
+        walk.append(parent[walk[-1]])
+    return walk[::-1]
 
 
 # --------------------------------------------------------------------------- the token game

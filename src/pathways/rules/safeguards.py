@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathways.findings import Finding, Severity
 from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_path
 from pathways.model import Confidentiality, Pathway
-from pathways.route_dp import INF, INTERVIEW, NEG, best_start, longest_routes
+from pathways.route_dp import INF, INTERVIEW, NEG, Longest, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
 from pathways.rules.tracks import game, layout
-from pathways.tracks import Exploration, run_graph
+from pathways.tracks import Exploration, JoinWait, join_waits, run_graph
 
 __all__ = ["RULES"]
 
@@ -195,6 +195,13 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     time makes the time unbounded, reported with the loop as `route`. Severity is the
     deadline's own `severity`.
 
+    With parallel tracks (SPEC 7.1) a join waits for its slowest incoming track. Where `from`
+    lies inside a track of a well-nested fork/join block or region and `to` lies after one of
+    its joins, the time also counts that wait: the other tracks into the join take their
+    longest way from the fork, while the way from the fork to `from` takes its shortest (the
+    other tracks may still have all their time ahead when `from` is entered). The message
+    names the join and the slowest other track, and `route` shows it.
+
     ## Why is this bad?
     Some care only works in time: HIV post-exposure prophylaxis within 72 hours, emergency
     contraception within 120 hours. A pathway whose slowest route misses the window fails
@@ -205,6 +212,9 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     deadlines:
       - {id: pep, from: intake, to: medical, within: 72h}   # PW303 when the slowest route
                                                              # intake -> ... -> medical is 96h
+      - {id: review, from: medical, to: review, within: 1d} # PW303 when `review` is a join
+                                                             # that also waits for a 3-day
+                                                             # police track
     ```
 
     Use instead: shorten the slow steps, or add a fast track (a direct referral to health)
@@ -236,7 +246,14 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
         severity = Severity(deadline.severity)
         for s in starts:
             value = res.value[s]
-            if is_target[s] or value == NEG or value <= deadline.within + TIME_TOLERANCE:
+            if is_target[s] or value == NEG:
+                continue
+            wait = _slowest_join_wait(ctx, s, adj, res.value, upper)
+            if wait is not None and wait[0] > value:
+                if wait[0] > deadline.within + TIME_TOLERANCE:
+                    yield _join_wait_finding(ctx, d, s, wait, res, severity, adj)
+                continue
+            if value <= deadline.within + TIME_TOLERANCE:
                 continue
             prefix, loop, _ = res.route(s)
             if value == INF:
@@ -255,6 +272,77 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.report(
                 ("deadlines", d), message, step=sg.ids[s], route=route, severity=severity
             )
+
+
+def _slowest_join_wait(
+    ctx: RuleContext,
+    s: int,
+    adj: Sequence[Sequence[int]],
+    value: Sequence[float],
+    upper: Sequence[float],
+) -> tuple[float, JoinWait] | None:
+    """SPEC 7.1 for PW303 from a step inside a track: a join after it waits for its slowest
+    incoming track, which may still have all its time ahead when ``s`` is entered. The most
+    time to the target through such a join (its wait plus the longest time from the join),
+    with the join's :class:`~pathways.tracks.JoinWait`; None when no join after ``s`` waits
+    for another track (or the pathway has no sound block or region holding ``s``)."""
+    st = layout(ctx)
+    if st is None:
+        return None
+    p = ctx.pathway
+
+    def per_transition(upper_bound: bool) -> list[float]:
+        out = []
+        for t in p.transitions:
+            d = t.delay
+            out.append(0.0 if d is None else (d.upper if upper_bound else d.min))
+        return out
+
+    lower = [step.duration.min if step.duration is not None else 0.0 for step in p.steps]
+    waits = join_waits(st, s, lower, upper, per_transition(False), per_transition(True))
+    if not waits:
+        return None
+    ahead = reachable(adj, [s])
+    best: tuple[float, JoinWait] | None = None
+    for w in waits:
+        if not ahead[w.join] or value[w.join] == NEG:
+            continue
+        total = INF if INF in (w.hours, value[w.join]) else w.hours + value[w.join]
+        if best is None or total > best[0]:
+            best = (total, w)
+    return best
+
+
+def _join_wait_finding(
+    ctx: RuleContext,
+    d: int,
+    s: int,
+    wait: tuple[float, JoinWait],
+    res: Longest,
+    severity: Severity,
+    adj: Sequence[Sequence[int]],
+) -> Finding:
+    """PW303 where a join after ``s`` waits for a slower parallel track."""
+    sg = ctx.sg
+    deadline = ctx.pathway.deadlines[d]
+    total, w = wait
+    to_join = shortest_path(adj, [s], {w.join}) or [s, w.join]
+    onward, _, _ = res.route(w.join)
+    route = sg.route([*to_join[:-1], *w.slowest, *onward])
+    other = sg.ids[w.slowest[0]] if w.slowest else sg.ids[w.join]
+    if total == INF:
+        message = (
+            f"deadline {deadline.id!r}: join {sg.ids[w.join]!r} waits for the track through "
+            f"{other!r}, where a loop can delay {deadline.to!r} without limit after "
+            f"{sg.ids[s]!r} (within {deadline.within:g}h)"
+        )
+    else:
+        message = (
+            f"deadline {deadline.id!r}: join {sg.ids[w.join]!r} waits up to {w.hours:g}h after "
+            f"{sg.ids[s]!r} for the parallel track through {other!r}, so the slowest run "
+            f"reaches {route[-1]!r} after {total:g}h, above {deadline.within:g}h"
+        )
+    return ctx.report(("deadlines", d), message, step=sg.ids[s], route=route, severity=severity)
 
 
 def _calendar_spans(p: Pathway, upper: list[float]) -> dict[int, tuple[float, str]]:
