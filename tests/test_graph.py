@@ -109,3 +109,19 @@ transitions:
     assert sg.delay_mean[(s, sh)] == 3.0 and sg.delay_min_mean[(s, sh)] == 2.0
     assert sg.route([s, sh, d]) == ("start", "shelter", "done")
     assert len(sg) == 3
+
+
+def test_validation_does_not_import_networkx() -> None:
+    """networkx is imported on first use of ``to_networkx``: loading it took about a third
+    of `pathways validate`'s start-up, and no rule needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathways\n"
+        "pathways.check(pathways.load('pathways/kh/csa-in-person.yaml'))\n"
+        "assert 'networkx' not in sys.modules, 'networkx imported'\n"
+        "from pathways.graph import to_networkx\n"
+        "assert to_networkx(pathways.load('pathways/kh/csa-in-person.yaml')).number_of_nodes()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 if TYPE_CHECKING:
+    import networkx as nx
+
     from pathways.model import Duration, Pathway, Transition
 
 __all__ = [
@@ -46,6 +46,8 @@ def to_networkx(pathway: Pathway) -> nx.DiGraph:
     >>> all(g.nodes[n]["kind"] for n in g)
     True
     """
+    import networkx as nx  # imported on first use: a third of `pathways validate`'s start-up
+
     g = nx.DiGraph(id=pathway.id)
     for step in pathway.steps:
         g.add_node(

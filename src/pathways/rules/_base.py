@@ -14,9 +14,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pathways.findings import Finding, Location, Severity
 from pathways.graph import (
@@ -30,6 +28,9 @@ from pathways.graph import (
 from pathways.guards import Expr, GuardError, parse_guard
 from pathways.model import Pathway
 from pathways.route_dp import INTERVIEW, Longest, agencies_index, longest_routes
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["SECTIONS", "STAGES", "Rule", "RuleContext", "rule"]
 
