@@ -337,3 +337,128 @@ def _ordered(doc: Doc, start: str, target: str) -> bool:
                 seen.add(v)
                 todo.append(v)
     return target in seen
+
+
+def runs_before(doc: Doc, marked: set[str], cap: int = 30_000) -> tuple[set[int], bool] | None:
+    """Every interleaving of the token game (states, depth first).
+
+    Returns the transitions some run fires from a track that no ``marked`` step precedes,
+    and whether some complete run enters no marked step. "Precedes" is SPEC 7.1's reading
+    for consent: a marked step counts for the track that entered it and, through a join, for
+    the track the join starts; a marked step on a parallel track does not count. None past
+    ``cap`` states."""
+    kind = {s["id"]: s["kind"] for s in doc["steps"]}
+    ts = doc["transitions"]
+    out = {u: [i for i, t in enumerate(ts) if t["from"] == u] for u in kind}
+    into = {j: {i for i, t in enumerate(ts) if t["to"] == j} for j in kind if kind[j] == "join"}
+    early: set[int] = set()
+    unmarked_end = False
+    # A token: (what, where, this track was preceded by a marked step); a state also says
+    # whether the run entered a marked step at all.
+    State = tuple[tuple[tuple[str, Any, bool], ...], bool]
+    todo: list[State] = [
+        (((("at", e, e in marked),), e in marked))
+        for e in (s["id"] for s in doc["steps"] if s["kind"] == "entry")
+    ]
+    seen = set(todo)
+    while todo:
+        if len(seen) > cap:
+            return None
+        tokens, ever = todo.pop()
+        if not tokens:
+            unmarked_end |= not ever
+            continue
+        for k, (what, where, flag) in enumerate(tokens):
+            if what != "at":
+                continue
+            rest = list(tokens[:k] + tokens[k + 1 :])
+            fired = out[where] if kind[where] == "fork" else None
+            for choice in [fired] if fired is not None else [[i] for i in out[where]]:
+                new, run_mark = list(rest), ever
+                for i in choice:
+                    if not flag:
+                        early.add(i)
+                    v = ts[i]["to"]
+                    if kind[v] == "join":
+                        new.append(("wait", i, flag))
+                        waiting = {w: f for x, w, f in new if x == "wait" and w in into[v]}
+                        if set(waiting) == into[v]:
+                            new = [x for x in new if not (x[0] == "wait" and x[1] in into[v])]
+                            joined = any(waiting.values()) or v in marked
+                            new.append(("at", v, joined))
+                            run_mark = run_mark or v in marked
+                        continue
+                    run_mark = run_mark or v in marked
+                    if kind[v] != "outcome":
+                        new.append(("at", v, flag or v in marked))
+                state = (tuple(sorted(new)), run_mark)
+                if state not in seen:
+                    seen.add(state)
+                    todo.append(state)
+    return early, unmarked_end
+
+
+@settings(max_examples=examples(30))
+@given(doc=region_documents(), data=st.data())
+def test_consent_sector_and_required_deadline_through_regions(
+    doc: Doc, data: st.DataObject
+) -> None:
+    """PW305, PW204 and PW304 on regions read runs (SPEC 7.1), as every interleaving of the
+    token game says: a consent step on a parallel track covers nothing until a join orders
+    it first; a sector or a required step on any track is in every complete run."""
+    ids = [s["id"] for s in doc["steps"] if s["kind"] not in ("outcome",)]
+    consent = set(data.draw(st.lists(st.sampled_from(ids), max_size=3)))
+    for s in doc["steps"]:
+        if s["id"] in consent:
+            s["tags"] = [*s.get("tags", []), "consent"]
+    answer = runs_before(doc, consent)
+    if answer is None:
+        return
+    early, _ = answer
+    agency = {"ra": "a", "rb": "b"}
+    who = {s["id"]: agency.get(s.get("role", "")) for s in doc["steps"]}
+    sharing = {
+        i
+        for i, t in enumerate(doc["transitions"])
+        if who[t["from"]] and who[t["to"]] and who[t["from"]] != who[t["to"]]
+    }
+    p = Pathway.model_validate(doc)
+    assert run_stats(p) is not None
+    got = {f.transition for f in pathways.check(p, select=["PW305"])}
+    assert got == early & sharing
+    # PW204: the health sector (agency b) on every complete run.
+    health = {s["id"] for s in doc["steps"] if s.get("role") == "rb"}
+    doc["policies"] = {"every_route_reaches": ["health"]}
+    answer = runs_before(doc, health)
+    assert answer is not None
+    fires = bool(pathways.check(Pathway.model_validate(doc), select=["PW204"]))
+    assert fires is answer[1]
+    # PW304: a required deadline to one step, from the opening.
+    target = data.draw(st.sampled_from(ids))
+    doc["deadlines"] = [{"id": "d", "to": target, "within": "1000h", "required": True}]
+    answer = runs_before(doc, {target})
+    assert answer is not None
+    fires = bool(pathways.check(Pathway.model_validate(doc), select=["PW304"]))
+    assert fires is answer[1]
+
+
+def test_consent_at_a_join_orders_only_the_tracks_after_it() -> None:
+    """A consent step at an inner join of a region covers the track that leaves the join, not
+    the parallel track that started at the fork (SPEC 7.1: a consent on a parallel track does
+    not count unless a join orders it first), even when the join is entered in the fork's
+    own move (two exits straight into it)."""
+    doc = _small(
+        [("in", "entry"), ("f", "fork"), ("c", "join"), ("x", "action"), ("y", "action"),
+         ("j", "join"), ("done", "outcome")],
+        [("in", "f"), ("f", "c"), ("f", "c"), ("c", "x"), ("x", "j"), ("f", "y"), ("y", "j"),
+         ("f", "j"), ("j", "done")],
+    )  # fmt: skip
+    doc["steps"][2]["tags"] = ["consent"]
+    doc["agencies"].append({"id": "b", "name": "B", "sector": "health"})
+    doc["roles"].append({"id": "rb", "agency": "b", "title": "B"})
+    doc["steps"][5]["role"] = "rb"  # j: every way into it shares with agency b
+    answer = runs_before(doc, {"c"})
+    assert answer is not None
+    assert answer[0] & {4, 6, 7} == {6, 7}  # y -> j and the fork's own f -> j, not x -> j
+    got = {f.transition for f in pathways.check(Pathway.model_validate(doc), select=["PW305"])}
+    assert got == {6, 7}

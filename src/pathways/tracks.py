@@ -1277,33 +1277,46 @@ def _count_runs(
 
 @dataclass(frozen=True, eq=False)
 class RunGraph:
-    """Steps as the runs of a pathway whose forks are all sound blocks see them.
+    """Steps as the runs of a pathway whose forks all head sound blocks or regions see them.
 
     ``succ`` is the step graph where a block's fork leads into each of its tracks and, only
     when no track of the block must pass a ``blocked`` step, straight on to its join; the last
-    step of a track no longer leads to the join. So "reachable from the entries without
-    entering a blocked step" reads "some run enters it before any blocked step was entered,
-    counting a blocked step on a parallel track only once a join orders it first".
+    step of a track no longer leads to the join. A region's fork leads, in the same way,
+    straight on to each of its joins whose upstream tracks (and joins) can all avoid the
+    blocked steps. So "reachable from the entries without entering a blocked step" reads "some
+    run enters it before any blocked step was entered, counting a blocked step on a parallel
+    track only once a join orders it first".
     """
 
     succ: list[list[int]]
     passes: dict[int, list[int]]
     """Block fork -> for each track, a walk through it avoiding blocked steps (or [])."""
+    jumps: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    """(region fork, join) -> the steps its upstream tracks and joins enter avoiding them."""
 
     def expand(self, route: Sequence[int], st: Structure) -> list[int]:
         """A route of ``succ`` as the steps a run enters (a block's tracks written out)."""
         out: list[int] = []
         for k, u in enumerate(route):
             out.append(u)
+            if k + 1 >= len(route):
+                continue
             block = st.blocks.get(u)
-            if block is not None and k + 1 < len(route) and route[k + 1] == block.join:
+            if block is not None and route[k + 1] == block.join:
                 out.extend(self.passes.get(u, ()))
+            elif (u, route[k + 1]) in self.jumps:
+                out.extend(self.jumps[u, route[k + 1]])
         return out
 
 
 def run_graph(st: Structure, blocked: Sequence[int]) -> RunGraph | None:
-    """The :class:`RunGraph` for ``blocked`` (None when some fork is not a sound block)."""
-    if st.loose_forks or any(not _is_block_join(st, j) for j in st.into):
+    """The :class:`RunGraph` for ``blocked`` (None when some fork heads neither a sound block
+    nor a region)."""
+    regs = regions(st) if st.loose_forks else {}
+    region_joins = {j for r in regs.values() for j in (r.join, *r.inner)}
+    if any(f not in regs for f in st.loose_forks) or any(
+        not _is_block_join(st, j) and j not in region_joins for j in st.into
+    ):
         return None
     succ = [list(s) for s in st.sg.succ]
     passes: dict[int, list[int]] = {}
@@ -1317,16 +1330,43 @@ def run_graph(st: Structure, blocked: Sequence[int]) -> RunGraph | None:
                 forced = True
             else:
                 through.extend(walk)
-            last = _last(st, track)
-            if block.join in succ[last] and not any(
-                v == block.join and i != track.end for i, v, _ in st.moves[last]
-            ):
-                succ[last].remove(block.join)
+            _cut(st, succ, _last(st, track), block.join, track.end)
         must[f] = forced
         if not forced:
             succ[f].append(block.join)
             passes[f] = through
-    return RunGraph(succ, passes)
+    jumps: dict[tuple[int, int], list[int]] = {}
+    for f, region in regs.items():  # never inside a track: after every block
+        upstream: dict[int, list[int] | None] = {f: []}  # node -> steps entered up to it
+        ways_in = {seg.into for seg in region.segments}
+        for seg in region.segments:  # each after the tracks into its source
+            before = upstream.get(seg.src)
+            last = seg.src if seg.track is None else _last(st, seg.track)
+            walk = [] if seg.track is None else _avoiding(st, seg.track, blocked, must, passes)
+            if seg.dst in succ[last] and all(
+                i in ways_in for i, v, _ in st.moves[last] if v == seg.dst
+            ):
+                succ[last].remove(seg.dst)
+            if seg.src != f and before is not None:
+                before = None if blocked[seg.src] else [*before, seg.src]
+            if seg.dst not in upstream:
+                upstream[seg.dst] = []
+            got = upstream[seg.dst]
+            if got is not None:
+                upstream[seg.dst] = None if before is None or walk is None else got + before + walk
+        for j in (*region.inner, region.join):
+            steps = upstream.get(j)
+            if steps is not None:
+                succ[f].append(j)
+                jumps[f, j] = list(dict.fromkeys(steps))
+    return RunGraph(succ, passes, jumps)
+
+
+def _cut(st: Structure, succ: list[list[int]], last: int, join: int, end: int) -> None:
+    """Remove the edge ``last -> join`` that transition ``end`` stands for (unless another
+    transition joins them too)."""
+    if join in succ[last] and not any(v == join and i != end for i, v, _ in st.moves[last]):
+        succ[last].remove(join)
 
 
 def _avoiding(

@@ -113,8 +113,8 @@ def route_misses_sector(ctx: RuleContext) -> Iterator[Finding]:
     in `policies.every_route_reaches`. The finding's `route` is one route that misses it.
     Linear time: the route exists exactly when an outcome can be
     reached from an entry without entering a step of the sector. With parallel tracks in
-    well-nested blocks it reads "every complete run": a block passes the sector when one of
-    its tracks always does.
+    well-nested blocks, or regions whose tracks meet at several joins, it reads "every
+    complete run": a block or region passes the sector when one of its tracks always does.
 
     ## Why is this bad?
     Case management coordinates all services; a branch that never reaches social services

@@ -15,7 +15,7 @@ from pathways.model import Confidentiality, Pathway
 from pathways.route_dp import INF, INTERVIEW, NEG, Longest, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
 from pathways.rules.tracks import game, layout
-from pathways.tracks import Exploration, JoinWait, join_waits, run_graph
+from pathways.tracks import Exploration, JoinWait, join_waits, regions, run_graph
 
 __all__ = ["RULES"]
 
@@ -432,10 +432,12 @@ def deadline_skippable(ctx: RuleContext) -> Iterator[Finding]:
         st = layout(ctx)
         runs = run_graph(st, is_target) if st is not None else None
         inner = {m for b in st.blocks.values() for m in b.members} if st is not None else set()
+        if st is not None and st.loose_forks:
+            inner.update(m for r in regions(st).values() for m in r.members)
         for s in starts:
             if is_target[s]:
                 continue
-            # With well-nested tracks, from a step outside every block: complete runs.
+            # With well-nested tracks, from a step outside every block or region: complete runs.
             succ = runs.succ if runs is not None and s not in inner else sg.succ
             seen = reachable(succ, [s], is_target)
             if not any(seen[i] and ctx.outcomes[i] for i in range(n)):
@@ -466,8 +468,9 @@ def sharing_before_consent(ctx: RuleContext) -> Iterator[Finding]:
     are not covered and not marked `consent: override` or `consent: not-needed` (both need a
     `reason`), with a route that shares before consent, ending at the transition's `to`.
     Linear time: `from` is uncovered exactly when it can be reached from an entry without
-    entering a consent step. With parallel tracks in well-nested blocks, a consent step on a
-    parallel track does not count unless a join orders it first (every run then has it).
+    entering a consent step. With parallel tracks in well-nested blocks, or regions whose
+    tracks meet at several joins, a consent step on a parallel track does not count unless a
+    join orders it first (every run then has it).
 
     ## Why is this bad?
     Do not act without the survivor's permission, and keep the number of people informed to
