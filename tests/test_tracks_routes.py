@@ -21,6 +21,8 @@ from pathways.model import Pathway
 from pathways.routes import route_stats
 from pathways.tracks import regions, run_stats, structure
 from tests.hyp import examples
+from tests.test_tracks import TooBig, produced
+from tests.test_tracks import oracle as exhaustive
 
 Doc = dict[str, Any]
 
@@ -462,3 +464,20 @@ def test_consent_at_a_join_orders_only_the_tracks_after_it() -> None:
     assert answer[0] & {4, 6, 7} == {6, 7}  # y -> j and the fork's own f -> j, not x -> j
     got = {f.transition for f in pathways.check(Pathway.model_validate(doc), select=["PW305"])}
     assert got == {6, 7}
+
+
+@settings(max_examples=examples(25))
+@given(doc=region_documents())
+def test_token_game_on_regions_matches_the_exhaustive_oracle(doc: Doc) -> None:
+    """PW103 and PW110-PW112 (none: a region is sound) and PW301 (interviews add over the
+    tracks of a run) on generated regions equal the exhaustive token game of
+    tests/test_tracks.py (skipped where its state space passes its cap)."""
+    try:
+        expected = exhaustive(doc, max_states=20_000)
+    except TooBig:
+        return
+    del expected["markings"]
+    got = produced(doc)
+    assert not got.pop("PW114")
+    assert got == expected
+    assert not (got["PW110"] or got["PW111"] or got["PW112"])
