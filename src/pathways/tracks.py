@@ -904,29 +904,36 @@ def _collisions(
             memo.append(route_to(sid))
         return memo[0]
 
+    def record(step: int, transition: int | None) -> None:
+        # The witness run is read only for a new finding: a state whose collisions are all
+        # known costs no walk up the parent chain (in a run that piles up tracks, every state
+        # collides, and the walks made the bounded exploration quadratic in its depth).
+        if step not in result.collide:
+            result.collide[step] = (route(), transition)
+
     counts = Counter(marking)
     by_end: Counter[int] = Counter()
     for p, c in counts.items():
         if p < game.n:
             if c > 1:
-                result.collide.setdefault(p, (route(), None))
+                record(p, None)
                 block = st.blocks.get(p)
                 if block is not None:  # two tracks in one block: they can meet anywhere in it
                     for m in block.members:
-                        result.collide.setdefault(m, (route(), None))
-                    result.collide.setdefault(block.join, (route(), block.tracks[0].end))
+                        record(m, None)
+                    record(block.join, block.tracks[0].end)
             continue
         t = game.end_of_position(p)
         assert t is not None
         by_end[t] += c
         if p >= game.z_base and c > 1:  # two tokens in one simple track
             for m in st.simple[p - game.z_base].members:
-                result.collide.setdefault(m, (route(), None))
+                record(m, None)
     for t, c in by_end.items():
         if c > 1:
             end = st.sg.ends[t]
             assert end is not None
-            result.collide.setdefault(end[1], (route(), t))
+            record(end[1], t)
 
 
 def _deadlocks(
