@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
 from pathways.cli import audit as _audit
 from pathways.cli import diff as _diff
 from pathways.cli import export as _export
+from pathways.cli import import_ as _import
 from pathways.cli import migrate as _migrate
 from pathways.cli import render as _render
 from pathways.cli import report as _report
@@ -38,6 +39,7 @@ _COMMAND_MODULES = (
     _audit,
     _diff,
     _export,
+    _import,
     _migrate,
     _render,
     _report,

@@ -1,5 +1,8 @@
 """Loading: YAML or JSON text -> (data, SourceMap) -> Pathway, or PW0xx findings.
 
+A BPMN file (``.bpmn``) is read by :mod:`pathways.bpmn.importer` into the same plain data and a
+source map into the XML, then checked from step 4 on.
+
 1-3. :mod:`pathways.load.yaml_walk`: read with a size bound, decode strict UTF-8, compose the
      YAML and walk its nodes once into plain data and a :class:`~pathways.load.source.SourceMap`
      (PW001).
@@ -15,9 +18,13 @@
 
 from __future__ import annotations
 
+import os
+
 from pathways._callable import make_callable
-from pathways.load.loader import SUFFIXES, dump, load, load_findings, loads, pathway_files
+from pathways.load import loader
+from pathways.load.loader import SUFFIXES, dump, load_findings, loads, pathway_files
 from pathways.load.yaml_walk import MAX_BYTES, MAX_NODES, parse_document
+from pathways.model import Pathway
 
 __all__ = [
     "MAX_BYTES",
@@ -30,5 +37,31 @@ __all__ = [
     "parse_document",
     "pathway_files",
 ]
+
+
+def load(path: str | os.PathLike[str]) -> Pathway:
+    """Load a pathway file: YAML or JSON, or BPMN 2.0 XML (``.bpmn``, ``.bpmn2``,
+    ``.bpmn20.xml``; :mod:`pathways.bpmn.importer`, findings point into the XML).
+
+    Raises
+    ------
+    LoadError
+        When the file has any PW0xx error; ``.findings`` lists them all.
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> p = pw.load("tests/data/bpmn/referral.bpmn")
+    >>> p.entry_steps(), p.source_map.file
+    (['report_received'], 'tests/data/bpmn/referral.bpmn')
+    """
+    from pathways.bpmn import is_bpmn_path
+
+    if is_bpmn_path(os.fspath(path)):
+        from pathways.bpmn.importer import load_bpmn
+
+        return load_bpmn(path)
+    return loader.load(path)
+
 
 make_callable(__name__, load)  # `pathways.load(path)` works after `import pathways.load.loader`

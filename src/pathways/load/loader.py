@@ -34,7 +34,16 @@ from pathways.load.yaml_walk import (
 )
 from pathways.model import Pathway
 
-__all__ = ["SUFFIXES", "data_findings", "dump", "load", "load_findings", "loads", "pathway_files"]
+__all__ = [
+    "SUFFIXES",
+    "data_findings",
+    "dump",
+    "load",
+    "load_data",
+    "load_findings",
+    "loads",
+    "pathway_files",
+]
 
 
 def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
@@ -115,6 +124,13 @@ def data_findings(data: dict[str, Any], smap: SourceMap) -> list[Finding]:
     """The load findings (PW002-PW006) of a document's plain data; [] when it loads."""
     with gc_paused():
         return _data_findings(data, smap)[1]
+
+
+def load_data(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | None, list[Finding]]:
+    """A pathway from plain data and its source map (steps 4-5 of loading), or None and the
+    load findings: for readers of other formats (:mod:`pathways.bpmn.importer`)."""
+    with gc_paused():
+        return _data_findings(data, smap)
 
 
 def _data_findings(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | None, list[Finding]]:

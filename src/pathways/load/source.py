@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pathways.findings import Location
+from pathways.findings import Finding, Location
 
 __all__ = ["DocPath", "SourceMap"]
 
@@ -23,6 +23,9 @@ class SourceMap:
     keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     text: str = field(default="", repr=False)
+    notes: list[Finding] = field(default_factory=list, repr=False)
+    """Findings made while reading that do not stop loading (a BPMN import's PW007: what
+    could not be mapped); :func:`pathways.check` reports them."""
 
     def locate(self, path: DocPath, *, key: bool = False) -> Location:
         """The location of ``path``'s value (or its key), else of its nearest recorded ancestor.

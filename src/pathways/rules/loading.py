@@ -1,4 +1,4 @@
-"""PW001-PW006: the codes loading reports, as rules with pages (stage ``"load"``).
+"""PW001-PW007: the codes loading reports, as rules with pages (stage ``"load"``).
 
 Loading (:mod:`pathways.load`) makes these findings while it reads a file; a file with any of
 them is not loaded, so no other rule runs on it. Here they are rules like every other code, so
@@ -202,6 +202,39 @@ def invalid_duration(ctx: RuleContext) -> Iterator[Finding]:
     return iter(())
 
 
+@rule(code="PW007", name="bpmn-unmapped", severity=Severity.WARNING)
+def bpmn_unmapped(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Reports what an imported BPMN file holds that a pathway cannot hold.
+
+    Inclusive and complex gateways, compensation, escalation, error and cancel events,
+    non-timer boundary events, event sub-processes, loop markers, timers without an ISO 8601
+    duration, conditions outside the guard language, message flows to a pool without a
+    process. Each finding names the BPMN
+    element, its id, and its line and column in the XML, and says what was done instead
+    (approximated, kept as a label, or left out). Elements with no flow meaning (data objects,
+    annotations, groups) are counted in one `info` finding per file.
+
+    ## Why is this bad?
+    A pathway imported from BPMN is checked as drawn; where the import had to approximate, a
+    verdict may differ from what the modeller meant. Nothing is dropped silently.
+
+    ## Example
+    ```xml
+    <bpmn:inclusiveGateway id="Gateway_1" />
+    ```
+
+    Use instead: an exclusive gateway (one branch) or a parallel gateway (every branch), or
+    accept the approximation with a waiver.
+
+    ## References
+    - [BPMN import and export](../bpmn.md): the mapping table
+    """
+    smap = ctx.pathway.source_map
+    return iter(list(getattr(smap, "notes", ())))
+
+
 RULES: tuple[Rule, ...] = (
     yaml_syntax,
     schema,
@@ -209,4 +242,5 @@ RULES: tuple[Rule, ...] = (
     duplicate_id,
     invalid_guard,
     invalid_duration,
+    bpmn_unmapped,
 )

@@ -1,0 +1,251 @@
+"""BPMN import side by side with parsing the same bytes (the floor), and validation of the
+imported pathway side by side with the same pathway loaded from YAML.
+
+Files: the largest BPMN file of ``../shared/corpus`` and a generated model of 5,000 tasks (two
+pools with lanes, an exclusive gateway every ten tasks, parallel blocks, diagram shapes as
+modellers write them). Peers in one run: ``lxml.etree.parse`` (when lxml is installed:
+``pip install -e '.[bench]'``), ``xml.etree.ElementTree`` (C) and ``defusedxml``'s
+``fromstring``. Ours: ``parse_xml`` (safe expat with lines and columns), ``import_bpmn``
+(parse and mapping) and ``loads_bpmn`` (mapping and the loader's checks: a ``Pathway``).
+Beside them, the BPMN Analyzer's state-space sizes from the corpus's expected.json (it
+publishes no times) and our time to the same verdicts. Run:
+``python bench/bench_bpmn_import.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import defusedxml.ElementTree as DET
+from common import REPO, md_table, median_time
+
+import pathways as pw
+from pathways.bpmn.importer import import_bpmn, loads_bpmn, to_yaml
+from pathways.bpmn.xml import parse_xml
+
+CORPUS = REPO.parent / "shared" / "corpus"
+LOCAL = REPO / "tests" / "data" / "bpmn" / "corpus"
+
+try:
+    from lxml import etree as lxml_etree
+except ImportError:  # pragma: no cover - the bench extra installs it
+    lxml_etree = None
+
+
+def generated(tasks: int) -> bytes:
+    """A two-pool model of ``tasks`` tasks, with lanes, gateways and diagram shapes."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+        'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="gen">',
+        '<bpmn:collaboration id="c"><bpmn:participant id="a1" name="Agency 1" processRef="p1"/>'
+        '<bpmn:participant id="a2" name="Agency 2" processRef="p2"/>'
+        '<bpmn:messageFlow id="m" sourceRef="p1_last" targetRef="p2_start"/></bpmn:collaboration>',
+    ]
+    shapes: list[str] = []
+    half = tasks // 2
+    for pool, count in (("p1", half), ("p2", tasks - half)):
+        nodes: list[str] = []
+        flows: list[str] = []
+        lanes: dict[str, list[str]] = {f"{pool}_lane{i}": [] for i in range(4)}
+        start = f"{pool}_start"
+        nodes.append(f'<bpmn:startEvent id="{start}" name="Start {pool}"/>')
+        lanes[f"{pool}_lane0"].append(start)
+        prev, n = start, 0
+        for i in range(count):
+            task = f"{pool}_t{i}"
+            kind = ("userTask", "serviceTask", "manualTask", "task")[i % 4]
+            nodes.append(
+                f'<bpmn:{kind} id="{task}" name="Task {i} of {pool}">'
+                f"<bpmn:documentation>What happens at task {i}.</bpmn:documentation>"
+                f"</bpmn:{kind}>"
+            )
+            lanes[f"{pool}_lane{i % 4}"].append(task)
+            shapes.append(
+                f'<bpmndi:BPMNShape id="{task}_di" bpmnElement="{task}">'
+                f'<dc:Bounds x="{i * 150}" y="100" width="100" height="80"/></bpmndi:BPMNShape>'
+            )
+            if i % 10 == 9:
+                gw, skip = f"{pool}_g{i}", f"{pool}_s{i}"
+                nodes.append(f'<bpmn:exclusiveGateway id="{gw}" name="Risk?"/>')
+                nodes.append(f'<bpmn:task id="{skip}" name="Short way {i}"/>')
+                lanes[f"{pool}_lane0"].extend([gw, skip])
+                flows.append(
+                    f'<bpmn:sequenceFlow id="{pool}_f{n}" sourceRef="{prev}" targetRef="{gw}"/>'
+                )
+                flows.append(
+                    f'<bpmn:sequenceFlow id="{pool}_f{n + 1}" sourceRef="{gw}" targetRef="{task}">'
+                    f"<bpmn:conditionExpression>${{risk_{i % 3} &gt; {i}}}"
+                    "</bpmn:conditionExpression>"
+                    "</bpmn:sequenceFlow>"
+                )
+                flows.append(
+                    f'<bpmn:sequenceFlow id="{pool}_f{n + 2}" sourceRef="{gw}" targetRef="{skip}"/>'
+                )
+                flows.append(
+                    f'<bpmn:sequenceFlow id="{pool}_f{n + 3}" sourceRef="{skip}" '
+                    f'targetRef="{task}"/>'
+                )
+                n += 4
+            else:
+                flows.append(
+                    f'<bpmn:sequenceFlow id="{pool}_f{n}" sourceRef="{prev}" targetRef="{task}"/>'
+                )
+                n += 1
+            prev = task
+        last = f"{pool}_last"
+        nodes.append(f'<bpmn:sendTask id="{last}" name="Refer"/>' if pool == "p1" else "")
+        nodes.append(f'<bpmn:endEvent id="{pool}_end" name="Done"/>')
+        if pool == "p1":
+            flows.append(
+                f'<bpmn:sequenceFlow id="{pool}_f{n}" sourceRef="{prev}" targetRef="{last}"/>'
+            )
+            prev = last
+            lanes[f"{pool}_lane0"].append(last)
+        flows.append(
+            f'<bpmn:sequenceFlow id="{pool}_fe" sourceRef="{prev}" targetRef="{pool}_end"/>'
+        )
+        lanes[f"{pool}_lane0"].append(f"{pool}_end")
+        lane_xml = "".join(
+            f'<bpmn:lane id="{lane}" name="Role {lane}">'
+            + "".join(f"<bpmn:flowNodeRef>{r}</bpmn:flowNodeRef>" for r in refs)
+            + "</bpmn:lane>"
+            for lane, refs in lanes.items()
+        )
+        out.append(
+            f'<bpmn:process id="{pool}"><bpmn:laneSet id="{pool}_ls">{lane_xml}</bpmn:laneSet>'
+            + "\n".join(nodes + flows)
+            + "</bpmn:process>"
+        )
+    out.append(
+        '<bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="pl" bpmnElement="c">'
+        + "\n".join(shapes)
+        + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>"
+    )
+    return "\n".join(out).encode()
+
+
+def largest_corpus_file() -> Path:
+    root = CORPUS if CORPUS.is_dir() else LOCAL
+    files = [*root.rglob("*.bpmn"), *root.rglob("*.bpmn20.xml")]
+    return max(files, key=lambda p: p.stat().st_size)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    big = largest_corpus_file()
+    cases = [(str(big.relative_to(big.parents[2])), big.read_bytes())]
+    cases.append(("generated, 5,000 tasks", generated(500 if quick else 5000)))
+    rows = []
+    for name, data in cases:
+        peers = {
+            "ElementTree (C)": median_time(lambda d=data: ET.fromstring(d)),
+            "defusedxml": median_time(lambda d=data: DET.fromstring(d)),
+        }
+        if lxml_etree is not None:
+            peers["lxml.etree.parse"] = median_time(lambda d=data: lxml_etree.parse(io.BytesIO(d)))
+        floor_name = "lxml.etree.parse" if lxml_etree is not None else "ElementTree (C)"
+        floor = peers[floor_name]
+        parse = median_time(lambda d=data: parse_xml(d))
+        imported = median_time(lambda d=data, n=name: import_bpmn(d, n))
+        loaded = median_time(lambda d=data, n=name: loads_bpmn(d, n), repeats=3)
+        document, _, _ = import_bpmn(data, name)
+        assert document is not None
+        pathway = loads_bpmn(data, name)
+        yaml_text = to_yaml(document)
+        from_yaml = pw.loads(yaml_text)
+        check_bpmn = median_time(lambda p=pathway: pw.check(p, select=["PW1", "PW2"]), repeats=3)
+        check_yaml = median_time(lambda p=from_yaml: pw.check(p, select=["PW1", "PW2"]), repeats=3)
+        load_yaml = median_time(lambda t=yaml_text: pw.loads(t), repeats=3)
+        rows.append(
+            [
+                name,
+                f"{len(data) / 1024:,.0f} KiB",
+                f"{len(pathway.steps):,}",
+                *(f"{t * 1000:,.1f} ms" for t in peers.values()),
+                f"{parse * 1000:,.1f} ms",
+                f"{imported * 1000:,.1f} ms",
+                f"{loaded * 1000:,.1f} ms",
+                f"{parse / floor:.2f}x",
+                f"{loaded / floor:.2f}x",
+                f"{load_yaml * 1000:,.1f} ms",
+                f"{check_bpmn * 1000:,.1f} / {check_yaml * 1000:,.1f} ms",
+            ]
+        )
+    headers = [
+        "file",
+        "size",
+        "steps",
+        *peers,
+        "parse_xml (ours)",
+        "import_bpmn",
+        "loads_bpmn (Pathway)",
+        f"parse_xml / {floor_name}",
+        f"loads_bpmn / {floor_name}",
+        "pw.loads of the same pathway as YAML",
+        "check PW1+PW2: imported / from YAML",
+    ]
+    table = md_table(headers, rows)
+    print(table)
+    verdicts = analyzer_table()
+    print(verdicts)
+    out = REPO / "bench" / "results" / "bpmn_import.md"
+    if not quick:
+        out.write_text(
+            "# BPMN import: pathways vs XML parsers of the same bytes\n\n"
+            + table
+            + "\n\n## Verdicts beside the BPMN Analyzer's state spaces\n\n"
+            + verdicts
+            + "\n"
+        )
+        print(f"wrote {out}")
+
+
+def analyzer_table() -> str:
+    """Our time to the rules' verdicts on the analyzer's fixtures, beside its state-space sizes
+    (expected.json publishes no times)."""
+    root = LOCAL / "bpmn-analyzer-soundness"
+    expected = json.loads((root / "expected.json").read_text("utf-8"))["files"]
+    rows = []
+    for rel, v in sorted(expected.items()):
+        if not v.get("fulfilled") or "states" not in v:
+            continue
+        pathway = pw.load(root / rel)
+        started = time.perf_counter()
+        found = pw.check(pathway, select=["PW103", "PW105", "PW110", "PW111", "PW114"])
+        took = time.perf_counter() - started
+        codes = ", ".join(sorted({f.code for f in found})) or "none"
+        failed = ", ".join(k for k, ok in v["fulfilled"].items() if not ok) or "none"
+        rows.append(
+            [
+                rel,
+                f"{v['states']:,}",
+                f"{v['transitions']:,}",
+                failed,
+                codes,
+                f"{took * 1000:,.0f} ms",
+            ]
+        )
+    return md_table(
+        [
+            "file",
+            "analyzer states",
+            "analyzer transitions",
+            "analyzer: violated",
+            "pathways",
+            "pathways time",
+        ],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,993 @@
+"""BPMN 2.0 XML -> the plain data of a pathway and a source map into the XML, then the loader.
+
+The mapping (the table in ``docs/bpmn.md``):
+
+- participants (pools) -> agencies (a process outside any collaboration is one agency);
+  lanes -> roles of the pool's agency (the deepest lane holding a node); nodes in no lane get
+  the role ``<agency>.staff``;
+- tasks of every kind -> ``action`` steps, the kind kept as a tag (``user``, ``manual``,
+  ``service``, ``send``, ``receive``, ``script``, ``business-rule``, ``call-activity``);
+- start events -> ``entry``; end events -> ``outcome`` (``terminate`` tagged);
+- exclusive gateways -> ``decision`` (a plain merge -> an ``action`` tagged ``merge``);
+  parallel gateways -> ``fork`` / ``join``; one that joins and splits -> a join ``G`` then a
+  fork ``G.fork``; an activity or event with several unconditioned outgoing flows (BPMN's
+  implicit parallel split) -> the step then a fork ``X.split``;
+- event-based gateways and intermediate catch events -> ``wait`` steps; timers give their ISO
+  8601 ``timeDuration`` as the step's duration; timer boundary events -> a ``wait`` step the
+  activity may leave to;
+- condition expressions -> ``when`` guards where they are in the guard language (``${...}``
+  unwrapped; the case fields they use are declared from the comparisons), else the text is
+  kept as the transition's label with a PW007 finding;
+- documentation -> descriptions; names -> labels (in the pathway's locale);
+- message flows between pools -> ``referral`` transitions from the sender to the receiver;
+- sub-processes with one blank start event -> flattened (their elements keep their BPMN ids,
+  unique in a file; the end events inside lead on to the sub-process's outgoing flows).
+
+Everything else (inclusive and complex gateways, compensation, escalation, error and cancel
+events, non-timer boundary events, event sub-processes, loops and multi-instance markers,
+message flows to a pool without a process ...) gives a PW007 warning naming the element, its
+id, and its line and column in the XML, and is either approximated (said in the message) or
+left out: never silently dropped, never a traceback. Data objects, stores, annotations,
+associations, groups and diagram (DI) elements carry no flow: they are counted in one PW007
+info. The findings of every other rule point into the XML through the source map.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pathways.bpmn import BPMN_MODEL_NS
+from pathways.bpmn.xml import XmlNode, parse_xml
+from pathways.errors import LoadError
+from pathways.findings import Finding, Location, Severity
+from pathways.load.codes import finding
+from pathways.load.loader import load_data
+from pathways.load.source import DocPath, SourceMap
+from pathways.load.yaml_walk import DocumentError, read_bounded
+from pathways.model import CaseField, Pathway
+
+__all__ = [
+    "UNMAPPED_CODE",
+    "UNMAPPED_RULE",
+    "import_bpmn",
+    "load_bpmn",
+    "loads_bpmn",
+    "to_yaml",
+]
+
+UNMAPPED_CODE = "PW007"
+UNMAPPED_RULE = "bpmn-unmapped"
+SECTOR = "unspecified"
+"""The sector of imported agencies (BPMN has none); declared in the pathway's ``sectors``."""
+
+TASK_TAGS: dict[str, str | None] = {
+    "task": None,
+    "userTask": "user",
+    "manualTask": "manual",
+    "serviceTask": "service",
+    "sendTask": "send",
+    "receiveTask": "receive",
+    "scriptTask": "script",
+    "businessRuleTask": "business-rule",
+    "callActivity": "call-activity",
+}
+SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+GATEWAYS = frozenset(
+    {"exclusiveGateway", "parallelGateway", "eventBasedGateway", "inclusiveGateway"}
+    | {"complexGateway"}
+)
+EVENTS = frozenset(
+    {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
+)
+FLOW_NODES = frozenset(TASK_TAGS) | SUBPROCESSES | GATEWAYS | EVENTS
+ARTEFACTS = frozenset(
+    {
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+        "dataStore",
+        "textAnnotation",
+        "association",
+        "group",
+        "property",
+        "ioSpecification",
+        "dataInputAssociation",
+        "dataOutputAssociation",
+        "extensionElements",
+        "documentation",
+        "incoming",
+        "outgoing",
+        "laneSet",
+        "category",
+        "categoryValue",
+        "supportedInterfaceRef",
+        "auditing",
+        "monitoring",
+        "correlationSubscription",
+    }
+)
+"""Children of a process that carry no flow (or that the importer reads elsewhere)."""
+
+DEFINITION_TAGS = {
+    "timerEventDefinition": "timer",
+    "messageEventDefinition": "message",
+    "signalEventDefinition": "signal",
+    "conditionalEventDefinition": "conditional",
+    "linkEventDefinition": "link",
+    "terminateEventDefinition": "terminate",
+    "errorEventDefinition": "error",
+    "escalationEventDefinition": "escalation",
+    "compensateEventDefinition": "compensation",
+    "cancelEventDefinition": "cancel",
+}
+UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
+_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+_ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
+
+
+@dataclass
+class _Node:
+    """One BPMN flow node on its way to one or two steps."""
+
+    el: XmlNode
+    kind: str  # the BPMN element name
+    agency: str
+    lane: str | None
+    trigger: str | None = None  # the event definition (timer, message ...)
+    inside: str | None = None  # the flattened sub-process holding it
+    step_in: str = ""  # the step incoming flows enter
+    step_out: str = ""  # the step outgoing flows leave
+    outs: list[_Flow] = field(default_factory=list)
+    ins: list[_Flow] = field(default_factory=list)
+
+
+@dataclass
+class _Flow:
+    el: XmlNode
+    source: str
+    target: str
+    message: bool = False
+    condition: XmlNode | None = None
+    default: bool = False
+
+
+class _Importer:
+    def __init__(self, root: XmlNode, file: str, locale: str, stem: str) -> None:
+        self.root = root
+        self.file = file
+        self.locale = locale
+        self.stem = stem
+        self.smap = SourceMap(file)
+        self.notes: list[tuple[Finding, str]] = []
+        self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
+        self.ids: dict[str, XmlNode] = {}
+        self.nodes: dict[str, _Node] = {}
+        self.flows: list[_Flow] = []
+        self.agencies: dict[str, dict[str, Any]] = {}
+        self.agency_pos: dict[str, XmlNode] = {}
+        self.roles: dict[str, dict[str, Any]] = {}
+        self.role_pos: dict[str, XmlNode] = {}
+        self.steps: list[dict[str, Any]] = []
+        self.step_pos: list[XmlNode] = []
+        self.transitions: list[dict[str, Any]] = []
+        self.tr_pos: list[tuple[XmlNode, XmlNode | None]] = []
+        self.step_ids: dict[str, str] = {}  # BPMN id -> step id
+        self.used: set[str] = set()
+        self.kinds: dict[str, str] = {}  # step id -> kind
+        self.ignored: Counter[str] = Counter()
+        self.first_ignored: XmlNode | None = None
+        self.aliases_in: dict[str, str] = {}  # flattened sub-process -> its start event
+        self.aliases_out: dict[str, list[str]] = {}  # flattened sub-process -> its end events
+
+    # --- findings ---------------------------------------------------------------------------
+
+    def note(
+        self,
+        el: XmlNode,
+        message: str,
+        severity: Severity = Severity.WARNING,
+        at: XmlNode | None = None,
+    ) -> None:
+        """A PW007 finding about ``el`` (named with its id), at ``at`` (default: ``el``)."""
+        ident = el.get("id")
+        what = f"{el.tag} {ident!r}" if ident else el.tag
+        where = at or el
+        self.notes.append(
+            (
+                Finding(
+                    UNMAPPED_CODE,
+                    UNMAPPED_RULE,
+                    severity,
+                    f"{what}: {message}",
+                    Location(self.file, where.line, where.column),
+                ),
+                ident or "",
+            )
+        )
+
+    def finished_notes(self) -> list[Finding]:
+        """The findings, each naming the step its element became (when it became one)."""
+        out = [
+            dataclasses.replace(f, step=self.step_ids[ident]) if ident in self.step_ids else f
+            for f, ident in self.notes
+        ]
+        return sorted(out, key=Finding.sort_key)
+
+    # --- ids --------------------------------------------------------------------------------
+
+    def new_id(self, wanted: str) -> str:
+        base = _ID_BAD.sub("_", wanted)[:190] or "step"
+        if base[0] in ".-":
+            base = "_" + base
+        out, n = base, 1
+        while out in self.used:
+            n += 1
+            out = f"{base}_{n}"
+        self.used.add(out)
+        return out
+
+    def label(self, el: XmlNode) -> str | None:
+        name = el.get("name")
+        return " ".join(name.split()) if name and name.strip() else None
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def bpmn(self, el: XmlNode) -> Iterable[XmlNode]:
+        return (c for c in el.children if c.ns == BPMN_MODEL_NS)
+
+    def read(self) -> None:
+        for el in self.root.iter():
+            ident = el.get("id")
+            if ident is not None and el.ns == BPMN_MODEL_NS:
+                self.ids.setdefault(ident, el)
+        processes = {p.get("id"): p for p in self.bpmn(self.root) if p.tag == "process"}
+        owner: dict[str, str] = {}
+        messages: list[XmlNode] = []
+        for collab in (c for c in self.bpmn(self.root) if c.tag == "collaboration"):
+            for part in self.bpmn(collab):
+                if part.tag == "participant":
+                    agency = self.add_agency(part)
+                    ref = part.get("processRef")
+                    if ref is not None and ref in processes:
+                        owner[ref] = agency
+                    elif ref is not None:
+                        self.note(part, f"its process {ref!r} is not in the file")
+                elif part.tag == "messageFlow":
+                    messages.append(part)
+                elif part.tag not in ARTEFACTS:
+                    self.ignore(part)
+        for pid, process in processes.items():
+            agency = owner.get(pid or "") or self.add_agency(process)
+            lanes = self.read_lanes(process, agency)
+            self.read_container(process, agency, lanes, None)
+        for el in self.bpmn(self.root):
+            if el.tag not in ("process", "collaboration") and el.tag not in (
+                "message",
+                "itemDefinition",
+                "signal",
+                "error",
+                "escalation",
+                "interface",
+                "dataStore",
+                "category",
+                "resource",
+                "extension",
+                "import",
+                "documentation",
+                "extensionElements",
+            ):
+                self.ignore(el)
+        for msg in messages:
+            self.read_message(msg)
+
+    def ignore(self, el: XmlNode) -> None:
+        self.ignored[el.tag] += 1
+        if self.first_ignored is None:
+            self.first_ignored = el
+
+    def add_agency(self, el: XmlNode) -> str:
+        ident = self.new_id(el.get("id") or "agency")
+        name = self.label(el) or el.get("id") or ident
+        self.agencies[ident] = {"id": ident, "name": name, "sector": SECTOR}
+        self.agency_pos[ident] = el
+        return ident
+
+    def read_lanes(self, process: XmlNode, agency: str) -> dict[str, str]:
+        """BPMN node id -> role id, from the deepest lane naming it."""
+        out: dict[str, str] = {}
+
+        def walk(lane_set: XmlNode) -> None:
+            for lane in self.bpmn(lane_set):
+                if lane.tag != "lane":
+                    continue
+                role = self.new_id(lane.get("id") or "lane")
+                title = self.label(lane) or lane.get("id") or role
+                self.roles[role] = {"id": role, "agency": agency, "title": title}
+                self.role_pos[role] = lane
+                for ref in self.bpmn(lane):
+                    if ref.tag == "flowNodeRef" and ref.text:
+                        out[ref.text] = role
+                for child in self.bpmn(lane):
+                    if child.tag == "childLaneSet":
+                        walk(child)
+
+        for lane_set in self.bpmn(process):
+            if lane_set.tag == "laneSet":
+                walk(lane_set)
+        return out
+
+    def read_container(
+        self, container: XmlNode, agency: str, lanes: dict[str, str], inside: str | None
+    ) -> None:
+        parent_role = lanes.get(inside or "")
+        for el in self.bpmn(container):
+            ident = el.get("id")
+            if el.tag in FLOW_NODES and ident:
+                trigger = _trigger(el, self)
+                node = _Node(el, el.tag, agency, lanes.get(ident, parent_role), trigger, inside)
+                self.nodes[ident] = node
+                for child in self.bpmn(el):
+                    if child.tag in (
+                        "multiInstanceLoopCharacteristics",
+                        "standardLoopCharacteristics",
+                    ):
+                        self.note(el, "its loop or multi-instance marker is not mapped (runs once)")
+                if el.tag in SUBPROCESSES:
+                    self.read_subprocess(el, node, agency, lanes)
+            elif el.tag == "sequenceFlow" and ident:
+                source, target = el.get("sourceRef"), el.get("targetRef")
+                if not source or not target:
+                    self.note(el, "a sequence flow without sourceRef or targetRef is left out")
+                    continue
+                cond = next((c for c in self.bpmn(el) if c.tag == "conditionExpression"), None)
+                self.flows.append(_Flow(el, source, target, condition=cond))
+            elif (
+                el.tag not in ARTEFACTS
+                or el.tag in ("dataObject", "dataObjectReference", "dataStoreReference")
+                or el.tag in ("textAnnotation", "association", "group")
+            ):
+                self.ignore(el)
+        default_of = {
+            n.el.get("default"): n for n in self.nodes.values() if n.el.get("default") is not None
+        }
+        for flow in self.flows:
+            if flow.el.get("id") in default_of:
+                flow.default = True
+
+    def read_subprocess(self, el: XmlNode, node: _Node, agency: str, lanes: dict[str, str]) -> None:
+        ident = el.get("id") or ""
+        inner = [c for c in self.bpmn(el) if c.tag in FLOW_NODES]
+        if el.get("triggeredByEvent") == "true":
+            self.note(
+                el, f"an event sub-process is not mapped (its {len(inner)} elements are left out)"
+            )
+            node.kind = "eventSubProcess"
+            return
+        if el.tag == "adHocSubProcess":
+            self.note(el, "an ad-hoc sub-process is kept as one action step (its order is free)")
+            return
+        starts = [c for c in inner if c.tag == "startEvent" and not any(_definitions(c))]
+        if len(starts) != 1:
+            if inner:
+                self.note(
+                    el,
+                    f"a sub-process with {len(starts)} blank start events is kept as one action "
+                    f"step; its {len(inner)} elements are left out",
+                )
+            return
+        self.read_container(el, agency, lanes, ident)
+        self.aliases_in[ident] = starts[0].get("id") or ""
+        self.aliases_out[ident] = [c.get("id") or "" for c in inner if c.tag == "endEvent"]
+        if el.tag == "transaction":
+            self.note(el, "a transaction is flattened like a sub-process (no cancel or rollback)")
+
+    def read_message(self, msg: XmlNode) -> None:
+        source, target = msg.get("sourceRef") or "", msg.get("targetRef") or ""
+        if source in self.nodes and target in self.nodes:
+            if self.nodes[source].agency == self.nodes[target].agency:
+                self.note(msg, "a message flow inside one pool is not a referral; left out")
+                return
+            self.flows.append(_Flow(msg, source, target, message=True))
+            return
+        missing = target if source in self.nodes else source
+        what = self.ids.get(missing)
+        kind = what.tag if what is not None else "an unknown element"
+        self.note(
+            msg,
+            f"message flow to or from {kind} {missing!r} (a pool without a process, or "
+            "an element that is not mapped) is left out",
+        )
+
+    # --- mapping ----------------------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        self.read()
+        self.resolve_flows()
+        for ident, node in self.nodes.items():
+            if node.kind in ("eventSubProcess",):
+                continue
+            self.make_steps(ident, node)
+        for ident, node in self.nodes.items():
+            if node.kind == "boundaryEvent":
+                self.attach_boundary(ident, node)
+        self.make_transitions()
+        self.link_events()
+        if self.ignored:
+            assert self.first_ignored is not None
+            counts = ", ".join(f"{n} {tag}" for tag, n in sorted(self.ignored.items()))
+            self.notes.append(
+                (
+                    Finding(
+                        UNMAPPED_CODE,
+                        UNMAPPED_RULE,
+                        Severity.INFO,
+                        f"elements with no flow meaning for a pathway are not imported: {counts}",
+                        Location(self.file, self.first_ignored.line, self.first_ignored.column),
+                    ),
+                    "",
+                )
+            )
+        return self.document()
+
+    def resolve_flows(self) -> None:
+        """Flows into a flattened sub-process enter its start; flows out leave its ends."""
+        resolved: list[_Flow] = []
+        for flow in self.flows:
+            targets = [self.aliases_in.get(flow.target, flow.target)]
+            sources = self.aliases_out.get(flow.source, [flow.source])
+            if not flow.message and flow.source in self.aliases_out:
+                self.leaving.add(flow.source)
+            if not flow.message and flow.source in self.aliases_out and not sources:
+                self.note(
+                    self.nodes[flow.source].el,
+                    "a flattened sub-process without end events: its outgoing flows are left out",
+                )
+            for source in sources:
+                for target in targets:
+                    if source not in self.nodes or target not in self.nodes:
+                        bad = source if source not in self.nodes else target
+                        el = self.ids.get(bad)
+                        what = f"{el.tag} {bad!r}" if el is not None else f"unknown id {bad!r}"
+                        self.note(flow.el, f"it connects {what}, which is not mapped; left out")
+                        continue
+                    if (
+                        self.nodes[source].kind == "eventSubProcess"
+                        or self.nodes[target].kind == "eventSubProcess"
+                    ):
+                        continue
+                    new = _Flow(flow.el, source, target, flow.message, flow.condition)
+                    new.default = flow.default
+                    self.nodes[source].outs.append(new)
+                    self.nodes[target].ins.append(new)
+                    resolved.append(new)
+        self.flows = resolved
+
+    def role_for(self, node: _Node) -> str:
+        if node.lane is not None:
+            return node.lane
+        role = f"{node.agency}.staff"
+        if role not in self.roles:
+            self.used.add(role)
+            self.roles[role] = {
+                "id": role,
+                "agency": node.agency,
+                "title": self.agencies[node.agency]["name"],
+            }
+            self.role_pos[role] = self.agency_pos[node.agency]
+        return role
+
+    def add_step(self, el: XmlNode, ident: str, kind: str, node: _Node, **extra: Any) -> str:
+        step: dict[str, Any] = {"id": ident, "kind": kind}
+        if kind != "outcome" or node.lane is not None:
+            step["role"] = self.role_for(node)
+        step.update({k: v for k, v in extra.items() if v})
+        self.steps.append(step)
+        self.step_pos.append(el)
+        self.kinds[ident] = kind
+        return ident
+
+    def make_steps(self, ident: str, node: _Node) -> None:
+        el, kind = node.el, node.kind
+        seq_outs = [f for f in node.outs if not f.message]
+        seq_ins = [f for f in node.ins if not f.message]
+        sid = self.new_id(ident)
+        self.step_ids[ident] = sid
+        tags: list[str] = []
+        extra: dict[str, Any] = {
+            "label": self.label(el),
+            "description": _documentation(el, self),
+        }
+        step_kind = "action"
+        if kind in TASK_TAGS or kind in SUBPROCESSES:
+            tag = TASK_TAGS.get(kind) or {"transaction": "transaction"}.get(kind)
+            if kind in SUBPROCESSES and ident not in self.aliases_in:
+                tag = "sub-process"
+            if tag:
+                tags.append(tag)
+            if kind in SUBPROCESSES and ident in self.aliases_in:
+                # Flattened: the sub-process itself is no step; flows went to its start/ends.
+                self.used.discard(sid)
+                del self.step_ids[ident]
+                return
+        elif kind == "startEvent":
+            step_kind = "entry"
+            if node.inside is not None or any(f.message for f in node.ins):
+                step_kind = "action"
+                tags.append("start-event")
+            if node.trigger:
+                tags.append(node.trigger)
+        elif kind == "endEvent":
+            step_kind = "outcome"
+            sends = any(f.message for f in node.outs)
+            if node.inside is not None and node.inside in self.leaving:
+                step_kind = "action"
+                tags.append("end-event")
+            if sends:
+                step_kind = "action"
+                tags.append("end-event")
+            if node.trigger:
+                tags.append(node.trigger)
+            if node.trigger in UNMAPPED_TRIGGERS:
+                self.note(el, f"{_a(node.trigger)} end event is mapped as a plain end")
+        elif kind == "intermediateCatchEvent":
+            step_kind = (
+                "wait"
+                if node.trigger in ("timer", "message", "signal", "conditional")
+                else "action"
+            )
+            if node.trigger:
+                tags.append(node.trigger)
+            extra["duration"] = self.timer_duration(el) if node.trigger == "timer" else None
+        elif kind == "intermediateThrowEvent":
+            tags.append("throw")
+            if node.trigger:
+                tags.append(node.trigger)
+            if node.trigger in UNMAPPED_TRIGGERS:
+                self.note(el, f"{_a(node.trigger)} throw event is mapped as a plain action")
+        elif kind == "boundaryEvent":
+            step_kind = "wait" if node.trigger == "timer" else "action"
+            tags.append("boundary")
+            if node.trigger:
+                tags.append(node.trigger)
+            extra["duration"] = self.timer_duration(el) if node.trigger == "timer" else None
+        elif kind == "eventBasedGateway":
+            step_kind = "wait"
+        elif kind in ("exclusiveGateway", "inclusiveGateway", "complexGateway"):
+            if len(seq_outs) > 1:
+                step_kind = "decision"
+            else:
+                tags.append("merge" if len(seq_ins) > 1 else "gateway")
+            if kind != "exclusiveGateway":
+                what = "an inclusive" if kind == "inclusiveGateway" else "a complex"
+                self.note(
+                    el,
+                    f"{what} gateway is mapped as "
+                    + ("a decision (one branch is taken)" if len(seq_outs) > 1 else "a merge")
+                    + "; BPMN may take or wait for several branches",
+                )
+        elif kind == "parallelGateway":
+            if len(seq_ins) > 1 and len(seq_outs) > 1:
+                self.add_step(el, sid, "join", node, **extra)
+                fork = self.new_id(f"{sid}.fork")
+                self.add_step(el, fork, "fork", node, label=extra["label"])
+                self.transitions.append({"from": sid, "to": fork})
+                self.tr_pos.append((el, None))
+                node.step_in, node.step_out = sid, fork
+                return
+            if len(seq_ins) > 1:
+                step_kind = "join"
+            elif len(seq_outs) > 1:
+                step_kind = "fork"
+            else:
+                tags.append("gateway")
+        if tags:
+            extra["tags"] = tags
+        self.add_step(el, sid, step_kind, node, **extra)
+        node.step_in = node.step_out = sid
+        if kind not in GATEWAYS and len(seq_outs) > 1 and step_kind != "outcome":
+            conditioned = [f for f in seq_outs if f.condition is not None or f.default]
+            if not conditioned:
+                split = self.new_id(f"{sid}.split")
+                self.add_step(el, split, "fork", node)
+                self.transitions.append({"from": sid, "to": split})
+                self.tr_pos.append((el, None))
+                node.step_out = split
+            else:
+                self.note(
+                    el,
+                    "conditional flows out of an activity or event (several may be taken in "
+                    "BPMN) are mapped as a choice of one",
+                )
+
+    def timer_duration(self, el: XmlNode) -> str | None:
+        timer = next((c for c in self.bpmn(el) if c.tag == "timerEventDefinition"), None)
+        if timer is None:
+            return None
+        spec = next((c for c in self.bpmn(timer) if c.tag == "timeDuration"), None)
+        if spec is not None and _ISO_DURATION.match(spec.text) and spec.text.strip() != "P":
+            return spec.text.strip().upper()
+        if spec is not None:
+            self.note(
+                el,
+                f"timer duration {spec.text!r} is not an ISO 8601 duration in weeks, days, "
+                "hours, minutes or seconds (PT72H, P5D); the wait has no duration",
+            )
+        else:
+            kinds = [c.tag for c in self.bpmn(timer)]
+            self.note(
+                el,
+                f"a timer with {' and '.join(kinds) or 'no time'} (not a timeDuration) gives "
+                "no duration",
+            )
+        return None
+
+    def attach_boundary(self, ident: str, node: _Node) -> None:
+        host = node.el.get("attachedToRef") or ""
+        host_node = self.nodes.get(host)
+        if host in self.aliases_in:  # a flattened sub-process: left from its start
+            host_node = self.nodes.get(self.aliases_in[host])
+            self.note(
+                node.el,
+                f"attached to the flattened sub-process {host!r}: mapped as a way out of its start",
+            )
+        if host_node is None or not host_node.step_in or not node.step_in:
+            self.note(node.el, f"attached to {host!r}, which is not mapped; left out")
+            return
+        source = host_node.step_in
+        self.transitions.append(
+            {
+                "from": source,
+                "to": node.step_in,
+                "event": f"{node.step_in}",
+                "label": self.label(node.el),
+            }
+        )
+        self.tr_pos.append((node.el, None))
+        if node.trigger != "timer":
+            self.note(
+                node.el,
+                f"{_a(node.trigger or 'blank')} boundary event is mapped as another way out of "
+                f"{host!r}; what triggers it is not modelled",
+            )
+        if node.el.get("cancelActivity") == "false":
+            self.note(
+                node.el,
+                "a non-interrupting boundary event is mapped as interrupting (the activity "
+                "is left)",
+            )
+
+    def make_transitions(self) -> None:
+        guards: list[tuple[int, _Flow, str]] = []
+        for flow in self.flows:
+            source, target = self.nodes[flow.source], self.nodes[flow.target]
+            if not source.step_out or not target.step_in:
+                continue
+            tr: dict[str, Any] = {"from": source.step_out, "to": target.step_in}
+            label = self.label(flow.el)
+            if flow.message:
+                tr["kind"] = "referral"
+                tr["event"] = self.event_name(flow.el)
+            if flow.condition is not None:
+                text = flow.condition.text
+                if self.kind_of(source.step_out) == "fork":
+                    self.note(flow.el, f"condition {text!r} on a parallel branch is left out")
+                else:
+                    guards.append((len(self.transitions), flow, _unwrap(text)))
+            elif flow.default:
+                label = label or "default"
+            if label:
+                tr["label"] = label
+            self.transitions.append(tr)
+            self.tr_pos.append((flow.el, flow.condition))
+        self.apply_guards(guards)
+        self.distinct_events()
+
+    def kind_of(self, step_id: str) -> str:
+        return self.kinds.get(step_id, "")
+
+    def event_name(self, el: XmlNode) -> str:
+        return _ID_BAD.sub("_", el.get("id") or "message")
+
+    def distinct_events(self) -> None:
+        """Two flows from one step to the same step would share ``to_<to>`` (PW109): the
+        second and later take their flow's id as event."""
+        seen: set[tuple[str, str]] = set()
+        for tr, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
+            if self.kind_of(tr["from"]) == "fork":
+                continue
+            key = (tr["from"], tr.get("event") or f"to_{tr['to']}")
+            if key in seen:
+                tr["event"] = self.event_name(el)
+            seen.add((tr["from"], tr.get("event") or f"to_{tr['to']}"))
+
+    def apply_guards(self, guards: list[tuple[int, _Flow, str]]) -> None:
+        from pathways import guards as g
+
+        parsed: list[tuple[int, _Flow, str, Any]] = []
+        for index, flow, text in guards:
+            try:
+                parsed.append((index, flow, text, g.parse_guard(text)))
+            except g.GuardError as exc:
+                self.keep_as_label(index, flow, text, str(exc))
+        fields = _infer_fields([expr for *_, expr in parsed])
+        specs = {k: CaseField.model_validate(v) for k, v in fields.items()}
+        for index, flow, text, expr in parsed:
+            errors = g.check_guard(expr, specs)
+            if errors:
+                self.keep_as_label(index, flow, text, str(errors[0]))
+                continue
+            self.transitions[index]["when"] = text
+        used: set[str] = set()
+        for tr in self.transitions:
+            if "when" in tr:
+                used |= g.field_names(g.parse_guard(tr["when"]))
+        self.case_fields = {k: v for k, v in sorted(fields.items()) if k in used}
+        # A default flow out of a step whose other exits are all guarded: `not (g1 or g2 ...)`.
+        exits: dict[str, list[dict[str, Any]]] = {}
+        for tr in self.transitions:
+            exits.setdefault(tr["from"], []).append(tr)
+        defaults = {id(f.el) for f in self.flows if f.default}
+        for index, (el, _) in enumerate(self.tr_pos):
+            tr = self.transitions[index]
+            if id(el) not in defaults or "when" in tr:
+                continue
+            others = [t for t in exits[tr["from"]] if t is not tr]
+            if others and all("when" in t for t in others):
+                parts = [t["when"] for t in others]
+                inner = " or ".join(p if len(parts) == 1 else f"({p})" for p in parts)
+                tr["when"] = f"not ({inner})"
+
+    def keep_as_label(self, index: int, flow: _Flow, text: str, why: str) -> None:
+        tr = self.transitions[index]
+        name = tr.get("label")
+        tr["label"] = f"{name}: {text}" if name else text
+        self.note(
+            flow.el,
+            f"condition {text!r} is not in the guard language ({why}); kept as the label",
+            at=flow.condition,
+        )
+
+    def link_events(self) -> None:
+        """A link throw event leads to the link catch event of the same name (same process)."""
+        catches: dict[tuple[str, str], str] = {}
+        for node in self.nodes.values():
+            if node.kind == "intermediateCatchEvent" and node.trigger == "link":
+                catches[(node.agency, _link_name(node.el, self))] = node.step_in
+        for node in self.nodes.values():
+            if node.kind == "intermediateThrowEvent" and node.trigger == "link":
+                target = catches.get((node.agency, _link_name(node.el, self)))
+                if target is None:
+                    self.note(node.el, "a link throw event with no catch event of its name")
+                    continue
+                self.transitions.append({"from": node.step_out, "to": target})
+                self.tr_pos.append((node.el, None))
+
+    # --- the document and its source map ------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        title = self.label(self.root) or next(
+            (self.label(p) for p in self.bpmn(self.root) if p.tag == "process" and self.label(p)),
+            None,
+        )
+        data: dict[str, Any] = {
+            "format": "pathways/1",
+            "id": _pathway_id(self.stem),
+            "title": title or self.stem,
+            "locales": [self.locale],
+            "sectors": [SECTOR],
+            "agencies": list(self.agencies.values()),
+            "roles": list(self.roles.values()),
+            "case_fields": getattr(self, "case_fields", {}),
+            "steps": self.steps,
+            "transitions": self.transitions,
+        }
+        put = self.put
+        put((), self.root)
+        for key in data:
+            put((key,), self.root)
+        for i, agency in enumerate(self.agencies.values()):
+            put(("agencies", i), self.agency_pos[agency["id"]], agency)
+        for i, role in enumerate(self.roles.values()):
+            put(("roles", i), self.role_pos[role["id"]], role)
+        for i, (step, el) in enumerate(zip(self.steps, self.step_pos, strict=True)):
+            put(("steps", i), el, step)
+        for i, (tr, (el, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
+            put(("transitions", i), el, tr)
+            if cond is not None and "when" in tr:
+                put(("transitions", i, "when"), cond)
+        first_guard = {}
+        for i, tr in enumerate(self.transitions):
+            if "when" in tr:
+                for name in self.case_fields:
+                    if name in tr["when"] and name not in first_guard:
+                        first_guard[name] = ("transitions", i, "when")
+        for name in self.case_fields:
+            where = first_guard.get(name, ())
+            pos = self.smap.values.get(where, (self.root.line, self.root.column))
+            self.smap.values[("case_fields", name)] = pos
+            self.smap.keys[("case_fields", name)] = pos
+        return data
+
+    def put(self, path: DocPath, el: XmlNode, item: dict[str, Any] | None = None) -> None:
+        """Record where ``path`` comes from; its keys fall back to it (``SourceMap.locate``
+        reads the nearest recorded ancestor), so one entry serves a whole step."""
+        del item
+        pos = (el.line, el.column)
+        self.smap.values[path] = pos
+        self.smap.keys[path] = pos
+
+
+def _a(word: str) -> str:
+    """``error`` -> ``an error``."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _definitions(el: XmlNode) -> list[str]:
+    return [
+        DEFINITION_TAGS[c.tag]
+        for c in el.children
+        if c.ns == BPMN_MODEL_NS and c.tag in DEFINITION_TAGS
+    ]
+
+
+def _trigger(el: XmlNode, importer: _Importer) -> str | None:
+    kinds = _definitions(el)
+    if len(kinds) > 1:
+        importer.note(
+            el, f"several event definitions ({', '.join(kinds)}): only {kinds[0]} is mapped"
+        )
+    return kinds[0] if kinds else None
+
+
+def _documentation(el: XmlNode, importer: _Importer) -> str | None:
+    texts = [c.text for c in importer.bpmn(el) if c.tag == "documentation" and c.text]
+    return "\n\n".join(texts) or None
+
+
+def _link_name(el: XmlNode, importer: _Importer) -> str:
+    link = next((c for c in importer.bpmn(el) if c.tag == "linkEventDefinition"), None)
+    return (link.get("name") if link is not None else None) or el.get("name") or ""
+
+
+def _unwrap(text: str) -> str:
+    """``${amount > 100}`` (JUEL) -> ``amount > 100``; other text unchanged but trimmed."""
+    match = _EXPRESSION.match(text)
+    return " ".join((match.group(1) if match else text).split())
+
+
+def _infer_fields(exprs: list[Any]) -> dict[str, dict[str, Any]]:
+    """Case fields from guards: compared with numbers -> number, with strings -> an enum of
+    the strings, with true/false or used bare -> boolean."""
+    from pathways import guards as g
+
+    kinds: dict[str, set[str]] = {}
+    strings: dict[str, dict[str, None]] = {}
+    for expr in exprs:
+        for name, values in g.constants(expr).items():
+            for value in values:
+                if isinstance(value, bool):
+                    kinds.setdefault(name, set()).add("boolean")
+                elif isinstance(value, str):
+                    kinds.setdefault(name, set()).add("enum")
+                    strings.setdefault(name, {})[value] = None
+                else:
+                    kinds.setdefault(name, set()).add("number")
+        for name in g.field_names(expr):
+            kinds.setdefault(name, set())
+    out: dict[str, dict[str, Any]] = {}
+    for name, found in kinds.items():
+        kind = next(iter(found)) if len(found) == 1 else ("boolean" if not found else None)
+        if kind is None:
+            continue  # compared with mixed types: the guards using it fail the check
+        out[name] = {"type": kind}
+        if kind == "enum":
+            # The file names only the values it compares with: `other` stands for the rest.
+            out[name]["values"] = [
+                *strings[name],
+                *(["other"] if "other" not in strings[name] else []),
+            ]
+    return out
+
+
+def _pathway_id(stem: str) -> str:
+    """A pathway id (``[a-z0-9-]+``) from the file name."""
+    text = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", text) or "bpmn"
+
+
+def _stem(file: str) -> str:
+    name = Path(file).name
+    for suffix in (".bpmn20.xml", ".bpmn2", ".bpmn", ".xml"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
+
+
+def import_bpmn(
+    data: bytes, file: str = "<string>", *, locale: str = "en"
+) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
+    """BPMN 2.0 XML bytes -> the plain data of a pathway, its source map and the load findings.
+
+    The data is None when the file is not readable BPMN (PW001: malformed or refused XML;
+    PW002: not a BPMN 2.0 ``definitions`` document). The source map's ``notes`` hold the PW007
+    findings of what could not be mapped.
+
+    Examples
+    --------
+    >>> from pathways.bpmn.importer import import_bpmn
+    >>> xml = b'''<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+    ...  <process id="p"><startEvent id="s"/><task id="t" name="Intake"/><endEvent id="e"/>
+    ...   <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    ...   <sequenceFlow id="f2" sourceRef="t" targetRef="e"/></process></definitions>'''
+    >>> data, smap, findings = import_bpmn(xml, "intake.bpmn")
+    >>> [(s["id"], s["kind"]) for s in data["steps"]], smap.values[("steps", 1)]
+    ([('s', 'entry'), ('t', 'action'), ('e', 'outcome')], (2, 38))
+    """
+    smap = SourceMap(file)
+    try:
+        root = parse_xml(data)
+    except DocumentError as exc:
+        return None, smap, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+    if root.ns != BPMN_MODEL_NS or root.tag != "definitions":
+        where = f"{{{root.ns}}}{root.tag}" if root.ns else root.tag
+        return (
+            None,
+            smap,
+            [
+                finding(
+                    "PW002",
+                    f"not a BPMN 2.0 file: the root element is {where}, not definitions in "
+                    f"the namespace {BPMN_MODEL_NS}",
+                    Location(file, root.line, root.column),
+                )
+            ],
+        )
+    importer = _Importer(root, file, locale, _stem(file))
+    document = importer.build()
+    importer.smap.notes = importer.finished_notes()
+    return document, importer.smap, []
+
+
+def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str = "en") -> Pathway:
+    """A pathway from BPMN bytes (:class:`~pathways.errors.LoadError` with every PW0xx
+    finding when it does not load); the PW007 findings are in ``source_map.notes``."""
+    document, smap, findings = import_bpmn(data, file, locale=locale)
+    if document is None:
+        raise LoadError(findings)
+    pathway, findings = load_data(document, smap)
+    if pathway is None:
+        raise LoadError(findings)
+    return pathway
+
+
+def load_bpmn(path: str | os.PathLike[str], *, locale: str = "en") -> Pathway:
+    """A pathway from a BPMN file; findings name the file and the line and column in it."""
+    file = os.fspath(path)
+    try:
+        data = read_bounded(Path(file))
+    except DocumentError as exc:
+        raise LoadError(
+            [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        ) from None
+    except OSError as exc:
+        raise LoadError(
+            [finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
+        ) from None
+    return loads_bpmn(data, file, locale=locale)
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    """The imported document as pathway YAML (empty parts left out)."""
+    import yaml
+
+    data = {k: v for k, v in document.items() if v not in ({}, [], None)}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,60 @@
+"""``pathways import``: read a BPMN 2.0 file and write it as a pathway YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli._app import app
+from pathways.cli._io import input_problem, output_problem
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A BPMN 2.0 file (.bpmn).", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The pathway YAML to write (default: print it)."),
+    ] = None,
+    locale: Annotated[
+        str,
+        typer.Option(help="The locale of the file's names (they become labels in it)."),
+    ] = "en",
+) -> int:
+    """Import a BPMN 2.0 file as a pathway: print what could not be mapped (PW007, with the
+    line and column in the XML) and write the YAML; exit 1 when the file does not load."""
+    from pathways.bpmn.importer import import_bpmn, to_yaml
+    from pathways.load.loader import load_data
+    from pathways.load.yaml_walk import DocumentError, read_bounded
+    from pathways.validate import render_findings
+
+    problem = input_problem(path, what="a BPMN file")
+    if problem is None and output is not None:
+        problem = output_problem(output)
+    if problem is None and not locale.replace("-", "").replace("_", "").isalnum():
+        problem = f"--locale {locale!r}: give a locale code such as en or km"
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        return 2
+    try:
+        data = read_bounded(path)
+    except (DocumentError, OSError) as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+        return 2
+    document, smap, findings = import_bpmn(data, str(path), locale=locale)
+    if document is not None:
+        _, findings = load_data(document, smap)
+        findings = [*findings, *smap.notes]
+    text, _ = render_findings(findings, "text", files=1, max_per_rule=0)
+    typer.echo(text, nl=False, err=True)
+    if document is None:
+        return 1
+    yaml_text = f"# imported from {path.name} by pathways import\n" + to_yaml(document)
+    if output is None:
+        typer.echo(yaml_text, nl=False)
+    else:
+        output.write_text(yaml_text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+    return 1 if any(f.severity.value == "error" for f in findings) else 0
