@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import Usage, echo_findings
 from pathways.cli._io import input_problem, output_problem
 
 
@@ -24,11 +25,17 @@ def import_(
     ] = "en",
 ) -> int:
     """Import a BPMN 2.0 file as a pathway: print what could not be mapped (PW007, with the
-    line and column in the XML) and write the YAML; exit 1 when the file does not load."""
+    line and column in the XML) and write the YAML; exit 1 when the file does not load.
+
+    Examples:
+
+      pathways import intake.bpmn -o intake.yaml
+
+      pathways import intake.bpmn --locale km
+    """
     from pathways.bpmn.importer import import_bpmn, to_yaml
     from pathways.load.loader import load_data
     from pathways.load.yaml_walk import DocumentError, read_bounded
-    from pathways.validate import render_findings
 
     problem = input_problem(path, what="a BPMN file")
     if problem is None and output is not None:
@@ -36,19 +43,16 @@ def import_(
     if problem is None and not locale.replace("-", "").replace("_", "").isalnum():
         problem = f"--locale {locale!r}: give a locale code such as en or km"
     if problem is not None:
-        typer.echo(f"error: {problem}", err=True)
-        return 2
+        raise Usage(problem)
     try:
         data = read_bounded(path)
     except (DocumentError, OSError) as exc:
-        typer.echo(f"error: {path}: {exc}", err=True)
-        return 2
+        raise Usage(f"{path}: {exc}") from None
     document, smap, findings = import_bpmn(data, str(path), locale=locale)
     if document is not None:
         _, findings = load_data(document, smap)
         findings = [*findings, *smap.notes]
-    text, _ = render_findings(findings, "text", files=1, max_per_rule=0)
-    typer.echo(text, nl=False, err=True)
+    echo_findings(findings)
     if document is None:
         return 1
     yaml_text = f"# imported from {path.name} by pathways import\n" + to_yaml(document)
