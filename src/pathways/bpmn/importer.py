@@ -129,6 +129,9 @@ DEFINITION_TAGS = {
 }
 UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
 
+_KEEP = frozenset({BPMN_MODEL_NS})
+"""The namespace the importer reads: diagram (DI) and vendor extension elements are checked
+by the parser but not built."""
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
@@ -934,7 +937,7 @@ def import_bpmn(
     """
     smap = SourceMap(file)
     try:
-        root = parse_xml(data)
+        root = parse_xml(data, keep=_KEEP)
     except DocumentError as exc:
         return None, smap, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
     if root.ns != BPMN_MODEL_NS or root.tag != "definitions":

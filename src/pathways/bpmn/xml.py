@@ -18,6 +18,9 @@ Examples
 >>> root = parse_xml(b'<a xmlns="urn:x">\\n  <b id="1">hi</b>\\n</a>')
 >>> root.tag, root.ns, [(c.tag, c.line, c.column, c.text) for c in root.children]
 ('a', 'urn:x', [('b', 2, 3, 'hi')])
+>>> [c.tag for c in parse_xml(b'<a xmlns="urn:x"><b/><c xmlns="urn:y"><b/></c></a>',
+...                           keep=frozenset({"urn:x"})).children]
+['b']
 >>> parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a/>')
 Traceback (most recent call last):
 ...
@@ -70,15 +73,16 @@ class XmlNode:
 class _Builder:
     """expat handlers that build :class:`XmlNode` trees and record where each element starts."""
 
-    def __init__(self, parser: expat.XMLParserType) -> None:
+    def __init__(self, parser: expat.XMLParserType, keep: frozenset[str] | None) -> None:
         self.parser = parser
+        self.keep = keep
         self.stack: list[XmlNode] = []
         self.root: XmlNode | None = None
         self.count = 0
+        self.skipping = 0  # depth inside an element of a namespace not kept
         self.texts: list[list[str]] = []
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        ns, sep, local = name.rpartition("}")
         self.count += 1
         if self.count > MAX_ELEMENTS:
             raise DocumentError(
@@ -86,6 +90,13 @@ class _Builder:
                 self.parser.CurrentLineNumber,
                 self.parser.CurrentColumnNumber + 1,
             )
+        if self.skipping:
+            self.skipping += 1
+            return
+        ns, sep, local = name.rpartition("}")
+        if self.keep is not None and self.stack and ns not in self.keep:
+            self.skipping = 1
+            return
         if any("}" in k for k in attrs):
             attrs = {"{" + k if "}" in k else k: v for k, v in attrs.items()}
         node = XmlNode(
@@ -104,18 +115,24 @@ class _Builder:
 
     def end(self, name: str) -> None:
         del name
+        if self.skipping:
+            self.skipping -= 1
+            return
         node = self.stack.pop()
         parts = self.texts.pop()
         if parts:
             node.text = "".join(parts).strip()
 
     def data(self, text: str) -> None:
-        if self.texts:
+        if self.texts and not self.skipping:
             self.texts[-1].append(text)
 
 
-def parse_xml(data: bytes) -> XmlNode:
+def parse_xml(data: bytes, *, keep: frozenset[str] | None = None) -> XmlNode:
     """Parse an XML document safely into :class:`XmlNode` elements.
+
+    With ``keep``, an element (below the root) of another namespace is checked and counted but
+    not built, nor anything inside it (a BPMN import skips the diagram and vendor extensions).
 
     Raises
     ------
@@ -126,7 +143,7 @@ def parse_xml(data: bytes) -> XmlNode:
     check_size(len(data))
     defused = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
     parser: expat.XMLParserType = defused.parser  # expat, with defusedxml's handlers set
-    builder = _Builder(parser)
+    builder = _Builder(parser, keep)
     # The element handlers are ours (a light tree with positions); the DTD, entity and
     # external-reference handlers stay defusedxml's.
     parser.StartElementHandler = builder.start
