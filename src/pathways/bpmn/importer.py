@@ -674,11 +674,11 @@ class _Importer:
             source, target = self.nodes[flow.source], self.nodes[flow.target]
             if not source.step_out or not target.step_in:
                 continue
-            tr: dict[str, Any] = {"from": source.step_out, "to": target.step_in}
+            move: dict[str, Any] = {"from": source.step_out, "to": target.step_in}
             label = self.label(flow.el)
             if flow.message:
-                tr["kind"] = "referral"
-                tr["event"] = self.event_name(flow.el)
+                move["kind"] = "referral"
+                move["event"] = self.event_name(flow.el)
             if flow.condition is not None:
                 text = flow.condition.text
                 if self.kind_of(source.step_out) == "fork":
@@ -688,8 +688,8 @@ class _Importer:
             elif flow.default:
                 label = label or "default"
             if label:
-                tr["label"] = label
-            self.transitions.append(tr)
+                move["label"] = label
+            self.transitions.append(move)
             self.tr_pos.append((flow.el, flow.condition))
         self.apply_guards(guards)
         self.distinct_events()
@@ -704,13 +704,13 @@ class _Importer:
         """Two flows from one step to the same step would share ``to_<to>`` (PW109): the
         second and later take their flow's id as event."""
         seen: set[tuple[str, str]] = set()
-        for tr, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
-            if self.kind_of(tr["from"]) == "fork":
+        for move, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
+            if self.kind_of(move["from"]) == "fork":
                 continue
-            key = (tr["from"], tr.get("event") or f"to_{tr['to']}")
+            key = (move["from"], move.get("event") or f"to_{move['to']}")
             if key in seen:
-                tr["event"] = self.event_name(el)
-            seen.add((tr["from"], tr.get("event") or f"to_{tr['to']}"))
+                move["event"] = self.event_name(el)
+            seen.add((move["from"], move.get("event") or f"to_{move['to']}"))
 
     def apply_guards(self, guards: list[tuple[int, _Flow, str]]) -> None:
         from pathways import guards as g
@@ -723,36 +723,34 @@ class _Importer:
                 self.keep_as_label(index, flow, text, str(exc))
         fields = _infer_fields([expr for *_, expr in parsed])
         specs = {k: CaseField.model_validate(v) for k, v in fields.items()}
+        used: set[str] = set()
         for index, flow, text, expr in parsed:
             errors = g.check_guard(expr, specs)
             if errors:
                 self.keep_as_label(index, flow, text, str(errors[0]))
                 continue
             self.transitions[index]["when"] = text
-        used: set[str] = set()
-        for tr in self.transitions:
-            if "when" in tr:
-                used |= g.field_names(g.parse_guard(tr["when"]))
+            used |= g.field_names(expr)
         self.case_fields = {k: v for k, v in sorted(fields.items()) if k in used}
         # A default flow out of a step whose other exits are all guarded: `not (g1 or g2 ...)`.
         exits: dict[str, list[dict[str, Any]]] = {}
-        for tr in self.transitions:
-            exits.setdefault(tr["from"], []).append(tr)
+        for move in self.transitions:
+            exits.setdefault(move["from"], []).append(move)
         defaults = {id(f.el) for f in self.flows if f.default}
         for index, (el, _) in enumerate(self.tr_pos):
-            tr = self.transitions[index]
-            if id(el) not in defaults or "when" in tr:
+            move = self.transitions[index]
+            if id(el) not in defaults or "when" in move:
                 continue
-            others = [t for t in exits[tr["from"]] if t is not tr]
+            others = [t for t in exits[move["from"]] if t is not move]
             if others and all("when" in t for t in others):
                 parts = [t["when"] for t in others]
                 inner = " or ".join(p if len(parts) == 1 else f"({p})" for p in parts)
-                tr["when"] = f"not ({inner})"
+                move["when"] = f"not ({inner})"
 
     def keep_as_label(self, index: int, flow: _Flow, text: str, why: str) -> None:
-        tr = self.transitions[index]
-        name = tr.get("label")
-        tr["label"] = f"{name}: {text}" if name else text
+        move = self.transitions[index]
+        name = move.get("label")
+        move["label"] = f"{name}: {text}" if name else text
         self.note(
             flow.el,
             f"condition {text!r} is not in the guard language ({why}); kept as the label",
@@ -803,15 +801,15 @@ class _Importer:
             put(("roles", i), self.role_pos[role["id"]], role)
         for i, (step, el) in enumerate(zip(self.steps, self.step_pos, strict=True)):
             put(("steps", i), el, step)
-        for i, (tr, (el, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
-            put(("transitions", i), el, tr)
-            if cond is not None and "when" in tr:
+        for i, (move, (el, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
+            put(("transitions", i), el, move)
+            if cond is not None and "when" in move:
                 put(("transitions", i, "when"), cond)
         first_guard = {}
-        for i, tr in enumerate(self.transitions):
-            if "when" in tr:
+        for i, move in enumerate(self.transitions):
+            if "when" in move:
                 for name in self.case_fields:
-                    if name in tr["when"] and name not in first_guard:
+                    if name in move["when"] and name not in first_guard:
                         first_guard[name] = ("transitions", i, "when")
         for name in self.case_fields:
             where = first_guard.get(name, ())
