@@ -6,10 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.bpmn.importer import import_bpmn, loads_bpmn
 from pathways.cli import main
+from tests.hyp import examples
 
 HEAD = (
     '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -352,3 +355,30 @@ def test_cli_validate_and_render_read_bpmn(
     svg = tmp_path / "referral.svg"
     assert main(["render", "tests/data/bpmn/referral.bpmn", "-o", str(svg), "--findings"]) == 0
     assert "Assess risk" in svg.read_text("utf-8")
+
+
+def test_cli_report_reads_bpmn(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    args = ["report", "tests/data/bpmn/referral.bpmn", "-o", str(out), "--no-simulation"]
+    assert main(args) in (0, 1)
+    page = (out / "referral.html").read_text("utf-8")
+    assert "Assess risk" in page and "referral.bpmn" in page
+
+
+REFERRAL = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(REFERRAL)), st.integers(1, 80)), max_size=4))
+def test_damaged_files_give_findings_never_tracebacks(cuts: list[tuple[int, int]]) -> None:
+    """Cutting pieces out of a BPMN file (elements, attributes, ids, closing tags) gives a
+    pathway, or load findings with a line and column: never an exception."""
+    data = REFERRAL
+    for start, length in cuts:
+        data = data[:start] + data[start + length :]
+    try:
+        pathway = loads_bpmn(data, "cut.bpmn")
+    except pw.LoadError as exc:
+        assert exc.findings and all(f.line >= 1 and f.column >= 1 for f in exc.findings)
+        return
+    pw.check(pathway, select=["PW0", "PW1"])
