@@ -382,3 +382,11 @@ def test_damaged_files_give_findings_never_tracebacks(cuts: list[tuple[int, int]
         assert exc.findings and all(f.line >= 1 and f.column >= 1 for f in exc.findings)
         return
     pw.check(pathway, select=["PW0", "PW1"])
+
+
+def test_the_locale_comes_from_the_option_else_the_file() -> None:
+    body = '<process id="p"><startEvent id="s" name="ចាប់ផ្តើម"/></process>'
+    in_khmer = bpmn(body).replace(b"<definitions ", b'<definitions xml:lang="km" ', 1)
+    assert loads_bpmn(in_khmer).locales == ("km",)
+    assert loads_bpmn(in_khmer, locale="en").locales == ("en",)
+    assert loads_bpmn(bpmn(body)).locales == ("en",)

@@ -18,7 +18,8 @@ The mapping (the table in ``docs/bpmn.md``):
 - condition expressions -> ``when`` guards where they are in the guard language (``${...}``
   unwrapped; the case fields they use are declared from the comparisons), else the text is
   kept as the transition's label with a PW007 finding;
-- documentation -> descriptions; names -> labels (in the pathway's locale);
+- documentation -> descriptions; names -> labels (in the locale given, else the ``xml:lang``
+  of ``definitions``, else ``en``);
 - message flows between pools -> ``referral`` transitions from the sender to the receiver;
 - sub-processes with one blank start event -> flattened (their elements keep their BPMN ids,
   unique in a file; the end events inside lead on to the sub-process's outgoing flows).
@@ -129,6 +130,7 @@ DEFINITION_TAGS = {
 }
 UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
 
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _KEEP = frozenset({BPMN_MODEL_NS})
 """The namespace the importer reads: diagram (DI) and vendor extension elements are checked
 by the parser but not built."""
@@ -914,7 +916,7 @@ def _stem(file: str) -> str:
 
 
 def import_bpmn(
-    data: bytes, file: str = "<string>", *, locale: str = "en"
+    data: bytes, file: str = "<string>", *, locale: str | None = None
 ) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
     """BPMN 2.0 XML bytes -> the plain data of a pathway, its source map and the load findings.
 
@@ -952,13 +954,14 @@ def import_bpmn(
                 )
             ],
         )
+    locale = locale or root.get(_XML_LANG) or "en"
     importer = _Importer(root, file, locale, _stem(file))
     document = importer.build()
     importer.smap.notes = importer.finished_notes()
     return document, importer.smap, []
 
 
-def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str = "en") -> Pathway:
+def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str | None = None) -> Pathway:
     """A pathway from BPMN bytes (:class:`~pathways.errors.LoadError` with every PW0xx
     finding when it does not load); the PW007 findings are in ``source_map.notes``."""
     document, smap, findings = import_bpmn(data, file, locale=locale)
@@ -970,7 +973,7 @@ def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str = "en") -> Pa
     return pathway
 
 
-def load_bpmn(path: str | os.PathLike[str], *, locale: str = "en") -> Pathway:
+def load_bpmn(path: str | os.PathLike[str], *, locale: str | None = None) -> Pathway:
     """A pathway from a BPMN file; findings name the file and the line and column in it."""
     file = os.fspath(path)
     try:

@@ -20,9 +20,12 @@ def import_(
         typer.Option("-o", "--output", help="The pathway YAML to write (default: print it)."),
     ] = None,
     locale: Annotated[
-        str,
-        typer.Option(help="The locale of the file's names (they become labels in it)."),
-    ] = "en",
+        str | None,
+        typer.Option(
+            help="The locale of the file's names (they become labels in it); default: the "
+            "file's xml:lang, else en."
+        ),
+    ] = None,
 ) -> int:
     """Import a BPMN 2.0 file as a pathway: print what could not be mapped (PW007, with the
     line and column in the XML) and write the YAML; exit 1 when the file does not load.
@@ -40,7 +43,11 @@ def import_(
     problem = input_problem(path, what="a BPMN file")
     if problem is None and output is not None:
         problem = output_problem(output)
-    if problem is None and not locale.replace("-", "").replace("_", "").isalnum():
+    if (
+        problem is None
+        and locale is not None
+        and not locale.replace("-", "").replace("_", "").isalnum()
+    ):
         problem = f"--locale {locale!r}: give a locale code such as en or km"
     if problem is not None:
         raise Usage(problem)
