@@ -13,10 +13,9 @@ TODAY = dt.date(2026, 11, 28)
 
 
 def fixtures_for(code: str) -> list[Path]:
-    """Every fixture file of one rule code, valid ones first."""
-    return sorted(
-        (FIXTURES / code).glob("*.yaml"), key=lambda p: (not p.name.startswith("valid"), p.name)
-    )
+    """Every fixture file of one rule code (YAML, or BPMN for PW007), valid ones first."""
+    files = [*(FIXTURES / code).glob("*.yaml"), *(FIXTURES / code).glob("*.bpmn")]
+    return sorted(files, key=lambda p: (not p.name.startswith("valid"), p.name))
 
 
 def findings_of(path: Path, code: str) -> list[Finding]:
