@@ -390,3 +390,17 @@ def test_the_locale_comes_from_the_option_else_the_file() -> None:
     assert loads_bpmn(in_khmer).locales == ("km",)
     assert loads_bpmn(in_khmer, locale="en").locales == ("en",)
     assert loads_bpmn(bpmn(body)).locales == ("en",)
+
+
+@pytest.mark.parametrize("name", ["csa-in-person", "compensation-claim"])
+def test_an_exported_pathway_loads_back_as_itself(name: str, tmp_path: Path) -> None:
+    """pathways.load of a file `pathways export` wrote reads it back (restore.read_export):
+    the same steps and transitions; a file of another tool goes through the mapping."""
+    from pathways.bpmn.export import write_bpmn
+
+    original = pw.load(f"pathways/kh/{name}.yaml")
+    path = tmp_path / f"{name}.bpmn"
+    write_bpmn(original, path, visibility="restricted")
+    again = pw.load(path)
+    assert again.steps == original.steps and again.transitions == original.transitions
+    assert again.source_map.file == str(path)

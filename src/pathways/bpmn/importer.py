@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from pathways.bpmn import BPMN_MODEL_NS
+from pathways.bpmn.restore import PW_NS, read_export
 from pathways.bpmn.xml import XmlNode, parse_xml
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location, Severity
@@ -131,9 +132,9 @@ DEFINITION_TAGS = {
 UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_KEEP = frozenset({BPMN_MODEL_NS})
-"""The namespace the importer reads: diagram (DI) and vendor extension elements are checked
-by the parser but not built."""
+_KEEP = frozenset({BPMN_MODEL_NS, PW_NS})
+"""The namespaces the importer reads (BPMN, and the ``pw`` elements ``pathways export``
+writes): diagram (DI) and vendor extension elements are checked by the parser but not built."""
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
@@ -920,9 +921,11 @@ def import_bpmn(
 ) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
     """BPMN 2.0 XML bytes -> the plain data of a pathway, its source map and the load findings.
 
-    The data is None when the file is not readable BPMN (PW001: malformed or refused XML;
-    PW002: not a BPMN 2.0 ``definitions`` document). The source map's ``notes`` hold the PW007
-    findings of what could not be mapped.
+    A file ``pathways export`` wrote (and a modeller did not add or remove flow elements in) is
+    read back whole by :func:`pathways.bpmn.restore.read_export`; any other file by the
+    mapping above. The data is None when the file is not readable BPMN (PW001: malformed or
+    refused XML; PW002: not a BPMN 2.0 ``definitions`` document). The source map's ``notes``
+    hold the PW007 findings of what could not be mapped.
 
     Examples
     --------
@@ -954,6 +957,10 @@ def import_bpmn(
                 )
             ],
         )
+    restored = read_export(root, file)  # a file `pathways export` wrote, unchanged in kind
+    if restored is not None:
+        document, smap = restored
+        return document, smap, []
     locale = locale or root.get(_XML_LANG) or "en"
     importer = _Importer(root, file, locale, _stem(file))
     document = importer.build()
