@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import pathways as pw
-from pathways.bpmn.importer import import_bpmn, load_bpmn
+from pathways.bpmn.importer import import_bpmn, load_bpmn, loads_bpmn
 from pathways.findings import Severity
 from pathways.load.loader import load_data
 
@@ -223,3 +223,14 @@ def test_spiffworkflow_models_import() -> None:
         assert document is not None, (path, findings)
         pathway, load_findings = load_data(document, smap)
         assert pathway is not None, (path, [str(f) for f in load_findings[:3]])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MIWG.glob("*.bpmn")))
+def test_miwg_export_then_import_is_a_fixed_point(name: str) -> None:
+    """import(export(import(M))) == import(M): what the import makes of a reference file
+    survives the export (read back by restore.read_export) field for field."""
+    from pathways.bpmn.export import to_bpmn
+
+    first = load_bpmn(MIWG / name)
+    again = loads_bpmn(to_bpmn(first, visibility="restricted").encode(), "again.bpmn")
+    assert again.model_dump() == first.model_dump()

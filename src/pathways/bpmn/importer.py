@@ -355,6 +355,8 @@ class _Importer:
                     self.note(el, "a sequence flow without sourceRef or targetRef is left out")
                     continue
                 cond = next((c for c in self.bpmn(el) if c.tag == "conditionExpression"), None)
+                if cond is not None and not cond.text:
+                    cond = None  # an empty expression: the flow is unconditioned
                 self.flows.append(_Flow(el, source, target, condition=cond))
             elif (
                 el.tag not in ARTEFACTS
