@@ -237,3 +237,18 @@ def test_every_tr_literal_in_the_source_is_in_the_catalogue() -> None:
     }
     assert len(used) > 100
     assert sorted(u for u in used if tr(u, "km") == u) == []
+
+
+def test_khmer_report_changes_section() -> None:
+    old = pathways.loads(json.dumps(BASE))
+    doc = copy.deepcopy(BASE)
+    doc["version"] = "1.1.0"
+    doc["deadlines"][0]["within"] = "1d"
+    new = pathways.loads(json.dumps(doc))
+    page = pathway_report(new, lang="km", since=old, simulation=False, diagram=False)
+    page = page.replace("\u200b", "")  # the word-boundary hints
+    assert "ការផ្លាស់ប្តូរតាំងពីកំណែ 1.0.0" in page
+    assert "ការផ្លាស់ប្តូរ 1 ដែលប៉ះពាល់ដល់ករណី។" in page
+    assert "Changes since" not in page and "that matter" not in page
+    english = pathway_report(new, since=old, simulation=False, diagram=False)
+    assert "Changes since version 1.0.0" in english and "1 change that matters to cases." in english

@@ -767,33 +767,34 @@ def _changes_section(parts: PageParts) -> str:
     computed on the reader's views of both versions, one list per area."""
     from pathways.versions import grouped_changes
 
-    changes = parts.changes
+    changes, lang = parts.changes, parts.lang
     if changes is None:
         if parts.changes_note is None:
             return ""
         return (
-            '<section id="changes"><h2>Changes</h2>\n'
+            '<section id="changes"><h2>' + esc(tr("Changes", lang)) + "</h2>\n"
             f'<p class="note">{esc(parts.changes_note)}</p></section>'
         )
-    head = f"Changes since version {changes.old_version}"
+    head = tr("Changes since version {version}", lang).format(version=changes.old_version)
     if not changes.changes:
-        return (
-            f'<section id="changes"><h2>{esc(head)}</h2>\n'
-            "<p>No changes: the same pathway for every case.</p></section>"
-        )
+        same = tr("No changes: the same pathway for every case.", lang)
+        return f'<section id="changes"><h2>{esc(head)}</h2>\n<p>{esc(same)}</p></section>'
     out = [f'<section id="changes"><h2>{esc(head)}</h2>']
     n = len(changes.semantic_changes)
-    out.append(
-        f"<p>{n} change{'s' * (n != 1)} that matter to cases"
-        + (" (wording only)" if n == 0 else "")
-        + ".</p>"
-    )
+    if n == 0:
+        count = tr("No change that matters to cases (wording only).", lang)
+    elif n == 1:
+        count = tr("1 change that matters to cases.", lang)
+    else:
+        count = tr("{n} changes that matter to cases.", lang).format(n=n)
+    out.append(f"<p>{esc(count)}</p>")
     if n and changes.old_version == changes.new_version:
-        out.append(
-            '<p class="note">The meaning changed but the version did not '
-            f"({esc(changes.new_version)}): give this file a new version before it is agreed, "
-            "so open cases are moved to it on purpose.</p>"
-        )
+        same_version = tr(
+            "The meaning changed but the version did not ({version}): give this file a new "
+            "version before it is agreed, so open cases are moved to it on purpose.",
+            lang,
+        ).format(version=changes.new_version)
+        out.append(f'<p class="note">{esc(same_version)}</p>')
     for heading, group in grouped_changes(changes):
         out.append(f"<h3>{esc(heading)}</h3><ul>")
         out.extend(f"<li>{esc(c.message)}</li>" for c in group)
