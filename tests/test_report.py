@@ -74,11 +74,33 @@ def test_page_holds_every_section(p1_report: Path) -> None:
     assert 'href="https://aplecambodia.org/court_support/"' in html
 
 
+def only_the_trace_script(html: str) -> None:
+    """The page's scripts are exactly the trace panel's: a JSON data block (never run, with no
+    ``<`` that could end it) and one inline script, allowed by its hash in the CSP."""
+    import base64
+    import hashlib
+    import re
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert [attrs for attrs, _ in scripts] == [
+        ' type="application/json" id="trace-data"',
+        "",
+    ]
+    assert "<" not in scripts[0][1]
+    digest = base64.b64encode(hashlib.sha256(scripts[1][1].encode()).digest()).decode()
+    csp = re.search(r'Content-Security-Policy" content="([^"]*)"', html)
+    assert csp is not None
+    assert f"script-src 'sha256-{digest}'" in csp.group(1)
+    assert "'unsafe-inline'" not in csp.group(1).split("script-src")[1]
+
+
 def test_page_is_self_contained(p1_report: Path) -> None:
-    """No script, stylesheet link, image or frame; a CSP that forbids every fetch."""
+    """No stylesheet link, image or frame, and no script but the trace panel's (allowed by
+    its hash); a CSP that forbids every fetch."""
     html = (p1_report.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
     tags = parse(html).tags
-    assert not [t for t, _ in tags if t in ("script", "link", "img", "iframe", "object")]
+    assert not [t for t, _ in tags if t in ("link", "img", "iframe", "object")]
+    only_the_trace_script(html)
     csp = [a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
     assert csp and "default-src 'none'" in (csp[0]["content"] or "")
     assert "Khmer OS" in html  # a Khmer-capable system font stack
@@ -109,7 +131,8 @@ def test_hostile_labels_are_escaped_everywhere(tmp_path: Path) -> None:
     index = write_report(HOSTILE, tmp_path, today=TODAY, simulation=False)
     html = (index.parent / "report-hostile.html").read_text(encoding="utf-8")
     page = parse(html)
-    assert [t for t, _ in page.tags if t in ("script", "img", "b", "i", "u")] == []
+    assert [t for t, _ in page.tags if t in ("img", "b", "i", "u")] == []
+    only_the_trace_script(html)
     assert HOSTILE_TEXT in "".join(page.text)
     hrefs = [a.get("href") or "" for t, a in page.tags if t == "a"]
     assert not [h for h in hrefs if "javascript" in h.lower()]

@@ -244,7 +244,9 @@ def test_page_references_no_external_resources(report_dir: Path, page: str) -> N
         if attr is not None:
             value = attrs.get(attr) or attrs.get("xlink:href") or ""
             assert not value or value.startswith(("#", "data:")), (tag, value)
-    assert not [t for t, _ in dom.tags if t in ("script", "iframe", "object", "embed", "link")]
+    assert not [t for t, _ in dom.tags if t in ("iframe", "object", "embed", "link")]
+    scripts = [a for t, a in dom.tags if t == "script"]  # the trace panel's, inline
+    assert scripts in ([], [{"type": "application/json", "id": "trace-data"}, {}])
 
 
 def test_hostile_label_is_shown_as_text(report_dir: Path, browser_tmp: Path) -> None:
@@ -255,7 +257,11 @@ def test_hostile_label_is_shown_as_text(report_dir: Path, browser_tmp: Path) -> 
     dom = parse_dom(dom_html)
     text = "".join(dom.text)
     assert HOSTILE_TEXT in text
-    assert [t for t, _ in dom.tags if t == "script"] == []
+    # The only scripts are the trace panel's (its JSON holds the label with `<` escaped).
+    assert [a for t, a in dom.tags if t == "script"] == [
+        {"type": "application/json", "id": "trace-data"},
+        {},
+    ]
     assert [t for t, _ in dom.tags if t in ("b", "i", "u", "img")] == []
     assert not any("alert" in line for line in console_lines(stderr))
     links = [a.get("href") or "" for t, a in dom.tags if t == "a"]
@@ -321,3 +327,84 @@ def test_printed_report_shows_the_whole_diagram(report_dir: Path, browser_tmp: P
     for step in p.steps:
         first = p.label(step.id, "en").split()[0]
         assert first in words, f"{step.id}: {first!r} not printed"
+
+
+def lit_in_dom(dom_html: str) -> tuple[list[str], set[str], set[str]]:
+    """(steps listed by the panel, step ids lit on the diagram, step ids greyed on it)."""
+    import re
+
+    listed = re.findall(r'<li data-step="([^"]+)"', dom_html)
+    on: set[str] = set()
+    off: set[str] = set()
+    for cls, title in re.findall(
+        r'<g id="[^"]*" class="node ([^"]*)">\s*<title>([^<]*)</title>', dom_html
+    ):
+        from html import unescape
+
+        if "trace-on" in cls.split():
+            on.add(unescape(title))
+        elif "trace-off" in cls.split():
+            off.add(unescape(title))
+    return listed, on, off
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"risk": "low", "hours_since_incident": 100},
+        {"risk": "high"},
+        {},
+    ],
+    ids=["low-late", "high-time-unknown", "nothing-known"],
+)
+def test_trace_panel_lights_what_pathways_trace_prints(
+    report_dir: Path, browser_tmp: Path, facts: dict[str, object]
+) -> None:
+    """Issue 18: picking values in the report's panel (preselected through the page address)
+    lights exactly the steps `pathways trace` prints, in the same order, and greys the rest;
+    the panel's one script logs nothing and fetches nothing."""
+    require(shutil.which("dot"), "Graphviz 'dot' (the report holds no diagram)", "run `make setup`")
+    from urllib.parse import quote
+
+    import pathways
+    from pathways.trace import trace
+
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in facts.items())
+    url = (report_dir / "kh-csa-in-person.html").as_uri() + f"#trace?{query}"
+    dom_html, stderr, requests = run_chromium(url, browser_tmp, "--dump-dom")
+    assert console_lines(stderr) == [] and requests == []
+    p = pathways.load(P1)
+    expected = list(trace(p, facts).steps)
+    listed, on, off = lit_in_dom(dom_html)
+    assert listed == expected
+    assert on == set(expected)
+    assert off == {s.id for s in p.steps} - set(expected)
+    assert f"{len(expected)} of {len(p.steps)} steps can be reached." in dom_html
+
+
+def test_page_without_script_shows_everything_else(report_dir: Path, browser_tmp: Path) -> None:
+    """Without its script the page keeps everything else: every section, the diagram, no step
+    greyed, the panel's form hidden and a note naming the command. (Headless Chromium cannot
+    run with scripting off: its DOM dump and printing stop working; so the page is opened with
+    the panel's script element removed, as a browser that runs no script would read it.)"""
+    import re
+
+    page = (report_dir / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    code = re.compile(r"<script>.*?</script>", flags=re.S)
+    assert len(code.findall(page)) == 1
+    bare = browser_tmp / "no-script.html"
+    bare.write_text(code.sub("", page), encoding="utf-8")
+    dom_html, stderr, requests = run_chromium(
+        bare.as_uri() + "#trace?risk=high", browser_tmp, "--dump-dom"
+    )
+    assert console_lines(stderr) == [] and requests == []
+    assert lit_in_dom(dom_html) == ([], set(), set())
+    assert '<form id="trace-form" hidden="">' in dom_html
+    noscript = re.search(r"<noscript>(.*?)</noscript>", page, flags=re.S)
+    assert noscript is not None
+    assert "needs JavaScript, which is off" in noscript.group(1)
+    command = "pathways trace kh-csa-in-person.yaml hours_since_incident=... risk=..."
+    assert command in noscript.group(1)
+    for section in ("findings", "routes", "simulation", "responsibility", "contacts", "sources"):
+        assert f'id="{section}"' in dom_html, section
+    assert parse_dom(dom_html).diagram_svg

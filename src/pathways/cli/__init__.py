@@ -29,6 +29,7 @@ from pathways.cli import routes as _routes
 from pathways.cli import rules as _rules
 from pathways.cli import schema as _schema
 from pathways.cli import simulate as _simulate
+from pathways.cli import trace as _trace
 from pathways.cli import validate as _validate
 from pathways.cli._app import app
 from pathways.cli._common import Usage, usage_error
@@ -47,6 +48,7 @@ _COMMAND_MODULES = (
     _rules,
     _schema,
     _simulate,
+    _trace,
     _validate,
 )
 

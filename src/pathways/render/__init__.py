@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pathways._callable import make_callable
 from pathways.errors import RenderError
@@ -21,7 +21,29 @@ if TYPE_CHECKING:
     from pathways.findings import Finding
     from pathways.model import Pathway, Visibility
 
-__all__ = ["FORMATS", "GRAPHVIZ_FORMATS", "render", "run_dot", "to_dot", "to_mermaid"]
+__all__ = [
+    "FORMATS",
+    "GRAPHVIZ_FORMATS",
+    "Traced",
+    "render",
+    "run_dot",
+    "to_dot",
+    "to_mermaid",
+]
+
+
+class Traced(Protocol):
+    """What :func:`render` reads of a :class:`pathways.trace.Trace`."""
+
+    @property
+    def facts(self) -> Mapping[str, object]: ...
+    @property
+    def steps(self) -> Collection[str]: ...
+    @property
+    def transitions(self) -> Collection[int]: ...
+    @property
+    def fallbacks(self) -> Collection[int]: ...
+
 
 GRAPHVIZ_FORMATS = (".svg", ".png", ".pdf")
 """Suffixes drawn by the Graphviz ``dot`` binary."""
@@ -134,6 +156,7 @@ def render(
     orientation: str = "landscape",
     since: Pathway | None = None,
     renames: Mapping[str, str] | None = None,
+    trace: Traced | None = None,
 ) -> Path:
     """Draw a pathway to ``path``; the format comes from its suffix.
 
@@ -172,6 +195,9 @@ def render(
         An earlier version of the pathway: what was added since is outlined purple and marked
         "new since X", what was removed is drawn dashed and grey, marked "removed since X"
         (matched as :func:`pathways.diff` matches; ``renames`` maps old step ids to new ones).
+    trace
+        A :func:`pathways.trace.trace` result: the steps and transitions a case with those
+        facts can go through are drawn bold, the rest greyed.
 
     Returns
     -------
@@ -214,6 +240,11 @@ def render(
         since=since,
         renames=renames,
     )
+    if trace is not None:
+        from pathways.render.extract import light
+
+        facts = ", ".join(f"{k} = {v}" for k, v in trace.facts.items())
+        diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")
     elif suffix == ".pdf" and page is not None:

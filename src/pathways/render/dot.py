@@ -184,10 +184,19 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
         width = 1 + 7 * edge.weight
         attrs["penwidth"] = f"{width:.2f}"
         attrs["arrowsize"] = f"{max(0.35, 0.9 / width**0.5):.2f}"  # heads grow with the pen
+    if edge.lit is not None:
+        attrs.update(_LIT if edge.lit else _FADED)
     if lines:
         wrapped = [part for line in lines for part in wrap(line, _EDGE_LABEL_WIDTH)]
-        attrs["label"] = f"<{_small(_lines(wrapped), '#222222')}>"
+        ink = "#222222" if edge.lit is not False else _FADED["fontcolor"]
+        attrs["label"] = f"<{_small(_lines(wrapped), ink)}>"
     return attrs
+
+
+_LIT = {"penwidth": "3", "color": "#000000"}
+"""A traced step or transition: on the case's routes (bold, black)."""
+_FADED = {"color": "#C8C8C8", "fontcolor": "#A0A0A0", "fillcolor": "#F4F4F4"}
+"""A step or transition the traced case cannot reach (greyed)."""
 
 
 _EDGE_LABEL_WIDTH = 30
@@ -258,6 +267,14 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
                 tr("removed since {version}", lang).format(version=diagram.since),
             )
         )
+    if diagram.traced:
+        entries.append(
+            (
+                "<B>━━▶</B>",
+                tr("on the routes of a case where {facts}", lang).format(facts=diagram.traced),
+            )
+        )
+        entries.append(('<FONT COLOR="#A0A0A0">──▶</FONT>', tr("not for this case (greyed)", lang)))
     if diagram.simulation:
         cells = "".join(f'<TD BGCOLOR="{c}">  </TD>' for c in HEAT)
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
@@ -362,6 +379,8 @@ def draw(
         if node.codes and node.severity:
             attrs["color"] = SEVERITY_COLOURS[node.severity]
             attrs["penwidth"] = "3.5"
+        if node.lit is not None:
+            attrs.update(_LIT if node.lit else _FADED)
         if node.kind in GATEWAYS:  # BPMN parallel gateway: "+" inside, the text beside it
             attrs["xlabel"] = _node_label(node, pad, diagram.lang)
             target.node(node.id, label='<<FONT POINT-SIZE="22"><B>+</B></FONT>>', **attrs)

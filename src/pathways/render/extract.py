@@ -10,7 +10,7 @@ never reaches the model.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,7 @@ __all__ = [
     "Marker",
     "Node",
     "extract",
+    "light",
     "printable",
     "sector_colour",
     "sector_rank",
@@ -181,6 +182,8 @@ class Node:
     heat: int | None = None
     stats: str = ""
     change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
+    lit: bool | None = None
+    """With a trace: True on the case's routes (drawn bold), False off them (greyed)."""
 
     def lines(self, width: int = _LABEL_WIDTH) -> list[str]:
         """The label wrapped to ``width`` characters."""
@@ -200,6 +203,7 @@ class Edge:
     severity: str | None = None
     weight: float | None = None
     change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
+    lit: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +236,8 @@ class Diagram:
     markers: tuple[Marker, ...] = ()
     page: str = ""
     since: str = ""  # the earlier version the changes overlay compares with ("" for none)
+    traced: str = ""
+    """With a trace: the facts traced, for the legend ("risk = high")."""
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""
@@ -597,3 +603,24 @@ def _changes_overlay(
         lines = (*_edge_lines(t, lang, old.locales), gone)
         edges.append(Edge(key3[0], key3[1], t.kind, lines, None, change="removed"))
     return lanes, nodes, edges
+
+
+def light(
+    diagram: Diagram,
+    steps: Collection[str],
+    transitions: Collection[int],
+    fallbacks: Collection[int],
+    facts: str,
+) -> Diagram:
+    """The diagram with a traced case's steps and transitions drawn bold and the rest greyed
+    (:func:`pathways.trace.trace` gives the three collections; ``facts`` is for the legend)."""
+    nodes = tuple(replace(node, lit=node.id in steps) for node in diagram.nodes)
+    edges = tuple(
+        replace(
+            edge,
+            lit=edge.transition is not None
+            and edge.transition in (fallbacks if edge.kind == "fallback" else transitions),
+        )
+        for edge in diagram.edges
+    )
+    return replace(diagram, nodes=nodes, edges=edges, traced=facts or "-")

@@ -1,0 +1,130 @@
+"""``pathways trace FILE field=value ...``: the routes a case with these facts can take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli._app import app
+from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.model import Visibility
+
+FORMATS = ("text", "json")
+
+
+@app.command("trace")
+def trace(
+    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
+    facts: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="What is known about the child, as field=value (fields of case_fields); "
+            "leave a field out when it is not known yet.",
+            show_default=False,
+            metavar="FIELD=VALUE...",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Also draw the pathway with this case's routes bold and the rest greyed; "
+            "the suffix picks the format: .svg .png .pdf .dot .mmd.",
+            show_default=False,
+        ),
+    ] = None,
+    entry: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--entry",
+            help="Start at this entry step (repeat for several; default: every entry).",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="text (steps in plain words) or json (ids).")
+    ] = "text",
+    lang: Annotated[
+        str | None, typer.Option(help="Label language, e.g. km (falls back to the first locale).")
+    ] = None,
+    visibility: Annotated[
+        Visibility,
+        typer.Option(
+            **VISIBILITY_OPTION,
+            help="public, partners or restricted: agencies and contacts above it are left out.",
+        ),
+    ] = Visibility.PARTNERS,
+) -> int:
+    """Show, step by step, where a child with these facts can go: who acts, in which agency,
+    which deadline applies, where consent is asked.
+
+    Examples:
+
+      pathways trace pathway.yaml risk=high hours_since_incident=10
+
+      pathways trace pathway.yaml risk=low -o trace.svg
+
+      pathways trace pathway.yaml risk=high --format json
+    """
+    from pathways.errors import LoadError, RenderError
+    from pathways.i18n import check_lang
+    from pathways.load import load
+    from pathways.render import FORMATS as DRAWN
+    from pathways.render import render as draw
+    from pathways.trace import TraceError, format_trace
+    from pathways.trace import trace as run_trace
+    from pathways.visibility import seen_load_findings, view
+
+    def usage(message: str) -> int:
+        typer.echo(f"error: {message}", err=True)
+        return 2
+
+    if format not in FORMATS:
+        return usage(f"--format {format!r}: choose one of {', '.join(FORMATS)}")
+    problem = input_problem(path)
+    if problem is None and output is not None:
+        if output.suffix.lower() not in DRAWN:
+            return usage(
+                f"-o {str(output)!r}: unknown suffix {output.suffix[:20] or '(none)'!r}; "
+                f"use one of {', '.join(DRAWN)}"
+            )
+        problem = output_problem(output)
+    if problem is not None:
+        return usage(problem)
+    try:
+        pathway = load(path)
+    except LoadError as exc:
+        for finding in seen_load_findings(path, visibility, exc.findings):
+            typer.echo(str(finding), err=True)
+        typer.echo(f"{path}: not traced: the file does not load", err=True)
+        return 1
+    try:
+        warning = check_lang(lang, pathway.locales)
+    except ValueError as exc:
+        return usage(f"--lang: {exc}")
+    if warning:
+        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
+    seen = view(pathway, visibility)
+    try:
+        result = run_trace(seen, facts or (), entries=entry or None)
+    except TraceError as exc:
+        return usage(str(exc))
+    if format == "json":
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_trace(result, lang), nl=False)
+    if output is not None:
+        try:
+            written = draw(pathway, output, lang=lang, visibility=visibility, trace=result)
+        except RenderError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            return 1
+        except OSError as exc:
+            typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
+            return 1
+        typer.echo(str(written), err=format == "json")
+    return 0
