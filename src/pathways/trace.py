@@ -409,7 +409,8 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
                 fallback = f"{_step_words(p, t.on_reject, lang)} ({number[t.on_reject]})"
                 lines.append("   " + tr(_DECLINED, lang).format(step=fallback))
         if not exits:
-            lines.append("   " + tr(_END if step.kind == "outcome" else _STUCK, lang))
+            message = _END if step.kind == "outcome" else _STUCK
+            lines.append("   " + tr(message, lang))
     return "\n".join(lines) + "\n"
 
 
