@@ -23,6 +23,7 @@ from pathways.cli import diff as _diff
 from pathways.cli import export as _export
 from pathways.cli import import_ as _import
 from pathways.cli import migrate as _migrate
+from pathways.cli import new as _new
 from pathways.cli import render as _render
 from pathways.cli import report as _report
 from pathways.cli import routes as _routes
@@ -31,6 +32,7 @@ from pathways.cli import schema as _schema
 from pathways.cli import simulate as _simulate
 from pathways.cli import trace as _trace
 from pathways.cli import validate as _validate
+from pathways.cli import watch as _watch
 from pathways.cli._app import app
 from pathways.cli._common import Usage, usage_error
 
@@ -42,6 +44,7 @@ _COMMAND_MODULES = (
     _export,
     _import,
     _migrate,
+    _new,
     _render,
     _report,
     _routes,
@@ -50,6 +53,7 @@ _COMMAND_MODULES = (
     _simulate,
     _trace,
     _validate,
+    _watch,
 )
 
 
