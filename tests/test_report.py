@@ -190,7 +190,10 @@ def test_file_that_does_not_load_gets_a_page_with_its_findings(tmp_path: Path) -
     index = write_report(bad.parent, tmp_path / "out", today=TODAY, simulation=False)
     assert "did not load" in index.read_text(encoding="utf-8")
     page = (index.parent / "broken.html").read_text(encoding="utf-8")
-    assert "PW001" in page and 'href="../site/rules/PW001/index.html"' in page
+    assert "PW001" in page and 'href="rules/PW001.html"' in page
+    # Issue 18: the rule page is beside the report, so the link works in an emailed folder.
+    rule_page = (index.parent / "rules" / "PW001.html").read_text(encoding="utf-8")
+    assert "<h1>PW001 yaml-syntax</h1>" in rule_page and "What it does" in rule_page
 
 
 def test_findings_table_links_rules_and_shows_witness_routes() -> None:

@@ -139,7 +139,8 @@ def test_routes_cli_json_and_text(tmp_path: Any, capsys: Any) -> None:
     assert data["count"] == "infinite"
     assert main(["routes", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "routes: infinite" in out and "route: start -> medical -> review -> done" in out
+    assert "routes from an entry to an outcome: no limit (a loop can repeat)" in out
+    assert "route: start -> medical -> review -> done" in out
     assert main(["routes", str(path), "--format", "xml"]) == 2
     assert main(["routes", str(tmp_path / "missing.yaml")]) == 2
     bad = tmp_path / "bad.yaml"

@@ -105,19 +105,38 @@ def route_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats:
     )
 
 
-def format_stats(stats: RouteStats) -> str:
-    """The statistics as a few lines of text for coordinators."""
+def format_stats(stats: RouteStats, pathway: Pathway | None = None, lang: str | None = None) -> str:
+    """The statistics as a few lines of text for coordinators: step labels (of ``pathway``,
+    in ``lang``) instead of ids, times as "72 h (3 days)", "no limit" where a loop makes a
+    figure unbounded."""
+    from pathways.i18n import human_hours
+
     d = stats.to_dict()
-    lines = [f"routes: {d['count']}"]
+
+    def name(step_id: str) -> str:
+        if pathway is None or step_id not in pathway.steps_by_id:
+            return step_id
+        return pathway.label(step_id, lang)
+
+    def bound(value: object, why: str) -> str:
+        return f"no limit ({why})" if value in ("infinite", "unbounded") else f"{value:,}"
+
+    lines = [f"routes from an entry to an outcome: {bound(d['count'], 'a loop can repeat')}"]
     for key in ("shortest", "longest"):
         item: Mapping[str, Any] | None = d[key]
         if item is None:
             lines.append(f"{key}: no route from an entry step to an outcome step")
         else:
             hours = item["hours"]
-            shown = hours if isinstance(hours, str) else f"{hours:g}"
-            lines.append(f"{key}: {shown} hours expected")
-            lines.append("    route: " + " -> ".join(item["route"]))
-    lines.append(f"most interviews on a route: {d['max_interviews']}")
-    lines.append(f"most hand-offs between agencies on a route: {d['handoffs_max']}")
+            shown = (
+                "no limit (a loop on the route takes time)"
+                if isinstance(hours, str)
+                else f"{human_hours(hours, lang)} expected"
+            )
+            lines.append(f"{key}: {shown}")
+            lines.append("    route: " + " -> ".join(name(s) for s in item["route"]))
+    interviews = bound(d["max_interviews"], "a loop holds an interview")
+    lines.append(f"most interviews on a route: {interviews}")
+    handoffs = bound(d["handoffs_max"], "a loop changes agency")
+    lines.append(f"most hand-offs between agencies on a route: {handoffs}")
     return "\n".join(lines) + "\n"

@@ -70,6 +70,10 @@ def audit(
     Each history entry is one line (as stored, with its hash); the last line is
     {"case": ..., "entries": N, "verified": true|false, "problem": ...}. Exit 0 when the case
     verifies, 1 when it does not, 2 when it cannot be read.
+
+    Examples:
+
+      pathways audit cases.sqlite case-42 --pathway pathway.yaml
     """
     from pathways.engine import Engine
     from pathways.errors import CaseError

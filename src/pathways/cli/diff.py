@@ -44,6 +44,12 @@ def diff(
     """Compare two versions of a pathway: steps, moves, guards, deadlines, findings, routes.
 
     Exit 0 when the meaning is the same, 1 when something that matters to cases changed.
+
+    Examples:
+
+      pathways diff old.yaml new.yaml
+
+      pathways diff git:v1.0:pathway.yaml pathway.yaml --format json
     """
     from pathways.versions import diff as semantic_diff
     from pathways.versions import format_diff

@@ -59,6 +59,12 @@ def migrate(
     Cases at a step the new version removed need a --map; cases that cannot move are listed and,
     unless --partial, nothing moves. Exit 0 when every open case moved (or could, with
     --dry-run), 1 when some cannot, 2 for a usage error.
+
+    Examples:
+
+      pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --dry-run
+
+      pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --map old=new
     """
     from pathways.case import Actor
     from pathways.engine import Engine

@@ -205,8 +205,7 @@ def new(
 
       pathways new pathway.yaml
 
-      pathways new school.yaml --title "School disclosure" --intake "Primary school"
-      --intake-sector education --lead "District social affairs" --lead-sector social --no-input
+      pathways new school.yaml --title "School disclosure" --no-input
     """
     from pathways.errors import LoadError
     from pathways.i18n import counted

@@ -106,7 +106,7 @@ def render(
 
       pathways render pathway.yaml -o pathway.svg
 
-      pathways render pathway.yaml -o print.pdf --page A4 --orientation portrait --direction TB
+      pathways render pathway.yaml -o print.pdf --page A4 --direction TB
 
       pathways render pathway.yaml -o checked.svg --findings
 

@@ -55,10 +55,10 @@ def report(
         str,
         typer.Option(
             "--docs-base",
-            help="Where rule links point: the built docs site (default ../site/, as "
-            "`make docs` builds it beside out/) or a URL.",
+            help="Link rule codes into a docs site (a URL, or ../site/ as `make docs` builds "
+            "it) instead of the rule pages written beside the report (default).",
         ),
-    ] = "../site/",
+    ] = "",
     since: Annotated[
         str | None,
         typer.Option(
@@ -68,7 +68,14 @@ def report(
         ),
     ] = None,
 ) -> int:
-    """Write one self-contained HTML page per pathway and an index.html; print its path."""
+    """Write one self-contained HTML page per pathway and an index.html; print its path.
+
+    Examples:
+
+      pathways report pathways/ -o out/
+
+      pathways report pathway.yaml -o out/ --visibility public --lang km
+    """
     from pathways.i18n import check_lang
     from pathways.report import write_report
 

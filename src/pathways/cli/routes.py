@@ -29,7 +29,14 @@ def routes(
         ),
     ] = None,
 ) -> int:
-    """Count routes and show the shortest, longest, most-interviewed and most-handed-off."""
+    """Count routes and show the shortest, longest, most-interviewed and most-handed-off.
+
+    Examples:
+
+      pathways routes pathway.yaml
+
+      pathways routes pathway.yaml --format json
+    """
     from pathways.routes import format_stats, route_stats
     from pathways.visibility import view
 
@@ -38,9 +45,10 @@ def routes(
     pathway = load_or_report(path, visibility)
     if pathway is None:
         return 1
-    stats = route_stats(view(pathway, visibility))
+    seen = view(pathway, visibility)
+    stats = route_stats(seen)
     if format == "json":
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        typer.echo(format_stats(stats), nl=False)
+        typer.echo(format_stats(stats, seen), nl=False)
     return 0

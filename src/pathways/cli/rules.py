@@ -15,7 +15,14 @@ def rules(
         str | None, typer.Argument(help="A rule code such as PW301.", show_default=False)
     ] = None,
 ) -> int:
-    """List every rule (code, name, default severity, summary), or print one rule's page."""
+    """List every rule (code, name, default severity, summary), or print one rule's page.
+
+    Examples:
+
+      pathways rules
+
+      pathways rules PW305
+    """
     from pathways.rules import ALL_RULES, get_rule, plugin_rules
 
     if code is None:

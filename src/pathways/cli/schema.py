@@ -7,7 +7,12 @@ from pathways.cli._app import app
 
 @app.command("schema")
 def schema() -> int:
-    """Print the JSON Schema of the pathway file format (for editors and CI)."""
+    """Print the JSON Schema of the pathway file format (for editors and CI).
+
+    Examples:
+
+      pathways schema > pathway.schema.json
+    """
     import json
 
     import typer

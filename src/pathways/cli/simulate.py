@@ -80,9 +80,13 @@ def _val(entry: Mapping[str, Any], key: str, digits: int = 1) -> str:
 
 
 def _days(hours: object) -> str:
+    """The days or weeks beside a long time, as every output writes them ("3 days")."""
+    from pathways.i18n import human_hours
+
     if not isinstance(hours, int | float) or hours < 48:
         return ""
-    return f"{hours / 24:,.1f} days"
+    text = human_hours(hours)
+    return text[text.index("(") + 1 : -1] if "(" in text else ""
 
 
 FOOTNOTE = (
@@ -397,7 +401,16 @@ def simulate(
         ),
     ] = 600.0,
 ) -> int:
-    """Run cases through a pathway and report outcomes, times, deadlines, queues and visits."""
+    """Run cases through a pathway and report outcomes, times, deadlines, queues and visits.
+
+    Examples:
+
+      pathways simulate pathway.yaml
+
+      pathways simulate pathway.yaml --set roles.doctor.capacity=2
+
+      pathways simulate pathway.yaml --compare all -o what-ifs.json
+    """
     from rich.console import Console
 
     from pathways.errors import SimulationError

@@ -51,7 +51,14 @@ def validate(
         ),
     ] = None,
 ) -> int:
-    """Check pathway files; exit 1 when any error is found."""
+    """Check pathway files; exit 1 when any error is found.
+
+    Examples:
+
+      pathways validate pathway.yaml
+
+      pathways validate pathways/ --format sarif > findings.sarif
+    """
     from pathways.i18n import check_lang
     from pathways.validate import FORMATS, render_findings, validate_files
 

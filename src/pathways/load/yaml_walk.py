@@ -132,8 +132,14 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        from pathways.load.yaml_words import plain_problem
+
+        lines = text.splitlines()
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
         problem = exc.problem or exc.context or "unreadable YAML"
-        message = f"not readable as YAML: {problem}"
+        context = exc.context if exc.problem else ""
+        words = plain_problem(problem, source_line, column, context or "")
+        message = f"not readable as YAML: {words}"
         raise LoadError([finding("PW001", message, Location(file, line, column))]) from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unreadable YAML"

@@ -142,7 +142,8 @@ def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
         rows += _rows([node.stats], "#000000", pad=pad)
     if node.codes and node.severity:
         colour = "#8B0000" if node.severity == "error" else "#7A5200"
-        rows += _rows([" ".join(node.codes)], colour, 10, pad=pad)
+        shown = [part for t in node.titles for part in wrap(t, 36)] or [" ".join(node.codes)]
+        rows += _rows(shown, colour, 10, pad=pad)
     body = "".join(rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
@@ -177,7 +178,7 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
             attrs["style"] = "dashed"
     lines = list(edge.lines)
     if edge.codes and edge.severity:
-        lines.append(" ".join(edge.codes))
+        lines.extend(edge.titles or (" ".join(edge.codes),))
         attrs["color"] = SEVERITY_COLOURS[edge.severity]
         attrs["penwidth"] = "3"
     if edge.weight is not None:

@@ -184,6 +184,8 @@ class Node:
     change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
     lit: bool | None = None
     """With a trace: True on the case's routes (drawn bold), False off them (greyed)."""
+    titles: tuple[str, ...] = ()
+    """The findings overlay's words: each code with its rule's short title."""
 
     def lines(self, width: int = _LABEL_WIDTH) -> list[str]:
         """The label wrapped to ``width`` characters."""
@@ -204,6 +206,7 @@ class Edge:
     weight: float | None = None
     change: str | None = None  # "added" or "removed" since an earlier version (``since=``)
     lit: bool | None = None
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,19 @@ class Diagram:
             if lane.key == node.lane:
                 return lane
         return None
+
+
+def _titles(found: Sequence[Finding], codes: tuple[str, ...], lang: str | None) -> tuple[str, ...]:
+    """Each drawn code with its rule's name as words ("PW305 sharing without consent"), in
+    ``lang`` when the catalogue has it (else the code alone, never English in a Khmer page)."""
+    names = {f.code: f.rule for f in found}
+    out = []
+    for code in codes:
+        words = names.get(code, "").replace("-", " ")
+        shown = tr(words, lang) if words else ""
+        english = lang is None or lang.lower().startswith("en")
+        out.append(f"{code} {shown}" if shown and (english or shown != words) else code)
+    return tuple(out)
 
 
 def _visibility(value: str | Visibility) -> Visibility:
@@ -431,6 +447,7 @@ def extract(
         if role is not None and step.id not in hidden_steps:
             role_title = label_text(role.title, lang, locales)
         codes, severity = mark(by_step.get(step.id, ()))
+        titles = _titles(by_step.get(step.id, ()), codes, lang)
         heat: int | None = None
         stats: list[str] = []
         wait = waits.get(step.role or "")
@@ -453,6 +470,7 @@ def extract(
                 severity=severity,
                 heat=heat,
                 stats=" · ".join(stats),
+                titles=titles,
             )
         )
 
@@ -469,7 +487,10 @@ def extract(
             weight = flows[i] / top if top > 0 else 0.0
             lines.append(tr("≈ {n} cases", lang).format(n=f"{flows[i]:,.0f}"))
         codes, severity = mark(by_transition.get(i, ()))
-        edges.append(Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight))
+        titles = _titles(by_transition.get(i, ()), codes, lang)
+        edges.append(
+            Edge(t.source, t.to, t.kind, tuple(lines), i, codes, severity, weight, titles=titles)
+        )
     for i, t in enumerate(pathway.transitions):
         if t.kind == "referral" and t.on_reject and t.source in known and t.on_reject in known:
             lines = [tr("if declined", lang)]

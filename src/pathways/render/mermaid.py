@@ -80,7 +80,7 @@ def _node(node: Node) -> str:
     if node.stats:
         lines.append(node.stats)
     if node.codes and node.severity:
-        lines.append(" ".join(node.codes))
+        lines.extend(node.titles or (" ".join(node.codes),))
     start, end = _SHAPES[node.kind]
     return f"{start}{_label(lines)}{end}"
 
@@ -88,7 +88,7 @@ def _node(node: Node) -> str:
 def _edge_text(edge: Edge) -> list[str]:
     lines = list(edge.lines)
     if edge.codes and edge.severity:
-        lines.append(" ".join(edge.codes))
+        lines.extend(edge.titles or (" ".join(edge.codes),))
     return lines
 
 

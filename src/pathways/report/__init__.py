@@ -34,9 +34,10 @@ from pathways.visibility import policy, seen_load_findings, view
 
 __all__ = ["DEFAULT_DOCS_BASE", "build_parts", "pathway_report", "write_report"]
 
-DEFAULT_DOCS_BASE = "../site/"
-"""Where rule links point by default: the docs site that ``mkdocs build`` writes to ``site/``,
-seen from a report in ``out/``. Pass ``docs_base="https://..."`` for a published site."""
+DEFAULT_DOCS_BASE = ""
+"""Where rule links point by default: "" is the rule pages written beside the report
+(``rules/PW305.html``), which work offline. Pass ``docs_base="https://..."`` (or a path such
+as ``../site/``) to link into a docs site instead."""
 
 _FORBIDDEN_ELEMENTS = frozenset(
     {"script", "foreignobject", "iframe", "object", "embed", "image", "feimage", "use", "style"}
@@ -379,6 +380,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     entries: list[IndexEntry] = []
+    cited: set[str] = set()
     for item in _expand(paths_or_pathways):
         if isinstance(item, Pathway):
             pathway = item
@@ -403,6 +405,7 @@ def write_report(
                         name, item.name, item.stem, str(item), len(exc.findings), 0, 0, loaded=False
                     )
                 )
+                cited.update(f.code for f in exc.findings)
                 continue
         parts = build_parts(
             pathway,
@@ -423,6 +426,7 @@ def write_report(
         (out / name).write_text(
             pathway_page(parts, date=date, version=__version__), encoding="utf-8"
         )
+        cited.update(f.code for f in parts.findings)
         count = {s: sum(1 for f in parts.findings if f.severity is s) for s in Severity}
         shown = policy(pathway, vis).pathway_visible
         title = label_text(pathway.title, lang, pathway.locales) if shown else ""
@@ -439,6 +443,16 @@ def write_report(
                 lang=lang or pathway.locales[0],
             )
         )
+    if not docs_base:
+        from pathways.report.html import plain_page
+        from pathways.report.rule_pages import write_rule_pages
+
+        def page(body: str, *, title: str) -> str:
+            return plain_page(
+                body, title=title, visibility=vis.value, date=date, version=__version__
+            )
+
+        write_rule_pages(out, cited, page)
     index = out / "index.html"
     index.write_text(
         index_page(

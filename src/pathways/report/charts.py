@@ -32,26 +32,18 @@ def _e(text: object) -> str:
 
 
 def format_hours(hours: float, lang: str | None = None) -> str:
-    """Hours as a short human figure: ``45 min``, ``5.2 h``, ``3.1 d``, ``6.0 wk``; in another
-    language than English, :func:`pathways.i18n.human_hours` in it.
+    """Hours as the one duration format of every output (:func:`pathways.i18n.human_hours`,
+    in ``lang``): ``30 min``, ``5.2 h``, ``74 h (3.1 days)``, ``1,000 h (6 weeks)``.
 
     Examples
     --------
     >>> from pathways.report.charts import format_hours
     >>> format_hours(0.5), format_hours(5.25), format_hours(74), format_hours(1000)
-    ('30 min', '5.2 h', '3.1 d', '6.0 wk')
+    ('30 min', '5.2 h', '74 h (3.1 days)', '1,000 h (6 weeks)')
     """
     if not math.isfinite(hours):
         return "-"
-    if (lang or "en").split("-")[0].lower() != "en":
-        return human_hours(hours, lang)
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    if hours < 24 * 21:
-        return f"{hours / 24:.1f} d"
-    return f"{hours / 168:.1f} wk"
+    return human_hours(hours, lang)
 
 
 def _open(title: str, height: int) -> list[str]:

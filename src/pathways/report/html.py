@@ -16,7 +16,6 @@ from html import escape
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from pathways.durations import format_hours as duration_text
 from pathways.findings import Finding
 from pathways.i18n import N_, counted, human_hours, tr
 from pathways.linebreak import hint
@@ -144,7 +143,10 @@ def safe_href(url: str | None) -> str | None:
 
 
 def rule_link(code: str, docs_base: str) -> str:
-    """The link to a rule's documentation page under ``docs_base`` (the built docs site)."""
+    """The link to a rule's documentation page: the page written beside the report
+    (``rules/CODE.html``) when ``docs_base`` is "", else under ``docs_base`` (a docs site)."""
+    if not docs_base:
+        return f"rules/{code}.html"
     base = docs_base if docs_base.endswith("/") or not docs_base else docs_base + "/"
     tail = "" if base.startswith(("http://", "https://")) else "index.html"
     return f"{base}rules/{code}/{tail}"
@@ -173,6 +175,11 @@ def _page(body: str, *, title: str, lang: str, visibility: str, date: dt.date, v
         date=esc(date.isoformat()),
         visibility=esc(visibility),
     )
+
+
+def plain_page(body: str, *, title: str, visibility: str, date: dt.date, version: str) -> str:
+    """A page of the report's look around ``body`` (the rule pages beside the report)."""
+    return _page(body, title=title, lang="en", visibility=visibility, date=date, version=version)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, raw: bool = False) -> str:
@@ -206,8 +213,19 @@ class PageParts:
     scenarios: Sequence[Mapping[str, Any]] = ()
 
 
-def _route(route: Sequence[str]) -> str:
-    return " → ".join(f"<code>{esc(s)}</code>" for s in route)
+_NO_LIMIT = N_("no limit (a loop can repeat)")
+
+
+def _route(route: Sequence[str], pathway: Pathway | None = None, lang: str | None = None) -> str:
+    """A route as its steps' labels (ids in a tooltip), or as ids without a pathway."""
+    if pathway is None:
+        return " → ".join(f"<code>{esc(s)}</code>" for s in route)
+    return " → ".join(
+        f'<span title="{esc(s)}">{esc(pathway.label(s, lang))}</span>'
+        if s in pathway.steps_by_id
+        else f"<code>{esc(s)}</code>"
+        for s in route
+    )
 
 
 def _findings_section(parts: PageParts) -> str:
@@ -227,7 +245,8 @@ def _findings_section(parts: PageParts) -> str:
         where.append(f'<span class="muted">{esc(line)}</span>')
         witness = []
         if f.route:
-            witness.append(f'<span class="route">{_route(f.route)}</span>')
+            route = _route(f.route, parts.pathway, parts.lang)
+            witness.append(f'<span class="route">{route}</span>')
         if f.case:
             case = ", ".join(f"{k} = {v!r}" for k, v in f.case.items())
             witness.append(esc(tr("case: {case}", lang)).format(case=f"<code>{esc(case)}</code>"))
@@ -272,7 +291,10 @@ def _routes_section(parts: PageParts) -> str:
         note = parts.routes_note or tr("No route statistics.", lang)
         return head + f'<p class="note">{esc(note)}</p>'
     rows: list[list[str]] = [
-        [esc(tr("routes from an entry to an outcome", lang)), esc(r.get("count", "-"))]
+        [
+            esc(tr("routes from an entry to an outcome", lang)),
+            esc(tr(_NO_LIMIT, lang) if r.get("count") == "infinite" else r.get("count", "-")),
+        ]
     ]
     names = {
         "shortest": tr("shortest route (expected time)", lang),
@@ -287,7 +309,12 @@ def _routes_section(parts: PageParts) -> str:
                 if isinstance(hours, int | float)
                 else tr("unbounded: a loop on the route takes time", lang)
             )
-            rows.append([esc(name), f"{esc(time)}<br>{_route(item.get('route') or [])}"])
+            rows.append(
+                [
+                    esc(name),
+                    f"{esc(time)}<br>{_route(item.get('route') or [], parts.pathway, lang)}",
+                ]
+            )
     rows.append([esc(tr("most interviews on one route", lang)), esc(r.get("max_interviews", "-"))])
     rows.append([esc(tr("most hand-offs between agencies", lang)), esc(r.get("handoffs_max", "-"))])
     return head + _table([tr("statistic", lang), tr("value", lang)], rows, raw=True)
@@ -561,9 +588,7 @@ def _duration(d: Duration | None, lang: str | None = None) -> str:
 
 
 def _hours(hours: float, lang: str | None) -> str:
-    """A duration as the format writes it ("3d") in English, in words in another language."""
-    if (lang or "en").split("-")[0].lower() == "en":
-        return duration_text(hours)
+    """A duration in the one format of every output ("72 h (3 days)"), in ``lang``."""
     return human_hours(hours, lang)
 
 

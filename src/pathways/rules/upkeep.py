@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pathways.findings import Finding, Severity
-from pathways.model import Label
+from pathways.model import Label, Pathway
 from pathways.rules._base import Rule, RuleContext, rule
 
 __all__ = ["RULES"]
@@ -140,4 +141,74 @@ def missing_duration(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-RULES: tuple[Rule, ...] = (missing_translation, stale_contact, missing_duration)
+_BARE_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?=\s*(?:$|#|,|\}|\]))")
+
+
+def _duration_paths(pathway: Pathway) -> Iterator[tuple[tuple[str | int, ...], str | None]]:
+    """Every place a duration is written: (path in the document, step it belongs to)."""
+    for i, step in enumerate(pathway.steps):
+        if step.duration is not None:
+            base = ("steps", i, "duration")
+            yield base, step.id
+            for key in ("min", "mode", "max", "mean"):
+                yield (*base, key), step.id
+    for i in range(len(pathway.transitions)):
+        for name in ("delay", "response_within"):
+            base = ("transitions", i, name)
+            yield base, None
+            if name == "delay":
+                for key in ("min", "mode", "max", "mean"):
+                    yield (*base, key), None
+    for i in range(len(pathway.deadlines)):
+        yield ("deadlines", i, "within"), None
+
+
+@rule(code="PW504", name="duration-without-unit", severity=Severity.WARNING)
+def duration_without_unit(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a duration written as a bare number (`within: 72`, `duration: 3`), with no unit.
+
+    ## Why is this bad?
+    A bare number is read as hours, silently: `duration: 3` meant as three days becomes three
+    hours, and every deadline check and simulation figure after it is wrong. The JSON Schema
+    (and so an editor) refuses it, while the tool accepted it.
+
+    ## Example
+    ```yaml
+    deadlines:
+      - {id: medical-care, to: medical, within: 72}   # PW504: 72 what?
+    ```
+
+    Use instead: `within: 72h` (or `within: 3d`).
+    """
+    smap = ctx.pathway.source_map
+    if smap is None or not smap.text:
+        return
+    lines = smap.text.splitlines()
+    for path, step in _duration_paths(ctx.pathway):
+        where = smap.values.get(path)
+        if where is None:
+            continue
+        line, column = where
+        if not 0 < line <= len(lines):
+            continue
+        match = _BARE_NUMBER.match(lines[line - 1][column - 1 :])
+        if match is None:
+            continue
+        number = match.group(0)
+        yield ctx.report(
+            path,
+            f"{path[-1]}: {number} what? A bare number is read as hours: write {number}h, "
+            f"or {number}d if you meant days",
+            step=step,
+            transition=path[1] if path[0] == "transitions" and isinstance(path[1], int) else None,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    missing_translation,
+    stale_contact,
+    missing_duration,
+    duration_without_unit,
+)

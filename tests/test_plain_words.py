@@ -1,0 +1,137 @@
+"""Issue 18, plain words: each problem a coordinator met, as a regression test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+import pathways
+from pathways.cli import main
+from pathways.errors import LoadError
+
+ROOT = Path(__file__).resolve().parent.parent
+P1 = ROOT / "pathways" / "kh" / "csa-in-person.yaml"
+COMMANDS = [
+    "audit", "diff", "migrate", "new", "render", "report", "routes", "rules", "schema",
+    "simulate", "trace", "validate", "watch",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_examples_in_its_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Help that assumed a programmer: every command now shows examples to copy."""
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "Examples:" in text
+    examples = text.split("Examples:", 1)[1].split("Arguments:", 1)[0].split("Options:", 1)[0]
+    lines = [line.strip() for line in examples.splitlines() if line.strip()]
+    assert lines and all(line.startswith(f"pathways {command}") for line in lines), lines
+
+
+def test_the_commands_listed_here_are_all_the_commands() -> None:
+    from typer.main import get_command
+
+    from pathways.cli import app
+
+    assert sorted(get_command(app).commands) == sorted(COMMANDS)  # type: ignore[attr-defined]
+
+
+BODY = "format: pathways/1\nid: x\nsteps:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            BODY + "  - id: a\n    label: Report: received\n",
+            'a colon inside a value: put the value in quotes, e.g. label: "Report: received"',
+        ),
+        (
+            BODY + "  - {id: a, kind: entry, label: Report: received}\n",
+            'a colon inside a value: put the value in quotes, e.g. label: "Report: received"',
+        ),
+        (BODY + "\t- id: a\n", "a tab in the indentation: indent with spaces, never tabs"),
+        (BODY + '  - {id: a, label: "Report}\n', "a quote is opened and never closed"),
+        (BODY + "  - id: a\n - id: b\n", "is not lined up with the keys around it"),
+        (BODY + "  - id: @a\n", "a value starts with @, which YAML keeps for itself"),
+    ],
+    ids=["colon", "colon-in-braces", "tab", "quote", "indent", "reserved"],
+)
+def test_yaml_syntax_errors_are_sentences(text: str, words: str) -> None:
+    """Parser words ("mapping values are not allowed in this context") became a sentence
+    with the usual fix; the parser's words stay at the end, in brackets."""
+    with pytest.raises(LoadError) as caught:
+        pathways.loads(text)
+    (finding,) = caught.value.findings
+    assert finding.code == "PW001"
+    assert words in finding.message, finding.message
+    assert "(parser: " in finding.message
+
+
+def test_a_bare_number_for_a_duration_is_a_finding() -> None:
+    """`within: 72` was silently 72 hours; now PW504 asks "72 what?" and says what to write."""
+    text = (ROOT / "tests/rules/fixtures/PW504/valid-units.yaml").read_text(encoding="utf-8")
+    p = pathways.loads(text.replace("within: 72h", "within: 72"))
+    (finding,) = [f for f in pathways.check(p) if f.code == "PW504"]
+    assert finding.message == (
+        "within: 72 what? A bare number is read as hours: write 72h, or 72d if you meant days"
+    )
+    assert (
+        finding.location.line
+        == text.splitlines().index(
+            next(line for line in text.splitlines() if "within: 72h" in line)
+        )
+        + 1
+    )
+    assert pathways.check(pathways.loads(text)) == []
+    assert main(["rules", "PW504"]) == 0  # the rule has its page
+
+
+def test_routes_text_names_steps_and_says_no_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    """`routes` printed ids (timing_check), "routes: infinite" and "unbounded hours
+    expected"; now labels, "no limit (...)", and hours as "654.4 h (3.9 weeks)"."""
+    assert main(["routes", str(P1)]) == 0
+    out = capsys.readouterr().out
+    assert "routes from an entry to an outcome: no limit (a loop can repeat)" in out
+    assert "longest: no limit (a loop on the route takes time)" in out
+    assert re.search(r"shortest: [\d,.]+ h \([\d.]+ (days|weeks)\) expected", out), out
+    assert "Did the incident happen within the last 72 hours?" in out
+    assert "timing_check" not in out and "infinite" not in out and "unbounded" not in out
+    assert main(["routes", str(P1), "--format", "json"]) == 0  # JSON keeps ids
+    assert "timing_check" in capsys.readouterr().out
+
+
+def test_report_uses_the_one_duration_format_and_embeds_rule_pages(tmp_path: Path) -> None:
+    """ "within 3d" in the report against "72h" on the diagram and "34.8 wk" in charts: now
+    "72 h (3 days)" everywhere; rule links go to pages written beside the report."""
+    from pathways.report import write_report
+
+    index = write_report(P1, tmp_path, today=dt.date(2026, 11, 28), cases=300, seed=1)
+    html = (index.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    assert "within 72 h (3 days)" in html
+    assert not re.search(r"\d wk\b|within \dd\b", html)
+    fixture = ROOT / "tests/rules/fixtures/PW504/invalid-bare-numbers.yaml"
+    index = write_report(fixture, tmp_path / "fx", today=dt.date(2026, 11, 28), simulation=False)
+    html = (index.parent / "fx.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(rules/PW\d{3}\.html)"', html))
+    assert links
+    for link in links:
+        page = (index.parent / link).read_text(encoding="utf-8")
+        assert "<h2>What it does</h2>" in page and "../site" not in page
+    assert "../site/" not in html
+
+
+def test_findings_overlay_has_short_titles(tmp_path: Path) -> None:
+    """The overlay showed only "PW305"; now the code and the rule's short title."""
+    from pathways.render import to_dot
+
+    p = pathways.load(ROOT / "tests/rules/fixtures/PW504/invalid-bare-numbers.yaml")
+    source = to_dot(p, findings=pathways.check(p)).source
+    assert "PW504 duration without unit" in source
+    khmer = to_dot(p, findings=pathways.check(p), lang="km").source
+    assert "PW504" in khmer and "duration without unit" not in khmer  # no English in Khmer
