@@ -197,7 +197,7 @@ def test_file_that_does_not_load_gets_a_page_with_its_findings(tmp_path: Path) -
 
 
 def test_findings_table_links_rules_and_shows_witness_routes() -> None:
-    """Each finding row links to its rule page and shows its route as step ids."""
+    """Each finding row links to its rule page and shows its route as step labels."""
     p = pw.load(P1)
     finding = pw.Finding(
         code="PW301",
@@ -217,7 +217,12 @@ def test_findings_table_links_rules_and_shows_witness_routes() -> None:
     html = pathway_page(parts, date=TODAY, version="test")
     assert 'href="https://example.org/docs/rules/PW301/"' in html
     assert "route interviews the child &lt;twice&gt;" in html
-    assert "<code>report_police</code> → <code>notify</code> → <code>interview</code>" in html
+    # Issue 18: the route is written with the steps' labels (the ids in a tooltip).
+    p_labels = [p.label(s) for s in ("report_police", "notify", "interview")]
+    assert " → ".join(
+        f'<span title="{s}">{label}</span>'
+        for s, label in zip(("report_police", "notify", "interview"), p_labels, strict=True)
+    ) in html
     assert "age = 12" in html
 
 
@@ -270,7 +275,8 @@ def test_safe_href_keeps_only_web_and_mail_links() -> None:
     assert safe_href("javascript:alert(1)") is None
     assert safe_href(" JavaScript:alert(1)") is None
     assert safe_href("data:text/html,x") is None
-    assert rule_link("PW104", "") == "rules/PW104/index.html"
+    assert rule_link("PW104", "") == "rules/PW104.html"  # the page written beside the report
+    assert rule_link("PW104", "../site/") == "../site/rules/PW104/index.html"
     assert rule_link("PW002", "https://x.org/docs") == "https://x.org/docs/rules/PW002/"
 
 
