@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import check_choice, load_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.model import Visibility
 
@@ -70,21 +71,19 @@ def trace(
 
       pathways trace pathway.yaml risk=high --format json
     """
-    from pathways.errors import LoadError, RenderError
+    from pathways.errors import RenderError
     from pathways.i18n import check_lang
-    from pathways.load import load
     from pathways.render import FORMATS as DRAWN
     from pathways.render import render as draw
     from pathways.trace import TraceError, format_trace
     from pathways.trace import trace as run_trace
-    from pathways.visibility import seen_load_findings, view
+    from pathways.visibility import view
 
     def usage(message: str) -> int:
         typer.echo(f"error: {message}", err=True)
         return 2
 
-    if format not in FORMATS:
-        return usage(f"--format {format!r}: choose one of {', '.join(FORMATS)}")
+    check_choice(format, FORMATS)
     problem = input_problem(path)
     if problem is None and output is not None:
         if output.suffix.lower() not in DRAWN:
@@ -95,12 +94,8 @@ def trace(
         problem = output_problem(output)
     if problem is not None:
         return usage(problem)
-    try:
-        pathway = load(path)
-    except LoadError as exc:
-        for finding in seen_load_findings(path, visibility, exc.findings):
-            typer.echo(str(finding), err=True)
-        typer.echo(f"{path}: not traced: the file does not load", err=True)
+    pathway = load_or_report(path, visibility)
+    if pathway is None:
         return 1
     try:
         warning = check_lang(lang, pathway.locales)
