@@ -219,10 +219,13 @@ def test_findings_table_links_rules_and_shows_witness_routes() -> None:
     assert "route interviews the child &lt;twice&gt;" in html
     # Issue 18: the route is written with the steps' labels (the ids in a tooltip).
     p_labels = [p.label(s) for s in ("report_police", "notify", "interview")]
-    assert " → ".join(
-        f'<span title="{s}">{label}</span>'
-        for s, label in zip(("report_police", "notify", "interview"), p_labels, strict=True)
-    ) in html
+    assert (
+        " → ".join(
+            f'<span title="{s}">{label}</span>'
+            for s, label in zip(("report_police", "notify", "interview"), p_labels, strict=True)
+        )
+        in html
+    )
     assert "age = 12" in html
 
 
