@@ -58,7 +58,7 @@ def export(
 
       pathways export pathway.yaml -o pathway.bpmn
 
-      pathways export pathway.yaml -o pathway-km.bpmn --lang km --visibility public
+      pathways export pathway.yaml -o km.bpmn --lang km --visibility public
     """
     from pathways.bpmn.export import LAYOUTS, write_bpmn
 

@@ -218,11 +218,12 @@ def trace_section(pathway: Pathway, lang: str | None = None) -> str:
         "complete. The same trace on the command line:",
         lang,
     )
+    clear = tr("clear", lang)
     return (
         f'<section id="trace" class="trace"><h2>{escape(tr("Trace a case", lang))}</h2>\n'
         f"<p>{escape(intro)}</p>\n"
         f'<form id="trace-form" hidden>{controls}\n'
-        f'<button type="reset">{escape(tr("clear", lang))}</button></form>\n'
+        f'<button type="reset">{escape(clear)}</button></form>\n'
         f'<noscript><p class="note">{escape(noscript)} <code>{escape(command)}</code></p>'
         "</noscript>\n"
         '<p id="trace-summary" class="muted" aria-live="polite"></p>\n'
