@@ -15,8 +15,8 @@ from pathways.errors import LoadError
 ROOT = Path(__file__).resolve().parent.parent
 P1 = ROOT / "pathways" / "kh" / "csa-in-person.yaml"
 COMMANDS = [
-    "audit", "diff", "export", "import", "migrate", "new", "render", "report", "routes", "rules", "schema",
-    "simulate", "trace", "validate", "watch",
+    "audit", "diff", "export", "import", "migrate", "new", "render", "report", "routes",
+    "rules", "schema", "simulate", "trace", "validate", "watch",
 ]  # fmt: skip
 
 
