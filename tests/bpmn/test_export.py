@@ -344,3 +344,22 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(bad), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "not exported: the file does not load" in err and "Traceback" not in err
+
+
+def test_a_pathway_above_the_reader_is_refused(tmp_path: Path) -> None:
+    """The one visibility policy: a pathway for restricted readers is not exported for
+    partners; the command says so in one line (exit 1) and writes nothing."""
+    from pathways.errors import RenderError
+
+    p = pathways.load(ROOT / "pathways" / "kh" / "csa-in-person.yaml")
+    restricted = Pathway.model_validate(
+        {**p.model_dump(mode="json", by_alias=True, exclude_none=True), "visibility": "restricted"}
+    )
+    with pytest.raises(RenderError, match="--visibility restricted"):
+        to_bpmn(restricted)
+    src = tmp_path / "r.yaml"
+    src.write_text(pathways.dump(restricted), encoding="utf-8")
+    out = tmp_path / "r.bpmn"
+    assert main(["export", str(src), "-o", str(out)]) == 1
+    assert not out.exists()
+    assert main(["export", str(src), "-o", str(out), "--visibility", "restricted"]) == 0
