@@ -307,8 +307,10 @@ def test_a_save_after_a_load_runs_no_read_in_its_transaction(
     engine: Engine, tmp_path: Path
 ) -> None:
     """The case is serialised and checked before the write lock is taken; the transaction
-    is the conditional UPDATE and the new history row (issue 15: the save path profiled:
-    fewer statements while SQLite's one writer lock is held)."""
+    reads the row's version and indexed columns (no history), then runs the conditional
+    UPDATE of the columns that changed and the new history row (issue 15: the save path
+    profiled: fewer statements and fewer index pages while SQLite's one writer lock is
+    held)."""
     with SQLiteStore(tmp_path / "cases.db") as store:
         store.save(new_case(engine, risk="low"))
         case = store.load("c-1", engine)
@@ -317,7 +319,12 @@ def test_a_save_after_a_load_runs_no_read_in_its_transaction(
         store._db.set_trace_callback(seen.append)
         store.save(case)
         store._db.set_trace_callback(None)
-        assert [s.split()[0] for s in seen] == ["BEGIN", "UPDATE", "INSERT", "COMMIT"]
+        assert [s.split()[0] for s in seen] == ["BEGIN", "SELECT", "UPDATE", "INSERT", "COMMIT"]
+        # intake -> screen: the step changes, the agency (hotline) does not; SQLite would
+        # rewrite an index page for every indexed column in SET, so only changed ones are
+        (update,) = [s for s in seen if s.startswith("UPDATE")]
+        assert "step = " in update and "agency = " not in update
+        assert store.list(agency="hotline", step="screen") == ["c-1"]
         case.fire("close", actor=COUNSELLOR, at=hours(2))
         store.save(case)  # after a save, too
         assert store.load("c-1", engine) == case

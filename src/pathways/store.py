@@ -106,6 +106,9 @@ _MIGRATIONS = (
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+# the columns of ``cases`` in an index that a save may change (besides ``version``)
+_INDEXED = ("step", "overdue_us", "unmet_us", "agency")
+
 
 def _micros(when: dt.datetime) -> int:
     return (when - _EPOCH) // dt.timedelta(microseconds=1)
@@ -467,17 +470,29 @@ class SQLiteStore:
                         raise not_a_prefix(case)
                     raise changed(case, expected, found)
                 checkpoint = case.engine.check_unsaved(case, stored, facts=p.facts)
+            # SQLite rewrites an index for every indexed column in SET, changed or not (a
+            # page each): set the indexed columns only when their value changes.
+            indexed = db.execute(
+                "SELECT row_version, step, overdue_us, unmet_us, agency FROM cases WHERE id = ?",
+                (case.id,),
+            ).fetchone()
+            if indexed is None or indexed[0] != expected:
+                raise changed(case, expected, indexed)
+            sets = ["data = ?", "snapshot = ?", "row_version = ?", "closed = ?", "level = ?"]
+            sets.append("version = ?")
+            args = [row[1], row[2], row[3], row[5], row[8], case.pathway_version]
+            for name, value, old in zip(
+                _INDEXED, (row[0], row[4], row[6], row[7]), indexed[1:], strict=True
+            ):
+                if value != old:
+                    sets.append(f"{name} = ?")
+                    args.append(value)
             cur = db.execute(
-                "UPDATE cases SET step = ?, data = ?, snapshot = ?, row_version = ?, "
-                "overdue_us = ?, closed = ?, unmet_us = ?, agency = ?, level = ?, version = ? "
-                "WHERE id = ? AND row_version = ?",
-                (*row, case.pathway_version, case.id, expected),
+                f"UPDATE cases SET {', '.join(sets)} WHERE id = ? AND row_version = ?",
+                (*args, case.id, expected),
             )
-            if cur.rowcount != 1:
-                found = db.execute(
-                    "SELECT row_version FROM cases WHERE id = ?", (case.id,)
-                ).fetchone()
-                raise changed(case, expected, found)
+            if cur.rowcount != 1:  # pragma: no cover - the write lock is held since the read
+                raise changed(case, expected, None)
             if p.tracks_stored:
                 db.execute("DELETE FROM tracks WHERE case_id = ?", (case.id,))
         if len(steps) > 1:
