@@ -233,8 +233,9 @@ EXITS = {
 def test_every_attempt_follows_the_agency_rule(data: st.DataObject) -> None:
     """Random actors of random roles and agencies try the events leaving the case's step and
     the answers to its referral, for up to 25 attempts. Whatever the engine accepts, the
-    oracle's agency rule allows; every agency refusal is one the oracle makes, and changes
-    nothing. The final case verifies and restores with every entry's agency."""
+    oracle's agency rule allows and ``available`` offered; every agency refusal is one the
+    oracle makes, was not offered, and changes nothing. The final case verifies and restores
+    with every entry's agency."""
     case = to_assess()
     for n in range(data.draw(st.integers(1, 25), label="attempts")):
         pending = case.referral
@@ -247,6 +248,7 @@ def test_every_attempt_follows_the_agency_rule(data: st.DataObject) -> None:
         before = case.to_dict()
         history = list(case.history)
         where = case.step  # without tracks, a pending referral's target is the case's step
+        offered = action in case.available(actor)  # what a service would show the actor
         try:
             if action == "accept":
                 case.accept(actor, when=when)
@@ -259,6 +261,7 @@ def test_every_attempt_follows_the_agency_rule(data: st.DataObject) -> None:
             if exc.step:  # an agency refusal
                 assert exc.step == where
                 assert not oracle_agency_allows(history, actor, where)
+                assert not offered
             else:  # a role refusal: the role is not allowed, whatever the agency
                 assert "may not" in str(exc) and exc.role == role
             continue
@@ -266,6 +269,7 @@ def test_every_attempt_follows_the_agency_rule(data: st.DataObject) -> None:
             assert case.to_dict() == before
             continue
         assert oracle_agency_allows(history, actor, where), (actor, action, where)
+        assert offered or action in ("accept", "decline")
         assert case.history[-1].agency == agency
         if case.done:
             break
