@@ -4,7 +4,8 @@ The baseline is the least any Graphviz diagram of a pathway costs: one plain nod
 one plain edge per transition, no lanes, labels, legend or escaping, drawn by the same ``dot``.
 Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, so the ratio
 is the price of the working-group picture. Mermaid needs no binary and is timed alone.
-Run: ``python bench/bench_render.py [--quick]``.
+Run: ``python bench/bench_render.py [--quick]``; ``--pagination`` times the A3 PDF of every
+bundled pathway beside a one-page PDF and beside the previous pagination, in one run.
 """
 
 from __future__ import annotations
@@ -46,11 +47,78 @@ def bare(p: pw.Pathway) -> graphviz.Digraph:
     return g
 
 
+def previous_a3(p: pw.Pathway, out: Path) -> int:
+    """The A3 PDF as the previous algorithm made it (``pages.paginate``: every piece laid out
+    on its own, neighbours tried together, then every page drawn): the number of pages."""
+    from dataclasses import replace
+
+    from pathways.i18n import tr
+    from pathways.render import pages
+    from pathways.render.extract import extract
+
+    diagram = extract(p)
+    pieces = pages.paginate(diagram)
+    page_of = {step: n for n, piece in enumerate(pieces) for step in piece}
+    drawn = [
+        replace(
+            pages._sub(diagram, piece, page_of),
+            page=tr("page {number} of {total}", None).format(number=n + 1, total=len(pieces)),
+        )
+        for n, piece in enumerate(pieces)
+    ]
+    out.write_bytes(pages.pdf(drawn))
+    return len(drawn)
+
+
+def pagination(cases: list[tuple[str, pw.Pathway]], out: Path) -> str:
+    """One page, the previous A3 pagination and today's, side by side in one run."""
+    from pypdf import PdfReader
+
+    rows = []
+    for name, p in cases:
+        one = median_time(lambda p=p: pw.render(p, out / "one.pdf", page=None), repeats=3)
+        before = median_time(lambda p=p: previous_a3(p, out / "before.pdf"), repeats=3)
+        now = median_time(lambda p=p: pw.render(p, out / "now.pdf"), repeats=3)
+        rows.append(
+            [
+                name,
+                f"{one * 1000:,.0f} ms",
+                f"{before * 1000:,.0f} ms ({before / one:.1f}x)",
+                f"{now * 1000:,.0f} ms ({now / one:.1f}x)",
+                f"{len(PdfReader(out / 'before.pdf').pages)} / "
+                f"{len(PdfReader(out / 'now.pdf').pages)}",
+            ]
+        )
+    return md_table(
+        [
+            "pathway",
+            "PDF, one page",
+            "A3 sheets before",
+            "A3 sheets now",
+            "sheets before / now",
+        ],
+        rows,
+    )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
+    if "--pagination" in sys.argv:
+        out = Path(tempfile.mkdtemp())
+        named = [
+            (path.stem, pw.load(path)) for path in sorted((REPO / "pathways/kh").glob("*.yaml"))
+        ]
+        gen = shared_module("gen")
+        doc = with_agencies(to_document(gen.layered(50, 0), "gen-50"))
+        named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc))))
+        print(pagination(named, out))
+        return
     gen = shared_module("gen")
     cases: list[tuple[str, pw.Pathway]] = [
-        ("bundled P1 (22 steps, 8 agencies)", pw.load(REPO / "pathways/kh/csa-in-person.yaml"))
+        (
+            "bundled P1 (22 steps, 8 agencies)",
+            pw.load(REPO / "pathways/kh/csa-in-person.yaml"),
+        )
     ]
     for size in [50] if quick else [50, 200]:
         doc = with_agencies(to_document(gen.layered(size, 0), f"gen-{size}"))

@@ -248,10 +248,10 @@ def render(
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")
     elif suffix == ".pdf" and page is not None:
-        from pathways.render.pages import page_diagrams, pdf
+        from pathways.render.pages import sheets, sheets_pdf
 
-        pages = page_diagrams(diagram, direction, page.upper(), orientation)
-        data = pdf(pages, direction, page.upper(), orientation)
+        drawn = sheets(diagram, direction, page.upper(), orientation)
+        data = sheets_pdf((drawing for _, drawing in drawn), page.upper(), orientation)
     else:
         dot = draw_dot(diagram, direction)
         data = dot.source.encode("utf-8") if suffix == ".dot" else _graphviz_bytes(dot, suffix[1:])

@@ -7,9 +7,10 @@ between lanes at agency boundaries when it is too tall. Each page keeps the lane
 agencies it shows, a compact legend, and a continuation marker wherever a transition leaves for
 or arrives from another page ("to page 3: Police report to the prosecutor").
 
-Every page is laid out by ``dot``; a piece is split again until it fits the page at a scale of
-at least :data:`MIN_SCALE`, at which the smallest text (:data:`~pathways.render.dot.SMALL`
-points) prints at :data:`MIN_TEXT_PT`. The PDF pages are then placed, centred and scaled to
+Every page is drawn by ``dot`` as it will be printed, and its layout is read from the same
+run (:func:`sheets`); a page is split again until it fits the page at a scale of at least
+:data:`MIN_SCALE`, at which the smallest text (:data:`~pathways.render.dot.SMALL` points)
+prints at :data:`MIN_TEXT_PT`. The PDF pages are then placed, centred and scaled to
 fit, on sheets of exactly the paper size.
 """
 
@@ -43,6 +44,8 @@ __all__ = [
     "paginate",
     "pdf",
     "scale_to_fit",
+    "sheets",
+    "sheets_pdf",
 ]
 
 PAGE_SIZES: dict[str, tuple[float, float]] = {
@@ -216,9 +219,14 @@ def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
 
 
 def paginate(
-    diagram: Diagram, direction: str = "LR", page: str = "A3", orientation: str = "landscape"
+    diagram: Diagram,
+    direction: str = "LR",
+    page: str = "A3",
+    orientation: str = "landscape",
 ) -> list[frozenset[str]]:
-    """The steps of each page: pieces of the pathway that each fit a page at a legible scale.
+    """The steps of each page as the previous algorithm cut them (kept for the bench's side by
+    side comparison; :func:`sheets` is what :func:`pathways.render` uses): every piece laid out
+    on its own to check it fits, neighbours laid out together to try merging them.
 
     A piece too long along the flow is cut at phase boundaries (positions along the flow in
     its own layout); a piece too wide across the lanes is cut between lanes.
@@ -236,7 +244,10 @@ def paginate(
     def layouts(pieces: list[list[str]]) -> list[tuple[float, float, Centres, Centres]]:
         graphs = [
             draw(
-                _sub(diagram, frozenset(ids), None), direction, compact=True, legend_columns=columns
+                _sub(diagram, frozenset(ids), None),
+                direction,
+                compact=True,
+                legend_columns=columns,
             )
             for ids in pieces
         ]
@@ -325,6 +336,96 @@ def _could_fit(
     return first[2] + second[2] + _OVERHEAD <= room
 
 
+def _batch_both(graphs: list[graphviz.Digraph], fmt: str) -> list[tuple[bytes, bytes]]:
+    """(``dot -Tplain`` layout, ``fmt`` drawing) of each graph, both from one ``dot`` run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pathways.render._graphviz import run_dot_with_layout
+
+    if len(graphs) < 2:
+        return [run_dot_with_layout(g.source, fmt) for g in graphs]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda g: run_dot_with_layout(g.source, fmt), graphs))
+
+
+def _numbered(diagram: Diagram, pieces: list[list[str]]) -> list[Diagram]:
+    """The diagram of each piece as a page: markers naming the page they lead to, numbered."""
+    page_of = {step: number for number, piece in enumerate(pieces) for step in piece}
+    total = len(pieces)
+    out = []
+    for number, piece in enumerate(pieces):
+        sub = _sub(diagram, frozenset(piece), page_of)
+        heading = tr("page {number} of {total}", diagram.lang).format(
+            number=number + 1, total=total
+        )
+        out.append(replace(sub, page=heading if total > 1 else ""))
+    return out
+
+
+_ONE_PAGE_STEPS = 12
+"""Above this many steps the whole pathway is first laid out without being drawn."""
+
+
+def sheets(
+    diagram: Diagram,
+    direction: str = "LR",
+    page: str = "A3",
+    orientation: str = "landscape",
+    fmt: str = "pdf",
+) -> list[tuple[Diagram, bytes]]:
+    """Each page's diagram and its drawing in ``fmt``, every one checked to fit its sheet at
+    :data:`MIN_SCALE` (its smallest text prints at :data:`MIN_TEXT_PT`).
+
+    Each round draws every page as it will be printed (markers, page numbers, legend) and
+    reads its layout from the same ``dot`` run, so a page that fits is done in one run: the
+    first round is the whole pathway on one page, whose layout places the first cuts. Only a
+    page that does not fit is cut again (at phase boundaries, or between lanes when it is too
+    tall), and then every page is drawn again (the page numbers changed). A pathway of N
+    pages usually costs one run for the whole and one per page.
+    """
+    paper_w, paper_h = page_area(page, orientation)
+    room_w, room_h = paper_w - 2 * MARGIN, paper_h - 2 * MARGIN
+    flow = 0 if direction == "LR" else 1
+    room = room_w if flow == 0 else room_h
+    columns = legend_columns(page, orientation)
+
+    pieces: list[list[str]] = [[node.id for node in diagram.nodes]]
+    first = True
+    while True:
+        pages = _numbered(diagram, pieces)
+        graphs = [draw(d, direction, compact=True, legend_columns=columns) for d in pages]
+        if first and len(diagram.nodes) > _ONE_PAGE_STEPS:
+            # A pathway this long rarely fits one page: lay it out only (no drawing), to cut.
+            drawn = [(plain, b"") for plain in _batch(graphs, "plain")]
+        else:
+            drawn = _batch_both(graphs, fmt)
+        first = False
+        out: list[list[str]] = []
+        for ids, (plain, _) in zip(pieces, drawn, strict=True):
+            width, height, centres, sizes = _layout(plain)
+            # `dot -Tplain` leaves out the drawing's pad, which the PDF page has.
+            full_w, full_h = width + _PAD, height + _PAD
+            over_w = full_w * MIN_SCALE / room_w
+            over_h = full_h * MIN_SCALE / room_h
+            if max(over_w, over_h) <= 1 or len(ids) == 1 or len(pieces) > _MAX_PAGES:
+                out.append(ids)
+                continue
+            over_flow, over_across = (over_w, over_h) if flow == 0 else (over_h, over_w)
+            sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
+            position = {i: sign * centres[i][flow] for i in ids}
+            if over_flow >= over_across:
+                extent = {i: sizes[i][flow] for i in ids}
+                cut = _cut(ids, position, extent, room / MIN_SCALE - _OVERHEAD)
+            else:
+                cut = _by_lanes(diagram, ids, math.ceil(over_across))
+                if len(cut) < 2:
+                    cut = _cut(ids, position, {i: 0.0 for i in ids}, 0)
+            out += cut
+        if len(out) == len(pieces) and all(data for _, data in drawn):
+            return [(d, data) for d, (_, data) in zip(pages, drawn, strict=True)]
+        pieces = out
+
+
 def legend_columns(page: str, orientation: str) -> int:
     """How many legend entries fit side by side on the page at the smallest scale."""
     paper_w, _ = page_area(page, orientation)
@@ -332,20 +433,14 @@ def legend_columns(page: str, orientation: str) -> int:
 
 
 def page_diagrams(
-    diagram: Diagram, direction: str = "LR", page: str = "A3", orientation: str = "landscape"
+    diagram: Diagram,
+    direction: str = "LR",
+    page: str = "A3",
+    orientation: str = "landscape",
 ) -> list[Diagram]:
-    """The diagram of each page, numbered, with markers naming the page they lead to."""
-    pieces = paginate(diagram, direction, page, orientation)
-    page_of = {step: number for number, piece in enumerate(pieces) for step in piece}
-    total = len(pieces)
-    out = []
-    for number, piece in enumerate(pieces):
-        sub = _sub(diagram, piece, page_of)
-        heading = tr("page {number} of {total}", diagram.lang).format(
-            number=number + 1, total=total
-        )
-        out.append(replace(sub, page=heading if total > 1 else ""))
-    return out
+    """The diagram of each page, numbered, with markers naming the page they lead to (the
+    pages of :func:`sheets`)."""
+    return [page_diagram for page_diagram, _ in sheets(diagram, direction, page, orientation)]
 
 
 def pdf(
@@ -356,14 +451,22 @@ def pdf(
 ) -> bytes:
     """One PDF with a sheet of exactly the paper size per page diagram, each drawing centred
     and scaled to fit inside the margins."""
+    columns = legend_columns(page, orientation)
+    graphs = [draw(d, direction, compact=True, legend_columns=columns) for d in diagrams]
+    return sheets_pdf(_batch(graphs, "pdf"), page, orientation)
+
+
+def sheets_pdf(
+    drawings: Iterable[bytes], page: str = "A3", orientation: str = "landscape"
+) -> bytes:
+    """One PDF with a sheet of exactly the paper size per drawing (one-page PDFs from
+    ``dot``), each centred and scaled to fit inside the margins."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ContentStream, RectangleObject
 
     paper_w, paper_h = page_area(page, orientation)
-    columns = legend_columns(page, orientation)
-    graphs = [draw(d, direction, compact=True, legend_columns=columns) for d in diagrams]
     writer = PdfWriter()
-    for data in _batch(graphs, "pdf"):
+    for data in drawings:
         sheet = writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
         width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
         scale = scale_to_fit(width, height, page, orientation)
