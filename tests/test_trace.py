@@ -234,3 +234,35 @@ def test_trace_svg_lights_the_routes(tmp_path: Path, capsys: pytest.CaptureFixtu
         colours = strokes[step.id]
         assert ("#000000" in colours) == (step.id in lit), (step.id, colours)
         assert ("#c8c8c8" in colours) == (step.id not in lit), (step.id, colours)
+
+
+def test_trace_of_a_real_case_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--case`: a case run on the engine and saved as a snapshot is traced from where it is:
+    the route so far, its facts, and only what can still happen."""
+    import datetime as dt
+
+    from pathways.clock import SimulatedClock
+    from pathways.engine import Engine
+
+    small = ROOT / "tests" / "data" / "engine-small.yaml"
+    t0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    engine = Engine(pathways.load(small), clock=SimulatedClock(t0))
+    case = engine.open(data={"age": 12, "online": False, "risk": "high"}, case_id="c-1", at=t0)
+    case.fire(
+        "screen", actor=pathways.Actor(id="c1", role="counsellor"), at=t0 + dt.timedelta(hours=1)
+    )
+    snapshot = tmp_path / "case.json"
+    snapshot.write_text(json.dumps(case.to_dict()), encoding="utf-8")
+    assert main(["trace", str(small), "--case", str(snapshot), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["so_far"] == ["intake", "screen"]
+    assert data["entries"] == ["screen"]
+    assert data["facts"] == {"age": 12, "online": False, "risk": "high"}
+    assert "intake" not in data["steps"] and "referred_out" not in data["steps"]
+    assert "shelter" in data["steps"]
+    assert main(["trace", str(small), "--case", str(snapshot)]) == 0
+    assert capsys.readouterr().out.startswith("So far: Intake -> Screening\n")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**case.to_dict(), "pathway": "another"}), encoding="utf-8")
+    assert main(["trace", str(small), "--case", str(other)]) == 2
+    assert "follows pathway 'another'" in capsys.readouterr().err

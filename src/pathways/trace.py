@@ -60,6 +60,7 @@ from pathways.render._words import guard_sentence
 __all__ = [
     "Trace",
     "TraceError",
+    "case_route",
     "format_trace",
     "guard_json",
     "parse_facts",
@@ -307,6 +308,41 @@ def trace(
         fallbacks=frozenset(fallbacks),
         unknown=waiting,
     )
+
+
+def case_route(
+    pathway: Pathway, snapshot: object
+) -> tuple[dict[str, object], list[str], list[str]]:
+    """(facts, steps taken so far, current steps) of a case snapshot (``Case.to_dict()``).
+
+    Only declared case fields become facts. Raises :class:`TraceError` for a snapshot of
+    another pathway or one that is not a case snapshot.
+    """
+    if not isinstance(snapshot, Mapping) or not isinstance(snapshot.get("history", []), list):
+        raise TraceError("not a case snapshot (a JSON object as Case.to_dict writes it)")
+    if snapshot.get("pathway") not in (None, pathway.id):
+        raise TraceError(
+            f"the case follows pathway {str(snapshot.get('pathway'))[:60]!r}, not {pathway.id!r}"
+        )
+    data = snapshot.get("data") or {}
+    facts = {
+        k: v
+        for k, v in (data.items() if isinstance(data, Mapping) else ())
+        if k in pathway.case_fields and pathway.case_fields[k].accepts(v)
+    }
+    taken: list[str] = []
+    for item in snapshot.get("history") or []:
+        target = item.get("target") if isinstance(item, Mapping) else None
+        fresh = not taken or taken[-1] != target
+        if isinstance(target, str) and target in pathway.steps_by_id and fresh:
+            taken.append(target)
+    tracks = snapshot.get("tracks")
+    if isinstance(tracks, list):
+        current = [t["step"] for t in tracks if isinstance(t, Mapping) and "step" in t]
+    else:
+        current = [snapshot["step"]] if isinstance(snapshot.get("step"), str) else []
+    current = [s for s in current if s in pathway.steps_by_id]
+    return facts, taken, current
 
 
 # ------------------------------------------------------------------------------------ words

@@ -46,6 +46,15 @@ def trace(
             show_default=False,
         ),
     ] = None,
+    case: Annotated[
+        Path | None,
+        typer.Option(
+            "--case",
+            help="A case snapshot (JSON, as Case.to_dict or the store exports it): its facts, "
+            "the route it took so far, and where it can go from its current step(s).",
+            show_default=False,
+        ),
+    ] = None,
     format: Annotated[
         str, typer.Option("--format", help="text (steps in plain words) or json (ids).")
     ] = "text",
@@ -70,12 +79,14 @@ def trace(
       pathways trace pathway.yaml risk=low -o trace.svg
 
       pathways trace pathway.yaml risk=high --format json
+
+      pathways trace pathway.yaml --case case-42.json
     """
     from pathways.errors import RenderError
     from pathways.i18n import check_lang
     from pathways.render import FORMATS as DRAWN
     from pathways.render import render as draw
-    from pathways.trace import TraceError, format_trace
+    from pathways.trace import TraceError, format_trace, parse_facts
     from pathways.trace import trace as run_trace
     from pathways.visibility import view
 
@@ -104,13 +115,34 @@ def trace(
     if warning:
         typer.echo(f"warning: --lang {lang}: {warning}", err=True)
     seen = view(pathway, visibility)
+    known: dict[str, object] = {}
+    so_far: list[str] = []
+    starts = list(entry or ())
+    if case is not None:
+        from pathways.cli._io import read_json
+        from pathways.trace import case_route
+
+        snapshot, problem = read_json(case, "--case")
+        if problem:
+            return usage(problem)
+        try:
+            known, so_far, current = case_route(seen, snapshot)
+        except TraceError as exc:
+            return usage(f"--case: {exc}")
+        starts = starts or current
     try:
-        result = run_trace(seen, facts or (), entries=entry or None)
+        merged = {**known, **parse_facts(seen, facts or ())}
+        result = run_trace(seen, merged, entries=starts or None)
     except TraceError as exc:
         return usage(str(exc))
     if format == "json":
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**result.to_dict(), "so_far": so_far}, ensure_ascii=False, indent=2))
     else:
+        if so_far:
+            from pathways.i18n import tr
+
+            route = " -> ".join(seen.label(s, lang) for s in so_far if s in seen.steps_by_id)
+            typer.echo(tr("So far: {route}", lang).format(route=route))
         typer.echo(format_trace(result, lang), nl=False)
     if output is not None:
         try:
