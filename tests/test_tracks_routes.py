@@ -481,3 +481,19 @@ def test_token_game_on_regions_matches_the_exhaustive_oracle(doc: Doc) -> None:
     assert not got.pop("PW114")
     assert got == expected
     assert not (got["PW110"] or got["PW111"] or got["PW112"])
+
+
+def test_an_interview_at_a_join_counts() -> None:
+    """Regression: the token game's move through a block left out its join's own interview
+    tag (PW301 missed a second interview at the join); regions count theirs too."""
+    block = _small(
+        [("in", "entry"), ("f", "fork"), ("a", "action"), ("b", "action"), ("j", "join"),
+         ("done", "outcome")],
+        [("in", "f"), ("f", "a"), ("f", "b"), ("a", "j"), ("b", "j"), ("j", "done")],
+    )  # fmt: skip
+    for s in block["steps"]:
+        if s["id"] in ("a", "j"):
+            s["tags"] = ["interview"]
+    expected = exhaustive(block)
+    assert expected["PW301"] == {"*"}
+    assert produced(block)["PW301"] == {"*"}

@@ -13,7 +13,8 @@ steps. This module never does that:
    is a *sound block* (well nested, single entry and single exit, as in the refined process
    structure tree): it can neither deadlock, collide nor end early, and it behaves like one
    step from its fork to its join. Blocks are found innermost first.
-2. **Token game on what is left.** A sound block is one move (fork to join); a simple track of
+2. **Token game on what is left.** A sound block is one move (fork to join), and so is a
+   :class:`Region` (tracks meeting at several joins in a tree: fork to last join); a simple track of
    a fork that is not a block is one token that stands for "somewhere in the track, able to
    reach its join" (the moves inside it are private and never change what other tracks can do,
    so they are not interleaved). Only tracks that are not simple are played step by step, and
@@ -396,11 +397,29 @@ class Region:
     """Every track, each after the tracks into its source join (topological order)."""
     inner: tuple[int, ...]
     """The joins other than ``join``, each after the joins it depends on."""
+    interviews: float = 0.0
+    """Interviews of one pass: every track's most, and the inner joins'."""
+    worst: tuple[int, ...] = ()
+    """The steps one pass enters with that many interviews, in a possible order (each
+    track's walk, each inner join after the tracks into it)."""
 
     @property
     def members(self) -> tuple[int, ...]:
         """The steps strictly inside (the inner joins included; fork and last join not)."""
         return (*self.inner, *(m for s in self.segments for m in s.members))
+
+    def path(self, worst: bool = True) -> list[int]:
+        """Fork, the steps of one pass, last join (as :meth:`Block.path`)."""
+        del worst
+        return [self.fork, *self.worst, self.join]
+
+    @property
+    def first_into(self) -> dict[int, int]:
+        """Per join of the region, its first incoming transition (file order)."""
+        out: dict[int, int] = {}
+        for seg in self.segments:
+            out[seg.dst] = min(out.get(seg.dst, seg.into), seg.into)
+        return out
 
 
 def regions(st: Structure) -> dict[int, Region]:
@@ -479,7 +498,16 @@ def _region(st: Structure, f: int) -> Region | None:
                 ready.append(seg.dst)
     if len(inner) != len(joins) or inner[-1] != sinks[0]:
         return None  # a cycle among the joins
-    return Region(f, sinks[0], tuple(ordered), tuple(inner[:-1]))
+    interviews = 0.0
+    walk: list[int] = []
+    for seg in ordered:
+        if seg.src != f:
+            walk.append(seg.src)
+            interviews += st.interview[seg.src]
+        if seg.track is not None:
+            walk.extend(seg.track.worst)
+            interviews += seg.track.interviews
+    return Region(f, sinks[0], tuple(ordered), tuple(inner[:-1]), interviews, tuple(walk))
 
 
 # ------------------------------------------------- time across a join (PW303 from a track)
@@ -691,6 +719,8 @@ class _Game:
 
     def __init__(self, st: Structure) -> None:
         self.st = st
+        self.regions = regions(st) if st.loose_forks else {}
+        """Regions are sound like blocks: one move from fork to last join."""
         self.n = len(st.kinds)
         self.nt = len(st.sg.ends)
         self.wait_base = self.n
@@ -716,7 +746,14 @@ class _Game:
             block = st.blocks.get(p)
             if block is not None:
                 entered = block.path(worst=True)[1:]
-                yield self._apply(rest, [], [block.join], entered, float(block.interviews))
+                weight = float(block.interviews + st.interview[block.join])  # the join too
+                yield self._apply(rest, [], [block.join], entered, weight)
+                continue
+            region = self.regions.get(p)
+            if region is not None:
+                entered = region.path()[1:]
+                weight = float(region.interviews + st.interview[region.join])
+                yield self._apply(rest, [], [region.join], entered, weight)
                 continue
             if kinds[p] == "fork":
                 options: list[list[tuple[int, int, bool]]] = []
@@ -877,6 +914,10 @@ def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> 
             result.entered[block.fork] = 1
             for m in block.members:
                 result.entered[m] = 1
+    for region in game.regions.values():
+        if result.entered[region.fork]:
+            for m in region.members:
+                result.entered[m] = 1
     for track in st.simple.values():
         if result.entered[track.path[0]]:
             for m in track.members:
@@ -922,6 +963,14 @@ def _collisions(
                     for m in block.members:
                         record(m, None)
                     record(block.join, block.tracks[0].end)
+                region = game.regions.get(p)
+                if region is not None:  # the same in a region, at each of its joins
+                    first = region.first_into
+                    for m in region.members:
+                        if m not in first:
+                            record(m, None)
+                    for j, way in first.items():
+                        record(j, way)
             continue
         t = game.end_of_position(p)
         assert t is not None
@@ -951,6 +1000,7 @@ def _deadlocks(
         for v in out:
             pred[v].append(u)
     block_joins = {b.join for b in st.blocks.values()}
+    block_joins.update(j for r in game.regions.values() for j in (*r.inner, r.join))
     for j, ins in st.into.items():
         if j in block_joins:
             continue  # a sound block's tracks are one move: nothing ever waits at its join
