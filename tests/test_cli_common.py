@@ -61,6 +61,9 @@ def test_a_file_that_does_not_load_prints_validate_lines(
         (["diff", "BASE", "BASE", "--rename", "a"], "--rename: 'a'; write OLD_ID=NEW_ID"),
         (["migrate", "TMP/s.db", "--from", "a", "--to", "b", "--map", "a"], "--map: 'a'; write"),
         (["simulate", "TMP/none.yaml"], "PATH: no such file:"),
+        (["validate", "BASE", "--lang", "kh"], "--lang: unknown language 'kh'; did you mean km?"),
+        (["render", "BASE", "-o", "TMP/x.dot", "--lang", "kh"], "--lang: unknown language 'kh'"),
+        (["export", "BASE", "-o", "TMP/x.bpmn", "--lang", "kh"], "--lang: unknown language"),
     ],
 )
 def test_usage_errors_have_one_form(

@@ -96,15 +96,16 @@ def load_versions_or_report(old: str, new: str) -> tuple[Pathway, Pathway] | Non
     return None if before is None or after is None else (before, after)
 
 
-def warn_lang(lang: str | None, locales: Sequence[str]) -> None:
-    """Print a warning when the pathway has no labels in ``lang`` (the first locale is used);
-    :class:`Usage` when ``lang`` is not a locale name at all."""
+def warn_lang(lang: str | None, locales: Sequence[str] = ()) -> None:
+    """:class:`Usage` when ``lang`` is a language neither the tool nor the pathway knows (with
+    ``did you mean``); a warning on stderr when the pathway, whose ``locales`` are given, has no
+    labels in it (the first locale is used)."""
     from pathways.i18n import check_lang
 
     try:
         warning = check_lang(lang, locales)
     except ValueError as exc:
-        raise Usage(f"--lang: {exc}") from None
+        raise Usage(str(exc), param_hint="--lang") from None
     if warning:
         typer.echo(f"warning: --lang {lang}: {warning}", err=True)
 

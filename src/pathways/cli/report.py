@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, parse_codes, parse_today
+from pathways.cli._common import Usage, parse_codes, parse_today, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths, output_problem
 from pathways.model import Visibility
 
@@ -76,7 +76,6 @@ def report(
 
       pathways report pathway.yaml -o out/ --visibility public --lang km
     """
-    from pathways.i18n import check_lang
     from pathways.report import write_report
 
     problem = output_problem(out, folder=True)
@@ -87,10 +86,7 @@ def report(
             raise Usage(f"{value} is below 1", param_hint=name)
     if arrivals_per_day is not None and arrivals_per_day <= 0:
         raise Usage("arrivals must be above 0", param_hint="--arrivals-per-day")
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise Usage(str(exc), param_hint="--lang") from None
+    warn_lang(lang)
     files = expand_paths(paths)
     if not files:
         raise Usage("no *.yaml, *.yml or *.json files found", param_hint="PATH")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, parse_codes, parse_today
+from pathways.cli._common import check_choice, parse_codes, parse_today, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths
 from pathways.model import Visibility
 
@@ -59,16 +59,12 @@ def validate(
 
       pathways validate pathways/ --format sarif > findings.sarif
     """
-    from pathways.i18n import check_lang
     from pathways.validate import FORMATS, render_findings, validate_files
 
     check_choice(format, FORMATS)
     files = expand_paths(paths)
     day = parse_today(today)
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise Usage(str(exc), param_hint="--lang") from None
+    warn_lang(lang)
     findings = validate_files(
         files,
         select=parse_codes(select),
