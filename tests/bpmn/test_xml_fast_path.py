@@ -1,0 +1,70 @@
+"""The lxml fast path of ``parse_xml`` gives expat's tree: the same names, attributes, text,
+lines and columns (columns in characters, after comments, CDATA and processing instructions
+holding ``<``), on every BPMN file of the test corpus; documents it does not take go to expat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pathways.bpmn import xml as bpmn_xml
+from pathways.bpmn.importer import _KEEP
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "bpmn"
+FILES = sorted(p for p in DATA.rglob("*") if p.suffix in (".bpmn", ".xml", ".bpmn2"))
+
+TRICKY = (
+    "<a>\r\n  é<b x='1' y=\"a>b\">t<!-- <c> --> u<![CDATA[<d>]]></b>\t<c/>\n"
+    "<?pi <e>?><f\n  id='z'/><g:h xmlns:g='urn:g'>ខ្មែរ<i/></g:h></a>"
+).encode()
+
+
+def _flat(root: bpmn_xml.XmlNode) -> list[tuple[object, ...]]:
+    return [(n.ns, n.tag, n.attrib, n.line, n.column, n.text) for n in root.iter()]
+
+
+def _both(data: bytes, keep: frozenset[str] | None) -> None:
+    fast = bpmn_xml._parse_lxml(data, keep)
+    assert fast is not None
+    assert _flat(fast) == _flat(bpmn_xml._parse_expat(data, keep))
+
+
+def test_tricky_document() -> None:
+    _both(TRICKY, None)
+    _both(TRICKY, frozenset({""}))
+    root = bpmn_xml.parse_xml(TRICKY)
+    assert [(c.tag, c.line, c.column) for c in root.children] == [
+        ("b", 2, 4),
+        ("c", 2, 56),
+        ("f", 3, 11),
+        ("h", 4, 11),
+    ]
+
+
+@pytest.mark.parametrize("keep", [None, _KEEP], ids=["all", "bpmn-only"])
+def test_corpus_files_parse_the_same(keep: frozenset[str] | None) -> None:
+    assert len(FILES) > 20
+    taken = 0
+    for path in FILES:
+        data = path.read_bytes()
+        if bpmn_xml._parse_lxml(data, keep) is None:
+            continue
+        taken += 1
+        _both(data, keep)
+    assert taken > len(FILES) // 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?>\n<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><a/>',
+        b"\xef\xbb\xbf<a/>",
+        b"<a>\r<b/></a>",
+        b"<a><b></a>",
+    ],
+    ids=["dtd", "latin-1", "bom", "lone-cr", "malformed"],
+)
+def test_everything_else_goes_to_expat(data: bytes) -> None:
+    assert bpmn_xml._parse_lxml(data, None) is None
