@@ -176,7 +176,8 @@ class _Starts:
         offset = self.offsets[index]
         line = bisect.bisect_right(self.lines, offset)
         start = self.lines[line - 1]
-        return line, len(self.data[start:offset].decode("utf-8")) + 1
+        before = self.data[start:offset]
+        return line, (len(before) if before.isascii() else len(before.decode("utf-8"))) + 1
 
 
 def _expat_offsets(data: bytes) -> list[int]:  # pragma: no cover - a safety net
