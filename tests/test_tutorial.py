@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -79,6 +80,16 @@ def test_report_command_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFi
     index = Path(capsys.readouterr().out.strip())
     assert index == Path("out/index.html") and index.exists()
     assert (tmp_path / "out" / "my-first-pathway.html").exists()
+
+
+def test_the_tutorials_file_simulates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: the tutorial's own file (once fixed in step 5) simulates, without extra keys."""
+    (tmp_path / "mine.yaml").write_text(fixed(block("mine.yaml")), encoding="utf-8")
+    code = main(["simulate", "mine.yaml", "--cases", "300", "--format", "json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["cases"] == 300
+    assert result["outcomes"]["closed"]["count"] == 300 and result["stuck"] == 0
 
 
 def fixed_tracks(text: str) -> str:
