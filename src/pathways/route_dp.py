@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -220,11 +220,14 @@ def count_routes(
     sinks: Sequence[int],
     *,
     scc: tuple[list[int], list[list[int]]] | None = None,
+    mult: Mapping[int, int | None] | None = None,
 ) -> int | None:
     """The exact number of distinct routes (step sequences) from ``sources`` to ``sinks``.
 
     None when a loop lies on one of them (infinitely many). Python integers do not overflow,
-    so ``2**200`` routes are counted exactly, in time linear in nodes plus edges.
+    so ``2**200`` routes are counted exactly, in time linear in nodes plus edges. ``mult``
+    makes node ``u`` stand for ``mult[u]`` ways through it (None: infinitely many), as a
+    collapsed block of parallel tracks does.
 
     Examples
     --------
@@ -252,6 +255,9 @@ def count_routes(
                 total = -1
                 break
             total += cv
+        if mult is not None and total not in (0, -1):
+            m = mult.get(u, 1)
+            total = -1 if m is None else total * m
         count[u] = total
     result = 0
     for s in sources:

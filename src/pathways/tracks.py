@@ -41,6 +41,7 @@ from pathways.route_dp import (
     RouteStats,
     agencies_index,
     best_start,
+    count_routes,
     longest_routes,
     shortest_route,
 )
@@ -1156,7 +1157,7 @@ def run_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats | Non
         return ew
 
     scc = strongly_connected(top)
-    count = _count_runs(top, sources, sinks, counts, scc)
+    count = count_routes(top, sources, sinks, scc=scc, mult=counts)
     short = shortest_route(top, weights("short", expected), sources, sinks, block_edges(min_delay))
     shortest = (expand(short[0], "short"), short[1]) if short else None
     long_res = longest_routes(top, weights("long", expected), sinks, block_edges(delay), scc=scc)
@@ -1287,46 +1288,7 @@ def _track_count(st: Structure, track: Track, counts: dict[int, int | None]) -> 
     last = nodes.index(_last(st, track))
     sinks = [1 if k == last else 0 for k in range(len(nodes))]
     mult = {k: counts.get(u) for k, u in enumerate(nodes) if u in st.blocks}
-    return _count_runs(adj, [0], sinks, mult, strongly_connected(adj))
-
-
-def _count_runs(
-    adj: Sequence[Sequence[int]],
-    sources: Sequence[int],
-    sinks: Sequence[int],
-    mult: dict[int, int | None],
-    scc: tuple[list[int], list[list[int]]],
-) -> int | None:
-    """Routes from sources to sinks, node ``u`` standing for ``mult[u]`` ways (None: a loop)."""
-    from pathways.graph import is_loop
-
-    comp, members = scc
-    count: list[int] = [0] * len(adj)  # -1: infinitely many
-    for group in members:
-        if is_loop(group, adj):
-            live = any(
-                sinks[u] or any(count[v] != 0 for v in adj[u] if comp[v] != comp[u]) for u in group
-            )
-            for u in group:
-                count[u] = -1 if live else 0
-            continue
-        u = group[0]
-        total = 1 if sinks[u] else 0
-        for v in adj[u]:
-            if count[v] == -1:
-                total = -1
-                break
-            total += count[v]
-        m = mult.get(u, 1)
-        if total not in (0, -1):
-            total = -1 if m is None else total * m
-        count[u] = total
-    result = 0
-    for s in sources:
-        if count[s] == -1:
-            return None
-        result += count[s]
-    return result
+    return count_routes(adj, [0], sinks, mult=mult)
 
 
 # ------------------------------------------------------- "every run passes" (PW204, PW305)
