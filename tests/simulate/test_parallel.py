@@ -68,7 +68,7 @@ def test_dask_cluster_gives_the_same_json(csa: pw.Pathway) -> None:
     options = {"cases": 3000, "seed": 5, "scenario": "front-line-office-hours"}
     local_tracked = pw.simulate(tracked, **options).to_dict()
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         remote = pw.simulate(p, cases=cases, seed=12, scheduler=cluster.scheduler_address)
         remote_tracked = pw.simulate(tracked, scheduler=cluster.scheduler_address, **options)
