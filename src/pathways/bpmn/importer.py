@@ -50,9 +50,9 @@ from pathways.bpmn.xml import XmlNode, parse_xml
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location, Severity
 from pathways.load.codes import finding
-from pathways.load.loader import load_data
+from pathways.load.loader import load_data, read_file
 from pathways.load.source import DocPath, SourceMap
-from pathways.load.yaml_walk import DocumentError, read_bounded
+from pathways.load.yaml_walk import DocumentError
 from pathways.model import CaseField, Pathway
 
 __all__ = [
@@ -984,17 +984,7 @@ def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str | None = None
 
 def load_bpmn(path: str | os.PathLike[str], *, locale: str | None = None) -> Pathway:
     """A pathway from a BPMN file; findings name the file and the line and column in it."""
-    file = os.fspath(path)
-    try:
-        data = read_bounded(Path(file))
-    except DocumentError as exc:
-        raise LoadError(
-            [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
-        ) from None
-    except OSError as exc:
-        raise LoadError(
-            [finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
-        ) from None
+    file, data = read_file(path)
     return loads_bpmn(data, file, locale=locale)
 
 

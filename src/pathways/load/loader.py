@@ -210,9 +210,16 @@ def load(path: str | os.PathLike[str]) -> Pathway:
     >>> p.id
     'kh-csa-in-person'
     """
+    file, data = read_file(path)
+    return loads(data, file)
+
+
+def read_file(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """(the file's name as given, its bytes) for a loader, within the size bound; a folder, a
+    pipe, a device or an unreadable file is a :class:`LoadError` with one PW001 saying why."""
     file = os.fspath(path)
     try:
-        data = read_bounded(Path(file))
+        return file, read_bounded(Path(file))
     except DocumentError as exc:  # a folder, a pipe or a device
         raise LoadError(
             [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
@@ -221,7 +228,6 @@ def load(path: str | os.PathLike[str]) -> Pathway:
         raise LoadError(
             [finding("PW001", f"cannot read file: {exc.strerror or exc}", Location(file, 1, 1))]
         ) from None
-    return loads(data, file)
 
 
 def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
