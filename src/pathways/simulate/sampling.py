@@ -56,6 +56,11 @@ class DurationTable:
         fc = np.where(uniform, 2.0, fc)
         k1 = np.where(uniform, span, k1)
         self.table = np.stack([a, b, fc, k1, k2], axis=1)
+        # the same parameters as contiguous columns: gathering five 1-D arrays by row is
+        # twice as fast as gathering rows of the 2-D table
+        self.a, self.b, self.fc, self.k1, self.k2 = (
+            np.ascontiguousarray(self.table[:, i]) for i in range(5)
+        )
         self.code = code
         self.has_uniform = bool(uniform.any())
         self.has_exponential = bool(expo.any())
@@ -67,9 +72,12 @@ class DurationTable:
 
     def sample(self, rows: IntArray, u: FloatArray) -> FloatArray:
         """Durations for ``rows`` given uniforms ``u`` in [0, 1) (same shape)."""
-        p = self.table[rows]
-        a, b, fc, k1, k2 = p[:, 0], p[:, 1], p[:, 2], p[:, 3], p[:, 4]
-        out = np.where(u < fc, a + np.sqrt(u * k1), b - np.sqrt((1.0 - u) * k2))
+        a, fc, k1 = self.a[rows], self.fc[rows], self.k1[rows]
+        lower = u < fc
+        # one square root per draw: of u*k1 below the mode, of (1-u)*k2 above it (the same
+        # operations on the same numbers as computing both and choosing, so the same values)
+        root = np.sqrt(np.where(lower, u * k1, (1.0 - u) * self.k2[rows]))
+        out = np.where(lower, a + root, self.b[rows] - root)
         if self.has_uniform:
             uni = fc == 2.0
             out = np.where(uni, a + u * k1, out)
