@@ -48,16 +48,19 @@ def bare(p: pw.Pathway) -> graphviz.Digraph:
 
 
 def previous_a3(p: pw.Pathway, out: Path) -> int:
-    """The A3 PDF as the previous algorithm made it (``pages.paginate``: every piece laid out
-    on its own, neighbours tried together, then every page drawn): the number of pages."""
+    """The A3 PDF as the previous algorithm made it (``previous_pagination.paginate``: every
+    piece laid out on its own, neighbours tried together, then every page drawn and placed
+    with pypdf): the number of pages."""
     from dataclasses import replace
+
+    from previous_pagination import paginate, pdf
 
     from pathways.i18n import tr
     from pathways.render import pages
     from pathways.render.extract import extract
 
     diagram = extract(p)
-    pieces = pages.paginate(diagram)
+    pieces = paginate(diagram)
     page_of = {step: n for n, piece in enumerate(pieces) for step in piece}
     drawn = [
         replace(
@@ -66,7 +69,7 @@ def previous_a3(p: pw.Pathway, out: Path) -> int:
         )
         for n, piece in enumerate(pieces)
     ]
-    out.write_bytes(pages.pdf(drawn))
+    out.write_bytes(pdf(drawn))
     return len(drawn)
 
 

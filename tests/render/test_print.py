@@ -141,12 +141,43 @@ def test_paginated_pages_print_text_at_7pt_or_more(
         svg = draw(sub, direction, compact=True, legend_columns=columns).pipe(format="svg")
         width, height, smallest = _svg_points(svg)
         scale = scale_to_fit(width, height, page, orientation)
-        assert smallest * scale >= MIN_TEXT_PT - 0.01, f"{sub.page}: {smallest} pt x {scale:.2f}"
+        assert smallest * scale >= MIN_TEXT_PT, f"{sub.page}: {smallest} pt x {scale:.4f}"
         drawn |= {node.id for node in sub.nodes}
         assert "Legend" in svg.decode()
     # Every step is on exactly one page.
     assert drawn == {node.id for node in diagram.nodes}
     assert sum(len(sub.nodes) for sub in pages) == len(diagram.nodes)
+
+
+@requires_dot
+def test_default_pdf_prints_its_smallest_text_at_7pt_or_more(tmp_path: Path) -> None:
+    """The issue's own check on the PDF that is printed: every sheet of a bundled pathway's
+    default PDF is exactly A3 landscape, and the smallest font of its page (read from the SVG
+    of the same page) times the scale the sheet draws it at (the PDF's own ``cm``) is at least
+    7 pt, with no tolerance. Last session a sheet could print at 6.7 pt: cairo's PDF carried
+    a 36 pt margin on each side that the fit check did not count."""
+    from pypdf import PdfReader
+
+    from pathways.render._graphviz import run_dot
+    from pathways.render.pages import sheets
+
+    pdf = PdfReader(render(pathways.load(P1), tmp_path / "p1.pdf"))
+    pages = [page for page, _ in sheets(extract(pathways.load(P1)))]
+    assert len(pdf.pages) == len(pages) > 1
+    columns = legend_columns("A3", "landscape")
+    portrait_w, portrait_h = PAGE_SIZES["A3"]
+    for sheet, sub in zip(pdf.pages, pages, strict=True):
+        assert abs(float(sheet.mediabox.width) - portrait_h) < 1
+        assert abs(float(sheet.mediabox.height) - portrait_w) < 1
+        contents = sheet.get_contents()
+        assert contents is not None
+        placed = re.match(
+            rb"\s*q ([0-9.]+) 0 0 ([0-9.]+) [-0-9.]+ [-0-9.]+ cm", contents.get_data()
+        )
+        assert placed is not None and placed.group(1) == placed.group(2)
+        svg = run_dot(draw(sub, "LR", compact=True, legend_columns=columns).source, "svg")
+        _, _, smallest = _svg_points(svg)
+        assert smallest * float(placed.group(1)) >= MIN_TEXT_PT, (sub.page, smallest, placed[1])
 
 
 @requires_dot

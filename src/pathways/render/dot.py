@@ -351,6 +351,9 @@ def draw(
             "ranksep": "0.4",
             "pad": "0.2",
             "bgcolor": "white",
+            # A page's PDF is exactly its layout plus the pad: cairo's PDF otherwise adds a
+            # 36 pt margin on every side, which shrank the printed text below 7 pt.
+            **({"margin": "0"} if compact else {}),
         },
         node_attr={
             "fontname": font,

@@ -41,8 +41,6 @@ __all__ = [
     "legend_columns",
     "page_area",
     "page_diagrams",
-    "paginate",
-    "pdf",
     "scale_to_fit",
     "sheets",
     "sheets_pdf",
@@ -66,14 +64,11 @@ MIN_SCALE = MIN_TEXT_PT / SMALL
 """The smallest scale a page may be shrunk to (the smallest text then prints at 7 pt)."""
 
 _MAX_PAGES = 200
-_MERGE_ROUNDS = 2
 _PAD = 2 * 0.2 * 72 + 2
 """The drawing's pad on both sides (points), which ``dot -Tplain`` sizes leave out."""
 _OVERHEAD = 520.0
 """Points of a page along the flow that are not steps: the lane titles, the continuation
 markers at both ends, the margins."""
-
-Centres = dict[str, tuple[float, float]]
 
 _NODE = re.compile(r'^node ("(?:[^"\\]|\\.)*"|\S+) (\S+) (\S+) (\S+) (\S+) ')
 
@@ -218,124 +213,6 @@ def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
     return out
 
 
-def paginate(
-    diagram: Diagram,
-    direction: str = "LR",
-    page: str = "A3",
-    orientation: str = "landscape",
-) -> list[frozenset[str]]:
-    """The steps of each page as the previous algorithm cut them (kept for the bench's side by
-    side comparison; :func:`sheets` is what :func:`pathways.render` uses): every piece laid out
-    on its own to check it fits, neighbours laid out together to try merging them.
-
-    A piece too long along the flow is cut at phase boundaries (positions along the flow in
-    its own layout); a piece too wide across the lanes is cut between lanes.
-    """
-    paper_w, paper_h = page_area(page, orientation)
-    room_w, room_h = paper_w - 2 * MARGIN, paper_h - 2 * MARGIN
-    flow = 0 if direction == "LR" else 1
-    room = room_w if flow == 0 else room_h
-    columns = legend_columns(page, orientation)
-    # The pieces in page order, each with whether it is known to fit. Each round lays out
-    # every piece not yet known to fit with one `dot` process; the first round is the whole
-    # pathway, whose layout places the first cuts.
-    Size = tuple[float, float, float]  # width, height, extent of the steps along the flow
-
-    def layouts(pieces: list[list[str]]) -> list[tuple[float, float, Centres, Centres]]:
-        graphs = [
-            draw(
-                _sub(diagram, frozenset(ids), None),
-                direction,
-                compact=True,
-                legend_columns=columns,
-            )
-            for ids in pieces
-        ]
-        return [_layout(plain) for plain in _batch(graphs, "plain")]
-
-    def fits(width: float, height: float) -> bool:
-        # `dot -Tplain` leaves out the drawing's pad, which the PDF page has.
-        return (width + _PAD) * MIN_SCALE <= room_w and (height + _PAD) * MIN_SCALE <= room_h
-
-    # The pieces in page order, each with its drawn size once it is known to fit.
-    items: list[tuple[list[str], Size | None]] = [([node.id for node in diagram.nodes], None)]
-    while any(size is None for _, size in items):
-        pending = [n for n, (_, size) in enumerate(items) if size is None]
-        laid = dict(zip(pending, layouts([items[n][0] for n in pending]), strict=True))
-        out: list[tuple[list[str], Size | None]] = []
-        for n, (ids, known) in enumerate(items):
-            if known is not None:
-                out.append((ids, known))
-                continue
-            width, height, centres, sizes = laid[n]
-            if fits(width, height) or len(ids) == 1 or len(items) > _MAX_PAGES:
-                out.append((ids, (width, height, _extent(ids, centres, sizes, flow))))
-                continue
-            over_w = (width + _PAD) * MIN_SCALE / room_w
-            over_h = (height + _PAD) * MIN_SCALE / room_h
-            over_flow, over_across = (over_w, over_h) if flow == 0 else (over_h, over_w)
-            sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
-            position = {i: sign * centres[i][flow] for i in ids}
-            if over_flow >= over_across:
-                extent = {i: sizes[i][flow] for i in ids}
-                pieces = _cut(ids, position, extent, room / MIN_SCALE - _OVERHEAD)
-            else:
-                pieces = _by_lanes(diagram, ids, math.ceil(over_across))
-                if len(pieces) < 2:
-                    pieces = _cut(ids, position, {i: 0.0 for i in ids}, 0)
-            out += [(piece, None) for piece in pieces]
-        items = out
-    # Cuts placed from the layout of a bigger piece are cautious: join neighbours that fit one
-    # page together. Only pairs whose sizes could add up to a page are laid out to check.
-    for _ in range(_MERGE_ROUNDS):
-        candidates = [
-            n
-            for n in range(len(items) - 1)
-            if _could_fit(items[n][1], items[n + 1][1], flow, room / MIN_SCALE)
-        ]
-        if not candidates:
-            break
-        laid_pairs = layouts([items[n][0] + items[n + 1][0] for n in candidates])
-        joined = {
-            n: (w, h, _extent(items[n][0] + items[n + 1][0], c, z, flow))
-            for n, (w, h, c, z) in zip(candidates, laid_pairs, strict=True)
-        }
-        merged: list[tuple[list[str], Size | None]] = []
-        n = 0
-        while n < len(items):
-            size = joined.get(n)
-            if size is not None and fits(size[0], size[1]):
-                merged.append((items[n][0] + items[n + 1][0], size))
-                n += 2
-            else:
-                merged.append(items[n])
-                n += 1
-        if len(merged) == len(items):
-            break
-        items = merged
-    return [frozenset(ids) for ids, _ in items]
-
-
-def _extent(ids: list[str], centres: Centres, sizes: Centres, flow: int) -> float:
-    """How far the steps ``ids`` reach along the flow in a layout, edge to edge."""
-    low = min(centres[i][flow] - sizes[i][flow] / 2 for i in ids)
-    high = max(centres[i][flow] + sizes[i][flow] / 2 for i in ids)
-    return high - low
-
-
-def _could_fit(
-    first: tuple[float, float, float] | None,
-    second: tuple[float, float, float] | None,
-    flow: int,
-    room: float,
-) -> bool:
-    """Whether two pages' steps might fit one page along the flow together, with one title
-    column and the markers at both ends."""
-    if first is None or second is None:
-        return False
-    return first[2] + second[2] + _OVERHEAD <= room
-
-
 def _batch_both(graphs: list[graphviz.Digraph], fmt: str) -> list[tuple[bytes, bytes]]:
     """(``dot -Tplain`` layout, ``fmt`` drawing) of each graph, both from one ``dot`` run."""
     from concurrent.futures import ThreadPoolExecutor
@@ -401,10 +278,11 @@ def sheets(
             drawn = _batch_both(graphs, fmt)
         first = False
         out: list[list[str]] = []
-        for ids, (plain, _) in zip(pieces, drawn, strict=True):
+        for ids, (plain, data) in zip(pieces, drawn, strict=True):
             width, height, centres, sizes = _layout(plain)
-            # `dot -Tplain` leaves out the drawing's pad, which the PDF page has.
-            full_w, full_h = width + _PAD, height + _PAD
+            # `dot -Tplain` leaves out the drawing's pad, which the PDF page has; the drawing,
+            # when there is one, says its own size, which is what is printed.
+            full_w, full_h = _drawn_size(data, width + _PAD, height + _PAD)
             over_w = full_w * MIN_SCALE / room_w
             over_h = full_h * MIN_SCALE / room_h
             if max(over_w, over_h) <= 1 or len(ids) == 1 or len(pieces) > _MAX_PAGES:
@@ -426,6 +304,19 @@ def sheets(
         pieces = out
 
 
+_PDF_BOX = re.compile(rb"/MediaBox \[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]")
+_SVG_BOX = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def _drawn_size(data: bytes, width: float, height: float) -> tuple[float, float]:
+    """The size in points of a drawing (a PDF's page box, an SVG's width and height), never
+    less than ``width`` x ``height`` (the layout plus the pad)."""
+    m = _PDF_BOX.search(data) or _SVG_BOX.search(data[:2000])
+    if m is None:
+        return width, height
+    return max(width, float(m.group(1))), max(height, float(m.group(2)))
+
+
 def legend_columns(page: str, orientation: str) -> int:
     """How many legend entries fit side by side on the page at the smallest scale."""
     paper_w, _ = page_area(page, orientation)
@@ -441,19 +332,6 @@ def page_diagrams(
     """The diagram of each page, numbered, with markers naming the page they lead to (the
     pages of :func:`sheets`)."""
     return [page_diagram for page_diagram, _ in sheets(diagram, direction, page, orientation)]
-
-
-def pdf(
-    diagrams: Iterable[Diagram],
-    direction: str = "LR",
-    page: str = "A3",
-    orientation: str = "landscape",
-) -> bytes:
-    """One PDF with a sheet of exactly the paper size per page diagram, each drawing centred
-    and scaled to fit inside the margins."""
-    columns = legend_columns(page, orientation)
-    graphs = [draw(d, direction, compact=True, legend_columns=columns) for d in diagrams]
-    return sheets_pdf(_batch(graphs, "pdf"), page, orientation)
 
 
 def sheets_pdf(
