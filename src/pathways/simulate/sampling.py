@@ -76,8 +76,12 @@ class DurationTable:
         lower = u < fc
         # one square root per draw: of u*k1 below the mode, of (1-u)*k2 above it (the same
         # operations on the same numbers as computing both and choosing, so the same values)
-        root = np.sqrt(np.where(lower, u * k1, (1.0 - u) * self.k2[rows]))
-        out = np.where(lower, a + root, self.b[rows] - root)
+        root = np.where(lower, u * k1, (1.0 - u) * self.k2[rows])
+        np.sqrt(root, out=root)  # in place: fewer temporaries, less memory traffic
+        above = self.b[rows]
+        above -= root
+        root += a
+        out = np.where(lower, root, above)
         if self.has_uniform:
             uni = fc == 2.0
             out = np.where(uni, a + u * k1, out)

@@ -47,6 +47,7 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     count_handoffs = bool(cp.exit_handoff.any() or cp.exit_reject_handoff.any())
     count_interviews = bool(cp.interview.any())
     is_outcome = cp.is_outcome
+    can_stick = bool(table.stuck.any())  # some (pattern, step) row has no enabled exit
     k = len(cp.deadline_ids)
     t_from = [np.full(n, np.nan) for _ in range(k)]
     met = [np.zeros(n, dtype=bool) for _ in range(k)]
@@ -98,11 +99,12 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     while cid.size:
         done = is_outcome[step]
         if done.any():
-            res.outcome_counts += np.bincount(step[done], minlength=s_count)
-            spent = t[done] - arrived[cid[done]] if calendared else t[done]
+            ended, at = cid[done], step[done]
+            res.outcome_counts += np.bincount(at, minlength=s_count)
+            spent = t[done] - arrived[ended] if calendared else t[done]
             times.append(spent)
-            res.case_outcome[cid[done]] = step[done]
-            res.case_time[cid[done]] = spent
+            res.case_outcome[ended] = at
+            res.case_time[ended] = spent
             keep = ~done
             step, t, cid = step[keep], t[keep], cid[keep]
             if not cid.size:
@@ -123,8 +125,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             t = t + d_service
         busy_by_step += np.bincount(step, weights=d_service, minlength=s_count)
         row = step if sig is None else sig[cid] * s_count + step
-        stuck = table.stuck[row]
-        if stuck.any():
+        stuck = table.stuck[row] if can_stick else None
+        if stuck is not None and stuck.any():
             stuck_counts += np.bincount(step[stuck], minlength=s_count)
             keep = ~stuck
             step, t, cid, row = step[keep], t[keep], cid[keep], row[keep]
@@ -147,7 +149,7 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
         nxt = target_flat[flat]
         tr = trans_flat[flat]
         res.transition_counts += np.bincount(tr, minlength=e_count)[: cp.transition_count]
-        moved = handoff_flat[flat]
+        moved = handoff_flat[flat] if count_handoffs else None
         if cp.has_delay:
             delayed = has_delay[flat]
             if delayed.any():
@@ -160,13 +162,15 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
                 res.declined += np.bincount(tr[declined], minlength=e_count)[: cp.transition_count]
                 reject = cp.exit_reject.ravel()[flat]
                 nxt = np.where(declined, reject, nxt)
-                moved = np.where(declined, cp.exit_reject_handoff.ravel()[flat], moved)
+                if moved is not None:
+                    moved = np.where(declined, cp.exit_reject_handoff.ravel()[flat], moved)
                 lost = nxt < 0
                 if lost.any():  # declined with nowhere to go: stuck at the referring step
                     stuck_counts += np.bincount(step[lost], minlength=s_count)
                     keep = ~lost
-                    nxt, t, cid, moved = nxt[keep], t[keep], cid[keep], moved[keep]
-        if count_handoffs:
+                    nxt, t, cid = nxt[keep], t[keep], cid[keep]
+                    moved = None if moved is None else moved[keep]
+        if moved is not None:
             hit = np.flatnonzero(moved)
             if hit.size:
                 handoffs[cid[hit]] += 1
