@@ -57,7 +57,7 @@ def parse_structure(text: str) -> dict[str, object]:
             nodes[m.group(1)] = decode(m.group(3))
         elif m := EDGE_LINE.match(line):
             edges.append((m.group(1), m.group(2), m.group(4), m.group(3)))
-        elif re.match(r"^\s*(style|linkStyle) [\w\d]+ [\w#:.,\- ]+$", line):
+        elif re.match(r"^\s*(style|linkStyle|classDef|class) [\w\d,]+ [\w#:.,\- ]+$", line):
             pass
         else:
             raise AssertionError(f"unexpected Mermaid line: {line!r}")
@@ -166,3 +166,84 @@ def test_real_mermaid_parser(tmp_path: Path) -> None:
         assert strokes == [expected[k] for k in kinds]
         titles = [_unplaceholder(s["title"]).split("\n")[0] for s in result["subgraphs"]]
         assert titles == [wrap(lane.title, 60)[0] for lane in diagram.lanes]
+
+
+def _traced_mermaid(tmp_path: Path, lang: str | None = None) -> tuple[str, object]:
+    """`pathways trace P1 risk=high -o trace.mmd` (the CLI's Mermaid route) and the trace."""
+    from pathways.cli import main
+    from pathways.trace import trace
+
+    out = tmp_path / "trace.mmd"
+    args = ["trace", str(P1), "risk=high", "hours_since_incident=10", "-o", str(out)]
+    assert main([*args, *(["--lang", lang] if lang else [])]) == 0
+    facts = {"risk": "high", "hours_since_incident": 10}
+    return out.read_text(encoding="utf-8"), trace(pathways.load(P1), facts)
+
+
+def test_trace_lights_the_routes_in_mermaid(tmp_path: Path) -> None:
+    """Issue 18: `trace -o trace.mmd` ignored the lighting the SVG has. The traced steps get
+    the class lit and the others faded, each transition its linkStyle (bold black on the
+    routes, grey off them), and a key node says what was traced, escaped."""
+    text, traced = _traced_mermaid(tmp_path)
+    diagram = extract(pathways.load(P1))
+    ids = {f"s{n}": node.id for n, node in enumerate(diagram.nodes)}
+    members: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if m := re.fullmatch(r"  class ([\w,]+) (lit|faded|key)", line):
+            members[m.group(2)] = set(m.group(1).split(","))
+    assert {ids[s] for s in members["lit"]} == set(traced.steps)  # type: ignore[attr-defined]
+    assert {ids[s] for s in members["faded"]} == set(ids.values()) - set(traced.steps)  # type: ignore[attr-defined]
+    assert members["faded"] and members["key"] == {"trace0"}
+    links = dict(re.findall(r"^  linkStyle (\d+) (.*)$", text, re.MULTILINE))
+    for number, edge in enumerate(diagram.edges):
+        chosen = traced.fallbacks if edge.kind == "fallback" else traced.transitions  # type: ignore[attr-defined]
+        lit = edge.transition in chosen
+        assert links[str(number)] == (
+            "stroke:#000000,stroke-width:3px" if lit else "stroke:#C8C8C8,color:#A0A0A0"
+        )
+    assert "risk = high, hours_since_incident = 10" in decode(
+        re.search(r'trace0\["([^"]*)"\]', text).group(1)  # type: ignore[union-attr]
+    )
+    # The untraced drawing has none of it.
+    plain = to_mermaid(pathways.load(P1))
+    assert "classDef" not in plain and "trace0" not in plain
+
+
+def test_trace_key_is_escaped() -> None:
+    from pathways.render.extract import light
+    from pathways.render.mermaid import draw
+
+    diagram = extract(pathways.load(P1))
+    hostile = 'x = "]; s0 --> s1; click s0 call alert(1) %% <script>'
+    text = draw(light(diagram, {diagram.nodes[0].id}, set(), set(), hostile))
+    key = re.search(r'^  trace0\["([^"]*)"\]$', text, re.MULTILINE)
+    assert (
+        key is not None and "<script" not in text and "click" not in text.replace(key.group(1), "")
+    )
+    assert hostile in decode(key.group(1))
+
+
+def test_real_mermaid_parser_reads_the_trace(tmp_path: Path) -> None:
+    """The mermaid package reads the traced classes and link styles back (km, P1)."""
+    command = _checker()
+    text, traced = _traced_mermaid(tmp_path, "km")
+    assert "sector" not in text  # the lane's "sector:" is the catalogue's word
+    done = subprocess.run(
+        [*command, str(tmp_path / "trace.mmd")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    result = json.loads(done.stdout.splitlines()[0])
+    assert result["ok"], result.get("error")
+    assert {"lit", "faded", "key"} <= set(result["classes"])
+    diagram = extract(pathways.load(P1), lang="km")
+    for number, node in enumerate(diagram.nodes):
+        want = "lit" if node.id in traced.steps else "faded"  # type: ignore[attr-defined]
+        assert result["vertices"][f"s{number}"]["classes"] == [want], node.id
+    assert result["vertices"]["trace0"]["classes"] == ["key"]
+    styles = [e["style"] for e in result["edges"]]
+    assert len(styles) == len(diagram.edges)
+    assert all("stroke:#000000" in s or "stroke:#C8C8C8" in s for s in styles)
+    assert any("stroke:#C8C8C8" in s for s in styles)

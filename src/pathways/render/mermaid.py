@@ -5,12 +5,17 @@ letter, mark, digit, space or harmless punctuation is written as a Mermaid entit
 (``#34;`` for ``"``, ``#60;`` for ``<``, ``#35;`` for ``#`` ...). Mermaid turns those into
 HTML character references, so quotes cannot end the string and ``<script>`` stays text.
 Node and subgraph ids are generated (``s0``, ``lane0``), never taken from the file.
+
+A traced drawing (``pathways trace FILE facts -o trace.mmd``) lights the case's routes the way
+the SVG does: steps on them get the class ``lit`` (bold black frame), the rest ``faded`` (grey),
+each transition its ``linkStyle``, and a key node ``trace0`` says which facts were traced.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from pathways.i18n import tr
 from pathways.render._text import printable, wrap
 from pathways.render.extract import (
     CHANGE_COLOURS,
@@ -22,6 +27,12 @@ from pathways.render.extract import (
 )
 
 __all__ = ["draw", "escape"]
+
+_LIT = "stroke:#000000,stroke-width:3px"
+"""A traced step or transition: on the case's routes (bold, black; the SVG's pen)."""
+_FADED = "fill:#F4F4F4,stroke:#C8C8C8,color:#A0A0A0"
+"""A step the traced case cannot reach (greyed, as in the SVG)."""
+_FADED_LINK = "stroke:#C8C8C8,color:#A0A0A0"
 
 _SAFE_PUNCTUATION = frozenset(" .,:;!?'-_/()+=@~*^$")
 
@@ -103,7 +114,8 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
     styles: list[str] = []
     placed: set[str] = set()
     for number, lane in enumerate(diagram.lanes):
-        title = [*wrap(lane.title, 60), f"{lane.sector} sector", *lane.contacts]
+        sector = tr("sector: {sector}", diagram.lang).format(sector=lane.sector)
+        title = [*wrap(lane.title, 60), sector, *lane.contacts]
         out.append(f"  subgraph lane{number}[{_label(title)}]")
         for node_id in lane.nodes:
             out.append(f"    {ids[node_id]}{_node(by_id[node_id])}")
@@ -114,6 +126,15 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
     for node in diagram.nodes:
         if node.id not in placed:
             out.append(f"  {ids[node.id]}{_node(node)}")
+    if diagram.traced:
+        key = [
+            "━━▶ "
+            + tr("on the routes of a case where {facts}", diagram.lang).format(
+                facts=diagram.traced
+            ),
+            "──▶ " + tr("not for this case (greyed)", diagram.lang),
+        ]
+        out.append(f"  trace0[{_label(key)}]")
     for number, edge in enumerate(diagram.edges):
         text = _edge_text(edge)
         label = f"|{_label(text)}|" if text else ""
@@ -131,6 +152,8 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
             link = [f"stroke:{SEVERITY_COLOURS[edge.severity]}", "stroke-width:3px"]
         if edge.weight is not None:
             link.append(f"stroke-width:{1 + 7 * edge.weight:.1f}px")
+        if edge.lit is not None:
+            link = [_LIT if edge.lit else _FADED_LINK]
         if link:
             styles.append(f"  linkStyle {number} {','.join(link)}")
     for node in diagram.nodes:
@@ -145,4 +168,13 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
             node_style += [f"stroke:{SEVERITY_COLOURS[node.severity]}", "stroke-width:3px"]
         if node_style:
             styles.append(f"  style {ids[node.id]} {','.join(node_style)}")
+    if diagram.traced:
+        styles.append(f"  classDef lit {_LIT}")
+        styles.append(f"  classDef faded {_FADED}")
+        for name in ("lit", "faded"):
+            members = [ids[n.id] for n in diagram.nodes if n.lit is (name == "lit")]
+            if members:
+                styles.append(f"  class {','.join(members)} {name}")
+        styles.append("  classDef key fill:#FFFFFF,stroke:#AAAAAA")
+        styles.append("  class trace0 key")
     return "\n".join(out + styles) + "\n"

@@ -1,6 +1,7 @@
 // Test helper: parse Mermaid files with the real mermaid parser in Node (jsdom stands in for the
 // browser that mermaid's sanitiser expects). Usage: node check.mjs FILE...
-// Prints one JSON line per file: {"file", "ok", "type", "error", "vertices", "edges", "subgraphs"}.
+// Prints one JSON line per file: {"file", "ok", "type", "error", "vertices", "edges", "subgraphs",
+// "classes"} (vertices with their classes, edges with their linkStyle, the classDef names).
 import { readFileSync } from "node:fs";
 import { JSDOM } from "jsdom";
 import createDOMPurify from "dompurify";
@@ -24,9 +25,10 @@ for (const file of process.argv.slice(2)) {
     out.ok = true;
     out.type = diagram.type;
     out.vertices = Object.fromEntries(
-      [...db.getVertices().entries()].map(([id, v]) => [id, { text: v.text, type: v.type ?? null }])
+      [...db.getVertices().entries()].map(([id, v]) => [id, { text: v.text, type: v.type ?? null, classes: v.classes ?? [] }])
     );
-    out.edges = db.getEdges().map((e) => ({ start: e.start, end: e.end, text: e.text, stroke: e.stroke }));
+    out.edges = db.getEdges().map((e) => ({ start: e.start, end: e.end, text: e.text, stroke: e.stroke, style: e.style ?? [] }));
+    out.classes = [...db.getClasses().keys()];
     out.subgraphs = db.getSubGraphs().map((s) => ({ id: s.id, title: s.title, nodes: s.nodes }));
   } catch (err) {
     failed = true;
