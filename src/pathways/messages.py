@@ -25,7 +25,7 @@ import re
 
 from pathways.i18n import N_, tr
 
-__all__ = ["TEMPLATES", "finding_message", "severity_word"]
+__all__ = ["OMITTED", "PARTS", "TEMPLATES", "finding_message", "severity_word"]
 
 TEMPLATES: tuple[str, ...] = (
     # loading (PW001-PW006)
@@ -43,6 +43,8 @@ TEMPLATES: tuple[str, ...] = (
     N_("unknown agency {name}; declared: {names}"),
     N_("unknown role {name}; declared: {names}"),
     N_("unknown step {name}; declared: {names}"),
+    N_("unknown step {name}; declare it first"),
+    N_("unknown agency {name}; declare it first"),
     N_("duplicate agency id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate role id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate step id {name} (first declared on line {line}); ids must be unique"),
@@ -105,34 +107,215 @@ TEMPLATES: tuple[str, ...] = (
     N_("step {step} has no duration; simulation counts it as zero"),
     # waivers: the waived finding's own message is translated too, or the whole stays English
     N_("waived: {message} (reason: {reason})"),
+    # YAML syntax and tags (PW001): the plain sentence is translated (a part, below)
+    N_("not readable as YAML: {message}"),
+    N_("unsupported YAML tag {tag}; pathway files hold plain data only"),
+    N_("the file is empty; a pathway starts with 'format:'"),
+    # the schema (PW002): pydantic's words, one template per kind of error
+    N_("a pathway file holds one mapping (format:, id:, steps: ...), not a list value"),
+    N_("a pathway file holds one mapping (format:, id:, steps: ...), not a str value"),
+    N_(
+        "and {n} more unknown keys (the first {limit} are listed); a pathway has only the keys "
+        "of the format reference"
+    ),
+    N_(
+        "and {n} more unknown key (the first {limit} are listed); a pathway has only the keys "
+        "of the format reference"
+    ),
+    N_("{where}: input should be a valid string"),
+    N_("{where}: input should be a valid tuple"),
+    N_("{where}: input should be a valid dictionary or instance of Duration"),
+    N_("{where}: input should be a valid dictionary"),
+    N_("{where}: input should be a valid integer, unable to parse string as an integer"),
+    N_("{where}: input should be a valid integer, got a number with a fractional part"),
+    N_("{where}: input should be a valid number, unable to parse string as a number"),
+    N_("{where}: input should be a finite number"),
+    N_(
+        "{where}: input should be a valid date or datetime, month value is outside expected "
+        "range of 1-12"
+    ),
+    N_("{where}: input should be a valid date or datetime, input is too short"),
+    N_("{where}: input should be less than or equal to {limit}"),
+    N_("{where}: input should be greater than or equal to {limit}"),
+    N_("{where}: input should be {choices} or {last}"),
+    N_("{where}: input should be {choice}"),
+    N_("{where}: string should match pattern {pattern}"),
+    N_("{where}: population of {name}: malformed {kind} distribution"),
+    # references (PW003)
+    N_(
+        "no step is tagged {tag}, so deadline target {target} names nothing; tag a step or fix "
+        "the tag"
+    ),
+    # guards (PW005): the guard's problem is translated (a part, below)
+    N_("guard {guard}: {message}"),
+    # durations (PW006)
+    N_(
+        "{where}: cannot read duration {value}; write e.g. '30m', '2h', '3d', '2w', '1d12h' or "
+        "ISO 8601 'PT72H'"
+    ),
+    N_("{where}: a duration is finite and at most 100 years (876600 hours)"),
+    N_("{where}: duration {value} is longer than 100 years; a pathway's durations are far shorter"),
+    N_("{where}: duration bounds must be ordered min <= mode <= max, got {low}, {mode}, {high}"),
+    # tracks (PW110, PW113)
+    N_(
+        "join {step} can be left waiting for ever: in this run a track waits at it and the join "
+        "can never be entered again"
+    ),
+    N_("exit {index} of fork {step} has a guard; every exit of a fork is taken at once"),
+    N_("fork {step} has {n} outgoing transition(s); a fork starts at least two tracks"),
+    N_("join {step} has {n} incoming transition(s); a join gathers at least two tracks"),
+    N_(
+        "referral {index} falls back into join {step}; a declined track would arrive without a "
+        "transition to wait on"
+    ),
+    # deadlines through joins and loops (PW303)
+    N_(
+        "deadline {deadline}: join {join} waits up to {wait}h after {step} for the parallel "
+        "track through {other}, so the slowest run reaches {end} after {hours}h, above {limit}h"
+    ),
+    N_(
+        "deadline {deadline}: a loop through {step} can delay {target} without limit after "
+        "{start} (within {limit}h)"
+    ),
+    # bare numbers as durations (PW504)
+    N_(
+        "{key}: {number} what? A bare number is read as hours: write {number}h, or {number}d if "
+        "you meant days"
+    ),
 )
 """English finding messages with ``{name}`` for what the rule fills in (matched in order:
 the more specific template first)."""
 
-_NESTED = frozenset({"message"})
-"""Placeholders that hold a whole finding message, translated in turn."""
+PARTS: tuple[str, ...] = (
+    # the parser's words stay in the English message and JSON; a translation may leave them
+    # out ({parser} is in _OMITTED): the plain sentence before them says what to do
+    N_("{message} (parser: {parser})"),
+    N_("a colon inside a value: put the value in quotes, e.g. {example}"),
+    N_("a tab in the indentation: indent with spaces, never tabs"),
+    N_(
+        "a value starts with {char}, which YAML keeps for itself: put the value in quotes, "
+        "e.g. {example}"
+    ),
+    N_(
+        "the indentation does not match the lines above: indent every item of a list (the lines "
+        "starting with -) the same, under its key"
+    ),
+    N_(
+        "this line is not lined up with the keys around it (or a quote above is not closed): "
+        "indent the keys of one block the same"
+    ),
+    N_(
+        "a line without 'key:' inside a block, or a text broken over lines: add the key, or put "
+        "the whole text in quotes on one line"
+    ),
+    N_("a quote is opened and never closed: close it at the end of the value"),
+    N_(
+        "a { ... } or [ ... ] list is not closed, or misses a comma between its items: close "
+        "the bracket on the same line"
+    ),
+    N_("a value starts with * or a key is a list: put the value in quotes"),
+    N_("a special character in a double-quoted text: use single quotes instead"),
+    # a guard's syntax errors end with what a guard may hold
+    N_(
+        "{problem}; a guard may use only field names, literals (numbers, 'strings', true, "
+        "false, [lists]), comparisons (== != < <= > >=), in, not in, and, or, not and "
+        "parentheses"
+    ),
+    N_("function calls are not allowed"),
+    N_("indexing is not allowed"),
+    N_("arithmetic ({char}) is not allowed"),
+    N_("unexpected character {char}"),
+    N_("attribute access ('.') is not allowed"),
+    N_("'=' is not a comparison (write '==')"),
+    N_("the guard ends too early (expected {expected})"),
+    N_("expected {expected} but found {found}"),
+    N_("a field name or a literal"),
+    N_("'and', 'or' or the end of the guard"),
+    N_("')' to close the '(' at column {column}"),
+    N_("',' or ']' in the list"),
+    N_("a list such as ['a', 'b'] after 'in'"),
+    N_("the string opened here is not closed (add the closing {quote})"),
+    # a guard's type errors
+    N_("unknown field {name}; the case fields are: {names}"),
+    N_("{value} is not a value of field {name}; allowed values: {names}"),
+    N_("field {name} is an integer, so compare it with a number, not {what}"),
+    N_("field {name} is a number, so compare it with a number, not {what}"),
+    N_("field {name} is a boolean, so compare it with true or false, not {what}"),
+    N_("field {name} is an enum, so compare it with one of its values {names}, not {what}"),
+    N_("field {name} is a boolean; use it alone, or with == or != and true or false"),
+    N_(
+        "field {name} is an enum, which has no order; use ==, !=, in or not in with its values "
+        "{names}"
+    ),
+    N_("the number {value} is beyond +-1e15, the range of case values"),
+    N_("the string {value}"),
+    N_("the number {number}"),
+    N_("the boolean {value}"),
+)
+"""Pieces of finding messages (a YAML problem, a guard's problem, what the parser expected),
+translated where a template puts them in a placeholder of :data:`_NESTED`."""
+
+_NESTED = frozenset({"message", "problem", "expected", "what"})
+"""Placeholders that hold a finding message or a piece of one, translated in turn (a
+translation with a piece left in English is not used: the whole message stays English)."""
 
 _NUMBERS = frozenset(
-    {"n", "k", "line", "index", "first", "second", "total", "days", "limit", "hours"}
+    {
+        "n",
+        "k",
+        "line",
+        "index",
+        "first",
+        "second",
+        "total",
+        "days",
+        "limit",
+        "hours",
+        "wait",
+        "column",
+        "number",
+    }
 )
 """Placeholders that hold a number only (so no English word slips into a translation)."""
+
+_QUOTED = frozenset({"choice", "choices", "last"})
+"""Placeholders that hold quoted values only ('entry', 'action')."""
+
+OMITTED = frozenset({"parser"})
+"""Placeholders a translation may leave out: the YAML parser's own English words, which the
+English message and the JSON keep for whoever needs them."""
 
 _SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("note")}
 
 
+_SHAPES = {"number": "-?[0-9][0-9.,]*", "quoted": "'[^']*'(?:, '[^']*')*", "any": ".+?"}
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex, seen = "", set()
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            regex += re.escape(part)
+        elif part in seen:  # the same value again (PW504: "3 what? ... write 3h")
+            regex += f"(?P={part})"
+        else:
+            seen.add(part)
+            shape = "number" if part in _NUMBERS else "quoted" if part in _QUOTED else "any"
+            regex += f"(?P<{part}>{_SHAPES[shape]})"
+    return re.compile(regex, re.DOTALL)
+
+
 @functools.cache
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    out = []
-    for template in TEMPLATES:
-        parts = re.split(r"\{(\w+)\}", template)
-        regex = "".join(
-            re.escape(part)
-            if i % 2 == 0
-            else f"(?P<{part}>{'[0-9][0-9.,]*' if part in _NUMBERS else '.+?'})"
-            for i, part in enumerate(parts)
-        )
-        out.append((template, re.compile(regex, re.DOTALL)))
-    return tuple(out)
+    """The whole-message templates, compiled, in order."""
+    return tuple((template, _compile(template)) for template in TEMPLATES)
+
+
+@functools.cache
+def _part_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """What a nested placeholder may hold: a part first, else a whole message."""
+    return tuple((template, _compile(template)) for template in PARTS) + _patterns()
 
 
 def finding_message(message: str, lang: str | None) -> str:
@@ -140,7 +323,13 @@ def finding_message(message: str, lang: str | None) -> str:
     English ``message`` unchanged."""
     if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
         return message
-    for template, pattern in _patterns():
+    return _translate(message, lang, _patterns())
+
+
+def _translate(
+    message: str, lang: str | None, patterns: tuple[tuple[str, re.Pattern[str]], ...]
+) -> str:
+    for template, pattern in patterns:
         match = pattern.fullmatch(message)
         if match is None:
             continue
@@ -149,12 +338,18 @@ def finding_message(message: str, lang: str | None) -> str:
             return message
         values = match.groupdict()
         for name in _NESTED & values.keys():
-            inner = finding_message(values[name], lang)
+            inner = _translate(values[name], lang, _part_patterns())
             if inner == values[name]:
                 return message
             values[name] = inner
-        return translated.format(**values)
+        return _fill(translated, values)
     return message
+
+
+def _fill(translated: str, values: dict[str, str]) -> str:
+    """The values put back (not str.format: a sentence may hold literal braces, "a { ... }
+    list"; a placeholder the translation leaves out, in :data:`OMITTED`, is simply unused)."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), translated)
 
 
 def severity_word(severity: str, lang: str | None) -> str:

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 import pathways
 from pathways.cli import main
 from pathways.i18n import LOCALE_DIR, check_lang, human_hours, tr
+from pathways.messages import OMITTED
 from pathways.render import render, to_dot
 from pathways.render._words import guard_sentence
 
@@ -44,9 +45,11 @@ def test_catalogue_is_complete_and_not_stale() -> None:
     assert sorted(source - set(translated)) == []
     assert sorted(set(translated) - source) == []
     assert [m for m, s in translated.items() if not s] == []
-    # Placeholders survive translation.
+    # Placeholders survive translation (but for the YAML parser's own words, which a
+    # translation may leave out: pathways.messages.OMITTED).
     for message, string in translated.items():
-        assert set(re.findall(r"\{\w+\}", message)) == set(re.findall(r"\{\w+\}", string))
+        kept = set(re.findall(r"\{\w+\}", message)) - {f"{{{o}}}" for o in OMITTED}
+        assert kept <= set(re.findall(r"\{\w+\}", string)) <= set(re.findall(r"\{\w+\}", message))
     # Marked for native review.
     assert "NEEDS NATIVE REVIEW" in CATALOGUE.read_text(encoding="utf-8")
 
