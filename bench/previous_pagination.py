@@ -25,7 +25,6 @@ from pathways.render.pages import (
     MARGIN,
     MIN_SCALE,
     _by_lanes,
-    _cut,
     _layout,
     _sub,
     legend_columns,
@@ -53,6 +52,28 @@ def _batch(graphs: list[graphviz.Digraph], fmt: str) -> list[bytes]:
         return [run_dot(g.source, fmt) for g in graphs]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(lambda g: run_dot(g.source, fmt), graphs))
+
+
+def _cut(
+    ids: list[str], position: dict[str, float], extent: dict[str, float], budget: float
+) -> list[list[str]]:
+    """Split ``ids`` into runs along ``position`` (phase boundaries), each spanning at most
+    ``budget`` points from the near edge of its first step to the far edge of its last
+    (``extent``: each step's size along the flow); at least two runs when there are two."""
+    ordered = sorted(ids, key=lambda i: (position[i], i))
+    out: list[list[str]] = [[]]
+    start = 0.0
+    for i in ordered:
+        if not out[-1]:
+            start = position[i] - extent[i] / 2
+        elif position[i] + extent[i] / 2 - start > budget:
+            out.append([])
+            start = position[i] - extent[i] / 2
+        out[-1].append(i)
+    if len(out) == 1 and len(ordered) > 1:
+        half = len(ordered) // 2
+        out = [ordered[:half], ordered[half:]]
+    return out
 
 
 def paginate(

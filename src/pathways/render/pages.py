@@ -7,11 +7,12 @@ between lanes at agency boundaries when it is too tall. Each page keeps the lane
 agencies it shows, a compact legend, and a continuation marker wherever a transition leaves for
 or arrives from another page ("to page 3: Police report to the prosecutor").
 
-Every page is drawn by ``dot`` as it will be printed, and its layout is read from the same
-run (:func:`sheets`); a page is split again until it fits the page at a scale of at least
-:data:`MIN_SCALE`, at which the smallest text (:data:`~pathways.render.dot.SMALL` points)
-prints at :data:`MIN_TEXT_PT`. The PDF pages are then placed, centred and scaled to
-fit, on sheets of exactly the paper size.
+The cuts are placed on one layout of the whole pathway and checked on the layouts of the
+pages as printed, all pages in one ``dot`` process per round (:func:`sheets`), until every page
+fits its sheet at a scale of at least :data:`MIN_SCALE`, at which the smallest text
+(:data:`~pathways.render.dot.SMALL` points) prints at :data:`MIN_TEXT_PT`. Each page is then
+drawn once, and its drawing's own size checked again; :func:`sheets_pdf` places the drawings,
+centred and scaled to fit, on sheets of exactly the paper size.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -91,23 +92,6 @@ def scale_to_fit(width: float, height: float, page: str, orientation: str) -> fl
     return min(1.0, (paper_w - 2 * MARGIN) / width, (paper_h - 2 * MARGIN) / height)
 
 
-def _batch(graphs: list[graphviz.Digraph], fmt: str) -> list[bytes]:
-    """Draw several graphs, one ``dot`` process each, a few at a time.
-
-    One process for all of them would be cheaper, but ``dot`` lays out the second and later
-    graphs of one input differently from run to run; one graph per process gives the same
-    bytes every time.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pathways.render._graphviz import run_dot
-
-    if len(graphs) < 2:
-        return [run_dot(g.source, fmt) for g in graphs]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(lambda g: run_dot(g.source, fmt), graphs))
-
-
 def _layout(
     plain: bytes,
 ) -> tuple[float, float, dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
@@ -172,28 +156,6 @@ def _sub(diagram: Diagram, keep: frozenset[str], page_of: dict[str, int] | None)
     )
 
 
-def _cut(
-    ids: list[str], position: dict[str, float], extent: dict[str, float], budget: float
-) -> list[list[str]]:
-    """Split ``ids`` into runs along ``position`` (phase boundaries), each spanning at most
-    ``budget`` points from the near edge of its first step to the far edge of its last
-    (``extent``: each step's size along the flow); at least two runs when there are two."""
-    ordered = sorted(ids, key=lambda i: (position[i], i))
-    out: list[list[str]] = [[]]
-    start = 0.0
-    for i in ordered:
-        if not out[-1]:
-            start = position[i] - extent[i] / 2
-        elif position[i] + extent[i] / 2 - start > budget:
-            out.append([])
-            start = position[i] - extent[i] / 2
-        out[-1].append(i)
-    if len(out) == 1 and len(ordered) > 1:
-        half = len(ordered) // 2
-        out = [ordered[:half], ordered[half:]]
-    return out
-
-
 def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
     """Split ``ids`` into up to ``pieces`` groups of whole lanes (agency boundaries)."""
     lane_order = [lane.key for lane in diagram.lanes] + [None]
@@ -240,7 +202,12 @@ def _numbered(diagram: Diagram, pieces: list[list[str]]) -> list[Diagram]:
 
 
 _ONE_PAGE_STEPS = 12
-"""Above this many steps the whole pathway is first laid out without being drawn."""
+"""Up to this many steps the whole pathway is drawn at once (it may fit one page); above, it
+is only laid out first, to place the cuts."""
+
+_ROUNDS = 40
+"""Most layout rounds before the pages are drawn as they are (never reached by the bundled
+pathways, which need two to four)."""
 
 
 def sheets(
@@ -253,55 +220,126 @@ def sheets(
     """Each page's diagram and its drawing in ``fmt``, every one checked to fit its sheet at
     :data:`MIN_SCALE` (its smallest text prints at :data:`MIN_TEXT_PT`).
 
-    Each round draws every page as it will be printed (markers, page numbers, legend) and
-    reads its layout from the same ``dot`` run, so a page that fits is done in one run: the
-    first round is the whole pathway on one page, whose layout places the first cuts. Only a
-    page that does not fit is cut again (at phase boundaries, or between lanes when it is too
-    tall), and then every page is drawn again (the page numbers changed). A pathway of N
-    pages usually costs one run for the whole and one per page.
+    The whole pathway is laid out once (and drawn at once when it is short: a pathway that
+    fits one page costs one ``dot`` run). Its layout orders the steps along the flow; the
+    steps are cut greedily into segments (phase boundaries) that should fit a page, and a
+    segment too tall for one page into groups of whole lanes (agency boundaries). Every round
+    lays out all pages as printed (markers, page numbers, legend) in one ``dot`` process and
+    corrects only what does not fit: a segment too long gets a shorter budget from its first
+    step on (the segments before it stay), a segment too tall one more lane group. When all
+    pages fit, each is drawn by its own ``dot`` process (for the same bytes every time; a few
+    at a time), its size read from its own drawing, and checked once more.
     """
+    from pathways.render._graphviz import layouts, run_dot
+
     paper_w, paper_h = page_area(page, orientation)
     room_w, room_h = paper_w - 2 * MARGIN, paper_h - 2 * MARGIN
     flow = 0 if direction == "LR" else 1
-    room = room_w if flow == 0 else room_h
+    room = (room_w, room_h)[flow] / MIN_SCALE  # along the flow, in drawing points
+    room_across = (room_h, room_w)[flow] / MIN_SCALE
     columns = legend_columns(page, orientation)
 
-    pieces: list[list[str]] = [[node.id for node in diagram.nodes]]
-    first = True
-    while True:
+    def graphs(pages: list[Diagram]) -> list[graphviz.Digraph]:
+        return [draw(d, direction, compact=True, legend_columns=columns) for d in pages]
+
+    def excess(plain: bytes, data: bytes) -> tuple[float, float]:
+        """How far a page overruns its sheet at MIN_SCALE (drawing points), along the flow
+        and across; zero or less when it fits."""
+        width, height, _, _ = _layout(plain)
+        # `dot -Tplain` leaves out the drawing's pad, which the PDF page has; the drawing,
+        # when there is one, says its own size, which is what is printed.
+        full_w, full_h = _drawn_size(data, width + _PAD, height + _PAD)
+        over_w, over_h = full_w - room_w / MIN_SCALE, full_h - room_h / MIN_SCALE
+        return (over_w, over_h) if flow == 0 else (over_h, over_w)
+
+    everything = [node.id for node in diagram.nodes]
+    whole = _numbered(diagram, [everything])
+    (graph,) = graphs(whole)
+    if len(everything) <= _ONE_PAGE_STEPS:
+        ((plain, data),) = _batch_both([graph], fmt)
+        if max(excess(plain, data)) <= 0:
+            return [(whole[0], data)]
+    else:
+        plain = run_dot(graph.source, "plain")
+    _, _, centres, sizes = _layout(plain)
+    sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
+    position = {i: sign * centres[i][flow] for i in everything}
+    extent = {i: sizes[i][flow] for i in everything}
+    order = sorted(everything, key=lambda i: (position[i], i))
+    fits_whole = max(excess(plain, b"")) <= 0  # a long pathway that fits one page
+    budget = math.inf if fits_whole else room - _OVERHEAD
+    limits: dict[str, float] = {}  # a shorter budget for the segment starting at a step
+    groups: dict[tuple[str, ...], int] = {}  # lane groups of a segment, when more than one
+
+    def plan() -> tuple[list[list[str]], list[tuple[str, ...]]]:
+        pieces: list[list[str]] = []
+        owners: list[tuple[str, ...]] = []
+        for segment in _segments(order, position, extent, limits, budget):
+            parts = groups.get(segment, 1)
+            for piece in _by_lanes(diagram, list(segment), parts) if parts > 1 else [segment]:
+                pieces.append(list(piece))
+                owners.append(segment)
+        return pieces, owners
+
+    drawing = fits_whole
+    for _ in range(_ROUNDS):
+        pieces, owners = plan()
         pages = _numbered(diagram, pieces)
-        graphs = [draw(d, direction, compact=True, legend_columns=columns) for d in pages]
-        if first and len(diagram.nodes) > _ONE_PAGE_STEPS:
-            # A pathway this long rarely fits one page: lay it out only (no drawing), to cut.
-            drawn = [(plain, b"") for plain in _batch(graphs, "plain")]
+        if drawing:
+            measured = _batch_both(graphs(pages), fmt)
         else:
-            drawn = _batch_both(graphs, fmt)
-        first = False
-        out: list[list[str]] = []
-        for ids, (plain, data) in zip(pieces, drawn, strict=True):
-            width, height, centres, sizes = _layout(plain)
-            # `dot -Tplain` leaves out the drawing's pad, which the PDF page has; the drawing,
-            # when there is one, says its own size, which is what is printed.
-            full_w, full_h = _drawn_size(data, width + _PAD, height + _PAD)
-            over_w = full_w * MIN_SCALE / room_w
-            over_h = full_h * MIN_SCALE / room_h
-            if max(over_w, over_h) <= 1 or len(ids) == 1 or len(pieces) > _MAX_PAGES:
-                out.append(ids)
-                continue
-            over_flow, over_across = (over_w, over_h) if flow == 0 else (over_h, over_w)
-            sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
-            position = {i: sign * centres[i][flow] for i in ids}
-            if over_flow >= over_across:
-                extent = {i: sizes[i][flow] for i in ids}
-                cut = _cut(ids, position, extent, room / MIN_SCALE - _OVERHEAD)
-            else:
-                cut = _by_lanes(diagram, ids, math.ceil(over_across))
-                if len(cut) < 2:
-                    cut = _cut(ids, position, {i: 0.0 for i in ids}, 0)
-            out += cut
-        if len(out) == len(pieces) and all(data for _, data in drawn):
-            return [(d, data) for d, (_, data) in zip(pages, drawn, strict=True)]
-        pieces = out
+            measured = [(p, b"") for p in layouts([g.source for g in graphs(pages)])]
+        changed = False
+        if len(pieces) <= _MAX_PAGES:
+            for piece, segment, (plain, data) in zip(pieces, owners, measured, strict=True):
+                along, across = excess(plain, data)
+                if len(piece) == 1 or max(along, across) <= 0:
+                    continue
+                changed = True
+                # The segment's span in the whole layout: the budget that would keep it.
+                span = max(position[i] + extent[i] / 2 for i in segment) - min(
+                    position[i] - extent[i] / 2 for i in segment
+                )
+                limit = min(limits.get(segment[0], budget), span)
+                if along > 0:
+                    limits[segment[0]] = limit - along - 1
+                if across > 0:
+                    parts = groups.get(segment, 1)
+                    now = len(_by_lanes(diagram, list(segment), parts)) if parts > 1 else 1
+                    more = max(parts + 1, math.ceil(parts * (1 + across / room_across)))
+                    if len(_by_lanes(diagram, list(segment), more)) > now:
+                        groups[segment] = more
+                    elif along <= 0:  # one lane too tall: a shorter segment
+                        limits[segment[0]] = limit / 2
+        if not changed:
+            if drawing:
+                return [(d, data) for d, (_, data) in zip(pages, measured, strict=True)]
+            drawing = True
+        else:
+            drawing = False
+    pages = _numbered(diagram, plan()[0])
+    return [(d, data) for d, (_, data) in zip(pages, _batch_both(graphs(pages), fmt), strict=True)]
+
+
+def _segments(
+    order: list[str],
+    position: dict[str, float],
+    extent: dict[str, float],
+    limits: dict[str, float],
+    budget: float,
+) -> list[tuple[str, ...]]:
+    """``order`` (steps by position along the flow) cut greedily into runs, each spanning at
+    most its budget from the near edge of its first step to the far edge of its last: the
+    budget of ``limits`` for a run starting at that step, otherwise ``budget``."""
+    out: list[list[str]] = []
+    start = limit = 0.0
+    for i in order:
+        if not out or position[i] + extent[i] / 2 - start > limit:
+            out.append([])
+            start = position[i] - extent[i] / 2
+            limit = limits.get(i, budget)
+        out[-1].append(i)
+    return [tuple(run) for run in out]
 
 
 _PDF_BOX = re.compile(rb"/MediaBox \[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]")
@@ -338,18 +376,192 @@ def sheets_pdf(
     drawings: Iterable[bytes], page: str = "A3", orientation: str = "landscape"
 ) -> bytes:
     """One PDF with a sheet of exactly the paper size per drawing (one-page PDFs from
-    ``dot``), each centred and scaled to fit inside the margins."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ContentStream, RectangleObject
+    ``dot``), each centred and scaled to fit inside the margins.
 
+    ``dot``'s PDFs are copied object by object, renumbered, each page wrapped in a
+    transformation (:func:`_place`): no PDF is parsed beyond its cross-reference table and
+    dictionaries. A drawing that is not laid out that way (another cairo) goes through pypdf.
+    """
     paper_w, paper_h = page_area(page, orientation)
-    writer = PdfWriter()
-    for data in drawings:
-        sheet = writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
-        width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+
+    def placement(width: float, height: float) -> tuple[float, float, float]:
         scale = scale_to_fit(width, height, page, orientation)
         dx = (paper_w - width * scale) / 2
         dy = paper_h - MARGIN - height * scale  # top-aligned: the title starts each sheet
+        return scale, dx, dy
+
+    drawings = list(drawings)
+    try:
+        return _place(drawings, (paper_w, paper_h), placement)
+    except _Unreadable:
+        return _place_pypdf(drawings, (paper_w, paper_h), placement)
+
+
+Placement = Callable[[float, float], tuple[float, float, float]]
+
+
+class _Unreadable(ValueError):
+    """A PDF that :func:`_place` does not copy (no classic cross-reference table, more than
+    one page, a reference it cannot follow)."""
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_OBJ = re.compile(rb"\s*(\d+) 0 obj\b")
+_REF = re.compile(rb"\b(\d+) 0 R\b")
+_STREAM = re.compile(rb">>\s*stream\r?\n")
+_BOX = re.compile(rb"/MediaBox\s*\[\s*([-0-9.]+)\s+([-0-9.]+)\s+([-0-9.]+)\s+([-0-9.]+)\s*\]")
+_CONTENTS = re.compile(rb"/Contents\s+(\d+ 0 R|\[[^\]]*\])")
+_PARENT = re.compile(rb"/Parent\s+\d+ 0 R")
+_VERSION = re.compile(rb"%PDF-(\d)\.(\d)")
+
+
+def _pdf_objects(data: bytes) -> tuple[dict[int, bytes], bytes]:
+    """Each object's text between ``N 0 obj`` and ``endobj``, and the trailer, of a PDF with
+    a classic cross-reference table (what cairo writes)."""
+    import bisect
+
+    end = _STARTXREF.search(data, max(0, len(data) - 64))
+    if end is None:
+        raise _Unreadable("no startxref")
+    xref = int(end.group(1))
+    if data[xref : xref + 4] != b"xref":
+        raise _Unreadable("no classic cross-reference table")
+    trailer_at = data.index(b"trailer", xref)
+    tokens = data[xref + 4 : trailer_at].split()
+    offsets: dict[int, int] = {}
+    i = 0
+    while i < len(tokens):
+        first, count = int(tokens[i]), int(tokens[i + 1])
+        i += 2
+        for k in range(count):
+            if tokens[i + 2] == b"n":
+                offsets[first + k] = int(tokens[i])
+            i += 3
+    ends = [*sorted(offsets.values()), xref]
+    objects: dict[int, bytes] = {}
+    for number, start in offsets.items():
+        head = _OBJ.match(data, start)
+        if head is None or int(head.group(1)) != number:
+            raise _Unreadable(f"object {number} is not where the table says")
+        body = data[head.end() : ends[bisect.bisect_right(ends, start)]]
+        objects[number] = body[: body.rindex(b"endobj")]
+    return objects, data[trailer_at : end.start()]
+
+
+def _ref(text: bytes, key: bytes) -> int:
+    m = re.search(rb"/" + key + rb"\s+(\d+) 0 R", text)
+    if m is None:
+        raise _Unreadable(f"no /{key.decode()}")
+    return int(m.group(1))
+
+
+def _place(drawings: list[bytes], paper: tuple[float, float], placement: Placement) -> bytes:
+    """:func:`sheets_pdf` without a PDF library: every object of every drawing copied and
+    renumbered (only outside streams), each page given the paper's box and its content wrapped
+    in ``q scale 0 0 scale dx dy cm ... Q``, one page tree over all of them."""
+    bodies: list[bytes] = []  # the new objects, numbered from 1
+
+    def add(body: bytes) -> int:
+        bodies.append(body)
+        return len(bodies)
+
+    def stream(content: bytes) -> bytes:
+        return b"\n<< /Length %d >>\nstream\n%b\nendstream\n" % (len(content), content)
+
+    pages: list[int] = []
+    version = (1, 4)
+    try:
+        for data in drawings:
+            m = _VERSION.match(data)
+            if m is None:
+                raise _Unreadable("not a PDF")
+            version = max(version, (int(m.group(1)), int(m.group(2))))
+            objects, trailer = _pdf_objects(data)
+            root = _ref(trailer, b"Root")
+            tree = _ref(objects[root], b"Pages")
+            kids = re.search(rb"/Kids\s*\[([^\]]*)\]", objects[tree])
+            if kids is None or len(_REF.findall(kids.group(1))) != 1:
+                raise _Unreadable("not one page")
+            leaf = int(_REF.findall(kids.group(1))[0])
+            skip = {root, tree}
+            if re.search(rb"/Info\s+\d+ 0 R", trailer):
+                skip.add(_ref(trailer, b"Info"))
+            base = len(bodies)
+            kept = sorted(n for n in objects if n not in skip)
+            number = {old: base + k + 1 for k, old in enumerate(kept)}
+
+            def renumber(part: bytes, number: dict[int, int] = number) -> bytes:
+                return _REF.sub(lambda r: b"%d 0 R" % number[int(r.group(1))], part)
+
+            page_dict = objects[leaf]
+            box = _BOX.search(page_dict)
+            contents = _CONTENTS.search(page_dict)
+            if box is None or contents is None:
+                raise _Unreadable("a page without /MediaBox or /Contents")
+            x0, y0, x1, y1 = (float(v) for v in box.groups())
+            scale, dx, dy = placement(x1 - x0, y1 - y0)
+            page_dict = _PARENT.sub(b"/Parent @tree", page_dict)
+            page_dict = _CONTENTS.sub(
+                lambda c: b"/Contents [ @before %b @after ]" % c.group(1).strip(b"[] "),
+                page_dict,
+            )
+            page_dict = _BOX.sub(b"/MediaBox [ 0 0 %.2f %.2f ]" % paper, page_dict)
+            for old in kept:
+                body = page_dict if old == leaf else objects[old]
+                split = _STREAM.search(body)
+                head, tail = (
+                    (body[: split.start() + 2], body[split.start() + 2 :]) if split else (body, b"")
+                )
+                bodies.append(renumber(head) + tail)
+            before = add(
+                stream(
+                    b"q %.5f 0 0 %.5f %.3f %.3f cm\n"
+                    % (scale, scale, dx - scale * x0, dy - scale * y0)
+                )
+            )
+            after = add(stream(b"\nQ\n"))  # separate from the drawing's last operator
+            n = number[leaf] - 1
+            bodies[n] = (
+                bodies[n]
+                .replace(b"@before", b"%d 0 R" % before)
+                .replace(b"@after", b"%d 0 R" % after)
+            )
+            pages.append(number[leaf])
+    except (KeyError, IndexError, ValueError) as exc:
+        raise _Unreadable(str(exc)) from None
+    tree = len(bodies) + 1
+    for n in pages:
+        bodies[n - 1] = bodies[n - 1].replace(b"@tree", b"%d 0 R" % tree)
+    refs = b" ".join(b"%d 0 R" % n for n in pages)
+    add(b"\n<< /Type /Pages /Kids [ %b ] /Count %d >>\n" % (refs, len(pages)))
+    catalog = add(b"\n<< /Type /Catalog /Pages %d 0 R >>\n" % tree)
+    info = add(b"\n<< /Producer (pathways) >>\n")
+    out = bytearray(b"%%PDF-%d.%d\n%%\xb5\xed\xae\xfb\n" % version)
+    offsets = []
+    for n, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj%bendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\n" % (
+        len(bodies) + 1,
+        catalog,
+        info,
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def _place_pypdf(drawings: list[bytes], paper: tuple[float, float], placement: Placement) -> bytes:
+    """:func:`sheets_pdf` through pypdf, for drawings :func:`_place` does not read."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ContentStream, RectangleObject
+
+    writer = PdfWriter()
+    for data in drawings:
+        sheet = writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
+        scale, dx, dy = placement(float(sheet.mediabox.width), float(sheet.mediabox.height))
         # Wrap the drawing in a transformation instead of merging pages, which would parse
         # every drawing operator (seconds per page in pypdf).
         contents = sheet.get_contents()
@@ -359,7 +571,7 @@ def sheets_pdf(
             f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm\n".encode() + body + b"\nQ\n"
         )
         sheet.replace_contents(stream)
-        box = RectangleObject([0, 0, paper_w, paper_h])
+        box = RectangleObject([0, 0, *paper])
         sheet.mediabox = box
         sheet.cropbox = box
     writer.compress_identical_objects()
