@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pathways.graph import StepGraph, step_graph, strongly_connected
+from pathways.graph import StepGraph, cycle_through, is_loop, step_graph, strongly_connected
 from pathways.route_dp import (
     INF,
     INTERVIEW,
@@ -58,6 +58,9 @@ __all__ = [
     "RunGraph",
     "Structure",
     "Track",
+    "Trap",
+    "clearable",
+    "covers",
     "explore",
     "has_tracks",
     "join_waits",
@@ -65,6 +68,7 @@ __all__ = [
     "run_graph",
     "run_stats",
     "structure",
+    "traps",
 ]
 
 STATE_BOUND = 20_000
@@ -695,6 +699,99 @@ def _walk_back(parent: dict[int, int], src: int, f: int) -> list[int]:
     return walk[::-1]
 
 
+# ------------------------------------------------------------- option to complete (PW105)
+
+
+def clearable(st: Structure) -> bytearray:
+    """0/1 per step: whether a track there can end, with every track it starts (SPEC 7.1).
+
+    The least fixed point of: an outcome can end; an ``entry``, ``action``, ``decision``,
+    ``wait`` or ``join`` step can when one of its moves (a transition, or a referral's
+    fallback) leads to a step that can; a fork can when, for each exit, its target or the
+    fallback of that exit can (all its tracks must end). A move into a join counts as
+    reaching the join: the tracks it waits with are taken as given, which can only make more
+    steps clearable. So a step that is *not* clearable is so in every run: a track there, or
+    one of the tracks it starts, never ends, and a case holding it can never complete. Linear
+    in steps plus transitions (each move is counted down once, as in an attractor). Without
+    joins the answer is exact: tracks that never meet move independently.
+    """
+    kinds = st.kinds
+    n = len(kinds)
+    clear = bytearray(n)
+    need = [1] * n
+    exit_done: dict[tuple[int, int], bool] = {}
+    for u in range(n):
+        if kinds[u] == "fork":
+            exits = {i for i, _, fb in st.moves[u] if not fb}
+            need[u] = len(exits) if exits else -1  # a fork with no exit never moves on
+    stack = [u for u in range(n) if kinds[u] == "outcome"]
+    for u in stack:
+        clear[u] = 1
+    while stack:
+        v = stack.pop()
+        for i, u, _ in st.preds[v]:
+            if clear[u] or need[u] < 0:
+                continue
+            if kinds[u] == "fork":
+                if exit_done.get((u, i)):
+                    continue
+                exit_done[u, i] = True
+            need[u] -= 1
+            if need[u] == 0:
+                clear[u] = 1
+                stack.append(u)
+    return clear
+
+
+@dataclass(frozen=True)
+class Trap:
+    """Steps (a loop) that no track can leave for good: every way out passes a fork that
+    sends a track back in (or the loop has no way out at all). ``members`` in file order;
+    ``loop`` a closed walk through the first; ``forks`` the forks of the loop with an exit
+    leading out (the tracks they send out can end, the one they send round cannot)."""
+
+    members: tuple[int, ...]
+    loop: tuple[int, ...]
+    forks: tuple[int, ...]
+
+
+def traps(st: Structure) -> list[Trap]:
+    """The loops of steps that are not :func:`clearable` and that the reason for it never
+    leaves: the bottom strongly connected components of the graph that keeps, out of each step
+    that cannot end, only the moves to steps that cannot end either (for a fork: its exits
+    that cannot). Each such component is a loop (PW105), or a single step with no move (PW104:
+    not returned). Every step that cannot end leads into one of the two. Linear time."""
+    kinds = st.kinds
+    clear = clearable(st)
+    n = len(kinds)
+    blame: list[list[int]] = [[] for _ in range(n)]
+    for u in range(n):
+        if clear[u]:
+            continue
+        ok = set()
+        if kinds[u] == "fork":
+            ok = {i for i, v, _ in st.moves[u] if clear[v]}
+        blame[u] = list(dict.fromkeys(v for i, v, _ in st.moves[u] if not clear[v] and i not in ok))
+    comp, members = strongly_connected(blame)
+    out: list[Trap] = []
+    for c, group in enumerate(members):
+        u0 = group[0]
+        if clear[u0] or not is_loop(group, blame):
+            continue
+        if any(comp[v] != c for u in group for v in blame[u]):
+            continue
+        first = min(group)
+        forks = tuple(
+            sorted(
+                u for u in group if kinds[u] == "fork" and any(clear[v] for _, v, _ in st.moves[u])
+            )
+        )
+        loop = tuple(cycle_through(first, blame, comp))
+        out.append(Trap(tuple(sorted(group)), loop, forks))
+    out.sort(key=lambda t: t.members[0])
+    return out
+
+
 # --------------------------------------------------------------------------- the token game
 
 Marking = tuple[int, ...]
@@ -712,6 +809,10 @@ class Exploration:
     interviews_route: list[int] = field(default_factory=list)
     complete: bool = True
     states: int = 0
+    unbounded: list[int] | None = None
+    """A run to a state that holds every track of an earlier state on it and more (None when
+    no explored run shows one): the tracks pile up without bound, so the state space is
+    infinite and the exploration stopped (see :func:`explore`)."""
 
 
 class _Game:
@@ -853,9 +954,40 @@ def _product(options: list[list[tuple[int, int, bool]]]) -> Iterator[list[tuple[
             yield [head, *tail]
 
 
+COVER_DEPTH = 256
+"""How far up its run each new state is compared with the states before it (the cover check
+of :func:`explore`)."""
+
+
+def covers(big: Marking, small: Marking) -> bool:
+    """Whether sorted marking ``big`` holds every track of ``small`` and at least one more."""
+    if len(big) <= len(small):
+        return False
+    k = 0
+    for p in small:
+        while k < len(big) and big[k] < p:
+            k += 1
+        if k == len(big) or big[k] != p:
+            return False
+        k += 1
+    return True
+
+
 def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> Exploration:
     """Play the reduced token game from every opening (breadth first, at most ``bound``
-    states) and answer the rules' questions with shortest witness runs."""
+    states) and answer the rules' questions with shortest witness runs.
+
+    **Unbounded games stop early.** Each new state is compared with the states of its run
+    (the last :data:`COVER_DEPTH`). When it holds every track of one of them and more (it
+    *strictly covers* it, as in Karp and Miller's coverability tree), the moves between the
+    two can be played again and again: every move of the game only needs its own tracks to be
+    there (joins included: a track waiting at a join stays until the join takes it, so
+    entering a join as soon as it can be entered changes no outcome), so each round adds the
+    same tracks once more, the game has infinitely many states, and some step or join
+    transition holds two tracks (PW111). The exploration then stops as soon as it has shown
+    a collision (``unbounded`` is the run to the covering state, ``complete`` is false), in
+    a few states instead of :data:`STATE_BOUND`.
+    """
     game = _Game(st)
     kinds = st.kinds
     result = Exploration(entered=bytearray(game.n))
@@ -875,6 +1007,18 @@ def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> 
             sid = frm
         return [u for part in reversed(parts) for u in part]
 
+    def pumps(marking: Marking, frm: int) -> bool:
+        """Whether ``marking`` strictly covers a state of its run (``frm`` and before)."""
+        size = len(marking)
+        a = frm
+        for _ in range(COVER_DEPTH):
+            if a <= 0:
+                return False
+            if len(markings[a]) < size and covers(marking, markings[a]):
+                return True
+            a = parent[a][0]
+        return False
+
     def add(marking: Marking, frm: int, entered: list[int], w: float) -> None:
         sid = ids.get(marking)
         if sid is None:
@@ -889,6 +1033,9 @@ def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> 
             queue.append(sid)
             if marking and (len(set(marking)) < len(marking) or marking[-1] >= game.n):
                 _collisions(game, marking, sid, route_to, result)
+            if result.unbounded is None and len(marking) > 1 and pumps(marking, frm):
+                result.unbounded = route_to(sid)
+                result.complete = False
         if sid not in succ[frm]:
             succ[frm].append(sid)
         known = weight.get((frm, sid))
@@ -899,6 +1046,8 @@ def explore(st: Structure, entries: Sequence[int], bound: int = STATE_BOUND) -> 
         result.entered[e] = 1
         add((e,), 0, [e], float(st.interview[e]))
     while queue:
+        if result.unbounded is not None and result.collide:
+            break  # infinitely many states, and a collision shown: nothing more to decide
         sid = queue.popleft()
         for nxt, entered, ended, w in game.moves(markings[sid]):
             for u in entered:

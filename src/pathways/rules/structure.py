@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathways.findings import Finding, Severity
 from pathways.graph import cycle_through
 from pathways.rules._base import Rule, RuleContext, rule
-from pathways.rules.tracks import game
+from pathways.rules.tracks import game, layout
+from pathways.tracks import Structure, traps
 
 __all__ = ["RULES"]
 
@@ -171,14 +172,24 @@ def trapped_step(ctx: RuleContext) -> Iterator[Finding]:
       - {from: follow_up, to: review}   # PW105 at review: no way out
     ```
 
+    With parallel tracks (SPEC 7.1) a loop also traps the case when its only ways out pass
+    a `fork` that sends one track out and another round the loop again: the track that goes
+    out can end, the one that goes round cannot, so the case never completes (a livelock;
+    BPMN's "no option to complete"). The finding names those forks.
+
     Use instead: add an exit from the loop to an outcome (for example "close after
-    review").
+    review"); with tracks, put the fork's other exits inside a block that meets again at a
+    join before the loop goes round, or leave the loop by a decision.
 
     ## References
     - Victoria Child Protection Manual, case-planning advice: cases must not drift; follow-up
       loops need an exit.
     """
     sg = ctx.sg
+    st = layout(ctx)
+    if st is not None:
+        yield from _track_traps(ctx, st)
+        return
     comp, members = ctx.scc
     for c in ctx.loops:
         group = members[c]
@@ -198,6 +209,28 @@ def trapped_step(ctx: RuleContext) -> Iterator[Finding]:
             step=step_id,
             route=sg.route(loop),
         )
+
+
+def _track_traps(ctx: RuleContext, st: Structure) -> Iterator[Finding]:
+    """PW105 with tracks: the loops that :func:`pathways.tracks.traps` finds (closed loops
+    included: a loop with no way out traps every track in it)."""
+    sg = ctx.sg
+    for trap in traps(st):
+        first = trap.members[0]
+        step_id = sg.ids[first]
+        names = ", ".join(repr(sg.ids[u]) for u in trap.members)
+        if trap.forks:
+            forks = ", ".join(repr(sg.ids[f]) for f in trap.forks)
+            who = f"forks {forks} send" if len(trap.forks) > 1 else f"fork {forks} sends"
+            what = (
+                f"steps {names} form a loop that no track can leave for good: {who} a track "
+                "out and another round the loop again, so the case never completes"
+            )
+        elif len(trap.members) > 1:
+            what = f"steps {names} form a loop with no way out to an outcome"
+        else:
+            what = f"step {step_id!r} loops to itself with no way out to an outcome"
+        yield ctx.report(("steps", first), what, step=step_id, route=sg.route(list(trap.loop)))
 
 
 @rule(code="PW106", name="outcome-has-exit", severity=Severity.ERROR)

@@ -270,8 +270,15 @@ def tracks_not_explored(ctx: RuleContext) -> Iterator[Finding]:
     Says when the parallel tracks of a pathway could not be checked exactly. Well-nested
     fork/join blocks are checked from their structure; the forks that are not well nested
     are explored state by state, up to a bound (20,000 states). Past the bound, this
-    finding names those forks, PW110 is not reported, and PW103 and PW301 fall back to the
-    step graph; PW111 and PW112 still report what the explored runs show.
+    finding names those forks, PW110 is not reported (undecided), and PW103 and PW301 fall
+    back to the step graph; PW111 and PW112 still report what the explored runs show.
+
+    When a run comes back to a state with every track it had and more (a fork on a loop
+    whose tracks never meet again), the tracks pile up without end: the state space is
+    infinite, and the exploration stops at once, with this finding and the run (`route`)
+    that shows it, instead of at the bound. Such a pathway always has a PW111 (some step
+    gets two tracks), and PW105 says when the pile-up also means the case can never
+    complete.
 
     ## Why is this bad?
     It is not a fault of the pathway as such, but its tracks interact in so many ways that
@@ -292,10 +299,21 @@ def tracks_not_explored(ctx: RuleContext) -> Iterator[Finding]:
         return
     loose = [ctx.sg.ids[f] for f in st.loose_forks] or [ctx.sg.ids[j] for j in st.into]
     first = loose[0]
+    forks = ", ".join(repr(f) for f in loose)
+    if result.unbounded is not None:
+        yield ctx.report(
+            ctx.step_path(first),
+            f"the tracks from {forks} pile up without end: this run comes back to a state "
+            "with every track it had and more, so there are infinitely many states; whether "
+            "a join can wait for ever (PW110) is undecided there",
+            step=first,
+            route=_story(ctx, result.unbounded),
+        )
+        return
     yield ctx.report(
         ctx.step_path(first),
-        f"the tracks from {', '.join(repr(f) for f in loose)} were not fully explored: more "
-        f"than {result.states} states; deadlocks (PW110) are not checked there",
+        f"the tracks from {forks} were not fully explored: more than {result.states} "
+        "states; whether a join can wait for ever (PW110) is undecided there",
         step=first,
     )
 
