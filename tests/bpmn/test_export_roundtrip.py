@@ -55,8 +55,9 @@ def test_round_trip_of_generated_pathways(p: Pathway) -> None:
 
 
 def test_edits_in_a_modeller_are_read() -> None:
-    """A name renamed in the modeller is the label in the locale the file shows; a file whose
-    flow elements were changed beyond what the exporter writes is left to the general mapping."""
+    """A name renamed in the modeller is the label in the locale the file shows; an added task
+    is a step; a file with elements the exporter never writes is left to the general
+    mapping."""
     p = pathways.load(ROOT / "pathways" / "kh" / "csa-in-person.yaml")
     xml = to_bpmn(p, lang="km", visibility="restricted")
     step = p.steps[1]
@@ -70,4 +71,11 @@ def test_edits_in_a_modeller_are_read() -> None:
     )
     assert smap is not None and smap.values[("steps", 1)][0] > 1  # points into the XML
     added = xml.replace("</bpmn:process>", '<bpmn:task id="new_task" /></bpmn:process>')
-    assert read_export(parse_xml(added.encode()), "x.bpmn") is None
+    document, smap = read_export(parse_xml(added.encode()), "x.bpmn") or ({}, None)
+    assert document["steps"][-1] == {
+        "id": "new_task",
+        "kind": "action",
+    }  # tests/bpmn/test_export_edits.py
+    assert smap is not None and [f.step for f in smap.notes] == ["new_task"]
+    beyond = xml.replace("</bpmn:process>", '<bpmn:subProcess id="sub" /></bpmn:process>')
+    assert read_export(parse_xml(beyond.encode()), "x.bpmn") is None

@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -593,19 +595,19 @@ def _layered(w: _Writer) -> _Layout:
                 ready.append(child)
     left = ORIGIN[0]
     x0 = left + 3 * HEADER + _PAD + TASK_SIZE[0] / 2
+    row = _rows(w, rank, succ)
     shapes: dict[str, tuple[float, float, float, float]] = {}
     bands: list[tuple[float, float]] = []
     top = ORIGIN[1]
     for band in w.bands:
-        used: dict[int, int] = defaultdict(int)
+        rows = 0
         for ident in band.members:
-            row = used[rank[ident]]
-            used[rank[ident]] += 1
+            rows = max(rows, row[ident] + 1)
             size = w.nodes[ident].size
             cx = x0 + rank[ident] * _COLUMN
-            cy = top + _PAD + row * _ROW + _ROW / 2
+            cy = top + _PAD + row[ident] * _ROW + _ROW / 2
             shapes[ident] = (cx - size[0] / 2, cy - size[1] / 2, *size)
-        height = 2 * _PAD + max(used.values(), default=1) * _ROW
+        height = 2 * _PAD + max(rows, 1) * _ROW
         bands.append((top, top + height))
         top += height
     right = x0 + max(rank.values(), default=0) * _COLUMN + TASK_SIZE[0] / 2 + _PAD
@@ -623,6 +625,123 @@ def _layered(w: _Writer) -> _Layout:
             start, end = (sx + sw / 2, sy + sh), (tx + tw / 2, ty + th)
             edges[flow.id] = [start, (start[0], low), (end[0], low), end]
     return _Layout(shapes, bands, left, right, edges)
+
+
+SWEEPS = 8
+"""Barycentre sweeps of :func:`_rows` (forward, backward, ...); the best order is kept."""
+
+
+def _inversions(values: list[float]) -> int:
+    """Pairs ``i < j`` with ``values[i] > values[j]`` (merge sort, ``O(n log n)``)."""
+    if len(values) < 2:
+        return 0
+    mid = len(values) // 2
+    left, right = values[:mid], values[mid:]
+    count = _inversions(left) + _inversions(right)
+    left.sort()
+    right.sort()
+    j = 0
+    for x in left:  # for each of the left, the right ones smaller than it
+        while j < len(right) and right[j] < x:
+            j += 1
+        count += j
+    return count
+
+
+def _crossings(
+    lines: list[tuple[int, float, int, float]],
+) -> int:
+    """Pairs of straight lines ``(column, height) -> (column, height)`` that cross, counted
+    gap by gap between neighbouring columns (a line's height in a gap is interpolated):
+    two lines cross in a gap when their order flips across it. Lines that share an end
+    (both leave or enter one node) are not told apart from crossing there; ties count
+    nothing."""
+    gaps: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for c0, y0, c1, y1 in lines:
+        if c0 == c1:
+            continue
+        if c0 > c1:
+            c0, y0, c1, y1 = c1, y1, c0, y0
+        step = (y1 - y0) / (c1 - c0)
+        for c in range(c0, c1):
+            gaps[c].append((y0 + step * (c - c0), y0 + step * (c + 1 - c0)))
+    total = 0
+    for pairs in gaps.values():
+        pairs.sort()
+        total += _inversions([b for _, b in pairs])
+    return total
+
+
+def _rows(w: _Writer, rank: dict[str, int], succ: dict[str, list[str]]) -> dict[str, int]:
+    """The row of each node within its band's column: crossing minimisation by barycentre
+    sweeps (Sugiyama, Tagawa and Toda 1981), the lanes fixed.
+
+    The nodes of one band and one column (a *cell*) start in order of appearance. A forward
+    sweep visits the columns left to right and orders each cell by the mean height of its
+    nodes' neighbours in earlier columns (a node with none keeps its place); a backward sweep
+    does the same right to left with the later columns. Heights are those of the drawing:
+    the band's top plus the row, so neighbours in other lanes pull as they are drawn. Each
+    sweep costs a sort per cell: ``O((V + E) log V)`` for :data:`SWEEPS` sweeps.
+    """
+    band_of: dict[str, int] = {}
+    cells: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for b, band in enumerate(w.bands):
+        for ident in band.members:
+            band_of[ident] = b
+            cells[b, rank[ident]].append(ident)
+    tall = [0] * len(w.bands)
+    for (b, _), members in cells.items():
+        tall[b] = max(tall[b], len(members))
+    base: list[float] = []
+    top = 0.0
+    for b in range(len(w.bands)):
+        base.append(top)
+        top += max(tall[b], 1) + 1.0  # a band's rows, and a gap
+    pred: dict[str, list[str]] = defaultdict(list)
+    for node, children in succ.items():
+        for child in children:
+            if child != node:
+                pred[child].append(node)
+    row = {ident: k for members in cells.values() for k, ident in enumerate(members)}
+    by_rank: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for cell in cells:
+        by_rank[cell[1]].append(cell)
+    ranks = sorted(by_rank)
+    flows = [(u, v) for u, children in succ.items() for v in children if u != v]
+
+    def crossings() -> int:
+        return _crossings(
+            [
+                (rank[u], base[band_of[u]] + row[u], rank[v], base[band_of[v]] + row[v])
+                for u, v in flows
+            ]
+        )
+
+    best, best_row = crossings(), dict(row)
+    for sweep in range(SWEEPS):
+        forward = sweep % 2 == 0
+        for r in ranks if forward else ranks[::-1]:
+            for cell in by_rank[r]:
+                members = cells[cell]
+                if len(members) < 2:
+                    continue
+
+                keys: dict[str, tuple[float, int]] = {}
+                for ident in members:
+                    near = [
+                        base[band_of[v]] + row[v]
+                        for v in (*pred[ident], *succ[ident])
+                        if (rank[v] < r if forward else rank[v] > r)
+                    ]
+                    own = base[band_of[ident]] + row[ident]
+                    keys[ident] = (sum(near) / len(near) if near else own, row[ident])
+                members.sort(key=keys.__getitem__)
+                for k, ident in enumerate(members):
+                    row[ident] = k
+        now = crossings()
+        if now < best:
+            best, best_row = now, dict(row)
+    return best_row
 
 
 # --- XML ----------------------------------------------------------------------------------
@@ -892,9 +1011,12 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
     shape(pool_id, layout.left, top, width, bottom - top, True)
     for ident, x, lane_top, lane_bottom in lane_shapes:
         shape(ident, x, lane_top, layout.right - x, lane_bottom - lane_top, True)
-    for ident in w.nodes:
+    labels = _Labels(layout, lane_shapes, top)
+    for ident, node in w.nodes.items():
         x, y, wd, ht = layout.shapes[ident]
         shape(ident, x, y, wd, ht, False)
+        if node.name and node.tag in _EXTERNAL_LABELS:
+            _label_bounds(plane[-1], labels.for_node(ident, node.name))
     for flow in w.flows:
         e = _sub(
             plane,
@@ -904,7 +1026,141 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
         points = layout.edges.get(flow.id) or _straight(layout, flow)
         for x, y in points:
             _sub(e, f"{{{DI_NS}}}waypoint", {"x": _n(x), "y": _n(y)})
+        if flow.name:
+            _label_bounds(e, labels.for_flow(points, flow.name))
     return defs
+
+
+# --- label positions ----------------------------------------------------------------------
+
+_EXTERNAL_LABELS = frozenset(
+    {"startEvent", "endEvent", "intermediateCatchEvent", "exclusiveGateway", "parallelGateway"}
+)
+"""Elements whose name BPMN tools draw outside the shape (tasks hold theirs inside)."""
+
+LABEL_WIDTH = 90.0
+"""bpmn-js wraps an external label at 90 units."""
+
+Box = tuple[float, float, float, float]
+
+
+def label_size(text: str) -> tuple[float, float]:
+    """An estimate of the box bpmn-js draws ``text`` in (11 px Arial, wrapped at 90): about
+    eleven Latin letters a line 13 units high, or eight Khmer letters (combining marks take
+    no room) a line 17 high; on the generous side, measured on the bundled pathways' names
+    in headless Chromium."""
+    letters = sum(1 for c in text if unicodedata.category(c) not in ("Mn", "Mc", "Cf"))
+    khmer = sum(1 for c in text if "\u1780" <= c <= "\u17ff")
+    if khmer * 2 > letters:
+        per_line, line = 8.0, 17.0
+    else:
+        per_line, line = 11.0, 13.0
+    lines = max(1, math.ceil(letters / per_line))
+    width = LABEL_WIDTH if lines > 1 else min(LABEL_WIDTH, 7.0 * letters + 6.0)
+    return width, lines * line + 4.0
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+class _Labels:
+    """Places names outside shapes: the first candidate box (below, above, right, left of the
+    shape; beside the middle of a flow's segments, longest first), then boxes further out
+    around it (rings 12 units apart, up to 144), that overlaps no flow node's shape and no
+    name placed before and stays inside the lanes; the first candidate when none is free.
+    Shapes and names are kept in a grid of 200-unit cells, so a name costs the few shapes near
+    it, not all of them."""
+
+    GAP = 6.0
+    CELL = 200.0
+    RINGS = 12
+    STEP = 12.0
+
+    def __init__(
+        self, layout: _Layout, lanes: Sequence[tuple[str, float, float, float]], top: float
+    ) -> None:
+        self.by_id = layout.shapes
+        self.grid: dict[tuple[int, int], list[Box]] = defaultdict(list)
+        for box in layout.shapes.values():
+            self.add(box)
+        self.left = max((x for _, x, _, _ in lanes), default=layout.left)
+        self.right = layout.right
+        self.top = top
+        self.bottom = max((b for _, _, _, b in lanes), default=math.inf)
+
+    def cells(self, box: Box) -> Iterator[tuple[int, int]]:
+        c = self.CELL
+        for i in range(int(box[0] // c), int((box[0] + box[2]) // c) + 1):
+            for j in range(int(box[1] // c), int((box[1] + box[3]) // c) + 1):
+                yield i, j
+
+    def add(self, box: Box) -> None:
+        for cell in self.cells(box):
+            self.grid[cell].append(box)
+
+    def free(self, box: Box) -> bool:
+        if box[0] < self.left or box[0] + box[2] > self.right:
+            return False
+        if box[1] < self.top or box[1] + box[3] > self.bottom:
+            return False
+        return not any(_overlaps(box, b) for cell in self.cells(box) for b in self.grid[cell])
+
+    def choose(self, candidates: list[Box]) -> Box:
+        chosen = next((c for c in candidates if self.free(c)), None)
+        if chosen is None:
+            x, y, wd, ht = candidates[0]
+            for ring in range(1, self.RINGS + 1):
+                r = ring * self.STEP
+                around = [
+                    (x + dx * r, y + dy * r, wd, ht)
+                    for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1))
+                ]
+                chosen = next((c for c in around if self.free(c)), None)
+                if chosen is not None:
+                    break
+        chosen = chosen or candidates[0]
+        self.add(chosen)
+        return chosen
+
+    def for_node(self, ident: str, name: str) -> Box:
+        x, y, wd, ht = self.by_id[ident]
+        lw, lh = label_size(name)
+        cx, g = x + wd / 2, self.GAP
+        return self.choose(
+            [
+                (cx - lw / 2, y + ht + g, lw, lh),  # below: where modellers put it
+                (cx - lw / 2, y - g - lh, lw, lh),  # above
+                (x + wd + g, y + ht / 2 - lh / 2, lw, lh),  # right
+                (x - g - lw, y + ht / 2 - lh / 2, lw, lh),  # left
+                (x + wd + g, y + ht + g, lw, lh),  # below right
+                (x - g - lw, y + ht + g, lw, lh),  # below left
+            ]
+        )
+
+    def for_flow(self, points: Sequence[Point], name: str) -> Box:
+        lw, lh = label_size(name)
+        g = self.GAP
+        segments = sorted(
+            itertools.pairwise(points),
+            key=lambda ab: -math.hypot(ab[1][0] - ab[0][0], ab[1][1] - ab[0][1]),
+        )
+        candidates: list[Box] = []
+        for (ax, ay), (bx, by) in segments:
+            mx, my = (ax + bx) / 2, (ay + by) / 2
+            candidates += [
+                (mx - lw / 2, my - g - lh, lw, lh),  # above
+                (mx - lw / 2, my + g, lw, lh),  # below
+                (mx + g, my - lh / 2, lw, lh),  # right
+                (mx - g - lw, my - lh / 2, lw, lh),  # left
+            ]
+        return self.choose(candidates or [(0.0, 0.0, lw, lh)])
+
+
+def _label_bounds(parent: ET.Element, box: Box) -> None:
+    label = _sub(parent, f"{{{BPMNDI_NS}}}BPMNLabel")
+    x, y, wd, ht = box
+    _sub(label, f"{{{DC_NS}}}Bounds", {"x": _n(x), "y": _n(y), "width": _n(wd), "height": _n(ht)})
 
 
 def _straight(layout: _Layout, flow: _Flow) -> list[Point]:

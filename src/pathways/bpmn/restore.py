@@ -1,14 +1,25 @@
 """Read back a file that ``pathways export`` wrote: the plain data of the pathway from the
 standard BPMN and the ``pw`` attributes, with a source map into the XML.
 
-A file is read this way when its ``definitions`` carry ``pw:pathway`` and every flow node and
-sequence flow of its process is one the exporter wrote (a step, a split gateway, the start
-event before an entry task, a delay timer; a transition or a helper flow). Names and
-documentation edited in a modeller are taken (for the locale the name is shown in), and so is
-the layout; a file whose flow elements were added or removed in a modeller is not complete in
-this sense and :func:`read_export` returns None: the general mapping reads it
-(:mod:`pathways.bpmn.importer`). What the export leaves out is listed in ``docs/bpmn.md``
-("What BPMN cannot hold").
+A file is read this way when its ``definitions`` carry ``pw:pathway`` and its process holds
+only the kinds of element the exporter writes (events, tasks, exclusive and parallel
+gateways, sequence flows, lanes; annotations, groups and data objects are passed over).
+What a modeller did to it is taken, and what it left alone keeps its ``pw`` data:
+
+- names and documentation edited (for the locale the name is shown in), the layout, a flow
+  node moved to another lane (its role);
+- an element deleted (bpmn.io deletes its flows with it): its step or transition is gone, and
+  a fallback (``on_reject``) into a deleted step is dropped;
+- an element added (no ``pw`` attributes): a flow node is read as the general mapping reads
+  it (a task an ``action``, an exclusive gateway a ``decision``, a parallel gateway a
+  ``fork`` or a ``join``, a start event an ``entry``, an end event an ``outcome``, a catch
+  event a ``wait``), with its BPMN id as step id and its lane's role; a sequence flow is a
+  transition (its name the label, its condition the guard). Each is a PW007 ``info``
+  finding in the source map's notes, so the user sees what was read.
+
+A process with other elements (sub-processes, boundary events, inclusive gateways...) is
+read by the general mapping (:mod:`pathways.bpmn.importer`) and :func:`read_export` returns
+None. What the export leaves out is listed in ``docs/bpmn.md`` ("What BPMN cannot hold").
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import json
 from typing import Any
 
 from pathways.bpmn.xml import XmlNode
+from pathways.findings import Finding, Location, Severity
 from pathways.load.source import DocPath, SourceMap
 
 __all__ = ["PW_NS", "is_export", "read_export"]
@@ -45,6 +57,32 @@ _FLOW_NODES = frozenset(
         "parallelGateway",
     }
 )
+
+
+_ARTIFACTS = frozenset(
+    {
+        "textAnnotation",
+        "association",
+        "group",
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+    }
+)
+"""Elements a modeller may add that carry no flow: passed over."""
+
+_TASK_TAGS = {
+    "userTask": "user",
+    "manualTask": "manual",
+    "serviceTask": "service",
+    "sendTask": "send",
+    "receiveTask": "receive",
+    "scriptTask": "script",
+    "businessRuleTask": "business-rule",
+}
+
+# The importer's code for what the mapping notes (not imported: the importer imports this).
+_NOTE_CODE, _NOTE_RULE = "PW007", "bpmn-unmapped"
 
 
 def _pw(el: XmlNode, name: str) -> str | None:
@@ -144,33 +182,48 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     nodes = {
         c.get("id") or "": c for c in process.children if c.ns == BPMN_NS and c.tag in _FLOW_NODES
     }
-    flows = _bpmn(process, "sequenceFlow")
-    known = _FLOW_NODES | {"sequenceFlow", "laneSet", "documentation", "extensionElements"}
+    known = _FLOW_NODES | _ARTIFACTS
+    known |= {"sequenceFlow", "laneSet", "documentation", "extensionElements"}
     if any(c.ns == BPMN_NS and c.tag not in known for c in process.children):
-        return None  # something the exporter never writes
-    for node in nodes.values():
-        if not (
-            _pw(node, "kind") or _pw(node, "split") or _pw(node, "startOf") or _pw(node, "merge")
-        ):
-            return None
+        return None  # something the exporter never writes: the general mapping reads it
+    # A modeller deletes a node with its flows; a flow left pointing nowhere is passed over.
+    flows = [
+        f
+        for f in _bpmn(process, "sequenceFlow")
+        if (f.get("sourceRef") or "") in nodes and (f.get("targetRef") or "") in nodes
+    ]
     out_of: dict[str, list[XmlNode]] = {}
+    into: dict[str, list[XmlNode]] = {}
     for f in flows:
-        source, target = f.get("sourceRef") or "", f.get("targetRef") or ""
-        if source not in nodes or target not in nodes:
-            return None
-        out_of.setdefault(source, []).append(f)
-        helper = (
-            _pw(nodes[source], "startOf") is not None
-            or _pw(nodes[source], "merge") is not None
-            or _pw(nodes[target], "split") is not None
-            or _pw(f, "delayOf") is not None
-        )
-        if _pw(f, "transition") is None and not helper:
-            return None
+        out_of.setdefault(f.get("sourceRef") or "", []).append(f)
+        into.setdefault(f.get("targetRef") or "", []).append(f)
+    added: dict[str, str] = {}  # BPMN id of a node a modeller added -> its step kind
+    for ident, node in nodes.items():
+        if _pw(node, "kind") or _pw(node, "split") or _pw(node, "startOf") or _pw(node, "merge"):
+            continue
+        kind = _added_kind(node, len(into.get(ident, ())), len(out_of.get(ident, ())))
+        if kind is None:
+            return None  # a gateway that joins and splits: the general mapping reads it
+        added[ident] = kind
 
     locales = (_pw(root, "locales") or "").split()
     shown = _pw(root, "lang") or (locales[0] if locales else None)
     smap = SourceMap(file)
+    notes: list[Finding] = []
+
+    def note(el: XmlNode, message: str, step: str | None = None) -> None:
+        ident = el.get("id")
+        what = f"{el.tag} {ident!r}" if ident else el.tag
+        notes.append(
+            Finding(
+                _NOTE_CODE,
+                _NOTE_RULE,
+                Severity.INFO,
+                f"{what}: {message}",
+                Location(file, el.line, el.column),
+                step=step,
+            )
+        )
 
     def put(path: DocPath, value: Any, el: XmlNode) -> None:
         pos = (el.line, el.column)
@@ -218,12 +271,17 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     step_of: dict[str, str] = {}  # BPMN id -> step id
     steps: list[tuple[dict[str, Any], XmlNode]] = []
     for ident, node in nodes.items():
-        kind = _pw(node, "kind")
+        kind = _pw(node, "kind") or added.get(ident)
         if kind is None or kind == "delay":
             continue
         step_id = _pw(node, "id") or ident
         step_of[ident] = step_id
         step: dict[str, Any] = {"id": step_id, "kind": kind}
+        if ident in added:
+            tag = _TASK_TAGS.get(node.tag)
+            if tag is not None:
+                step["tags"] = [tag]
+            note(node, f"added in a modeller: read as {kind} step {step_id!r}", step_id)
         if ident in role_of:
             step["role"] = role_of[ident]
         label = _label(node, "label", shown, node.get("name"))
@@ -242,26 +300,40 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         if confidentiality is not None:
             step["confidentiality"] = confidentiality
         steps.append((step, node))
+    present = set(step_of.values())
     for ident, node in nodes.items():
         folded = _pw(node, "split") or _pw(node, "merge")
-        if folded is not None:
+        if folded is not None and folded in present:
             step_of[ident] = folded
 
-    # transitions
-    transitions: list[tuple[int, dict[str, Any], XmlNode]] = []
+    # transitions: those the export wrote (pw:transition, in their order), then those added
+    transitions: list[tuple[float, dict[str, Any], XmlNode]] = []
     for f in flows:
         index = _pw(f, "transition")
-        if index is None or not index.isdigit():
-            continue
         source, target = f.get("sourceRef") or "", f.get("targetRef") or ""
+        if index is None or not index.isdigit():
+            helper = (
+                _pw(nodes[source], "startOf") is not None
+                or _pw(nodes[source], "merge") is not None
+                or _pw(nodes[target], "split") is not None
+                or _pw(f, "delayOf") is not None
+                or _pw(nodes[target], "kind") == "delay"
+            )
+            if helper:
+                continue
+            order = float(len(flows) * 2 + len(transitions))  # after every exported one
+        else:
+            order = float(index)
         if _pw(nodes[target], "kind") == "delay":
             after = out_of.get(target, [])
             if len(after) != 1:
-                return None
+                continue  # its timer's way on was deleted: so is the transition
             target = after[0].get("targetRef") or ""
         if source not in step_of or target not in step_of:
-            return None
+            continue  # an end of it was deleted in a modeller
         t: dict[str, Any] = {"from": step_of[source], "to": step_of[target]}
+        if index is None:
+            note(f, f"added in a modeller: read as a transition {t['from']!r} -> {t['to']!r}")
         for key, attr in (
             ("event", "event"),
             ("kind", "kind"),
@@ -295,7 +367,9 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         label = _label(f, "label", shown, f.get("name"))
         if label is not None:
             t["label"] = label
-        transitions.append((int(index), t, f))
+        if t.get("on_reject") is not None and t["on_reject"] not in present:
+            del t["on_reject"]  # its step was deleted in a modeller
+        transitions.append((order, t, f))
     transitions.sort(key=lambda item: item[0])
 
     document: dict[str, Any] = {
@@ -335,4 +409,24 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     document["transitions"] = [t for _, t, _ in transitions]
     for i, (_, t, f) in enumerate(transitions):
         put(("transitions", i), t, f)
+    smap.notes = notes
     return document, smap
+
+
+def _added_kind(node: XmlNode, n_in: int, n_out: int) -> str | None:
+    """The step kind of a flow node a modeller added (as the general mapping reads it), or
+    None for a parallel gateway that both joins and splits."""
+    tag = node.tag
+    if tag == "startEvent":
+        return "entry"
+    if tag == "endEvent":
+        return "outcome"
+    if tag == "intermediateCatchEvent":
+        return "wait"
+    if tag == "exclusiveGateway":
+        return "decision" if n_out > 1 else "action"
+    if tag == "parallelGateway":
+        if n_in > 1 and n_out > 1:
+            return None
+        return "join" if n_in > 1 else "fork" if n_out > 1 else "action"
+    return "action"
