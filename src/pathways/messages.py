@@ -57,6 +57,10 @@ TEMPLATES: tuple[str, ...] = (
     N_("step {step} is not an outcome but no transition leaves it"),
     N_("steps {steps} form a loop with no way out to an outcome"),
     N_("step {step} loops to itself with no way out to an outcome"),
+    N_(
+        "steps {steps} form a loop that no track can leave for good: its way out passes "
+        "fork(s) {forks}, which also send a track round again, so the case never completes"
+    ),
     N_("transition {index} leaves outcome step {step}; outcomes end the case"),
     N_("decision step {step} has {n} outgoing transition; a decision needs at least two"),
     N_("decision step {step} has {n} outgoing transitions; a decision needs at least two"),
@@ -65,6 +69,11 @@ TEMPLATES: tuple[str, ...] = (
     N_("transitions {first} and {second} out of {step} both fire on event {event} without a guard"),
     N_("outcome {step} can be entered while another track is still running"),
     N_("two tracks are at step {step} at once: its work would be done twice"),
+    N_(
+        "the tracks from {forks} pile up without end: this run comes back to a state with "
+        "every track it had and more, so there are infinitely many states; whether a join can "
+        "wait for ever (PW110) is undecided there"
+    ),
     # roles and sectors (PW2xx)
     N_("step {step} has no responsible role"),
     N_("role {role} is responsible for no step and fires no transition"),

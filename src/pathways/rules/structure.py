@@ -221,10 +221,10 @@ def _track_traps(ctx: RuleContext, st: Structure) -> Iterator[Finding]:
         names = ", ".join(repr(sg.ids[u]) for u in trap.members)
         if trap.forks:
             forks = ", ".join(repr(sg.ids[f]) for f in trap.forks)
-            who = f"forks {forks} send" if len(trap.forks) > 1 else f"fork {forks} sends"
             what = (
-                f"steps {names} form a loop that no track can leave for good: {who} a track "
-                "out and another round the loop again, so the case never completes"
+                f"steps {names} form a loop that no track can leave for good: its way out "
+                f"passes fork(s) {forks}, which also send a track round again, so the case "
+                "never completes"
             )
         elif len(trap.members) > 1:
             what = f"steps {names} form a loop with no way out to an outcome"
