@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -86,6 +87,72 @@ def test_loop_without_exit_is_refused_before_running() -> None:
     )
     with pytest.raises(pw.SimulationError, match="never leave the loop 'x', 'y'"):
         pw.simulate(p, cases=50, seed=0)
+
+
+def test_a_loop_left_too_rarely_is_refused_and_a_long_chain_without_one_runs() -> None:
+    """The expected number of steps is solved only where a loop can repeat: a loop left with
+    probability 1e-5 takes 100,000 steps on average (over the cap) and is refused; a chain of
+    300 steps without a loop runs, every case ending at its outcome."""
+    looped = build(
+        [step("in", "entry"), step("x", "decision"), step("out", "outcome")],
+        [
+            move("in", "x"),
+            move("x", "x", probability=1 - 1e-5),
+            move("x", "out", probability=1e-5),
+        ],
+    )
+    with pytest.raises(pw.SimulationError, match="steps on average, over the cap"):
+        pw.simulate(looped, cases=50, seed=0)
+    ids = [f"s{i}" for i in range(300)]
+    chain = build(
+        [step(ids[0], "entry"), *(step(i) for i in ids[1:-1]), step(ids[-1], "outcome")],
+        [move(a, b) for a, b in itertools.pairwise(ids)],
+    )
+    r = pw.simulate(chain, cases=50, seed=0)
+    assert r.outcomes[ids[-1]]["count"] == 50 and r.stuck == 0
+
+
+def test_expected_steps_by_components_equal_one_dense_solve() -> None:
+    """The termination check solves the expected steps loop by loop (strongly connected
+    components, successors first); oracle: the dense solve of the whole chain."""
+    import numpy as np
+
+    from pathways.simulate.compile import compile_pathway
+    from pathways.simulate.termination import _expected_steps, _moves, _patterns
+
+    p = build(
+        [
+            step("in", "entry"),
+            *(step(x, "decision") for x in "abcde"),
+            step("out", "outcome"),
+            step("gone", "outcome"),
+        ],
+        [
+            move("in", "a"),
+            move("a", "b", probability=0.6),
+            move("a", "e", probability=0.4),
+            move("b", "a", probability=0.3),
+            move("b", "c", probability=0.7),
+            move("c", "c", probability=0.2),
+            move("c", "d", probability=0.8),
+            move("d", "b", probability=0.1),
+            move("d", "out", probability=0.9),
+            move("e", "e", probability=0.5),
+            move("e", "gone", probability=0.5),
+        ],
+    )
+    cp = compile_pathway(p)
+    moves = _moves(cp, _patterns(cp)[0])
+    transient = np.flatnonzero(~cp.is_outcome)
+    position = {int(s): k for k, s in enumerate(transient)}
+    system = np.eye(transient.size)
+    for (a, b), q in moves.items():
+        if b in position:
+            system[position[a], position[b]] -= q
+    dense = np.linalg.solve(system, np.ones(transient.size))
+    by_parts = _expected_steps(cp, moves)
+    assert by_parts is not None
+    assert np.allclose(by_parts[transient], dense, rtol=1e-12)
 
 
 def test_first_true_guard_in_file_order_and_renormalised_probabilities() -> None:

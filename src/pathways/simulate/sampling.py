@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -65,10 +66,14 @@ class DurationTable:
         self.has_uniform = bool(uniform.any())
         self.has_exponential = bool(expo.any())
         self.random = bool((span > 0).any()) or self.has_exponential
-        self.rows: list[tuple[int, float, float, float, float, float]] = [
-            (int(code[i]), float(a[i]), float(b[i]), float(fc[i]), float(k1[i]), float(k2[i]))
-            for i in range(code.size)
-        ]
+
+    @cached_property
+    def rows(self) -> list[tuple[int, float, float, float, float, float]]:
+        """The parameters ``(code, a, b, fc, k1, k2)`` of every row as Python numbers, for the
+        event loops' scalar draws (:func:`sample_one`); built on first use (the vectorised walk
+        never needs them)."""
+        columns = (self.code, self.a, self.b, self.fc, self.k1, self.k2)
+        return list(zip(*(c.tolist() for c in columns), strict=True))
 
     def sample(self, rows: IntArray, u: FloatArray) -> FloatArray:
         """Durations for ``rows`` given uniforms ``u`` in [0, 1) (same shape)."""
