@@ -224,7 +224,8 @@ def sheets(
     fits one page costs one ``dot`` run). Its layout orders the steps along the flow; the
     steps are cut greedily into segments (phase boundaries) that should fit a page, and a
     segment too tall for one page into groups of whole lanes (agency boundaries). Every round
-    lays out all pages as printed (markers, page numbers, legend) in one ``dot`` process and
+    lays out the pages not laid out before (with markers, legend and the page number "99 of
+    99", so a page's layout does not depend on the others) in one ``dot`` process and
     corrects only what does not fit: a segment too long gets a shorter budget from its first
     step on (the segments before it stay), a segment too tall one more lane group. When all
     pages fit, each is drawn by its own ``dot`` process (for the same bytes every time; a few
@@ -281,14 +282,23 @@ def sheets(
                 owners.append(segment)
         return pieces, owners
 
+    # Each piece's layout as a page numbered "99 of 99" (no narrower than its real number),
+    # so a piece laid out once is not laid out again when the pieces around it change.
+    laid: dict[tuple[str, ...], bytes] = {}
+    placeholder = tr("page {number} of {total}", diagram.lang).format(number=99, total=99)
+
     drawing = fits_whole
     for _ in range(_ROUNDS):
         pieces, owners = plan()
-        pages = _numbered(diagram, pieces)
         if drawing:
+            pages = _numbered(diagram, pieces)
             measured = _batch_both(graphs(pages), fmt)
         else:
-            measured = [(p, b"") for p in layouts([g.source for g in graphs(pages)])]
+            todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
+            subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
+            if todo:
+                laid.update(zip(todo, layouts([g.source for g in graphs(subs)]), strict=True))
+            measured = [(laid[tuple(piece)], b"") for piece in pieces]
         changed = False
         if len(pieces) <= _MAX_PAGES:
             for piece, segment, (plain, data) in zip(pieces, owners, measured, strict=True):
