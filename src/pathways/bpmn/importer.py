@@ -923,9 +923,9 @@ def import_bpmn(
 ) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
     """BPMN 2.0 XML bytes -> the plain data of a pathway, its source map and the load findings.
 
-    A file ``pathways export`` wrote (and a modeller did not add or remove flow elements in) is
-    read back whole by :func:`pathways.bpmn.restore.read_export`; any other file by the
-    mapping above. The data is None when the file is not readable BPMN (PW001: malformed or
+    A file ``pathways export`` wrote (perhaps edited in a modeller, with no element kinds the
+    export never writes) is read back by :func:`pathways.bpmn.restore.read_export`, its
+    edits taken; any other file by the mapping above. The data is None when the file is not readable BPMN (PW001: malformed or
     refused XML; PW002: not a BPMN 2.0 ``definitions`` document). The source map's ``notes``
     hold the PW007 findings of what could not be mapped.
 

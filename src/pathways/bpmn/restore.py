@@ -9,7 +9,8 @@ What a modeller did to it is taken, and what it left alone keeps its ``pw`` data
 - names and documentation edited (for the locale the name is shown in), the layout, a flow
   node moved to another lane (its role);
 - an element deleted (bpmn.io deletes its flows with it): its step or transition is gone, and
-  a fallback (``on_reject``) into a deleted step is dropped;
+  so are a fallback (``on_reject``) into a deleted step and the deadlines, waivers and
+  simulation entries of ``pw:data`` that name it (each a PW007 ``info``);
 - an element added (no ``pw`` attributes): a flow node is read as the general mapping reads
   it (a task an ``action``, an exclusive gateway a ``decision``, a parallel gateway a
   ``fork`` or a ``join``, a start event an ``entry``, an end event an ``outcome``, a catch
@@ -396,6 +397,9 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     if locales:
         document["locales"] = locales
     data, data_el = _data(process)
+    kept = {step["id"] for step, _ in steps}
+    for what in _prune(data, kept, {t for step, _ in steps for t in step.get("tags", ())}):
+        note(data_el, f"{what}, deleted in a modeller: left out")
     for key, value in data.items():
         if key not in ("agencies", "roles") and key not in document:
             document[key] = value
@@ -409,8 +413,44 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     document["transitions"] = [t for _, t, _ in transitions]
     for i, (_, t, f) in enumerate(transitions):
         put(("transitions", i), t, f)
-    smap.notes = notes
+    smap.notes = sorted(notes, key=Finding.sort_key)
     return document, smap
+
+
+def _prune(data: dict[str, Any], steps: set[str], tags: set[str]) -> list[str]:
+    """Take out of ``pw:data`` what names a step no longer in the file (deadlines, waivers,
+    simulation entries): the references the loader checks (PW003). Returns what was taken."""
+    gone: list[str] = []
+
+    def missing(value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        if value.startswith("tag:"):
+            return value[4:] not in tags
+        return value not in steps
+
+    for key, fields in (("deadlines", ("from", "to")), ("waivers", ("step",))):
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        keep = []
+        for item in items:
+            names = [item.get(f) for f in fields] if isinstance(item, dict) else []
+            lost = [n for n in names if missing(n)]
+            if lost:
+                label = item.get("id") or item.get("code") or ""
+                what = f"{key[:-1]} {label!r}" if label else key[:-1]
+                gone.append(f"{what} names step {lost[0]!r}")
+            else:
+                keep.append(item)
+        data[key] = keep
+    sim = data.get("simulation")
+    entries = sim.get("entries") if isinstance(sim, dict) else None
+    if isinstance(sim, dict) and isinstance(entries, dict):
+        for name in [n for n in entries if missing(n)]:
+            del entries[name]
+            gone.append(f"simulation entry {name!r}")
+    return gone
 
 
 def _added_kind(node: XmlNode, n_in: int, n_out: int) -> str | None:
