@@ -925,9 +925,9 @@ def import_bpmn(
 
     A file ``pathways export`` wrote (perhaps edited in a modeller, with no element kinds the
     export never writes) is read back by :func:`pathways.bpmn.restore.read_export`, its
-    edits taken; any other file by the mapping above. The data is None when the file is not readable BPMN (PW001: malformed or
-    refused XML; PW002: not a BPMN 2.0 ``definitions`` document). The source map's ``notes``
-    hold the PW007 findings of what could not be mapped.
+    edits taken; any other file by the mapping above. The data is None when the file is not
+    readable BPMN (PW001: malformed or refused XML; PW002: not a BPMN 2.0 ``definitions``
+    document). The source map's ``notes`` hold the PW007 findings of what could not be mapped.
 
     Examples
     --------
