@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pathways._gc import gc_paused
 from pathways.bpmn import BPMN_MODEL_NS
 from pathways.bpmn.restore import PW_NS, read_export
-from pathways.bpmn.xml import XmlNode, parse_xml
+from pathways.bpmn.xml import XmlTree, parse_tree
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location, Severity
 from pathways.load.codes import finding
@@ -132,19 +133,66 @@ DEFINITION_TAGS = {
 UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_PW_PATHWAY = f"{{{PW_NS}}}pathway"
 _KEEP = frozenset({BPMN_MODEL_NS, PW_NS})
 """The namespaces the importer reads (BPMN, and the ``pw`` elements ``pathways export``
 writes): diagram (DI) and vendor extension elements are checked by the parser but not built."""
+_B = "{" + BPMN_MODEL_NS + "}"
+_BL = len(_B)
+_ANY_BPMN = _B + "*"
+El = Any
+"""An lxml element (of :attr:`XmlTree.root`)."""
+
+
+def _tag(el: El) -> str:
+    """The local name of a BPMN element."""
+    name: str = el.tag[_BL:]
+    return name
+
+
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
+
+
+class _Positions(dict[DocPath, Any]):
+    """A source map's table that holds the element of a path until its line and column are
+    asked for: they are found in the XML text only for the paths a finding points at."""
+
+    def __init__(self, tree: XmlTree) -> None:
+        super().__init__()
+        self.tree = tree
+
+    def __getitem__(self, path: DocPath) -> tuple[int, int]:
+        value = dict.__getitem__(self, path)
+        if value.__class__ is not tuple:
+            value = self.tree.position(value)
+            dict.__setitem__(self, path, value)
+        return value  # type: ignore[no-any-return]
+
+    def get(self, path: DocPath, default: Any = None) -> Any:
+        if path not in self:
+            return default
+        return self[path]
+
+    def resolved(self) -> dict[DocPath, tuple[int, int]]:
+        return {path: self[path] for path in self}
+
+    def values(self) -> Any:
+        return self.resolved().values()
+
+    def items(self) -> Any:
+        return self.resolved().items()
+
+    def __reduce__(self) -> Any:
+        return (dict, (self.resolved(),))
 
 
 @dataclass
 class _Node:
     """One BPMN flow node on its way to one or two steps."""
 
-    el: XmlNode
+    el: El
     kind: str  # the BPMN element name
     agency: str
     lane: str | None
@@ -158,39 +206,41 @@ class _Node:
 
 @dataclass
 class _Flow:
-    el: XmlNode
+    el: El
     source: str
     target: str
     message: bool = False
-    condition: XmlNode | None = None
+    condition: El | None = None
     default: bool = False
 
 
 class _Importer:
-    def __init__(self, root: XmlNode, file: str, locale: str, stem: str) -> None:
-        self.root = root
+    def __init__(self, tree: XmlTree, file: str, locale: str, stem: str) -> None:
+        self.tree = tree
+        self.root = tree.root
+        self.text = tree.text
         self.file = file
         self.locale = locale
         self.stem = stem
-        self.smap = SourceMap(file)
+        self.smap = SourceMap(file, keys=_Positions(tree), values=_Positions(tree))
         self.notes: list[tuple[Finding, str]] = []
         self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
-        self.ids: dict[str, XmlNode] = {}
+        self._ids: dict[str, El] | None = None
         self.nodes: dict[str, _Node] = {}
         self.flows: list[_Flow] = []
         self.agencies: dict[str, dict[str, Any]] = {}
-        self.agency_pos: dict[str, XmlNode] = {}
+        self.agency_pos: dict[str, El] = {}
         self.roles: dict[str, dict[str, Any]] = {}
-        self.role_pos: dict[str, XmlNode] = {}
+        self.role_pos: dict[str, El] = {}
         self.steps: list[dict[str, Any]] = []
-        self.step_pos: list[XmlNode] = []
+        self.step_pos: list[El] = []
         self.transitions: list[dict[str, Any]] = []
-        self.tr_pos: list[tuple[XmlNode, XmlNode | None]] = []
+        self.tr_pos: list[tuple[El, El | None]] = []
         self.step_ids: dict[str, str] = {}  # BPMN id -> step id
         self.used: set[str] = set()
         self.kinds: dict[str, str] = {}  # step id -> kind
         self.ignored: Counter[str] = Counter()
-        self.first_ignored: XmlNode | None = None
+        self.first_ignored: El | None = None
         self.aliases_in: dict[str, str] = {}  # flattened sub-process -> its start event
         self.aliases_out: dict[str, list[str]] = {}  # flattened sub-process -> its end events
 
@@ -198,15 +248,15 @@ class _Importer:
 
     def note(
         self,
-        el: XmlNode,
+        el: El,
         message: str,
         severity: Severity = Severity.WARNING,
-        at: XmlNode | None = None,
+        at: El | None = None,
     ) -> None:
         """A PW007 finding about ``el`` (named with its id), at ``at`` (default: ``el``)."""
         ident = el.get("id")
-        what = f"{el.tag} {ident!r}" if ident else el.tag
-        where = at or el
+        what = f"{_tag(el)} {ident!r}" if ident else _tag(el)
+        where = el if at is None else at
         self.notes.append(
             (
                 Finding(
@@ -214,7 +264,7 @@ class _Importer:
                     UNMAPPED_RULE,
                     severity,
                     f"{what}: {message}",
-                    Location(self.file, where.line, where.column),
+                    Location(self.file, *self.tree.position(where)),
                 ),
                 ident or "",
             )
@@ -241,42 +291,54 @@ class _Importer:
         self.used.add(out)
         return out
 
-    def label(self, el: XmlNode) -> str | None:
+    def label(self, el: El) -> str | None:
         name = el.get("name")
         return " ".join(name.split()) if name and name.strip() else None
 
     # --- reading ----------------------------------------------------------------------------
 
-    def bpmn(self, el: XmlNode) -> Iterable[XmlNode]:
-        return (c for c in el.children if c.ns == BPMN_MODEL_NS)
+    def bpmn(self, el: El) -> Iterable[El]:
+        children: Iterable[El] = el.iterchildren(_ANY_BPMN)
+        return children
+
+    @property
+    def ids(self) -> dict[str, El]:
+        """BPMN element id -> element (the first of an id), made when a finding names one."""
+        if self._ids is None:
+            self._ids = {}
+            # BPMN elements with an id, not inside an element of another namespace
+            found = self.root.xpath(
+                "descendant-or-self::b:*[@id and not(ancestor::*[namespace-uri() != $ns])]",
+                namespaces={"b": BPMN_MODEL_NS},
+                ns=BPMN_MODEL_NS,
+            )
+            for el in found:
+                self._ids.setdefault(el.get("id"), el)
+        return self._ids
 
     def read(self) -> None:
-        for el in self.root.iter():
-            ident = el.get("id")
-            if ident is not None and el.ns == BPMN_MODEL_NS:
-                self.ids.setdefault(ident, el)
-        processes = {p.get("id"): p for p in self.bpmn(self.root) if p.tag == "process"}
+        processes = {p.get("id"): p for p in self.bpmn(self.root) if _tag(p) == "process"}
         owner: dict[str, str] = {}
-        messages: list[XmlNode] = []
-        for collab in (c for c in self.bpmn(self.root) if c.tag == "collaboration"):
+        messages: list[El] = []
+        for collab in (c for c in self.bpmn(self.root) if _tag(c) == "collaboration"):
             for part in self.bpmn(collab):
-                if part.tag == "participant":
+                if _tag(part) == "participant":
                     agency = self.add_agency(part)
                     ref = part.get("processRef")
                     if ref is not None and ref in processes:
                         owner[ref] = agency
                     elif ref is not None:
                         self.note(part, f"its process {ref!r} is not in the file")
-                elif part.tag == "messageFlow":
+                elif _tag(part) == "messageFlow":
                     messages.append(part)
-                elif part.tag not in ARTEFACTS:
+                elif _tag(part) not in ARTEFACTS:
                     self.ignore(part)
         for pid, process in processes.items():
             agency = owner.get(pid or "") or self.add_agency(process)
             lanes = self.read_lanes(process, agency)
             self.read_container(process, agency, lanes, None)
         for el in self.bpmn(self.root):
-            if el.tag not in ("process", "collaboration") and el.tag not in (
+            if _tag(el) not in ("process", "collaboration") and _tag(el) not in (
                 "message",
                 "itemDefinition",
                 "signal",
@@ -295,73 +357,73 @@ class _Importer:
         for msg in messages:
             self.read_message(msg)
 
-    def ignore(self, el: XmlNode) -> None:
-        self.ignored[el.tag] += 1
+    def ignore(self, el: El) -> None:
+        self.ignored[_tag(el)] += 1
         if self.first_ignored is None:
             self.first_ignored = el
 
-    def add_agency(self, el: XmlNode) -> str:
+    def add_agency(self, el: El) -> str:
         ident = self.new_id(el.get("id") or "agency")
         name = self.label(el) or el.get("id") or ident
         self.agencies[ident] = {"id": ident, "name": name, "sector": SECTOR}
         self.agency_pos[ident] = el
         return ident
 
-    def read_lanes(self, process: XmlNode, agency: str) -> dict[str, str]:
+    def read_lanes(self, process: El, agency: str) -> dict[str, str]:
         """BPMN node id -> role id, from the deepest lane naming it."""
         out: dict[str, str] = {}
 
-        def walk(lane_set: XmlNode) -> None:
+        def walk(lane_set: El) -> None:
             for lane in self.bpmn(lane_set):
-                if lane.tag != "lane":
+                if _tag(lane) != "lane":
                     continue
                 role = self.new_id(lane.get("id") or "lane")
                 title = self.label(lane) or lane.get("id") or role
                 self.roles[role] = {"id": role, "agency": agency, "title": title}
                 self.role_pos[role] = lane
                 for ref in self.bpmn(lane):
-                    if ref.tag == "flowNodeRef" and ref.text:
-                        out[ref.text] = role
+                    if _tag(ref) == "flowNodeRef" and self.text(ref):
+                        out[self.text(ref)] = role
                 for child in self.bpmn(lane):
-                    if child.tag == "childLaneSet":
+                    if _tag(child) == "childLaneSet":
                         walk(child)
 
         for lane_set in self.bpmn(process):
-            if lane_set.tag == "laneSet":
+            if _tag(lane_set) == "laneSet":
                 walk(lane_set)
         return out
 
     def read_container(
-        self, container: XmlNode, agency: str, lanes: dict[str, str], inside: str | None
+        self, container: El, agency: str, lanes: dict[str, str], inside: str | None
     ) -> None:
         parent_role = lanes.get(inside or "")
         for el in self.bpmn(container):
             ident = el.get("id")
-            if el.tag in FLOW_NODES and ident:
+            if _tag(el) in FLOW_NODES and ident:
                 trigger = _trigger(el, self)
-                node = _Node(el, el.tag, agency, lanes.get(ident, parent_role), trigger, inside)
+                node = _Node(el, _tag(el), agency, lanes.get(ident, parent_role), trigger, inside)
                 self.nodes[ident] = node
                 for child in self.bpmn(el):
-                    if child.tag in (
+                    if _tag(child) in (
                         "multiInstanceLoopCharacteristics",
                         "standardLoopCharacteristics",
                     ):
                         self.note(el, "its loop or multi-instance marker is not mapped (runs once)")
-                if el.tag in SUBPROCESSES:
+                if _tag(el) in SUBPROCESSES:
                     self.read_subprocess(el, node, agency, lanes)
-            elif el.tag == "sequenceFlow" and ident:
+            elif _tag(el) == "sequenceFlow" and ident:
                 source, target = el.get("sourceRef"), el.get("targetRef")
                 if not source or not target:
                     self.note(el, "a sequence flow without sourceRef or targetRef is left out")
                     continue
-                cond = next((c for c in self.bpmn(el) if c.tag == "conditionExpression"), None)
-                if cond is not None and not cond.text:
+                cond = next((c for c in self.bpmn(el) if _tag(c) == "conditionExpression"), None)
+                if cond is not None and not self.text(cond):
                     cond = None  # an empty expression: the flow is unconditioned
                 self.flows.append(_Flow(el, source, target, condition=cond))
             elif (
-                el.tag not in ARTEFACTS
-                or el.tag in ("dataObject", "dataObjectReference", "dataStoreReference")
-                or el.tag in ("textAnnotation", "association", "group")
+                _tag(el) not in ARTEFACTS
+                or _tag(el) in ("dataObject", "dataObjectReference", "dataStoreReference")
+                or _tag(el) in ("textAnnotation", "association", "group")
             ):
                 self.ignore(el)
         default_of = {
@@ -371,19 +433,19 @@ class _Importer:
             if flow.el.get("id") in default_of:
                 flow.default = True
 
-    def read_subprocess(self, el: XmlNode, node: _Node, agency: str, lanes: dict[str, str]) -> None:
+    def read_subprocess(self, el: El, node: _Node, agency: str, lanes: dict[str, str]) -> None:
         ident = el.get("id") or ""
-        inner = [c for c in self.bpmn(el) if c.tag in FLOW_NODES]
+        inner = [c for c in self.bpmn(el) if _tag(c) in FLOW_NODES]
         if el.get("triggeredByEvent") == "true":
             self.note(
                 el, f"an event sub-process is not mapped (its {len(inner)} elements are left out)"
             )
             node.kind = "eventSubProcess"
             return
-        if el.tag == "adHocSubProcess":
+        if _tag(el) == "adHocSubProcess":
             self.note(el, "an ad-hoc sub-process is kept as one action step (its order is free)")
             return
-        starts = [c for c in inner if c.tag == "startEvent" and not any(_definitions(c))]
+        starts = [c for c in inner if _tag(c) == "startEvent" and not any(_definitions(c))]
         if len(starts) != 1:
             if inner:
                 self.note(
@@ -394,11 +456,11 @@ class _Importer:
             return
         self.read_container(el, agency, lanes, ident)
         self.aliases_in[ident] = starts[0].get("id") or ""
-        self.aliases_out[ident] = [c.get("id") or "" for c in inner if c.tag == "endEvent"]
-        if el.tag == "transaction":
+        self.aliases_out[ident] = [c.get("id") or "" for c in inner if _tag(c) == "endEvent"]
+        if _tag(el) == "transaction":
             self.note(el, "a transaction is flattened like a sub-process (no cancel or rollback)")
 
-    def read_message(self, msg: XmlNode) -> None:
+    def read_message(self, msg: El) -> None:
         source, target = msg.get("sourceRef") or "", msg.get("targetRef") or ""
         if source in self.nodes and target in self.nodes:
             if self.nodes[source].agency == self.nodes[target].agency:
@@ -408,7 +470,7 @@ class _Importer:
             return
         missing = target if source in self.nodes else source
         what = self.ids.get(missing)
-        kind = what.tag if what is not None else "an unknown element"
+        kind = _tag(what) if what is not None else "an unknown element"
         self.note(
             msg,
             f"message flow to or from {kind} {missing!r} (a pool without a process, or "
@@ -439,7 +501,7 @@ class _Importer:
                         UNMAPPED_RULE,
                         Severity.INFO,
                         f"elements with no flow meaning for a pathway are not imported: {counts}",
-                        Location(self.file, self.first_ignored.line, self.first_ignored.column),
+                        Location(self.file, *self.tree.position(self.first_ignored)),
                     ),
                     "",
                 )
@@ -464,7 +526,7 @@ class _Importer:
                     if source not in self.nodes or target not in self.nodes:
                         bad = source if source not in self.nodes else target
                         el = self.ids.get(bad)
-                        what = f"{el.tag} {bad!r}" if el is not None else f"unknown id {bad!r}"
+                        what = f"{_tag(el)} {bad!r}" if el is not None else f"unknown id {bad!r}"
                         self.note(flow.el, f"it connects {what}, which is not mapped; left out")
                         continue
                     if (
@@ -493,7 +555,7 @@ class _Importer:
             self.role_pos[role] = self.agency_pos[node.agency]
         return role
 
-    def add_step(self, el: XmlNode, ident: str, kind: str, node: _Node, **extra: Any) -> str:
+    def add_step(self, el: El, ident: str, kind: str, node: _Node, **extra: Any) -> str:
         step: dict[str, Any] = {"id": ident, "kind": kind}
         if kind != "outcome" or node.lane is not None:
             step["role"] = self.role_for(node)
@@ -616,21 +678,25 @@ class _Importer:
                     "BPMN) are mapped as a choice of one",
                 )
 
-    def timer_duration(self, el: XmlNode) -> str | None:
-        timer = next((c for c in self.bpmn(el) if c.tag == "timerEventDefinition"), None)
+    def timer_duration(self, el: El) -> str | None:
+        timer = next((c for c in self.bpmn(el) if _tag(c) == "timerEventDefinition"), None)
         if timer is None:
             return None
-        spec = next((c for c in self.bpmn(timer) if c.tag == "timeDuration"), None)
-        if spec is not None and _ISO_DURATION.match(spec.text) and spec.text.strip() != "P":
-            return spec.text.strip().upper()
+        spec = next((c for c in self.bpmn(timer) if _tag(c) == "timeDuration"), None)
+        if (
+            spec is not None
+            and _ISO_DURATION.match(self.text(spec))
+            and self.text(spec).strip() != "P"
+        ):
+            return self.text(spec).strip().upper()
         if spec is not None:
             self.note(
                 el,
-                f"timer duration {spec.text!r} is not an ISO 8601 duration in weeks, days, "
+                f"timer duration {self.text(spec)!r} is not an ISO 8601 duration in weeks, days, "
                 "hours, minutes or seconds (PT72H, P5D); the wait has no duration",
             )
         else:
-            kinds = [c.tag for c in self.bpmn(timer)]
+            kinds = [_tag(c) for c in self.bpmn(timer)]
             self.note(
                 el,
                 f"a timer with {' and '.join(kinds) or 'no time'} (not a timeDuration) gives "
@@ -685,7 +751,7 @@ class _Importer:
                 move["kind"] = "referral"
                 move["event"] = self.event_name(flow.el)
             if flow.condition is not None:
-                text = flow.condition.text
+                text = self.text(flow.condition)
                 if self.kind_of(source.step_out) == "fork":
                     self.note(flow.el, f"condition {text!r} on a parallel branch is left out")
                 else:
@@ -702,7 +768,7 @@ class _Importer:
     def kind_of(self, step_id: str) -> str:
         return self.kinds.get(step_id, "")
 
-    def event_name(self, el: XmlNode) -> str:
+    def event_name(self, el: El) -> str:
         return _ID_BAD.sub("_", el.get("id") or "message")
 
     def distinct_events(self) -> None:
@@ -781,7 +847,7 @@ class _Importer:
 
     def document(self) -> dict[str, Any]:
         title = self.label(self.root) or next(
-            (self.label(p) for p in self.bpmn(self.root) if p.tag == "process" and self.label(p)),
+            (self.label(p) for p in self.bpmn(self.root) if _tag(p) == "process" and self.label(p)),
             None,
         )
         data: dict[str, Any] = {
@@ -818,18 +884,17 @@ class _Importer:
                         first_guard[name] = ("transitions", i, "when")
         for name in self.case_fields:
             where = first_guard.get(name, ())
-            pos = self.smap.values.get(where, (self.root.line, self.root.column))
+            pos = self.smap.values.get(where) or self.tree.position(self.root)
             self.smap.values[("case_fields", name)] = pos
             self.smap.keys[("case_fields", name)] = pos
         return data
 
-    def put(self, path: DocPath, el: XmlNode, item: dict[str, Any] | None = None) -> None:
+    def put(self, path: DocPath, el: El, item: dict[str, Any] | None = None) -> None:
         """Record where ``path`` comes from; its keys fall back to it (``SourceMap.locate``
         reads the nearest recorded ancestor), so one entry serves a whole step."""
         del item
-        pos = (el.line, el.column)
-        self.smap.values[path] = pos
-        self.smap.keys[path] = pos
+        self.smap.values[path] = el
+        self.smap.keys[path] = el
 
 
 def _a(word: str) -> str:
@@ -837,15 +902,13 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
-def _definitions(el: XmlNode) -> list[str]:
+def _definitions(el: El) -> list[str]:
     return [
-        DEFINITION_TAGS[c.tag]
-        for c in el.children
-        if c.ns == BPMN_MODEL_NS and c.tag in DEFINITION_TAGS
+        DEFINITION_TAGS[_tag(c)] for c in el.iterchildren(_ANY_BPMN) if _tag(c) in DEFINITION_TAGS
     ]
 
 
-def _trigger(el: XmlNode, importer: _Importer) -> str | None:
+def _trigger(el: El, importer: _Importer) -> str | None:
     kinds = _definitions(el)
     if len(kinds) > 1:
         importer.note(
@@ -854,13 +917,14 @@ def _trigger(el: XmlNode, importer: _Importer) -> str | None:
     return kinds[0] if kinds else None
 
 
-def _documentation(el: XmlNode, importer: _Importer) -> str | None:
-    texts = [c.text for c in importer.bpmn(el) if c.tag == "documentation" and c.text]
+def _documentation(el: El, importer: _Importer) -> str | None:
+    texts = [importer.text(c) for c in importer.bpmn(el) if _tag(c) == "documentation"]
+    texts = [t for t in texts if t]
     return "\n\n".join(texts) or None
 
 
-def _link_name(el: XmlNode, importer: _Importer) -> str:
-    link = next((c for c in importer.bpmn(el) if c.tag == "linkEventDefinition"), None)
+def _link_name(el: El, importer: _Importer) -> str:
+    link = next((c for c in importer.bpmn(el) if _tag(c) == "linkEventDefinition"), None)
     return (link.get("name") if link is not None else None) or el.get("name") or ""
 
 
@@ -940,31 +1004,39 @@ def import_bpmn(
     >>> [(s["id"], s["kind"]) for s in data["steps"]], smap.values[("steps", 1)]
     ([('s', 'entry'), ('t', 'action'), ('e', 'outcome')], (2, 38))
     """
+    with gc_paused():
+        return _import_bpmn(data, file, locale)
+
+
+def _import_bpmn(
+    data: bytes, file: str, locale: str | None
+) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
     smap = SourceMap(file)
     try:
-        root = parse_xml(data, keep=_KEEP)
+        tree = parse_tree(data, keep=_KEEP)
     except DocumentError as exc:
         return None, smap, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
-    if root.ns != BPMN_MODEL_NS or root.tag != "definitions":
-        where = f"{{{root.ns}}}{root.tag}" if root.ns else root.tag
+    root = tree.root
+    if root.tag != _B + "definitions":
         return (
             None,
             smap,
             [
                 finding(
                     "PW002",
-                    f"not a BPMN 2.0 file: the root element is {where}, not definitions in "
+                    f"not a BPMN 2.0 file: the root element is {root.tag}, not definitions in "
                     f"the namespace {BPMN_MODEL_NS}",
-                    Location(file, root.line, root.column),
+                    Location(file, *tree.position(root)),
                 )
             ],
         )
-    restored = read_export(root, file)  # a file `pathways export` wrote, unchanged in kind
-    if restored is not None:
-        document, smap = restored
-        return document, smap, []
+    if root.get(_PW_PATHWAY) is not None:  # `pathways export` wrote it: read it back whole
+        restored = read_export(tree.nodes(_KEEP), file)
+        if restored is not None:
+            document, smap = restored
+            return document, smap, []
     locale = locale or root.get(_XML_LANG) or "en"
-    importer = _Importer(root, file, locale, _stem(file))
+    importer = _Importer(tree, file, locale, _stem(file))
     document = importer.build()
     importer.smap.notes = importer.finished_notes()
     return document, importer.smap, []

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 from xml.parsers import expat
 
@@ -47,7 +48,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from pathways.load.yaml_walk import DocumentError, check_size
 
-__all__ = ["MAX_ELEMENTS", "XmlNode", "parse_xml"]
+__all__ = ["MAX_ELEMENTS", "XmlNode", "XmlTree", "parse_tree", "parse_xml"]
 
 MAX_ELEMENTS = 1_000_000
 """Documents with more elements are refused (PW001); a 10 MB file holds far fewer."""
@@ -155,28 +156,41 @@ start tag: with no DTD, ``<`` appears nowhere else in well-formed XML."""
 
 
 class _Starts:
-    """Where each element starts (its ``<``), in document order, found on first use by one
-    regular-expression pass over the bytes; the line and column are expat's (lines after
-    ``\\n``, columns in characters)."""
+    """Where each element starts (its ``<``), in document order, found on first use; the line
+    and column are expat's (lines after ``\\n``, columns in characters).
 
-    def __init__(self, data: bytes, count: int) -> None:
+    The start tags are scanned only up to the furthest element asked about."""
+
+    def __init__(self, data: bytes, count: int | Callable[[], int]) -> None:
         self.data = data
         self.count = count
-        self.offsets: list[int] | None = None
-        self.lines: list[int] = []
+        self.offsets: list[int] = []
+        self.scan: Iterator[re.Match[bytes]] | None = _MARKUP.finditer(data)
+        self.lines: list[int] | None = None
+
+    def offset(self, index: int) -> int:
+        offsets = self.offsets
+        if index >= len(offsets) and self.scan is not None:
+            for m in self.scan:
+                if m.end() - m.start() == 1:
+                    offsets.append(m.start())
+                    if len(offsets) > index:
+                        break
+            else:
+                self.scan = None
+                count = self.count if isinstance(self.count, int) else self.count()
+                if len(offsets) != count:  # pragma: no cover - well-formed XML agrees
+                    self.offsets = offsets = _expat_offsets(self.data)
+        return offsets[index]
 
     def position(self, index: int) -> tuple[int, int]:
-        if self.offsets is None:
-            self.offsets = [
-                m.start() for m in _MARKUP.finditer(self.data) if m.end() - m.start() == 1
-            ]
-            if len(self.offsets) != self.count:  # pragma: no cover - well-formed XML agrees
-                self.offsets = _expat_offsets(self.data)
-            self.lines = [0] + [m.end() for m in re.finditer(rb"\n", self.data)]
-        offset = self.offsets[index]
+        offset = self.offset(index)
+        data = self.data
+        if self.lines is None:  # where each line starts
+            self.lines = [0, *accumulate(map((1).__add__, map(len, data.split(b"\n"))))]
         line = bisect.bisect_right(self.lines, offset)
         start = self.lines[line - 1]
-        before = self.data[start:offset]
+        before = data[start:offset]
         return line, (len(before) if before.isascii() else len(before.decode("utf-8"))) + 1
 
 
@@ -273,6 +287,13 @@ def _parse_lxml(data: bytes, keep: frozenset[str] | None) -> XmlNode | None:
     document without a document type declaration; None sends everything else (a DTD, another
     encoding, lone carriage returns, malformed XML, too many elements) to expat, which refuses
     or reports it at its line and column exactly as before."""
+    tree = _lxml_root(data)
+    return None if tree is None else _wrap(tree, data, keep)
+
+
+def _lxml_root(data: bytes) -> Any:
+    """The lxml root element of a UTF-8 document without a document type declaration and with
+    at most :data:`MAX_ELEMENTS` elements, else None (expat's turn)."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data or data[:3] == b"\xef\xbb\xbf":
         return None
     if data[:5] == b"<?xml" and b"encoding" in data[: data.find(b">")]:
@@ -296,13 +317,23 @@ def _parse_lxml(data: bytes, keep: frozenset[str] | None) -> XmlNode | None:
         return None
     if tree.getroottree().docinfo.doctype:  # pragma: no cover - refused above
         return None
+    # Each element has a '<'; only a document with more '<' than the bound is counted.
+    if data.count(b"<") > MAX_ELEMENTS and _count(tree) > MAX_ELEMENTS:
+        return None  # expat refuses it at the element past the bound
+    return tree
+
+
+def _count(tree: Any) -> int:
+    return sum(1 for _ in tree.iter(etree.Element))
+
+
+def _wrap(tree: Any, data: bytes, keep: frozenset[str] | None) -> XmlNode | None:
+    """:class:`XmlNode` elements over an lxml tree (attributes, text, position on first use)."""
     starts = _Starts(data, 0)
     built: dict[Any, XmlNode] = {}
     root: XmlNode | None = None
     index = -1
     for index, el in enumerate(tree.iter(etree.Element)):
-        if index >= MAX_ELEMENTS:
-            return None
         parent = None
         if root is not None:
             parent = built.get(el.getparent())
@@ -323,6 +354,113 @@ def _parse_lxml(data: bytes, keep: frozenset[str] | None) -> XmlNode | None:
             parent.children.append(node)
     starts.count = index + 1
     return root
+
+
+_FEW = 4
+"""Elements placed in document order one at a time (libxml2 counts the elements before each)
+before every element is numbered in one pass."""
+
+
+class XmlTree:
+    """A parsed document as lxml elements (read directly, no wrapper per element), with the
+    line and column of any element found on first use.
+
+    From the lxml fast path it is lxml's own tree; a document expat took (a DTD refused, an
+    other encoding ...) is rebuilt as an lxml tree of the elements of the ``keep`` namespaces,
+    with expat's positions. Either way :meth:`position` is expat's line and column of the
+    ``<`` that opens the element, and :meth:`text` the stripped character data directly
+    inside it, as :class:`XmlNode` gives them."""
+
+    def __init__(self, data: bytes, root: Any, positions: dict[Any, tuple[int, int]] | None):
+        self.data = data
+        self.root = root
+        self._positions = positions
+        self._starts: _Starts | None = None
+        self._asked = 0
+        self._index_of: dict[Any, int] | None = None
+
+    def position(self, element: Any) -> tuple[int, int]:
+        """Line and column (1-based; the column in characters) of the element's ``<``."""
+        if self._positions is not None:
+            return self._positions[element]
+        if self._starts is None:
+            self._starts = _Starts(self.data, lambda: _count(self.root))
+        self._asked += 1
+        if self._index_of is not None:
+            index = self._index_of[element]
+        elif self._asked > _FEW:
+            self._index_of = {el: i for i, el in enumerate(self.root.iter(etree.Element))}
+            index = self._index_of[element]
+        else:  # libxml2 counts the elements before it in document order
+            index = int(element.xpath("count(preceding::*) + count(ancestor::*)"))
+        return self._starts.position(index)
+
+    @staticmethod
+    def text(element: Any) -> str:
+        """The character data directly inside the element (not inside its children), stripped."""
+        text: str = element.text or ""
+        if len(element):
+            text += "".join(c.tail or "" for c in element)
+        return text.strip()
+
+    def nodes(self, keep: frozenset[str] | None = None) -> XmlNode:
+        """The document as :class:`XmlNode` elements (for readers written against them)."""
+        if self._positions is None:
+            root = _wrap(self.root, self.data, keep)
+            assert root is not None
+            return root
+        return _parse_expat(self.data, keep)
+
+
+def parse_tree(data: bytes, *, keep: frozenset[str] | None = None) -> XmlTree:
+    """Parse an XML document safely into an :class:`XmlTree` (lxml elements).
+
+    The same refusals and findings as :func:`parse_xml`; ``keep`` only matters for a document
+    expat took (lxml's tree holds every element: read the namespaces you want).
+
+    Examples
+    --------
+    >>> from pathways.bpmn.xml import parse_tree
+    >>> tree = parse_tree(b'<a xmlns="urn:x">\\n  <b id="1">hi</b>\\n</a>')
+    >>> b = tree.root[0]
+    >>> b.tag, b.get("id"), tree.text(b), tree.position(b)
+    ('{urn:x}b', '1', 'hi', (2, 3))
+    """
+    check_size(len(data))
+    root = _lxml_root(data)
+    if root is not None:
+        return XmlTree(data, root, None)
+    node = _parse_expat(data, keep)
+    return XmlTree(data, *_to_lxml(node))
+
+
+def _to_lxml(top: XmlNode) -> tuple[Any, dict[Any, tuple[int, int]]]:
+    """An lxml tree of :class:`XmlNode` elements (text directly inside, no tails), and the
+    position of each element."""
+    positions: dict[Any, tuple[int, int]] = {}
+
+    def make(node: XmlNode, parent: Any) -> Any:
+        tag = f"{{{node.ns}}}{node.tag}" if node.ns else node.tag
+        try:
+            if parent is None:
+                el = etree.Element(tag, node.attrib)
+            else:
+                el = etree.SubElement(parent, tag, node.attrib)
+            el.text = node.text or None
+        except ValueError as exc:  # pragma: no cover - expat checked the names and text
+            raise DocumentError(
+                f"XML element cannot be read: {exc}", node.line, node.column
+            ) from None
+        positions[el] = (node.line, node.column)
+        return el
+
+    root = make(top, None)
+    stack = [(top, root)]
+    while stack:
+        node, el = stack.pop()
+        for child in node.children:
+            stack.append((child, make(child, el)))
+    return root, positions
 
 
 def _parse_expat(data: bytes, keep: frozenset[str] | None) -> XmlNode:
