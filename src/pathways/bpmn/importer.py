@@ -42,7 +42,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
 
 from pathways._gc import gc_paused
 from pathways.bpmn import BPMN_MODEL_NS
@@ -54,7 +56,18 @@ from pathways.load.codes import finding
 from pathways.load.loader import load_data, read_file
 from pathways.load.source import DocPath, SourceMap
 from pathways.load.yaml_walk import DocumentError
-from pathways.model import CaseField, Pathway
+from pathways.model import (
+    FORK_EVENT,
+    ID_PATTERN,
+    Agency,
+    CaseField,
+    Duration,
+    Pathway,
+    Role,
+    Step,
+    StepKind,
+    Transition,
+)
 
 __all__ = [
     "UNMAPPED_CODE",
@@ -130,6 +143,7 @@ DEFINITION_TAGS = {
     "compensateEventDefinition": "compensation",
     "cancelEventDefinition": "cancel",
 }
+_LOOPS = frozenset({"multiInstanceLoopCharacteristics", "standardLoopCharacteristics"})
 UNMAPPED_TRIGGERS = frozenset({"error", "escalation", "compensation", "cancel"})
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -188,7 +202,7 @@ class _Positions(dict[DocPath, Any]):
         return (dict, (self.resolved(),))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """One BPMN flow node on its way to one or two steps."""
 
@@ -198,13 +212,14 @@ class _Node:
     lane: str | None
     trigger: str | None = None  # the event definition (timer, message ...)
     inside: str | None = None  # the flattened sub-process holding it
+    description: str | None = None  # its documentation
     step_in: str = ""  # the step incoming flows enter
     step_out: str = ""  # the step outgoing flows leave
     outs: list[_Flow] = field(default_factory=list)
     ins: list[_Flow] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Flow:
     el: El
     source: str
@@ -222,7 +237,8 @@ class _Importer:
         self.file = file
         self.locale = locale
         self.stem = stem
-        self.smap = SourceMap(file, keys=_Positions(tree), values=_Positions(tree))
+        positions = _Positions(tree)  # a key and its value start at the element alike
+        self.smap = SourceMap(file, keys=positions, values=positions)
         self.notes: list[tuple[Finding, str]] = []
         self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
         self._ids: dict[str, El] | None = None
@@ -397,21 +413,45 @@ class _Importer:
         self, container: El, agency: str, lanes: dict[str, str], inside: str | None
     ) -> None:
         parent_role = lanes.get(inside or "")
-        for el in self.bpmn(container):
+        text = self.text
+        for el in container.iterchildren(_ANY_BPMN):
             ident = el.get("id")
-            if _tag(el) in FLOW_NODES and ident:
-                trigger = _trigger(el, self)
-                node = _Node(el, _tag(el), agency, lanes.get(ident, parent_role), trigger, inside)
+            tag = el.tag[_BL:]
+            if tag in FLOW_NODES and ident:
+                kinds: list[str] = []
+                docs: list[str] = []
+                loops = 0
+                for child in el.iterchildren(_ANY_BPMN):  # one pass over what it holds
+                    name = child.tag[_BL:]
+                    if name == "documentation":
+                        doc = text(child)
+                        if doc:
+                            docs.append(doc)
+                    elif name in DEFINITION_TAGS:
+                        kinds.append(DEFINITION_TAGS[name])
+                    elif name in _LOOPS:
+                        loops += 1
+                if len(kinds) > 1:
+                    self.note(
+                        el,
+                        f"several event definitions ({', '.join(kinds)}): only {kinds[0]} is "
+                        "mapped",
+                    )
+                node = _Node(
+                    el,
+                    tag,
+                    agency,
+                    lanes.get(ident, parent_role),
+                    kinds[0] if kinds else None,
+                    inside,
+                    "\n\n".join(docs) or None,
+                )
                 self.nodes[ident] = node
-                for child in self.bpmn(el):
-                    if _tag(child) in (
-                        "multiInstanceLoopCharacteristics",
-                        "standardLoopCharacteristics",
-                    ):
-                        self.note(el, "its loop or multi-instance marker is not mapped (runs once)")
-                if _tag(el) in SUBPROCESSES:
+                for _ in range(loops):
+                    self.note(el, "its loop or multi-instance marker is not mapped (runs once)")
+                if tag in SUBPROCESSES:
                     self.read_subprocess(el, node, agency, lanes)
-            elif _tag(el) == "sequenceFlow" and ident:
+            elif tag == "sequenceFlow" and ident:
                 source, target = el.get("sourceRef"), el.get("targetRef")
                 if not source or not target:
                     self.note(el, "a sequence flow without sourceRef or targetRef is left out")
@@ -421,13 +461,13 @@ class _Importer:
                     cond = None  # an empty expression: the flow is unconditioned
                 self.flows.append(_Flow(el, source, target, condition=cond))
             elif (
-                _tag(el) not in ARTEFACTS
-                or _tag(el) in ("dataObject", "dataObjectReference", "dataStoreReference")
-                or _tag(el) in ("textAnnotation", "association", "group")
+                tag not in ARTEFACTS
+                or tag in ("dataObject", "dataObjectReference", "dataStoreReference")
+                or tag in ("textAnnotation", "association", "group")
             ):
                 self.ignore(el)
         default_of = {
-            n.el.get("default"): n for n in self.nodes.values() if n.el.get("default") is not None
+            default: n for n in self.nodes.values() if (default := n.el.get("default")) is not None
         }
         for flow in self.flows:
             if flow.el.get("id") in default_of:
@@ -574,7 +614,7 @@ class _Importer:
         tags: list[str] = []
         extra: dict[str, Any] = {
             "label": self.label(el),
-            "description": _documentation(el, self),
+            "description": node.description,
         }
         step_kind = "action"
         if kind in TASK_TAGS or kind in SUBPROCESSES:
@@ -908,21 +948,6 @@ def _definitions(el: El) -> list[str]:
     ]
 
 
-def _trigger(el: El, importer: _Importer) -> str | None:
-    kinds = _definitions(el)
-    if len(kinds) > 1:
-        importer.note(
-            el, f"several event definitions ({', '.join(kinds)}): only {kinds[0]} is mapped"
-        )
-    return kinds[0] if kinds else None
-
-
-def _documentation(el: El, importer: _Importer) -> str | None:
-    texts = [importer.text(c) for c in importer.bpmn(el) if _tag(c) == "documentation"]
-    texts = [t for t in texts if t]
-    return "\n\n".join(texts) or None
-
-
 def _link_name(el: El, importer: _Importer) -> str:
     link = next((c for c in importer.bpmn(el) if _tag(c) == "linkEventDefinition"), None)
     return (link.get("name") if link is not None else None) or el.get("name") or ""
@@ -1005,17 +1030,23 @@ def import_bpmn(
     ([('s', 'entry'), ('t', 'action'), ('e', 'outcome')], (2, 38))
     """
     with gc_paused():
-        return _import_bpmn(data, file, locale)
+        return _import_bpmn(data, file, locale)[:3]
 
 
 def _import_bpmn(
     data: bytes, file: str, locale: str | None
-) -> tuple[dict[str, Any] | None, SourceMap, list[Finding]]:
+) -> tuple[dict[str, Any] | None, SourceMap, list[Finding], _Importer | None]:
+    """:func:`import_bpmn`, and the importer when the general mapping made the document."""
     smap = SourceMap(file)
     try:
         tree = parse_tree(data, keep=_KEEP)
     except DocumentError as exc:
-        return None, smap, [finding("PW001", str(exc), Location(file, exc.line, exc.column))]
+        return (
+            None,
+            smap,
+            [finding("PW001", str(exc), Location(file, exc.line, exc.column))],
+            None,
+        )
     root = tree.root
     if root.tag != _B + "definitions":
         return (
@@ -1029,29 +1060,148 @@ def _import_bpmn(
                     Location(file, *tree.position(root)),
                 )
             ],
+            None,
         )
     if root.get(_PW_PATHWAY) is not None:  # `pathways export` wrote it: read it back whole
         restored = read_export(tree.nodes(_KEEP), file)
         if restored is not None:
             document, smap = restored
-            return document, smap, []
+            return document, smap, [], None
     locale = locale or root.get(_XML_LANG) or "en"
     importer = _Importer(tree, file, locale, _stem(file))
     document = importer.build()
     importer.smap.notes = importer.finished_notes()
-    return document, importer.smap, []
+    return document, importer.smap, [], importer
 
 
 def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str | None = None) -> Pathway:
     """A pathway from BPMN bytes (:class:`~pathways.errors.LoadError` with every PW0xx
     finding when it does not load); the PW007 findings are in ``source_map.notes``."""
-    document, smap, findings = import_bpmn(data, file, locale=locale)
-    if document is None:
-        raise LoadError(findings)
-    pathway, findings = load_data(document, smap)
+    with gc_paused():
+        document, smap, findings, importer = _import_bpmn(data, file, locale)
+        if document is None:
+            raise LoadError(findings)
+        pathway = _built(document, importer) if importer is not None else None
+        if pathway is not None:
+            pathway.attach_source_map(smap)
+            return pathway
+        pathway, findings = load_data(document, smap)
     if pathway is None:
         raise LoadError(findings)
     return pathway
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    """Every field of a model with its default (required fields hold a placeholder)."""
+    assert not cls.__private_attributes__
+    return {
+        name: None if f.is_required() else f.get_default(call_default_factory=True)
+        for name, f in cls.model_fields.items()
+    }
+
+
+_set_attr = object.__setattr__
+
+
+def _make(cls: type[BaseModel], defaults: dict[str, Any], values: dict[str, Any]) -> Any:
+    """A model from values that hold the validated types, as ``model_validate`` would make it
+    (the same ``__dict__`` in field order, the same fields set), without validating again."""
+    obj = cls.__new__(cls)
+    fields = defaults.copy()
+    fields.update(values)
+    _set_attr(obj, "__dict__", fields)
+    _set_attr(obj, "__pydantic_fields_set__", set(values))
+    _set_attr(obj, "__pydantic_extra__", None)
+    _set_attr(obj, "__pydantic_private__", None)
+    return obj
+
+
+_ID = re.compile(ID_PATTERN)
+_PATHWAY_ID = re.compile(r"^[a-z0-9-]+$")
+
+
+def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
+    """The pathway of a document the general mapping made, built once from what the importer
+    has already made valid: every id an id, every reference declared, every guard parsed and
+    type-checked against the case fields it declared, durations read here. None when a value
+    is outside what it vouches for; the loader then checks the document and reports it
+    (a test builds every corpus file both ways and compares the pathways)."""
+    steps_in: list[dict[str, Any]] = document["steps"]
+    moves_in: list[dict[str, Any]] = document["transitions"]
+    ids_ok = _ID.match
+    agencies = {a["id"] for a in document["agencies"]}
+    roles = {r["id"]: r["agency"] for r in document["roles"]}
+    if len(agencies) != len(document["agencies"]) or len(roles) != len(document["roles"]):
+        return None
+    for ident in (*agencies, *roles):
+        if len(ident) > 200 or not ids_ok(ident):
+            return None
+    if not _PATHWAY_ID.match(document["id"]) or any(a not in agencies for a in roles.values()):
+        return None
+    if any(a["sector"] != SECTOR for a in document["agencies"]):
+        return None  # pragma: no cover - the importer declares one sector
+    role_of: dict[str, str | None] = {}
+    forks: set[str] = set()
+    steps: list[Step] = []
+    step_defaults = _STEP_DEFAULTS
+    for step in steps_in:
+        ident, role = step["id"], step.get("role")
+        if ident in role_of or len(ident) > 200 or not ids_ok(ident):
+            return None
+        if not step.keys() <= _STEP_KEYS or step["kind"] not in _STEP_KINDS:
+            return None
+        if role is not None and role not in roles:
+            return None
+        role_of[ident] = role
+        values = dict(step)
+        if "tags" in values:
+            values["tags"] = tuple(values["tags"])
+        if "duration" in values:
+            try:
+                values["duration"] = Duration.model_validate(values["duration"])
+            except ValidationError:
+                return None
+        if values["kind"] == "fork":
+            forks.add(ident)
+        steps.append(_make(Step, step_defaults, values))
+    moves: list[Transition] = []
+    move_defaults = _MOVE_DEFAULTS
+    for move in moves_in:
+        source, target = move["from"], move["to"]
+        if source not in role_of or target not in role_of or not move.keys() <= _MOVE_KEYS:
+            return None
+        values = {"source": source, "to": target}
+        for key in ("event", "when", "kind", "label"):
+            if key in move:
+                values[key] = move[key]
+        role = role_of[source]
+        values["by"] = () if role is None else (role,)
+        if not values.get("event"):
+            values["event"] = FORK_EVENT if source in forks else f"to_{target}"
+        moves.append(_make(Transition, move_defaults, values))
+    fields = {name: CaseField.model_validate(v) for name, v in document["case_fields"].items()}
+    return Pathway.model_construct(
+        {key for key in document},
+        format=document["format"],
+        id=document["id"],
+        title=document["title"],
+        locales=tuple(document["locales"]),
+        sectors=tuple(document["sectors"]),
+        agencies=tuple(_make(Agency, _AGENCY_DEFAULTS, a) for a in document["agencies"]),
+        roles=tuple(_make(Role, _ROLE_DEFAULTS, r) for r in document["roles"]),
+        case_fields=fields,
+        steps=tuple(steps),
+        transitions=tuple(moves),
+    )
+
+
+_STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "duration"})
+_STEP_KINDS = frozenset(get_args(StepKind))
+_MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
+_STEP_DEFAULTS = _defaults(Step)
+_MOVE_DEFAULTS = _defaults(Transition)
+_AGENCY_DEFAULTS = _defaults(Agency)
+_ROLE_DEFAULTS = _defaults(Role)
 
 
 def load_bpmn(path: str | os.PathLike[str], *, locale: str | None = None) -> Pathway:

@@ -1,0 +1,91 @@
+"""The fast import path gives what the checked path gives, on every file of the test corpus.
+
+Fast: the mapping reads lxml's elements directly, finds positions only when asked, and builds
+the pathway once from what the importer vouches for (``_built``). Checked: the same document
+through the loader (references, the pydantic model, guards), and the same file through expat
+(the fallback for DTDs, other encodings ...). Equal pathways (every field, the fields set, the
+field order), equal load findings, equal source maps and PW007 notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pathways.bpmn import importer as imp
+from pathways.bpmn import xml as bpmn_xml
+from pathways.errors import LoadError
+from pathways.load.loader import load_data
+from pathways.model import Pathway
+
+CORPUS = Path("tests/data/bpmn/corpus")
+FILES = sorted(CORPUS.rglob("*.bpmn"))
+
+
+def _models(p: Pathway) -> list[Any]:
+    return [*p.agencies, *p.roles, *p.case_fields.values(), *p.steps, *p.transitions]
+
+
+def _same_pathway(fast: Pathway, checked: Pathway) -> None:
+    assert fast == checked
+    assert fast.model_fields_set == checked.model_fields_set
+    for a, b in zip(_models(fast), _models(checked), strict=True):
+        assert type(a) is type(b)
+        assert list(a.__dict__.items()) == list(b.__dict__.items())
+        assert a.model_fields_set == b.model_fields_set
+    assert fast.model_dump(mode="json", exclude_unset=True) == checked.model_dump(
+        mode="json", exclude_unset=True
+    )
+
+
+def _positions(smap: Any) -> tuple[Any, ...]:
+    return (dict(smap.values.items()), dict(smap.keys.items()), smap.notes)
+
+
+def test_fast_and_checked_paths_agree_on_every_corpus_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert len(FILES) == 248
+    built = 0
+    for path in FILES:
+        data, file = path.read_bytes(), str(path)
+        document, smap, findings, importer = imp._import_bpmn(data, file, None)
+        if document is None:
+            with pytest.raises(LoadError) as raised:
+                imp.loads_bpmn(data, file)
+            assert raised.value.findings == findings
+            continue
+        checked, load_findings = load_data(document, smap)
+        fast = imp._built(document, importer) if importer is not None else None
+        if fast is not None:
+            built += 1
+            assert checked is not None, (file, load_findings)
+            _same_pathway(fast, checked)
+        loaded = imp.loads_bpmn(data, file)
+        assert checked is not None
+        _same_pathway(loaded, checked)
+        assert _positions(loaded.source_map) == _positions(smap)
+        # The expat path (rebuilt as an lxml tree) gives the same document and positions.
+        with monkeypatch.context() as m:
+            m.setattr(bpmn_xml, "_lxml_root", lambda data: None)
+            by_expat, expat_smap, _, _ = imp._import_bpmn(data, file, None)
+        assert by_expat == document
+        assert _positions(expat_smap) == _positions(smap)
+    assert built > 200
+
+
+def test_a_value_the_importer_cannot_vouch_for_goes_to_the_loader() -> None:
+    xml = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+      <process id="p"><startEvent id="s"/>
+        <intermediateCatchEvent id="w"><timerEventDefinition>
+          <timeDuration>P99999W</timeDuration></timerEventDefinition></intermediateCatchEvent>
+        <endEvent id="e"/>
+        <sequenceFlow id="f1" sourceRef="s" targetRef="w"/>
+        <sequenceFlow id="f2" sourceRef="w" targetRef="e"/></process></definitions>"""
+    document, _, _, importer = imp._import_bpmn(xml, "long.bpmn", None)
+    assert document is not None and importer is not None
+    assert imp._built(document, importer) is None  # 1,900 years: not a duration the model holds
+    with pytest.raises(LoadError) as raised:
+        imp.loads_bpmn(xml, "long.bpmn")
+    assert [(f.code, f.location.line) for f in raised.value.findings] == [("PW006", 3)]
