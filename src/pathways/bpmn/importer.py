@@ -574,8 +574,11 @@ class _Importer:
                         or self.nodes[target].kind == "eventSubProcess"
                     ):
                         continue
-                    new = _Flow(flow.el, source, target, flow.message, flow.condition)
-                    new.default = flow.default
+                    if source == flow.source and target == flow.target:
+                        new = flow
+                    else:
+                        new = _Flow(flow.el, source, target, flow.message, flow.condition)
+                        new.default = flow.default
                     self.nodes[source].outs.append(new)
                     self.nodes[target].ins.append(new)
                     resolved.append(new)
@@ -902,20 +905,23 @@ class _Importer:
             "steps": self.steps,
             "transitions": self.transitions,
         }
-        put = self.put
-        put((), self.root)
+        # Where each path comes from (its keys fall back to it: ``SourceMap.locate`` reads the
+        # nearest recorded ancestor, so one entry serves a whole step). Keys and values are one
+        # table of elements; a position is found when a finding asks for it.
+        table = self.smap.values
+        table[()] = self.root
         for key in data:
-            put((key,), self.root)
+            table[(key,)] = self.root
         for i, agency in enumerate(self.agencies.values()):
-            put(("agencies", i), self.agency_pos[agency["id"]], agency)
+            table[("agencies", i)] = self.agency_pos[agency["id"]]
         for i, role in enumerate(self.roles.values()):
-            put(("roles", i), self.role_pos[role["id"]], role)
-        for i, (step, el) in enumerate(zip(self.steps, self.step_pos, strict=True)):
-            put(("steps", i), el, step)
+            table[("roles", i)] = self.role_pos[role["id"]]
+        for i, el in enumerate(self.step_pos):
+            table[("steps", i)] = el
         for i, (move, (el, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
-            put(("transitions", i), el, move)
+            table[("transitions", i)] = el
             if cond is not None and "when" in move:
-                put(("transitions", i, "when"), cond)
+                table[("transitions", i, "when")] = cond
         first_guard = {}
         for i, move in enumerate(self.transitions):
             if "when" in move:
@@ -924,17 +930,8 @@ class _Importer:
                         first_guard[name] = ("transitions", i, "when")
         for name in self.case_fields:
             where = first_guard.get(name, ())
-            pos = self.smap.values.get(where) or self.tree.position(self.root)
-            self.smap.values[("case_fields", name)] = pos
-            self.smap.keys[("case_fields", name)] = pos
+            table[("case_fields", name)] = dict.get(table, where, self.root)
         return data
-
-    def put(self, path: DocPath, el: El, item: dict[str, Any] | None = None) -> None:
-        """Record where ``path`` comes from; its keys fall back to it (``SourceMap.locate``
-        reads the nearest recorded ancestor), so one entry serves a whole step."""
-        del item
-        self.smap.values[path] = el
-        self.smap.keys[path] = el
 
 
 def _a(word: str) -> str:
