@@ -1,6 +1,7 @@
 """Exported BPMN opened by the real bpmn-js viewer in headless Chromium: every bundled pathway
 (and the hostile fixture) imports with zero warnings, every shape and edge is drawn, and no
-name (of an event, a gateway or a flow, drawn outside its shape) overlaps a shape.
+name (of an event, a gateway or a flow, drawn outside its shape) overlaps a shape or another
+name.
 
 bpmn-js comes from the committed lock file in ``tests/bpmn/bpmnjs`` (``make test-deps`` runs
 ``npm ci`` there, so the test never reaches the network). Chromium is driven through its
@@ -56,7 +57,7 @@ const docs = DOCS;
       // included (2 units of slack: a name may touch a shape).
       const shapes = registry.filter((el) => el !== root && el.type !== "label"
         && !el.waypoints && el.type !== "bpmn:Lane" && el.type !== "bpmn:Participant");
-      const overlaps = [];
+      const overlaps = [], boxes = [], clashes = [];
       let labels = 0;
       for (const lab of registry.filter((el) => el.type === "label")) {
         const text = registry.getGraphics(lab).querySelector("text");
@@ -65,6 +66,11 @@ const docs = DOCS;
         if (!bb.width) continue;
         labels += 1;
         const x = lab.x + bb.x, y = lab.y + bb.y;
+        for (const [id, bx, by, bw, bh] of boxes) {  // and against the names drawn before
+          if (x + 2 < bx + bw && bx + 2 < x + bb.width && y + 2 < by + bh && by + 2 < y + bb.height)
+            clashes.push([lab.businessObject.id, id]);
+        }
+        boxes.push([lab.businessObject.id, x, y, bb.width, bb.height]);
         for (const s of shapes) {
           if (x + 2 < s.x + s.width && s.x + 2 < x + bb.width
               && y + 2 < s.y + s.height && s.y + 2 < y + bb.height)
@@ -72,7 +78,7 @@ const docs = DOCS;
         }
       }
       results[name] = {warnings: done.warnings.map((w) => w.message),
-                       drawn: drawn.map((el) => el.id), labels, overlaps};
+                       drawn: drawn.map((el) => el.id), labels, overlaps, clashes};
     } catch (err) {
       results[name] = {error: String(err.message || err),
                        warnings: (err.warnings || []).map((w) => w.message), drawn: []};
@@ -171,3 +177,4 @@ def test_bundled_pathways_open_in_bpmnjs(tmp_path: Path) -> None:
         # them: before, 13 of the 157 names of these documents did (11 in Khmer).
         assert result["labels"], name
         assert result["overlaps"] == [], f"{name}: names over shapes: {result['overlaps']}"
+        assert result["clashes"] == [], f"{name}: names over names: {result['clashes']}"
