@@ -347,13 +347,10 @@ def _add_intervals(
     co, ct = merged.case_outcome, merged.case_time
     index = {b.start: i for i, b in enumerate(slices)}
     sizes = np.array([b.stop - b.start for b in slices])
-    # cases by (batch, outcome step + 1) in one count (0: no outcome); a share is its count
-    # over the batch's cases, the same number as the mean of a 0/1 array
+    # cases by batch and outcome step + 1 (0: no outcome), one count per batch; a share is
+    # its count over the batch's cases, the same number as the mean of a 0/1 array
     width = len(cp.step_ids) + 1
-    batch_of_case = np.repeat(np.arange(len(slices)), sizes)
-    by_outcome = np.bincount(
-        batch_of_case * width + (co.astype(np.int64) + 1), minlength=len(slices) * width
-    ).reshape(len(slices), width)
+    by_outcome = np.stack([np.bincount(co[b] + 1, minlength=width) for b in slices])
 
     def share_of(b: slice, s: int) -> float | None:
         return float(by_outcome[index[b.start], s + 1]) / float(b.stop - b.start)

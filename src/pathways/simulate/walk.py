@@ -55,8 +55,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     for d in range(k):
         if cp.deadline_from[d] == -1:
             t_from[d][:] = 0.0
-    interviews = np.zeros(n, dtype=np.int64)
-    handoffs = np.zeros(n, dtype=np.int64)
+    interviews = res.case_interviews  # counted in place (int32 zeros)
+    handoffs = res.case_handoffs
     busy_by_step = np.zeros(s_count)
     stuck_counts = res.stuck_counts
     times: list[FloatArray] = []
@@ -68,10 +68,10 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
         for d in range(k):
             if cp.deadline_from[d] == -1:
                 t_from[d][:] = t
-    arrived = t.copy()
+    arrived = t.copy() if calendared else t  # read only with calendars
 
     def enter(step: IntArray, t: FloatArray, cid: IntArray) -> None:
-        res.visits += np.bincount(step, minlength=s_count)
+        # visits are counted at the end, from the entries and the transitions taken
         if count_interviews:
             hit = np.flatnonzero(cp.interview[step])
             if hit.size:
@@ -94,6 +94,7 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
                 met[d][sel[elapsed <= cp.deadline_within[d]]] = True
                 reached[d][sel[~np.isnan(elapsed)]] = True
 
+    res.visits += np.bincount(step, minlength=s_count)
     enter(step, t, cid)
     iteration = 0
     while cid.size:
@@ -186,10 +187,12 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
         iteration += 1
 
     res.times = np.concatenate(times) if times else np.zeros(0)
+    _count_visits(cp, res)
     res.interviews_hist = np.bincount(interviews) if n else res.interviews_hist
-    res.case_interviews = interviews.astype(np.int32)
-    res.case_handoffs = handoffs.astype(np.int32)
-    res.handoffs_hist = np.bincount(handoffs) if n else res.handoffs_hist
+    if n:
+        res.handoffs_hist = (
+            np.bincount(handoffs) if count_handoffs else np.array([n], dtype=np.int64)
+        )
     for d in range(k):
         # A required deadline applies to every case that passed `from`; an optional one only
         # to the cases whose route reached its target (others took a branch it does not cover).
@@ -210,3 +213,26 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     res.role_services = services.astype(np.int64)
     res.role_zero_waits = res.role_services.copy()
     return res
+
+
+def _count_visits(cp: Compiled, res: ChunkResult) -> None:
+    """Add to ``res.visits`` (which holds the entries) the steps entered by moves: each
+    transition taken enters its target, or when declined its ``on_reject`` step (a decline
+    with none enters nothing). The same integers as counting every step entered as the walk
+    goes, without a count per iteration."""
+    if not cp.transition_count:
+        return
+    slot = cp.exit_transition.ravel()
+    used = slot >= 0
+    index = slot[used]
+    target = np.zeros(cp.transition_count, dtype=np.int64)
+    target[index] = cp.exit_target.ravel()[used]
+    taken = res.transition_counts - res.declined
+    s_count = res.visits.size
+    entered = np.bincount(target, weights=taken, minlength=s_count)
+    if res.declined.any():
+        reject = np.full(cp.transition_count, -1, dtype=np.int64)
+        reject[index] = cp.exit_reject.ravel()[used]
+        ok = reject >= 0
+        entered += np.bincount(reject[ok], weights=res.declined[ok], minlength=s_count)
+    res.visits += np.rint(entered).astype(np.int64)
