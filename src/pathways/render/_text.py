@@ -6,6 +6,7 @@ breaker (:mod:`pathways.linebreak`), never inside a word.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 
@@ -15,6 +16,9 @@ from pathways.linebreak import ZWSP, has_khmer, segments
 __all__ = ["hours_text", "printable", "shorten", "wrap"]
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Every character :func:`printable` may change (the Cc category is U+0000-U+001F and
+U+007F-U+009F): text without one is returned as it is, without a look at each character."""
 
 
 def printable(value: str) -> str:
@@ -29,6 +33,8 @@ def printable(value: str) -> str:
     >>> printable("a\x00b\tc\u202ed") == "a\ufffdb c\ufffdd"
     True
     """
+    if _SUSPECT.search(value) is None:
+        return value
     out = []
     for char in value:
         if char == "\t":
