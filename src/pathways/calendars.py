@@ -99,6 +99,11 @@ class Timeline:
         if t > self.fold + 168.0:
             k = 168.0 * math.floor((t - self.fold) / 168.0)
             t -= k
+        start, end = self._serve(t, hours)
+        return start + k, end + k
+
+    def _serve(self, t: float, hours: float) -> tuple[float, float]:
+        """:meth:`serve` of a time before the fold's end (not shifted by weeks)."""
         if not self.b or t >= self.b[-1] - 192.0:
             self._cover(t)
         a, b = self.a, self.b
@@ -109,32 +114,72 @@ class Timeline:
             i += 1
             start = a[i]
         if start + hours <= b[i]:  # the common case: done within the working stretch
-            return start + k, start + hours + k
+            return start, start + hours
         w = self.cum[i] + (start - a[i]) + hours
         while w > self.cum_end[-1]:
             self._extend(self.horizon_days * 2)
         j = bisect.bisect_left(self.cum_end, w)
-        return start + k, self.a[j] + (w - self.cum[j]) + k
+        return start, self.a[j] + (w - self.cum[j])
 
     def server(self) -> Callable[[float, float], tuple[float, float]]:
-        """:meth:`serve` as a closure over the interval lists (the event loop calls it once
-        per service: no attribute look-ups). Same arithmetic, same results."""
+        """:meth:`serve` as a closure for the event loop, which calls it once per service.
+
+        Same arithmetic, same results, without the two binary searches: a table per whole
+        hour of the clock gives the last working interval starting at or before it (``ia``),
+        and one per whole working hour the first interval whose working time reaches it
+        (``jt``); from there a step or two along the intervals finds the one :meth:`serve`'s
+        searches find. The tables cover the intervals built so far, less the last 192 hours
+        (where :meth:`serve` would build more first); outside them, and for negative times,
+        the closure calls :meth:`serve`'s own arithmetic and builds its tables again if the
+        timeline grew. Built intervals never change (the last one may only grow), so tables
+        of an earlier build stay exact for the times they cover.
+        """
+        import numpy as np
+
         if not self.b:
             self._cover(0.0)
         a, b, cum, cum_end = self.a, self.b, self.cum, self.cum_end
         fold = self.fold
         folded = fold + 168.0
-        right, left, floor = bisect.bisect_right, bisect.bisect_left, math.floor
-        cover, extend = self._cover, self._extend
+        floor = math.floor
+        ia: list[int] = []  # per whole hour m: the last interval starting at or before m
+        aa: list[float] = []  # the interval starts the tables were built on, then +inf
+        jt: list[int] = []  # per whole working hour m: the first interval reaching m
+        built = [-1]
+
+        def index() -> None:
+            hours = max(0, math.floor(b[-1] - 192.0))
+            starts = np.asarray(a, dtype=np.float64)
+            marks = np.arange(hours, dtype=np.float64)
+            ia[:] = (np.searchsorted(starts, marks, side="right") - 1).tolist()
+            aa[:] = [*a, math.inf]
+            reach = np.arange(math.floor(cum_end[-1]) + 1, dtype=np.float64)
+            jt[:] = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
+            built[0] = len(a)
+
+        unfolded = self._serve
+
+        def slow(t: float, hours: float, k: float) -> tuple[float, float]:
+            start, end = unfolded(t, hours)
+            if len(a) != built[0]:
+                index()
+            return start + k, end + k
+
+        index()
 
         def serve(t: float, hours: float) -> tuple[float, float]:
             k = 0.0
             if t > folded:
                 k = 168.0 * floor((t - fold) / 168.0)
                 t -= k
-            if t >= b[-1] - 192.0:
-                cover(t)
-            i = right(a, t) - 1
+            elif t < 0.0:
+                return slow(t, hours, k)
+            try:
+                i = ia[int(t)]
+            except IndexError:  # beyond the tables
+                return slow(t, hours, k)
+            while aa[i + 1] <= t:
+                i += 1
             if i >= 0 and t < b[i]:
                 start = t
             else:
@@ -143,9 +188,12 @@ class Timeline:
             if start + hours <= b[i]:  # the common case: done within the working stretch
                 return start + k, start + hours + k
             w = cum[i] + (start - a[i]) + hours
-            while w > cum_end[-1]:
-                extend(self.horizon_days * 2)
-            j = left(cum_end, w)
+            try:
+                j = jt[int(w)]
+                while cum_end[j] < w:
+                    j += 1
+            except IndexError:  # beyond the intervals built so far
+                return slow(t, hours, k)
             return start + k, a[j] + (w - cum[j]) + k
 
         return serve

@@ -8,10 +8,13 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pathways as pw
 from pathways.calendars import timeline, worst_span
 from pathways.cli import main
+from tests.hyp import examples
 
 from ._pathways import build, move, step
 
@@ -193,3 +196,57 @@ def test_calendars_with_parallel_tracks_are_simulated() -> None:
     plain = pw.simulate(pw.Pathway.model_validate(doc), cases=300, seed=1)
     assert office.cases == plain.cases == 300
     assert office.time_to_outcome_hours["p50"] > plain.time_to_outcome_hours["p50"]
+
+
+ZONES = ["UTC", "Asia/Phnom_Penh", "Europe/London", "America/New_York", "Australia/Lord_Howe"]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    days=st.sets(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1),
+    cuts=st.lists(st.integers(0, 48), min_size=2, max_size=6, unique=True),
+    holidays=st.lists(st.integers(0, 900), max_size=4),
+    calls=st.lists(
+        st.tuples(
+            st.one_of(
+                st.floats(-30.0, 400.0),
+                st.floats(0.0, 24 * 800.0),
+                st.floats(24 * 700.0, 24 * 365 * 40.0),
+                st.integers(-10, 2 * 24 * 900).map(lambda h: h / 2),  # on the half hours
+            ),
+            st.one_of(
+                st.just(0.0),
+                st.floats(0.0, 3.0),
+                st.floats(0.0, 2000.0),
+                st.integers(0, 400).map(lambda h: h / 2),
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_the_event_loops_server_equals_serve_exactly(
+    zone: str,
+    days: set[str],
+    cuts: list[int],
+    holidays: list[int],
+    calls: list[tuple[float, float]],
+) -> None:
+    """The closure with its lookup tables gives bit for bit what :meth:`serve`'s binary searches
+    give (same JSON for the same seed), whatever the calendar, time zone, holidays and times,
+    before and after the weekly fold, beyond the intervals built so far and before time zero."""
+    marks = sorted(cuts)[: len(cuts) // 2 * 2]
+    hours = [
+        f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}"
+        for a, b in zip(marks[::2], marks[1::2], strict=True)
+    ]
+    off = [MONDAY + dt.timedelta(days=d) for d in holidays]
+
+    def line() -> object:
+        return timeline(zone, sorted(days), hours, off, MONDAY, "Asia/Phnom_Penh")
+
+    reference, fast = line(), line()
+    serve = fast.server()  # type: ignore[attr-defined]
+    for t, work in calls:
+        assert serve(t, work) == reference.serve(t, work), (t, work)  # type: ignore[attr-defined]
