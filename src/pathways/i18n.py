@@ -107,16 +107,19 @@ def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
         choices = "" if guess else f"; use one of {', '.join(known)}"
         raise ValueError(f"unknown language {lang!r}{hint}{choices}")
     if locales and code not in locales:
-        first = locales[0]
-        words = (
-            "the tool's own words are in it"
-            if _code(code) in LANGUAGES
-            else "so are the tool's own words"
-        )
-        return (
-            f"the file has no {code} labels (its locales: {', '.join(locales)}): its labels "
-            f"fall back to {first}; {words}"
-        )
+        if _code(code) in LANGUAGES:
+            words = tr(
+                "the file has no {code} labels (its locales: {locales}): its labels fall back "
+                "to {first}; the tool's own words are in it",
+                code,
+            )
+        else:
+            words = tr(
+                "the file has no {code} labels (its locales: {locales}): its labels fall back "
+                "to {first}; so are the tool's own words",
+                code,
+            )
+        return words.format(code=code, locales=", ".join(locales), first=locales[0])
     return None
 
 

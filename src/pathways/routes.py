@@ -108,8 +108,8 @@ def route_stats(pathway: Pathway, sg: StepGraph | None = None) -> RouteStats:
 def format_stats(stats: RouteStats, pathway: Pathway | None = None, lang: str | None = None) -> str:
     """The statistics as a few lines of text for coordinators: step labels (of ``pathway``,
     in ``lang``) instead of ids, times as "72 h (3 days)", "no limit" where a loop makes a
-    figure unbounded."""
-    from pathways.i18n import human_hours
+    figure unbounded; the words in ``lang`` too (the catalogue's)."""
+    from pathways.i18n import N_, human_hours, tr
 
     d = stats.to_dict()
 
@@ -119,24 +119,36 @@ def format_stats(stats: RouteStats, pathway: Pathway | None = None, lang: str | 
         return pathway.label(step_id, lang)
 
     def bound(value: object, why: str) -> str:
-        return f"no limit ({why})" if value in ("infinite", "unbounded") else f"{value:,}"
+        return tr(why, lang) if value in ("infinite", "unbounded") else f"{value:,}"
 
-    lines = [f"routes from an entry to an outcome: {bound(d['count'], 'a loop can repeat')}"]
-    for key in ("shortest", "longest"):
+    count = bound(d["count"], N_("no limit (a loop can repeat)"))
+    lines = [tr("routes from an entry to an outcome: {count}", lang).format(count=count)]
+    heads = {
+        "shortest": (
+            N_("shortest: {time}"),
+            N_("shortest: no route from an entry step to an outcome step"),
+        ),
+        "longest": (
+            N_("longest: {time}"),
+            N_("longest: no route from an entry step to an outcome step"),
+        ),
+    }
+    for key, (found, none) in heads.items():
         item: Mapping[str, Any] | None = d[key]
         if item is None:
-            lines.append(f"{key}: no route from an entry step to an outcome step")
+            lines.append(tr(none, lang))
         else:
             hours = item["hours"]
             shown = (
-                "no limit (a loop on the route takes time)"
+                tr("no limit (a loop on the route takes time)", lang)
                 if isinstance(hours, str)
-                else f"{human_hours(hours, lang)} expected"
+                else tr("{time} expected", lang).format(time=human_hours(hours, lang))
             )
-            lines.append(f"{key}: {shown}")
-            lines.append("    route: " + " -> ".join(name(s) for s in item["route"]))
-    interviews = bound(d["max_interviews"], "a loop holds an interview")
-    lines.append(f"most interviews on a route: {interviews}")
-    handoffs = bound(d["handoffs_max"], "a loop changes agency")
-    lines.append(f"most hand-offs between agencies on a route: {handoffs}")
+            lines.append(tr(found, lang).format(time=shown))
+            route = " -> ".join(name(s) for s in item["route"])
+            lines.append("    " + tr("route: {route}", lang).format(route=route))
+    interviews = bound(d["max_interviews"], N_("no limit (a loop holds an interview)"))
+    lines.append(tr("most interviews on a route: {n}", lang).format(n=interviews))
+    handoffs = bound(d["handoffs_max"], N_("no limit (a loop changes agency)"))
+    lines.append(tr("most hand-offs between agencies on a route: {n}", lang).format(n=handoffs))
     return "\n".join(lines) + "\n"

@@ -100,14 +100,15 @@ def warn_lang(lang: str | None, locales: Sequence[str] = ()) -> None:
     """:class:`Usage` when ``lang`` is a language neither the tool nor the pathway knows (with
     ``did you mean``); a warning on stderr when the pathway, whose ``locales`` are given, has no
     labels in it (the first locale is used)."""
-    from pathways.i18n import check_lang
+    from pathways.i18n import check_lang, tr
 
     try:
         warning = check_lang(lang, locales)
     except ValueError as exc:
         raise Usage(str(exc), param_hint="--lang") from None
     if warning:
-        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
+        words = tr("warning: --lang {lang}: {warning}", lang)
+        typer.echo(words.format(lang=lang, warning=warning), err=True)
 
 
 def write_or_report(output: Path, write: Callable[[], Path]) -> int:

@@ -12,6 +12,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._io import output_problem
+from pathways.i18n import N_
 
 __all__ = ["STARTER", "starter"]
 
@@ -196,6 +197,15 @@ def new(
         ),
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the questions and messages, e.g. km (the file's comments and "
+            "example labels stay English).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Write a commented starter pathway to edit: two agencies, a referral, a decision, a
     deadline and simulation settings. It validates with no findings and simulates. Asks a few
@@ -206,38 +216,50 @@ def new(
       pathways new pathway.yaml
 
       pathways new school.yaml --title "School disclosure" --no-input
+
+      pathways new pathway.yaml --lang km
     """
+    from pathways.cli._common import Usage, usage_error, warn_lang
     from pathways.errors import LoadError
-    from pathways.i18n import counted
+    from pathways.i18n import counted, tr
     from pathways.load import load
 
+    try:
+        warn_lang(lang)
+    except Usage as exc:
+        return usage_error(exc)
+
+    def error(message: str) -> None:
+        typer.echo(tr("error: {message}", lang).format(message=message), err=True)
+
     if path.exists() and not force:
-        typer.echo(f"error: {str(path)!r} exists; pass --force to replace it", err=True)
+        error(tr("{path} exists; pass --force to replace it", lang).format(path=repr(str(path))))
         return 2
     problem = output_problem(path)
     if problem is not None:
-        typer.echo(f"error: {problem}", err=True)
+        error(problem)
         return 2
     ask = not no_input and sys.stdin.isatty()
 
     def answer(value: str | None, question: str, default: str) -> str:
         if value is not None:
             return value
-        return str(typer.prompt(question, default=default)) if ask else default
+        return str(typer.prompt(tr(question, lang), default=default)) if ask else default
 
-    title = answer(title, "What is the pathway called?", "My referral pathway")
-    intake = answer(intake, "Which agency receives reports?", "Child helpline")
-    intake_sector = answer(intake_sector, "Its sector (hotline, police, ...)?", "hotline")
-    lead = answer(lead, "Which agency leads the case work?", "Social affairs office")
-    lead_sector = answer(lead_sector, "Its sector (social, ngo, ...)?", "social")
+    title = answer(title, N_("What is the pathway called?"), "My referral pathway")
+    intake = answer(intake, N_("Which agency receives reports?"), "Child helpline")
+    intake_sector = answer(intake_sector, N_("Its sector (hotline, police, ...)?"), "hotline")
+    lead = answer(lead, N_("Which agency leads the case work?"), "Social affairs office")
+    lead_sector = answer(lead_sector, N_("Its sector (social, ngo, ...)?"), "social")
     for option, value in (("--intake-sector", intake_sector), ("--lead-sector", lead_sector)):
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", value):
-            typer.echo(
-                f"error: {option} {value!r}: write a sector as a short lowercase word", err=True
-            )
+            words = tr("{option} {value}: write a sector as a short lowercase word", lang)
+            error(words.format(option=option, value=repr(value)))
             return 2
     if ident is not None and not re.fullmatch(r"[a-z0-9-]+", ident):
-        typer.echo(f"error: --id {ident!r}: use lowercase letters, digits and -", err=True)
+        error(
+            tr("--id {value}: use lowercase letters, digits and -", lang).format(value=repr(ident))
+        )
         return 2
     text = starter(
         path.name,
@@ -251,7 +273,8 @@ def new(
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        typer.echo(f"error: cannot write {str(path)!r}: {exc.strerror or exc}", err=True)
+        words = tr("cannot write {path}: {reason}", lang)
+        error(words.format(path=repr(str(path)), reason=exc.strerror or exc))
         return 1
     try:
         import pathways
@@ -261,8 +284,9 @@ def new(
         found = list(exc.findings)
     counts = [sum(1 for f in found if f.severity.value == s) for s in ("error", "warning", "info")]
     words = ", ".join(
-        counted(n, w) for n, w in zip(counts, ("error", "warning", "note"), strict=True)
+        counted(n, w, lang) for n, w in zip(counts, ("error", "warning", "note"), strict=True)
     )
-    typer.echo(f"wrote {path}: {words}")
-    typer.echo(f"next: edit it, then `pathways watch {path} -o {path.with_suffix('.svg')}`")
+    typer.echo(tr("wrote {path}: {counts}", lang).format(path=path, counts=words))
+    command = f"pathways watch {path} -o {path.with_suffix('.svg')}"
+    typer.echo(tr("next: edit it, then `{command}`", lang).format(command=command))
     return 0

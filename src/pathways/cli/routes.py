@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report
+from pathways.cli._common import check_choice, load_or_report, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.model import Visibility
 
@@ -20,6 +20,14 @@ FORMATS = ("text", "json")
 def routes(
     path: Annotated[Path, typer.Argument(help="A pathway file.", show_default=False)],
     format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the text output: the tool's words and the step labels, e.g. km "
+            "(JSON stays English).",
+        ),
+    ] = None,
     visibility: Annotated[
         Visibility | None,
         typer.Option(
@@ -36,19 +44,23 @@ def routes(
       pathways routes pathway.yaml
 
       pathways routes pathway.yaml --format json
+
+      pathways routes pathway.yaml --lang km
     """
     from pathways.routes import format_stats, route_stats
     from pathways.visibility import view
 
     check_choice(format, FORMATS)
     check_paths(path)
+    warn_lang(lang)
     pathway = load_or_report(path, visibility)
     if pathway is None:
         return 1
+    warn_lang(lang, pathway.locales)
     seen = view(pathway, visibility)
     stats = route_stats(seen)
     if format == "json":
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        typer.echo(format_stats(stats, seen), nl=False)
+        typer.echo(format_stats(stats, seen, lang), nl=False)
     return 0

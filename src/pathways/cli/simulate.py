@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, echo_findings, load_or_report
+from pathways.cli._common import check_choice, echo_findings, load_or_report, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
-from pathways.i18n import counted
+from pathways.i18n import N_, counted, tr
 from pathways.model import Visibility
 
 if TYPE_CHECKING:
@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from pathways.simulate.contract import SimulationJSON
 
 
-def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
+def _load(
+    path: Path, visibility: Visibility | None = None, lang: str | None = None
+) -> Pathway | None:
     """The pathway, or None after printing its load or error findings to stderr (as a reader
     at ``visibility`` may see them)."""
     from pathways.rules import check
@@ -40,9 +42,10 @@ def _load(path: Path, visibility: Visibility | None = None) -> Pathway | None:
         )
         return None
     errors = [f for f in check(view(pathway, visibility)) if f.severity.value == "error"]
-    echo_findings(errors)
+    echo_findings(errors, lang)
     if errors:
-        typer.echo(f"{path}: {counted(len(errors), 'error')}; fix them before simulating", err=True)
+        words = tr("{path}: {errors}; fix them before simulating", lang)
+        typer.echo(words.format(path=path, errors=counted(len(errors), "error", lang)), err=True)
         return None
     return pathway
 
@@ -55,15 +58,27 @@ def _num(value: Any, digits: int = 3) -> str:
     return f"{value:,}"
 
 
-def _print_saturation(console: Console, d: Mapping[str, Any]) -> None:
+def _print_saturation(console: Console, d: Mapping[str, Any], lang: str | None = None) -> None:
     from rich.markup import escape
 
     from pathways.simulate.saturation import message
 
     for entry in d.get("saturation", []):
         style = "bold red" if entry["level"] == "unstable" else "bold yellow"
-        word = "SATURATED" if entry["level"] == "unstable" else "NEAR SATURATION"
-        console.print(f"[{style}]{word}[/{style}] {escape(message(entry))}")
+        word = tr(N_("SATURATED") if entry["level"] == "unstable" else N_("NEAR SATURATION"), lang)
+        console.print(f"[{style}]{escape(word)}[/{style}] {escape(message(entry, lang))}")
+
+
+def _headed(title: str, details: str, lang: str | None) -> str:
+    """Rich markup of "**title**: details", the colon as ``lang`` writes it."""
+    from rich.markup import escape
+
+    before, _, after = tr("{title}: {details}", lang).partition("{title}")
+    return (
+        escape(before)
+        + f"[bold]{escape(title)}[/bold]"
+        + escape(after.replace("{details}", details))
+    )
 
 
 def _pct(entry: Mapping[str, Any], key: str) -> str:
@@ -79,18 +94,18 @@ def _val(entry: Mapping[str, Any], key: str, digits: int = 1) -> str:
     return text(entry.get(key), (entry.get("ci95") or {}).get(key), digits=digits)
 
 
-def _days(hours: object) -> str:
+def _days(hours: object, lang: str | None = None) -> str:
     """The days or weeks beside a long time, as every output writes them ("3 days")."""
     from pathways.i18n import human_hours
 
     if not isinstance(hours, int | float) or hours < 48:
         return ""
-    text = human_hours(hours)
+    text = human_hours(hours, lang)
     return text[text.index("(") + 1 : -1] if "(" in text else ""
 
 
-FOOTNOTE = (
-    "Times are in hours from the report (days beside the long ones). Brackets: 95% confidence "
+FOOTNOTE = N_(
+    "Times are in hours from the report (days beside the long ones). Brackets: {ci} confidence "
     "interval (batch means over 20 batches of cases; docs/simulation.md). p50, p90, p99: half, "
     "9 in 10 and 99 in 100 of the cases took at most this long. Utilisation: the share of its "
     "people's time a role spent serving cases, over the time cases were arriving. A deadline is "
@@ -99,10 +114,13 @@ FOOTNOTE = (
 
 
 def print_result(
-    console: Console, d: SimulationJSON, labels: Mapping[str, Mapping[str, str]] | None = None
+    console: Console,
+    d: SimulationJSON,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+    lang: str | None = None,
 ) -> None:
     """The result as rich tables, with labels instead of ids (``labels``: ``steps``, ``roles``,
-    ``title``) and 95% intervals in brackets."""
+    ``title``) and 95% intervals in brackets; the tool's words in ``lang``."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -116,112 +134,151 @@ def print_result(
     run = d.get("run") or {"mode": "independent", "arrivals_per_day": None}
     title = names.get("title", {}).get("text", d["pathway"])
     rate = run.get("arrivals_per_day")
-    head = (
-        f"[bold]{escape(title)}[/bold]: {d['cases']:,} cases, seed {d['seed']}, "
-        f"{'with queues' if run['mode'] == 'queues' else 'no queues'}"
-        + (f", {_num(rate, 2)} arrivals a day" if rate else "")
-    )
-    console.print(head)
-    _print_saturation(console, d)
-    table = Table(title="Outcomes", title_justify="left")
-    for col in ("outcome", "cases", "share"):
-        table.add_column(col, justify="left" if col == "outcome" else "right")
+    words = [
+        tr("{n} cases", lang).format(n=f"{d['cases']:,}"),
+        tr("seed {seed}", lang).format(seed=d["seed"]),
+        tr("with queues", lang) if run["mode"] == "queues" else tr("no queues", lang),
+    ]
+    if rate:
+        words.append(tr("{rate} arrivals a day", lang).format(rate=_num(rate, 2)))
+    console.print(_headed(title, ", ".join(words), lang))
+    _print_saturation(console, d, lang)
+
+    def new_table(title: str, columns: tuple[str, ...]) -> Table:
+        table = Table(title=escape(tr(title, lang)), title_justify="left")
+        for number, col in enumerate(columns):
+            table.add_column(escape(tr(col, lang)), justify="left" if number == 0 else "right")
+        return table
+
+    table = new_table(N_("Outcomes"), (N_("outcome"), N_("cases"), N_("share")))
     for k, v in d["outcomes"].items():
         table.add_row(step(k), _num(v["count"]), _pct(v, "share"))
     if d["stuck"]:
         stuck = ", ".join(f"{step(k)} {v:,}" for k, v in d.get("stuck_steps", {}).items())
-        table.add_row(f"stuck ({stuck})", _num(d["stuck"]), f"{d['stuck'] / d['cases']:.1%}")
+        table.add_row(
+            escape(tr("stuck ({steps})", lang).format(steps=stuck)),
+            _num(d["stuck"]),
+            f"{d['stuck'] / d['cases']:.1%}",
+        )
     console.print(table)
     tto = d["time_to_outcome_hours"]
-    table = Table(title="Time to outcome (hours)", title_justify="left")
-    for col in ("mean", "p50", "p90", "p99"):
-        table.add_column(col, justify="right")
     keys = ("mean", "p50", "p90", "p99")
+    table = new_table(N_("Time to outcome (hours)"), (N_("mean"), "p50", "p90", "p99"))
+    table.columns[0].justify = "right"
     table.add_row(*(_val(tto, k) for k in keys))
     if any(_days(tto.get(k)) for k in keys):
-        table.add_row(*(_days(tto.get(k)) for k in keys))
+        table.add_row(*(_days(tto.get(k), lang) for k in keys))
     console.print(table)
     iv = d["interviews"]
     ho = d.get("handoffs") or {"mean": 0.0, "max": 0}
-    console.print(
-        f"Interviews per case: mean {_val(iv, 'mean', 2)}, most {iv['max']}, "
-        f"over the limit {_pct(iv, 'share_over_limit')}; "
-        f"hand-offs between agencies per case: mean {_val(ho, 'mean', 2)}, most {ho['max']}"
+    line = tr(
+        "Interviews per case: mean {mean}, most {most}, over the limit {over}; hand-offs "
+        "between agencies per case: mean {handoffs}, most {handoffs_most}",
+        lang,
+    ).format(
+        mean=_val(iv, "mean", 2),
+        most=iv["max"],
+        over=_pct(iv, "share_over_limit"),
+        handoffs=_val(ho, "mean", 2),
+        handoffs_most=ho["max"],
     )
+    console.print(escape(line))
     if d["deadlines"]:
-        table = Table(title="Deadlines", title_justify="left")
-        for col in ("deadline", "cases it applies to", "missed", "share missed"):
-            table.add_column(col, justify="left" if col == "deadline" else "right")
+        missed = (N_("deadline"), N_("cases it applies to"), N_("missed"), N_("share missed"))
+        table = new_table(N_("Deadlines"), missed)
         for did, dl in d["deadlines"].items():
             table.add_row(
                 escape(did), _num(dl["applicable"]), _num(dl["missed"]), _pct(dl, "share_missed")
             )
         console.print(table)
-    table = Table(title="Roles (waits in hours)", title_justify="left")
-    for col in ("role", "people", "utilisation", "wait mean", "wait p90", "busy hours per case"):
-        table.add_column(col, justify="left" if col == "role" else "right")
+    columns = (
+        N_("role"),
+        N_("people"),
+        N_("utilisation"),
+        N_("wait mean"),
+        N_("wait p90"),
+        N_("busy hours per case"),
+    )
+    table = new_table(N_("Roles (waits in hours)"), columns)
     for rid, role in d["roles"].items():
         capacity = role.get("capacity")
         table.add_row(
             escape(role_name.get(rid, rid)),
-            str(capacity or "unlimited"),
+            str(capacity or tr("unlimited", lang)),
             f"{role['utilization']:.1%}" if capacity else "-",
             _val(role, "wait_hours_mean") if capacity else "-",
             _val(role, "wait_hours_p90") if capacity else "-",
             _num(role.get("busy_hours_per_case"), 1),
         )
     console.print(table)
-    table = Table(title="Step visits", title_justify="left")
-    for col in ("step", "visits", "per case"):
-        table.add_column(col, justify="left" if col == "step" else "right")
+    table = new_table(N_("Step visits"), (N_("step"), N_("visits"), N_("per case")))
     for sid, visits in d["steps"].items():
         table.add_row(
             step(sid), _num(visits["visits"]), f"{visits.get('visits_per_case', 0.0):.2f}"
         )
     console.print(table)
-    console.print(f"[dim]{escape(FOOTNOTE)}[/dim]")
+    console.print(f"[dim]{escape(tr(FOOTNOTE, lang).format(ci='95%'))}[/dim]")
 
 
-def labels_of(pathway: Pathway) -> dict[str, dict[str, str]]:
-    """Step and role labels (first locale) and the title, for the text output."""
+def labels_of(pathway: Pathway, lang: str | None = None) -> dict[str, dict[str, str]]:
+    """Step and role labels (in ``lang``, else the first locale) and the title, for the text
+    output."""
     from pathways.model import label_text
 
     loc = tuple(pathway.locales)
     return {
-        "steps": {s.id: label_text(s.label, None, loc) or s.id for s in pathway.steps},
-        "roles": {r.id: label_text(r.title, None, loc) or r.id for r in pathway.roles},
-        "title": {"text": label_text(pathway.title, None, loc) or pathway.id},
+        "steps": {s.id: label_text(s.label, lang, loc) or s.id for s in pathway.steps},
+        "roles": {r.id: label_text(r.title, lang, loc) or r.id for r in pathway.roles},
+        "title": {"text": label_text(pathway.title, lang, loc) or pathway.id},
     }
 
 
-def print_comparison(console: Console, data: Mapping[str, Any]) -> None:
+def print_comparison(
+    console: Console,
+    data: Mapping[str, Any],
+    lang: str | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
     """The baseline and each what-if: what it changed, and every headline KPI side by side with
-    the difference (what-if minus baseline), its 95% interval and a within-noise marker."""
+    the difference (what-if minus baseline), its 95% interval and a within-noise marker; the
+    tool's words in ``lang``, steps and roles by their ``labels``."""
     from rich.markup import escape
     from rich.table import Table
 
+    from pathways.report.html import _kpi_name
+
+    steps = (labels or {}).get("steps", {})
+    roles = (labels or {}).get("roles", {})
     base = data["baseline"]
-    changes = ", ".join(base["changes"]) or "none"
-    console.print(
-        f"[bold]Baseline[/bold]: {escape(base['name'])} (changes: {escape(changes)}); "
-        f"{base['result']['cases']:,} cases, seed {base['result']['seed']} for every run"
+    none = tr("none", lang)
+    name = base["name"] if base["name"] != "as written" else tr("as written", lang)
+    head = tr("{name} (changes: {changes}); {cases}, seed {seed} for every run", lang).format(
+        name=name,
+        changes=", ".join(base["changes"]) or none,
+        cases=tr("{n} cases", lang).format(n=f"{base['result']['cases']:,}"),
+        seed=base["result"]["seed"],
     )
+    console.print(_headed(tr("Baseline", lang), head, lang))
     for item in data["what_ifs"]:
-        changes = ", ".join(item["changes"]) or "none"
+        changes = ", ".join(item["changes"]) or none
         about = f": {item['description']}" if item.get("description") else ""
+        title = tr("What-if {name}", lang).format(name=item["name"])
         console.print(
-            f"\n[bold]What-if {escape(item['name'])}[/bold]{escape(about)} "
-            f"(changes: {escape(changes)})"
+            f"\n[bold]{escape(title)}[/bold]{escape(about)} "
+            + escape(tr("(changes: {changes})", lang).format(changes=changes))
         )
-        _print_saturation(console, item["result"])
+        _print_saturation(console, item["result"], lang)
         table = Table(show_header=True)
-        for col in ("KPI", "baseline", "what-if", "difference (95% CI)", ""):
-            table.add_column(col, justify="left" if col in ("KPI", "") else "right")
+        ci_head = tr("difference ({ci} CI)", lang).format(ci="95%")
+        for col in (tr("KPI", lang), tr("baseline", lang), tr("what-if", lang), ci_head, ""):
+            table.add_column(
+                escape(col), justify="left" if col in (tr("KPI", lang), "") else "right"
+            )
         for row in item["differences"]:
             if row["kind"] == "share":
                 scale, unit, digits = 100.0, "%", 1
             else:
-                scale, unit, digits = 1.0, " h", 1
+                scale, unit, digits = 1.0, " " + tr("{n} h", lang).format(n="").strip(), 1
 
             def fmt(
                 x: float, sign: bool = False, scale: float = scale, digits: int = digits
@@ -229,18 +286,22 @@ def print_comparison(console: Console, data: Mapping[str, Any]) -> None:
                 return f"{x * scale:{'+' if sign else ''},.{digits}f}"
 
             ci = row["ci95"]
+            between = tr("({low} to {high})", lang)
             diff = f"{fmt(row['difference'], True)}{unit}" + (
-                f" ({fmt(ci[0], True)} to {fmt(ci[1], True)})" if ci else ""
+                " " + between.format(low=fmt(ci[0], True), high=fmt(ci[1], True)) if ci else ""
             )
             table.add_row(
-                escape(row["label"]),
+                escape(_kpi_name(row["kpi"], row["label"], steps, roles, lang)),
                 f"{fmt(row['baseline'])}{unit}",
                 f"{fmt(row['what_if'])}{unit}",
                 diff,
-                "within noise" if row["within_noise"] else "",
+                escape(tr("within noise", lang)) if row["within_noise"] else "",
             )
         console.print(table)
-        for sentence in item["sentences"]:
+        from pathways.simulate.compare import headline_sentences
+
+        about = item.get("description") or item["name"]
+        for sentence in headline_sentences(about, item["result"], base["result"], lang):
             console.print(f"  {escape(sentence)}")
 
 
@@ -305,6 +366,7 @@ def _warn_before_run(
     arrivals_per_day: float | None,
     overrides: list[str] | None,
     where: str = "",
+    lang: str | None = None,
 ) -> None:
     """Print, before a run starts, every role at or near saturation (stderr)."""
     from pathways.simulate import saturation_before_run
@@ -314,8 +376,9 @@ def _warn_before_run(
         pathway, seed=seed, arrivals_per_day=arrivals_per_day, overrides=overrides or None
     )
     for entry in found:
-        word = "saturated" if entry["level"] == "unstable" else "near saturation"
-        typer.echo(f"warning{where}: {word}: {message(entry)}", err=True)
+        word = tr(N_("saturated") if entry["level"] == "unstable" else N_("near saturation"), lang)
+        words = tr("warning{where}: {word}: {message}", lang)
+        typer.echo(words.format(where=where, word=word, message=message(entry, lang)), err=True)
 
 
 def progress_shown(progress: bool | None, *, quiet: bool, format: str) -> bool:
@@ -400,6 +463,14 @@ def simulate(
             "--time-limit", help="Seconds a run may take before it is stopped.", min=0.001
         ),
     ] = 600.0,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the text output: the tool's words and the labels, e.g. km (JSON "
+            "stays English).",
+        ),
+    ] = None,
 ) -> int:
     """Run cases through a pathway and report outcomes, times, deadlines, queues and visits.
 
@@ -410,6 +481,8 @@ def simulate(
       pathways simulate pathway.yaml --set roles.doctor.capacity=2
 
       pathways simulate pathway.yaml --compare all -o what-ifs.json
+
+      pathways simulate pathway.yaml --lang km
     """
     from rich.console import Console
 
@@ -420,9 +493,11 @@ def simulate(
 
     check_choice(format, ("text", "json"))
     check_paths(path, output)
-    pathway = _load(path, visibility)
+    warn_lang(lang)
+    pathway = _load(path, visibility, lang)
     if pathway is None:
         return 1
+    warn_lang(lang, pathway.locales)
     show = progress_shown(progress, quiet=quiet, format=format)
     options: dict[str, Any] = {
         "cases": cases,
@@ -447,7 +522,7 @@ def simulate(
         for name, what, changes, _ in plan:
             where = f" ({name})" if compare else ""
             try:
-                _warn_before_run(what, seed, arrivals_per_day, changes, where)
+                _warn_before_run(what, seed, arrivals_per_day, changes, where, lang)
             except SimulationError as exc:
                 if name in {s.name for s in pathway.scenarios}:
                     raise SimulationError(f"scenario {name!r}: {exc}") from None
@@ -502,7 +577,7 @@ def simulate(
         return 0
     console = Console(file=sys.stdout, width=max(100, Console().width))
     if not compare:
-        print_result(console, runs[0][3], labels_of(pathway))
+        print_result(console, runs[0][3], labels_of(pathway, lang), lang)
     else:
-        print_comparison(console, data)
+        print_comparison(console, data, lang, labels_of(pathway, lang))
     return 0

@@ -113,7 +113,10 @@ def trace(
     except ValueError as exc:
         return usage(f"--lang: {exc}")
     if warning:
-        typer.echo(f"warning: --lang {lang}: {warning}", err=True)
+        from pathways.i18n import tr
+
+        words = tr("warning: --lang {lang}: {warning}", lang)
+        typer.echo(words.format(lang=lang, warning=warning), err=True)
     seen = view(pathway, visibility)
     known: dict[str, object] = {}
     so_far: list[str] = []

@@ -20,13 +20,14 @@ def check_and_draw(
 ) -> None:
     """One round: the findings (as `pathways validate` prints them) and each drawing."""
     from pathways.errors import LoadError, PathwayError
+    from pathways.i18n import tr
     from pathways.load import load
     from pathways.render import render
     from pathways.validate import render_findings, validate_files
 
     stamp = dt.datetime.now().strftime("%H:%M:%S")
     findings = validate_files([path], visibility=visibility)
-    out, summary = render_findings(findings, "text", files=1, max_per_rule=50)
+    out, summary = render_findings(findings, "text", files=1, max_per_rule=50, lang=lang)
     typer.echo(out, nl=False)
     typer.echo(f"[{stamp}] {summary}")
     if not outputs:
@@ -34,7 +35,7 @@ def check_and_draw(
     try:
         pathway = load(path)
     except LoadError:
-        typer.echo(f"[{stamp}] not drawn: the file does not load")
+        typer.echo(f"[{stamp}] " + tr("not drawn: the file does not load", lang))
         return
     for output in outputs:
         try:
@@ -46,9 +47,10 @@ def check_and_draw(
                 findings=findings,
             )
         except (PathwayError, OSError) as exc:
-            typer.echo(f"[{stamp}] {output}: not drawn: {exc}")
+            words = tr("{output}: not drawn: {reason}", lang)
+            typer.echo(f"[{stamp}] " + words.format(output=output, reason=exc))
         else:
-            typer.echo(f"[{stamp}] drew {output}")
+            typer.echo(f"[{stamp}] " + tr("drew {output}", lang).format(output=output))
 
 
 @app.command("watch")
@@ -65,7 +67,8 @@ def watch(
         ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option(help="Label language of the drawings, e.g. km.")
+        str | None,
+        typer.Option(help="Language of the messages and the drawings' labels and words, e.g. km."),
     ] = None,
     visibility: Annotated[
         Visibility | None,
@@ -92,9 +95,17 @@ def watch(
       pathways watch pathway.yaml
 
       pathways watch pathway.yaml -o pathway.svg -o pathway.pdf
+
+      pathways watch pathway.yaml -o pathway.svg --lang km
     """
+    from pathways.cli._common import Usage, usage_error, warn_lang
+    from pathways.i18n import tr
     from pathways.render import FORMATS
 
+    try:
+        warn_lang(lang)
+    except Usage as exc:
+        return usage_error(exc)
     outputs = list(output or [])
     problem = input_problem(path)
     for out in outputs:
@@ -126,7 +137,7 @@ def watch(
             step=20,
         ):
             if not announced:  # the watcher is running: a save from now on is seen
-                typer.echo(f"watching {path} (Ctrl-C to stop)")
+                typer.echo(tr("watching {path} (Ctrl-C to stop)", lang).format(path=path))
                 announced = True
             if not changes:
                 continue

@@ -29,7 +29,7 @@ from pathways.render.extract import (
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DIRECTIONS", "OUTCOMES_LANE", "SHAPES", "SMALL", "draw", "text"]
+__all__ = ["DIRECTIONS", "OUTCOMES_LANE", "SHAPES", "SMALL", "badge_word", "draw", "text"]
 
 SHAPES: dict[str, dict[str, str]] = {
     "entry": {"shape": "cds", "style": "filled"},
@@ -120,8 +120,13 @@ _BADGE_WORDS = {
 }
 
 
+def badge_word(tag: str, lang: str | None) -> str:
+    """The word on a tag's badge ("CONSENT"), in ``lang``."""
+    return tr(_BADGE_WORDS.get(tag, tag.upper()), lang)
+
+
 def _badges(badges: tuple[str, ...], lang: str | None) -> str:
-    words = {b: tr(_BADGE_WORDS.get(b, b.upper()), lang) for b in badges}
+    words = {b: badge_word(b, lang) for b in badges}
     cells = "".join(
         f'<TD BGCOLOR="{BADGE_TAGS[b]}" WIDTH="{8 * len(words[b]) + 8}" HEIGHT="13" '
         f'FIXEDSIZE="TRUE"><FONT POINT-SIZE="{SMALL}">{text(words[b])}</FONT></TD>'

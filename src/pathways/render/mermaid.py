@@ -17,6 +17,7 @@ import unicodedata
 
 from pathways.i18n import tr
 from pathways.render._text import printable, wrap
+from pathways.render.dot import badge_word
 from pathways.render.extract import (
     CHANGE_COLOURS,
     HEAT,
@@ -79,14 +80,14 @@ def _label(lines: list[str]) -> str:
     return '"' + "<br>".join(escape(line) for line in lines) + '"'
 
 
-def _node(node: Node) -> str:
+def _node(node: Node, lang: str | None = None) -> str:
     lines = node.lines(34)
     if node.kind in ("fork", "join"):
         lines = ["+", *lines]
     if node.role:
         lines.append(f"({node.role})")
     if node.badges:
-        lines.append(" ".join(f"[{b.upper()}]" for b in node.badges))
+        lines.append(" ".join(f"[{badge_word(b, lang)}]" for b in node.badges))
     lines.extend(node.deadlines)
     if node.stats:
         lines.append(node.stats)
@@ -118,14 +119,14 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
         title = [*wrap(lane.title, 60), sector, *lane.contacts]
         out.append(f"  subgraph lane{number}[{_label(title)}]")
         for node_id in lane.nodes:
-            out.append(f"    {ids[node_id]}{_node(by_id[node_id])}")
+            out.append(f"    {ids[node_id]}{_node(by_id[node_id], diagram.lang)}")
             placed.add(node_id)
         out.append("  end")
         dash = ",stroke-dasharray:6 3" if lane.dashed else ""
         styles.append(f"  style lane{number} fill:{lane.fill},stroke:{lane.frame}{dash}")
     for node in diagram.nodes:
         if node.id not in placed:
-            out.append(f"  {ids[node.id]}{_node(node)}")
+            out.append(f"  {ids[node.id]}{_node(node, diagram.lang)}")
     if diagram.traced:
         key = [
             "━━▶ "

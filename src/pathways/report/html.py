@@ -315,8 +315,13 @@ def _routes_section(parts: PageParts) -> str:
                     f"{esc(time)}<br>{_route(item.get('route') or [], parts.pathway, lang)}",
                 ]
             )
-    rows.append([esc(tr("most interviews on one route", lang)), esc(r.get("max_interviews", "-"))])
-    rows.append([esc(tr("most hand-offs between agencies", lang)), esc(r.get("handoffs_max", "-"))])
+    for key, name in (
+        ("max_interviews", N_("most interviews on one route")),
+        ("handoffs_max", N_("most hand-offs between agencies")),
+    ):
+        value = r.get(key, "-")
+        shown = tr(_NO_LIMIT, lang) if value in ("infinite", "unbounded") else value
+        rows.append([esc(tr(name, lang)), esc(shown)])
     return head + _table([tr("statistic", lang), tr("value", lang)], rows, raw=True)
 
 
@@ -330,16 +335,19 @@ def _with_ci(entry: Mapping[str, Any], key: str) -> str:
     return text(float(value), (entry.get("ci95") or {}).get(key), scale=100.0, unit="%")
 
 
-def _saturation_banners(sim: Mapping[str, Any]) -> list[str]:
+def _saturation_banners(sim: Mapping[str, Any], lang: str | None = None) -> list[str]:
     """A red banner per saturated role (amber near saturation): its figures are not
-    steady-state figures."""
+    steady-state figures (in ``lang``)."""
     from pathways.simulate.saturation import message
 
     out = []
     for entry in sim.get("saturation") or []:
         css = "danger" if entry.get("level") == "unstable" else "note"
-        word = "Saturated" if entry.get("level") == "unstable" else "Near saturation"
-        out.append(f'<p class="{css}" role="alert">{word}: {esc(message(entry))}</p>')
+        word = N_("Saturated") if entry.get("level") == "unstable" else N_("Near saturation")
+        line = tr("{title}: {details}", lang).format(
+            title=tr(word, lang), details=message(entry, lang)
+        )
+        out.append(f'<p class="{css}" role="alert">{esc(line)}</p>')
     return out
 
 
@@ -406,7 +414,7 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
                 format_hours(float(v.get("wait_hours_p90", 0)), lang),
             ]
         )
-    out = [head, *_saturation_banners(sim)]
+    out = [head, *_saturation_banners(sim, lang)]
     out += [
         _table([tr("measure", lang), tr("value", lang)], summary),
         f'<div class="charts">{charts}</div>',
@@ -530,7 +538,7 @@ def _scenarios_section(
             note = sc.get("note") or tr("Not simulated.", lang)
             out.append(f'<p class="note">{esc(sc.get("name", ""))}: {esc(note)}</p>')
     for sc in run:
-        for banner in _saturation_banners(sc["result"]):
+        for banner in _saturation_banners(sc["result"], lang):
             out.append(banner.replace('role="alert">', f'role="alert">{esc(sc["name"])}: ', 1))
     if not run:
         return "\n".join(out)

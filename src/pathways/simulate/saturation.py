@@ -68,24 +68,43 @@ def saturation(
     return out
 
 
-def message(entry: Mapping[str, Any]) -> str:
-    """One line for a person: what is wrong, how much, and what capacity would fix it."""
+def message(entry: Mapping[str, Any], lang: str | None = None) -> str:
+    """One line for a person: what is wrong, how much, and what capacity would fix it (in
+    ``lang`` where the catalogue translates it)."""
+    from pathways.i18n import N_, tr
+
     label, cap = entry["label"], entry["capacity"]
     offered = entry["offered_load"]
     share = float(entry.get("work_share", 1.0))
-    have = f"there {'is' if cap == 1 else 'are'} {cap}"
+    have = tr(N_("there is {n}") if cap == 1 else N_("there are {n}"), lang).format(n=cap)
     if share < 1.0:
-        have += f", working {share:.0%} of the week (its calendar)"
-    if entry["level"] == "unstable":
-        return (
-            f"{label}: the work offered needs {offered:.2f} people working all the time, and "
-            f"{have}: the queue grows without bound, so "
-            "waits and deadline misses over a finite run depend only on how long the run is. "
-            f"A capacity of {entry['stable_capacity']} would make it stable "
-            f"({entry['capacity_below_90']} to stay under 90% busy)."
+        have += tr(", working {share} of the week (its calendar)", lang).format(
+            share=f"{share:.0%}"
         )
-    return (
-        f"{label}: {entry['load']:.0%} busy in theory ({offered:.2f} people's worth of work; "
-        f"{have}): waits are long and vary a lot from run to run. A capacity of "
-        f"{entry['capacity_below_90']} keeps it under 90%."
+    if entry["level"] == "unstable":
+        return tr(
+            "{label}: the work offered needs {offered} people working all the time, and "
+            "{have}: the queue grows without bound, so waits and deadline misses over a finite "
+            "run depend only on how long the run is. A capacity of {stable} would make it "
+            "stable ({below} to stay under {limit} busy).",
+            lang,
+        ).format(
+            label=label,
+            offered=f"{offered:.2f}",
+            have=have,
+            stable=entry["stable_capacity"],
+            below=entry["capacity_below_90"],
+            limit="90%",
+        )
+    return tr(
+        "{label}: {load} busy in theory ({offered} people's worth of work; {have}): waits are "
+        "long and vary a lot from run to run. A capacity of {below} keeps it under {limit}.",
+        lang,
+    ).format(
+        label=label,
+        load=f"{entry['load']:.0%}",
+        offered=f"{offered:.2f}",
+        have=have,
+        below=entry["capacity_below_90"],
+        limit="90%",
     )
