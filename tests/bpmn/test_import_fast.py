@@ -89,3 +89,17 @@ def test_a_value_the_importer_cannot_vouch_for_goes_to_the_loader() -> None:
     with pytest.raises(LoadError) as raised:
         imp.loads_bpmn(xml, "long.bpmn")
     assert [(f.code, f.location.line) for f in raised.value.findings] == [("PW006", 3)]
+
+
+def test_an_imported_pathway_pickles_with_its_positions() -> None:
+    """The source map holds elements until asked; a copy (pickle, deepcopy: Dask workers)
+    carries the positions themselves."""
+    import copy
+    import pickle
+
+    p = imp.load_bpmn("tests/data/bpmn/referral.bpmn")
+    where = p.source_map.locate(("transitions", 0))
+    for again in (pickle.loads(pickle.dumps(p)), copy.deepcopy(p)):
+        assert again == p
+        assert again.source_map.locate(("transitions", 0)) == where
+        assert type(again.source_map.values) is dict
