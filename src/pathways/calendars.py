@@ -24,7 +24,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pathways.model import WEEKDAYS, parse_shift
@@ -32,12 +32,37 @@ from pathways.model import WEEKDAYS, parse_shift
 if TYPE_CHECKING:
     pass
 
-__all__ = ["DEFAULT_START", "Timeline", "timeline", "wall_clock", "worst_case", "worst_span"]
+__all__ = [
+    "DEFAULT_START",
+    "ServeTables",
+    "Timeline",
+    "timeline",
+    "wall_clock",
+    "worst_case",
+    "worst_span",
+]
 
 DEFAULT_START = dt.date(2027, 1, 4)
 """``simulation.start`` when the file gives none (a Monday)."""
 
 FloatArray = Any  # numpy float arrays (numpy is imported only by the vectorised methods)
+
+
+class ServeTables(NamedTuple):
+    """What :meth:`Timeline.serve_tables`' closure reads; lists change in place as the
+    timeline grows. ``slow(t, hours, k)`` is :meth:`Timeline.serve` of a time ``t`` already
+    shifted back by ``k`` hours (whole weeks past the fold), shifted forward again."""
+
+    fold: float
+    folded: float
+    ia: list[int]
+    aa: list[float]
+    a: list[float]
+    b: list[float]
+    cum: list[float]
+    jt: list[int]
+    cum_end: list[float]
+    slow: Callable[[float, float, float], tuple[float, float]]
 
 
 @dataclass
@@ -56,6 +81,8 @@ class Timeline:
     cum: list[float] = field(default_factory=list)  # working hours before a[i]
     cum_end: list[float] = field(default_factory=list)  # working hours up to b[i]
     fold: float = 0.0  # set after init: see __post_init__
+    _cache: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    _cache_days: int = field(default=-1, repr=False, compare=False)
 
     @property
     def always(self) -> bool:
@@ -122,7 +149,12 @@ class Timeline:
         return start, self.a[j] + (w - self.cum[j])
 
     def server(self) -> Callable[[float, float], tuple[float, float]]:
-        """:meth:`serve` as a closure for the event loop, which calls it once per service.
+        """:meth:`serve` as a closure for the event loop: :meth:`serve_tables`' first part."""
+        return self.serve_tables()[0]
+
+    def serve_tables(self) -> tuple[Callable[[float, float], tuple[float, float]], ServeTables]:
+        """:meth:`serve` as a closure for the event loop, which calls it once per service, and
+        the tables it reads (the event loop inlines it when a pathway has one calendar).
 
         Same arithmetic, same results, without the two binary searches: a table per whole
         hour of the clock gives the last working interval starting at or before it (``ia``),
@@ -196,7 +228,7 @@ class Timeline:
                 return slow(t, hours, k)
             return start + k, a[j] + (w - cum[j]) + k
 
-        return serve
+        return serve, ServeTables(fold, folded, ia, aa, a, b, cum, jt, cum_end, slow)
 
     def _weeks_array(self, t: FloatArray) -> FloatArray:
         import numpy as np
@@ -215,16 +247,41 @@ class Timeline:
         return self._finish_array(t - k, hours) + k
 
     def _extend(self, days: int) -> None:
-        """Build the intervals of days ``horizon_days`` .. ``days - 1`` (local dates)."""
+        """Build the intervals of days ``horizon_days`` .. ``days - 1`` (local dates).
+
+        A day whose local midnight and next midnight have the same UTC offset has that offset
+        all day (time zones change their offset at most once a day), so its shift boundaries
+        are plain arithmetic on whole seconds; a day of a change asks the time zone database
+        for each boundary. Both give the POSIX seconds :func:`_local` gives, exactly.
+        """
         zone = ZoneInfo(self.timezone)
         a, b = self.a, self.b
-        for k in range(self.horizon_days, days):
-            day = self.start + dt.timedelta(days=k)
-            if day.weekday() not in self.days or day in self.holidays:
+        origin, workdays, holidays, shifts = self.origin, self.days, self.holidays, self.shifts
+        first = self.start.toordinal()
+        offsets: dict[int, float | None] = {}
+
+        def offset(o: int) -> float | None:  # seconds east of UTC at local midnight of day o
+            if o not in offsets:
+                off = zone.utcoffset(dt.datetime.fromordinal(o))
+                offsets[o] = None if off is None else off.total_seconds()
+            return offsets[o]
+
+        for o in range(first + self.horizon_days, first + days):
+            if (o - 1) % 7 not in workdays:  # ordinal 1 is a Monday
                 continue
-            for lo, hi in self.shifts:
-                t0 = (_local(day, lo, zone) - self.origin) / 3600.0
-                t1 = (_local(day, hi, zone) - self.origin) / 3600.0
+            day = dt.date.fromordinal(o)
+            if day in holidays:
+                continue
+            off = offset(o)
+            same = off is not None and off == offset(o + 1)
+            base = (o - _EPOCH_ORDINAL) * 86400 - (off or 0.0)
+            for lo, hi in shifts:
+                if same:
+                    t0 = (base + lo * 60 - origin) / 3600.0
+                    t1 = (base + hi * 60 - origin) / 3600.0
+                else:
+                    t0 = (_local(day, lo, zone) - origin) / 3600.0
+                    t1 = (_local(day, hi, zone) - origin) / 3600.0
                 if a and abs(b[-1] - t0) < 1e-9:
                     b[-1] = t1
                 else:
@@ -242,6 +299,18 @@ class Timeline:
         self.cum_end[:] = cum_end
         if not a:
             raise ValueError("the calendar has no working time")
+
+    def _arrays(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``a``, ``b``, ``cum`` and ``cum_end`` as numpy arrays, kept until the timeline grows
+        (the vectorised methods are called once per step and round of a walk)."""
+        import numpy as np
+
+        if self._cache_days != self.horizon_days:
+            self._cache = tuple(
+                np.asarray(x, dtype=np.float64) for x in (self.a, self.b, self.cum, self.cum_end)
+            )
+            self._cache_days = self.horizon_days
+        return self._cache
 
     def _cover(self, t: float) -> None:
         while not self.b or t >= self.b[-1] - 1e-9 or t / 24.0 + 8 > self.horizon_days:
@@ -278,7 +347,7 @@ class Timeline:
         if t.size == 0:
             return t
         self._cover(float(t.max()))
-        a, b = np.asarray(self.a), np.asarray(self.b)
+        a, b, _, _ = self._arrays()
         i = np.searchsorted(a, t, side="right") - 1
         inside = (i >= 0) & (t < b[i.clip(0)])
         out: FloatArray = np.where(inside, t, a[(i + 1).clip(0, a.size - 1)])
@@ -290,18 +359,20 @@ class Timeline:
         if t.size == 0:
             return t
         self._cover(float((t + hours).max()))
-        a, b = np.asarray(self.a), np.asarray(self.b)
-        cum, cum_end = np.asarray(self.cum), np.asarray(self.cum_end)
+        a, b, cum, cum_end = self._arrays()
         i = np.searchsorted(a, t, side="right") - 1
         ic = i.clip(0)
         worked = np.where(i >= 0, cum[ic] + np.minimum(t, b[ic]) - a[ic], 0.0)
         w = worked + hours
         while float(w.max()) > float(cum_end[-1]):
             self._extend(self.horizon_days * 2)
-            a, cum, cum_end = np.asarray(self.a), np.asarray(self.cum), np.asarray(self.cum_end)
+            a, _, cum, cum_end = self._arrays()
         j = np.searchsorted(cum_end, w, side="left")
         out: FloatArray = np.where(hours > 0, a[j] + (w - cum[j]), t)
         return out
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def _local(day: dt.date, minute: int, zone: ZoneInfo) -> float:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -250,3 +251,36 @@ def test_the_event_loops_server_equals_serve_exactly(
     serve = fast.server()  # type: ignore[attr-defined]
     for t, work in calls:
         assert serve(t, work) == reference.serve(t, work), (t, work)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/London", "America/Santiago", "Australia/Lord_Howe", "Africa/Casablanca"]
+)
+def test_working_intervals_across_clock_changes_match_the_time_zone_database(zone: str) -> None:
+    """Two years of shifts (one across midnight's neighbour, one ending at 24:00) in zones that
+    change their clocks, against datetime and zoneinfo boundary by boundary: the plain
+    arithmetic on days without a change gives the same instants, to the bit."""
+    start = dt.date(2026, 12, 28)
+    shifts = ["00:00-01:30", "02:00-03:00", "08:00-12:00", "22:30-24:00"]
+    line = timeline(
+        zone, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], shifts, [], start, "UTC"
+    )
+    line._extend(730)  # type: ignore[attr-defined]
+    tz = ZoneInfo(zone)
+    origin = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo("UTC")).timestamp()
+    spans: list[list[float]] = []
+    for k in range(730):
+        day = line.start + dt.timedelta(days=k)  # type: ignore[attr-defined]
+        for text in shifts:
+            lo, hi = (int(x[:2]) * 60 + int(x[3:]) for x in text.split("-"))
+            ends = [
+                dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(minutes=m)
+                for m in (lo, hi)
+            ]
+            t0, t1 = ((e.timestamp() - origin) / 3600.0 for e in ends)
+            if spans and abs(spans[-1][1] - t0) < 1e-9:
+                spans[-1][1] = t1
+            else:
+                spans.append([t0, t1])
+    assert line.a == [s[0] for s in spans]  # type: ignore[attr-defined]
+    assert line.b == [s[1] for s in spans]  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pathways.calendars import Timeline
+from pathways.calendars import ServeTables, Timeline
 from pathways.simulate.calendar import arrival_times
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
@@ -49,6 +49,7 @@ _MIN_BATCH = 256
 CALENDARED = 1 << 20
 """Fast-path code offset of a step with a queue on a working calendar (``-CALENDARED - role``)."""
 _MAX_BATCH = 1 << 12
+_NO_TABLES = ServeTables(0.0, 0.0, [], [], [], [], [], [], [], lambda t, hours, k: (t, t))
 _PILOT_CASES = 2000
 
 
@@ -407,10 +408,17 @@ def event_loop(
     flag, plain, ex_next, ex_flag = plan.flag, plan.plain, plan.ex_next, plan.ex_flag
     within, start_deadlines, lines = plan.within, plan.start_deadlines, plan.lines
     # per step the working calendar's serve (closures, one per calendar), None: always
-    servers: dict[int, Callable[[float, float], tuple[float, float]]] = {}
-    serve_at = [
-        None if line is None else servers.setdefault(id(line), line.server()) for line in lines
-    ]
+    servers: dict[int, tuple[Callable[[float, float], tuple[float, float]], ServeTables]] = {}
+    for line in lines:
+        if line is not None and id(line) not in servers:
+            servers[id(line)] = line.serve_tables()
+    serve_at = [None if line is None else servers[id(line)][0] for line in lines]
+    # with one working calendar, the fast paths inline its closure on these tables
+    one = len(servers) == 1
+    c_fold, c_folded, c_ia, c_aa, c_a, c_b, c_cum, c_jt, c_ce, c_slow = (
+        next(iter(servers.values()))[1] if one else _NO_TABLES
+    )
+    floor = math.floor
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
@@ -545,7 +553,34 @@ def event_loop(
                         dur = drefill(s)
                     fa = free_at[r]
                     begin = fa[0]
-                    begin, end = serve_at[s](begin if begin > now else now, dur)
+                    ct = begin if begin > now else now
+                    if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
+                        wk = 0.0
+                        if ct > c_folded:
+                            wk = 168.0 * floor((ct - c_fold) / 168.0)
+                            ct -= wk
+                        try:
+                            ci = c_ia[int(ct)]  # times in the loop are never negative
+                            while c_aa[ci + 1] <= ct:
+                                ci += 1
+                            if ci >= 0 and ct < c_b[ci]:
+                                begin = ct
+                            else:
+                                ci += 1
+                                begin = c_a[ci]
+                            if begin + dur <= c_b[ci]:
+                                end = begin + dur + wk
+                            else:
+                                cw = c_cum[ci] + (begin - c_a[ci]) + dur
+                                cj = c_jt[int(cw)]
+                                while c_ce[cj] < cw:
+                                    cj += 1
+                                end = c_a[cj] + (cw - c_cum[cj]) + wk
+                            begin += wk
+                        except IndexError:  # beyond the tables: the server's own slow path
+                            begin, end = c_slow(ct, dur, wk)
+                    else:
+                        begin, end = serve_at[s](ct, dur)
                     if begin > now:
                         waits[r].append(begin - now)
                         wcases[r].append(c)
@@ -645,7 +680,34 @@ def event_loop(
                 dur = drefill(s)
             fa = free_at[r]
             begin = fa[0]
-            begin, end = serve_at[s](begin if begin > now else now, dur)  # type: ignore[misc]
+            ct = begin if begin > now else now
+            if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
+                wk = 0.0
+                if ct > c_folded:
+                    wk = 168.0 * floor((ct - c_fold) / 168.0)
+                    ct -= wk
+                try:
+                    ci = c_ia[int(ct)]  # times in the loop are never negative
+                    while c_aa[ci + 1] <= ct:
+                        ci += 1
+                    if ci >= 0 and ct < c_b[ci]:
+                        begin = ct
+                    else:
+                        ci += 1
+                        begin = c_a[ci]
+                    if begin + dur <= c_b[ci]:
+                        end = begin + dur + wk
+                    else:
+                        cw = c_cum[ci] + (begin - c_a[ci]) + dur
+                        cj = c_jt[int(cw)]
+                        while c_ce[cj] < cw:
+                            cj += 1
+                        end = c_a[cj] + (cw - c_cum[cj]) + wk
+                    begin += wk
+                except IndexError:  # beyond the tables: the server's own slow path
+                    begin, end = c_slow(ct, dur, wk)
+            else:
+                begin, end = serve_at[s](ct, dur)  # type: ignore[misc]
             if begin > now:
                 waits[r].append(begin - now)
                 wcases[r].append(c)

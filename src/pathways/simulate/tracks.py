@@ -109,6 +109,10 @@ def run_tracks(
     lines: list[Timeline | None] = [
         cp.timelines[k] if k >= 0 else None for k in cp.step_calendar.tolist()
     ]
+    # and its serve: the closure of Timeline.server (same results, table look-ups), one per
+    # calendar
+    closures = {id(line): line.server() for line in cp.timelines}
+    serve_at = [None if line is None else closures[id(line)] for line in lines]
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
     streams = _streams(rng, 4 * s_count)
     u_dur, u_exit = streams[:s_count], streams[s_count : 2 * s_count]
@@ -237,7 +241,7 @@ def run_tracks(
             if line is None:
                 done = begin + dur
             else:  # service starts at the next working instant and takes working time
-                begin, done = line.serve(begin, dur)
+                begin, done = serve_at[s](begin, dur)  # type: ignore[misc]
             heapq.heappush(free, done)
             waited = begin - now
             if waited > 0:
@@ -247,7 +251,7 @@ def run_tracks(
         elif line is None:
             done = begin + dur
         else:
-            begin, done = line.serve(now, dur)
+            begin, done = serve_at[s](now, dur)  # type: ignore[misc]
         if serving[s]:
             services[r] += 1
             busy[r] += dur
