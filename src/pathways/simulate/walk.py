@@ -36,8 +36,10 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
     cum_cols = [np.ascontiguousarray(table.cum[:, c]) for c in range(width - 1)]
     durations = DurationTable(cp.dur_code, cp.dur_a, cp.dur_c, cp.dur_b)
     fixed_duration = durations.table[:, 1]  # max == the value when nothing is random
-    delays = DurationTable(
-        cp.exit_delay_code.clip(0), cp.exit_delay_a, cp.exit_delay_c, cp.exit_delay_b
+    delays = (
+        DurationTable(cp.exit_delay_code.clip(0), cp.exit_delay_a, cp.exit_delay_c, cp.exit_delay_b)
+        if cp.has_delay
+        else durations  # never sampled without delays
     )
     has_delay = (cp.exit_delay_code >= 0).ravel()
     draw_exit = bool(cp.by_probability.any())
@@ -135,7 +137,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             if not m:
                 break
         if draw_exit:
-            r = rng.random(m) * table.total[row]
+            r = rng.random(m)
+            r *= table.total[row]
             # the exit is the number of cumulative weights at or below r, capped at the last
             # exit with weight. A row's weights never decrease (padding is inf), so the cases
             # past column c are among those past column c - 1: test column by column, each
@@ -153,7 +156,8 @@ def walk(cp: Compiled, n: int, rng: np.random.Generator, max_steps: int = MAX_ST
             j = np.minimum(j, table.last[row])
         else:
             j = table.last[row]
-        flat = step * width + j
+        flat = step * width
+        flat += j
         nxt = target_flat[flat]
         tr = trans_flat[flat]
         res.transition_counts += np.bincount(tr, minlength=e_count)[: cp.transition_count]
