@@ -234,3 +234,17 @@ def test_saturation_warnings_km() -> None:
         km = message({**entry, "level": level}, "km")
         english = message({**entry, "level": level})
         assert _words(km) == set() and {"capacity", "busy"} <= _words(english)
+
+
+def test_trace_errors_km(capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped fact, field or entry step: the error in the reader's language."""
+    mistakes = [["risk=hihg"], ["riks=high"], ["risk"], ["age=3"], ["--entry", "intak"]]
+    km = en = ""
+    for words in mistakes:
+        km += _run(["trace", str(P1), *words, "--lang", "km"], capsys)
+        en += _run(["trace", str(P1), *words], capsys)
+    assert km.count("កំហុស៖") == len(mistakes)
+    typed = set(re.findall(r"[A-Za-z]+", str(mistakes)))  # what the reader typed
+    own, english = _tool_words(km, en, _file_words(P1) | typed)
+    assert own == set()
+    assert {"write", "did", "you"} <= english

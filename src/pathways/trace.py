@@ -110,11 +110,39 @@ class Trace:
 # ------------------------------------------------------------------------------------ facts
 
 
-def _parse_value(name: str, spec: CaseField, raw: object) -> object:
+def _describe(spec: CaseField, lang: str | None) -> str:
+    """A field's domain for an error message, in ``lang`` (:meth:`CaseField.describe`)."""
+    if lang is None:
+        return spec.describe()
+    if spec.type == "enum":
+        values = ", ".join(repr(v) for v in spec.values or ())
+        return tr("one of {values}", lang).format(values=values)
+    if spec.type == "boolean":
+        return tr("true or false", lang)
+    kind = tr(N_("an integer") if spec.type == "integer" else N_("a number"), lang)
+    lo = "" if spec.min is None else f" >= {spec.min:g}"
+    hi = "" if spec.max is None else f" <= {spec.max:g}"
+    return f"{kind}{lo}{hi}"
+
+
+def _not_in_domain(
+    name: str, value: object, spec: CaseField, lang: str | None, guess: str = ""
+) -> TraceError:
+    words = tr(
+        N_("{fact}: {name} is {domain}; did you mean {guess}?")
+        if guess
+        else N_("{fact}: {name} is {domain}"),
+        lang,
+    )
+    fact = f"{name}={value!r}"
+    return TraceError(words.format(fact=fact, name=name, domain=_describe(spec, lang), guess=guess))
+
+
+def _parse_value(name: str, spec: CaseField, raw: object, lang: str | None = None) -> object:
     if not isinstance(raw, str):
         if spec.accepts(raw):
             return raw
-        raise TraceError(f"{name}={raw!r}: {name} is {spec.describe()}")
+        raise _not_in_domain(name, raw, spec, lang)
     text = raw.strip()
     value: object = text
     if spec.type == "boolean":
@@ -127,18 +155,20 @@ def _parse_value(name: str, spec: CaseField, raw: object) -> object:
             value = text
     if spec.accepts(value):
         return value
-    hint = ""
+    guess = ""
     if spec.type == "enum":
         close = difflib.get_close_matches(text, list(spec.values or ()), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else ""
-    raise TraceError(f"{name}={text!r}: {name} is {spec.describe()}{hint}")
+        guess = close[0] if close else ""
+    raise _not_in_domain(name, text, spec, lang, guess)
 
 
-def parse_facts(pathway: Pathway, facts: Mapping[str, object] | Iterable[str]) -> dict[str, object]:
+def parse_facts(
+    pathway: Pathway, facts: Mapping[str, object] | Iterable[str], lang: str | None = None
+) -> dict[str, object]:
     """Facts as typed values: from a mapping, or from ``field=value`` words.
 
     Raises :class:`TraceError` for an unknown field (with the closest declared one), a value
-    outside the field's domain, or a word without ``=``.
+    outside the field's domain, or a word without ``=`` (its message in ``lang``).
     """
     pairs: list[tuple[str, object]] = []
     if isinstance(facts, Mapping):
@@ -147,7 +177,8 @@ def parse_facts(pathway: Pathway, facts: Mapping[str, object] | Iterable[str]) -
         for word in facts:
             name, sep, value = str(word).partition("=")
             if not sep or not name.strip():
-                raise TraceError(f"{word!r}: write a fact as field=value, e.g. risk=high")
+                words = tr("{word}: write a fact as field=value, e.g. risk=high", lang)
+                raise TraceError(words.format(word=repr(word)))
             pairs.append((name.strip(), value))
     out: dict[str, object] = {}
     declared = pathway.case_fields
@@ -156,13 +187,22 @@ def parse_facts(pathway: Pathway, facts: Mapping[str, object] | Iterable[str]) -
         if spec is None:
             close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.5)
             if close:
-                hint = f"; did you mean {close[0]}?"
+                words = tr("{name} is not a case field of {id}; did you mean {guess}?", lang)
             elif declared:
-                hint = f"; the fields are {', '.join(declared)}"
+                words = tr("{name} is not a case field of {id}; the fields are {fields}", lang)
             else:
-                hint = "; this pathway declares no case_fields"
-            raise TraceError(f"{name!r} is not a case field of {pathway.id}{hint}")
-        out[name] = _parse_value(name, spec, raw)
+                words = tr(
+                    "{name} is not a case field of {id}; this pathway declares no case_fields", lang
+                )
+            raise TraceError(
+                words.format(
+                    name=repr(name),
+                    id=pathway.id,
+                    guess=close[0] if close else "",
+                    fields=", ".join(declared),
+                )
+            )
+        out[name] = _parse_value(name, spec, raw, lang)
     return out
 
 
@@ -263,19 +303,26 @@ def trace(
     facts: Mapping[str, object] | Iterable[str] = (),
     *,
     entries: Sequence[str] | None = None,
+    lang: str | None = None,
 ) -> Trace:
     """The steps and transitions a case with ``facts`` can go through, from ``entries``
     (default: every entry step). Linear in steps + transitions.
 
     Raises :class:`TraceError` for a bad fact or an entry that is not a step.
     """
-    known = parse_facts(pathway, facts)
+    known = parse_facts(pathway, facts, lang)
     starts = tuple(entries) if entries else tuple(pathway.entry_steps())
     for start in starts:
         if start not in pathway.steps_by_id:
             close = difflib.get_close_matches(start, pathway.entry_steps(), n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise TraceError(f"{start!r} is not a step of {pathway.id}{hint}")
+            words = tr(
+                N_("{step} is not a step of {id}; did you mean {guess}?")
+                if close
+                else N_("{step} is not a step of {id}"),
+                lang,
+            )
+            guess = close[0] if close else ""
+            raise TraceError(words.format(step=repr(start), id=pathway.id, guess=guess))
     seen = dict.fromkeys(starts)
     queue = deque(starts)
     open_transitions: set[int] = set()

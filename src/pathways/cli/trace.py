@@ -91,7 +91,9 @@ def trace(
     from pathways.visibility import view
 
     def usage(message: str) -> int:
-        typer.echo(f"error: {message}", err=True)
+        from pathways.i18n import tr
+
+        typer.echo(tr("error: {message}", lang).format(message=message), err=True)
         return 2
 
     check_choice(format, FORMATS)
@@ -134,8 +136,8 @@ def trace(
             return usage(f"--case: {exc}")
         starts = starts or current
     try:
-        merged = {**known, **parse_facts(seen, facts or ())}
-        result = run_trace(seen, merged, entries=starts or None)
+        merged = {**known, **parse_facts(seen, facts or (), lang)}
+        result = run_trace(seen, merged, entries=starts or None, lang=lang)
     except TraceError as exc:
         return usage(str(exc))
     if format == "json":
