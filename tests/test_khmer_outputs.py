@@ -31,8 +31,6 @@ ALLOWED = {
     # commands, options and formats a reader types or recognises
     *["pathways", "trace", "watch", "o", "lang", "force", "id", "YAML", "ISO", "JavaScript"],
     *["Ctrl", "C", "svg", "mmd", "docs", "md"],
-    # case values as the rules print them (Python's booleans: a known leftover)
-    *["True", "False"],
 }
 
 

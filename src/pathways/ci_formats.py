@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from pathways.findings import Finding, Severity
+from pathways.findings import Finding, Severity, case_text
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "to_github", "to_sarif"]
 
@@ -138,7 +138,7 @@ def to_github(findings: Sequence[Finding]) -> str:
         if f.route:
             message += " (route: " + " -> ".join(f.route) + ")"
         if f.case:
-            message += " (case: " + ", ".join(f"{k}={v!r}" for k, v in f.case.items()) + ")"
+            message += " (case: " + case_text(f.case) + ")"
         props = ",".join(
             (
                 f"file={_escape_property(f.location.file)}",

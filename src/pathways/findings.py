@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "Location", "Severity", "format_finding"]
+__all__ = ["Finding", "Location", "Severity", "case_text", "format_finding"]
 
 
 class Severity(enum.Enum):
@@ -99,6 +100,19 @@ class Finding:
         if self.case is not None:
             out["case"] = dict(self.case)
         return out
+
+
+def case_text(case: Mapping[str, object], sep: str = "=") -> str:
+    """A case's values as the guard language writes them (``online=true, risk='low'``), for
+    messages and the text output (JSON keeps the typed values).
+
+    >>> case_text({"online": True, "risk": "low", "age": 9})
+    "online=true, risk='low', age=9"
+    """
+    return ", ".join(
+        f"{name}{sep}{('true' if value else 'false') if isinstance(value, bool) else repr(value)}"
+        for name, value in case.items()
+    )
 
 
 def format_finding(finding: Finding, lang: str | None = None) -> str:

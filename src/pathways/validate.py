@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pathways.errors import LoadError
-from pathways.findings import Finding, Severity, format_finding
+from pathways.findings import Finding, Severity, case_text, format_finding
 from pathways.i18n import N_, counted, tr
 from pathways.model import Visibility
 
@@ -128,7 +128,7 @@ def render_findings(
         if f.route:
             out.append("    " + tr("route: {route}", lang).format(route=" -> ".join(f.route)))
         if f.case:
-            case = ", ".join(f"{k}={v!r}" for k, v in f.case.items())
+            case = case_text(f.case)
             out.append("    " + tr("case: {case}", lang).format(case=case))
     out.extend(notes)
     return ("\n".join(out) + "\n") if out else "", line

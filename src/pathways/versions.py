@@ -55,7 +55,7 @@ from pydantic import BaseModel
 
 from pathways.durations import format_hours
 from pathways.errors import LoadError
-from pathways.findings import Finding
+from pathways.findings import Finding, case_text
 from pathways.guards import (
     And,
     Expr,
@@ -504,7 +504,7 @@ def _guard_witness(
 def _case_text(case: Mapping[str, Any], lang: str | None = None) -> str:
     if not case:
         return tr("any case", lang)
-    values = ", ".join(f"{k} = {v!r}" for k, v in sorted(case.items()))
+    values = case_text(dict(sorted(case.items())), " = ")
     return tr("a case with {values}", lang).format(values=values)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pathways.findings import Finding, Severity
+from pathways.findings import Finding, Severity, case_text
 from pathways.guards import Expr, GuardError, never_true, overlap_case, uncovered_case
 from pathways.rules._base import Rule, RuleContext, rule
 
@@ -101,7 +101,7 @@ def decision_not_exhaustive(ctx: RuleContext) -> Iterator[Finding]:
         except GuardError:
             continue
         if case is not None:
-            shown = ", ".join(f"{name}={value!r}" for name, value in case.items()) or "any case"
+            shown = case_text(case) or "any case"
             yield ctx.report(
                 ("steps", k),
                 f"no guard out of {step.id!r} holds for {shown}, so such a case is stuck",
@@ -149,7 +149,7 @@ def overlapping_guards(ctx: RuleContext) -> Iterator[Finding]:
                 if case is None:
                     continue
                 t = transitions[j]
-                shown = ", ".join(f"{name}={value!r}" for name, value in case.items())
+                shown = case_text(case)
                 yield ctx.report(
                     ("transitions", j),
                     f"guards of transitions {i} and {j} out of {t.source!r} both hold for "
