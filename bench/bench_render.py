@@ -4,8 +4,9 @@ The baseline is the least any Graphviz diagram of a pathway costs: one plain nod
 one plain edge per transition, no lanes, labels, legend or escaping, drawn by the same ``dot``.
 Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, so the ratio
 is the price of the working-group picture. Mermaid needs no binary and is timed alone.
-Run: ``python bench/bench_render.py [--quick]``; ``--pagination`` times the A3 PDF of every
-bundled pathway beside a one-page PDF and beside the previous pagination, in one run.
+Run: ``python bench/bench_render.py [--quick]``; ``--pagination [--against REV]`` times the
+A3 PDF of every bundled pathway beside a one-page PDF and beside the pagination of git
+revision REV (``pages.py`` loaded from git), in one run, wall and CPU time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,8 @@ def bare(p: pw.Pathway) -> graphviz.Digraph:
 def previous_a3(p: pw.Pathway, out: Path) -> int:
     """The A3 PDF as the previous algorithm made it (``previous_pagination.paginate``: every
     piece laid out on its own, neighbours tried together, then every page drawn and placed
-    with pypdf): the number of pages."""
+    with pypdf): the number of pages. Not in the ``--pagination`` run any more (two sessions
+    behind; its figures are in docs/performance.md)."""
     from dataclasses import replace
 
     from previous_pagination import paginate, pdf
@@ -73,32 +76,96 @@ def previous_a3(p: pw.Pathway, out: Path) -> int:
     return len(drawn)
 
 
-def pagination(cases: list[tuple[str, pw.Pathway]], out: Path) -> str:
-    """One page, the previous A3 pagination and today's, side by side in one run."""
+def cpu_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    """Median CPU time (user + system) of ``fn()``: this process and the ``dot`` processes it
+    waited for. CPU time suffers less than wall time from a loaded machine."""
+    import os
+    import statistics
+
+    times = []
+    for _ in range(repeats):
+        t0 = os.times()
+        fn()
+        t1 = os.times()
+        times.append(
+            t1.user
+            + t1.system
+            + t1.children_user
+            + t1.children_system
+            - (t0.user + t0.system + t0.children_user + t0.children_system)
+        )
+    return statistics.median(times)
+
+
+def pages_at(rev: str) -> Any:
+    """``pathways.render.pages`` as it was at git revision ``rev``, loaded beside today's (it
+    runs with today's ``_graphviz`` and ``dot``)."""
+    import importlib.util
+    import subprocess
+
+    text = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{rev}:src/pathways/render/pages.py"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / f"pages_{rev}.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"pages_{rev}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pagination(cases: list[tuple[str, pw.Pathway]], out: Path, against: str) -> str:
+    """One page, the A3 pagination at git revision ``against`` and today's, side by side in
+    one run, each row timed together: wall time (median of 5) and CPU time (median of
+    3), with their ratios to the one-page PDF."""
     from pypdf import PdfReader
+
+    from pathways.render.extract import extract
+
+    old = pages_at(against)
+
+    def a3(module: Any, p: pw.Pathway, path: Path) -> None:
+        drawn = module.sheets(extract(p))
+        path.write_bytes(module.sheets_pdf(drawing for _, drawing in drawn))
 
     rows = []
     for name, p in cases:
-        one = median_time(lambda p=p: pw.render(p, out / "one.pdf", page=None), repeats=3)
-        before = median_time(lambda p=p: previous_a3(p, out / "before.pdf"), repeats=3)
-        now = median_time(lambda p=p: pw.render(p, out / "now.pdf"), repeats=3)
+        runs = {
+            "one": lambda p=p: pw.render(p, out / "one.pdf", page=None),
+            "before": lambda p=p: a3(old, p, out / "before.pdf"),
+            "now": lambda p=p: pw.render(p, out / "now.pdf"),
+        }
+        wall = {key: median_time(fn, repeats=5) for key, fn in runs.items()}
+        cpu = {key: cpu_time(fn) for key, fn in runs.items()}
+        same = (out / "before.pdf").read_bytes() == (out / "now.pdf").read_bytes()
         rows.append(
             [
                 name,
-                f"{one * 1000:,.0f} ms",
-                f"{before * 1000:,.0f} ms ({before / one:.1f}x)",
-                f"{now * 1000:,.0f} ms ({now / one:.1f}x)",
-                f"{len(PdfReader(out / 'before.pdf').pages)} / "
+                f"{wall['one'] * 1000:,.0f} ms",
+                f"{wall['before'] * 1000:,.0f} ms ({wall['before'] / wall['one']:.1f}x)",
+                f"{wall['now'] * 1000:,.0f} ms ({wall['now'] / wall['one']:.1f}x)",
+                f"{cpu['one'] * 1000:,.0f} ms",
+                f"{cpu['before'] * 1000:,.0f} ms ({cpu['before'] / cpu['one']:.1f}x)",
+                f"{cpu['now'] * 1000:,.0f} ms ({cpu['now'] / cpu['one']:.1f}x)",
                 f"{len(PdfReader(out / 'now.pdf').pages)}",
+                "yes" if same else "no",
             ]
         )
     return md_table(
         [
             "pathway",
-            "PDF, one page",
-            "A3 sheets before",
-            "A3 sheets now",
-            "sheets before / now",
+            "wall: one page",
+            f"A3 at {against}",
+            "A3 now",
+            "CPU: one page",
+            f"A3 at {against}",
+            "A3 now",
+            "sheets",
+            "same bytes",
         ],
         rows,
     )
@@ -114,7 +181,8 @@ def main() -> None:
         gen = shared_module("gen")
         doc = with_agencies(to_document(gen.layered(50, 0), "gen-50"))
         named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc))))
-        print(pagination(named, out))
+        against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else "HEAD"
+        print(pagination(named, out, against))
         return
     gen = shared_module("gen")
     cases: list[tuple[str, pw.Pathway]] = [

@@ -74,48 +74,48 @@ def test_every_sheet_is_drawn_once_and_checked_in_one_process_per_round(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """P1: the whole pathway laid out once, every round of cuts checked by one `dot` process
-    for all pages, then each page drawn exactly once (one process each, for the same bytes)."""
+    for all pages, then all pages drawn once by one more `dot` process."""
     runs = _count_dot_runs(monkeypatch)
     drawn = sheets(extract(pathways.load(P1)))
     assert runs[0] == (1, "plain")
     rounds = [run for run in runs[1:] if run[1] == "plain"]
     drawings = [run for run in runs[1:] if run[1] != "plain"]
-    assert drawings == [(1, "plain+pdf")] * len(drawn)
+    assert drawings == [(len(drawn), "plain+pdf")]
     assert len(rounds) <= 4
 
 
 @requires_dot
-def test_sheets_pdf_copies_dot_drawings_into_a_valid_pdf() -> None:
-    """The sheets are assembled without a PDF library: the result reads strictly with pypdf,
-    every sheet is exactly A3 landscape and shows its page's drawing wrapped in one
-    transformation (the drawing's own operators untouched); a drawing it cannot copy (here a
-    two-page PDF) goes through pypdf instead and still gives one sheet per drawing."""
-    from pypdf import PdfReader, PdfWriter
+def test_pages_drawn_in_one_process_are_the_bytes_of_one_process_each() -> None:
+    """Graphviz 2.43 draws the clusters (lanes) of the second and later graphs of one input
+    in an order that changes from run to run; the pages drawn together name their clusters
+    so that they are drawn in the order written: each page's PDF and layout are the bytes a
+    `dot` process of its own gives, run after run."""
+    from pathways.render._graphviz import drawings_with_layouts, run_dot_with_layout
+    from pathways.render.dot import draw
+    from pathways.render.pages import legend_columns
 
-    from pathways.render.pages import PAGE_SIZES, sheets_pdf
+    pages = [page for page, _ in sheets(extract(pathways.load(BUNDLED[0])))]
+    sources = [
+        draw(p, "LR", compact=True, legend_columns=legend_columns("A3", "landscape")) for p in pages
+    ]
+    alone = [run_dot_with_layout(g.source, "pdf") for g in sources]
+    assert any(g.source.count("subgraph cluster_") > 1 for g in sources)
+    for _ in range(3):
+        assert drawings_with_layouts([g.source for g in sources], "pdf") == alone
 
-    drawn = sheets(extract(pathways.load(BUNDLED[0])))
-    data = [drawing for _, drawing in drawn]
-    pdf = PdfReader(io.BytesIO(sheets_pdf(data)), strict=True)
-    assert len(pdf.pages) == len(drawn) > 1
-    portrait_w, portrait_h = PAGE_SIZES["A3"]
-    for sheet, (page, drawing) in zip(pdf.pages, drawn, strict=True):
-        assert (float(sheet.mediabox.width), float(sheet.mediabox.height)) == (
-            pytest.approx(portrait_h, abs=0.01),
-            pytest.approx(portrait_w, abs=0.01),
-        )
-        own = PdfReader(io.BytesIO(drawing)).pages[0].get_contents()
-        contents = sheet.get_contents()
-        assert own is not None and contents is not None
-        body = contents.get_data()
-        assert body.startswith(b"q ") and body.rstrip().endswith(b"Q")
-        assert own.get_data() in body
-        assert page.page in sheet.extract_text()
-    two = PdfWriter()
-    for drawing in data[:2]:
-        two.add_page(PdfReader(io.BytesIO(drawing)).pages[0])
-    buffer = io.BytesIO()
-    two.write(buffer)
-    fallback = PdfReader(io.BytesIO(sheets_pdf([buffer.getvalue(), data[2]])))
-    assert len(fallback.pages) == 2
-    assert drawn[0][0].page in fallback.pages[0].extract_text()
+
+@requires_dot
+def test_clusters_named_for_one_process_stay_clusters() -> None:
+    """Plain and quoted cluster names both become counter-numbered clusters, which `dot`
+    still draws as clusters (bands), in the order written."""
+    from pathways.render._graphviz import _steady_clusters, run_dot
+
+    source = (
+        'digraph {\n\tsubgraph cluster_lane0 {\n\ta\n\t}\n\tsubgraph "cluster_x y" {\n\tb\n\t}\n}'
+    )
+    out = _steady_clusters(source)
+    assert 'subgraph "%lane0" {\n\t\tcluster=true' in out
+    assert 'subgraph "%x y" {\n\t\tcluster=true' in out
+    assert "subgraph cluster" not in out
+    svg = run_dot(out, "svg").decode()
+    assert svg.count('class="cluster"') == 2

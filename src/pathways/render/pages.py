@@ -176,13 +176,15 @@ def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
 
 
 def _batch_both(graphs: list[graphviz.Digraph], fmt: str) -> list[tuple[bytes, bytes]]:
-    """(``dot -Tplain`` layout, ``fmt`` drawing) of each graph, both from one ``dot`` run."""
+    """(``dot -Tplain`` layout, ``fmt`` drawing) of each graph: PDFs all from one ``dot``
+    process (the same bytes every run: :func:`~pathways.render._graphviz.drawings_with_layouts`),
+    other formats from one ``dot`` run each, a few at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pathways.render._graphviz import run_dot_with_layout
+    from pathways.render._graphviz import drawings_with_layouts, run_dot_with_layout
 
-    if len(graphs) < 2:
-        return [run_dot_with_layout(g.source, fmt) for g in graphs]
+    if len(graphs) < 2 or fmt == "pdf":
+        return drawings_with_layouts([g.source for g in graphs], fmt)
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(lambda g: run_dot_with_layout(g.source, fmt), graphs))
 
