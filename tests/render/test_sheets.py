@@ -70,18 +70,53 @@ def test_a_pathway_that_fits_one_sheet_costs_one_dot_run(
 
 
 @requires_dot
-def test_every_sheet_is_drawn_once_and_checked_in_one_process_per_round(
+def test_every_sheet_is_drawn_once_and_laid_out_by_one_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """P1: the whole pathway laid out once, every round of cuts checked by one `dot` process
-    for all pages, then all pages drawn once by one more `dot` process."""
+    """P1: one `dot` process lays out the whole pathway and then, round after round, the
+    pages not laid out before; then one more process draws all pages once. Two processes
+    in all, however many rounds."""
+    from pathways.render import _graphviz
+
     runs = _count_dot_runs(monkeypatch)
+    started: list[int] = []
+    rounds: list[int] = []
+    real_init, real_layouts = _graphviz.LayoutProcess.__init__, _graphviz.LayoutProcess.layouts
+
+    def init(self: _graphviz.LayoutProcess) -> None:
+        started.append(1)
+        real_init(self)
+
+    def layouts(self: _graphviz.LayoutProcess, sources: list[str]) -> list[bytes]:
+        rounds.append(len(sources))
+        return real_layouts(self, sources)
+
+    monkeypatch.setattr(_graphviz.LayoutProcess, "__init__", init)
+    monkeypatch.setattr(_graphviz.LayoutProcess, "layouts", layouts)
     drawn = sheets(extract(pathways.load(P1)))
-    assert runs[0] == (1, "plain")
-    rounds = [run for run in runs[1:] if run[1] == "plain"]
-    drawings = [run for run in runs[1:] if run[1] != "plain"]
-    assert drawings == [(len(drawn), "plain+pdf")]
-    assert len(rounds) <= 4
+    assert started == [1]
+    assert rounds[0] == 1  # the whole pathway
+    assert 2 <= len(rounds) <= 5
+    assert runs == [(len(drawn), "plain+pdf")]
+
+
+@requires_dot
+def test_a_layout_process_lays_out_graph_after_graph_as_separate_processes_do() -> None:
+    """The layouts written to one `dot` process one round at a time are the bytes of one
+    process per graph; a graph `dot` rejects is a RenderError naming Graphviz, not a hang."""
+    from pathways.errors import RenderError
+    from pathways.render._graphviz import LayoutProcess, run_dot
+
+    graphs = [
+        "digraph { a -> b }",
+        'digraph { rankdir=LR; subgraph cluster_x { label="x"; c } c -> d }',
+        "digraph { e }",
+    ]
+    with LayoutProcess() as process:
+        got = process.layouts(graphs[:2]) + process.layouts(graphs[2:])
+    assert got == [run_dot(g, "plain") for g in graphs]
+    with LayoutProcess() as process, pytest.raises(RenderError, match="Graphviz"):
+        process.layouts(["digraph { a -> }"])
 
 
 @requires_dot

@@ -227,13 +227,39 @@ def sheets(
     steps are cut greedily into segments (phase boundaries) that should fit a page, and a
     segment too tall for one page into groups of whole lanes (agency boundaries). Every round
     lays out the pages not laid out before (with markers, legend and the page number "99 of
-    99", so a page's layout does not depend on the others) in one ``dot`` process and
-    corrects only what does not fit: a segment too long gets a shorter budget from its first
+    99", so a page's layout does not depend on the others) and corrects only what does not
+    fit: a segment too long gets a shorter budget from its first
     step on (the segments before it stay), a segment too tall one more lane group. When all
-    pages fit, each is drawn by its own ``dot`` process (for the same bytes every time; a few
-    at a time), its size read from its own drawing, and checked once more.
+    pages fit, they are drawn (a PDF's pages by one ``dot`` process, the same bytes every
+    time), each one's size read from its own drawing, and checked once more. Every layout
+    (the whole pathway's and every round's) comes from one ``dot`` process fed graph after
+    graph (:class:`~pathways.render._graphviz.LayoutProcess`).
     """
-    from pathways.render._graphviz import layouts, run_dot
+    from pathways.render._graphviz import LayoutProcess
+
+    process: list[LayoutProcess] = []  # one `dot` for every layout below, started when needed
+
+    def lay_out(sources: list[str]) -> list[bytes]:
+        if not process:
+            process.append(LayoutProcess())
+        return process[0].layouts(sources)
+
+    try:
+        return _sheets(diagram, direction, page, orientation, fmt, lay_out)
+    finally:
+        for running in process:
+            running.close()
+
+
+def _sheets(
+    diagram: Diagram,
+    direction: str,
+    page: str,
+    orientation: str,
+    fmt: str,
+    lay_out: Callable[[list[str]], list[bytes]],
+) -> list[tuple[Diagram, bytes]]:
+    """:func:`sheets`, its layouts made by ``lay_out``."""
 
     paper_w, paper_h = page_area(page, orientation)
     room_w, room_h = paper_w - 2 * MARGIN, paper_h - 2 * MARGIN
@@ -263,7 +289,7 @@ def sheets(
         if max(excess(plain, data)) <= 0:
             return [(whole[0], data)]
     else:
-        plain = run_dot(graph.source, "plain")
+        (plain,) = lay_out([graph.source])
     _, _, centres, sizes = _layout(plain)
     sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
     position = {i: sign * centres[i][flow] for i in everything}
@@ -299,7 +325,7 @@ def sheets(
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
             subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
             if todo:
-                laid.update(zip(todo, layouts([g.source for g in graphs(subs)]), strict=True))
+                laid.update(zip(todo, lay_out([g.source for g in graphs(subs)]), strict=True))
             measured = [(laid[tuple(piece)], b"") for piece in pieces]
         changed = False
         if len(pieces) <= _MAX_PAGES:
