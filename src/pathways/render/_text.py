@@ -6,6 +6,7 @@ breaker (:mod:`pathways.linebreak`), never inside a word.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 import unicodedata
@@ -54,6 +55,13 @@ def wrap(text: str, width: int) -> list[str]:
     space, which is never drawn. A word longer than a line stays whole. Text without Khmer
     wraps at spaces, as before.
     """
+    return list(_wrap(text, width))
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    """:func:`wrap`, remembered: pagination draws the same labels on page after page and
+    round after round."""
     lines: list[str] = []
     for paragraph in printable(text).splitlines() or [""]:
         if ZWSP in paragraph or has_khmer(paragraph):
@@ -63,7 +71,7 @@ def wrap(text: str, width: int) -> list[str]:
                 textwrap.wrap(paragraph, width, break_on_hyphens=False, break_long_words=False)
                 or [""]
             )
-    return lines
+    return tuple(lines)
 
 
 def _fill(paragraph: str, width: int) -> list[str]:
