@@ -8,6 +8,7 @@ close a string, open markup, or reach the SVG as anything but text.
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import TYPE_CHECKING
 
@@ -135,6 +136,7 @@ def _badges(badges: tuple[str, ...], lang: str | None) -> str:
     return f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>{cells}</TR></TABLE>'
 
 
+@functools.lru_cache(maxsize=4096)  # pagination draws a step on page after page, round after round
 def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
     rows = _rows(node.lines(), pad=pad)
     if node.role:
@@ -162,6 +164,7 @@ def _lane_rows(lane: Lane, lang: str | None = None) -> list[tuple[str, str]]:
     return rows
 
 
+@functools.lru_cache(maxsize=1024)
 def _lane_label(lane: Lane, pad: int, lang: str | None = None) -> str:
     rows: list[str] = []
     for kind, line in _lane_rows(lane, lang):
