@@ -55,7 +55,7 @@ class ServeTables(NamedTuple):
 
     fold: float
     folded: float
-    ia: list[int]
+    ia: list[int]  # per whole hour: the interval holding it, or -2 - the last one before it
     aa: list[float]
     a: list[float]
     b: list[float]
@@ -157,14 +157,15 @@ class Timeline:
         the tables it reads (the event loop inlines it when a pathway has one calendar).
 
         Same arithmetic, same results, without the two binary searches: a table per whole
-        hour of the clock gives the last working interval starting at or before it (``ia``),
-        and one per whole working hour the first interval whose working time reaches it
-        (``jt``); from there a step or two along the intervals finds the one :meth:`serve`'s
-        searches find. The tables cover the intervals built so far, less the last 192 hours
-        (where :meth:`serve` would build more first); outside them, and for negative times,
-        the closure calls :meth:`serve`'s own arithmetic and builds its tables again if the
-        timeline grew. Built intervals never change (the last one may only grow), so tables
-        of an earlier build stay exact for the times they cover.
+        hour of the clock gives the working interval the whole hour lies in (``ia[m] >= 0``:
+        a time in that hour starts at once), or else ``-2 -`` the last interval starting at
+        or before it; one per whole working hour gives the first interval whose working time
+        reaches it (``jt``); from there a step or two along the intervals finds the one
+        :meth:`serve`'s searches find. The tables cover the intervals built so far, less the
+        last 192 hours (where :meth:`serve` would build more first); outside them, and for
+        negative times, the closure calls :meth:`serve`'s own arithmetic and builds its
+        tables again if the timeline grew. Built intervals never change (the last one may
+        only grow), so tables of an earlier build stay exact for the times they cover.
         """
         import numpy as np
 
@@ -174,7 +175,8 @@ class Timeline:
         fold = self.fold
         folded = fold + 168.0
         floor = math.floor
-        ia: list[int] = []  # per whole hour m: the last interval starting at or before m
+        ia: list[int] = []  # per whole hour m: the interval holding [m, m + 1), or -2 - the
+        # last interval starting at or before m
         aa: list[float] = []  # the interval starts the tables were built on, then +inf
         jt: list[int] = []  # per whole working hour m: the first interval reaching m
         built = [-1]
@@ -183,7 +185,10 @@ class Timeline:
             hours = max(0, math.floor(b[-1] - 192.0))
             starts = np.asarray(a, dtype=np.float64)
             marks = np.arange(hours, dtype=np.float64)
-            ia[:] = (np.searchsorted(starts, marks, side="right") - 1).tolist()
+            last = np.searchsorted(starts, marks, side="right") - 1
+            ends = np.asarray(b, dtype=np.float64)[last.clip(0)]
+            inside = (last >= 0) & (marks + 1.0 <= ends)
+            ia[:] = np.where(inside, last, -2 - last).tolist()
             aa[:] = [*a, math.inf]
             reach = np.arange(math.floor(cum_end[-1]) + 1, dtype=np.float64)
             jt[:] = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
@@ -210,13 +215,17 @@ class Timeline:
                 i = ia[int(t)]
             except IndexError:  # beyond the tables
                 return slow(t, hours, k)
-            while aa[i + 1] <= t:
-                i += 1
-            if i >= 0 and t < b[i]:
+            if i >= 0:  # the whole hour is working time
                 start = t
             else:
-                i += 1
-                start = a[i]
+                i = -2 - i
+                while aa[i + 1] <= t:
+                    i += 1
+                if i >= 0 and t < b[i]:
+                    start = t
+                else:
+                    i += 1
+                    start = a[i]
             if start + hours <= b[i]:  # the common case: done within the working stretch
                 return start + k, start + hours + k
             w = cum[i] + (start - a[i]) + hours

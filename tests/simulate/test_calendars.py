@@ -215,6 +215,7 @@ ZONES = ["UTC", "Asia/Phnom_Penh", "Europe/London", "America/New_York", "Austral
                 st.floats(0.0, 24 * 800.0),
                 st.floats(24 * 700.0, 24 * 365 * 40.0),
                 st.integers(-10, 2 * 24 * 900).map(lambda h: h / 2),  # on the half hours
+                st.integers(0, 4 * 24 * 60).map(lambda h: h / 4),  # quarters: inside half hours
             ),
             st.one_of(
                 st.just(0.0),
@@ -284,3 +285,27 @@ def test_working_intervals_across_clock_changes_match_the_time_zone_database(zon
                 spans.append([t0, t1])
     assert line.a == [s[0] for s in spans]  # type: ignore[attr-defined]
     assert line.b == [s[1] for s in spans]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [
+        ("UTC", ["08:00-12:30", "13:30-17:00"]),
+        ("Europe/London", ["00:00-01:30", "07:30-24:00"]),
+        ("Australia/Lord_Howe", ["09:30-10:00", "10:30-16:30"]),
+    ],
+)
+def test_the_server_equals_serve_on_every_quarter_hour(zone: str, hours: list[str]) -> None:
+    """A sweep the property test may miss: every quarter hour of two weeks (stretches ending on
+    the half hour, starts inside and outside them) and of a week past the fold, with short and
+    long work, bit for bit."""
+    days = ["mon", "tue", "wed", "thu", "fri", "sat"]
+    reference = timeline(zone, days, hours, [MONDAY + dt.timedelta(9)], MONDAY, "Asia/Phnom_Penh")
+    fast = timeline(zone, days, hours, [MONDAY + dt.timedelta(9)], MONDAY, "Asia/Phnom_Penh")
+    serve = fast.server()
+    far = 24 * 365 * 7.0
+    for q in range(4 * 24 * 14):
+        for t in (q / 4, far + q / 4 if q < 4 * 24 * 7 else None):
+            for work in (0.25, 1.5, 30.0):
+                if t is not None:
+                    assert serve(t, work) == reference.serve(t, work), (t, work)

@@ -561,13 +561,17 @@ def event_loop(
                             ct -= wk
                         try:
                             ci = c_ia[int(ct)]  # times in the loop are never negative
-                            while c_aa[ci + 1] <= ct:
-                                ci += 1
-                            if ci >= 0 and ct < c_b[ci]:
+                            if ci >= 0:  # the whole hour is working time
                                 begin = ct
                             else:
-                                ci += 1
-                                begin = c_a[ci]
+                                ci = -2 - ci
+                                while c_aa[ci + 1] <= ct:
+                                    ci += 1
+                                if ci >= 0 and ct < c_b[ci]:
+                                    begin = ct
+                                else:
+                                    ci += 1
+                                    begin = c_a[ci]
                             if begin + dur <= c_b[ci]:
                                 end = begin + dur + wk
                             else:
@@ -688,13 +692,17 @@ def event_loop(
                     ct -= wk
                 try:
                     ci = c_ia[int(ct)]  # times in the loop are never negative
-                    while c_aa[ci + 1] <= ct:
-                        ci += 1
-                    if ci >= 0 and ct < c_b[ci]:
+                    if ci >= 0:  # the whole hour is working time
                         begin = ct
                     else:
-                        ci += 1
-                        begin = c_a[ci]
+                        ci = -2 - ci
+                        while c_aa[ci + 1] <= ct:
+                            ci += 1
+                        if ci >= 0 and ct < c_b[ci]:
+                            begin = ct
+                        else:
+                            ci += 1
+                            begin = c_a[ci]
                     if begin + dur <= c_b[ci]:
                         end = begin + dur + wk
                     else:
