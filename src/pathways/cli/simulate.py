@@ -261,12 +261,14 @@ def print_comparison(
     console.print(_headed(tr("Baseline", lang), head, lang))
     for item in data["what_ifs"]:
         changes = ", ".join(item["changes"]) or none
-        about = f": {item['description']}" if item.get("description") else ""
         title = tr("What-if {name}", lang).format(name=item["name"])
-        console.print(
-            f"\n[bold]{escape(title)}[/bold]{escape(about)} "
-            + escape(tr("(changes: {changes})", lang).format(changes=changes))
+        head = (
+            _headed(title, item["description"], lang)
+            if item.get("description")
+            else f"[bold]{escape(title)}[/bold]"
         )
+        changed = tr("(changes: {changes})", lang).format(changes=changes)
+        console.print(f"\n{head} {escape(changed)}")
         _print_saturation(console, item["result"], lang)
         table = Table(show_header=True)
         ci_head = tr("difference ({ci} CI)", lang).format(ci="95%")
