@@ -69,6 +69,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("transitions {first} and {second} out of {step} both fire on event {event} without a guard"),
     N_("outcome {step} can be entered while another track is still running"),
     N_("two tracks are at step {step} at once: its work would be done twice"),
+    N_("two tracks wait on transition {index} into join {step}: its work would be done twice"),
     N_(
         "the tracks from {forks} pile up without end: this run comes back to a state with "
         "every track it had and more, so there are infinitely many states; whether a join can "
@@ -191,6 +192,81 @@ TEMPLATES: tuple[str, ...] = (
         "{key}: {number} what? A bare number is read as hours: write {number}h, or {number}d if "
         "you meant days"
     ),
+    # BPMN files that are not readable (PW001): the XML parser's words may be left out, as
+    # the YAML parser's are
+    N_("not well-formed XML: {parser}"),
+    # BPMN import notes (PW007): the element ({element}: its BPMN tag and id), the BPMN names
+    # (event triggers, timer kinds, tags) and the modeller's own text stay as the file has them
+    N_("{element}: its process {ref} is not in the file"),
+    N_("{element}: several event definitions ({kinds}): only {kind} is mapped"),
+    N_("{element}: its loop or multi-instance marker is not mapped (runs once)"),
+    N_("{element}: a sequence flow without sourceRef or targetRef is left out"),
+    N_("{element}: an event sub-process is not mapped (its {n} elements are left out)"),
+    N_("{element}: an ad-hoc sub-process is kept as one action step (its order is free)"),
+    N_(
+        "{element}: a sub-process with {n} blank start events is kept as one action step; its "
+        "{total} elements are left out"
+    ),
+    N_("{element}: a transaction is flattened like a sub-process (no cancel or rollback)"),
+    N_("{element}: a message flow inside one pool is not a referral; left out"),
+    N_(
+        "{element}: message flow to or from an unknown element {ref} (a pool without a process, "
+        "or an element that is not mapped) is left out"
+    ),
+    N_(
+        "{element}: message flow to or from {tag} {ref} (a pool without a process, or an "
+        "element that is not mapped) is left out"
+    ),
+    N_("elements with no flow meaning for a pathway are not imported: {counts}"),
+    N_("{element}: a flattened sub-process without end events: its outgoing flows are left out"),
+    N_("{element}: it connects unknown id {ref}, which is not mapped; left out"),
+    N_("{element}: it connects {tag} {ref}, which is not mapped; left out"),
+    N_("{element}: a {trigger} end event is mapped as a plain end"),
+    N_("{element}: an {trigger} end event is mapped as a plain end"),
+    N_("{element}: a {trigger} throw event is mapped as a plain action"),
+    N_("{element}: an {trigger} throw event is mapped as a plain action"),
+    N_(
+        "{element}: an inclusive gateway is mapped as a decision (one branch is taken); BPMN may "
+        "take or wait for several branches"
+    ),
+    N_(
+        "{element}: an inclusive gateway is mapped as a merge; BPMN may take or wait for several "
+        "branches"
+    ),
+    N_(
+        "{element}: a complex gateway is mapped as a merge; BPMN may take or wait for several "
+        "branches"
+    ),
+    N_(
+        "{element}: conditional flows out of an activity or event (several may be taken in "
+        "BPMN) are mapped as a choice of one"
+    ),
+    N_(
+        "{element}: timer duration {value} is not an ISO 8601 duration in weeks, days, hours, "
+        "minutes or seconds (PT72H, P5D); the wait has no duration"
+    ),
+    N_("{element}: a timer with no time (not a timeDuration) gives no duration"),
+    N_("{element}: a timer with {kind} (not a timeDuration) gives no duration"),
+    N_("{element}: attached to the flattened sub-process {host}: mapped as a way out of its start"),
+    N_("{element}: attached to {host}, which is not mapped; left out"),
+    N_(
+        "{element}: a {trigger} boundary event is mapped as another way out of {host}; what "
+        "triggers it is not modelled"
+    ),
+    N_(
+        "{element}: an {trigger} boundary event is mapped as another way out of {host}; what "
+        "triggers it is not modelled"
+    ),
+    N_(
+        "{element}: a non-interrupting boundary event is mapped as interrupting (the activity "
+        "is left)"
+    ),
+    N_("{element}: condition {condition} on a parallel branch is left out"),
+    N_(
+        "{element}: condition {condition} is not in the guard language ({problem}); kept as the "
+        "label"
+    ),
+    N_("{element}: a link throw event with no catch event of its name"),
 )
 """English finding messages with ``{name}`` for what the rule fills in (matched in order:
 the more specific template first)."""
@@ -230,6 +306,8 @@ PARTS: tuple[str, ...] = (
         "false, [lists]), comparisons (== != < <= > >=), in, not in, and, or, not and "
         "parentheses"
     ),
+    N_("'!' is not allowed (write 'not' or '!=')"),
+    N_("{left} {op} {right} compares two fields; compare a field with a literal"),
     N_("function calls are not allowed"),
     N_("indexing is not allowed"),
     N_("arithmetic ({char}) is not allowed"),
