@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 import pathways
+from pathways.bpmn.export import to_bpmn
 from pathways.bpmn.importer import import_bpmn
 from pathways.cli import main
 from pathways.errors import LoadError
@@ -31,6 +32,7 @@ from pathways.messages import (
 from pathways.model import label_text
 from pathways.report import pathway_report
 from pathways.validate import validate_files
+from tests.bpmn.test_export_edits import Modeller
 
 BASE = yaml.safe_load(Path("tests/data/store-loop.yaml").read_text(encoding="utf-8"))
 BUNDLED = sorted(Path("pathways").rglob("*.yaml"))
@@ -193,7 +195,19 @@ def _real_messages() -> list[str]:
     for text in YAML_MISTAKES:
         found += _text_messages(text)
     found += [f.message for f in import_bpmn(BPMN_NOTES.encode())[1].notes]
+    found += _modeller_notes()
     return found
+
+
+def _modeller_notes() -> list[str]:
+    """The notes of an exported pathway edited in a modeller: two steps deleted (a deadline and
+    a simulation entry name them), a task and its two flows added."""
+    p = pathways.load("pathways/kh/csa-in-person.yaml")
+    m = Modeller(to_bpmn(p, visibility="restricted"))
+    m.delete("police_report")
+    m.delete("report_ccwc")
+    m.add_task("Activity_0new", "Phone the family", "follow_up", "follow_up", "closed")
+    return [f.message for f in import_bpmn(m.save(), "edited.bpmn")[1].notes]
 
 
 @pytest.fixture(scope="module")

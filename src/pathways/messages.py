@@ -267,6 +267,11 @@ TEMPLATES: tuple[str, ...] = (
         "label"
     ),
     N_("{element}: a link throw event with no catch event of its name"),
+    # an exported file edited in a modeller (PW007 info): what was read or left out
+    N_("{element}: added in a modeller: read as a transition {source} -> {target}"),
+    N_("{element}: added in a modeller: read as {kind} step {step}"),
+    N_("{element}: deadline {name} names step {step}, deleted in a modeller: left out"),
+    N_("{element}: simulation entry {name}, deleted in a modeller: left out"),
 )
 """English finding messages with ``{name}`` for what the rule fills in (matched in order:
 the more specific template first)."""
