@@ -19,18 +19,21 @@ import pathways
 from pathways.bpmn.export import to_bpmn
 from pathways.bpmn.importer import import_bpmn
 from pathways.cli import main
-from pathways.errors import LoadError
+from pathways.errors import LoadError, SimulationError
 from pathways.i18n import tr
 from pathways.messages import (
     _NESTED,
     PARTS,
     TEMPLATES,
+    _error_patterns,
     _part_patterns,
     _patterns,
+    error_message,
     finding_message,
 )
 from pathways.model import label_text
 from pathways.report import pathway_report
+from pathways.simulate.overrides import apply_overrides
 from pathways.validate import validate_files
 from tests.bpmn.test_export_edits import Modeller
 
@@ -428,3 +431,50 @@ def test_khmer_report_changes_section() -> None:
     assert "Changes since" not in page and "that matter" not in page
     english = pathway_report(new, since=old, simulation=False, diagram=False)
     assert "Changes since version 1.0.0" in english and "1 change that matters to cases." in english
+
+
+# simulate --set mistakes, one for each template of pathways.messages.ERRORS.
+SET_MISTAKES = [
+    "rols.doctor.capacity=2",
+    "roles.doctr.capacity=2",
+    "roles.zzzzzz.capacity=2",
+    "steps.police_reprt.duration=1h",
+    "steps.zzzzzz.duration=1h",
+    "roles.doctor=2",
+    "roles.doctor.capacity",
+    "roles.doctor.capacity=[1",
+    "roles.doctor.capacity.x=1",
+    "transitions.999.probability=0.5",
+]
+
+
+def test_simulate_set_errors_in_khmer(capsys: pytest.CaptureFixture[str]) -> None:
+    """`simulate --set` path errors are Khmer around what the reader typed and the file's
+    names, whole or not at all; each template matches an error the overrides really raise."""
+    p = pathways.load("pathways/kh/csa-in-person.yaml")
+    errors = []
+    for text in SET_MISTAKES:
+        with pytest.raises(SimulationError) as info:
+            apply_overrides(p, [text])
+        errors.append(str(info.value))
+    assert [t for t, pat in _error_patterns() if not any(pat.fullmatch(e) for e in errors)] == []
+    for english in errors:
+        km = error_message(english, "km")
+        assert km != english and KHMER.search(km), english
+        assert error_message(english, "en") == english
+        rest = km
+        for value in sorted(_values(english, _error_patterns()), key=len, reverse=True):
+            rest = rest.replace(value, " ")
+        words = set(re.findall(r"[A-Za-z_]+", re.sub(r"\S*[0-9]\S*", " ", rest)))
+        assert words <= {"set", "PATH", "VALUE", "STEP", "from", "to", "YAML", "id", "key"}, km
+    argv = ["simulate", "pathways/kh/csa-in-person.yaml", "--set", "roles.doctr.capacity=2"]
+    assert main([*argv, "--lang", "km"]) == 1
+    assert capsys.readouterr().err == (
+        "pathways simulate៖ កំហុស៖ --set roles.doctr.capacity៖ គ្មានតួនាទី 'doctr' ទេ; "
+        "តើអ្នកចង់សំដៅលើ 'doctor' ឬ?\n"
+    )
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        "pathways simulate: error: --set roles.doctr.capacity: no role 'doctr'; "
+        "did you mean 'doctor'?\n"
+    )

@@ -25,7 +25,15 @@ import re
 
 from pathways.i18n import N_, tr
 
-__all__ = ["OMITTED", "PARTS", "TEMPLATES", "finding_message", "severity_word"]
+__all__ = [
+    "ERRORS",
+    "OMITTED",
+    "PARTS",
+    "TEMPLATES",
+    "error_message",
+    "finding_message",
+    "severity_word",
+]
 
 TEMPLATES: tuple[str, ...] = (
     # loading (PW001-PW006)
@@ -347,6 +355,22 @@ PARTS: tuple[str, ...] = (
 """Pieces of finding messages (a YAML problem, a guard's problem, what the parser expected),
 translated where a template puts them in a placeholder of :data:`_NESTED`."""
 
+ERRORS: tuple[str, ...] = (
+    # simulate --set (pathways.simulate.overrides): the path and the names stay as typed
+    N_("--set {path}: no section {name}; did you mean {guess}?"),
+    N_("--set {path}: no role {name}; did you mean {guess}?"),
+    N_("--set {path}: no role {name}; there are: {names}"),
+    N_("--set {path}: no step {name}; did you mean {guess}?"),
+    N_("--set {path}: no step {name}; there are: {names}"),
+    N_("--set {path}: name an item and a key, e.g. {head}.<id>.<key>"),
+    N_("--set {path}: write PATH=VALUE, e.g. roles.social_worker.capacity=5"),
+    N_("--set {path}: the value is not valid YAML"),
+    N_("--set {path}: {key} is not a map"),
+    N_("--set {path}: {key} is not a transition index (0 to {n}) or from=STEP,to=STEP"),
+)
+"""Errors of ``simulate --set`` in English, translated like finding messages (whole or not at
+all) by :func:`error_message`."""
+
 _NESTED = frozenset({"message", "problem", "expected", "what"})
 """Placeholders that hold a finding message or a piece of one, translated in turn (a
 translation with a piece left in English is not used: the whole message stays English)."""
@@ -416,6 +440,19 @@ def finding_message(message: str, lang: str | None) -> str:
     if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
         return message
     return _translate(message, lang, _patterns())
+
+
+def error_message(message: str, lang: str | None) -> str:
+    """A ``simulate --set`` error in ``lang`` when a template of :data:`ERRORS` matches it
+    whole and is translated, else the English ``message`` unchanged."""
+    if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
+        return message
+    return _translate(message, lang, _error_patterns())
+
+
+@functools.cache
+def _error_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((template, _compile(template)) for template in ERRORS)
 
 
 def _translate(

@@ -14,6 +14,7 @@ from pathways.cli._app import app
 from pathways.cli._common import check_choice, echo_findings, load_or_report, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.i18n import N_, counted, tr
+from pathways.messages import error_message
 from pathways.model import Visibility
 
 if TYPE_CHECKING:
@@ -540,7 +541,8 @@ def simulate(
                 raise
             runs.append((name, changes, description, result))
     except SimulationError as exc:
-        typer.echo(f"pathways simulate: error: {exc}", err=True)
+        words = tr("pathways simulate: error: {message}", lang)
+        typer.echo(words.format(message=error_message(str(exc), lang)), err=True)
         return 1
     data: dict[str, Any]
     if not compare:
