@@ -17,7 +17,7 @@ import yaml
 
 import pathways
 from pathways.bpmn.export import to_bpmn
-from pathways.bpmn.importer import import_bpmn
+from pathways.bpmn.importer import import_bpmn, loads_bpmn
 from pathways.cli import main
 from pathways.errors import LoadError, SimulationError
 from pathways.i18n import tr
@@ -172,6 +172,10 @@ BPMN_NOTES = (
 )
 
 
+# Files that are not BPMN (PW002) or refused (PW001).
+UNREADABLE_BPMN = [b"<a/>", b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e "x">]><d/>']
+
+
 def _text_messages(text: str) -> list[str]:
     try:
         pathways.loads(text)
@@ -198,6 +202,10 @@ def _real_messages() -> list[str]:
     for text in YAML_MISTAKES:
         found += _text_messages(text)
     found += [f.message for f in import_bpmn(BPMN_NOTES.encode())[1].notes]
+    for data in UNREADABLE_BPMN:
+        with pytest.raises(LoadError) as info:
+            loads_bpmn(data, "bad.bpmn")
+        found += [f.message for f in info.value.findings]
     found += _modeller_notes()
     return found
 
@@ -225,6 +233,7 @@ KEYWORDS |= {"format", "id", "steps", "min", "mode", "population"}  # the format
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names
+KEYWORDS |= {"definitions", "DTD", "DOCTYPE"}
 
 
 def test_every_template_is_a_message_rules_write(real_messages: list[str]) -> None:

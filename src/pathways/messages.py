@@ -203,6 +203,12 @@ TEMPLATES: tuple[str, ...] = (
     # BPMN files that are not readable (PW001): the XML parser's words may be left out, as
     # the YAML parser's are
     N_("not well-formed XML: {parser}"),
+    N_(
+        "XML document type declarations (DTDs) are refused: they allow entity expansion and "
+        "external files; BPMN needs none, remove the <!DOCTYPE ...> line"
+    ),
+    # a file that is XML but not BPMN (PW002)
+    N_("not a BPMN 2.0 file: the root element is {tag}, not definitions in the namespace {ns}"),
     # BPMN import notes (PW007): the element ({element}: its BPMN tag and id), the BPMN names
     # (event triggers, timer kinds, tags) and the modeller's own text stay as the file has them
     N_("{element}: its process {ref} is not in the file"),
