@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathways._version import __version__
-from pathways.bpmn.restore import PW_NS, XML_NS
+from pathways.bpmn.restore import PW_NS, TASK_KINDS, XML_NS
 from pathways.durations import format_hours
 from pathways.errors import RenderError
 from pathways.i18n import N_, tr
@@ -78,15 +78,7 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 GUARD_LANGUAGE = "https://pathways.invalid/guards"
 """The ``language`` of a condition expression written in the guard language."""
 
-TASK_TAGS = {
-    "user": "userTask",
-    "manual": "manualTask",
-    "service": "serviceTask",
-    "send": "sendTask",
-    "receive": "receiveTask",
-    "script": "scriptTask",
-    "business-rule": "businessRuleTask",
-}
+TASK_TAGS = {tag: kind for kind, tag in TASK_KINDS.items()}
 """Action steps with one of these tags are written as that kind of task (first tag wins)."""
 
 TASK_SIZE = (100.0, 80.0)

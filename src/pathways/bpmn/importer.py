@@ -48,7 +48,7 @@ from pydantic import BaseModel, ValidationError
 
 from pathways._gc import gc_paused
 from pathways.bpmn import BPMN_MODEL_NS
-from pathways.bpmn.restore import PW_NS, read_export
+from pathways.bpmn.restore import PW_NS, TASK_KINDS, read_export
 from pathways.bpmn.xml import XmlTree, parse_tree
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location, Severity
@@ -83,17 +83,7 @@ UNMAPPED_RULE = "bpmn-unmapped"
 SECTOR = "unspecified"
 """The sector of imported agencies (BPMN has none); declared in the pathway's ``sectors``."""
 
-TASK_TAGS: dict[str, str | None] = {
-    "task": None,
-    "userTask": "user",
-    "manualTask": "manual",
-    "serviceTask": "service",
-    "sendTask": "send",
-    "receiveTask": "receive",
-    "scriptTask": "script",
-    "businessRuleTask": "business-rule",
-    "callActivity": "call-activity",
-}
+TASK_TAGS: dict[str, str | None] = {"task": None, **TASK_KINDS, "callActivity": "call-activity"}
 SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 GATEWAYS = frozenset(
     {"exclusiveGateway", "parallelGateway", "eventBasedGateway", "inclusiveGateway"}

@@ -72,7 +72,7 @@ _ARTIFACTS = frozenset(
 )
 """Elements a modeller may add that carry no flow: passed over."""
 
-_TASK_TAGS = {
+TASK_KINDS: dict[str, str] = {
     "userTask": "user",
     "manualTask": "manual",
     "serviceTask": "service",
@@ -81,6 +81,7 @@ _TASK_TAGS = {
     "scriptTask": "script",
     "businessRuleTask": "business-rule",
 }
+"""Task elements and the step tag each is kept as (the importer and the export share this)."""
 
 # The importer's code for what the mapping notes (not imported: the importer imports this).
 _NOTE_CODE, _NOTE_RULE = "PW007", "bpmn-unmapped"
@@ -279,7 +280,7 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         step_of[ident] = step_id
         step: dict[str, Any] = {"id": step_id, "kind": kind}
         if ident in added:
-            tag = _TASK_TAGS.get(node.tag)
+            tag = TASK_KINDS.get(node.tag)
             if tag is not None:
                 step["tags"] = [tag]
             note(node, f"added in a modeller: read as {kind} step {step_id!r}", step_id)
