@@ -266,3 +266,27 @@ def test_trace_of_a_real_case_snapshot(tmp_path: Path, capsys: pytest.CaptureFix
     other.write_text(json.dumps({**case.to_dict(), "pathway": "another"}), encoding="utf-8")
     assert main(["trace", str(small), "--case", str(other)]) == 2
     assert "follows pathway 'another'" in capsys.readouterr().err
+
+
+def test_trace_json_and_drawing_keep_stdout_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--format json -o x.mmd`: stdout stays one JSON document; the written path goes to stderr."""
+    out = tmp_path / "trace.mmd"
+    args = ["trace", str(P1), "risk=low", "--format", "json", "-o", str(out)]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["steps"]
+    assert str(out) in captured.err
+    assert out.read_text(encoding="utf-8").startswith(("flowchart", "%%", "---"))
+
+
+def test_trace_unwritable_output_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A drawing that cannot be written: one `error:` line naming the file, exit 1."""
+    out = tmp_path / "trace.mmd"
+    out.mkdir()  # a folder where the file should go
+    assert main(["trace", str(P1), "risk=low", "-o", str(out)]) in (1, 2)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "trace.mmd" in err[0]

@@ -111,9 +111,9 @@ def warn_lang(lang: str | None, locales: Sequence[str] = ()) -> None:
         typer.echo(words.format(lang=lang, warning=warning), err=True)
 
 
-def write_or_report(output: Path, write: Callable[[], Path]) -> int:
-    """Run ``write`` and print the path it wrote (exit 0), or one line ``error: ...`` when it
-    cannot draw or write (exit 1)."""
+def write_or_report(output: Path, write: Callable[[], Path], *, err: bool = False) -> int:
+    """Run ``write`` and print the path it wrote (exit 0; on stderr with ``err``, when stdout
+    carries JSON), or one line ``error: ...`` when it cannot draw or write (exit 1)."""
     from pathways.errors import RenderError
 
     try:
@@ -124,7 +124,7 @@ def write_or_report(output: Path, write: Callable[[], Path]) -> int:
     except OSError as exc:
         typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
         return 1
-    typer.echo(str(written))
+    typer.echo(str(written), err=err)
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report
+from pathways.cli._common import check_choice, load_or_report, write_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.model import Visibility
 
@@ -82,7 +82,6 @@ def trace(
 
       pathways trace pathway.yaml --case case-42.json
     """
-    from pathways.errors import RenderError
     from pathways.i18n import check_lang
     from pathways.render import FORMATS as DRAWN
     from pathways.render import render as draw
@@ -150,13 +149,9 @@ def trace(
             typer.echo(tr("So far: {route}", lang).format(route=route))
         typer.echo(format_trace(result, lang), nl=False)
     if output is not None:
-        try:
-            written = draw(pathway, output, lang=lang, visibility=visibility, trace=result)
-        except RenderError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            return 1
-        except OSError as exc:
-            typer.echo(f"error: cannot write {str(output)!r}: {exc.strerror or exc}", err=True)
-            return 1
-        typer.echo(str(written), err=format == "json")
+        return write_or_report(
+            output,
+            lambda: draw(pathway, output, lang=lang, visibility=visibility, trace=result),
+            err=format == "json",
+        )
     return 0
