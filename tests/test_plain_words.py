@@ -56,11 +56,17 @@ BODY = "format: pathways/1\nid: x\nsteps:\n"
             'a colon inside a value: put the value in quotes, e.g. label: "Report: received"',
         ),
         (BODY + "\t- id: a\n", "a tab in the indentation: indent with spaces, never tabs"),
+        # libyaml's words for a tab inside a block: "found a tab character that violates
+        # indentation" (it gave the catch-all "not valid YAML here").
+        (
+            BODY + "  - id: a\n\tkind: entry\n",
+            "a tab in the indentation: indent with spaces, never tabs",
+        ),
         (BODY + '  - {id: a, label: "Report}\n', "a quote is opened and never closed"),
         (BODY + "  - id: a\n - id: b\n", "is not lined up with the keys around it"),
         (BODY + "  - id: @a\n", "a value starts with @, which YAML keeps for itself"),
     ],
-    ids=["colon", "colon-in-braces", "tab", "quote", "indent", "reserved"],
+    ids=["colon", "colon-in-braces", "tab", "tab-in-block", "quote", "indent", "reserved"],
 )
 def test_yaml_syntax_errors_are_sentences(text: str, words: str) -> None:
     """Parser words ("mapping values are not allowed in this context") became a sentence

@@ -38,6 +38,8 @@ def plain_problem(problem: str, line: str = "", column: int = 0, context: str = 
     raw = f" (parser: {problem})"
     if "mapping values are not allowed" in p:
         return "a colon inside a value: put the value in quotes" + _quote_hint(line) + raw
+    if "tab character" in p:  # libyaml: "found a tab character that violates indentation"
+        return "a tab in the indentation: indent with spaces, never tabs" + raw
     if "cannot start any token" in p:
         if "\\t" in problem or "\t" in problem or "\t" in line[: max(column, 1)]:
             return "a tab in the indentation: indent with spaces, never tabs" + raw
