@@ -141,3 +141,28 @@ def test_findings_overlay_has_short_titles(tmp_path: Path) -> None:
     assert "PW504 duration without unit" in source
     khmer = to_dot(p, findings=pathways.check(p), lang="km").source
     assert "PW504" in khmer and "duration without unit" not in khmer  # no English in Khmer
+
+
+def test_report_names_outcomes_deadlines_and_steps_by_label(tmp_path: Path) -> None:
+    """The report's simulation tables printed ids ("closed", "pep-window") where the CLI
+    printed "Case closed", and its responsibility table "answer the referral from
+    risk_assessment", "of step police_report": now labels, in tables, what-if sentences and
+    the responsibility table (ids stay in the JSON and in <code>)."""
+    from pathways.report import write_report
+
+    text = P1.read_text(encoding="utf-8").replace(
+        "  - id: pep-window\n", "  - id: pep-window\n    label: {en: PEP window, km: PEP}\n"
+    )
+    source = tmp_path / "p1.yaml"
+    source.write_text(text, encoding="utf-8")
+    index = write_report(source, tmp_path / "out", today=dt.date(2026, 11, 28), cases=200)
+    html = (index.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    cells = set(re.findall(r"<td>([^<]*)</td>", html))
+    assert "Case closed" in cells and "closed" not in cells
+    assert "PEP window" in cells and "pep-window" not in cells
+    assert "police-report-48h" in cells  # no label: the id is all there is
+    assert re.search(r"of cases( \([^)]*\))? miss PEP window", html), "what-if sentence"
+    assert "deadline PEP window missed" in html
+    assert "answer the referral from Risk assessment and safety plan within 24 h" in html
+    assert "of step Police report to the prosecutor" in html
+    assert "from risk_assessment" not in html and "of step police_report" not in html

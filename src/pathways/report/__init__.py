@@ -163,6 +163,8 @@ def _scenarios(
     from pathways.simulate.overrides import apply_overrides
 
     out: list[dict[str, Any]] = []
+    locales = tuple(original.locales)
+    deadline_names = {d.id: label_text(d.label, lang, locales) or d.id for d in original.deadlines}
     for scenario in original.scenarios:
         about = label_text(scenario.description, lang, tuple(original.locales)) or ""
         entry: dict[str, Any] = {
@@ -182,7 +184,9 @@ def _scenarios(
         else:
             entry["result"] = result
             entry["differences"] = differences(base, result)
-            entry["sentences"] = headline_sentences(about or scenario.name, result, base, lang)
+            entry["sentences"] = headline_sentences(
+                about or scenario.name, result, base, lang, deadline_names
+            )
         out.append(entry)
     return out
 

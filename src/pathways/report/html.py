@@ -351,7 +351,13 @@ def _saturation_banners(sim: Mapping[str, Any], lang: str | None = None) -> list
     return out
 
 
-def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
+def _simulation_section(
+    parts: PageParts,
+    role_names: Mapping[str, str],
+    step_names: Mapping[str, str],
+    deadline_names: Mapping[str, str],
+) -> str:
+    """Outcomes, deadlines and roles by their labels (ids stay in the JSON)."""
     lang = parts.lang
     head = '<h2 id="simulation">' + esc(tr("Simulation", lang)) + "</h2>\n"
     sim = parts.simulation
@@ -388,12 +394,12 @@ def _simulation_section(parts: PageParts, role_names: Mapping[str, str]) -> str:
     ]
     charts = "\n".join(simulation_charts(sim, role_names=role_names, lang=lang))
     outcomes = [
-        [str(k), str(v.get("count", "")), _with_ci(v, "share")]
+        [step_names.get(k, k), str(v.get("count", "")), _with_ci(v, "share")]
         for k, v in (sim.get("outcomes") or {}).items()
     ]
     deadlines = [
         [
-            str(k),
+            deadline_names.get(k, k),
             str(v.get("applicable", "")),
             str(v.get("missed", "")),
             _with_ci(v, "share_missed"),
@@ -465,15 +471,18 @@ def _kpi_name(
     step_names: Mapping[str, str],
     role_names: Mapping[str, str],
     lang: str | None = None,
+    deadline_names: Mapping[str, str] | None = None,
 ) -> str:
-    """A headline KPI of :func:`pathways.simulate.compare.differences` in the reader's words."""
+    """A headline KPI of :func:`pathways.simulate.compare.differences` in the reader's words
+    (steps, roles and deadlines by their labels where the mappings have them)."""
     parts = kpi.split(".")
     if parts[0] == "outcomes" and len(parts) == 3:
         return tr("share ending at {step}", lang).format(step=step_names.get(parts[1], parts[1]))
     if parts[0] == "roles" and len(parts) == 3:
         return tr("{role}: mean wait", lang).format(role=role_names.get(parts[1], parts[1]))
     if parts[0] == "deadlines" and len(parts) == 3:
-        return tr("deadline {name} missed", lang).format(name=parts[1])
+        name = (deadline_names or {}).get(parts[1], parts[1])
+        return tr("deadline {name} missed", lang).format(name=name)
     if kpi == "interviews.share_over_limit":
         return tr("share over the interview limit", lang)
     times = {
@@ -499,6 +508,7 @@ def _scenarios_section(
     role_names: Mapping[str, str],
     step_names: Mapping[str, str],
     hidden_texts: Iterable[str],
+    deadline_names: Mapping[str, str] | None = None,
 ) -> str:
     """The file's scenarios side by side with the baseline: what each changed, a table of
     headline KPI by scenario (value, difference with its 95% interval, a "within noise"
@@ -547,7 +557,9 @@ def _scenarios_section(
     for i, sc in enumerate(run):
         for row in sc.get("differences") or ():
             kpi = str(row["kpi"])
-            name = _kpi_name(kpi, str(row.get("label", kpi)), step_names, role_names, lang)
+            name = _kpi_name(
+                kpi, str(row.get("label", kpi)), step_names, role_names, lang, deadline_names
+            )
             kpis.setdefault(kpi, (name, str(row["kind"]), float(row["baseline"])))
             cells[kpi, i] = row
     body = []
@@ -623,7 +635,7 @@ def _responsibility_section(parts: PageParts, hidden_agencies: set[str]) -> str:
     limits: dict[str, list[str]] = {}
     for d in p.deadlines:
         start = (
-            tr("step {step}", lang).format(step=d.source)
+            tr("step {step}", lang).format(step=p.label(d.source, lang))
             if d.source
             else tr("the report (entry step)", lang)
         )
@@ -638,7 +650,7 @@ def _responsibility_section(parts: PageParts, hidden_agencies: set[str]) -> str:
         if t.kind == "referral" and t.response_within is not None:
             limits.setdefault(t.to, []).append(
                 tr("answer the referral from {step} within {time}", lang).format(
-                    step=t.source, time=_hours(t.response_within, lang)
+                    step=p.label(t.source, lang), time=_hours(t.response_within, lang)
                 )
             )
     rows = []
@@ -876,6 +888,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
         )
     role_names = {r.id: label_text(r.title, lang, p.locales) or r.id for r in p.roles}
     step_names = {st.id: label_text(st.label, lang, p.locales) or st.id for st in p.steps}
+    deadline_names = {d.id: label_text(d.label, lang, p.locales) or d.id for d in p.deadlines}
     nav = " ".join(
         f'<a href="#{k}">{esc(v)}</a>'
         for k, v in (
@@ -901,8 +914,8 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
             trace_section(p, parts.lang),
             _findings_section(parts),
             _routes_section(parts),
-            _simulation_section(parts, role_names),
-            _scenarios_section(parts, role_names, step_names, hidden_texts),
+            _simulation_section(parts, role_names, step_names, deadline_names),
+            _scenarios_section(parts, role_names, step_names, hidden_texts, deadline_names),
             _responsibility_section(parts, hidden),
             _contacts_section(parts, hidden),
             _sources_section(parts),

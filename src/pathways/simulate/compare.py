@@ -91,10 +91,15 @@ def differences(baseline: Mapping[str, Any], what_if: Mapping[str, Any]) -> list
 
 
 def headline_sentences(
-    name: str, what_if: Mapping[str, Any], baseline: Mapping[str, Any], lang: str | None = None
+    name: str,
+    what_if: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    lang: str | None = None,
+    deadline_names: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Plain sentences for a working group: one per deadline, then per saturated role (in
-    ``lang`` where the catalogue has them).
+    """Plain sentences for a working group: one per deadline (named by ``deadline_names``,
+    deadline id -> label, where it has one), then per saturated role (in ``lang`` where the
+    catalogue has them).
 
     >>> b = {"deadlines": {"pep": {"share_missed": 0.02}}}
     >>> w = {"deadlines": {"pep": {"share_missed": 0.38, "ci95": {"share_missed": [0.35, 0.41]}}}}
@@ -109,7 +114,8 @@ def headline_sentences(
         ci = (entry.get("ci95") or {}).get("share_missed")
         span = f" ({ci[0]:.0%}-{ci[1]:.0%})".replace("%-", "-") if ci else ""
         base = ((baseline.get("deadlines") or {}).get(did) or {}).get("share_missed")
-        values = {"name": name, "share": f"{share:.0%}", "span": span, "deadline": did}
+        deadline = (deadline_names or {}).get(did, did)
+        values = {"name": name, "share": f"{share:.0%}", "span": span, "deadline": deadline}
         if base is not None:
             sentence = tr(
                 "with {name}, {share} of cases{span} miss {deadline} (baseline {base})", lang
