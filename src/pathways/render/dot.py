@@ -8,8 +8,11 @@ close a string, open markup, or reach the SVG as anything but text.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
+import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pathways.i18n import N_, human_hours, tr
@@ -30,7 +33,17 @@ from pathways.render.extract import (
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DIRECTIONS", "OUTCOMES_LANE", "SHAPES", "SMALL", "badge_word", "draw", "text"]
+__all__ = [
+    "DIRECTIONS",
+    "OUTCOMES_LANE",
+    "SHAPES",
+    "SMALL",
+    "badge_word",
+    "draw",
+    "draw_source",
+    "quote",
+    "text",
+]
 
 SHAPES: dict[str, dict[str, str]] = {
     "entry": {"shape": "cds", "style": "filled"},
@@ -320,6 +333,85 @@ def _title(diagram: Diagram, pad: int, compact: bool, columns: int) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{"".join(rows)}</TABLE>>'
 
 
+_HTML_LABEL = re.compile(r"<.*>$", re.DOTALL)
+_PLAIN_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
+_KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
+
+
+def quote(value: str) -> str:
+    """A DOT id or attribute value, written as the ``graphviz`` package writes it: an
+    HTML-like label (``<...>``, made by :func:`text` and the label builders) as it is, a plain
+    id (``lane3``, ``0.25``) as it is, anything else in double quotes with ``"`` escaped.
+
+    Backslashes and line breaks never reach a plain value (ids are ``[A-Za-z0-9_.-]``, user
+    text goes into HTML-like labels): DOT cannot quote a final backslash and would join a
+    line at a backslash-newline, so they are refused rather than written.
+
+    Examples
+    --------
+    >>> from pathways.render.dot import quote
+    >>> quote("lane3"), quote("@head-lane3"), quote("node"), quote('a"b'), quote("<<B>x</B>>")
+    ('lane3', '"@head-lane3"', '"node"', '"a\\\\"b"', '<<B>x</B>>')
+    """
+    if _HTML_LABEL.match(value):
+        return value
+    if _PLAIN_ID.match(value) and value.lower() not in _KEYWORDS:
+        return value
+    if "\\" in value or "\n" in value or "\r" in value:
+        raise ValueError(f"cannot write {value!r} as a DOT id")
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _attr_list(label: str | None, attrs: dict[str, str]) -> str:
+    """`` [label=... a=1 b=2]``: the label first, then the rest sorted by name (as the
+    ``graphviz`` package orders keyword attributes); empty without attributes."""
+    parts = [f"label={quote(label)}"] if label is not None else []
+    parts += [f"{quote(k)}={quote(v)}" for k, v in sorted(attrs.items())]
+    return f" [{' '.join(parts)}]" if parts else ""
+
+
+class _Writer:
+    """The DOT text of a digraph, written line by line exactly as :class:`graphviz.Digraph`
+    writes it (the same bytes: tested against the package), without its per-call
+    argument checks and quoting machinery: pagination builds a graph for every page of every
+    round, and the package's overhead was half of that."""
+
+    def __init__(self) -> None:
+        self.body: list[str] = []
+
+    def node(self, name: str, label: str | None = None, **attrs: str) -> None:
+        self.body.append(f"\t{quote(name)}{_attr_list(label, attrs)}\n")
+
+    def edge(self, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+        # ids never hold ":" (no ports), so an end is quoted as a whole
+        self.body.append(f"\t{quote(tail)} -> {quote(head)}{_attr_list(label, attrs)}\n")
+
+    def attr(self, **attrs: str) -> None:
+        if attrs:
+            self.body.append(f"\t{_attr_list(None, attrs)[2:-1]}\n")
+
+    @contextlib.contextmanager
+    def subgraph(self, name: str | None = None) -> Iterator[_Writer]:
+        inner = _Writer()
+        yield inner
+        head = f"subgraph {quote(name)} {{\n" if name else "{\n"
+        self.body += [f"\t{line}" for line in (head, *inner.body, "}\n")]
+
+
+def _graph_source(
+    name: str,
+    graph_attr: dict[str, str],
+    node_attr: dict[str, str],
+    edge_attr: dict[str, str],
+    body: list[str],
+) -> str:
+    lines = [f"digraph {quote(name)} {{\n" if name else "digraph {\n"]
+    for kw, attrs in (("graph", graph_attr), ("node", node_attr), ("edge", edge_attr)):
+        if attrs:
+            lines.append(f"\t{kw}{_attr_list(None, attrs)}\n")
+    return "".join([*lines, *body, "}\n"])
+
+
 OUTCOMES_LANE = N_("Outcomes")
 """The title of the band that holds outcomes no agency owns."""
 
@@ -341,40 +433,62 @@ def draw(
     """
     import graphviz
 
+    name, graph_attr, node_attr, edge_attr, body = _parts(
+        diagram, direction, compact, legend_columns
+    )
+    g = graphviz.Digraph(name=name, graph_attr=graph_attr, node_attr=node_attr, edge_attr=edge_attr)
+    g.body = body
+    return g
+
+
+def draw_source(
+    diagram: Diagram,
+    direction: str = "LR",
+    *,
+    compact: bool = False,
+    legend_columns: int = _LEGEND_COLUMNS,
+) -> str:
+    """The DOT text of :func:`draw` (the same bytes as its ``.source``), written directly:
+    what pagination feeds ``dot`` for each page of each round."""
+    return _graph_source(*_parts(diagram, direction, compact, legend_columns))
+
+
+def _parts(
+    diagram: Diagram, direction: str, compact: bool, legend_columns: int
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, str], list[str]]:
+    """The graph's name, its graph, node and edge attributes, and its body lines."""
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown direction {direction!r}; use LR or TB")
     font = diagram.font
     # Khmer stacks vowels and subscripts above and below the line: give each line more room.
     pad = 1 if font == FONT else 4
-    g = graphviz.Digraph(
-        name=diagram.id,
-        graph_attr={
-            "rankdir": direction,
-            "newrank": "true",
-            "fontname": font,
-            "label": _title(diagram, pad, compact, legend_columns),
-            "labelloc": "t",
-            "labeljust": "l",
-            "nodesep": "0.25",
-            "ranksep": "0.4",
-            "pad": "0.2",
-            "bgcolor": "white",
-            # A page's PDF is exactly its layout plus the pad: cairo's PDF otherwise adds a
-            # 36 pt margin on every side, which shrank the printed text below 7 pt.
-            **({"margin": "0"} if compact else {}),
-        },
-        node_attr={
-            "fontname": font,
-            "fontsize": "11",
-            "margin": "0.08,0.04",
-            "fillcolor": "white",
-            "color": "#333333",
-        },
-        edge_attr={"fontname": font, "fontsize": str(SMALL), "arrowsize": "0.7"},
-    )
+    graph_attr = {
+        "rankdir": direction,
+        "newrank": "true",
+        "fontname": font,
+        "label": _title(diagram, pad, compact, legend_columns),
+        "labelloc": "t",
+        "labeljust": "l",
+        "nodesep": "0.25",
+        "ranksep": "0.4",
+        "pad": "0.2",
+        "bgcolor": "white",
+        # A page's PDF is exactly its layout plus the pad: cairo's PDF otherwise adds a
+        # 36 pt margin on every side, which shrank the printed text below 7 pt.
+        **({"margin": "0"} if compact else {}),
+    }
+    node_attr = {
+        "fontname": font,
+        "fontsize": "11",
+        "margin": "0.08,0.04",
+        "fillcolor": "white",
+        "color": "#333333",
+    }
+    edge_attr = {"fontname": font, "fontsize": str(SMALL), "arrowsize": "0.7"}
+    g = _Writer()
     by_id = {node.id: node for node in diagram.nodes}
 
-    def add_node(target: graphviz.Digraph, node: Node) -> None:
+    def add_node(target: _Writer, node: Node) -> None:
         attrs = dict(SHAPES[node.kind])
         if node.heat is not None:
             attrs["fillcolor"] = HEAT[node.heat]
@@ -480,4 +594,4 @@ def draw(
         g.edge(node_id, ends[0], style="invis", weight="0")
     for edge in diagram.edges:
         g.edge(edge.source, edge.target, **_edge_attrs(edge))
-    return g
+    return diagram.id, graph_attr, node_attr, edge_attr, g.body

@@ -23,16 +23,12 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
 from pathways.i18n import N_, tr
 from pathways.render._text import shorten
-from pathways.render.dot import SMALL, draw
+from pathways.render.dot import SMALL, draw_source
 from pathways.render.extract import Diagram, Edge, Marker
-
-if TYPE_CHECKING:
-    import graphviz
 
 __all__ = [
     "MIN_SCALE",
@@ -175,7 +171,7 @@ def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
     return out
 
 
-def _batch_both(graphs: list[graphviz.Digraph], fmt: str) -> list[tuple[bytes, bytes]]:
+def _batch_both(graphs: list[str], fmt: str) -> list[tuple[bytes, bytes]]:
     """(``dot -Tplain`` layout, ``fmt`` drawing) of each graph: PDFs all from one ``dot``
     process (the same bytes every run: :func:`~pathways.render._graphviz.drawings_with_layouts`),
     other formats from one ``dot`` run each, a few at a time."""
@@ -184,9 +180,9 @@ def _batch_both(graphs: list[graphviz.Digraph], fmt: str) -> list[tuple[bytes, b
     from pathways.render._graphviz import drawings_with_layouts, run_dot_with_layout
 
     if len(graphs) < 2 or fmt == "pdf":
-        return drawings_with_layouts([g.source for g in graphs], fmt)
+        return drawings_with_layouts(graphs, fmt)
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(lambda g: run_dot_with_layout(g.source, fmt), graphs))
+        return list(pool.map(lambda g: run_dot_with_layout(g, fmt), graphs))
 
 
 def _numbered(diagram: Diagram, pieces: list[list[str]]) -> list[Diagram]:
@@ -268,8 +264,8 @@ def _sheets(
     room_across = (room_h, room_w)[flow] / MIN_SCALE
     columns = legend_columns(page, orientation)
 
-    def graphs(pages: list[Diagram]) -> list[graphviz.Digraph]:
-        return [draw(d, direction, compact=True, legend_columns=columns) for d in pages]
+    def graphs(pages: list[Diagram]) -> list[str]:
+        return [draw_source(d, direction, compact=True, legend_columns=columns) for d in pages]
 
     def excess(plain: bytes, data: bytes) -> tuple[float, float]:
         """How far a page overruns its sheet at MIN_SCALE (drawing points), along the flow
@@ -289,7 +285,7 @@ def _sheets(
         if max(excess(plain, data)) <= 0:
             return [(whole[0], data)]
     else:
-        (plain,) = lay_out([graph.source])
+        (plain,) = lay_out([graph])
     _, _, centres, sizes = _layout(plain)
     sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
     position = {i: sign * centres[i][flow] for i in everything}
@@ -325,7 +321,7 @@ def _sheets(
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
             subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
             if todo:
-                laid.update(zip(todo, lay_out([g.source for g in graphs(subs)]), strict=True))
+                laid.update(zip(todo, lay_out(graphs(subs)), strict=True))
             measured = [(laid[tuple(piece)], b"") for piece in pieces]
         changed = False
         if len(pieces) <= _MAX_PAGES:
