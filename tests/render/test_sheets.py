@@ -74,30 +74,38 @@ def test_every_sheet_is_drawn_once_and_laid_out_by_one_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """P1: one `dot` process lays out the whole pathway and then, round after round, the
-    pages not laid out before; then one more process draws all pages once. Two processes
-    in all, however many rounds."""
+    pages not laid out before; one more process, started at once beside it, draws all pages
+    once at the end. Two processes in all, however many rounds."""
     from pathways.render import _graphviz
 
     runs = _count_dot_runs(monkeypatch)
-    started: list[int] = []
+    started: list[str] = []
     rounds: list[int] = []
-    real_init, real_layouts = _graphviz.LayoutProcess.__init__, _graphviz.LayoutProcess.layouts
+    drawings: list[int] = []
+    real_layouts, real_draw = _graphviz.LayoutProcess.layouts, _graphviz.DrawingProcess.draw
+    real_start = _graphviz._start
 
-    def init(self: _graphviz.LayoutProcess) -> None:
-        started.append(1)
-        real_init(self)
+    def start(formats: list[str], what: str) -> object:
+        started.append("+".join(formats))
+        return real_start(formats, what)
 
     def layouts(self: _graphviz.LayoutProcess, sources: list[str]) -> list[bytes]:
         rounds.append(len(sources))
         return real_layouts(self, sources)
 
-    monkeypatch.setattr(_graphviz.LayoutProcess, "__init__", init)
+    def draw(self: _graphviz.DrawingProcess, sources: list[str]) -> list[tuple[bytes, bytes]]:
+        drawings.append(len(sources))
+        return real_draw(self, sources)
+
+    monkeypatch.setattr(_graphviz, "_start", start)
     monkeypatch.setattr(_graphviz.LayoutProcess, "layouts", layouts)
+    monkeypatch.setattr(_graphviz.DrawingProcess, "draw", draw)
     drawn = sheets(extract(pathways.load(P1)))
-    assert started == [1]
+    assert started == ["plain", "plain+pdf"]
     assert rounds[0] == 1  # the whole pathway
     assert 2 <= len(rounds) <= 5
-    assert runs == [(len(drawn), "plain+pdf")]
+    assert drawings == [len(drawn)]
+    assert runs == []  # no other `dot` process
 
 
 @requires_dot
@@ -125,8 +133,13 @@ def test_pages_drawn_in_one_process_are_the_bytes_of_one_process_each() -> None:
     in an order that changes from run to run; the pages drawn together name their clusters
     so that they are drawn in the order written: each page's PDF and layout are the bytes a
     `dot` process of its own gives, run after run."""
-    from pathways.render._graphviz import drawings_with_layouts, run_dot_with_layout
+    from pathways.render._graphviz import (
+        DrawingProcess,
+        drawings_with_layouts,
+        run_dot_with_layout,
+    )
     from pathways.render.dot import draw
+    from pathways.render.extract import FONT, KHMER_FONT
     from pathways.render.pages import legend_columns
 
     pages = [page for page, _ in sheets(extract(pathways.load(BUNDLED[0])))]
@@ -137,6 +150,29 @@ def test_pages_drawn_in_one_process_are_the_bytes_of_one_process_each() -> None:
     assert any(g.source.count("subgraph cluster_") > 1 for g in sources)
     for _ in range(3):
         assert drawings_with_layouts([g.source for g in sources], "pdf") == alone
+    # A drawing process started early and warmed up with text in both fonts draws the same.
+    for font, sample in [(FONT, "Ag 9 \u25b7"), (KHMER_FONT, "Ag \u1780")]:
+        with DrawingProcess(font, sample) as process:
+            assert process.draw([g.source for g in sources]) == alone
+
+
+@requires_dot
+def test_an_unused_or_failing_drawing_process_ends_cleanly() -> None:
+    """A drawing process that is not needed is ended; a page `dot` rejects is a RenderError
+    naming Graphviz, not a hang; a second drawing gets a process of its own."""
+    from pathways.errors import RenderError
+    from pathways.render._graphviz import DrawingProcess
+    from pathways.render.extract import FONT
+
+    with DrawingProcess(FONT, "Ag") as process:
+        pass
+    assert process._process.returncode is not None
+    with DrawingProcess(FONT, "Ag") as process, pytest.raises(RenderError, match="Graphviz"):
+        process.draw(["digraph { a -> }"])
+    with DrawingProcess(FONT, "Ag") as process:
+        first = process.draw(["digraph { a -> b }", "digraph { c }"])
+        assert process.draw(["digraph { a -> b }", "digraph { c }"]) == first
+        assert [pdf[:5] for _, pdf in first] == [b"%PDF-", b"%PDF-"]
 
 
 @requires_dot

@@ -28,7 +28,7 @@ from pathways.errors import RenderError
 from pathways.i18n import N_, tr
 from pathways.render._text import shorten
 from pathways.render.dot import SMALL, draw_source
-from pathways.render.extract import Diagram, Edge, Marker
+from pathways.render.extract import FONT, Diagram, Edge, Marker
 
 __all__ = [
     "MIN_SCALE",
@@ -229,22 +229,44 @@ def sheets(
     pages fit, they are drawn (a PDF's pages by one ``dot`` process, the same bytes every
     time), each one's size read from its own drawing, and checked once more. Every layout
     (the whole pathway's and every round's) comes from one ``dot`` process fed graph after
-    graph (:class:`~pathways.render._graphviz.LayoutProcess`).
+    graph (:class:`~pathways.render._graphviz.LayoutProcess`). For a pathway of more than
+    12 steps both processes start first, the drawing one
+    (:class:`~pathways.render._graphviz.DrawingProcess`) warming up its fonts beside the
+    layout rounds, so on two cores its start-up costs no waiting.
     """
-    from pathways.render._graphviz import LayoutProcess
+    from pathways.render._graphviz import DrawingProcess, LayoutProcess
 
-    process: list[LayoutProcess] = []  # one `dot` for every layout below, started when needed
+    # Both `dot` processes of a long pathway start before any graph is built, each given a
+    # little text to lay out first: their start-up (fontconfig, the fonts) runs beside the
+    # Python work and, for the drawing process, beside all the layout rounds.
+    warm = (diagram.font, _SAMPLE if diagram.font == FONT else f"{_SAMPLE} \u1780")
+    process: list[LayoutProcess] = []  # one `dot` for every layout below
+    painter: list[DrawingProcess] = []  # one `dot` drawing every PDF page at the end
 
     def lay_out(sources: list[str]) -> list[bytes]:
         if not process:
             process.append(LayoutProcess())
         return process[0].layouts(sources)
 
+    def draw_pages(sources: list[str]) -> list[tuple[bytes, bytes]]:
+        return painter[0].draw(sources) if painter else _batch_both(sources, fmt)
+
     try:
-        return _sheets(diagram, direction, page, orientation, fmt, lay_out)
+        if len(diagram.nodes) > _ONE_PAGE_STEPS:
+            process.append(LayoutProcess(warm))
+            if fmt == "pdf":
+                painter.append(DrawingProcess(*warm))
+        return _sheets(diagram, direction, page, orientation, fmt, lay_out, draw_pages)
     finally:
         for running in process:
             running.close()
+        for drawing in painter:
+            drawing.close()
+
+
+_SAMPLE = "Ag 9 \u25b7\u2b21\u2506\u25ce\u2501\u25b6\u21e8"
+"""Text for the processes' warm-up: letters, a digit and the compact legend's symbols, which
+may come from other fonts than the labels'."""
 
 
 def _sheets(
@@ -254,8 +276,9 @@ def _sheets(
     orientation: str,
     fmt: str,
     lay_out: Callable[[list[str]], list[bytes]],
+    draw_pages: Callable[[list[str]], list[tuple[bytes, bytes]]],
 ) -> list[tuple[Diagram, bytes]]:
-    """:func:`sheets`, its layouts made by ``lay_out``."""
+    """:func:`sheets`, its layouts made by ``lay_out``, its pages drawn by ``draw_pages``."""
 
     paper_w, paper_h = page_area(page, orientation)
     room_w, room_h = paper_w - 2 * MARGIN, paper_h - 2 * MARGIN
@@ -316,7 +339,7 @@ def _sheets(
         pieces, owners = plan()
         if drawing:
             pages = _numbered(diagram, pieces)
-            measured = _batch_both(graphs(pages), fmt)
+            measured = draw_pages(graphs(pages))
         else:
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
             subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
@@ -352,7 +375,7 @@ def _sheets(
         else:
             drawing = False
     pages = _numbered(diagram, plan()[0])
-    return [(d, data) for d, (_, data) in zip(pages, _batch_both(graphs(pages), fmt), strict=True)]
+    return [(d, data) for d, (_, data) in zip(pages, draw_pages(graphs(pages)), strict=True)]
 
 
 def _segments(
