@@ -103,3 +103,40 @@ def test_an_imported_pathway_pickles_with_its_positions() -> None:
         assert again == p
         assert again.source_map.locate(("transitions", 0)) == where
         assert type(again.source_map.values) is dict
+
+
+_GUARDS = [
+    *("a == 1", "risk_0 > 12", "x<-1", "x <= -0", "x>=007", " age  !=  2.50 ", "X_9 >= 1.25"),
+    *("s == 'low'", 's != "hi"', "x == ''", "b == true", "b != false", "x\t==\n1"),
+    *("true == 1", "and == 1", "x == 'a\\'b'", "x == 1.", "x == 1e5", "x == 1x", "x = 1"),
+    *("x < = 1", "x == \u0661", "x == 1 and y", "x\u00a0== 1", "x == " + "9" * 400 + ".5"),
+]
+
+
+def _columns(expr: Any) -> list[tuple[Any, ...]]:
+    from pathways.guards import iter_nodes
+
+    return [
+        (type(n), getattr(n, "column", 0), getattr(n, "op_column", 0), type(getattr(n, "value", 0)))
+        for n in iter_nodes(expr)
+    ]
+
+
+@pytest.mark.parametrize("text", _GUARDS)
+def test_the_simple_guard_reader_gives_the_parsers_tree(text: str) -> None:
+    """``field op literal`` is read by one regular expression: the same tree (nodes, literal
+    types, columns) as ``parse_guard``; anything else is left to the parser."""
+    from pathways.guards import GuardError, constants, field_names, parse_guard
+
+    fast = imp._simple_guard(text)
+    try:
+        slow = parse_guard(text)
+    except GuardError:
+        assert fast is None
+        return
+    if fast is None:
+        assert text in ("true == 1", "x == 'a\\'b'", "x == 1 and y")
+        return
+    expr, consts, names = fast
+    assert expr == slow and _columns(expr) == _columns(slow)
+    assert consts == constants(slow) and names == field_names(slow)

@@ -819,28 +819,51 @@ class _Importer:
     def apply_guards(self, guards: list[tuple[int, _Flow, str]]) -> None:
         from pathways import guards as g
 
-        parsed: list[tuple[int, _Flow, str, Any]] = []
+        # Each distinct text is parsed once (the parse is pure); `name op literal` is read by
+        # one regular expression into the tree the parser gives (a test compares them).
+        read: dict[str, tuple[Any, dict[str, tuple[Any, ...]], frozenset[str]] | str] = {}
+        parsed: list[tuple[int, _Flow, str, Any, frozenset[str]]] = []
         for index, flow, text in guards:
-            try:
-                parsed.append((index, flow, text, g.parse_guard(text)))
-            except g.GuardError as exc:
-                self.keep_as_label(index, flow, text, str(exc))
-        fields = _infer_fields([expr for *_, expr in parsed])
+            got = read.get(text)
+            if got is None:
+                got = _simple_guard(text)
+                if got is None:
+                    try:
+                        expr = g.parse_guard(text)
+                        got = (expr, g.constants(expr), g.field_names(expr))
+                    except g.GuardError as exc:
+                        got = str(exc)
+                read[text] = got
+            if isinstance(got, str):
+                self.keep_as_label(index, flow, text, got)
+                continue
+            parsed.append((index, flow, text, got[0], got[2]))
+        fields = _infer_fields([got for got in read.values() if not isinstance(got, str)])
         specs = {k: CaseField.model_validate(v) for k, v in fields.items()}
+        checked: dict[str, str | None] = {}
         used: set[str] = set()
-        for index, flow, text, expr in parsed:
-            errors = g.check_guard(expr, specs)
-            if errors:
-                self.keep_as_label(index, flow, text, str(errors[0]))
+        for index, flow, text, expr, names in parsed:
+            if text in checked:
+                error = checked[text]
+            else:
+                error = None
+                if not _surely_typed(expr, specs):
+                    errors = g.check_guard(expr, specs)
+                    error = str(errors[0]) if errors else None
+                checked[text] = error
+            if error is not None:
+                self.keep_as_label(index, flow, text, error)
                 continue
             self.transitions[index]["when"] = text
-            used |= g.field_names(expr)
+            used |= names
         self.case_fields = {k: v for k, v in sorted(fields.items()) if k in used}
         # A default flow out of a step whose other exits are all guarded: `not (g1 or g2 ...)`.
+        defaults = {id(f.el) for f in self.flows if f.default}
+        if not defaults:
+            return
         exits: dict[str, list[dict[str, Any]]] = {}
         for move in self.transitions:
             exits.setdefault(move["from"], []).append(move)
-        defaults = {id(f.el) for f in self.flows if f.default}
         for index, (el, _) in enumerate(self.tr_pos):
             move = self.transitions[index]
             if id(el) not in defaults or "when" in move:
@@ -946,15 +969,16 @@ def _unwrap(text: str) -> str:
     return " ".join((match.group(1) if match else text).split())
 
 
-def _infer_fields(exprs: list[Any]) -> dict[str, dict[str, Any]]:
-    """Case fields from guards: compared with numbers -> number, with strings -> an enum of
-    the strings, with true/false or used bare -> boolean."""
-    from pathways import guards as g
-
+def _infer_fields(
+    exprs: list[tuple[Any, dict[str, tuple[Any, ...]], frozenset[str]]],
+) -> dict[str, dict[str, Any]]:
+    """Case fields from guards (each with its constants and field names): compared with
+    numbers -> number, with strings -> an enum of the strings, with true/false or used bare ->
+    boolean."""
     kinds: dict[str, set[str]] = {}
     strings: dict[str, dict[str, None]] = {}
-    for expr in exprs:
-        for name, values in g.constants(expr).items():
+    for _, constants, names in exprs:
+        for name, values in constants.items():
             for value in values:
                 if isinstance(value, bool):
                     kinds.setdefault(name, set()).add("boolean")
@@ -963,7 +987,7 @@ def _infer_fields(exprs: list[Any]) -> dict[str, dict[str, Any]]:
                     strings.setdefault(name, {})[value] = None
                 else:
                     kinds.setdefault(name, set()).add("number")
-        for name in g.field_names(expr):
+        for name in names:
             kinds.setdefault(name, set())
     out: dict[str, dict[str, Any]] = {}
     for name, found in kinds.items():
@@ -978,6 +1002,71 @@ def _infer_fields(exprs: list[Any]) -> dict[str, dict[str, Any]]:
                 *(["other"] if "other" not in strings[name] else []),
             ]
     return out
+
+
+_SIMPLE_GUARD = re.compile(
+    r"[ \t\r\n]*([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*(==|!=|<=|>=|<|>)[ \t\r\n]*"
+    r"(?:(-?[0-9]+)(\.[0-9]+)?|'([^'\\]*)'|\"([^\"\\]*)\"|(true|false))[ \t\r\n]*\Z"
+)
+"""``field op literal`` (no escapes in strings): the commonest guard, read without the parser."""
+_KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
+
+
+def _simple_guard(text: str) -> tuple[Any, dict[str, tuple[Any, ...]], frozenset[str]] | None:
+    """The tree ``parse_guard`` gives for ``field op literal`` (the same nodes and columns),
+    with its constants and field names; None for any other text (the parser reads it)."""
+    from pathways.guards import MAX_GUARD_LENGTH, Compare, Literal, Name
+
+    match = _SIMPLE_GUARD.match(text)
+    if match is None or len(text) > MAX_GUARD_LENGTH:
+        return None
+    name, op, digits, fraction, single, double, word = match.groups()
+    if name in _KEYWORDS:
+        return None
+    value: Any
+    if digits is not None:
+        if fraction is None:
+            value = int(digits)
+        else:
+            value = float(digits + fraction)
+            if value in (float("inf"), float("-inf")):
+                return None  # the parser's error
+        at = match.start(3)
+    elif word is not None:
+        value, at = word == "true", match.start(7)
+    else:
+        value = single if single is not None else double
+        at = match.start(5 if single is not None else 6) - 1
+    left = Name(name, column=match.start(1) + 1)
+    expr = Compare(
+        op, left, Literal(value, column=at + 1), column=left.column, op_column=match.start(2) + 1
+    )
+    return expr, {name: (value,)}, frozenset((name,))
+
+
+def _surely_typed(expr: Any, specs: dict[str, CaseField]) -> bool:
+    """True when ``check_guard`` surely finds nothing: a declared field compared with a value
+    of its type, within range (anything else: ``check_guard`` decides)."""
+    from pathways.guards import Compare, Literal, Name
+    from pathways.guards.typecheck import MAX_CONSTANT
+
+    if expr.__class__ is not Compare:
+        return False
+    left, right, op = expr.left, expr.right, expr.op
+    if left.__class__ is not Name or right.__class__ is not Literal:
+        return False
+    spec = specs.get(left.name)
+    if spec is None:
+        return False
+    value: Any = right.value
+    kind = value.__class__
+    if spec.type == "number":  # finite: the parser and _simple_guard refuse inf and nan
+        return kind in (int, float) and abs(value) <= MAX_CONSTANT
+    if spec.type == "boolean":
+        return kind is bool and op in ("==", "!=")
+    if spec.type == "enum":
+        return kind is str and op in ("==", "!=") and value in (spec.values or ())
+    return False
 
 
 def _pathway_id(stem: str) -> str:
