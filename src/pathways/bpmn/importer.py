@@ -1176,19 +1176,23 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-_set_attr = object.__setattr__
+_new = object.__new__
+# The slots every pydantic model has, set directly (a frozen model refuses __setattr__).
+_slots: Any = vars(BaseModel)
+_set_dict = _slots["__dict__"].__set__
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
 
 
 def _make(cls: type[BaseModel], defaults: dict[str, Any], values: dict[str, Any]) -> Any:
     """A model from values that hold the validated types, as ``model_validate`` would make it
     (the same ``__dict__`` in field order, the same fields set), without validating again."""
-    obj = cls.__new__(cls)
-    fields = defaults.copy()
-    fields.update(values)
-    _set_attr(obj, "__dict__", fields)
-    _set_attr(obj, "__pydantic_fields_set__", set(values))
-    _set_attr(obj, "__pydantic_extra__", None)
-    _set_attr(obj, "__pydantic_private__", None)
+    obj = _new(cls)
+    _set_dict(obj, {**defaults, **values})
+    _set_fields_set(obj, set(values))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
@@ -1219,42 +1223,61 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     role_of: dict[str, str | None] = {}
     forks: set[str] = set()
     steps: list[Step] = []
-    step_defaults = _STEP_DEFAULTS
+    step_defaults, step_keys, step_kinds = _STEP_DEFAULTS, _STEP_KEYS, _STEP_KINDS
+    new, set_dict, set_fields_set, set_extra, set_private = (
+        _new,
+        _set_dict,
+        _set_fields_set,
+        _set_extra,
+        _set_private,
+    )
     for step in steps_in:
         ident, role = step["id"], step.get("role")
         if ident in role_of or len(ident) > 200 or not ids_ok(ident):
             return None
-        if not step.keys() <= _STEP_KEYS or step["kind"] not in _STEP_KINDS:
+        if not step.keys() <= step_keys or step["kind"] not in step_kinds:
             return None
         if role is not None and role not in roles:
             return None
         role_of[ident] = role
-        values = dict(step)
-        if "tags" in values:
-            values["tags"] = tuple(values["tags"])
-        if "duration" in values:
+        fields = {**step_defaults, **step}
+        if "tags" in step:
+            fields["tags"] = tuple(step["tags"])
+        if "duration" in step:
             try:
-                values["duration"] = Duration.model_validate(values["duration"])
+                fields["duration"] = Duration.model_validate(step["duration"])
             except ValidationError:
                 return None
-        if values["kind"] == "fork":
+        if step["kind"] == "fork":
             forks.add(ident)
-        steps.append(_make(Step, step_defaults, values))
+        # A Step as model_validate makes it: every field in order, the given ones set.
+        obj = new(Step)
+        set_dict(obj, fields)
+        set_fields_set(obj, set(step))
+        set_extra(obj, None)
+        set_private(obj, None)
+        steps.append(obj)
     moves: list[Transition] = []
-    move_defaults = _MOVE_DEFAULTS
+    move_defaults, move_keys, always = _MOVE_DEFAULTS, _MOVE_KEYS, _MOVE_ALWAYS_SET
     for move in moves_in:
         source, target = move["from"], move["to"]
-        if source not in role_of or target not in role_of or not move.keys() <= _MOVE_KEYS:
+        if source not in role_of or target not in role_of or not move.keys() <= move_keys:
             return None
-        values = {"source": source, "to": target}
-        for key in ("event", "when", "kind", "label"):
-            if key in move:
-                values[key] = move[key]
+        fields = {**move_defaults, **move}
+        del fields["from"]
+        fields["source"] = source
         role = role_of[source]
-        values["by"] = () if role is None else (role,)
-        if not values.get("event"):
-            values["event"] = FORK_EVENT if source in forks else f"to_{target}"
-        moves.append(_make(Transition, move_defaults, values))
+        fields["by"] = () if role is None else (role,)
+        if not fields["event"]:
+            fields["event"] = FORK_EVENT if source in forks else f"to_{target}"
+        given = move.keys() | always
+        given.discard("from")
+        move_obj = new(Transition)
+        set_dict(move_obj, fields)
+        set_fields_set(move_obj, given)
+        set_extra(move_obj, None)
+        set_private(move_obj, None)
+        moves.append(move_obj)
     fields = {name: CaseField.model_validate(v) for name, v in document["case_fields"].items()}
     return Pathway.model_construct(
         {key for key in document},
@@ -1274,6 +1297,8 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
 _STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "duration"})
 _STEP_KINDS = frozenset(get_args(StepKind))
 _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
+_MOVE_ALWAYS_SET = frozenset({"source", "by", "event"})
+"""The fields of a transition the model always sets (``from`` is given as ``source``)."""
 _STEP_DEFAULTS = _defaults(Step)
 _MOVE_DEFAULTS = _defaults(Transition)
 _AGENCY_DEFAULTS = _defaults(Agency)
