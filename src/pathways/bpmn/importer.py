@@ -144,6 +144,9 @@ writes): diagram (DI) and vendor extension elements are checked by the parser bu
 _B = "{" + BPMN_MODEL_NS + "}"
 _BL = len(_B)
 _ANY_BPMN = _B + "*"
+_FLOW_NODE_REF = _B + "flowNodeRef"
+_CHILD_LANE_SET = _B + "childLaneSet"
+_CONDITION = _B + "conditionExpression"
 El = Any
 """An lxml element (of :attr:`XmlTree.root`)."""
 
@@ -231,6 +234,7 @@ class _Importer:
         self.smap = SourceMap(file, keys=positions, values=positions)
         self.notes: list[tuple[Finding, str]] = []
         self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
+        self.node_default: dict[str, str] = {}  # flow node id -> the id of its default flow
         self._ids: dict[str, El] | None = None
         self.nodes: dict[str, _Node] = {}
         self.flows: list[_Flow] = []
@@ -299,7 +303,7 @@ class _Importer:
 
     def label(self, el: El) -> str | None:
         name = el.get("name")
-        return " ".join(name.split()) if name and name.strip() else None
+        return (" ".join(name.split()) or None) if name else None
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -380,23 +384,21 @@ class _Importer:
         out: dict[str, str] = {}
 
         def walk(lane_set: El) -> None:
-            for lane in self.bpmn(lane_set):
-                if _tag(lane) != "lane":
-                    continue
+            for lane in lane_set.iterchildren(_B + "lane"):
                 role = self.new_id(lane.get("id") or "lane")
                 title = self.label(lane) or lane.get("id") or role
                 self.roles[role] = {"id": role, "agency": agency, "title": title}
                 self.role_pos[role] = lane
-                for ref in self.bpmn(lane):
-                    if _tag(ref) == "flowNodeRef" and self.text(ref):
-                        out[self.text(ref)] = role
-                for child in self.bpmn(lane):
-                    if _tag(child) == "childLaneSet":
-                        walk(child)
+                for ref in lane.iterchildren(_FLOW_NODE_REF):
+                    # The stripped text directly inside (XmlTree.text, without a call per ref)
+                    node_id = (ref.text or "").strip() if not len(ref) else self.text(ref)
+                    if node_id:
+                        out[node_id] = role
+                for child in lane.iterchildren(_CHILD_LANE_SET):
+                    walk(child)
 
-        for lane_set in self.bpmn(process):
-            if _tag(lane_set) == "laneSet":
-                walk(lane_set)
+        for lane_set in process.iterchildren(_B + "laneSet"):
+            walk(lane_set)
         return out
 
     def read_container(
@@ -404,6 +406,9 @@ class _Importer:
     ) -> None:
         parent_role = lanes.get(inside or "")
         text = self.text
+        flows = self.flows
+        nodes = self.nodes
+        node_default = self.node_default
         for el in container.iterchildren(_ANY_BPMN):
             ident = el.get("id")
             tag = el.tag[_BL:]
@@ -411,7 +416,13 @@ class _Importer:
                 kinds: list[str] = []
                 docs: list[str] = []
                 loops = 0
-                for child in el.iterchildren(_ANY_BPMN):  # one pass over what it holds
+                default = el.get("default")
+                if default is not None:
+                    node_default[ident] = default
+                elif ident in node_default:  # a later node of the same id replaces it
+                    del node_default[ident]
+                # one pass over what it holds
+                for child in el.iterchildren(_ANY_BPMN) if len(el) else ():
                     name = child.tag[_BL:]
                     if name == "documentation":
                         doc = text(child)
@@ -436,7 +447,7 @@ class _Importer:
                     inside,
                     "\n\n".join(docs) or None,
                 )
-                self.nodes[ident] = node
+                nodes[ident] = node
                 for _ in range(loops):
                     self.note(el, "its loop or multi-instance marker is not mapped (runs once)")
                 if tag in SUBPROCESSES:
@@ -446,22 +457,21 @@ class _Importer:
                 if not source or not target:
                     self.note(el, "a sequence flow without sourceRef or targetRef is left out")
                     continue
-                cond = next((c for c in self.bpmn(el) if _tag(c) == "conditionExpression"), None)
-                if cond is not None and not self.text(cond):
+                cond = next(el.iterchildren(_CONDITION), None) if len(el) else None
+                if cond is not None and not text(cond):
                     cond = None  # an empty expression: the flow is unconditioned
-                self.flows.append(_Flow(el, source, target, condition=cond))
+                flows.append(_Flow(el, source, target, False, cond))
             elif (
                 tag not in ARTEFACTS
                 or tag in ("dataObject", "dataObjectReference", "dataStoreReference")
                 or tag in ("textAnnotation", "association", "group")
             ):
                 self.ignore(el)
-        default_of = {
-            default: n for n in self.nodes.values() if (default := n.el.get("default")) is not None
-        }
-        for flow in self.flows:
-            if flow.el.get("id") in default_of:
-                flow.default = True
+        if node_default:  # the flows (read so far) a flow node (of self.nodes) names
+            defaults = set(node_default.values())
+            for flow in flows:
+                if flow.el.get("id") in defaults:
+                    flow.default = True
 
     def read_subprocess(self, el: El, node: _Node, agency: str, lanes: dict[str, str]) -> None:
         ident = el.get("id") or ""
@@ -592,7 +602,9 @@ class _Importer:
         step: dict[str, Any] = {"id": ident, "kind": kind}
         if kind != "outcome" or node.lane is not None:
             step["role"] = self.role_for(node)
-        step.update({k: v for k, v in extra.items() if v})
+        for key, value in extra.items():
+            if value:
+                step[key] = value
         self.steps.append(step)
         self.step_pos.append(el)
         self.kinds[ident] = kind
@@ -600,6 +612,26 @@ class _Importer:
 
     def make_steps(self, ident: str, node: _Node) -> None:
         el, kind = node.el, node.kind
+        if kind in TASK_TAGS:  # the commonest: add_step's work for a task, inline
+            sid = self.new_id(ident)
+            self.step_ids[ident] = sid
+            step: dict[str, Any] = {"id": sid, "kind": "action"}
+            step["role"] = node.lane if node.lane is not None else self.role_for(node)
+            label = self.label(el)
+            if label:
+                step["label"] = label
+            if node.description:
+                step["description"] = node.description
+            tag = TASK_TAGS[kind]
+            if tag:
+                step["tags"] = [tag]
+            self.steps.append(step)
+            self.step_pos.append(el)
+            self.kinds[sid] = "action"
+            node.step_in = node.step_out = sid
+            if len(node.outs) > 1:
+                self.split(node, [f for f in node.outs if not f.message])
+            return
         seq_outs = [f for f in node.outs if not f.message]
         seq_ins = [f for f in node.ins if not f.message]
         sid = self.new_id(ident)
@@ -696,20 +728,28 @@ class _Importer:
             extra["tags"] = tags
         self.add_step(el, sid, step_kind, node, **extra)
         node.step_in = node.step_out = sid
-        if kind not in GATEWAYS and len(seq_outs) > 1 and step_kind != "outcome":
-            conditioned = [f for f in seq_outs if f.condition is not None or f.default]
-            if not conditioned:
-                split = self.new_id(f"{sid}.split")
-                self.add_step(el, split, "fork", node)
-                self.transitions.append({"from": sid, "to": split})
-                self.tr_pos.append((el, None))
-                node.step_out = split
-            else:
-                self.note(
-                    el,
-                    "conditional flows out of an activity or event (several may be taken in "
-                    "BPMN) are mapped as a choice of one",
-                )
+        if kind not in GATEWAYS and step_kind != "outcome":
+            self.split(node, seq_outs)
+
+    def split(self, node: _Node, seq_outs: list[_Flow]) -> None:
+        """Several unconditioned flows out of an activity or event: BPMN's implicit parallel
+        split, a fork after the step."""
+        if len(seq_outs) <= 1:
+            return
+        el, sid = node.el, node.step_in
+        conditioned = [f for f in seq_outs if f.condition is not None or f.default]
+        if not conditioned:
+            split = self.new_id(f"{sid}.split")
+            self.add_step(el, split, "fork", node)
+            self.transitions.append({"from": sid, "to": split})
+            self.tr_pos.append((el, None))
+            node.step_out = split
+        else:
+            self.note(
+                el,
+                "conditional flows out of an activity or event (several may be taken in "
+                "BPMN) are mapped as a choice of one",
+            )
 
     def timer_duration(self, el: El) -> str | None:
         timer = next((c for c in self.bpmn(el) if _tag(c) == "timerEventDefinition"), None)
@@ -808,13 +848,16 @@ class _Importer:
         """Two flows from one step to the same step would share ``to_<to>`` (PW109): the
         second and later take their flow's id as event."""
         seen: set[tuple[str, str]] = set()
+        kinds = self.kinds
         for move, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
-            if self.kind_of(move["from"]) == "fork":
+            source = move["from"]
+            if kinds.get(source) == "fork":
                 continue
-            key = (move["from"], move.get("event") or f"to_{move['to']}")
+            key = (source, move.get("event") or f"to_{move['to']}")
             if key in seen:
-                move["event"] = self.event_name(el)
-            seen.add((move["from"], move.get("event") or f"to_{move['to']}"))
+                move["event"] = event = self.event_name(el)  # never empty
+                key = (source, event)
+            seen.add(key)
 
     def apply_guards(self, guards: list[tuple[int, _Flow, str]]) -> None:
         from pathways import guards as g
