@@ -40,7 +40,6 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
@@ -195,31 +194,66 @@ class _Positions(dict[DocPath, Any]):
         return (dict, (self.resolved(),))
 
 
-@dataclass(slots=True)
 class _Node:
     """One BPMN flow node on its way to one or two steps."""
 
-    el: El
-    kind: str  # the BPMN element name
-    agency: str
-    lane: str | None
-    trigger: str | None = None  # the event definition (timer, message ...)
-    inside: str | None = None  # the flattened sub-process holding it
-    description: str | None = None  # its documentation
-    step_in: str = ""  # the step incoming flows enter
-    step_out: str = ""  # the step outgoing flows leave
-    outs: list[_Flow] = field(default_factory=list)
-    ins: list[_Flow] = field(default_factory=list)
+    __slots__ = (
+        "agency",
+        "description",
+        "el",
+        "ins",
+        "inside",
+        "kind",
+        "lane",
+        "outs",
+        "step_in",
+        "step_out",
+        "trigger",
+    )
+
+    def __init__(
+        self,
+        el: El,
+        kind: str,  # the BPMN element name
+        agency: str,
+        lane: str | None,
+        trigger: str | None = None,  # the event definition (timer, message ...)
+        inside: str | None = None,  # the flattened sub-process holding it
+        description: str | None = None,  # its documentation
+    ) -> None:
+        self.el = el
+        self.kind = kind
+        self.agency = agency
+        self.lane = lane
+        self.trigger = trigger
+        self.inside = inside
+        self.description = description
+        self.step_in = ""  # the step incoming flows enter
+        self.step_out = ""  # the step outgoing flows leave
+        self.outs: list[_Flow] = []
+        self.ins: list[_Flow] = []
 
 
-@dataclass(slots=True)
 class _Flow:
-    el: El
-    source: str
-    target: str
-    message: bool = False
-    condition: El | None = None
-    default: bool = False
+    """One sequence or message flow."""
+
+    __slots__ = ("condition", "default", "el", "message", "source", "target")
+
+    def __init__(
+        self,
+        el: El,
+        source: str,
+        target: str,
+        message: bool = False,
+        condition: El | None = None,
+        default: bool = False,
+    ) -> None:
+        self.el = el
+        self.source = source
+        self.target = target
+        self.message = message
+        self.condition = condition
+        self.default = default
 
 
 class _Importer:
@@ -551,6 +585,20 @@ class _Importer:
     def resolve_flows(self) -> None:
         """Flows into a flattened sub-process enter its start; flows out leave its ends."""
         resolved: list[_Flow] = []
+        nodes = self.nodes
+        if not self.aliases_in and not self.aliases_out:  # nothing flattened: as below, faster
+            for flow in self.flows:
+                source_node, target_node = nodes.get(flow.source), nodes.get(flow.target)
+                if source_node is None or target_node is None:
+                    self.unmapped_end(flow, flow.source, flow.target)
+                    continue
+                if source_node.kind == "eventSubProcess" or target_node.kind == "eventSubProcess":
+                    continue
+                source_node.outs.append(flow)
+                target_node.ins.append(flow)
+                resolved.append(flow)
+            self.flows = resolved
+            return
         for flow in self.flows:
             targets = [self.aliases_in.get(flow.target, flow.target)]
             sources = self.aliases_out.get(flow.source, [flow.source])
@@ -564,10 +612,7 @@ class _Importer:
             for source in sources:
                 for target in targets:
                     if source not in self.nodes or target not in self.nodes:
-                        bad = source if source not in self.nodes else target
-                        el = self.ids.get(bad)
-                        what = f"{_tag(el)} {bad!r}" if el is not None else f"unknown id {bad!r}"
-                        self.note(flow.el, f"it connects {what}, which is not mapped; left out")
+                        self.unmapped_end(flow, source, target)
                         continue
                     if (
                         self.nodes[source].kind == "eventSubProcess"
@@ -583,6 +628,12 @@ class _Importer:
                     self.nodes[target].ins.append(new)
                     resolved.append(new)
         self.flows = resolved
+
+    def unmapped_end(self, flow: _Flow, source: str, target: str) -> None:
+        bad = source if source not in self.nodes else target
+        el = self.ids.get(bad)
+        what = f"{_tag(el)} {bad!r}" if el is not None else f"unknown id {bad!r}"
+        self.note(flow.el, f"it connects {what}, which is not mapped; left out")
 
     def role_for(self, node: _Node) -> str:
         if node.lane is not None:
@@ -814,12 +865,14 @@ class _Importer:
 
     def make_transitions(self) -> None:
         guards: list[tuple[int, _Flow, str]] = []
+        nodes, transitions, tr_pos = self.nodes, self.transitions, self.tr_pos
         for flow in self.flows:
-            source, target = self.nodes[flow.source], self.nodes[flow.target]
+            source, target = nodes[flow.source], nodes[flow.target]
             if not source.step_out or not target.step_in:
                 continue
             move: dict[str, Any] = {"from": source.step_out, "to": target.step_in}
-            label = self.label(flow.el)
+            name = flow.el.get("name")  # self.label, inline
+            label = (" ".join(name.split()) or None) if name else None
             if flow.message:
                 move["kind"] = "referral"
                 move["event"] = self.event_name(flow.el)
@@ -828,13 +881,13 @@ class _Importer:
                 if self.kind_of(source.step_out) == "fork":
                     self.note(flow.el, f"condition {text!r} on a parallel branch is left out")
                 else:
-                    guards.append((len(self.transitions), flow, _unwrap(text)))
+                    guards.append((len(transitions), flow, _unwrap(text)))
             elif flow.default:
                 label = label or "default"
             if label:
                 move["label"] = label
-            self.transitions.append(move)
-            self.tr_pos.append((flow.el, flow.condition))
+            transitions.append(move)
+            tr_pos.append((flow.el, flow.condition))
         self.apply_guards(guards)
         self.distinct_events()
 
@@ -972,10 +1025,11 @@ class _Importer:
             table[("agencies", i)] = self.agency_pos[agency["id"]]
         for i, role in enumerate(self.roles.values()):
             table[("roles", i)] = self.role_pos[role["id"]]
-        for i, el in enumerate(self.step_pos):
-            table[("steps", i)] = el
-        for i, (move, (el, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
-            table[("transitions", i)] = el
+        steps_at = [("steps", i) for i in range(len(self.step_pos))]
+        table.update(zip(steps_at, self.step_pos, strict=True))
+        moves_at = [("transitions", i) for i in range(len(self.tr_pos))]
+        table.update(zip(moves_at, [el for el, _ in self.tr_pos], strict=True))
+        for i, (move, (_, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
             if cond is not None and "when" in move:
                 table[("transitions", i, "when")] = cond
         first_guard = {}
