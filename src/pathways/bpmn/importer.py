@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
 
+from lxml import etree  # type: ignore[import-untyped]
 from pydantic import BaseModel, ValidationError
 
 from pathways._gc import gc_paused
@@ -148,6 +149,11 @@ _CHILD_LANE_SET = _B + "childLaneSet"
 _CONDITION = _B + "conditionExpression"
 El = Any
 """An lxml element (of :attr:`XmlTree.root`)."""
+_WITH_ID = etree.XPath(
+    "descendant-or-self::b:*[@id and not(ancestor::*[namespace-uri() != $ns])]",
+    namespaces={"b": BPMN_MODEL_NS},
+)
+"""BPMN elements with an id, not inside an element of another namespace (compiled once)."""
 
 
 def _tag(el: El) -> str:
@@ -351,11 +357,7 @@ class _Importer:
         if self._ids is None:
             self._ids = {}
             # BPMN elements with an id, not inside an element of another namespace
-            found = self.root.xpath(
-                "descendant-or-self::b:*[@id and not(ancestor::*[namespace-uri() != $ns])]",
-                namespaces={"b": BPMN_MODEL_NS},
-                ns=BPMN_MODEL_NS,
-            )
+            found = _WITH_ID(self.root, ns=BPMN_MODEL_NS)
             for el in found:
                 self._ids.setdefault(el.get("id"), el)
         return self._ids

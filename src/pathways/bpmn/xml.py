@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import operator
 import re
 from collections.abc import Callable, Iterator
 from itertools import accumulate
@@ -173,13 +172,6 @@ class _Starts:
     def offset(self, index: int) -> int:
         offsets = self.offsets
         if index >= len(offsets) and self.scan is not None:
-            if index - len(offsets) > _BULK and (every := _start_offsets(self.data)) is not None:
-                self.scan = None
-                count = self.count if isinstance(self.count, int) else self.count()
-                if len(every) != count:  # pragma: no cover - well-formed XML agrees
-                    every = _expat_offsets(self.data)
-                self.offsets = offsets = every
-                return offsets[index]
             for m in self.scan:
                 if m.end() - m.start() == 1:
                     offsets.append(m.start())
@@ -201,30 +193,6 @@ class _Starts:
         start = self.lines[line - 1]
         before = data[start:offset]
         return line, (len(before) if before.isascii() else len(before.decode("utf-8"))) + 1
-
-
-_BULK = 256
-"""Beyond this many start tags still to scan, every start tag is found at once, in C."""
-
-
-def _start_offsets(data: bytes) -> list[int] | None:
-    """The offset of every start tag's ``<`` in document order, found by splitting the bytes
-    at ``<`` (C, no Python step per tag). Only for a document without comments, CDATA sections
-    and processing instructions (which may hold ``<``), the XML declaration apart; None for
-    any other (the regular expression scans it). With no DTD, ``<`` appears nowhere else in
-    well-formed XML (not in attribute values, not in text)."""
-    if b"<!" in data:
-        return None
-    instructions = data.count(b"<?")
-    if instructions:
-        end = data.find(b"?>")
-        if instructions > 1 or not data.startswith(b"<?xml") or b"<" in data[1:end]:
-            return None
-    parts = data.split(b"<")
-    # The i-th '<' (from 0) is at the length of the parts before it plus i.
-    at = map(operator.add, accumulate(map(len, parts)), itertools.count())
-    ends = map(bytes.startswith, parts[1:], itertools.repeat((b"/", b"?")))
-    return list(itertools.compress(at, map(operator.not_, ends)))
 
 
 def _expat_offsets(data: bytes) -> list[int]:  # pragma: no cover - a safety net
@@ -395,6 +363,7 @@ def _wrap(tree: Any, data: bytes, keep: frozenset[str] | None) -> XmlNode | None
 
 
 _FEW = 4
+_PLACE = etree.XPath("count(preceding::*) + count(ancestor::*)")
 """Elements placed in document order one at a time (libxml2 counts the elements before each)
 before every element is numbered in one pass."""
 
@@ -430,7 +399,7 @@ class XmlTree:
             self._index_of = dict(zip(self.root.iter(etree.Element), itertools.count()))
             index = self._index_of[element]
         else:  # libxml2 counts the elements before it in document order
-            index = int(element.xpath("count(preceding::*) + count(ancestor::*)"))
+            index = int(_PLACE(element))
         return self._starts.position(index)
 
     @staticmethod
