@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import pathways
@@ -78,6 +80,23 @@ def test_edge_facts(p1: pathways.Pathway) -> None:
     assert "referral · answer within 24 h (1 day) · 20% declined" in shelter.lines
     assert ("risk_assessment", "placement_kin", "fallback") in edges
     assert ("legal_referral", "investigation", "fallback") in edges
+
+
+def test_a_forks_default_event_is_not_drawn(p1: pathways.Pathway) -> None:
+    """The fork's exits carried the default event `tracks`, drawn as an English word in every
+    language (the km drawing included); like `to_<step>` it is no longer drawn, while an event
+    the file names still is."""
+    for lang in (None, "km"):
+        fork_exits = [e for e in extract(p1, lang=lang).edges if e.source == "start_tracks"]
+        assert len(fork_exits) == 3
+        assert all("tracks" not in e.lines for e in fork_exits)
+    text = re.sub(
+        r"(\n  - from: start_tracks\n    to: risk_assessment[^\n]*\n)",
+        r"\1    event: safety_first\n",
+        P1.read_text(encoding="utf-8"),
+    )
+    edges = {(e.source, e.target): e for e in extract(pathways.loads(text)).edges}
+    assert "safety_first" in edges[("start_tracks", "risk_assessment")].lines
 
 
 def test_khmer_labels_and_font(p1: pathways.Pathway) -> None:

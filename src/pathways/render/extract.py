@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
 from pathways.i18n import N_, human_hours, tr
-from pathways.model import Visibility, label_text
+from pathways.model import FORK_EVENT, Visibility, label_text
 from pathways.render._overlays import (
     findings_by,
     mark,
@@ -277,16 +277,26 @@ def _duration_text(duration: Duration, lang: str | None) -> str:
     return f"{human_hours(duration.min, lang)} - {human_hours(duration.max, lang)}"
 
 
+def _leaves_fork(pathway: Pathway, t: Transition) -> bool:
+    step = pathway.steps_by_id.get(t.source)
+    return step is not None and step.kind == "fork"
+
+
 def _percent(p: float) -> str:
     return f"{p * 100:.0f}%" if abs(p * 100 - round(p * 100)) < 1e-9 else f"{p * 100:.1f}%"
 
 
-def _edge_lines(t: Transition, lang: str | None, locales: tuple[str, ...]) -> list[str]:
+def _edge_lines(
+    t: Transition, lang: str | None, locales: tuple[str, ...], from_fork: bool = False
+) -> list[str]:
     lines: list[str] = []
     text = label_text(t.label, lang, locales)
     if text:
         lines.append(text)
-    if t.event and t.event != f"to_{t.to}":
+    # An event the file named is drawn; the defaults are not: `to_<step>`, and `tracks` on a
+    # fork's exits (the diamond already says the tracks start together; the word was English
+    # in every language).
+    if t.event and t.event != f"to_{t.to}" and not (from_fork and t.event == FORK_EVENT):
         lines.append(t.event)
     if t.when:
         lines.append(guard_sentence(t.when, lang))
@@ -481,7 +491,7 @@ def extract(
     for i, t in enumerate(pathway.transitions):
         if t.source not in known or t.to not in known:
             continue
-        lines = _edge_lines(t, lang, locales)
+        lines = _edge_lines(t, lang, locales, _leaves_fork(pathway, t))
         weight: float | None = None
         if flows:
             weight = flows[i] / top if top > 0 else 0.0
@@ -621,7 +631,7 @@ def _changes_overlay(
         key3 = transition_key(t, rename)
         if key3 in new_keys or key3[0] not in drawn or key3[1] not in drawn:
             continue
-        lines = (*_edge_lines(t, lang, old.locales), gone)
+        lines = (*_edge_lines(t, lang, old.locales, _leaves_fork(old, t)), gone)
         edges.append(Edge(key3[0], key3[1], t.kind, lines, None, change="removed"))
     return lanes, nodes, edges
 
