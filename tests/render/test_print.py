@@ -228,3 +228,46 @@ def test_unknown_layout_values_are_refused(tmp_path: Path) -> None:
         render(p, tmp_path / "x.pdf", page="A5")
     with pytest.raises(RenderError, match="unknown orientation 'sideways'"):
         render(p, tmp_path / "x.pdf", orientation="sideways")
+
+
+def _marker_overflow(svg: bytes) -> tuple[int, list[str]]:
+    """The number of continuation markers, and the lines of their text that stand outside
+    the body of the arrow shape (the rectangle, not the head): the body is where the points
+    at the far end from the head lie (the lowest x of a right arrow, the highest of a left
+    one)."""
+    problems, markers = [], 0
+    for group in ET.fromstring(svg).iter(f"{SVG_NS}g"):
+        title = group.find(f"{SVG_NS}title")
+        if title is None or not (title.text or "").startswith(("@to-", "@from-")):
+            continue
+        markers += 1
+        polygon = group.find(f"{SVG_NS}polygon")
+        assert polygon is not None
+        numbers = [float(n) for n in re.split(r"[ ,]+", polygon.get("points", "").strip())]
+        points = list(zip(numbers[::2], numbers[1::2], strict=True))
+        end = min if (title.text or "").startswith("@to-") else max
+        far = end(x for x, _ in points)
+        ys = [y for x, y in points if abs(x - far) < 0.01]
+        top, bottom = min(ys), max(ys)
+        for text in group.iter(f"{SVG_NS}text"):
+            y, size = float(text.get("y", "0")), float(text.get("font-size", "0"))
+            # The glyphs stand from about 0.8 em above the baseline to 0.2 em below it.
+            if y - 0.8 * size < top - 0.5 or y + 0.2 * size > bottom + 0.5:
+                problems.append(f"{title.text}: {''.join(text.itertext())!r}")
+    return markers, problems
+
+
+@requires_dot
+@pytest.mark.parametrize("lang", [None, "km"], ids=["en", "km"])
+def test_continuation_markers_hold_their_text(lang: str | None) -> None:
+    """Issue 18, seen on the printed A3 sheets: a "to page 3: Informed consent and assent to..."
+    marker wrote its first and last lines over the border of its arrow (three lines in a body
+    sized for two; the arrow's head takes height from the body). Every line now lies inside."""
+    pages = page_diagrams(extract(pathways.load(P1), lang=lang))
+    checked = 0
+    for sub in pages[:3]:  # the first sheets already carry markers both ways
+        svg = draw(sub, "LR", compact=True, legend_columns=legend_columns("A3", "landscape"))
+        markers, problems = _marker_overflow(svg.pipe(format="svg"))
+        checked += markers
+        assert problems == []
+    assert checked >= 3

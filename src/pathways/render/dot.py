@@ -564,6 +564,9 @@ def _parts(
                     marker.id,
                     label=f"<{_small(_lines(wrap(marker.text, 18)), '#222222')}>",
                     shape="larrow" if marker.incoming else "rarrow",
+                    # The head of the arrow takes about 6 pt off the body above and below:
+                    # a taller margin keeps every line of the text inside the body.
+                    margin="0.11,0.16",
                     style="filled",
                     fillcolor="#FFFFFF",
                     color="#666666",
