@@ -35,14 +35,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIRECTIONS",
+    "LABEL_MARGIN",
     "OUTCOMES_LANE",
     "SHAPES",
     "SMALL",
     "badge_word",
+    "blank_box",
     "draw",
     "draw_source",
+    "label_only",
     "quote",
     "text",
+    "title_label",
 ]
 
 SHAPES: dict[str, dict[str, str]] = {
@@ -447,14 +451,47 @@ def draw_source(
     *,
     compact: bool = False,
     legend_columns: int = _LEGEND_COLUMNS,
+    title: str | None = None,
 ) -> str:
     """The DOT text of :func:`draw` (the same bytes as its ``.source``), written directly:
-    what pagination feeds ``dot`` for each page of each round."""
-    return _graph_source(*_parts(diagram, direction, compact, legend_columns))
+    what pagination feeds ``dot`` for each page of each round. ``title``, when given, is
+    the graph's label instead of :func:`title_label` (pagination's fit checks give a blank
+    box of the title's size: see :func:`blank_box`)."""
+    return _graph_source(*_parts(diagram, direction, compact, legend_columns, title))
+
+
+def title_label(
+    diagram: Diagram, compact: bool = False, legend_columns: int = _LEGEND_COLUMNS
+) -> str:
+    """The graph label of :func:`draw`: title, subtitle, file-wide findings and legend."""
+    return _title(diagram, 1 if diagram.font == FONT else 4, compact, legend_columns)
+
+
+def blank_box(width: int, height: int) -> str:
+    """An HTML-like label that is an empty box of ``width`` x ``height`` points: the size
+    of a title for ``dot`` to lay out, without its text to measure."""
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" FIXEDSIZE="TRUE" '
+        f'WIDTH="{width}" HEIGHT="{height}"><TR><TD></TD></TR></TABLE>>'
+    )
+
+
+LABEL_MARGIN = (16, 8)
+"""Points Graphviz adds around a graph's label (width, height) in the graph's size."""
+
+
+def label_only(label: str, font: str) -> str:
+    """The DOT text of a graph that is nothing but ``label`` in ``font``: laid out, its size
+    is the label's plus :data:`LABEL_MARGIN`."""
+    return _graph_source("", {"fontname": font, "label": label}, {}, {}, [])
 
 
 def _parts(
-    diagram: Diagram, direction: str, compact: bool, legend_columns: int
+    diagram: Diagram,
+    direction: str,
+    compact: bool,
+    legend_columns: int,
+    title: str | None = None,
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, str], list[str]]:
     """The graph's name, its graph, node and edge attributes, and its body lines."""
     if direction not in DIRECTIONS:
@@ -466,7 +503,7 @@ def _parts(
         "rankdir": direction,
         "newrank": "true",
         "fontname": font,
-        "label": _title(diagram, pad, compact, legend_columns),
+        "label": _title(diagram, pad, compact, legend_columns) if title is None else title,
         "labelloc": "t",
         "labeljust": "l",
         "nodesep": "0.25",

@@ -27,7 +27,14 @@ from dataclasses import replace
 from pathways.errors import RenderError
 from pathways.i18n import N_, tr
 from pathways.render._text import shorten
-from pathways.render.dot import SMALL, draw_source
+from pathways.render.dot import (
+    LABEL_MARGIN,
+    SMALL,
+    blank_box,
+    draw_source,
+    label_only,
+    title_label,
+)
 from pathways.render.extract import FONT, Diagram, Edge, Marker
 
 __all__ = [
@@ -300,6 +307,38 @@ def _sheets(
         over_w, over_h = full_w - room_w / MIN_SCALE, full_h - room_h / MIN_SCALE
         return (over_w, over_h) if flow == 0 else (over_h, over_w)
 
+    boxes: dict[str, str] = {}  # a page's title -> a blank box of its size (or itself)
+
+    def blank_titled(subs: list[Diagram]) -> list[bytes]:
+        """The layouts of pages numbered "99 of 99", each laid out with a blank box of its
+        title's size in place of the title: the same layout byte for byte (``dot`` lays
+        out only a graph label's size), without the text of the title and legend, a third
+        of a page's layout time. Each new title is measured once (one more small layout)
+        and its box checked in the same process; a box found not the title's size (another
+        Graphviz) gives way to the title."""
+        titles = [title_label(d, True, columns) for d in subs]
+        new = [title for title in dict.fromkeys(titles) if title not in boxes]
+        sizes = lay_out([label_only(title, diagram.font) for title in new]) if new else []
+        for title, plain in zip(new, sizes, strict=True):
+            width, height, _, _ = _layout(plain)
+            boxes[title] = blank_box(
+                round(width - LABEL_MARGIN[0]), round(height - LABEL_MARGIN[1])
+            )
+        sources = [
+            draw_source(d, direction, compact=True, legend_columns=columns, title=boxes[title])
+            for d, title in zip(subs, titles, strict=True)
+        ]
+        out = lay_out([label_only(boxes[title], diagram.font) for title in new] + sources)
+        checks, out = out[: len(new)], out[len(new) :]
+        for title, size, check in zip(new, sizes, checks, strict=True):
+            if check.split(b"\n", 1)[0] != size.split(b"\n", 1)[0]:
+                boxes[title] = title
+        redo = [k for k, title in enumerate(titles) if boxes[title] == title]
+        if redo:
+            for k, plain in zip(redo, lay_out(graphs([subs[k] for k in redo])), strict=True):
+                out[k] = plain
+        return out
+
     everything = [node.id for node in diagram.nodes]
     whole = _numbered(diagram, [everything])
     (graph,) = graphs(whole)
@@ -344,7 +383,7 @@ def _sheets(
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
             subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
             if todo:
-                laid.update(zip(todo, lay_out(graphs(subs)), strict=True))
+                laid.update(zip(todo, blank_titled(subs), strict=True))
             measured = [(laid[tuple(piece)], b"") for piece in pieces]
         changed = False
         if len(pieces) <= _MAX_PAGES:
