@@ -166,3 +166,26 @@ def test_report_names_outcomes_deadlines_and_steps_by_label(tmp_path: Path) -> N
     assert "answer the referral from Risk assessment and safety plan within 24 h" in html
     assert "of step Police report to the prosecutor" in html
     assert "from risk_assessment" not in html and "of step police_report" not in html
+
+
+def test_simulate_names_deadlines_by_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`simulate` printed a deadline's id ("pep-window") in its table, what-if KPIs and
+    sentences even where the file gives the deadline a label; now the label (ids stay in
+    the JSON)."""
+    text = P1.read_text(encoding="utf-8").replace(
+        "  - id: pep-window\n", "  - id: pep-window\n    label: {en: PEP window, km: PEP}\n"
+    )
+    source = tmp_path / "p1.yaml"
+    source.write_text(text, encoding="utf-8")
+    run = ["simulate", str(source), "--cases", "200", "--no-progress"]
+    assert main(run) == 0
+    out = capsys.readouterr().out
+    assert "PEP window" in out and "pep-window" not in out
+    assert "police-report-48h" in out  # no label: the id is all there is
+    assert main([*run, "--compare", "all"]) == 0
+    out = capsys.readouterr().out
+    words = " ".join(out.replace("│", " ").split())  # rich wraps long cells and lines
+    assert "deadline PEP window missed" in words and "miss PEP window" in words
+    assert "pep-window" not in out

@@ -128,6 +128,7 @@ def print_result(
     names = labels or {}
     step_name = names.get("steps", {})
     role_name = names.get("roles", {})
+    deadline_name = names.get("deadlines", {})
 
     def step(sid: str) -> str:
         return escape(step_name.get(sid, sid))
@@ -189,7 +190,10 @@ def print_result(
         table = new_table(N_("Deadlines"), missed)
         for did, dl in d["deadlines"].items():
             table.add_row(
-                escape(did), _num(dl["applicable"]), _num(dl["missed"]), _pct(dl, "share_missed")
+                escape(deadline_name.get(did, did)),
+                _num(dl["applicable"]),
+                _num(dl["missed"]),
+                _pct(dl, "share_missed"),
             )
         console.print(table)
     columns = (
@@ -222,14 +226,15 @@ def print_result(
 
 
 def labels_of(pathway: Pathway, lang: str | None = None) -> dict[str, dict[str, str]]:
-    """Step and role labels (in ``lang``, else the first locale) and the title, for the text
-    output."""
+    """Step, role and deadline labels (in ``lang``, else the first locale) and the title, for
+    the text output."""
     from pathways.model import label_text
 
     loc = tuple(pathway.locales)
     return {
         "steps": {s.id: label_text(s.label, lang, loc) or s.id for s in pathway.steps},
         "roles": {r.id: label_text(r.title, lang, loc) or r.id for r in pathway.roles},
+        "deadlines": {d.id: label_text(d.label, lang, loc) or d.id for d in pathway.deadlines},
         "title": {"text": label_text(pathway.title, lang, loc) or pathway.id},
     }
 
@@ -250,6 +255,7 @@ def print_comparison(
 
     steps = (labels or {}).get("steps", {})
     roles = (labels or {}).get("roles", {})
+    deadlines = (labels or {}).get("deadlines", {})
     base = data["baseline"]
     none = tr("none", lang)
     name = base["name"] if base["name"] != "as written" else tr("as written", lang)
@@ -294,7 +300,7 @@ def print_comparison(
                 " " + between.format(low=fmt(ci[0], True), high=fmt(ci[1], True)) if ci else ""
             )
             table.add_row(
-                escape(_kpi_name(row["kpi"], row["label"], steps, roles, lang)),
+                escape(_kpi_name(row["kpi"], row["label"], steps, roles, lang, deadlines)),
                 f"{fmt(row['baseline'])}{unit}",
                 f"{fmt(row['what_if'])}{unit}",
                 diff,
@@ -304,7 +310,8 @@ def print_comparison(
         from pathways.simulate.compare import headline_sentences
 
         about = item.get("description") or item["name"]
-        for sentence in headline_sentences(about, item["result"], base["result"], lang):
+        sentences = headline_sentences(about, item["result"], base["result"], lang, deadlines)
+        for sentence in sentences:
             console.print(f"  {escape(sentence)}")
 
 
