@@ -93,6 +93,40 @@ def test_compare_set_changes_with_the_baseline(capsys: pytest.CaptureFixture[str
     assert "What-if --set" in out and "difference (95% CI)" in out and "within noise" in out
 
 
+def test_compare_another_file_says_what_it_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--compare FILE: the what-if's changes are what differs from the baseline as run (the
+    semantic diff's sentences, then the simulation settings), not "none" (issue 13: --compare
+    printed the file name and did not say what was changed)."""
+    import yaml
+
+    import pathways as pw
+
+    doc = pw.load(CSA).model_dump(mode="json", by_alias=True, exclude_none=True)
+    same, other = tmp_path / "same.yaml", tmp_path / "other.yaml"
+    same.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    for role in doc["roles"]:
+        if role["id"] == "doctor":
+            role["capacity"] = 1
+    doc["simulation"]["arrivals_per_day"] = 3
+    other.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    args = ["simulate", CSA, "--cases", "300", "--no-progress", "--format", "json"]
+    assert main([*args, "--compare", str(same), "--compare", str(other)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["changes"] for w in data["what_ifs"]] == [
+        [],
+        ["role 'doctor': capacity changed from 2 to 1", "simulation.arrivals_per_day: 2 -> 3"],
+    ]
+    # against the baseline as run: with the same change made by --set, only the rate differs
+    assert main([*args, "--compare", str(other), "--set", "roles.doctor.capacity=1"]) == 0
+    (what_if,) = json.loads(capsys.readouterr().out)["what_ifs"]
+    assert what_if["changes"] == ["simulation.arrivals_per_day: 2 -> 3"]
+    assert main([*args[:-2], "--compare", str(other)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(changes: role 'doctor': capacity changed from 2 to 1, simulation" in out
+
+
 def test_scenarios_by_name_and_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--scenario runs one; --compare NAME compares it with the file as written, and says in
     plain words what the working group asks (share missing the window, saturation)."""

@@ -539,14 +539,20 @@ def simulate(
                 raise
         runs = []
         scenario_names = {s.name for s in pathway.scenarios}
-        for name, what, changes, description in plan:
+        for number, (name, what, changes, description) in enumerate(plan):
             try:
                 result = run(what, overrides=changes or None, **options).to_dict()
             except SimulationError as exc:
                 if name in scenario_names:
                     raise SimulationError(f"scenario {name!r}: {exc}") from None
                 raise
-            runs.append((name, changes, description, result))
+            said = changes
+            if number and name != "--set" and name not in scenario_names:  # another file
+                from pathways.simulate.compare import file_changes
+
+                _, base_what, base_overrides, _ = plan[0]
+                said = file_changes(apply_overrides(base_what, base_overrides), what, lang)
+            runs.append((name, said, description, result))
     except SimulationError as exc:
         words = tr("pathways simulate: error: {message}", lang)
         typer.echo(words.format(message=error_message(str(exc), lang)), err=True)

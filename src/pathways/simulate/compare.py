@@ -9,13 +9,17 @@ run cannot tell it from no change.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways.i18n import tr
 
-__all__ = ["differences", "headline_sentences"]
+if TYPE_CHECKING:
+    from pathways.model import Pathway
+
+__all__ = ["differences", "file_changes", "headline_sentences"]
 
 
 def _half(entry: Mapping[str, Any], key: str) -> float | None:
@@ -55,6 +59,38 @@ def _rows(d: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any], str, 
                  "hours")
             )  # fmt: skip
     return rows
+
+
+def _setting(value: Any) -> str:
+    """A simulation setting as the file writes it (2, not 2.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def file_changes(baseline: Pathway, other: Pathway, lang: str | None = None) -> list[str]:
+    """What another pathway file changes from the baseline (``--compare FILE``), one line each:
+    the sentences of :func:`pathways.versions.diff` (steps, moves, guards, roles and their
+    capacities and calendars, deadlines, calendars...), then each ``simulation`` setting that
+    differs (the semantic diff leaves ``simulation`` out: it is not the pathway's meaning).
+    An empty list: the two run the same model.
+    """
+    from pathways.versions import diff
+
+    result = diff(baseline, other, lang=lang, findings=False, routes=False)
+    said = [change.message for change in result.changes]
+
+    def settings(p: Pathway) -> dict[str, Any]:
+        if p.simulation is None:
+            return {}
+        return dict(p.simulation.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    before, after = settings(baseline), settings(other)
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            old, new = (_setting(x.get(key)) for x in (before, after))
+            said.append(f"simulation.{key}: {old} -> {new}")
+    return said
 
 
 def differences(baseline: Mapping[str, Any], what_if: Mapping[str, Any]) -> list[dict[str, Any]]:
