@@ -1,10 +1,10 @@
 """Comparing a what-if with a baseline: the difference of every headline KPI, with its interval.
 
 Both runs use the same seed. The interval of a difference is the difference plus or minus the
-root of the sum of the squared half-widths of the two intervals: it treats the runs as
-independent, which is conservative (runs with the same seed share their random numbers, which
-makes the true interval narrower). A difference whose interval holds 0 is **within noise**: the
-run cannot tell it from no change.
+root of the sum of the squared half-widths of the two intervals (for a share, kept within -1
+and +1): it treats the runs as independent, which is conservative (runs with the same seed
+share their random numbers, which makes the true interval narrower). A difference whose
+interval holds 0 is **within noise**: the run cannot tell it from no change.
 """
 
 from __future__ import annotations
@@ -111,6 +111,8 @@ def differences(baseline: Mapping[str, Any], what_if: Mapping[str, Any]) -> list
         if ha is not None and hb is not None:
             half = math.hypot(ha, hb)
             ci = [diff - half, diff + half]
+            if kind == "share":  # two shares differ by at most 100 points either way
+                ci = [max(ci[0], -1.0), min(ci[1], 1.0)]
         out.append(
             {
                 "kpi": path,
