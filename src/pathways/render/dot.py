@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIRECTIONS",
-    "LABEL_MARGIN",
     "OUTCOMES_LANE",
     "SHAPES",
     "SMALL",
@@ -43,10 +42,8 @@ __all__ = [
     "blank_box",
     "draw",
     "draw_source",
-    "label_only",
     "quote",
     "text",
-    "title_label",
 ]
 
 SHAPES: dict[str, dict[str, str]] = {
@@ -451,20 +448,10 @@ def draw_source(
     *,
     compact: bool = False,
     legend_columns: int = _LEGEND_COLUMNS,
-    title: str | None = None,
 ) -> str:
     """The DOT text of :func:`draw` (the same bytes as its ``.source``), written directly:
-    what pagination feeds ``dot`` for each page of each round. ``title``, when given, is
-    the graph's label instead of :func:`title_label` (pagination's fit checks give a blank
-    box of the title's size: see :func:`blank_box`)."""
-    return _graph_source(*_parts(diagram, direction, compact, legend_columns, title))
-
-
-def title_label(
-    diagram: Diagram, compact: bool = False, legend_columns: int = _LEGEND_COLUMNS
-) -> str:
-    """The graph label of :func:`draw`: title, subtitle, file-wide findings and legend."""
-    return _title(diagram, 1 if diagram.font == FONT else 4, compact, legend_columns)
+    what pagination feeds ``dot`` for each page of each round."""
+    return _graph_source(*_parts(diagram, direction, compact, legend_columns))
 
 
 def blank_box(width: int, height: int) -> str:
@@ -476,22 +463,11 @@ def blank_box(width: int, height: int) -> str:
     )
 
 
-LABEL_MARGIN = (16, 8)
-"""Points Graphviz adds around a graph's label (width, height) in the graph's size."""
-
-
-def label_only(label: str, font: str) -> str:
-    """The DOT text of a graph that is nothing but ``label`` in ``font``: laid out, its size
-    is the label's plus :data:`LABEL_MARGIN`."""
-    return _graph_source("", {"fontname": font, "label": label}, {}, {}, [])
-
-
 def _parts(
     diagram: Diagram,
     direction: str,
     compact: bool,
     legend_columns: int,
-    title: str | None = None,
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, str], list[str]]:
     """The graph's name, its graph, node and edge attributes, and its body lines."""
     if direction not in DIRECTIONS:
@@ -503,7 +479,7 @@ def _parts(
         "rankdir": direction,
         "newrank": "true",
         "fontname": font,
-        "label": _title(diagram, pad, compact, legend_columns) if title is None else title,
+        "label": _title(diagram, pad, compact, legend_columns),
         "labelloc": "t",
         "labeljust": "l",
         "nodesep": "0.25",

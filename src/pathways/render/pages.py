@@ -27,14 +27,7 @@ from dataclasses import replace
 from pathways.errors import RenderError
 from pathways.i18n import N_, tr
 from pathways.render._text import shorten
-from pathways.render.dot import (
-    LABEL_MARGIN,
-    SMALL,
-    blank_box,
-    draw_source,
-    label_only,
-    title_label,
-)
+from pathways.render.dot import SMALL, blank_box, draw_source, quote
 from pathways.render.extract import FONT, Diagram, Edge, Marker
 
 __all__ = [
@@ -307,37 +300,7 @@ def _sheets(
         over_w, over_h = full_w - room_w / MIN_SCALE, full_h - room_h / MIN_SCALE
         return (over_w, over_h) if flow == 0 else (over_h, over_w)
 
-    boxes: dict[str, str] = {}  # a page's title -> a blank box of its size (or itself)
-
-    def blank_titled(subs: list[Diagram]) -> list[bytes]:
-        """The layouts of pages numbered "99 of 99", each laid out with a blank box of its
-        title's size in place of the title: the same layout byte for byte (``dot`` lays
-        out only a graph label's size), without the text of the title and legend, a third
-        of a page's layout time. Each new title is measured once (one more small layout)
-        and its box checked in the same process; a box found not the title's size (another
-        Graphviz) gives way to the title."""
-        titles = [title_label(d, True, columns) for d in subs]
-        new = [title for title in dict.fromkeys(titles) if title not in boxes]
-        sizes = lay_out([label_only(title, diagram.font) for title in new]) if new else []
-        for title, plain in zip(new, sizes, strict=True):
-            width, height, _, _ = _layout(plain)
-            boxes[title] = blank_box(
-                round(width - LABEL_MARGIN[0]), round(height - LABEL_MARGIN[1])
-            )
-        sources = [
-            draw_source(d, direction, compact=True, legend_columns=columns, title=boxes[title])
-            for d, title in zip(subs, titles, strict=True)
-        ]
-        out = lay_out([label_only(boxes[title], diagram.font) for title in new] + sources)
-        checks, out = out[: len(new)], out[len(new) :]
-        for title, size, check in zip(new, sizes, checks, strict=True):
-            if check.split(b"\n", 1)[0] != size.split(b"\n", 1)[0]:
-                boxes[title] = title
-        redo = [k for k, title in enumerate(titles) if boxes[title] == title]
-        if redo:
-            for k, plain in zip(redo, lay_out(graphs([subs[k] for k in redo])), strict=True):
-                out[k] = plain
-        return out
+    blank = _BlankLabels(diagram.font, lay_out)
 
     everything = [node.id for node in diagram.nodes]
     whole = _numbered(diagram, [everything])
@@ -347,7 +310,7 @@ def _sheets(
         if max(excess(plain, data)) <= 0:
             return [(whole[0], data)]
     else:
-        (plain,) = lay_out([graph])
+        (plain,) = blank.layouts([graph])
     _, _, centres, sizes = _layout(plain)
     sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
     position = {i: sign * centres[i][flow] for i in everything}
@@ -383,7 +346,7 @@ def _sheets(
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
             subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
             if todo:
-                laid.update(zip(todo, blank_titled(subs), strict=True))
+                laid.update(zip(todo, blank.layouts(graphs(subs)), strict=True))
             measured = [(laid[tuple(piece)], b"") for piece in pieces]
         changed = False
         if len(pieces) <= _MAX_PAGES:
@@ -415,6 +378,89 @@ def _sheets(
             drawing = False
     pages = _numbered(diagram, plan()[0])
     return [(d, data) for d, (_, data) in zip(pages, draw_pages(graphs(pages)), strict=True)]
+
+
+_TABLE_LABEL = re.compile(r"label=(<<TABLE.*?</TABLE>>)", re.DOTALL)
+"""An HTML-like table label in DOT text (``label=`` or ``xlabel=``): a step, a lane title, the
+title and legend. It cannot hold another (``<<`` opens a label only at its start)."""
+
+
+class _BlankLabels:
+    """Layouts for the fit checks, every table label replaced by a blank box of its size.
+
+    ``dot`` lays a label out by its size alone, and measuring the text (pango) is most of a
+    page's layout time: laid out with blank boxes, a page has the same size and the same
+    positions (tests compare). So each distinct label (a step, a lane title, a page title
+    with its legend) is measured once, as a node of its own (``plaintext``, no margin), and
+    from then on every page of every round that shows it gets the box. A box is checked in
+    the process that lays out the pages: if it is not its label's size (another Graphviz),
+    the label stays, and the pages that show it are laid out again with it. Edge labels and
+    markers (short text, not tables) stay as they are.
+    """
+
+    def __init__(self, font: str, lay_out: Callable[[list[str]], list[bytes]]) -> None:
+        self._font = font
+        self._lay_out = lay_out
+        self._boxes: dict[str, str] = {}
+
+    def _measuring(self, labels: list[str], size: int) -> str:
+        nodes = "".join(f"\tm{k} [label={label}]\n" for k, label in enumerate(labels))
+        return (
+            f"digraph {{\n\tnode [fontname={quote(self._font)} fontsize={size} "
+            f"shape=plaintext margin=0 width=0 height=0]\n{nodes}}}\n"
+        )
+
+    @staticmethod
+    def _sizes(plain: bytes) -> list[tuple[str, str]]:
+        """The (width, height) of nodes m0, m1, ... as ``dot -Tplain`` prints them."""
+        found: dict[str, tuple[str, str]] = {}
+        for line in plain.decode("utf-8", "replace").splitlines():
+            m = _NODE.match(line)
+            if m:
+                found[m.group(1)] = (m.group(4), m.group(5))
+        return [found[f"m{k}"] for k in range(len(found))]
+
+    def _blank(self, source: str) -> str:
+        return _TABLE_LABEL.sub(
+            lambda m: "label=" + self._boxes.get(m.group(1), m.group(1)), source
+        )
+
+    def layouts(self, sources: list[str]) -> list[bytes]:
+        """The ``plain`` layout of each page (DOT text), its table labels blank boxes."""
+        titles: dict[str, None] = {}  # graph labels: text at the graph's size, 14 pt
+        labels: dict[str, None] = {}  # node labels and xlabels: at the nodes' size, 11 pt
+        for source in sources:
+            _, _, body = source.partition("\n\t")
+            graph_line, _, rest = body.partition("\n")
+            titles.update(dict.fromkeys(_TABLE_LABEL.findall(graph_line)))
+            labels.update(dict.fromkeys(_TABLE_LABEL.findall(rest)))
+        groups = [
+            ([label for label in group if label not in self._boxes], size)
+            for group, size in ((titles, 14), (labels, 11))
+        ]
+        groups = [(new, size) for new, size in groups if new]
+        measured = self._lay_out([self._measuring(*group) for group in groups]) if groups else []
+        expected: list[tuple[list[str], list[tuple[str, str]]]] = []
+        for (new, _), plain in zip(groups, measured, strict=True):
+            sizes = self._sizes(plain)
+            for label, (width, height) in zip(new, sizes, strict=True):
+                self._boxes[label] = blank_box(round(float(width) * 72), round(float(height) * 72))
+            expected.append((new, sizes))
+        checks = [self._measuring([self._boxes[x] for x in new], size) for new, size in groups]
+        out = self._lay_out(checks + [self._blank(source) for source in sources])
+        bad: set[str] = set()
+        for (new, sizes), plain in zip(expected, out, strict=False):
+            for label, want, got in zip(new, sizes, self._sizes(plain), strict=True):
+                if want != got:
+                    self._boxes[label] = label
+                    bad.add(label)
+        out = out[len(checks) :]
+        redo = [k for k, source in enumerate(sources) if any(x in source for x in bad)]
+        if redo:
+            again = self._lay_out([self._blank(sources[k]) for k in redo])
+            for k, plain in zip(redo, again, strict=True):
+                out[k] = plain
+        return out
 
 
 def _segments(
