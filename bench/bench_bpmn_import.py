@@ -145,8 +145,12 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str,
     import pauses it itself; a parser's tree holds no Python objects, so it is alike for all),
     and its result dropped inside the timing (freeing a tree is part of making one)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
+    order = list(fns.items())
+    for round_ in range(repeats):
+        # Each round starts one further along, so every function is timed after each other
+        # one equally often (what the previous call left in the allocator and caches).
+        shift = round_ % len(order)
+        for name, fn in order[shift:] + order[:shift]:
             gc.collect()  # the collector's debt of the previous call is not charged to this one
             gc.disable()
             started = time.process_time()
