@@ -102,7 +102,9 @@ def cli_reference() -> str:
         "",
         f"{' '.join(str(root.help or '').split())} Every command is also "
         "`python -m pathways COMMAND`; `pathways COMMAND --help` prints the same. "
-        "`pathways --version` prints the version.",
+        "`pathways --version` prints the version. `--lang km` (or the environment variable "
+        "`PATHWAYS_LANG=km`, which is also every command's default `--lang`) puts the help "
+        "pages and usage errors in Khmer too, on every command.",
         "",
     ]
     for name in sorted(commands):

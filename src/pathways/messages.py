@@ -30,9 +30,12 @@ __all__ = [
     "OMITTED",
     "PARTS",
     "TEMPLATES",
+    "USAGE",
+    "USAGE_PARTS",
     "error_message",
     "finding_message",
     "severity_word",
+    "usage_message",
 ]
 
 TEMPLATES: tuple[str, ...] = (
@@ -373,9 +376,94 @@ ERRORS: tuple[str, ...] = (
     N_("--set {path}: the value is not valid YAML"),
     N_("--set {path}: {key} is not a map"),
     N_("--set {path}: {key} is not a transition index (0 to {n}) or from=STEP,to=STEP"),
+    N_("--set {path}: {n} transitions match {key}; add event=... to pick one"),
+    N_("--set {path}: no transition has {field}={value}; did you mean {guess}?"),
+    N_("--set {path}: no transition has {field}={value}; there are: {names}"),
+    N_("--set {path}: no transition matches {key}; there are: {pairs}"),
+    N_(
+        "--set {path}...: longer than {n} characters or nested deeper than {limit} levels; an "
+        "override is one short value"
+    ),
+    # a changed pathway that no longer validates: the path, where, and pydantic's words
+    N_("--set {path}: {where}: {problem}"),
+    N_("--set {path}: {message}"),
+    N_("Input should be greater than or equal to {n}"),
+    N_("Input should be less than or equal to {n}"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid dictionary"),
+    N_("Input should be {choices} or {last}"),
+    N_("Extra inputs are not permitted"),
+    N_("Field required"),
+    # --scenario and --compare
+    N_("--scenario {name}: the pathway has no such scenario; did you mean {guess}?"),
+    N_("--scenario {name}: the pathway has no such scenario; there are: {names}"),
+    N_("--scenario {name}: the pathway has no such scenario; there are none"),
+    N_("--compare {name}: the pathway has no such scenario; did you mean {guess}?"),
+    N_("--compare {name}: the pathway has no such scenario; there are: {names}"),
+    N_("--compare {name}: the pathway has no such scenario; there are none"),
+    N_("--compare set: give the changes with --set PATH=VALUE"),
+    N_("--compare {name}: the file does not load (see above)"),
+    N_("--compare all: the file has no other scenario to compare"),
+    N_("scenario {name}: {message}"),
 )
-"""Errors of ``simulate --set`` in English, translated like finding messages (whole or not at
-all) by :func:`error_message`."""
+"""Errors of ``simulate --set``, ``--scenario`` and ``--compare`` in English, translated like
+finding messages (whole or not at all) by :func:`error_message`; a nested ``{problem}`` (the
+schema's words on a changed pathway that no longer validates) or ``{message}`` (the error of a
+scenario's own change) is one of these in turn, or a piece or template of a finding message
+(the model's own words, such as a duration it cannot read)."""
+
+USAGE: tuple[str, ...] = (
+    # click's (typer's) usage errors, as format_message() writes them
+    N_("No such command {name}."),
+    N_("No such option: {option} (Possible options: {options})"),
+    N_("No such option: {option}"),
+    N_("Missing argument {name}."),
+    N_("Missing option {name}."),
+    N_("Option {name} requires an argument."),
+    N_("Option {name} does not take a value."),
+    N_("Got unexpected extra argument(s) ({args})"),
+    N_("Invalid value for {option}: {problem}"),
+    # the commands' own (pathways.cli._common.Usage)
+    N_("invalid value for {option}: {problem}"),
+    N_("-o {path}: unknown suffix {suffix}; use one of {suffixes}"),
+    N_("--direction {value}: choose LR or TB"),
+    N_("--page {value}: choose A3, A4 or none"),
+    N_("--orientation {value}: choose landscape or portrait"),
+    N_("{option}: {problem}"),
+)
+"""Usage errors (what follows ``error:``) in English, translated like finding messages (whole
+or not at all) by :func:`usage_message`; their ``{problem}`` is one of :data:`USAGE_PARTS`."""
+
+USAGE_PARTS: tuple[str, ...] = (
+    # typer reads values with pydantic
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be greater than or equal to {n}"),
+    # the commands' own
+    N_("{value}; choose one of {names}"),
+    N_("{value} is not a date; write YYYY-MM-DD"),
+    N_("{value}; write OLD_ID=NEW_ID"),
+    N_("{value}; write ID:ROLE"),
+    N_("{value}; write an ISO 8601 time with a zone, e.g. 2027-01-04T09:00+07:00"),
+    N_("{value} is below 1"),
+    N_("arrivals must be above 0"),
+    N_("no *.yaml, *.yml or *.json files found"),
+    N_("no such file: {path}"),
+    N_("a pathway file"),
+    N_("a JSON file"),
+    N_("a BPMN file"),
+    N_("{path} exists and is not a folder"),
+    N_("{path} is a folder; give a file name"),
+    N_("{path} is not a regular file; give a file name"),
+    N_("{path} is a folder; give {what}"),
+    N_("{path} is not a regular file (a pipe or a device?); give {what}"),
+    N_("folder {path} does not exist; create it first"),
+    N_("folder {path} is not writable"),
+)
+"""The problems of :data:`USAGE` (a value's, a file's). An unknown ``--lang`` is answered in
+English: the reader's language is not known then."""
 
 _NESTED = frozenset({"message", "problem", "expected", "what"})
 """Placeholders that hold a finding message or a piece of one, translated in turn (a
@@ -453,7 +541,27 @@ def error_message(message: str, lang: str | None) -> str:
     whole and is translated, else the English ``message`` unchanged."""
     if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
         return message
-    return _translate(message, lang, _error_patterns())
+    return _translate(message, lang, _error_patterns(), _error_patterns() + _part_patterns())
+
+
+def usage_message(message: str, lang: str | None) -> str:
+    """A usage error (click's or a command's, what follows ``error:``) in ``lang`` when a
+    template of :data:`USAGE` matches it whole, with its problem, and is translated; else the
+    English ``message`` unchanged."""
+    if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
+        return message
+    return _translate(message, lang, _usage_patterns(), _usage_part_patterns())
+
+
+@functools.cache
+def _usage_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The usage errors, then their problems alone (a command's message without an option)."""
+    return tuple((template, _compile(template)) for template in USAGE) + _usage_part_patterns()
+
+
+@functools.cache
+def _usage_part_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((template, _compile(template)) for template in USAGE_PARTS)
 
 
 @functools.cache
@@ -462,7 +570,10 @@ def _error_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def _translate(
-    message: str, lang: str | None, patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    message: str,
+    lang: str | None,
+    patterns: tuple[tuple[str, re.Pattern[str]], ...],
+    parts: tuple[tuple[str, re.Pattern[str]], ...] | None = None,
 ) -> str:
     for template, pattern in patterns:
         match = pattern.fullmatch(message)
@@ -473,11 +584,12 @@ def _translate(
             return message
         values = match.groupdict()
         for name in _NESTED & values.keys():
-            inner = _translate(values[name], lang, _part_patterns())
+            inner = _translate(values[name], lang, parts or _part_patterns(), parts)
             if inner == values[name]:
-                return message
+                break  # a piece stays English: the next template may read it another way
             values[name] = inner
-        return _fill(translated, values)
+        else:
+            return _fill(translated, values)
     return message
 
 

@@ -63,11 +63,12 @@ def _catalogue() -> list[str]:
 
 
 def _cuts(text: str, lines: list[str]) -> list[int]:
-    """Where ``lines`` (wrapped from ``text``) cut it between two non-space characters."""
+    """Where ``lines`` (wrapped from ``text``) cut it between two non-space characters (a
+    newline, in a help text of the command line, is a break of its own)."""
     cuts, at = [], 0
     for line in lines[:-1]:
         at = text.index(line, at) + len(line)
-        if at < len(text) and text[at] != " " and text[at - 1] != " ":
+        if at < len(text) and not text[at].isspace() and not text[at - 1].isspace():
             cuts.append(at)
     return cuts
 

@@ -35,6 +35,7 @@ from pathways.cli import validate as _validate
 from pathways.cli import watch as _watch
 from pathways.cli._app import app
 from pathways.cli._common import Usage, usage_error
+from pathways.cli._lang import argv_lang, drop_lang, localize, words_lang
 
 __all__ = ["app", "main", "run"]
 
@@ -61,26 +62,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
     Usage errors exit 2 with a one-line message (click's usage block is left out): click's own
-    and the :class:`~pathways.cli._common.Usage` a command raises.
+    and the :class:`~pathways.cli._common.Usage` a command raises. The language of ``--lang``
+    (or ``PATHWAYS_LANG``) is read first, so usage errors and ``--help`` are in it too
+    (:mod:`pathways.cli._lang`).
     """
+    from pathways.i18n import tr
+    from pathways.messages import usage_message
+
+    args = list(argv) if argv is not None else sys.argv[1:]
+    lang = words_lang(argv_lang(args))
     command = typer.main.get_command(app)
+    localize(command, lang)
+    args = drop_lang(command, args)
     try:
-        result = command.main(
-            args=list(argv) if argv is not None else sys.argv[1:],
-            prog_name="pathways",
-            standalone_mode=False,
-        )
+        result = command.main(args=args, prog_name="pathways", standalone_mode=False)
     except Usage as exc:
-        return usage_error(exc)
+        return usage_error(exc, lang)
     except click_exceptions.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            # `pathways` alone: its help, as --help prints it (click raises it as an error)
+            typer.echo(exc.ctx.get_help(), err=True)
+            return 2
         # One line, without click's usage block: the message says what to change.
-        message = " ".join(exc.format_message().split())
-        typer.echo(f"error: {message}", err=True)
+        message = usage_message(" ".join(exc.format_message().split()), lang)
+        typer.echo(tr("error: {message}", lang).format(message=message), err=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        typer.echo(tr("aborted", lang), err=True)
         return 1
     except click_exceptions.ClickException as exc:
         exc.show()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import typer
 
+from pathways.i18n import N_
+
 __all__ = ["app"]
 
 app = typer.Typer(
     name="pathways",
-    help="Check, draw, run and simulate child-protection referral pathways.",
+    help=N_("Check, draw, run and simulate child-protection referral pathways."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -30,7 +32,7 @@ def _root(
     version: bool = typer.Option(
         False,
         "--version",
-        help="Print the version of pathways and stop.",
+        help=N_("Print the version of pathways and stop."),
         callback=_print_version,
         is_eager=True,
     ),

@@ -52,10 +52,15 @@ class Usage(Exception):
         self.param_hint = param_hint
 
 
-def usage_error(exc: Usage) -> int:
-    """Print the one-line usage error of ``exc`` on stderr and return the exit code 2."""
+def usage_error(exc: Usage, lang: str | None = None) -> int:
+    """Print the one-line usage error of ``exc`` on stderr (in ``lang`` where the catalogue
+    has it whole: :func:`pathways.messages.usage_message`) and return the exit code 2."""
+    from pathways.i18n import tr
+    from pathways.messages import usage_message
+
     where = f"invalid value for {exc.param_hint}: " if exc.param_hint else ""
-    typer.echo(f"error: {where}{exc.message}", err=True)
+    message = usage_message(f"{where}{exc.message}", lang)
+    typer.echo(tr("error: {message}", lang).format(message=message), err=True)
     return 2
 
 

@@ -11,6 +11,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import load_or_report
+from pathways.i18n import N_
 
 
 def open_store(target: str) -> Any:
@@ -40,20 +41,33 @@ def read_key(name: str | None) -> bytes | None:
         raise ValueError(f"--key-env {name}: the key must be hex digits") from None
 
 
-@app.command("audit")
+HELP_AUDIT = N_(
+    """Export a stored case's history as JSON lines, then one line with the verification.
+
+Each history entry is one line (as stored, with its hash); the last line is
+{"case": ..., "entries": N, "verified": true|false, "problem": ...}. Exit 0 when the case
+verifies, 1 when it does not, 2 when it cannot be read.
+
+Examples:
+
+  pathways audit cases.sqlite case-42 --pathway pathway.yaml"""
+)
+
+
+@app.command("audit", help=HELP_AUDIT)
 def audit(
     store: Annotated[
         str,
         typer.Argument(
-            help="The case store: a SQLite file, or a PostgreSQL DSN.", show_default=False
+            help=N_("The case store: a SQLite file, or a PostgreSQL DSN."), show_default=False
         ),
     ],
-    case_id: Annotated[str, typer.Argument(help="The case id.", show_default=False)],
+    case_id: Annotated[str, typer.Argument(help=N_("The case id."), show_default=False)],
     pathway: Annotated[
         str,
         typer.Option(
             "--pathway",
-            help="The pathway file the case runs on (to verify it).",
+            help=N_("The pathway file the case runs on (to verify it)."),
             show_default=False,
         ),
     ],
@@ -61,20 +75,10 @@ def audit(
         str | None,
         typer.Option(
             "--key-env",
-            help="Environment variable holding the history key (hex), if the engine uses one.",
+            help=N_("Environment variable holding the history key (hex), if the engine uses one."),
         ),
     ] = None,
 ) -> int:
-    """Export a stored case's history as JSON lines, then one line with the verification.
-
-    Each history entry is one line (as stored, with its hash); the last line is
-    {"case": ..., "entries": N, "verified": true|false, "problem": ...}. Exit 0 when the case
-    verifies, 1 when it does not, 2 when it cannot be read.
-
-    Examples:
-
-      pathways audit cases.sqlite case-42 --pathway pathway.yaml
-    """
     from pathways.engine import Engine
     from pathways.errors import CaseError
 

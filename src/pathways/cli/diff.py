@@ -9,48 +9,52 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import check_choice, load_versions_or_report, parse_renames, parse_today
+from pathways.i18n import N_
 
 FORMATS = ("text", "json")
 
 
-@app.command("diff")
+HELP_DIFF = N_(
+    """Compare two versions of a pathway: steps, moves, guards, deadlines, findings, routes.
+
+Exit 0 when the meaning is the same, 1 when something that matters to cases changed.
+
+Examples:
+
+  pathways diff old.yaml new.yaml
+
+  pathways diff git:v1.0:pathway.yaml pathway.yaml --format json"""
+)
+
+
+@app.command("diff", help=HELP_DIFF)
 def diff(
     old: Annotated[
         str,
         typer.Argument(
-            help="The old version: a file, or git:REV:PATH (e.g. git:HEAD~1:p1.yaml).",
+            help=N_("The old version: a file, or git:REV:PATH (e.g. git:HEAD~1:p1.yaml)."),
             show_default=False,
         ),
     ],
     new: Annotated[
-        str, typer.Argument(help="The new version: a file or git:REV:PATH.", show_default=False)
+        str, typer.Argument(help=N_("The new version: a file or git:REV:PATH."), show_default=False)
     ],
     rename: Annotated[
         list[str] | None,
         typer.Option(
             "--rename",
-            help="Confirm that step OLD_ID is now NEW_ID (OLD_ID=NEW_ID; repeat for more).",
+            help=N_("Confirm that step OLD_ID is now NEW_ID (OLD_ID=NEW_ID; repeat for more)."),
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
     lang: Annotated[
-        str | None, typer.Option("--lang", help="Locale of the labels in messages, e.g. km.")
+        str | None, typer.Option("--lang", help=N_("Locale of the labels in messages, e.g. km."))
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option(help="The date both versions are validated on, for PW502 (YYYY-MM-DD)."),
+        typer.Option(help=N_("The date both versions are validated on, for PW502 (YYYY-MM-DD).")),
     ] = None,
 ) -> int:
-    """Compare two versions of a pathway: steps, moves, guards, deadlines, findings, routes.
-
-    Exit 0 when the meaning is the same, 1 when something that matters to cases changed.
-
-    Examples:
-
-      pathways diff old.yaml new.yaml
-
-      pathways diff git:v1.0:pathway.yaml pathway.yaml --format json
-    """
     from pathways.versions import diff as semantic_diff
     from pathways.versions import format_diff
 

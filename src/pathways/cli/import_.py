@@ -10,32 +10,37 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import Usage, echo_findings
 from pathways.cli._io import input_problem, output_problem
+from pathways.i18n import N_
+
+HELP_IMPORT = N_(
+    """Import a BPMN 2.0 file as a pathway: print what could not be mapped (PW007, with the
+line and column in the XML) and write the YAML; exit 1 when the file does not load.
+
+Examples:
+
+  pathways import intake.bpmn -o intake.yaml
+
+  pathways import intake.bpmn --locale km"""
+)
 
 
-@app.command("import")
+@app.command("import", help=HELP_IMPORT)
 def import_(
-    path: Annotated[Path, typer.Argument(help="A BPMN 2.0 file (.bpmn).", show_default=False)],
+    path: Annotated[Path, typer.Argument(help=N_("A BPMN 2.0 file (.bpmn)."), show_default=False)],
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="The pathway YAML to write (default: print it)."),
+        typer.Option("-o", "--output", help=N_("The pathway YAML to write (default: print it).")),
     ] = None,
     locale: Annotated[
         str | None,
         typer.Option(
-            help="The locale of the file's names (they become labels in it); default: the "
-            "file's xml:lang, else en."
+            help=N_(
+                "The locale of the file's names (they become labels in it); default: the "
+                "file's xml:lang, else en."
+            )
         ),
     ] = None,
 ) -> int:
-    """Import a BPMN 2.0 file as a pathway: print what could not be mapped (PW007, with the
-    line and column in the XML) and write the YAML; exit 1 when the file does not load.
-
-    Examples:
-
-      pathways import intake.bpmn -o intake.yaml
-
-      pathways import intake.bpmn --locale km
-    """
     from pathways.bpmn.importer import import_bpmn, to_yaml
     from pathways.load.loader import load_data
     from pathways.load.yaml_walk import DocumentError, read_bounded

@@ -11,61 +11,69 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import Usage, check_choice, load_versions_or_report, parse_renames
+from pathways.i18n import N_
 
 FORMATS = ("text", "json")
 
 
-@app.command("migrate")
+HELP_MIGRATE = N_(
+    """Plan, then move, every open case of the old version to the new one, in one transaction.
+
+Cases at a step the new version removed need a --map; cases that cannot move are listed and,
+unless --partial, nothing moves. Exit 0 when every open case moved (or could, with
+--dry-run), 1 when some cannot, 2 for a usage error.
+
+Examples:
+
+  pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --dry-run
+
+  pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --map old=new"""
+)
+
+
+@app.command("migrate", help=HELP_MIGRATE)
 def migrate(
     store: Annotated[
-        Path, typer.Argument(help="The SQLite case store (a file).", show_default=False)
+        Path, typer.Argument(help=N_("The SQLite case store (a file)."), show_default=False)
     ],
     old: Annotated[
         str,
-        typer.Option("--from", help="The version the open cases follow (a file or git:REV:PATH)."),
+        typer.Option(
+            "--from", help=N_("The version the open cases follow (a file or git:REV:PATH).")
+        ),
     ],
     new: Annotated[
-        str, typer.Option("--to", help="The version to move them to (a file or git:REV:PATH).")
+        str, typer.Option("--to", help=N_("The version to move them to (a file or git:REV:PATH)."))
     ],
     map_: Annotated[
         list[str] | None,
         typer.Option(
-            "--map", help="Send cases at step OLD_ID to NEW_ID (OLD_ID=NEW_ID; repeatable)."
+            "--map", help=N_("Send cases at step OLD_ID to NEW_ID (OLD_ID=NEW_ID; repeatable).")
         ),
     ] = None,
     actor: Annotated[
         str,
-        typer.Option("--actor", help="Who moves the cases, recorded in each history (ID:ROLE)."),
+        typer.Option(
+            "--actor", help=N_("Who moves the cases, recorded in each history (ID:ROLE).")
+        ),
     ] = "migration:administrator",
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the plan for every open case; move nothing.")
+        bool, typer.Option("--dry-run", help=N_("Show the plan for every open case; move nothing."))
     ] = False,
     partial: Annotated[
         bool,
         typer.Option(
-            "--partial", help="Move the cases that can move even if some cannot (listed)."
+            "--partial", help=N_("Move the cases that can move even if some cannot (listed).")
         ),
     ] = False,
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="When the move is recorded (ISO 8601 with a time zone); default: now."
+            "--at", help=N_("When the move is recorded (ISO 8601 with a time zone); default: now.")
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
 ) -> int:
-    """Plan, then move, every open case of the old version to the new one, in one transaction.
-
-    Cases at a step the new version removed need a --map; cases that cannot move are listed and,
-    unless --partial, nothing moves. Exit 0 when every open case moved (or could, with
-    --dry-run), 1 when some cannot, 2 for a usage error.
-
-    Examples:
-
-      pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --dry-run
-
-      pathways migrate cases.sqlite --from v1.yaml --to v2.yaml --map old=new
-    """
     from pathways.case import Actor
     from pathways.engine import Engine
     from pathways.errors import PathwayError

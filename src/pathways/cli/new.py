@@ -162,72 +162,81 @@ def starter(
     )
 
 
-@app.command("new")
+HELP_NEW = N_(
+    """Write a commented starter pathway to edit: two agencies, a referral, a decision, a
+deadline and simulation settings. It validates with no findings and simulates. Asks a few
+questions when run in a terminal (the options answer them ahead).
+
+Examples:
+
+  pathways new pathway.yaml
+
+  pathways new school.yaml --title "School disclosure" --no-input
+
+  pathways new pathway.yaml --lang km"""
+)
+
+
+@app.command("new", help=HELP_NEW)
 def new(
     path: Annotated[
-        Path, typer.Argument(help="The file to write, e.g. pathway.yaml.", show_default=False)
+        Path, typer.Argument(help=N_("The file to write, e.g. pathway.yaml."), show_default=False)
     ],
     title: Annotated[
-        str | None, typer.Option(help="What the pathway is called.", show_default=False)
+        str | None, typer.Option(help=N_("What the pathway is called."), show_default=False)
     ] = None,
     ident: Annotated[
         str | None,
         typer.Option(
-            "--id", help="Short id: a-z, 0-9 and - (default: from the title).", show_default=False
+            "--id",
+            help=N_("Short id: a-z, 0-9 and - (default: from the title)."),
+            show_default=False,
         ),
     ] = None,
     intake: Annotated[
         str | None,
-        typer.Option(help="The agency that receives reports.", show_default=False),
+        typer.Option(help=N_("The agency that receives reports."), show_default=False),
     ] = None,
     intake_sector: Annotated[
-        str | None, typer.Option(help="Its sector, e.g. hotline or police.", show_default=False)
+        str | None, typer.Option(help=N_("Its sector, e.g. hotline or police."), show_default=False)
     ] = None,
     lead: Annotated[
         str | None,
-        typer.Option(help="The agency that leads the case work.", show_default=False),
+        typer.Option(help=N_("The agency that leads the case work."), show_default=False),
     ] = None,
     lead_sector: Annotated[
-        str | None, typer.Option(help="Its sector, e.g. social or ngo.", show_default=False)
+        str | None, typer.Option(help=N_("Its sector, e.g. social or ngo."), show_default=False)
     ] = None,
     no_input: Annotated[
         bool,
         typer.Option(
-            "--no-input", help="Ask nothing: what the options leave out takes the example values."
+            "--no-input",
+            help=N_("Ask nothing: what the options leave out takes the example values."),
         ),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Replace FILE if it exists."))] = False,
     lang: Annotated[
         str | None,
         typer.Option(
             "--lang",
-            help="Language of the questions and messages, e.g. km (the file's comments and "
-            "example labels stay English).",
+            help=N_(
+                "Language of the questions, the messages and the starter file (its comments "
+                "and example labels), e.g. km."
+            ),
             show_default=False,
         ),
     ] = None,
 ) -> int:
-    """Write a commented starter pathway to edit: two agencies, a referral, a decision, a
-    deadline and simulation settings. It validates with no findings and simulates. Asks a few
-    questions when run in a terminal (the options answer them ahead).
-
-    Examples:
-
-      pathways new pathway.yaml
-
-      pathways new school.yaml --title "School disclosure" --no-input
-
-      pathways new pathway.yaml --lang km
-    """
     from pathways.cli._common import Usage, usage_error, warn_lang
     from pathways.errors import LoadError
     from pathways.i18n import counted, tr
     from pathways.load import load
+    from pathways.messages import usage_message
 
     try:
         warn_lang(lang)
     except Usage as exc:
-        return usage_error(exc)
+        return usage_error(exc, lang)
 
     def error(message: str) -> None:
         typer.echo(tr("error: {message}", lang).format(message=message), err=True)
@@ -237,7 +246,7 @@ def new(
         return 2
     problem = output_problem(path)
     if problem is not None:
-        error(problem)
+        error(usage_message(problem, lang))
         return 2
     ask = not no_input and sys.stdin.isatty()
 

@@ -17,6 +17,7 @@ from pathways.cli._common import (
     write_or_report,
 )
 from pathways.cli._io import VISIBILITY_OPTION, check_paths, read_json
+from pathways.i18n import N_
 from pathways.model import Visibility
 
 
@@ -33,85 +34,97 @@ def _read_simulation(path: Path) -> dict[str, Any]:
         raise Usage(f"--simulation: {exc}") from None
 
 
-@app.command("render")
+HELP_RENDER = N_(
+    """Draw a pathway: one band per agency; the format comes from OUTPUT's suffix.
+
+Examples:
+
+  pathways render pathway.yaml -o pathway.svg
+
+  pathways render pathway.yaml -o print.pdf --page A4 --direction TB
+
+  pathways render pathway.yaml -o checked.svg --findings
+
+  pathways render pathway.yaml -o changes.svg --since v1.0"""
+)
+
+
+@app.command("render", help=HELP_RENDER)
 def render(
-    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
     output: Annotated[
         Path,
         typer.Option(
             "-o",
             "--output",
-            help="Where to write; the suffix picks the format: .svg .png .pdf .dot .mmd.",
+            help=N_("Where to write; the suffix picks the format: .svg .png .pdf .dot .mmd."),
             show_default=False,
         ),
     ],
     lang: Annotated[
-        str | None, typer.Option(help="Label locale, e.g. km (falls back to the first locale).")
+        str | None, typer.Option(help=N_("Label locale, e.g. km (falls back to the first locale)."))
     ] = None,
     visibility: Annotated[
         Visibility,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="public, partners or restricted: agencies and contacts above it are left out.",
+            help=N_("public, partners or restricted: agencies and contacts above it are left out."),
         ),
     ] = Visibility.PARTNERS,
     force: Annotated[
-        bool, typer.Option("--force", help="Draw even when the file has errors.")
+        bool, typer.Option("--force", help=N_("Draw even when the file has errors."))
     ] = False,
     findings: Annotated[
         bool,
         typer.Option(
-            "--findings", help="Run the checks and outline the steps and edges they flag."
+            "--findings", help=N_("Run the checks and outline the steps and edges they flag.")
         ),
     ] = False,
     simulation: Annotated[
         Path | None,
         typer.Option(
-            help="A `pathways simulate --format json` result: colour steps by wait, edges by flow.",
+            help=N_(
+                "A `pathways simulate --format json` result: colour steps by wait, edges by flow."
+            ),
             show_default=False,
         ),
     ] = None,
     today: Annotated[
-        str | None, typer.Option(help="The date the checks measure contact age from (YYYY-MM-DD).")
+        str | None,
+        typer.Option(help=N_("The date the checks measure contact age from (YYYY-MM-DD).")),
     ] = None,
     direction: Annotated[
         str,
         typer.Option(
-            help="LR: one band per agency, the case flowing left to right; "
-            "TB: one column per agency, flowing top to bottom."
+            help=N_(
+                "LR: one band per agency, the case flowing left to right; "
+                "TB: one column per agency, flowing top to bottom."
+            )
         ),
     ] = "LR",
     page: Annotated[
         str,
         typer.Option(
-            help="PDF sheets: A3 or A4 (split over as many as the text needs to print at "
-            "7 pt or more), or none for one page the size of the drawing."
+            help=N_(
+                "PDF sheets: A3 or A4 (split over as many as the text needs to print at "
+                "7 pt or more), or none for one page the size of the drawing."
+            )
         ),
     ] = "A3",
     orientation: Annotated[
-        str, typer.Option(help="PDF sheets: landscape or portrait.")
+        str, typer.Option(help=N_("PDF sheets: landscape or portrait."))
     ] = "landscape",
     since: Annotated[
         str | None,
         typer.Option(
-            help="An earlier version (a file, or a git revision of this file): draw what "
-            "changed since (added steps and moves purple, removed ones dashed).",
+            help=N_(
+                "An earlier version (a file, or a git revision of this file): draw what "
+                "changed since (added steps and moves purple, removed ones dashed)."
+            ),
             show_default=False,
         ),
     ] = None,
 ) -> int:
-    """Draw a pathway: one band per agency; the format comes from OUTPUT's suffix.
-
-    Examples:
-
-      pathways render pathway.yaml -o pathway.svg
-
-      pathways render pathway.yaml -o print.pdf --page A4 --direction TB
-
-      pathways render pathway.yaml -o checked.svg --findings
-
-      pathways render pathway.yaml -o changes.svg --since v1.0
-    """
     if direction.upper() not in ("LR", "TB"):
         raise Usage(f"--direction {direction!r}: choose LR or TB")
     if page.upper() not in ("A3", "A4", "NONE"):

@@ -10,72 +10,81 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import Usage, parse_codes, parse_today, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths, output_problem
+from pathways.i18n import N_
 from pathways.model import Visibility
 
+HELP_REPORT = N_(
+    """Write one self-contained HTML page per pathway and an index.html; print its path.
 
-@app.command("report")
+Examples:
+
+  pathways report pathways/ -o out/
+
+  pathways report pathway.yaml -o out/ --visibility public --lang km"""
+)
+
+
+@app.command("report", help=HELP_REPORT)
 def report(
     paths: Annotated[
-        list[Path], typer.Argument(help="Pathway files or folders.", show_default=False)
+        list[Path], typer.Argument(help=N_("Pathway files or folders."), show_default=False)
     ],
     out: Annotated[
         Path,
-        typer.Option("-o", "--output", help="Folder to write index.html and the pages into."),
+        typer.Option("-o", "--output", help=N_("Folder to write index.html and the pages into.")),
     ] = Path("out"),
     lang: Annotated[
-        str | None, typer.Option(help="Locale of the labels, e.g. km (default: the first).")
+        str | None, typer.Option(help=N_("Locale of the labels, e.g. km (default: the first)."))
     ] = None,
     visibility: Annotated[
         Visibility,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="public, partners or restricted: agencies, roles and contacts above it are "
-            "left out of every table, chart, finding and diagram.",
+            help=N_(
+                "public, partners or restricted: agencies, roles and contacts above it are "
+                "left out of every table, chart, finding and diagram."
+            ),
         ),
     ] = Visibility.PARTNERS,
-    cases: Annotated[int, typer.Option(help="Cases to simulate per pathway.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 0,
-    workers: Annotated[int, typer.Option(help="Processes for the simulation.")] = 1,
+    cases: Annotated[int, typer.Option(help=N_("Cases to simulate per pathway."))] = 10_000,
+    seed: Annotated[int, typer.Option(help=N_("Random seed of the simulation."))] = 0,
+    workers: Annotated[int, typer.Option(help=N_("Processes for the simulation."))] = 1,
     arrivals_per_day: Annotated[
         float | None,
-        typer.Option("--arrivals-per-day", help="Poisson arrivals per day."),
+        typer.Option("--arrivals-per-day", help=N_("Poisson arrivals per day.")),
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option(help="The date PW502 measures contact age from (YYYY-MM-DD)."),
+        typer.Option(help=N_("The date PW502 measures contact age from (YYYY-MM-DD).")),
     ] = None,
     no_simulation: Annotated[
-        bool, typer.Option("--no-simulation", help="Leave the simulation out (faster).")
+        bool, typer.Option("--no-simulation", help=N_("Leave the simulation out (faster)."))
     ] = False,
     select: Annotated[
-        str | None, typer.Option(help="Codes or prefixes to run, e.g. PW1,PW301.")
+        str | None, typer.Option(help=N_("Codes or prefixes to run, e.g. PW1,PW301."))
     ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Codes or prefixes not to run.")] = None,
+    ignore: Annotated[str | None, typer.Option(help=N_("Codes or prefixes not to run."))] = None,
     docs_base: Annotated[
         str,
         typer.Option(
             "--docs-base",
-            help="Link rule codes into a docs site (a URL, or ../site/ as `make docs` builds "
-            "it) instead of the rule pages written beside the report (default).",
+            help=N_(
+                "Link rule codes into a docs site (a URL, or ../site/ as `make docs` builds "
+                "it) instead of the rule pages written beside the report (default)."
+            ),
         ),
     ] = "",
     since: Annotated[
         str | None,
         typer.Option(
             "--since",
-            help="Add 'Changes since version X' to each page: a git revision (each file as it "
-            "was there, e.g. HEAD~1 or v0.1) or, for one pathway, an earlier file.",
+            help=N_(
+                "Add 'Changes since version X' to each page: a git revision (each file as it "
+                "was there, e.g. HEAD~1 or v0.1) or, for one pathway, an earlier file."
+            ),
         ),
     ] = None,
 ) -> int:
-    """Write one self-contained HTML page per pathway and an index.html; print its path.
-
-    Examples:
-
-      pathways report pathways/ -o out/
-
-      pathways report pathway.yaml -o out/ --visibility public --lang km
-    """
     from pathways.report import write_report
 
     problem = output_problem(out, folder=True)

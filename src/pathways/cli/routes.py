@@ -11,42 +11,50 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import check_choice, load_or_report, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
+from pathways.i18n import N_
 from pathways.model import Visibility
 
 FORMATS = ("text", "json")
 
 
-@app.command("routes")
+HELP_ROUTES = N_(
+    """Count routes and show the shortest, longest, most-interviewed and most-handed-off.
+
+Examples:
+
+  pathways routes pathway.yaml
+
+  pathways routes pathway.yaml --format json
+
+  pathways routes pathway.yaml --lang km"""
+)
+
+
+@app.command("routes", help=HELP_ROUTES)
 def routes(
-    path: Annotated[Path, typer.Argument(help="A pathway file.", show_default=False)],
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    path: Annotated[Path, typer.Argument(help=N_("A pathway file."), show_default=False)],
+    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
     lang: Annotated[
         str | None,
         typer.Option(
             "--lang",
-            help="Language of the text output: the tool's words and the step labels, e.g. km "
-            "(JSON stays English).",
+            help=N_(
+                "Language of the text output: the tool's words and the step labels, e.g. km "
+                "(JSON stays English)."
+            ),
         ),
     ] = None,
     visibility: Annotated[
         Visibility | None,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="Write for readers at this level: hidden agencies and roles are named by "
-            "stand-ins (default: no redaction).",
+            help=N_(
+                "Write for readers at this level: hidden agencies and roles are named by "
+                "stand-ins (default: no redaction)."
+            ),
         ),
     ] = None,
 ) -> int:
-    """Count routes and show the shortest, longest, most-interviewed and most-handed-off.
-
-    Examples:
-
-      pathways routes pathway.yaml
-
-      pathways routes pathway.yaml --format json
-
-      pathways routes pathway.yaml --lang km
-    """
     from pathways.routes import format_stats, route_stats
     from pathways.visibility import view
 

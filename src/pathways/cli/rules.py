@@ -7,22 +7,25 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.i18n import N_
 
-
-@app.command("rules")
-def rules(
-    code: Annotated[
-        str | None, typer.Argument(help="A rule code such as PW301.", show_default=False)
-    ] = None,
-) -> int:
+HELP_RULES = N_(
     """List every rule (code, name, default severity, summary), or print one rule's page.
 
-    Examples:
+Examples:
 
-      pathways rules
+  pathways rules
 
-      pathways rules PW305
-    """
+  pathways rules PW305"""
+)
+
+
+@app.command("rules", help=HELP_RULES)
+def rules(
+    code: Annotated[
+        str | None, typer.Argument(help=N_("A rule code such as PW301."), show_default=False)
+    ] = None,
+) -> int:
     from pathways.rules import ALL_RULES, get_rule, plugin_rules
 
     if code is None:

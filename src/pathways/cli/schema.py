@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathways.cli._app import app
+from pathways.i18n import N_
 
-
-@app.command("schema")
-def schema() -> int:
+HELP_SCHEMA = N_(
     """Print the JSON Schema of the pathway file format (for editors and CI).
 
-    Examples:
+Examples:
 
-      pathways schema > pathway.schema.json
-    """
+  pathways schema > pathway.schema.json"""
+)
+
+
+@app.command("schema", help=HELP_SCHEMA)
+def schema() -> int:
     import json
 
     import typer

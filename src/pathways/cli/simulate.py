@@ -321,6 +321,7 @@ def _plan(
     sets: list[str],
     compare: list[str],
     visibility: Visibility | None = None,
+    lang: str | None = None,
 ) -> list[tuple[str, Pathway, list[str], str]]:
     """The runs to make: (name, pathway, overrides, description); the first is the baseline.
 
@@ -355,7 +356,7 @@ def _plan(
                 raise SimulationError("--compare set: give the changes with --set PATH=VALUE")
             runs.append(("--set", pathway, [*base_changes, *sets], ""))
         elif Path(name).is_file() and not any(s.name == name for s in pathway.scenarios):
-            other = _load(Path(name), visibility)
+            other = _load(Path(name), visibility, lang)
             if other is None:
                 raise SimulationError(f"--compare {name}: the file does not load (see above)")
             runs.append((name, other, [], ""))
@@ -402,98 +403,112 @@ def progress_shown(progress: bool | None, *, quiet: bool, format: str) -> bool:
     return format == "text" and sys.stderr.isatty()
 
 
-@app.command("simulate")
+HELP_SIMULATE = N_(
+    """Run cases through a pathway and report outcomes, times, deadlines, queues and visits.
+
+Examples:
+
+  pathways simulate pathway.yaml
+
+  pathways simulate pathway.yaml --set roles.doctor.capacity=2
+
+  pathways simulate pathway.yaml --compare all -o what-ifs.json
+
+  pathways simulate pathway.yaml --lang km"""
+)
+
+
+@app.command("simulate", help=HELP_SIMULATE)
 def simulate(
-    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
-    cases: Annotated[int, typer.Option("--cases", help="Number of cases.", min=1)] = 10000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.", min=0)] = 0,
-    workers: Annotated[int, typer.Option("--workers", help="Processes to use.", min=1)] = 1,
+    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    cases: Annotated[int, typer.Option("--cases", help=N_("Number of cases."), min=1)] = 10000,
+    seed: Annotated[int, typer.Option("--seed", help=N_("Random seed."), min=0)] = 0,
+    workers: Annotated[int, typer.Option("--workers", help=N_("Processes to use."), min=1)] = 1,
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:port).")
+        str | None,
+        typer.Option("--scheduler", help=N_("Dask scheduler address (tcp://host:port).")),
     ] = None,
     arrivals_per_day: Annotated[
         float | None,
-        typer.Option("--arrivals-per-day", help="Poisson arrivals per day (overrides the file)."),
+        typer.Option(
+            "--arrivals-per-day", help=N_("Poisson arrivals per day (overrides the file).")
+        ),
     ] = None,
     progress: Annotated[
         bool | None,
         typer.Option(
             "--progress/--no-progress",
-            help="Progress bar on stderr, moving every 1% of the cases or every second, "
-            "whichever comes later (default: when stderr is a terminal and --format is text).",
+            help=N_(
+                "Progress bar on stderr, moving with each hundredth of the cases or every second, "
+                "whichever comes later (default: when stderr is a terminal and --format is text)."
+            ),
         ),
     ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
-            "--quiet", "-q", help="No progress bar (warnings and errors still go to stderr)."
+            "--quiet", "-q", help=N_("No progress bar (warnings and errors still go to stderr).")
         ),
     ] = False,
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
     overrides: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", help="What-if change PATH=VALUE, e.g. roles.social_worker.capacity=5."
+            "--set", help=N_("What-if change PATH=VALUE, e.g. roles.social_worker.capacity=5.")
         ),
     ] = None,
     scenario: Annotated[
         str | None,
-        typer.Option("--scenario", help="Run this scenario of the file's `scenarios:` block."),
+        typer.Option("--scenario", help=N_("Run this scenario of the file's `scenarios:` block.")),
     ] = None,
     compare: Annotated[
         list[str] | None,
         typer.Option(
             "--compare",
-            help="Compare with the baseline, same seed: a scenario NAME, 'all' (every scenario), "
-            "'set' (the --set changes) or another pathway FILE; repeatable.",
+            help=N_(
+                "Compare with the baseline, same seed: a scenario NAME, 'all' (every scenario), "
+                "'set' (the --set changes) or another pathway FILE; repeatable."
+            ),
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Also write the JSON to this file.")
+        Path | None, typer.Option("-o", "--output", help=N_("Also write the JSON to this file."))
     ] = None,
     visibility: Annotated[
         Visibility | None,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="Write for readers at this level: roles of hidden agencies are named by "
-            "stand-ins (default: no redaction).",
+            help=N_(
+                "Write for readers at this level: roles of hidden agencies are named by "
+                "stand-ins (default: no redaction)."
+            ),
         ),
     ] = None,
     max_cases: Annotated[
         int | None,
         typer.Option(
             "--max-cases",
-            help="The ceiling on --cases (default 1,000,000; memory: ~250 bytes a case).",
+            help=N_("The ceiling on --cases (default 1,000,000; memory: ~250 bytes a case)."),
             min=1,
         ),
     ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
-            "--time-limit", help="Seconds a run may take before it is stopped.", min=0.001
+            "--time-limit", help=N_("Seconds a run may take before it is stopped."), min=0.001
         ),
     ] = 600.0,
     lang: Annotated[
         str | None,
         typer.Option(
             "--lang",
-            help="Language of the text output: the tool's words and the labels, e.g. km (JSON "
-            "stays English).",
+            help=N_(
+                "Language of the text output: the tool's words and the labels, e.g. km (JSON "
+                "stays English)."
+            ),
         ),
     ] = None,
 ) -> int:
-    """Run cases through a pathway and report outcomes, times, deadlines, queues and visits.
-
-    Examples:
-
-      pathways simulate pathway.yaml
-
-      pathways simulate pathway.yaml --set roles.doctor.capacity=2
-
-      pathways simulate pathway.yaml --compare all -o what-ifs.json
-
-      pathways simulate pathway.yaml --lang km
-    """
     from rich.console import Console
 
     from pathways.errors import SimulationError
@@ -522,7 +537,7 @@ def simulate(
         options["max_cases"] = max_cases
     sets = list(overrides or [])
     try:
-        plan = _plan(pathway, scenario, sets, compare or [], visibility)
+        plan = _plan(pathway, scenario, sets, compare or [], visibility, lang)
         if visibility is not None:
             # overrides name the file's own ids; the reader's view is taken after them
             plan = [

@@ -11,19 +11,38 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import check_choice, load_or_report, write_or_report
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.i18n import N_
 from pathways.model import Visibility
 
 FORMATS = ("text", "json")
 
 
-@app.command("trace")
+HELP_TRACE = N_(
+    """Show, step by step, where a child with these facts can go: who acts, in which agency,
+which deadline applies, where consent is asked.
+
+Examples:
+
+  pathways trace pathway.yaml risk=high hours_since_incident=10
+
+  pathways trace pathway.yaml risk=low -o trace.svg
+
+  pathways trace pathway.yaml risk=high --format json
+
+  pathways trace pathway.yaml --case case-42.json"""
+)
+
+
+@app.command("trace", help=HELP_TRACE)
 def trace(
-    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
     facts: Annotated[
         list[str] | None,
         typer.Argument(
-            help="What is known about the child, as field=value (fields of case_fields); "
-            "leave a field out when it is not known yet.",
+            help=N_(
+                "What is known about the child, as field=value (fields of case_fields); "
+                "leave a field out when it is not known yet."
+            ),
             show_default=False,
             metavar="FIELD=VALUE...",
         ),
@@ -33,8 +52,10 @@ def trace(
         typer.Option(
             "-o",
             "--output",
-            help="Also draw the pathway with this case's routes bold and the rest greyed; "
-            "the suffix picks the format: .svg .png .pdf .dot .mmd.",
+            help=N_(
+                "Also draw the pathway with this case's routes bold and the rest greyed; "
+                "the suffix picks the format: .svg .png .pdf .dot .mmd."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -42,7 +63,7 @@ def trace(
         list[str] | None,
         typer.Option(
             "--entry",
-            help="Start at this entry step (repeat for several; default: every entry).",
+            help=N_("Start at this entry step (repeat for several; default: every entry)."),
             show_default=False,
         ),
     ] = None,
@@ -50,38 +71,28 @@ def trace(
         Path | None,
         typer.Option(
             "--case",
-            help="A case snapshot (JSON, as Case.to_dict or the store exports it): its facts, "
-            "the route it took so far, and where it can go from its current step(s).",
+            help=N_(
+                "A case snapshot (JSON, as Case.to_dict or the store exports it): its facts, "
+                "the route it took so far, and where it can go from its current step(s)."
+            ),
             show_default=False,
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", help="text (steps in plain words) or json (ids).")
+        str, typer.Option("--format", help=N_("text (steps in plain words) or json (ids)."))
     ] = "text",
     lang: Annotated[
-        str | None, typer.Option(help="Label language, e.g. km (falls back to the first locale).")
+        str | None,
+        typer.Option(help=N_("Label language, e.g. km (falls back to the first locale).")),
     ] = None,
     visibility: Annotated[
         Visibility,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="public, partners or restricted: agencies and contacts above it are left out.",
+            help=N_("public, partners or restricted: agencies and contacts above it are left out."),
         ),
     ] = Visibility.PARTNERS,
 ) -> int:
-    """Show, step by step, where a child with these facts can go: who acts, in which agency,
-    which deadline applies, where consent is asked.
-
-    Examples:
-
-      pathways trace pathway.yaml risk=high hours_since_incident=10
-
-      pathways trace pathway.yaml risk=low -o trace.svg
-
-      pathways trace pathway.yaml risk=high --format json
-
-      pathways trace pathway.yaml --case case-42.json
-    """
     from pathways.i18n import check_lang
     from pathways.render import FORMATS as DRAWN
     from pathways.render import render as draw

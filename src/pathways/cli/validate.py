@@ -10,28 +10,43 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import check_choice, parse_codes, parse_today, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths
+from pathways.i18n import N_
 from pathways.model import Visibility
 
+HELP_VALIDATE = N_(
+    """Check pathway files; exit 1 when any error is found.
 
-@app.command("validate")
+Examples:
+
+  pathways validate pathway.yaml
+
+  pathways validate pathways/ --format sarif > findings.sarif"""
+)
+
+
+@app.command("validate", help=HELP_VALIDATE)
 def validate(
     paths: Annotated[
-        list[Path], typer.Argument(help="Pathway files or folders.", show_default=False)
+        list[Path], typer.Argument(help=N_("Pathway files or folders."), show_default=False)
     ],
-    format: Annotated[str, typer.Option("--format", help="text, json, sarif or github.")] = "text",
+    format: Annotated[
+        str, typer.Option("--format", help=N_("text, json, sarif or github."))
+    ] = "text",
     select: Annotated[
-        str | None, typer.Option(help="Codes or prefixes to run, e.g. PW1,PW301.")
+        str | None, typer.Option(help=N_("Codes or prefixes to run, e.g. PW1,PW301."))
     ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Codes or prefixes not to run.")] = None,
+    ignore: Annotated[str | None, typer.Option(help=N_("Codes or prefixes not to run."))] = None,
     today: Annotated[
-        str | None, typer.Option(help="The date PW502 measures contact age from (YYYY-MM-DD).")
+        str | None, typer.Option(help=N_("The date PW502 measures contact age from (YYYY-MM-DD)."))
     ] = None,
     max_per_rule: Annotated[
         int,
         typer.Option(
             "--max-per-rule",
-            help="Findings printed per rule and file in text and github output, the rest "
-            "counted in one line (0: all).",
+            help=N_(
+                "Findings printed per rule and file in text and github output, the rest "
+                "counted in one line (0: all)."
+            ),
             min=0,
         ),
     ] = 50,
@@ -39,26 +54,22 @@ def validate(
         Visibility | None,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="Write findings for readers at this level: hidden agencies and roles are named "
-            "by stand-ins (default: no redaction).",
+            help=N_(
+                "Write findings for readers at this level: hidden agencies and roles are named "
+                "by stand-ins (default: no redaction)."
+            ),
         ),
     ] = None,
     lang: Annotated[
         str | None,
         typer.Option(
-            help="Language of the text output, e.g. km: messages the catalogue translates are "
-            "in it, the others in English (JSON, SARIF and GitHub output stay English)."
+            help=N_(
+                "Language of the text output, e.g. km: messages the catalogue translates are "
+                "in it, the others in English (JSON, SARIF and GitHub output stay English)."
+            )
         ),
     ] = None,
 ) -> int:
-    """Check pathway files; exit 1 when any error is found.
-
-    Examples:
-
-      pathways validate pathway.yaml
-
-      pathways validate pathways/ --format sarif > findings.sarif
-    """
     from pathways.validate import FORMATS, render_findings, validate_files
 
     check_choice(format, FORMATS)

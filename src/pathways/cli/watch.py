@@ -10,6 +10,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.i18n import N_
 from pathways.model import Visibility
 
 __all__ = ["check_and_draw"]
@@ -53,51 +54,60 @@ def check_and_draw(
             typer.echo(f"[{stamp}] " + tr("drew {output}", lang).format(output=output))
 
 
-@app.command("watch")
+HELP_WATCH = N_(
+    """Check a pathway, and draw it, again every time the file is saved: keep it open beside
+your editor. Stop with Ctrl-C.
+
+Examples:
+
+  pathways watch pathway.yaml
+
+  pathways watch pathway.yaml -o pathway.svg -o pathway.pdf
+
+  pathways watch pathway.yaml -o pathway.svg --lang km"""
+)
+
+
+@app.command("watch", help=HELP_WATCH)
 def watch(
-    path: Annotated[Path, typer.Argument(help="The pathway file.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
     output: Annotated[
         list[Path] | None,
         typer.Option(
             "-o",
             "--output",
-            help="Also draw it here on every save, with the findings marked (repeatable; the "
-            "suffix picks the format: .svg .png .pdf .dot .mmd).",
+            help=N_(
+                "Also draw it here on every save, with the findings marked (repeatable; the "
+                "suffix picks the format: .svg .png .pdf .dot .mmd)."
+            ),
             show_default=False,
         ),
     ] = None,
     lang: Annotated[
         str | None,
-        typer.Option(help="Language of the messages and the drawings' labels and words, e.g. km."),
+        typer.Option(
+            help=N_("Language of the messages and the drawings' labels and words, e.g. km.")
+        ),
     ] = None,
     visibility: Annotated[
         Visibility | None,
         typer.Option(
             **VISIBILITY_OPTION,
-            help="Write for readers at this level (default: findings unredacted, drawings "
-            "for partners).",
+            help=N_(
+                "Write for readers at this level (default: findings unredacted, drawings "
+                "for partners)."
+            ),
         ),
     ] = None,
     stop_after: Annotated[
         int,
         typer.Option(
             "--stop-after",
-            help="Stop after this many saves (0: run until Ctrl-C).",
+            help=N_("Stop after this many saves (0: run until Ctrl-C)."),
             min=0,
         ),
     ] = 0,
 ) -> int:
-    """Check a pathway, and draw it, again every time the file is saved: keep it open beside
-    your editor. Stop with Ctrl-C.
-
-    Examples:
-
-      pathways watch pathway.yaml
-
-      pathways watch pathway.yaml -o pathway.svg -o pathway.pdf
-
-      pathways watch pathway.yaml -o pathway.svg --lang km
-    """
     from pathways.cli._common import Usage, usage_error, warn_lang
     from pathways.i18n import tr
     from pathways.render import FORMATS

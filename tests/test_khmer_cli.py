@@ -1,0 +1,273 @@
+"""Issue 18: the command line's own words in Khmer. Usage errors and ``--help`` were English
+because typer and click write them before a command reads its ``--lang``; now
+:func:`pathways.cli.main` reads the language first (``--lang``, ``--lang=``, ``PATHWAYS_LANG``).
+
+Every check runs the real command line and holds the same rule as ``test_khmer_outputs``: an
+ASCII word in the Khmer output must be typed by the reader (the arguments, option names, the
+example command lines), be a value to type or a name of a format or program, or a number; the
+English run is the control.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+from pathways.messages import _NESTED, USAGE, USAGE_PARTS, _compile
+from tests.test_khmer_outputs import ALLOWED, _words
+
+P1 = "pathways/kh/csa-in-person.yaml"
+COMMANDS = [
+    "", "audit", "diff", "export", "import", "migrate", "new", "render", "report", "routes",
+    "rules", "schema", "simulate", "trace", "validate", "watch",
+]  # fmt: skip
+
+# ASCII a Khmer help page may hold: values to type (formats, levels, sheet sizes, layouts,
+# sectors of the examples), names of formats, programs and standards, and the bits of the
+# git and Dask addresses and of the audit line's JSON keys.
+HELP_ALLOWED = {
+    *["text", "json", "sarif", "github", "public", "partners", "restricted", "all", "set"],
+    *["LR", "TB", "A", "none", "landscape", "portrait", "dot", "layered", "auto", "km", "en"],
+    *["hotline", "police", "social", "ngo", "field", "value", "case_fields"],
+    *["BPMN", "XML", "JSON", "HTML", "PDF", "SARIF", "GitHub", "URL", "CI", "Schema", "DSN"],
+    *["Graphviz", "Dask", "Poisson", "SQLite", "PostgreSQL", "Camunda", "Modeler", "Signavio"],
+    *["Bizagi", "bpmn", "io", "git", "REV", "PATH", "VALUE", "HEAD", "v", "tcp", "host", "port"],
+    *["hex", "hash", "stderr", "pt", "pw", "label", "xml", "lang", "index", "html", "site"],
+    *["make", "docs", "Case", "to_dict", "OLD_ID", "NEW_ID", "ID", "ROLE", "ISO", "N"],
+    *["case", "entries", "verified", "problem", "true", "false", "YYYY", "MM", "DD", "a", "z"],
+    *["roles", "social_worker", "capacity", "scenarios", "format"],
+    *["PATHWAYS", "LANG", "OLD", "NEW", "migration", "administrator", "out"],
+    *COMMANDS,  # command names to type
+}
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _typed(text: str) -> str:
+    """The text without what a reader types: example command lines, option names, paths."""
+    lines = [line for line in text.splitlines() if not line.strip().startswith("pathways ")]
+    text = "\n".join(lines)
+    text = re.sub(r"(?<![\w])--?[A-Za-z][\w-]*", " ", text)  # option names
+    return re.sub(r"\S*[./]\S*", " ", text)  # file names, suffixes, paths, addresses
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c or "pathways")
+def test_help_in_khmer(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`pathways COMMAND --help --lang km`: the help page, its headings, option texts, value
+    names and defaults are Khmer."""
+    args = [command] if command else []
+    code, km = _run([*args, "--help", "--lang", "km"], capsys)
+    assert code == 0
+    _, en = _run([*args, "--help"], capsys)
+    leaks = _words(_typed(km)) - ALLOWED - HELP_ALLOWED
+    assert leaks == set(), km
+    assert {"Usage", "Options", "Show", "message"} <= _words(en)  # the control
+    assert "របៀបប្រើ៖" in km and "ជម្រើស" in km
+
+
+def test_help_language_from_the_environment_and_equals_form(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, km = _run(["validate", "--help", "--lang=km"], capsys)
+    assert "របៀបប្រើ៖" in km
+    monkeypatch.setenv("PATHWAYS_LANG", "km")
+    _, env = _run(["validate", "--help"], capsys)
+    assert env == km
+    _, en = _run(["validate", "--help", "--lang", "en"], capsys)  # --lang wins
+    assert "Usage:" in en
+    # PATHWAYS_LANG is also the default --lang of the commands
+    _, out = _run(["routes", P1], capsys)
+    assert "shortest" not in out and re.search("[\u1780-\u17ff]", out)
+
+
+def _usage_cases(tmp: Path) -> list[list[str]]:
+    """Command lines with one usage mistake each: every template of USAGE and USAGE_PARTS is
+    made by at least one of them (checked below)."""
+    empty = tmp / "empty"
+    empty.mkdir()
+    fifo = tmp / "fifo.yaml"
+    os.mkfifo(fifo)
+    a_file = tmp / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    svg = str(tmp / "x.svg")
+    return [
+        ["nope"],
+        ["validate", "--ignor", P1],
+        ["validate", "--zzz-nothing", P1],
+        ["validate"],
+        ["render", P1],
+        ["validate", P1, "--max-per-rule"],
+        ["simulate", P1, "--quiet=1"],
+        ["rules", "PW001", "extra"],
+        ["validate", P1, "--max-per-rule", "abc"],
+        ["validate", P1, "--max-per-rule", "-1"],
+        ["simulate", P1, "--arrivals-per-day", "z"],
+        ["validate", P1, "--visibility", "secret"],
+        ["validate", P1, "--format", "xml"],
+        ["validate", P1, "--today", "2020"],
+        ["validate", "no-such-file.yaml"],
+        ["validate", str(fifo)],
+        ["render", P1, "-o", "x.foo"],
+        ["render", P1, "-o", svg, "--direction", "XY"],
+        ["render", P1, "-o", svg, "--page", "A5"],
+        ["render", P1, "-o", svg, "--orientation", "round"],
+        ["render", str(empty), "-o", svg],
+        ["render", P1, "-o", svg, "--simulation", str(empty)],
+        ["import", str(empty)],
+        ["diff", P1, P1, "--rename", "x"],
+        ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--actor", "nobody"],
+        ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--at", "noon"],
+        ["report", P1, "-o", str(tmp / "r"), "--cases", "0"],
+        ["report", P1, "-o", str(tmp / "r"), "--arrivals-per-day", "0"],
+        ["report", str(empty), "-o", str(tmp / "r")],
+        ["report", P1, "-o", str(a_file)],
+        ["new", str(empty), "--force", "--no-input"],
+        ["new", str(fifo), "--force", "--no-input"],
+        ["new", str(tmp / "missing" / "x.yaml"), "--no-input"],
+    ]
+
+
+# Templates no command line can make here: root may write into any folder (CI runs as root).
+UNMADE = {"folder {path} is not writable"}
+
+
+def test_usage_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each usage mistake is one line `កំហុស៖ ...` in Khmer (exit 2), whole: no English word
+    of the tool's own; in English it is the usual `error: ...`; and every usage template is
+    one that a real mistake makes."""
+    used: set[str] = set()
+    patterns = [(t, _compile(t)) for t in (*USAGE, *USAGE_PARTS)]
+    for args in _usage_cases(tmp_path):
+        typed = {w for arg in args for w in re.findall(r"[A-Za-z]+", arg)}
+        code, en = _run(args, capsys)
+        km_code, km = _run([*args, "--lang", "km"], capsys)
+        assert code == km_code == 2, (args, en, km)
+        assert en.startswith("error: ") and len(en.splitlines()) == 1, (args, en)
+        assert km.startswith("កំហុស៖ ") and len(km.splitlines()) == 1, (args, km)
+        message = en[len("error: ") :].strip()
+        assert _used(message, patterns, used), f"no template for {message!r}"
+        leaks = _words(_typed(km.replace(str(tmp_path), " "))) - typed - ALLOWED - HELP_ALLOWED
+        assert leaks == set(), (args, km)
+        assert _words(_typed(en.replace(str(tmp_path), " "))) - typed  # the control
+    assert sorted((set(USAGE) | set(USAGE_PARTS)) - used - UNMADE) == [], "templates none makes"
+
+
+def _used(
+    message: str,
+    patterns: list[tuple[str, re.Pattern[str]]],
+    used: set[str],
+    parts: list[tuple[str, re.Pattern[str]]] | None = None,
+) -> bool:
+    """Add the template that reads ``message`` (as the translator does: the first whose
+    nested pieces all match a part) and those of its pieces to ``used``."""
+    parts = parts if parts is not None else [(t, p) for t, p in patterns if t in USAGE_PARTS]
+    for template, pattern in patterns:
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        found: set[str] = {template}
+        nested = [v for name, v in match.groupdict().items() if name in _NESTED]
+        if all(_used(value, parts, found, parts) for value in nested):
+            used |= found
+            return True
+    return False
+
+
+def test_pathways_alone_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pathways` with no command printed its help squashed into one 'error:' line."""
+    code, text = _run([], capsys)
+    assert code == 2
+    assert text.startswith("Usage: pathways") and "\nCommands:\n" in text
+    code, km = _run(["--lang", "km"], capsys)
+    assert code == 2 and km.startswith("របៀបប្រើ៖ pathways")
+
+
+def test_lang_is_accepted_by_commands_without_output_in_a_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`rules`, `schema` have no --lang of their own: it sets their help and errors."""
+    code, km = _run(["rules", "--lang", "km", "--help"], capsys)
+    assert code == 0 and "របៀបប្រើ៖" in km
+    code, _ = _run(["rules", "PW301", "--lang=km"], capsys)
+    assert code == 0
+
+
+def _simulate_mistakes(tmp: Path) -> list[list[str]]:
+    """`simulate` lines with one mistake each in --set, --scenario or --compare: with
+    tests/test_khmer_interface.py's SET_MISTAKES, every template of ERRORS is made."""
+    from tests.test_khmer_interface import SET_MISTAKES
+
+    text = Path(P1).read_text(encoding="utf-8")
+    broken = tmp / "broken-scenario.yaml"
+    broken.write_text(
+        text.replace("roles.social_worker.calendar=office", "roles.social_workr.calendar=office"),
+        encoding="utf-8",
+    )
+    bad = tmp / "bad.yaml"
+    bad.write_text("format: pathways/1\nid: bad\nsteps: []\n", encoding="utf-8")
+    none = "pathways/kh/compensation-claim.yaml"  # a pathway without scenarios
+    sets = [
+        *SET_MISTAKES,
+        "transitions.0.probability=2",
+        "roles.doctor.capacity=-1",
+        "roles.doctor.capacity=abc",
+        "roles.doctor.capacity=1.5",
+        "simulation.arrivals_per_day=abc",
+        "simulation.population.age=x",
+        "steps.interview.kind=bogus",
+        "steps.interview.duration=-1h",
+        "roles.doctor.foo=1",
+        "roles.doctor.agency=null",
+        "roles.doctor.capacity=" + "9" * 2001,
+        "transitions.from=risk_assessment.probability=0.5",
+        "transitions.from=intervew,to=x.probability=0.5",
+        "transitions.from=zzzzzzzz,to=x.probability=0.5",
+        "transitions.from=interview,to=interview.probability=0.5",
+    ]
+    return [
+        *[[P1, "--set", s] for s in sets],
+        [P1, "--scenario", "front-line-office-hour"],
+        [P1, "--scenario", "zzzzzzzz"],
+        [none, "--scenario", "zzzzzzzz"],
+        [P1, "--compare", "front-line-office-hour"],
+        [P1, "--compare", "zzzzzzzz"],
+        [none, "--compare", "zzzzzzzz"],
+        [P1, "--compare", "set"],
+        [P1, "--compare", str(bad)],
+        [none, "--compare", "all"],
+        [str(broken), "--scenario", "front-line-office-hours"],
+    ]
+
+
+def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`simulate --set` on transitions (from=..,to=..), a changed pathway that no longer
+    validates (pydantic's words), `--scenario` and `--compare` names: in Khmer, whole, with
+    what the reader typed and the file's names; every template of ERRORS is made."""
+    from pathways.messages import ERRORS, _error_patterns, _part_patterns
+
+    used: set[str] = set()
+    patterns = list(_error_patterns())
+    for args in _simulate_mistakes(tmp_path):
+        argv = ["simulate", *args, "--cases", "10"]
+        code, en = _run(argv, capsys)
+        km_code, km = _run([*argv, "--lang", "km"], capsys)
+        assert code == km_code == 1, (args, en)
+        en_line, km_line = en.splitlines()[-1], km.splitlines()[-1]
+        assert en_line.startswith("pathways simulate: error: "), en_line
+        assert km_line.startswith("pathways simulate៖ កំហុស៖ "), (args, km_line)
+        message = en_line[len("pathways simulate: error: ") :]
+        assert _used(message, patterns, used, patterns + list(_part_patterns())), message
+        typed = {w for arg in args for w in re.findall(r"[A-Za-z]+", arg)}
+        file_words = set(re.findall(r"[A-Za-z]+", Path(args[0]).read_text(encoding="utf-8")))
+        rest = km_line.replace(str(tmp_path), " ")
+        leaks = _words(rest) - typed - file_words - ALLOWED - HELP_ALLOWED - {"STEP", "to", "key"}
+        assert leaks == set(), (args, km_line)
+    assert sorted(set(ERRORS) - used) == [], "templates no mistake makes"
