@@ -220,8 +220,8 @@ def new(
         typer.Option(
             "--lang",
             help=N_(
-                "Language of the questions, the messages and the starter file (its comments "
-                "and example labels), e.g. km."
+                "Language of the questions and messages, e.g. km (the file's comments and "
+                "example labels stay English)."
             ),
             show_default=False,
         ),
