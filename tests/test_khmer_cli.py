@@ -271,3 +271,28 @@ def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[
         leaks = _words(rest) - typed - file_words - ALLOWED - HELP_ALLOWED - {"STEP", "to", "key"}
         assert leaks == set(), (args, km_line)
     assert sorted(set(ERRORS) - used) == [], "templates no mistake makes"
+
+
+def test_new_writes_a_khmer_starter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`pathways new --lang km`: the starter's comments are Khmer and its example labels are
+    Khmer beside English (locales [km, en]); it still validates clean and simulates; in
+    English the file is as before (locales [en], English comments)."""
+    import pathways
+    from tests.test_khmer_outputs import _format_keys
+
+    km_file, en_file = tmp_path / "km.yaml", tmp_path / "en.yaml"
+    assert _run(["new", str(km_file), "--no-input", "--lang", "km"], capsys)[0] == 0
+    assert _run(["new", str(en_file), "--no-input"], capsys)[0] == 0
+    km_text, en_text = km_file.read_text("utf-8"), en_file.read_text("utf-8")
+    km_comments = "\n".join(line for line in km_text.splitlines() if line.startswith("#"))
+    en_comments = "\n".join(line for line in en_text.splitlines() if line.startswith("#"))
+    # what a comment may keep: the commands and files to type, keys and values of the format
+    keep = ALLOWED | _format_keys() | HELP_ALLOWED | {"km", "yaml", "pdf", "svg", "m", "h", "d"}
+    assert _words(_typed(km_comments)) - keep == set(), km_comments
+    assert _words(_typed(en_comments)) - keep  # the control: English comments
+    p = pathways.load(km_file)
+    assert tuple(p.locales) == ("km", "en") and pathways.check(p) == []
+    assert tuple(pathways.load(en_file).locales) == ("en",)
+    labels = [s.label for s in p.steps]
+    assert all(isinstance(lab, dict) and re.search("[\u1780-\u17ff]", lab["km"]) for lab in labels)
+    assert pathways.simulate(p, cases=50, seed=0).to_dict()["cases"] == 50

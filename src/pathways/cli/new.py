@@ -17,51 +17,43 @@ from pathways.i18n import N_
 __all__ = ["STARTER", "starter"]
 
 STARTER = """\
-# A starter referral pathway written by `pathways new`. Edit it with your working group:
-# every line below is an example to replace. Check it with `pathways validate {file}`,
-# draw it with `pathways render {file} -o {stem}.pdf`, see how long cases take with
-# `pathways simulate {file}`, and keep it checked and drawn while you edit with
-# `pathways watch {file} -o {stem}.svg`.
+{c_intro}
 format: pathways/1
 id: {id}
 version: 0.1.0
 title: {title}
-locales: [en]
+locales: {locales}
 {sectors}
-# The organisations taking part, each in a sector (hotline, social, police, health, justice,
-# ngo, community, ...). Contacts are drawn for partners; `visibility: public` for everyone.
+{c_agencies}
 agencies:
   - id: {intake_id}
     name: {intake}
     sector: {intake_sector}
-    contacts: [{{channel: phone, value: "(phone number)", hours: "24/7", visibility: public}}]
+    contacts: [{{channel: phone, value: {phone}, hours: "24/7", visibility: public}}]
 {lead_agency}
-# The jobs responsible for steps. `capacity`: how many cases one person handles at once
-# (what `pathways simulate` queues on).
+{c_roles}
 roles:
-  - {{id: receiver, agency: {intake_id}, title: "Person who receives the report", capacity: 4}}
-  - {{id: case_worker, agency: {lead_id}, title: "Case worker", capacity: 10}}
+  - {{id: receiver, agency: {intake_id}, title: {l_receiver}, capacity: 4}}
+  - {{id: case_worker, agency: {lead_id}, title: {l_case_worker}, capacity: 10}}
 
-# What is known about a case; conditions (`when:`) may only use these fields.
+{c_fields}
 case_fields:
-  risk: {{type: enum, values: [low, high], description: "The case worker's risk level."}}
+  risk: {{type: enum, values: [low, high], description: {d_risk}}}
 
-# The stages a case moves through: an entry, actions, a decision, an outcome. Write every
-# duration with its unit: 30m, 2h, 3d, 2w (a bare 3 is a finding: 3 what?).
+{c_steps}
 steps:
-  - {{id: report, kind: entry, role: receiver, label: "Report received", duration: 30m}}
+  - {{id: report, kind: entry, role: receiver, label: {l_report}, duration: 30m}}
   - id: consent
     role: receiver
-    label: "Consent to refer asked"
+    label: {l_consent}
     tags: [consent]
     duration: 15m
-  - {{id: assessment, kind: decision, role: case_worker, label: "Risk assessment", duration: 1d}}
-  - {{id: safety_plan, role: case_worker, label: "Safety plan with the family", duration: 4h}}
-  - {{id: follow_up, role: case_worker, label: "Follow-up visit", duration: 2h}}
-  - {{id: closed, kind: outcome, label: "Case closed"}}
+  - {{id: assessment, kind: decision, role: case_worker, label: {l_assessment}, duration: 1d}}
+  - {{id: safety_plan, role: case_worker, label: {l_safety_plan}, duration: 4h}}
+  - {{id: follow_up, role: case_worker, label: {l_follow_up}, duration: 2h}}
+  - {{id: closed, kind: outcome, label: {l_closed}}}
 
-# How a case moves. A referral to another agency says by when it must answer and where the
-# case goes if it is declined; a condition is written on case fields.
+{c_transitions}
 transitions:
   - {{from: report, to: consent}}
   - from: consent
@@ -72,23 +64,88 @@ transitions:
   - {{from: safety_plan, to: follow_up}}
   - {{from: follow_up, to: closed}}
 
-# Time limits: the checks look for routes that cannot meet them, the simulation counts misses.
+{c_deadlines}
 deadlines:
-  - {{id: assessed-in-3-days, to: assessment, within: 3d, label: "Risk assessed within 3 days"}}
+  - {{id: assessed-in-3-days, to: assessment, within: 3d, label: {l_deadline}}}
 
-# What `pathways simulate` draws: how many reports arrive and what cases are like.
+{c_simulation}
 simulation:
   arrivals_per_day: 2
   population:
     risk: {{choice: {{low: 3, high: 1}}}}
 """
-"""The starter file; `{...}` are filled by :func:`starter`."""
+"""The starter file; `{...}` are filled by :func:`starter` (comments and labels in the
+chosen language: :data:`COMMENTS`, :data:`LABELS`)."""
+
+COMMENTS = {
+    "c_intro": N_(
+        "A starter referral pathway written by `pathways new`. Edit it with your working group:\n"
+        "every line below is an example to replace. Check it with `pathways validate {file}`,\n"
+        "draw it with `pathways render {file} -o {stem}.pdf`, see how long cases take with\n"
+        "`pathways simulate {file}`, and keep it checked and drawn while you edit with\n"
+        "`pathways watch {file} -o {stem}.svg`."
+    ),
+    "c_agencies": N_(
+        "The organisations taking part, each in a sector (hotline, social, police, health, "
+        "justice,\nngo, community, ...). Contacts are drawn for partners; `visibility: public` "
+        "for everyone."
+    ),
+    "c_roles": N_(
+        "The jobs responsible for steps. `capacity`: how many cases one person handles at once\n"
+        "(what `pathways simulate` queues on)."
+    ),
+    "c_fields": N_("What is known about a case; conditions (`when:`) may only use these fields."),
+    "c_steps": N_(
+        "The stages a case moves through: an entry, actions, a decision, an outcome. Write "
+        "every\nduration with its unit: 30m, 2h, 3d, 2w (a bare 3 is a finding: 3 what?)."
+    ),
+    "c_transitions": N_(
+        "How a case moves. A referral to another agency says by when it must answer and where "
+        "the\ncase goes if it is declined; a condition is written on case fields."
+    ),
+    "c_deadlines": N_(
+        "Time limits: the checks look for routes that cannot meet them, the simulation counts "
+        "misses."
+    ),
+    "c_simulation": N_(
+        "What `pathways simulate` draws: how many reports arrive and what cases are like."
+    ),
+}
+"""The starter file's comments (each line becomes a ``# `` line)."""
+
+LABELS = {
+    "l_receiver": N_("Person who receives the report"),
+    "l_case_worker": N_("Case worker"),
+    "l_report": N_("Report received"),
+    "l_consent": N_("Consent to refer asked"),
+    "l_assessment": N_("Risk assessment"),
+    "l_safety_plan": N_("Safety plan with the family"),
+    "l_follow_up": N_("Follow-up visit"),
+    "l_closed": N_("Case closed"),
+    "l_deadline": N_("Risk assessed within 3 days"),
+}
+"""The starter file's example labels: English, and beside it the chosen language's."""
+
+_WORDS = {
+    "d_risk": N_("The case worker's risk level."),
+    "phone": N_("(phone number)"),
+    "office": N_("(office address)"),
+    "hours": N_("office hours"),
+}
+"""Other example text of the starter file, in the chosen language only."""
+
+_DEFAULTS = {
+    "title": N_("My referral pathway"),
+    "intake": N_("Child helpline"),
+    "lead": N_("Social affairs office"),
+}
+"""The example names (what a coordinator who answers nothing gets)."""
 
 _LEAD = """\
   - id: {lead_id}
     name: {lead}
     sector: {lead_sector}
-    contacts: [{{channel: office, value: "(office address)", hours: "office hours"}}]
+    contacts: [{{channel: office, value: {office}, hours: {hours}}}]
 """
 _REFERRAL = """\
     response_within: 1d
@@ -119,14 +176,18 @@ def _slug(text: str, fallback: str) -> str:
 def starter(
     file: str = "pathway.yaml",
     *,
-    title: str = "My referral pathway",
+    title: str = _DEFAULTS["title"],
     ident: str | None = None,
-    intake: str = "Child helpline",
+    intake: str = _DEFAULTS["intake"],
     intake_sector: str = "hotline",
-    lead: str = "Social affairs office",
+    lead: str = _DEFAULTS["lead"],
     lead_sector: str = "social",
+    lang: str | None = None,
 ) -> str:
     """The text of a starter pathway (validates with no findings; simulates).
+
+    With ``lang`` (``km``), its comments are in that language and its example labels in it
+    and in English (``locales: [km, en]``), where the catalogue translates them.
 
     >>> import pathways
     >>> p = pathways.loads(starter(title="Helpline pathway"))
@@ -140,21 +201,48 @@ def starter(
     lead_id = json.dumps(_slug(lead, "lead"))
     one_agency = lead_id == intake_id
     extra = [s for s in dict.fromkeys((intake_sector, lead_sector)) if s not in BUILTIN_SECTORS]
+    from pathways.i18n import tr
+
+    code = None if (lang or "en").split("-")[0].lower() == "en" else lang
+
+    def label(english: str) -> str:
+        """The label: English alone, or the language's translation first and English."""
+        translated = tr(english, code)
+        if code is None or translated == english:
+            return json.dumps(english, ensure_ascii=False)
+        return f"{{{code}: {_quoted(translated)}, en: {_quoted(english)}}}"
+
+    def name(value: str, default: str) -> str:
+        """A name the coordinator typed, or the example name in both languages."""
+        if code is not None and value in (default, tr(default, code)):
+            return label(default)
+        return _quoted(value)
+
+    def comment(key: str) -> str:
+        text = tr(COMMENTS[key], code).format(file=file, stem=Path(file).stem)
+        return "\n".join(f"# {line}".rstrip() for line in text.splitlines())
+
+    words = {key: _quoted(tr(text, code)) for key, text in _WORDS.items()}
     return STARTER.format(
-        file=file,
-        stem=Path(file).stem,
+        **{key: comment(key) for key in COMMENTS},
+        **{key: label(text) for key, text in LABELS.items()},
+        d_risk=words["d_risk"],
+        phone=words["phone"],
         id=json.dumps(ident or _slug(title, "my-pathway")),
-        title=_quoted(title),
+        title=name(title, _DEFAULTS["title"]),
+        locales=f"[{code}, en]" if code is not None else "[en]",
         sectors=f"sectors: {json.dumps(extra)}\n" if extra else "",
         intake_id=intake_id,
-        intake=_quoted(intake),
+        intake=name(intake, _DEFAULTS["intake"]),
         intake_sector=json.dumps(intake_sector),
         lead_agency=""
         if one_agency
         else _LEAD.format(
             lead_id=lead_id,
-            lead=_quoted(lead),
+            lead=name(lead, _DEFAULTS["lead"]),
             lead_sector=json.dumps(lead_sector),
+            office=words["office"],
+            hours=words["hours"],
         ),
         lead_id=lead_id,
         handover="internal" if one_agency else "referral",
@@ -220,8 +308,8 @@ def new(
         typer.Option(
             "--lang",
             help=N_(
-                "Language of the questions and messages, e.g. km (the file's comments and "
-                "example labels stay English)."
+                "Language of the questions, the messages and the starter file: its comments, "
+                "and its example labels beside the English ones, e.g. km."
             ),
             show_default=False,
         ),
@@ -255,10 +343,10 @@ def new(
             return value
         return str(typer.prompt(tr(question, lang), default=default)) if ask else default
 
-    title = answer(title, N_("What is the pathway called?"), "My referral pathway")
-    intake = answer(intake, N_("Which agency receives reports?"), "Child helpline")
+    title = answer(title, N_("What is the pathway called?"), tr(_DEFAULTS["title"], lang))
+    intake = answer(intake, N_("Which agency receives reports?"), tr(_DEFAULTS["intake"], lang))
     intake_sector = answer(intake_sector, N_("Its sector (hotline, police, ...)?"), "hotline")
-    lead = answer(lead, N_("Which agency leads the case work?"), "Social affairs office")
+    lead = answer(lead, N_("Which agency leads the case work?"), tr(_DEFAULTS["lead"], lang))
     lead_sector = answer(lead_sector, N_("Its sector (social, ngo, ...)?"), "social")
     for option, value in (("--intake-sector", intake_sector), ("--lead-sector", lead_sector)):
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", value):
@@ -278,6 +366,7 @@ def new(
         intake_sector=intake_sector,
         lead=lead,
         lead_sector=lead_sector,
+        lang=lang,
     )
     try:
         path.write_text(text, encoding="utf-8")
