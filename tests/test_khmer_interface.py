@@ -175,6 +175,28 @@ BPMN_NOTES = (
 # Files that are not BPMN (PW002) or refused (PW001).
 UNREADABLE_BPMN = [b"<a/>", b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e "x">]><d/>']
 
+# A complex gateway with two ways out (read as a decision).
+COMPLEX_BPMN = (
+    b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">'
+    b'<startEvent id="s"/><complexGateway id="cx"/><endEvent id="e1"/><endEvent id="e2"/>'
+    b'<sequenceFlow id="f0" sourceRef="s" targetRef="cx"/>'
+    b'<sequenceFlow id="f1" sourceRef="cx" targetRef="e1"/>'
+    b'<sequenceFlow id="f2" sourceRef="cx" targetRef="e2"/></process></definitions>'
+)
+
+
+def _too_many_elements() -> list[str]:
+    """A BPMN file above the element limit (the limit lowered to 20: the real one is a
+    million, too many to build in a quick test)."""
+    from pathways.bpmn import xml
+
+    data = b"<definitions>" + b"<a/>" * 30 + b"</definitions>"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xml, "MAX_ELEMENTS", 20)
+        with pytest.raises(LoadError) as info:
+            loads_bpmn(data, "big.bpmn")
+    return [f.message for f in info.value.findings]
+
 
 def _text_messages(text: str) -> list[str]:
     try:
@@ -207,13 +229,17 @@ def _real_messages() -> list[str]:
             loads_bpmn(data, "bad.bpmn")
         found += [f.message for f in info.value.findings]
     found += _modeller_notes()
+    found += [f.message for f in import_bpmn(COMPLEX_BPMN, "complex.bpmn")[1].notes]
+    found += _too_many_elements()
     return found
 
 
 def _modeller_notes() -> list[str]:
-    """The notes of an exported pathway edited in a modeller: two steps deleted (a deadline and
-    a simulation entry name them), a task and its two flows added."""
-    p = pathways.load("pathways/kh/csa-in-person.yaml")
+    """The notes of an exported pathway edited in a modeller: two steps deleted (a deadline, a
+    waiver and a simulation entry name them), a task and its two flows added."""
+    text = Path("pathways/kh/csa-in-person.yaml").read_text(encoding="utf-8")
+    waiver = "waivers:\n  - {code: PW301, step: police_report, reason: a test}\n"
+    p = pathways.loads(text + "\n" + waiver)
     m = Modeller(to_bpmn(p, visibility="restricted"))
     m.delete("police_report")
     m.delete("report_ccwc")

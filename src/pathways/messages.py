@@ -211,6 +211,7 @@ TEMPLATES: tuple[str, ...] = (
         "external files; BPMN needs none, remove the <!DOCTYPE ...> line"
     ),
     # a file that is XML but not BPMN (PW002)
+    N_("more than {n} XML elements; a pathway is far smaller"),
     N_("not a BPMN 2.0 file: the root element is {tag}, not definitions in the namespace {ns}"),
     # BPMN import notes (PW007): the element ({element}: its BPMN tag and id), the BPMN names
     # (event triggers, timer kinds, tags) and the modeller's own text stay as the file has them
@@ -255,6 +256,10 @@ TEMPLATES: tuple[str, ...] = (
         "branches"
     ),
     N_(
+        "{element}: a complex gateway is mapped as a decision (one branch is taken); BPMN may "
+        "take or wait for several branches"
+    ),
+    N_(
         "{element}: conditional flows out of an activity or event (several may be taken in "
         "BPMN) are mapped as a choice of one"
     ),
@@ -288,6 +293,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("{element}: added in a modeller: read as a transition {source} -> {target}"),
     N_("{element}: added in a modeller: read as {kind} step {step}"),
     N_("{element}: deadline {name} names step {step}, deleted in a modeller: left out"),
+    N_("{element}: waiver {name} names step {step}, deleted in a modeller: left out"),
     N_("{element}: simulation entry {name}, deleted in a modeller: left out"),
 )
 """English finding messages with ``{name}`` for what the rule fills in (matched in order:
