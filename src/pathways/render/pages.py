@@ -380,9 +380,10 @@ def _sheets(
     return [(d, data) for d, (_, data) in zip(pages, draw_pages(graphs(pages)), strict=True)]
 
 
-_TABLE_LABEL = re.compile(r"label=(<<TABLE.*?</TABLE>>)", re.DOTALL)
-"""An HTML-like table label in DOT text (``label=`` or ``xlabel=``): a step, a lane title, the
-title and legend. It cannot hold another (``<<`` opens a label only at its start)."""
+_TABLE_LABEL = re.compile(r"label=(<<.*?>>)(?=[ \]])", re.DOTALL)
+"""An HTML-like label in DOT text (``label=`` or ``xlabel=``): a step, a lane title, the title
+and legend, a marker, an edge's text. Its text is escaped, so ``>>`` before a space or ``]``
+ends it."""
 
 
 class _BlankLabels:
@@ -391,11 +392,11 @@ class _BlankLabels:
     ``dot`` lays a label out by its size alone, and measuring the text (pango) is most of a
     page's layout time: laid out with blank boxes, a page has the same size and the same
     positions (tests compare). So each distinct label (a step, a lane title, a page title
-    with its legend) is measured once, as a node of its own (``plaintext``, no margin), and
-    from then on every page of every round that shows it gets the box. A box is checked in
-    the process that lays out the pages: if it is not its label's size (another Graphviz),
-    the label stays, and the pages that show it are laid out again with it. Edge labels and
-    markers (short text, not tables) stay as they are.
+    with its legend, a marker, an edge's text) is measured once, as a node of its own
+    (``plaintext``, no margin, at the font size of where it is drawn), and from then on every
+    page of every round that shows it gets the box. A box is checked in the process that
+    lays out the pages: if it is not its label's size (another Graphviz), the label stays,
+    and the pages that show it are laid out again with it.
     """
 
     def __init__(self, font: str, lay_out: Callable[[list[str]], list[bytes]]) -> None:
@@ -429,14 +430,18 @@ class _BlankLabels:
         """The ``plain`` layout of each page (DOT text), its table labels blank boxes."""
         titles: dict[str, None] = {}  # graph labels: text at the graph's size, 14 pt
         labels: dict[str, None] = {}  # node labels and xlabels: at the nodes' size, 11 pt
+        edges: dict[str, None] = {}  # edge labels: at the edges' size, SMALL
         for source in sources:
             _, _, body = source.partition("\n\t")
             graph_line, _, rest = body.partition("\n")
             titles.update(dict.fromkeys(_TABLE_LABEL.findall(graph_line)))
-            labels.update(dict.fromkeys(_TABLE_LABEL.findall(rest)))
+            for line in rest.split("\n"):
+                if "label=<" in line:
+                    found = _TABLE_LABEL.findall(line)
+                    (edges if " -> " in line else labels).update(dict.fromkeys(found))
         groups = [
             ([label for label in group if label not in self._boxes], size)
-            for group, size in ((titles, 14), (labels, 11))
+            for group, size in ((titles, 14), (labels, 11), (edges, SMALL))
         ]
         groups = [(new, size) for new, size in groups if new]
         measured = self._lay_out([self._measuring(*group) for group in groups]) if groups else []
