@@ -70,6 +70,8 @@ def test_help_in_khmer(command: str, capsys: pytest.CaptureFixture[str]) -> None
     leaks = _words(_typed(km)) - ALLOWED - HELP_ALLOWED
     assert leaks == set(), km
     assert {"Usage", "Options", "Show", "message"} <= _words(en)  # the control
+    # Help that assumed a programmer (issue 18): typer's {paths}..., <list[Path]>, <int range>
+    assert re.findall(r"\{\w+\}|<\w+(?: range)?>|list\[", en + km) == [], en
     assert "របៀបប្រើ៖" in km and "ជម្រើស" in km
 
 

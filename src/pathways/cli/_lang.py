@@ -111,12 +111,27 @@ def _commands(command: Any) -> Iterator[Any]:
 
 def localize(command: Any, lang: str | None) -> None:
     """Prepare the click command tree ``command`` (fresh from ``typer.main.get_command``) for
-    ``lang``: ``--lang`` defaults to ``PATHWAYS_LANG``; in a language other than English, the
-    help texts, value names and the help formatter speak it (see the module)."""
+    ``lang``: ``--lang`` defaults to ``PATHWAYS_LANG``; values are named in the reader's words
+    (``FILES_OR_FOLDERS...``, ``--cases NUMBER``, not typer's ``{paths}...``, ``<int range>``,
+    ``<list[Path]>``); in a language other than English, the help texts, value names and the
+    help formatter speak it (see the module)."""
     for cmd in _commands(command):
+        ctx = cmd.context_class(cmd, info_name=cmd.name)
         for param in cmd.params:
             if param.name == "lang" and param.param_type_name == "option":
                 param.envvar = ENV
+            if param.param_type_name == "argument" and param.name in _ARGUMENTS:
+                param.metavar = tr(_ARGUMENTS[param.name], lang)
+                param.get_usage_pieces = _usage_pieces(param)
+                if hasattr(param, "display_type_rich"):  # typer >= 0.20: no <list[Path]>
+                    param.display_type_rich = _no_type
+            elif (
+                param.param_type_name == "option"
+                and param.metavar is None
+                and not getattr(param, "is_flag", False)
+                and not getattr(param, "count", False)
+            ):
+                param.metavar = tr(_KINDS[_kind(param, ctx)], lang)
     if lang is None:
         return
     for cmd in _commands(command):
@@ -128,22 +143,25 @@ def localize(command: Any, lang: str | None) -> None:
             cmd.options_metavar = tr(_OPTIONS_METAVAR, lang)
         if getattr(cmd, "subcommand_metavar", None) == "COMMAND [ARGS]...":
             cmd.subcommand_metavar = tr(_COMMAND_METAVAR, lang)
-        ctx = cmd.context_class(cmd, info_name=cmd.name)
         for param in cmd.params:
             if isinstance(getattr(param, "help", None), str):
                 param.help = tr(param.help, lang)
-            if param.param_type_name == "argument":
-                if param.name in _ARGUMENTS:
-                    param.metavar = tr(_ARGUMENTS[param.name], lang)
-                    if hasattr(param, "display_type_rich"):  # typer >= 0.20: no <list[Path]>
-                        param.display_type_rich = _no_type
-            elif param.metavar is None and not getattr(param, "is_flag", False):
-                param.metavar = tr(_KINDS[_kind(param, ctx)], lang)
         cmd.context_class = type(
             "LocalContext",
             (cmd.context_class,),
             {"formatter_class": type("LocalHelpFormatter", (_Formatter,), {"lang": lang})},
         )
+
+
+def _usage_pieces(param: Any) -> Any:
+    """An argument in the usage line as click writes it: ``NAME``, ``NAME...`` for several,
+    ``[NAME]`` when it may be left out (typer 0.2x writes ``{name}...``)."""
+
+    def pieces(ctx: Any) -> list[str]:
+        name = str(param.metavar) + ("..." if param.nargs != 1 else "")
+        return [name if param.required else f"[{name}]"]
+
+    return pieces
 
 
 def _no_type(ctx: Any) -> None:
