@@ -106,11 +106,11 @@ def _days(hours: object, lang: str | None = None) -> str:
 
 
 FOOTNOTE = N_(
-    "Times are in hours from the report (days beside the long ones). Brackets: {ci} confidence "
-    "interval (batch means over 20 batches of cases; docs/simulation.md). p50, p90, p99: half, "
-    "9 in 10 and 99 in 100 of the cases took at most this long. Utilisation: the share of its "
-    "people's time a role spent serving cases, over the time cases were arriving. A deadline is "
-    "met when service at its target step begins, after any queueing."
+    "Times are in hours from the report (days or weeks beside the long ones). Brackets: {ci} "
+    "confidence interval (batch means over 20 batches of cases; docs/simulation.md). p50, p90, "
+    "p99: half, 9 in 10 and 99 in 100 of the cases took at most this long. Utilisation: the "
+    "share of its people's time a role spent serving cases, over the time cases were arriving. "
+    "A deadline is met when service at its target step begins, after any queueing."
 )
 
 
