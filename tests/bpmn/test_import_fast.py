@@ -140,3 +140,40 @@ def test_the_simple_guard_reader_gives_the_parsers_tree(text: str) -> None:
     expr, consts, names = fast
     assert expr == slow and _columns(expr) == _columns(slow)
     assert consts == constants(slow) and names == field_names(slow)
+
+
+def test_a_later_node_of_the_same_id_takes_back_the_default_flow() -> None:
+    """Default flows are collected in the reading pass: a later flow node of the same id that
+    names no default replaces the first, as in the node table (the flow is then a plain
+    flow); without it the flow is the default, guarded by the negation of its siblings. A
+    flow to an unknown id is a note in the single pass used when nothing is flattened."""
+    xml = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+     <process id="p"><startEvent id="s"/>
+      <exclusiveGateway id="g" default="f2"/><task id="a"/><task id="b"/>
+      <exclusiveGateway id="g"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f0" sourceRef="s" targetRef="g"/>
+      <sequenceFlow id="f1" sourceRef="g" targetRef="a">
+        <conditionExpression>${x == 1}</conditionExpression></sequenceFlow>
+      <sequenceFlow id="f2" sourceRef="g" targetRef="b"/>
+      <sequenceFlow id="f3" sourceRef="a" targetRef="nowhere"/>
+      <sequenceFlow id="f4" sourceRef="b" targetRef="e"/>
+     </process></definitions>"""
+
+    def moves(data: bytes) -> list[tuple[Any, ...]]:
+        document, smap, _ = imp.import_bpmn(data, "dup.bpmn")
+        assert document is not None
+        assert [(n.location.line, n.message) for n in smap.notes] == [
+            (
+                10,
+                "sequenceFlow 'f3': it connects unknown id 'nowhere', which is not mapped; "
+                "left out",
+            )
+        ]
+        return [
+            (t["from"], t["to"], t.get("label"), t.get("when")) for t in document["transitions"]
+        ]
+
+    assert moves(xml)[2] == ("g", "b", None, None)
+    without = xml.replace(b'<exclusiveGateway id="g"/>', b"")
+    assert moves(without)[2] == ("g", "b", "default", "not (x == 1)")
