@@ -177,3 +177,23 @@ def test_a_later_node_of_the_same_id_takes_back_the_default_flow() -> None:
     assert moves(xml)[2] == ("g", "b", None, None)
     without = xml.replace(b'<exclusiveGateway id="g"/>', b"")
     assert moves(without)[2] == ("g", "b", "default", "not (x == 1)")
+
+
+def test_new_ids_follow_the_rule() -> None:
+    """``new_id`` keeps a clean, free id as is and otherwise replaces what an id may not hold,
+    cuts it to 190 characters, guards a leading '.' or '-' and numbers repeats (an oracle
+    written from that rule)."""
+    wanted = ["a", "a", "Task_1", "x.y-z", ".x", "-x", "a b", "é", "", "_", "9", "a\n"]
+    wanted += ["a" * 190, "a" * 191, "a" * 191, "sid-1", "sid-1", "a_2"]
+    importer = imp._Importer(bpmn_xml.parse_tree(b"<a/>"), "x.bpmn", "en", "x")
+    used: set[str] = set()
+    for text in wanted:
+        base = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in text)
+        base = base[:190] or "step"
+        base = "_" + base if base[0] in ".-" else base
+        out, n = base, 1
+        while out in used:
+            n += 1
+            out = f"{base}_{n}"
+        used.add(out)
+        assert importer.new_id(text) == out, text

@@ -163,6 +163,8 @@ def _tag(el: El) -> str:
 
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
+_ID_CLEAN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,189}\Z").match
+"""An id :meth:`_Importer.new_id` keeps unchanged (when not taken)."""
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
 
@@ -331,6 +333,9 @@ class _Importer:
     # --- ids --------------------------------------------------------------------------------
 
     def new_id(self, wanted: str) -> str:
+        if _ID_CLEAN(wanted) and wanted not in self.used:  # what the lines below keep as is
+            self.used.add(wanted)
+            return wanted
         base = _ID_BAD.sub("_", wanted)[:190] or "step"
         if base[0] in ".-":
             base = "_" + base
@@ -670,8 +675,8 @@ class _Importer:
             self.step_ids[ident] = sid
             step: dict[str, Any] = {"id": sid, "kind": "action"}
             step["role"] = node.lane if node.lane is not None else self.role_for(node)
-            label = self.label(el)
-            if label:
+            name = el.get("name")  # self.label, inline
+            if name and (label := " ".join(name.split())):
                 step["label"] = label
             if node.description:
                 step["description"] = node.description
