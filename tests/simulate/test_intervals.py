@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import pathways as pw
@@ -71,3 +73,30 @@ def test_text_shows_value_and_interval(
     args: tuple[float | None, list[float] | None], out: str
 ) -> None:
     assert text(*args, scale=100, unit="%") == out
+
+
+def test_batch_means_of_the_queue_loop_cover_erlang_c() -> None:
+    """With queues the interval is batch means over one run whose cases arrive in order. On
+    M/M/1 at 50% load (1,000 cases a run, 200 seeded runs), the exact share of cases waiting
+    more than 1 h, C(1, a) e^{-(mu - lambda)}, and the exact mean wait, C(1, a) / (mu - lambda),
+    fall inside their intervals in 88-99% of runs (measured: 95% and 91%). At higher load the
+    wait's interval is narrower than it should be (docs/simulation.md)."""
+    rho, runs = 0.5, 200
+    p = build(
+        [step("serve", "entry", duration={"mean": "1h"}), step("done", "outcome")],
+        [move("serve", "done")],
+        roles=[{"id": "r", "agency": "a", "title": "R", "capacity": 1}],
+        deadlines=[{"id": "seen", "to": "serve", "within": "1h", "required": True}],
+        simulation={"arrivals_per_day": rho * 24},
+    )
+    waits_more_than_1h = rho * math.exp(-(1 - rho))  # Erlang C of M/M/1 is rho
+    mean_wait = rho / (1 - rho)
+    share = wait = 0
+    for seed in range(runs):
+        d = pw.simulate(p, cases=1000, seed=seed).to_dict()
+        lo, hi = d["deadlines"]["seen"]["ci95"]["share_missed"]
+        share += lo <= waits_more_than_1h <= hi
+        lo, hi = d["roles"]["r"]["ci95"]["wait_hours_mean"]
+        wait += lo <= mean_wait <= hi
+    assert 0.88 <= share / runs <= 0.99
+    assert 0.88 <= wait / runs <= 0.99
