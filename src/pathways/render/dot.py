@@ -339,6 +339,7 @@ _PLAIN_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))
 _KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
 
 
+@functools.lru_cache(maxsize=8192)  # ids, colours and labels repeat on page after page
 def quote(value: str) -> str:
     """A DOT id or attribute value, written as the ``graphviz`` package writes it: an
     HTML-like label (``<...>``, made by :func:`text` and the label builders) as it is, a plain
