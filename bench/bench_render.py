@@ -6,7 +6,8 @@ Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, 
 is the price of the working-group picture. Mermaid needs no binary and is timed alone.
 Run: ``python bench/bench_render.py [--quick]``; ``--pagination [--against REV]`` times the
 A3 PDF of every bundled pathway beside a one-page PDF and beside the pagination of git
-revision REV (``pages.py`` loaded from git), in one run, wall and CPU time.
+revision REV (``pages.py`` loaded from git), in one run: interleaved rounds, wall and CPU
+time, the median of the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -117,10 +118,17 @@ def pages_at(rev: str) -> Any:
     return module
 
 
-def pagination(cases: list[tuple[str, pw.Pathway]], out: Path, against: str) -> str:
+def pagination(
+    cases: list[tuple[str, pw.Pathway]], out: Path, against: str, rounds: int = 9
+) -> str:
     """One page, the A3 pagination at git revision ``against`` and today's, side by side in
-    one run, each row timed together: wall time (median of 5) and CPU time (median of
-    3), with their ratios to the one-page PDF."""
+    one run: ``rounds`` interleaved rounds (each runs the three once, in a rotating order),
+    every call timed in wall time and in CPU time (this process and its ``dot`` children).
+    Each ratio is the median of the rounds' ratios (a round's three calls see about the same
+    load); the times are medians too."""
+    import statistics
+    import time
+
     from pypdf import PdfReader
 
     from pathways.render.extract import extract
@@ -131,6 +139,14 @@ def pagination(cases: list[tuple[str, pw.Pathway]], out: Path, against: str) -> 
         drawn = module.sheets(extract(p))
         path.write_bytes(module.sheets_pdf(drawing for _, drawing in drawn))
 
+    def cpu_now() -> float:
+        import resource
+
+        own, children = (
+            resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
     rows = []
     for name, p in cases:
         runs = {
@@ -138,18 +154,31 @@ def pagination(cases: list[tuple[str, pw.Pathway]], out: Path, against: str) -> 
             "before": lambda p=p: a3(old, p, out / "before.pdf"),
             "now": lambda p=p: pw.render(p, out / "now.pdf"),
         }
-        wall = {key: median_time(fn, repeats=5) for key, fn in runs.items()}
-        cpu = {key: cpu_time(fn) for key, fn in runs.items()}
+        for fn in runs.values():  # warm: imports, caches
+            fn()
+        wall: dict[str, list[float]] = {key: [] for key in runs}
+        cpu: dict[str, list[float]] = {key: [] for key in runs}
+        keys = list(runs)
+        for r in range(rounds):
+            for key in keys[r % 3 :] + keys[: r % 3]:
+                t0, c0 = time.perf_counter(), cpu_now()
+                runs[key]()
+                wall[key].append(time.perf_counter() - t0)
+                cpu[key].append(cpu_now() - c0)
         same = (out / "before.pdf").read_bytes() == (out / "now.pdf").read_bytes()
+
+        def cell(times: dict[str, list[float]], key: str) -> str:
+            ms = statistics.median(times[key]) * 1000
+            if key == "one":
+                return f"{ms:,.0f} ms"
+            ratio = statistics.median(a / b for a, b in zip(times[key], times["one"], strict=True))
+            return f"{ms:,.0f} ms ({ratio:.1f}x)"
+
         rows.append(
             [
                 name,
-                f"{wall['one'] * 1000:,.0f} ms",
-                f"{wall['before'] * 1000:,.0f} ms ({wall['before'] / wall['one']:.1f}x)",
-                f"{wall['now'] * 1000:,.0f} ms ({wall['now'] / wall['one']:.1f}x)",
-                f"{cpu['one'] * 1000:,.0f} ms",
-                f"{cpu['before'] * 1000:,.0f} ms ({cpu['before'] / cpu['one']:.1f}x)",
-                f"{cpu['now'] * 1000:,.0f} ms ({cpu['now'] / cpu['one']:.1f}x)",
+                *(cell(wall, key) for key in keys),
+                *(cell(cpu, key) for key in keys),
                 f"{len(PdfReader(out / 'now.pdf').pages)}",
                 "yes" if same else "no",
             ]
