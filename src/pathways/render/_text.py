@@ -101,6 +101,7 @@ def hours_text(hours: float) -> str:
     return format_hours(hours)
 
 
+@functools.lru_cache(maxsize=4096)  # markers name the same step round after round
 def shorten(value: str, width: int) -> str:
     """``value`` cut to ``width`` characters with an ellipsis, at a space or a Khmer word
     boundary where there is one."""

@@ -233,7 +233,34 @@ _LEGEND_COLUMNS = 4
 def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLUMNS) -> str:
     """A legend laid out in a few wide rows, so it adds little to the diagram's height;
     ``compact`` (each page of a paginated drawing) keeps the shapes and lines only."""
-    lang = diagram.lang
+    return _legend_of(
+        diagram.lang,
+        any(node.kind in GATEWAYS for node in diagram.nodes),
+        compact,
+        columns,
+        () if compact else diagram.sectors,
+        diagram.findings,
+        diagram.since,
+        diagram.traced,
+        diagram.simulation,
+        diagram.max_wait,
+    )
+
+
+@functools.lru_cache(maxsize=256)  # the same legend on page after page, round after round
+def _legend_of(
+    lang: str | None,
+    gateways: bool,
+    compact: bool,
+    columns: int,
+    sectors: tuple[tuple[str, str, str, bool], ...],
+    findings: bool,
+    since: str,
+    traced: str,
+    simulation: bool,
+    max_wait: float,
+) -> str:
+    """:func:`_legend` from what it shows."""
 
     deadline = text(tr("deadline", lang))
     heading = text(tr("Legend", lang))
@@ -250,7 +277,7 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
                     tr("fork / join: tracks start together; the join waits for all", lang),
                 )
             ]
-            if any(node.kind in GATEWAYS for node in diagram.nodes)
+            if gateways
             else []
         ),
         ('<FONT COLOR="#404040">──▶</FONT>', tr("transition (internal or handoff)", lang)),
@@ -266,42 +293,42 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
         entries.append((text(tr("⇨ arrow box", lang)), tr("continues on another page", lang)))
     else:
         entries.append((_badges(tuple(BADGE_TAGS), lang), tr("tags safeguard rules check", lang)))
-        for sector, frame, fill, dashed in diagram.sectors:
+        for sector, frame, fill, dashed in sectors:
             swatch = (
                 f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
             )
             pattern = N_("{sector} lane (dashed)") if dashed else N_("{sector} lane")
             entries.append((swatch, tr(pattern, lang).format(sector=sector)))
-    if diagram.findings:
+    if findings:
         for severity, colour in SEVERITY_COLOURS.items():
             swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'
             entries.append((swatch, tr(_FINDING_ENTRY[severity], lang)))
-    if diagram.since:
+    if since:
         added, removed = CHANGE_COLOURS["added"], CHANGE_COLOURS["removed"]
         entries.append(
             (
                 f'<TABLE BORDER="3" COLOR="{added}"><TR><TD>  </TD></TR></TABLE>',
-                tr("new since {version}", lang).format(version=diagram.since),
+                tr("new since {version}", lang).format(version=since),
             )
         )
         entries.append(
             (
                 f'<FONT COLOR="{removed}">- - -</FONT>',
-                tr("removed since {version}", lang).format(version=diagram.since),
+                tr("removed since {version}", lang).format(version=since),
             )
         )
-    if diagram.traced:
+    if traced:
         entries.append(
             (
                 "<B>━━▶</B>",
-                tr("on the routes of a case where {facts}", lang).format(facts=diagram.traced),
+                tr("on the routes of a case where {facts}", lang).format(facts=traced),
             )
         )
         entries.append(('<FONT COLOR="#A0A0A0">──▶</FONT>', tr("not for this case (greyed)", lang)))
-    if diagram.simulation:
+    if simulation:
         cells = "".join(f'<TD BGCOLOR="{c}">  </TD>' for c in HEAT)
         scale = f'<TABLE BORDER="1" COLOR="#888888" CELLSPACING="0"><TR>{cells}</TR></TABLE>'
-        longest = human_hours(diagram.max_wait, lang)
+        longest = human_hours(max_wait, lang)
         entries.append((scale, tr("role's mean wait, 0 to {time}", lang).format(time=longest)))
         entries.append((text(tr("━ thicker", lang)), tr("more cases along the edge", lang)))
     rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>{heading}</B></TD></TR>']

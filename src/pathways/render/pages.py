@@ -293,7 +293,7 @@ def _sheets(
     def excess(plain: bytes, data: bytes) -> tuple[float, float]:
         """How far a page overruns its sheet at MIN_SCALE (drawing points), along the flow
         and across; zero or less when it fits."""
-        width, height, _, _ = _layout(plain)
+        width, height = (float(v) * 72 for v in plain[: plain.find(b"\n")].split()[2:4])
         # `dot -Tplain` leaves out the drawing's pad, which the PDF page has; the drawing,
         # when there is one, says its own size, which is what is printed.
         full_w, full_h = _drawn_size(data, width + _PAD, height + _PAD)
