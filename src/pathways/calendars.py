@@ -49,18 +49,24 @@ FloatArray = Any  # numpy float arrays (numpy is imported only by the vectorised
 
 
 class ServeTables(NamedTuple):
-    """What :meth:`Timeline.serve_tables`' closure reads; lists change in place as the
-    timeline grows. ``slow(t, hours, k)`` is :meth:`Timeline.serve` of a time ``t`` already
-    shifted back by ``k`` hours (whole weeks past the fold), shifted forward again."""
+    """What :meth:`Timeline.serve_tables`' closure reads; the lists and dicts change in place
+    as the timeline grows. ``slow(t, hours, k)`` is :meth:`Timeline.serve` of a time ``t``
+    already shifted back by ``k`` hours (whole weeks past the fold), shifted forward again.
+
+    ``hour[m]`` (``m`` a whole hour of the clock, ``trunc(t)``) is ``(i, a[i], b[i], cum[i])``
+    when ``[m, m + 1)`` lies in working interval ``i``, else ``(-2 - j, 0.0, 0.0, 0.0)`` with
+    ``j`` the last interval starting at or before ``m``; ``work[m]`` (``m`` a whole working
+    hour) is ``(j, cum_end[j], a[j], cum[j])`` with ``j`` the first interval whose working time
+    reaches ``m``."""
 
     fold: float
     folded: float
-    ia: list[int]  # per whole hour: the interval holding it, or -2 - the last one before it
+    hour: list[tuple[int, float, float, float]]
     aa: list[float]
     a: list[float]
     b: list[float]
     cum: list[float]
-    jt: list[int]
+    work: list[tuple[int, float, float, float]]
     cum_end: list[float]
     slow: Callable[[float, float, float], tuple[float, float]]
 
@@ -83,6 +89,16 @@ class Timeline:
     fold: float = 0.0  # set after init: see __post_init__
     _cache: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     _cache_days: int = field(default=-1, repr=False, compare=False)
+    # serve_tables' result, and what to call after the timeline grew (its tables' rebuild):
+    # never pickled (closures), rebuilt on demand
+    _served: Any = field(default=None, repr=False, compare=False)
+    _grown: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_served"] = None
+        state["_grown"] = []
+        return state
 
     @property
     def always(self) -> bool:
@@ -157,16 +173,20 @@ class Timeline:
         the tables it reads (the event loop inlines it when a pathway has one calendar).
 
         Same arithmetic, same results, without the two binary searches: a table per whole
-        hour of the clock gives the working interval the whole hour lies in (``ia[m] >= 0``:
-        a time in that hour starts at once), or else ``-2 -`` the last interval starting at
-        or before it; one per whole working hour gives the first interval whose working time
-        reaches it (``jt``); from there a step or two along the intervals finds the one
-        :meth:`serve`'s searches find. The tables cover the intervals built so far, less the
-        last 192 hours (where :meth:`serve` would build more first); outside them, and for
-        negative times, the closure calls :meth:`serve`'s own arithmetic and builds its
-        tables again if the timeline grew. Built intervals never change (the last one may
-        only grow), so tables of an earlier build stay exact for the times they cover.
+        hour of the clock gives the working interval the whole hour lies in (a time in that
+        hour starts at once), or else the last interval starting at or before it; one per whole
+        working hour gives the first interval whose working time reaches it; from there a step
+        or two along the intervals finds the one :meth:`serve`'s searches find. The tables are
+        indexed by ``math.trunc`` of the time (cheaper than ``int``) and hold the interval's
+        bounds beside its index (one look-up, not three). They cover the
+        intervals built so far, less the last 192 hours (where :meth:`serve` would build more
+        first); outside them, and for negative times, the closure calls :meth:`serve`'s own
+        arithmetic. They are rebuilt whenever the timeline grows (whoever makes it grow), so
+        they always agree with the intervals. The closure and its tables are made once per
+        timeline.
         """
+        if self._served is not None:
+            return self._served  # type: ignore[no-any-return]
         import numpy as np
 
         if not self.b:
@@ -174,12 +194,10 @@ class Timeline:
         a, b, cum, cum_end = self.a, self.b, self.cum, self.cum_end
         fold = self.fold
         folded = fold + 168.0
-        floor = math.floor
-        ia: list[int] = []  # per whole hour m: the interval holding [m, m + 1), or -2 - the
-        # last interval starting at or before m
-        aa: list[float] = []  # the interval starts the tables were built on, then +inf
-        jt: list[int] = []  # per whole working hour m: the first interval reaching m
-        built = [-1]
+        hour: list[tuple[int, float, float, float]] = []
+        aa: list[float] = []  # the interval starts, then +inf
+        work: list[tuple[int, float, float, float]] = []
+        trunc = math.trunc
 
         def index() -> None:
             hours = max(0, math.floor(b[-1] - 192.0))
@@ -188,56 +206,60 @@ class Timeline:
             last = np.searchsorted(starts, marks, side="right") - 1
             ends = np.asarray(b, dtype=np.float64)[last.clip(0)]
             inside = (last >= 0) & (marks + 1.0 <= ends)
-            ia[:] = np.where(inside, last, -2 - last).tolist()
+            held = [(i, a[i], b[i], cum[i]) for i in range(len(a))]
+            codes = np.where(inside, last, -2 - last).tolist()
+            hour[:] = [held[i] if i >= 0 else (i, 0.0, 0.0, 0.0) for i in codes]
             aa[:] = [*a, math.inf]
             reach = np.arange(math.floor(cum_end[-1]) + 1, dtype=np.float64)
-            jt[:] = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
-            built[0] = len(a)
+            first = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
+            reached = [(j, cum_end[j], a[j], cum[j]) for j in range(len(a))]
+            work[:] = [reached[j] for j in first]
 
         unfolded = self._serve
 
         def slow(t: float, hours: float, k: float) -> tuple[float, float]:
             start, end = unfolded(t, hours)
-            if len(a) != built[0]:
-                index()
             return start + k, end + k
 
         index()
+        self._grown.append(index)
 
         def serve(t: float, hours: float) -> tuple[float, float]:
             k = 0.0
             if t > folded:
-                k = 168.0 * floor((t - fold) / 168.0)
+                k = 168.0 * trunc((t - fold) / 168.0)  # == floor: positive
                 t -= k
             elif t < 0.0:
                 return slow(t, hours, k)
             try:
-                i = ia[int(t)]
-            except IndexError:  # beyond the tables
-                return slow(t, hours, k)
-            if i >= 0:  # the whole hour is working time
-                start = t
-            else:
-                i = -2 - i
-                while aa[i + 1] <= t:
-                    i += 1
-                if i >= 0 and t < b[i]:
+                i, ai, bi, ci = hour[trunc(t)]
+                if i >= 0:  # the whole hour is working time
                     start = t
                 else:
-                    i += 1
-                    start = a[i]
-            if start + hours <= b[i]:  # the common case: done within the working stretch
-                return start + k, start + hours + k
-            w = cum[i] + (start - a[i]) + hours
-            try:
-                j = jt[int(w)]
-                while cum_end[j] < w:
+                    i = -2 - i
+                    while aa[i + 1] <= t:
+                        i += 1
+                    if i >= 0 and t < b[i]:
+                        start = t
+                    else:
+                        i += 1
+                        start = a[i]
+                    ai, bi, ci = a[i], b[i], cum[i]
+                if start + hours <= bi:  # the common case: done within the working stretch
+                    return start + k, start + hours + k
+                w = ci + (start - ai) + hours
+                j, ej, aj, cj = work[trunc(w)]
+                if ej < w:
                     j += 1
-            except IndexError:  # beyond the intervals built so far
+                    while cum_end[j] < w:
+                        j += 1
+                    aj, cj = a[j], cum[j]
+            except IndexError:  # beyond the tables
                 return slow(t, hours, k)
-            return start + k, a[j] + (w - cum[j]) + k
+            return start + k, aj + (w - cj) + k
 
-        return serve, ServeTables(fold, folded, ia, aa, a, b, cum, jt, cum_end, slow)
+        self._served = serve, ServeTables(fold, folded, hour, aa, a, b, cum, work, cum_end, slow)
+        return self._served  # type: ignore[no-any-return]
 
     def _weeks_array(self, t: FloatArray) -> FloatArray:
         import numpy as np
@@ -308,6 +330,8 @@ class Timeline:
         self.cum_end[:] = cum_end
         if not a:
             raise ValueError("the calendar has no working time")
+        for rebuild in self._grown:  # the serve tables, which must agree with the intervals
+            rebuild()
 
     def _arrays(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``a``, ``b``, ``cum`` and ``cum_end`` as numpy arrays, kept until the timeline grows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import pickle
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import pathways as pw
 from pathways.calendars import timeline, worst_span
 from pathways.cli import main
+from pathways.model import WEEKDAYS
 from tests.hyp import examples
 
 from ._pathways import build, move, step
@@ -309,3 +311,59 @@ def test_the_server_equals_serve_on_every_quarter_hour(zone: str, hours: list[st
             for work in (0.25, 1.5, 30.0):
                 if t is not None:
                     assert serve(t, work) == reference.serve(t, work), (t, work)
+
+
+def test_the_queue_loops_inlined_calendar_equals_the_server() -> None:
+    """With one calendar the queue loop runs the service arithmetic inline (with the weeks'
+    shift of the last service kept); with two it calls each calendar's server. Two calendars
+    with the same definition must therefore give the same JSON as one, on a run of 20 years
+    (far past the weekly fold), with services that cross nights, weekends and holidays in a
+    zone that changes its clocks."""
+    cal = {
+        "timezone": "Europe/London",
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "hours": ["08:30-12:30", "13:30-17:00"],
+        "holidays": ["2027-04-02", "2027-12-27", "2028-01-03"],
+    }
+
+    def pathway(second: str) -> pw.Pathway:
+        long = {"min": 0.5, "mode": 9.0, "max": 40.0}
+        return build(
+            [
+                step("s", "entry", duration=long),
+                step("i", role="t", tags=["interview"], duration={"min": 1, "mode": 2, "max": 30}),
+                step("done", "outcome"),
+            ],
+            [move("s", "i"), move("i", "s", probability=0.3), move("i", "done", probability=0.7)],
+            roles=[
+                {"id": "r", "agency": "a", "title": "R", "capacity": 2, "calendar": "one"},
+                {"id": "t", "agency": "b", "title": "T", "capacity": 1, "calendar": second},
+            ],
+            calendars={"one": cal, "two": cal},
+            policies={"max_interviews": 1000},
+            simulation={"arrivals_per_day": 0.4, "start": "2027-01-04"},
+        )
+
+    # 3,000 arrivals at 0.4 a day: some 20 years, the fold is at about 2 years
+    inline = pw.simulate(pathway("one"), cases=3000, seed=11).to_dict()
+    called = pw.simulate(pathway("two"), cases=3000, seed=11).to_dict()
+    assert inline["roles"]["t"]["wait_hours_mean"] > 0
+    assert json.dumps(inline) == json.dumps(called)
+
+
+def test_the_server_keeps_up_when_the_timeline_grows_elsewhere() -> None:
+    """The server's tables follow the timeline whoever makes it grow (here `begin`, as the
+    deadline hooks do), also when the last working interval only gets longer (every day, all
+    day, one holiday); a timeline with a server can still be pickled for worker processes."""
+    for days, hours in ((["mon", "tue", "wed", "thu", "fri"], ["08:00-17:00"]), (None, None)):
+        args = (days or list(WEEKDAYS), hours or ["00:00-24:00"], [MONDAY + dt.timedelta(3)])
+        reference = timeline("Europe/London", *args, MONDAY, "UTC")
+        fast = timeline("Europe/London", *args, MONDAY, "UTC")
+        serve = fast.server()
+        assert serve(10.0, 3.0) == reference.serve(10.0, 3.0)
+        fast.begin(24 * 900.0)  # grows the intervals past the server's tables
+        for t in [q * 7.25 for q in range(4000)]:
+            for work in (0.5, 20.0, 200.0):
+                assert serve(t, work) == reference.serve(t, work), (t, work)
+        copy = pickle.loads(pickle.dumps(fast))
+        assert copy.server()(50.0, 30.0) == reference.serve(50.0, 30.0)

@@ -415,10 +415,17 @@ def event_loop(
     serve_at = [None if line is None else servers[id(line)][0] for line in lines]
     # with one working calendar, the fast paths inline its closure on these tables
     one = len(servers) == 1
-    c_fold, c_folded, c_ia, c_aa, c_a, c_b, c_cum, c_jt, c_ce, c_slow = (
+    c_fold, c_folded, c_hour, c_aa, c_a, c_b, c_cum, c_work, c_ce, c_slow = (
         next(iter(servers.values()))[1] if one else _NO_TABLES
     )
-    floor = math.floor
+    cal1, cal2 = -CALENDARED, -2 * CALENDARED  # the fast-path codes' bounds, as locals
+    trunc = math.trunc
+    # The weeks' shift of the calendar's fold, 168 * floor((t - fold) / 168), is the same for
+    # every t in [w_lo, w_hi] (w_k): the shift of the last service, kept with a margin of
+    # 1e-3 h inside its week. There t - fold is exact (fold is a whole number of hours, t below
+    # 2**40) and the quotient's rounding error (at most 2**-23) is below the margin's 1e-3 / 168,
+    # so the floor cannot differ; services follow each other closely, so most reuse it.
+    w_k, w_lo, w_hi = 0.0, -math.inf, c_folded
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
@@ -540,13 +547,13 @@ def event_loop(
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
                     continue
-                if r <= -CALENDARED:  # the same on a working calendar: service starts at
+                if r <= cal1:  # the same on a working calendar: service starts at
                     # the next working instant and takes working time
-                    if r <= -2 * CALENDARED:
+                    if r <= cal2:
                         iv[c] += 1
-                        r = -2 * CALENDARED - r
+                        r = cal2 - r
                     else:
-                        r = -CALENDARED - r
+                        r = cal1 - r
                     try:
                         dur = dpop[s]()
                     except IndexError:
@@ -555,12 +562,20 @@ def event_loop(
                     begin = fa[0]
                     ct = begin if begin > now else now
                     if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
-                        wk = 0.0
-                        if ct > c_folded:
-                            wk = 168.0 * floor((ct - c_fold) / 168.0)
-                            ct -= wk
+                        if w_lo <= ct <= w_hi:  # in the weeks' shift of the last service
+                            wk = w_k
+                        elif ct > c_folded:
+                            wk = 168.0 * trunc((ct - c_fold) / 168.0)  # == floor: positive
+                            if ct < 2.0**40:
+                                w_k = wk
+                                w_lo = c_fold + wk + 1e-3
+                                w_hi = c_fold + wk + 167.999
+                        else:
+                            wk = w_k = 0.0
+                            w_lo, w_hi = -math.inf, c_folded
+                        ct -= wk
                         try:
-                            ci = c_ia[int(ct)]  # times in the loop are never negative
+                            ci, ca, cb, cc = c_hour[trunc(ct)]  # times are never negative here
                             if ci >= 0:  # the whole hour is working time
                                 begin = ct
                             else:
@@ -572,14 +587,18 @@ def event_loop(
                                 else:
                                     ci += 1
                                     begin = c_a[ci]
-                            if begin + dur <= c_b[ci]:
+                                ca, cb, cc = c_a[ci], c_b[ci], c_cum[ci]
+                            if begin + dur <= cb:
                                 end = begin + dur + wk
                             else:
-                                cw = c_cum[ci] + (begin - c_a[ci]) + dur
-                                cj = c_jt[int(cw)]
-                                while c_ce[cj] < cw:
+                                cw = cc + (begin - ca) + dur
+                                cj, ce, ca, cc = c_work[trunc(cw)]
+                                if ce < cw:
                                     cj += 1
-                                end = c_a[cj] + (cw - c_cum[cj]) + wk
+                                    while c_ce[cj] < cw:
+                                        cj += 1
+                                    ca, cc = c_a[cj], c_cum[cj]
+                                end = ca + (cw - cc) + wk
                             begin += wk
                         except IndexError:  # beyond the tables: the server's own slow path
                             begin, end = c_slow(ct, dur, wk)
@@ -672,12 +691,12 @@ def event_loop(
             replace(fa, end)
             now, code = pushpop(heap, (end, c))
             continue
-        if r <= -CALENDARED and now == clock:  # the same on a working calendar
-            if r <= -2 * CALENDARED:
+        if r <= cal1 and now == clock:  # the same on a working calendar
+            if r <= cal2:
                 iv[c] += 1
-                r = -2 * CALENDARED - r
+                r = cal2 - r
             else:
-                r = -CALENDARED - r
+                r = cal1 - r
             try:
                 dur = dpop[s]()
             except IndexError:
@@ -686,12 +705,20 @@ def event_loop(
             begin = fa[0]
             ct = begin if begin > now else now
             if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
-                wk = 0.0
-                if ct > c_folded:
-                    wk = 168.0 * floor((ct - c_fold) / 168.0)
-                    ct -= wk
+                if w_lo <= ct <= w_hi:  # in the weeks' shift of the last service
+                    wk = w_k
+                elif ct > c_folded:
+                    wk = 168.0 * trunc((ct - c_fold) / 168.0)  # == floor: positive
+                    if ct < 2.0**40:
+                        w_k = wk
+                        w_lo = c_fold + wk + 1e-3
+                        w_hi = c_fold + wk + 167.999
+                else:
+                    wk = w_k = 0.0
+                    w_lo, w_hi = -math.inf, c_folded
+                ct -= wk
                 try:
-                    ci = c_ia[int(ct)]  # times in the loop are never negative
+                    ci, ca, cb, cc = c_hour[trunc(ct)]  # times are never negative here
                     if ci >= 0:  # the whole hour is working time
                         begin = ct
                     else:
@@ -703,14 +730,18 @@ def event_loop(
                         else:
                             ci += 1
                             begin = c_a[ci]
-                    if begin + dur <= c_b[ci]:
+                        ca, cb, cc = c_a[ci], c_b[ci], c_cum[ci]
+                    if begin + dur <= cb:
                         end = begin + dur + wk
                     else:
-                        cw = c_cum[ci] + (begin - c_a[ci]) + dur
-                        cj = c_jt[int(cw)]
-                        while c_ce[cj] < cw:
+                        cw = cc + (begin - ca) + dur
+                        cj, ce, ca, cc = c_work[trunc(cw)]
+                        if ce < cw:
                             cj += 1
-                        end = c_a[cj] + (cw - c_cum[cj]) + wk
+                            while c_ce[cj] < cw:
+                                cj += 1
+                            ca, cc = c_a[cj], c_cum[cj]
+                        end = ca + (cw - cc) + wk
                     begin += wk
                 except IndexError:  # beyond the tables: the server's own slow path
                     begin, end = c_slow(ct, dur, wk)
