@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pathways.cli import main
+from pathways.cli.new import starter
 from pathways.messages import _NESTED, USAGE, USAGE_PARTS, _compile
 from tests.test_khmer_outputs import ALLOWED, _words
 
@@ -134,6 +135,8 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
         ["new", str(empty), "--force", "--no-input"],
         ["new", str(fifo), "--force", "--no-input"],
         ["new", str(tmp / "missing" / "x.yaml"), "--no-input"],
+        ["watch", P1, "-o", "x.foo"],
+        ["watch", "no-such-file.yaml"],
     ]
 
 
@@ -298,3 +301,38 @@ def test_new_writes_a_khmer_starter(tmp_path: Path, capsys: pytest.CaptureFixtur
     labels = [s.label for s in p.steps]
     assert all(isinstance(lab, dict) and re.search("[\u1780-\u17ff]", lab["km"]) for lab in labels)
     assert pathways.simulate(p, cases=50, seed=0).to_dict()["cases"] == 50
+
+
+def test_a_file_that_does_not_load_in_khmer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The load findings every command prints for a file that does not load, and the line
+    after them, were English in a Khmer run (load_or_report had no language); so was the
+    'details withheld' finding of a reader who may not see the file."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "format: pathways/1\nid: x\nsteps:\n  - id: a\n    label: Report: received\n",
+        encoding="utf-8",
+    )
+    b = str(broken)
+    hidden = tmp_path / "hidden.yaml"  # loads, but is for restricted readers only
+    hidden.write_text(starter() + "visibility: restricted\n", encoding="utf-8")
+    typed = {"Report", "received", "label", "my", "referral", "pathway"}  # the files' ids
+    for args in (
+        ["render", b, "-o", str(tmp_path / "x.svg")],
+        ["export", b, "-o", str(tmp_path / "x.bpmn")],
+        ["routes", b],
+        ["trace", b],
+        ["diff", b, b],
+        ["simulate", b],
+        ["simulate", str(hidden), "--visibility", "public"],
+    ):
+        code, en = _run(args, capsys)
+        km_code, km = _run([*args, "--lang", "km"], capsys)
+        assert code == km_code != 0, (args, en)
+        km = km.replace(str(tmp_path), " ")
+        # the YAML parser's own words are left out of the Khmer message (messages.OMITTED)
+        km = re.sub(r"\(parser: [^)]*\)", " ", km)
+        leaks = _words(_typed(km)) - typed - ALLOWED - HELP_ALLOWED
+        assert leaks == set(), (args, km)
+        assert _words(_typed(en.replace(str(tmp_path), " "))) - typed - ALLOWED  # control

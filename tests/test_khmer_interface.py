@@ -231,6 +231,23 @@ def _real_messages() -> list[str]:
     found += _modeller_notes()
     found += [f.message for f in import_bpmn(COMPLEX_BPMN, "complex.bpmn")[1].notes]
     found += _too_many_elements()
+    found += _withheld()
+    return found
+
+
+def _withheld() -> list[str]:
+    """What a reader who may not see a file's content is told when it does not load."""
+    from pathways.model import Visibility
+    from pathways.visibility import seen_load_findings
+
+    found = []
+    for text in ("format: pathways/1\nid: x\nsteps: [\n", "format: pathways/1\n\tid: x\n: :\n"):
+        try:
+            pathways.loads(text)
+        except LoadError as exc:
+            seen = seen_load_findings(text, Visibility.PUBLIC, exc.findings * 2)
+            found += [f.message for f in seen_load_findings(text, Visibility.PUBLIC, exc.findings)]
+            found += [f.message for f in seen]
     return found
 
 

@@ -210,6 +210,9 @@ TEMPLATES: tuple[str, ...] = (
         "XML document type declarations (DTDs) are refused: they allow entity expansion and "
         "external files; BPMN needs none, remove the <!DOCTYPE ...> line"
     ),
+    # a file that does not load, for a reader who may not see its content (pathways.visibility)
+    N_("{n} problem; details withheld at this visibility"),
+    N_("{n} problems; details withheld at this visibility"),
     # a file that is XML but not BPMN (PW002)
     N_("more than {n} XML elements; a pathway is far smaller"),
     N_("not a BPMN 2.0 file: the root element is {tag}, not definitions in the namespace {ns}"),
@@ -434,6 +437,7 @@ USAGE: tuple[str, ...] = (
     # the commands' own (pathways.cli._common.Usage)
     N_("invalid value for {option}: {problem}"),
     N_("-o {path}: unknown suffix {suffix}; use one of {suffixes}"),
+    N_("-o {path}: unknown suffix; use one of {suffixes}"),
     N_("--direction {value}: choose LR or TB"),
     N_("--page {value}: choose A3, A4 or none"),
     N_("--orientation {value}: choose landscape or portrait"),

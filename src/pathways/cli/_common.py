@@ -71,13 +71,16 @@ def echo_findings(findings: Iterable[Finding], lang: str | None = None) -> None:
         typer.echo(format_finding(finding, lang), err=True)
 
 
-def load_or_report(source: Path | str, visibility: Visibility | None = None) -> Pathway | None:
+def load_or_report(
+    source: Path | str, visibility: Visibility | None = None, lang: str | None = None
+) -> Pathway | None:
     """The pathway in ``source``, or None after printing on stderr why it does not load.
 
     ``source`` is a file, or (a string) one side of a diff: a file or ``git:REV:PATH``
     (:func:`pathways.versions.load_version`). Load findings are printed one line each, as a
     reader at ``visibility`` may see them (:func:`pathways.visibility.seen_load_findings`); a
-    revision git cannot show is one line ``error: ...``. The caller picks the exit code.
+    revision git cannot show is one line ``error: ...``; in ``lang`` where the catalogue
+    translates the message whole. The caller picks the exit code.
     """
     from pathways.errors import LoadError
     from pathways.load import load
@@ -87,17 +90,21 @@ def load_or_report(source: Path | str, visibility: Visibility | None = None) -> 
     try:
         return load(source) if isinstance(source, Path) else load_version(source)
     except LoadError as exc:
-        echo_findings(seen_load_findings(source, visibility, exc.findings))
+        echo_findings(seen_load_findings(source, visibility, exc.findings), lang)
     except (ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from pathways.i18n import tr
+
+        typer.echo(tr("error: {message}", lang).format(message=exc), err=True)
     return None
 
 
-def load_versions_or_report(old: str, new: str) -> tuple[Pathway, Pathway] | None:
+def load_versions_or_report(
+    old: str, new: str, lang: str | None = None
+) -> tuple[Pathway, Pathway] | None:
     """Both versions of a pathway (each a file or ``git:REV:PATH``), or None after printing
     why the first that does not load does not (:func:`load_or_report`)."""
-    before = load_or_report(old)
-    after = load_or_report(new) if before is not None else None
+    before = load_or_report(old, lang=lang)
+    after = load_or_report(new, lang=lang) if before is not None else None
     return None if before is None or after is None else (before, after)
 
 

@@ -61,7 +61,7 @@ def diff(
     check_choice(format, FORMATS)
     renames = parse_renames(rename)
     day = parse_today(today)
-    versions = load_versions_or_report(old, new)
+    versions = load_versions_or_report(old, new, lang)
     if versions is None:
         return 2
     before, after = versions

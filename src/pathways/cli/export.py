@@ -10,7 +10,7 @@ import typer
 from pathways.cli._app import app
 from pathways.cli._common import check_choice, load_or_report, warn_lang, write_or_report
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
-from pathways.i18n import N_
+from pathways.i18n import N_, tr
 from pathways.model import Visibility
 
 SUFFIXES = (".bpmn", ".bpmn2", ".xml")
@@ -74,9 +74,10 @@ def export(
 
     check_choice(layout, LAYOUTS, "--layout")
     check_paths(path, output, SUFFIXES, hints=False)
-    pathway = load_or_report(path, visibility)
+    pathway = load_or_report(path, visibility, lang)
     if pathway is None:
-        typer.echo(f"{path}: not exported: the file does not load", err=True)
+        words = tr("{path}: not exported: the file does not load", lang)
+        typer.echo(words.format(path=path), err=True)
         return 1
     warn_lang(lang, pathway.locales)
     return write_or_report(

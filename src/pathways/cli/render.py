@@ -157,7 +157,7 @@ def _render(
     check_paths(path, output, FORMATS, hints=False)
     day = parse_today(today)
     sim = _read_simulation(simulation) if simulation is not None else None
-    pathway = load_or_report(path, visibility)
+    pathway = load_or_report(path, visibility, lang)
     if pathway is None:
         from pathways.i18n import tr
 

@@ -61,7 +61,7 @@ def routes(
     check_choice(format, FORMATS)
     check_paths(path)
     warn_lang(lang)
-    pathway = load_or_report(path, visibility)
+    pathway = load_or_report(path, visibility, lang)
     if pathway is None:
         return 1
     warn_lang(lang, pathway.locales)

@@ -32,15 +32,21 @@ def _load(
     from pathways.rules import check
     from pathways.visibility import policy, view
 
-    pathway = load_or_report(path, visibility)
+    pathway = load_or_report(path, visibility, lang)
     if pathway is None:
         return None
     if visibility is not None and not policy(pathway, visibility).pathway_visible:
-        typer.echo(
-            f"{path}: pathway {pathway.id!r} is for {pathway.visibility.value} readers; "
-            f"not shown at --visibility {visibility.value}",
-            err=True,
+        words = tr(
+            "{path}: pathway {id} is for {level} readers; not shown at --visibility {visibility}",
+            lang,
         )
+        text = words.format(
+            path=path,
+            id=repr(pathway.id),
+            level=pathway.visibility.value,
+            visibility=visibility.value,
+        )
+        typer.echo(text, err=True)
         return None
     errors = [f for f in check(view(pathway, visibility)) if f.severity.value == "error"]
     echo_findings(errors, lang)

@@ -117,7 +117,7 @@ def trace(
         problem = output_problem(output)
     if problem is not None:
         return usage(problem)
-    pathway = load_or_report(path, visibility)
+    pathway = load_or_report(path, visibility, lang)
     if pathway is None:
         return 1
     try:

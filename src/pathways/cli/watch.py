@@ -115,7 +115,7 @@ def watch(
     try:
         warn_lang(lang)
     except Usage as exc:
-        return usage_error(exc)
+        return usage_error(exc, lang)
     outputs = list(output or [])
     problem = input_problem(path)
     for out in outputs:
@@ -123,7 +123,10 @@ def watch(
             problem = f"-o {str(out)!r}: unknown suffix; use one of {', '.join(FORMATS)}"
         problem = problem or output_problem(out)
     if problem is not None:
-        typer.echo(f"error: {problem}", err=True)
+        from pathways.messages import usage_message
+
+        message = usage_message(problem, lang)
+        typer.echo(tr("error: {message}", lang).format(message=message), err=True)
         return 2
     import watchfiles
 
