@@ -143,6 +143,14 @@ def test_findings_overlay_has_short_titles(tmp_path: Path) -> None:
     assert "PW504" in khmer and "duration without unit" not in khmer  # no English in Khmer
 
 
+def _without_label(deadline: str) -> str:
+    """P1's text with the label of ``deadline`` taken out (the bundled deadlines have labels)."""
+    text = P1.read_text(encoding="utf-8")
+    cut = re.sub(rf"(\n  - id: {deadline}\n)    label: [^\n]*\n", r"\1", text)
+    assert cut != text
+    return cut
+
+
 def test_report_names_outcomes_deadlines_and_steps_by_label(tmp_path: Path) -> None:
     """The report's simulation tables printed ids ("closed", "pep-window") where the CLI
     printed "Case closed", and its responsibility table "answer the referral from
@@ -150,9 +158,7 @@ def test_report_names_outcomes_deadlines_and_steps_by_label(tmp_path: Path) -> N
     the responsibility table (ids stay in the JSON and in <code>)."""
     from pathways.report import write_report
 
-    text = P1.read_text(encoding="utf-8").replace(
-        "  - id: pep-window\n", "  - id: pep-window\n    label: {en: PEP window, km: PEP}\n"
-    )
+    text = _without_label("police-report-48h")
     source = tmp_path / "p1.yaml"
     source.write_text(text, encoding="utf-8")
     index = write_report(source, tmp_path / "out", today=dt.date(2026, 11, 28), cases=200)
@@ -174,9 +180,7 @@ def test_simulate_names_deadlines_by_label(
     """`simulate` printed a deadline's id ("pep-window") in its table, what-if KPIs and
     sentences even where the file gives the deadline a label; now the label (ids stay in
     the JSON)."""
-    text = P1.read_text(encoding="utf-8").replace(
-        "  - id: pep-window\n", "  - id: pep-window\n    label: {en: PEP window, km: PEP}\n"
-    )
+    text = _without_label("police-report-48h")
     source = tmp_path / "p1.yaml"
     source.write_text(text, encoding="utf-8")
     run = ["simulate", str(source), "--cases", "200", "--no-progress"]

@@ -70,7 +70,7 @@ def test_page_holds_every_section(p1_report: Path) -> None:
     for step in p.steps:
         if step.kind != "outcome":
             assert f"<code>{step.id}</code>" in html
-    assert "pep-window: within 72 h (3 days) of the report (entry step)" in html
+    assert "PEP window: within 72 h (3 days) of the report (entry step)" in html
     assert 'href="https://aplecambodia.org/court_support/"' in html
 
 

@@ -172,7 +172,7 @@ def test_trace_of_p1_in_plain_words() -> None:
     assert "Urgent medical care" in text and "Non-urgent medical check" not in text
     assert "referral to NGO partner shelter, answer within 24 h (1 day)" in text
     assert "if declined: Emergency placement with safe relatives (kinship care)" in text
-    assert "deadline: pep-window, within 72 h (3 days) of entry" in text
+    assert "deadline: PEP window, within 72 h (3 days) of entry" in text
     assert "consent is asked here" in text
     assert "timing_check" not in text  # the step's label is written, not its id
     unknown = trace(p, ["risk=high"])

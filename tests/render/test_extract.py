@@ -59,12 +59,12 @@ def test_badges_and_deadlines(p1: pathways.Pathway) -> None:
     assert nodes["consent"].badges == ("consent",)
     assert nodes["trial"].badges == ("court",)
     assert nodes["medical_urgent"].deadlines == (
-        "deadline pep-window: within 72 h (3 days) of entry",
+        "deadline PEP window: within 72 h (3 days) of entry",
     )
     assert (
         nodes["prosecutor_review"]
         .deadlines[0]
-        .startswith("deadline police-report-48h: within 48 h (2 days) of Police report")
+        .startswith("deadline Prosecutor review: within 48 h (2 days) of Police report")
     )
     assert nodes["prosecutor_review"].deadlines[0].endswith("(required)")
 

@@ -28,7 +28,8 @@ def test_text_output_has_tables(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for title in ("Outcomes", "Time to outcome", "Deadlines", "Roles", "Step visits"):
         assert title in out
-    assert "pep-window" in out and "AHTJP judicial" in out  # labels, not ids
+    assert "PEP window" in out and "AHTJP judicial" in out  # labels, not ids
+    assert "pep-window" not in out
     assert "ahtjp_officer" not in out
     assert "% (" in out  # shares with their 95% interval: 12.4% (11.8-13.0)
     assert "p50, p90, p99: half" in out  # the footnote
