@@ -336,3 +336,21 @@ def test_a_file_that_does_not_load_in_khmer(
         leaks = _words(_typed(km)) - typed - ALLOWED - HELP_ALLOWED
         assert leaks == set(), (args, km)
         assert _words(_typed(en.replace(str(tmp_path), " "))) - typed - ALLOWED  # control
+
+
+def test_import_lang_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`pathways import --lang km`: what could not be mapped (PW007) is Khmer around the BPMN
+    names and ids the file holds, and so is 'wrote FILE'."""
+    from tests.test_khmer_interface import BPMN_NOTES, KEYWORDS
+
+    source = tmp_path / "notes.bpmn"
+    source.write_text(BPMN_NOTES, encoding="utf-8")
+    args = ["import", str(source), "-o", str(tmp_path / "out.yaml")]
+    code, en = _run(args, capsys)
+    km_code, km = _run([*args, "--lang", "km"], capsys)
+    assert code == km_code and "PW007" in km and "wrote" in en and "wrote" not in km
+    file_words = set(re.findall(r"[A-Za-z]+", BPMN_NOTES))
+    km = km.replace(str(tmp_path), " ")
+    leaks = _words(_typed(km)) - file_words - KEYWORDS - ALLOWED - HELP_ALLOWED
+    assert leaks == set(), km
+    assert _words(_typed(en.replace(str(tmp_path), " "))) - file_words - ALLOWED  # control

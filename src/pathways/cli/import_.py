@@ -40,8 +40,18 @@ def import_(
             )
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=N_("Language of the messages (what could not be mapped), e.g. km."),
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     from pathways.bpmn.importer import import_bpmn, to_yaml
+    from pathways.cli._common import warn_lang
+    from pathways.i18n import tr
     from pathways.load.loader import load_data
     from pathways.load.yaml_walk import DocumentError, read_bounded
 
@@ -56,6 +66,7 @@ def import_(
         problem = f"--locale {locale!r}: give a locale code such as en or km"
     if problem is not None:
         raise Usage(problem)
+    warn_lang(lang)
     try:
         data = read_bounded(path)
     except (DocumentError, OSError) as exc:
@@ -64,7 +75,7 @@ def import_(
     if document is not None:
         _, findings = load_data(document, smap)
         findings = [*findings, *smap.notes]
-    echo_findings(findings)
+    echo_findings(findings, lang)
     if document is None:
         return 1
     yaml_text = f"# imported from {path.name} by pathways import\n" + to_yaml(document)
@@ -72,5 +83,5 @@ def import_(
         typer.echo(yaml_text, nl=False)
     else:
         output.write_text(yaml_text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(tr("wrote {output}", lang).format(output=output), err=True)
     return 1 if any(f.severity.value == "error" for f in findings) else 0
