@@ -203,6 +203,10 @@ def test_lang_is_accepted_by_commands_without_output_in_a_language(
     assert code == 0 and "របៀបប្រើ៖" in km
     code, _ = _run(["rules", "PW301", "--lang=km"], capsys)
     assert code == 0
+    # --lang before the command name is the command's --lang too
+    code, before = _run(["--lang", "km", "routes", P1], capsys)
+    assert code == 0 and before == _run(["routes", P1, "--lang", "km"], capsys)[1]
+    assert "shortest" not in before
 
 
 def _simulate_mistakes(tmp: Path) -> list[list[str]]:

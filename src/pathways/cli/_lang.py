@@ -170,33 +170,50 @@ def _no_type(ctx: Any) -> None:
 
 
 def drop_lang(command: Any, args: list[str]) -> list[str]:
-    """``args`` without ``--lang`` when the command they run has no ``--lang`` of its own
-    (``rules``, ``schema``, ``pathways --lang km --help``): :func:`argv_lang` has read it for
-    the help and the usage errors.
+    """``args`` as click should read them: without ``--lang`` when the command they run has
+    no ``--lang`` of its own (``rules``, ``schema``, ``pathways --lang km --help``), since
+    :func:`argv_lang` has read it for the help and the usage errors; with a ``--lang`` written
+    before the command name moved after it (``pathways --lang km validate x.yaml``).
 
     >>> import typer
     >>> from pathways.cli import app
-    >>> drop_lang(typer.main.get_command(app), ["rules", "--lang", "km", "PW001"])
+    >>> root = typer.main.get_command(app)
+    >>> drop_lang(root, ["rules", "--lang", "km", "PW001"])
     ['rules', 'PW001']
-    >>> drop_lang(typer.main.get_command(app), ["routes", "x.yaml", "--lang=km"])
+    >>> drop_lang(root, ["routes", "x.yaml", "--lang=km"])
     ['routes', 'x.yaml', '--lang=km']
+    >>> drop_lang(root, ["--lang", "km", "routes", "x.yaml"])
+    ['routes', '--lang', 'km', 'x.yaml']
     """
-    name = next((arg for arg in args if not arg.startswith("-")), None)
-    sub = getattr(command, "commands", {}).get(name) if name is not None else None
-    if sub is not None and any(p.name == "lang" for p in sub.params):
-        return args
-    out: list[str] = []
+    rest: list[str] = []  # the arguments without any --lang
+    langs: list[str] = []  # the --lang tokens
+    at: int | None = None  # where the command name is in rest
     skip = False
     for i, arg in enumerate(args):
         if skip:
+            langs.append(arg)
             skip = False
         elif arg == "--":
-            return out + args[i:]
+            rest += args[i:]
+            break
         elif arg == "--lang" and i + 1 < len(args):
+            langs.append(arg)
             skip = True
-        elif not arg.startswith("--lang="):
-            out.append(arg)
-    return out
+        elif arg.startswith("--lang="):
+            langs.append(arg)
+        else:
+            if at is None and not arg.startswith("-"):
+                at = len(rest)
+            rest.append(arg)
+    sub = getattr(command, "commands", {}).get(rest[at]) if at is not None else None
+    if at is None or sub is None or not any(p.name == "lang" for p in sub.params):
+        return rest
+    before = args.index(rest[at])  # the lang tokens written before the name move after it
+    moved = [tok for tok in args[:before] if tok in langs or tok.startswith("--lang=")]
+    if not moved:
+        return args
+    kept = [tok for tok in args[:before] if tok not in moved]
+    return [*kept, rest[at], *moved, *args[before + 1 :]]
 
 
 def _kind(param: Any, ctx: Any) -> str:
