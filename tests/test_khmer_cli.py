@@ -260,19 +260,29 @@ def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[
     """`simulate --set` on transitions (from=..,to=..), a changed pathway that no longer
     validates (pydantic's words), `--scenario` and `--compare` names: in Khmer, whole, with
     what the reader typed and the file's names; every template of ERRORS is made."""
-    from pathways.messages import ERRORS, _error_patterns, _part_patterns
+    import pathways
+    from pathways.errors import SimulationError
+    from pathways.messages import ERRORS, _error_patterns, _part_patterns, error_message
+    from pathways.simulate.overrides import apply_overrides
 
     used: set[str] = set()
     patterns = list(_error_patterns())
-    for args in _simulate_mistakes(tmp_path):
-        argv = ["simulate", *args, "--cases", "10"]
-        code, en = _run(argv, capsys)
-        km_code, km = _run([*argv, "--lang", "km"], capsys)
-        assert code == km_code == 1, (args, en)
-        en_line, km_line = en.splitlines()[-1], km.splitlines()[-1]
-        assert en_line.startswith("pathways simulate: error: "), en_line
+    p = pathways.load(P1)
+    for i, args in enumerate(_simulate_mistakes(tmp_path)):
+        if args[1] == "--set" and i % 5:  # most --set mistakes: the overrides alone (cheap)
+            with pytest.raises(SimulationError) as caught:
+                apply_overrides(p, [args[2]])
+            message = str(caught.value)
+            km_line = "pathways simulate៖ កំហុស៖ " + error_message(message, "km")
+        else:  # the real command line, in both languages
+            argv = ["simulate", *args, "--cases", "10"]
+            code, en = _run(argv, capsys)
+            km_code, km = _run([*argv, "--lang", "km"], capsys)
+            assert code == km_code == 1, (args, en)
+            en_line, km_line = en.splitlines()[-1], km.splitlines()[-1]
+            assert en_line.startswith("pathways simulate: error: "), en_line
+            message = en_line[len("pathways simulate: error: ") :]
         assert km_line.startswith("pathways simulate៖ កំហុស៖ "), (args, km_line)
-        message = en_line[len("pathways simulate: error: ") :]
         assert _used(message, patterns, used, patterns + list(_part_patterns())), message
         typed = {w for arg in args for w in re.findall(r"[A-Za-z]+", arg)}
         file_words = set(re.findall(r"[A-Za-z]+", Path(args[0]).read_text(encoding="utf-8")))
