@@ -101,6 +101,10 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
     a_file = tmp / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     svg = str(tmp / "x.svg")
+    not_json, not_utf8, deep = tmp / "a.json", tmp / "b.json", tmp / "c.json"
+    not_json.write_text("nope", encoding="utf-8")
+    not_utf8.write_bytes(b"\xff\xfe")
+    deep.write_text("[" * 70 + "]" * 70, encoding="utf-8")
     return [
         ["nope"],
         ["validate", "--ignor", P1],
@@ -124,6 +128,9 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
         ["render", P1, "-o", svg, "--orientation", "round"],
         ["render", str(empty), "-o", svg],
         ["render", P1, "-o", svg, "--simulation", str(empty)],
+        ["render", P1, "-o", svg, "--simulation", str(not_json)],
+        ["render", P1, "-o", svg, "--simulation", str(not_utf8)],
+        ["render", P1, "-o", svg, "--simulation", str(deep)],
         ["import", str(empty)],
         ["diff", P1, P1, "--rename", "x"],
         ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--actor", "nobody"],

@@ -471,6 +471,10 @@ USAGE_PARTS: tuple[str, ...] = (
     N_("{path} is not a regular file (a pipe or a device?); give {what}"),
     N_("folder {path} does not exist; create it first"),
     N_("folder {path} is not writable"),
+    # a JSON file an option reads (render --simulation)
+    N_("{path} is not UTF-8 text"),
+    N_("{path} nests deeper than {n} levels"),
+    N_("{path}:{line}:{column}: not JSON ({parser})"),
 )
 """The problems of :data:`USAGE` (a value's, a file's). An unknown ``--lang`` is answered in
 English: the reader's language is not known then."""
