@@ -117,3 +117,26 @@ def test_lang_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "did you mean km?" in capsys.readouterr().err
     assert not out.exists()
     assert tr("Legend", "km") != "Legend" and tr("Legend", "km-KH") == tr("Legend", "km")
+
+
+@requires_dot
+def test_sector_and_contact_words_are_in_the_language(tmp_path: Path) -> None:
+    """A Khmer drawing wrote the built-in sector names ("វិស័យ៖ social", "ជួរ police" in the
+    legend) and contact channels ("office: provincial office") in English: words of the
+    format, not of the file's author; the outputs test let them through because the file
+    spells them. Now the catalogue's; English unchanged; a sector the file declares stays as
+    written."""
+    p = pathways.load(P1)
+    km = svg_texts(render(p, tmp_path / "km.svg", lang="km").read_bytes())
+    en = svg_texts(render(p, tmp_path / "en.svg").read_bytes())
+    assert "sector: social" in en and "office: provincial office" in en
+    sectors = {"community", "police", "social", "health", "justice", "ngo"}
+    for line in km:
+        words = set(re.findall(r"[A-Za-z]+", line))
+        assert not (words & sectors) or "://" in line, line
+        assert not re.match(r"(office|phone|web|email|sms|address):", line), line
+    assert tr("sector: {sector}", "km").format(sector=tr("social", "km")) in km
+    assert any(line.startswith(tr("office", "km") + ": ") for line in km)
+    from pathways.render.extract import sector_word
+
+    assert sector_word("transport", "km") == "transport"

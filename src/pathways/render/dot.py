@@ -28,6 +28,7 @@ from pathways.render.extract import (
     Lane,
     Marker,
     Node,
+    sector_word,
 )
 
 if TYPE_CHECKING:
@@ -172,7 +173,8 @@ def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
 def _lane_rows(lane: Lane, lang: str | None = None) -> list[tuple[str, str]]:
     """(kind, line) of a lane's title cell: its name, its sector and its contacts."""
     rows = [("title", line) for line in wrap(lane.title, LANE_TITLE_WIDTH)]
-    rows.append(("sector", tr("sector: {sector}", lang).format(sector=lane.sector)))
+    sector = sector_word(lane.sector, lang)
+    rows.append(("sector", tr("sector: {sector}", lang).format(sector=sector)))
     for contact in lane.contacts:
         rows += [("contact", line) for line in wrap(contact, LANE_TITLE_WIDTH)]
     return rows
@@ -298,7 +300,7 @@ def _legend_of(
                 f'<TABLE BORDER="1" COLOR="{frame}" BGCOLOR="{fill}"><TR><TD>  </TD></TR></TABLE>'
             )
             pattern = N_("{sector} lane (dashed)") if dashed else N_("{sector} lane")
-            entries.append((swatch, tr(pattern, lang).format(sector=sector)))
+            entries.append((swatch, tr(pattern, lang).format(sector=sector_word(sector, lang))))
     if findings:
         for severity, colour in SEVERITY_COLOURS.items():
             swatch = f'<TABLE BORDER="3" COLOR="{colour}"><TR><TD>  </TD></TR></TABLE>'

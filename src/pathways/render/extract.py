@@ -53,6 +53,7 @@ __all__ = [
     "printable",
     "sector_colour",
     "sector_rank",
+    "sector_word",
     "wrap",
 ]
 
@@ -132,6 +133,36 @@ SECTOR_ORDER: tuple[str, ...] = (
 )
 """Lane order, top to bottom (left to right in a top-down diagram): where a report comes in
 first, then the agencies that act on it."""
+
+
+_SECTOR_WORDS = {
+    "community": N_("community"),
+    "hotline": N_("hotline"),
+    "technology": N_("technology"),
+    "police": N_("police"),
+    "social": N_("social"),
+    "health": N_("health"),
+    "justice": N_("justice"),
+    "ngo": N_("ngo"),
+}
+_CHANNEL_WORDS = {
+    "phone": N_("phone"),
+    "sms": N_("sms"),
+    "email": N_("email"),
+    "web": N_("web"),
+    "address": N_("address"),
+    "office": N_("office"),
+    "hotline": N_("hotline"),
+}
+
+
+def sector_word(sector: str, lang: str | None = None) -> str:
+    """A built-in sector's name in ``lang`` (a sector the file declares stays as written)."""
+    return tr(_SECTOR_WORDS[sector], lang) if sector in _SECTOR_WORDS else sector
+
+
+def _channel_word(channel: str, lang: str | None) -> str:
+    return tr(_CHANNEL_WORDS[channel], lang) if channel in _CHANNEL_WORDS else channel
 
 
 def sector_rank(sector: str) -> tuple[int, str]:
@@ -364,7 +395,8 @@ def _lanes(pathway: Pathway, lang: str | None, pol: Policy) -> list[Lane]:
         contacts: tuple[str, ...] = ()
         if not hidden:
             contacts = tuple(
-                f"{c.channel}: {c.value}" + (f" ({c.hours})" if c.hours else "")
+                f"{_channel_word(c.channel, lang)}: {c.value}"
+                + (f" ({c.hours})" if c.hours else "")
                 for c in agency.contacts
                 if pol.contact_visible(agency, c)
             )

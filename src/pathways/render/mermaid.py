@@ -25,6 +25,7 @@ from pathways.render.extract import (
     Diagram,
     Edge,
     Node,
+    sector_word,
 )
 
 __all__ = ["draw", "escape"]
@@ -115,7 +116,9 @@ def draw(diagram: Diagram, direction: str = "LR") -> str:
     styles: list[str] = []
     placed: set[str] = set()
     for number, lane in enumerate(diagram.lanes):
-        sector = tr("sector: {sector}", diagram.lang).format(sector=lane.sector)
+        sector = tr("sector: {sector}", diagram.lang).format(
+            sector=sector_word(lane.sector, diagram.lang)
+        )
         title = [*wrap(lane.title, 60), sector, *lane.contacts]
         out.append(f"  subgraph lane{number}[{_label(title)}]")
         for node_id in lane.nodes:

@@ -623,6 +623,8 @@ _KINDS = {
 }
 _CHANNELS = {
     "phone": N_("phone"),
+    "sms": N_("sms"),
+    "office": N_("office"),
     "email": N_("email"),
     "web": N_("web"),
     "address": N_("address"),
