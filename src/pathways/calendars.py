@@ -89,16 +89,6 @@ class Timeline:
     fold: float = 0.0  # set after init: see __post_init__
     _cache: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     _cache_days: int = field(default=-1, repr=False, compare=False)
-    # serve_tables' result, and what to call after the timeline grew (its tables' rebuild):
-    # never pickled (closures), rebuilt on demand
-    _served: Any = field(default=None, repr=False, compare=False)
-    _grown: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_served"] = None
-        state["_grown"] = []
-        return state
 
     @property
     def always(self) -> bool:
@@ -178,15 +168,15 @@ class Timeline:
         working hour gives the first interval whose working time reaches it; from there a step
         or two along the intervals finds the one :meth:`serve`'s searches find. The tables are
         indexed by ``math.trunc`` of the time (cheaper than ``int``) and hold the interval's
-        bounds beside its index (one look-up, not three). They cover the
-        intervals built so far, less the last 192 hours (where :meth:`serve` would build more
-        first); outside them, and for negative times, the closure calls :meth:`serve`'s own
-        arithmetic. They are rebuilt whenever the timeline grows (whoever makes it grow), so
-        they always agree with the intervals. The closure and its tables are made once per
-        timeline.
+        bounds beside its index (one look-up, not three). They cover the intervals built so
+        far, less the last 192 hours (where :meth:`serve` would build more first); outside
+        them, and for negative times, the closure calls :meth:`serve`'s own arithmetic and
+        builds its tables again if the timeline grew (more intervals, or a longer last one).
+        Built intervals never change but the last one, which may only grow: the tables read
+        its end and its working hours from the live lists, never from a copy, so tables of an
+        earlier build stay exact whoever makes the timeline grow (a deadline's ``begin``,
+        another replication's loop on a thread of the same process).
         """
-        if self._served is not None:
-            return self._served  # type: ignore[no-any-return]
         import numpy as np
 
         if not self.b:
@@ -199,30 +189,41 @@ class Timeline:
         work: list[tuple[int, float, float, float]] = []
         trunc = math.trunc
 
+        built = [-1, -math.inf]  # the intervals' count and the last end the tables saw
+
         def index() -> None:
+            n = len(a)
             hours = max(0, math.floor(b[-1] - 192.0))
             starts = np.asarray(a, dtype=np.float64)
             marks = np.arange(hours, dtype=np.float64)
             last = np.searchsorted(starts, marks, side="right") - 1
             ends = np.asarray(b, dtype=np.float64)[last.clip(0)]
-            inside = (last >= 0) & (marks + 1.0 <= ends)
-            held = [(i, a[i], b[i], cum[i]) for i in range(len(a))]
-            codes = np.where(inside, last, -2 - last).tolist()
-            hour[:] = [held[i] if i >= 0 else (i, 0.0, 0.0, 0.0) for i in codes]
+            # whole working hours, but none of the last interval (its end may still move)
+            inside = (last >= 0) & (last < n - 1) & (marks + 1.0 <= ends)
+            # rows: (i, a, b, cum) of each interval but the last, then (-2 - j, 0, 0, 0) for
+            # j = -1 .. n - 1 (the last interval starting at or before the hour)
+            rows = [(i, a[i], b[i], cum[i]) for i in range(n - 1)]
+            rows += [(-2 - j, 0.0, 0.0, 0.0) for j in range(-1, n)]
+            at = np.where(inside, last, n - 1 + last + 1).tolist()
+            hour[:] = list(map(rows.__getitem__, at))
             aa[:] = [*a, math.inf]
             reach = np.arange(math.floor(cum_end[-1]) + 1, dtype=np.float64)
             first = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
-            reached = [(j, cum_end[j], a[j], cum[j]) for j in range(len(a))]
-            work[:] = [reached[j] for j in first]
+            # the last interval's working hours may still grow: -inf sends the loop to the
+            # live list
+            reached = [(j, cum_end[j] if j < n - 1 else -math.inf, a[j], cum[j]) for j in range(n)]
+            work[:] = list(map(reached.__getitem__, first))
+            built[:] = [n, b[-1]]
 
         unfolded = self._serve
 
         def slow(t: float, hours: float, k: float) -> tuple[float, float]:
             start, end = unfolded(t, hours)
+            if len(a) != built[0] or b[-1] != built[1]:
+                index()
             return start + k, end + k
 
         index()
-        self._grown.append(index)
 
         def serve(t: float, hours: float) -> tuple[float, float]:
             k = 0.0
@@ -250,7 +251,6 @@ class Timeline:
                 w = ci + (start - ai) + hours
                 j, ej, aj, cj = work[trunc(w)]
                 if ej < w:
-                    j += 1
                     while cum_end[j] < w:
                         j += 1
                     aj, cj = a[j], cum[j]
@@ -258,8 +258,7 @@ class Timeline:
                 return slow(t, hours, k)
             return start + k, aj + (w - cj) + k
 
-        self._served = serve, ServeTables(fold, folded, hour, aa, a, b, cum, work, cum_end, slow)
-        return self._served  # type: ignore[no-any-return]
+        return serve, ServeTables(fold, folded, hour, aa, a, b, cum, work, cum_end, slow)
 
     def _weeks_array(self, t: FloatArray) -> FloatArray:
         import numpy as np
@@ -330,8 +329,6 @@ class Timeline:
         self.cum_end[:] = cum_end
         if not a:
             raise ValueError("the calendar has no working time")
-        for rebuild in self._grown:  # the serve tables, which must agree with the intervals
-            rebuild()
 
     def _arrays(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``a``, ``b``, ``cum`` and ``cum_end`` as numpy arrays, kept until the timeline grows

@@ -593,8 +593,7 @@ def event_loop(
                             else:
                                 cw = cc + (begin - ca) + dur
                                 cj, ce, ca, cc = c_work[trunc(cw)]
-                                if ce < cw:
-                                    cj += 1
+                                if ce < cw:  # (the last interval: its live end)
                                     while c_ce[cj] < cw:
                                         cj += 1
                                     ca, cc = c_a[cj], c_cum[cj]
@@ -736,8 +735,7 @@ def event_loop(
                     else:
                         cw = cc + (begin - ca) + dur
                         cj, ce, ca, cc = c_work[trunc(cw)]
-                        if ce < cw:
-                            cj += 1
+                        if ce < cw:  # (the last interval: its live end)
                             while c_ce[cj] < cw:
                                 cj += 1
                             ca, cc = c_a[cj], c_cum[cj]
