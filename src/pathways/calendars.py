@@ -57,7 +57,7 @@ class ServeTables(NamedTuple):
     when ``[m, m + 1)`` lies in working interval ``i``, else ``(-2 - j, 0.0, 0.0, 0.0)`` with
     ``j`` the last interval starting at or before ``m``; ``work[m]`` (``m`` a whole working
     hour) is ``(j, cum_end[j], a[j], cum[j])`` with ``j`` the first interval whose working time
-    reaches ``m``."""
+    reaches ``m``, or ``()`` when that is the last interval (its end may still grow)."""
 
     fold: float
     folded: float
@@ -172,10 +172,10 @@ class Timeline:
         far, less the last 192 hours (where :meth:`serve` would build more first); outside
         them, and for negative times, the closure calls :meth:`serve`'s own arithmetic and
         builds its tables again if the timeline grew (more intervals, or a longer last one).
-        Built intervals never change but the last one, which may only grow: the tables read
-        its end and its working hours from the live lists, never from a copy, so tables of an
-        earlier build stay exact whoever makes the timeline grow (a deadline's ``begin``,
-        another replication's loop on a thread of the same process).
+        Built intervals never change but the last one, which may only grow: the tables hold a
+        lower bound of its end and send every service that runs past it to the slow path, so
+        tables of an earlier build stay exact whoever makes the timeline grow (a deadline's
+        ``begin``, another replication's loop on a thread of the same process).
         """
         import numpy as np
 
@@ -198,21 +198,23 @@ class Timeline:
             marks = np.arange(hours, dtype=np.float64)
             last = np.searchsorted(starts, marks, side="right") - 1
             ends = np.asarray(b, dtype=np.float64)[last.clip(0)]
-            # whole working hours, but none of the last interval (its end may still move)
-            inside = (last >= 0) & (last < n - 1) & (marks + 1.0 <= ends)
-            # rows: (i, a, b, cum) of each interval but the last, then (-2 - j, 0, 0, 0) for
-            # j = -1 .. n - 1 (the last interval starting at or before the hour)
-            rows = [(i, a[i], b[i], cum[i]) for i in range(n - 1)]
+            inside = (last >= 0) & (marks + 1.0 <= ends)
+            # rows: (i, a, b, cum) of each interval, then (-2 - j, 0, 0, 0) for j = -1 .. n - 1
+            # (the last interval starting at or before the hour). The last interval's end
+            # may still grow: its row's end is a lower bound, so "done within the stretch"
+            # stays true, and a service that runs past it ends in the last interval, whose
+            # `work` row is empty (the slow path, on the live lists).
+            rows = [(i, a[i], b[i], cum[i]) for i in range(n)]
             rows += [(-2 - j, 0.0, 0.0, 0.0) for j in range(-1, n)]
-            at = np.where(inside, last, n - 1 + last + 1).tolist()
+            at = np.where(inside, last, n + 1 + last).tolist()
             hour[:] = list(map(rows.__getitem__, at))
             aa[:] = [*a, math.inf]
             reach = np.arange(math.floor(cum_end[-1]) + 1, dtype=np.float64)
             first = np.searchsorted(np.asarray(cum_end), reach, side="left").tolist()
-            # the last interval's working hours may still grow: -inf sends the loop to the
-            # live list
-            reached = [(j, cum_end[j] if j < n - 1 else -math.inf, a[j], cum[j]) for j in range(n)]
-            work[:] = list(map(reached.__getitem__, first))
+            reached: list[tuple[int, float, float, float] | tuple[()]]
+            reached = [(j, cum_end[j], a[j], cum[j]) for j in range(n - 1)]
+            reached.append(())
+            work[:] = list(map(reached.__getitem__, first))  # type: ignore[arg-type]
             built[:] = [n, b[-1]]
 
         unfolded = self._serve
@@ -249,12 +251,13 @@ class Timeline:
                 if start + hours <= bi:  # the common case: done within the working stretch
                     return start + k, start + hours + k
                 w = ci + (start - ai) + hours
-                j, ej, aj, cj = work[trunc(w)]
+                j, ej, aj, cj = work[trunc(w)]  # () for the last interval: ValueError
                 if ej < w:
+                    j += 1
                     while cum_end[j] < w:
                         j += 1
                     aj, cj = a[j], cum[j]
-            except IndexError:  # beyond the tables
+            except (IndexError, ValueError):  # beyond the tables, or the last interval
                 return slow(t, hours, k)
             return start + k, aj + (w - cj) + k
 

@@ -592,14 +592,15 @@ def event_loop(
                                 end = begin + dur + wk
                             else:
                                 cw = cc + (begin - ca) + dur
-                                cj, ce, ca, cc = c_work[trunc(cw)]
-                                if ce < cw:  # (the last interval: its live end)
+                                cj, ce, ca, cc = c_work[trunc(cw)]  # () for the last interval
+                                if ce < cw:
+                                    cj += 1
                                     while c_ce[cj] < cw:
                                         cj += 1
                                     ca, cc = c_a[cj], c_cum[cj]
                                 end = ca + (cw - cc) + wk
                             begin += wk
-                        except IndexError:  # beyond the tables: the server's own slow path
+                        except (IndexError, ValueError):  # past the tables, the last interval: slow
                             begin, end = c_slow(ct, dur, wk)
                     else:
                         begin, end = serve_at[s](ct, dur)
@@ -734,14 +735,15 @@ def event_loop(
                         end = begin + dur + wk
                     else:
                         cw = cc + (begin - ca) + dur
-                        cj, ce, ca, cc = c_work[trunc(cw)]
-                        if ce < cw:  # (the last interval: its live end)
+                        cj, ce, ca, cc = c_work[trunc(cw)]  # () for the last interval
+                        if ce < cw:
+                            cj += 1
                             while c_ce[cj] < cw:
                                 cj += 1
                             ca, cc = c_a[cj], c_cum[cj]
                         end = ca + (cw - cc) + wk
                     begin += wk
-                except IndexError:  # beyond the tables: the server's own slow path
+                except (IndexError, ValueError):  # past the tables, the last interval: slow
                     begin, end = c_slow(ct, dur, wk)
             else:
                 begin, end = serve_at[s](ct, dur)  # type: ignore[misc]
