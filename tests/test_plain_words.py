@@ -193,3 +193,27 @@ def test_simulate_names_deadlines_by_label(
     words = " ".join(out.replace("│", " ").split())  # rich wraps long cells and lines
     assert "deadline PEP window missed" in words and "miss PEP window" in words
     assert "pep-window" not in out
+
+
+def test_khmer_report_names_visibility_levels_in_khmer(tmp_path: Path) -> None:
+    """A Khmer report wrote the visibility levels in English ("partners" in the facts, the
+    contacts note and the footer) and the page of a pathway the reader may not see was
+    English whole; now the catalogue's words."""
+    from pathways.i18n import tr
+    from pathways.report import write_report
+
+    today = dt.date(2026, 11, 28)
+    small = ROOT / "tests/rules/fixtures/PW305/valid-consent-or-override.yaml"
+    text = small.read_text(encoding="utf-8")
+    source = tmp_path / "small.yaml"
+    source.write_text(text, encoding="utf-8")
+    index = write_report(source, tmp_path / "km", lang="km", today=today, simulation=False)
+    html = (index.parent / "fx.html").read_text(encoding="utf-8")
+    assert ">partners<" not in html
+    assert f"<dd>{tr('partners', 'km')}</dd>" in html
+    assert f"<strong>{tr('partners', 'km')}</strong>" in html
+    source.write_text(text.replace("id: fx\n", "id: fx\nvisibility: restricted\n", 1))
+    index = write_report(source, tmp_path / "s", lang="km", today=today, simulation=False)
+    page = (index.parent / "fx.html").read_text(encoding="utf-8")
+    assert "This pathway is marked" not in page
+    assert f"<strong>{tr('restricted', 'km')}</strong>" in page

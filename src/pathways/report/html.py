@@ -152,6 +152,18 @@ def rule_link(code: str, docs_base: str) -> str:
     return f"{base}rules/{code}/{tail}"
 
 
+_LEVELS = {
+    "public": N_("public"),
+    "partners": N_("partners"),
+    "restricted": N_("restricted"),
+}
+
+
+def _level(value: str, lang: str | None) -> str:
+    """A visibility level in the reader's words (the option value stays English)."""
+    return tr(_LEVELS[value], lang) if value in _LEVELS else value
+
+
 def _page(body: str, *, title: str, lang: str, visibility: str, date: dt.date, version: str) -> str:
     footer = esc(
         tr(
@@ -162,7 +174,7 @@ def _page(body: str, *, title: str, lang: str, visibility: str, date: dt.date, v
     ).format(
         version=esc(version),
         date=esc(date.isoformat()),
-        visibility=f"<strong>{esc(visibility)}</strong>",
+        visibility=f"<strong>{esc(_level(visibility, lang))}</strong>",
     )
     return PAGE.substitute(
         footer=footer,
@@ -710,7 +722,7 @@ def _contacts_section(parts: PageParts, hidden_agencies: set[str]) -> str:
                     esc(c.verified_on.isoformat() if c.verified_on else "-"),
                 ]
             )
-    level = f"<strong>{esc(parts.visibility.value)}</strong>"
+    level = f"<strong>{esc(_level(parts.visibility.value, lang))}</strong>"
     shown = tr(
         "Contacts visible at {level} level; contacts and agencies marked above it are left out.",
         lang,
@@ -739,7 +751,7 @@ def _meta_section(parts: PageParts) -> str:
         (tr("version", lang), esc(p.version)),
         (tr("jurisdiction", lang), esc(p.jurisdiction or "-")),
         (tr("languages", lang), esc(", ".join(p.locales))),
-        (tr("visibility", lang), esc(p.visibility.value)),
+        (tr("visibility", lang), esc(_level(p.visibility.value, lang))),
         (tr("file", lang), f"<code>{esc(p.file)}</code>"),
         (
             tr("size", lang),
@@ -875,11 +887,14 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
     hidden = {a.id for a in p.agencies if not pol.agency_visible(a)}
     title = label_text(p.title, lang, p.locales) or p.id
     if not pol.pathway_visible:
-        body = (
-            f'<h1><code>{esc(p.id)}</code></h1>\n<p class="note">This pathway is marked '
-            f"<strong>{esc(p.visibility.value)}</strong>; it is not shown at visibility "
-            f"<strong>{esc(parts.visibility.value)}</strong>.</p>"
+        hidden_note = esc(
+            tr("This pathway is marked {marked}; it is not shown at visibility {level}.", lang)
+        ).format(
+            marked=f"<strong>{esc(_level(p.visibility.value, lang))}</strong>",
+            level=f"<strong>{esc(_level(parts.visibility.value, lang))}</strong>",
         )
+        body = f'<h1><code>{esc(p.id)}</code></h1>\n<p class="note">{hidden_note}</p>'
+
         return _page(
             body,
             title=p.id,
