@@ -173,7 +173,11 @@ BPMN_NOTES = (
 
 
 # Files that are not BPMN (PW002) or refused (PW001).
-UNREADABLE_BPMN = [b"<a/>", b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e "x">]><d/>']
+UNREADABLE_BPMN = [
+    b"<a/>",
+    b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e "x">]><d/>',
+    b"<a>" * 300 + b"</a>" * 300,  # nested too deep
+]
 
 # A complex gateway with two ways out (read as a decision).
 COMPLEX_BPMN = (

@@ -215,6 +215,10 @@ TEMPLATES: tuple[str, ...] = (
     N_("{n} problems; details withheld at this visibility"),
     # a file that is XML but not BPMN (PW002)
     N_("more than {n} XML elements; a pathway is far smaller"),
+    N_(
+        "XML elements nested more than {n} levels deep; a BPMN model needs a few dozen at most: "
+        "export it again from the modeller"
+    ),
     N_("not a BPMN 2.0 file: the root element is {tag}, not definitions in the namespace {ns}"),
     # BPMN import notes (PW007): the element ({element}: its BPMN tag and id), the BPMN names
     # (event triggers, timer kinds, tags) and the modeller's own text stay as the file has them
