@@ -177,6 +177,8 @@ UNREADABLE_BPMN = [
     b"<a/>",
     b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e "x">]><d/>',
     b"<a>" * 300 + b"</a>" * 300,  # nested too deep
+    b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">'
+    b'<task id="t"/>\n<task id="t"/></process></definitions>',  # a duplicate id
 ]
 
 # A complex gateway with two ways out (read as a decision).

@@ -61,6 +61,10 @@ TEMPLATES: tuple[str, ...] = (
     N_("duplicate step id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate deadline id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate key {key}; each key may appear once in a mapping"),
+    N_(
+        "duplicate BPMN id {name} on lines {first} and {line}; ids must be unique: rename one "
+        "in the modeller"
+    ),
     # structure (PW1xx)
     N_("no step has kind 'entry', so no case can start; mark the intake step"),
     N_("no step has kind 'outcome', so no case can ever end; add a closure step"),

@@ -143,10 +143,10 @@ def test_the_simple_guard_reader_gives_the_parsers_tree(text: str) -> None:
 
 
 def test_a_later_node_of_the_same_id_takes_back_the_default_flow() -> None:
-    """Default flows are collected in the reading pass: a later flow node of the same id that
-    names no default replaces the first, as in the node table (the flow is then a plain
-    flow); without it the flow is the default, guarded by the negation of its siblings. A
-    flow to an unknown id is a note in the single pass used when nothing is flattened."""
+    """Default flows are collected in the reading pass: a later flow node of the same id is
+    PW004 (the file does not load); without it the flow is the default, guarded by the
+    negation of its siblings. A flow to an unknown id is a note in the single pass used when
+    nothing is flattened."""
     xml = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
      <process id="p"><startEvent id="s"/>
       <exclusiveGateway id="g" default="f2"/><task id="a"/><task id="b"/>
@@ -174,7 +174,17 @@ def test_a_later_node_of_the_same_id_takes_back_the_default_flow() -> None:
             (t["from"], t["to"], t.get("label"), t.get("when")) for t in document["transitions"]
         ]
 
-    assert moves(xml)[2] == ("g", "b", None, None)
+    # a second flow node of one id is PW004 (it silently replaced the first before)
+    document, _, findings = imp.import_bpmn(xml, "dup.bpmn")
+    assert document is None
+    assert [(f.code, f.location.line, f.message) for f in findings] == [
+        (
+            "PW004",
+            4,
+            "duplicate BPMN id 'g' on lines 3 and 4; ids must be unique: rename one in the "
+            "modeller",
+        )
+    ]
     without = xml.replace(b'<exclusiveGateway id="g"/>', b"")
     assert moves(without)[2] == ("g", "b", "default", "not (x == 1)")
 

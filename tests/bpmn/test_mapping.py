@@ -404,3 +404,30 @@ def test_an_exported_pathway_loads_back_as_itself(name: str, tmp_path: Path) -> 
     again = pw.load(path)
     assert again.steps == original.steps and again.transitions == original.transitions
     assert again.source_map.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "ident", "lines"),
+    [
+        ('<process id="p">\n<task id="t"/>\n<task id="t"/>\n</process>', "t", (3, 4)),
+        (
+            '<process id="p"><subProcess id="sp">\n<startEvent id="ss"/><task id="t"/>'
+            '</subProcess>\n<task id="t"/></process>',
+            "t",
+            (3, 4),
+        ),
+        ('<process id="p">\n</process>\n<process id="p"/>', "p", (2, 4)),
+    ],
+    ids=["tasks", "in-a-sub-process", "processes"],
+)
+def test_a_duplicate_bpmn_id_is_pw004_naming_both_lines(
+    body: str, ident: str, lines: tuple[int, int]
+) -> None:
+    """Audit of issue 14: two <task id="t"> and the first disappeared with no finding. Now
+    PW004 at the second, naming the id and both lines, and the file does not load (as a
+    duplicate id in YAML)."""
+    with pytest.raises(pw.LoadError) as info:
+        loads_bpmn(bpmn(body), "dup.bpmn")
+    (found,) = info.value.findings
+    assert found.code == "PW004" and found.location.line == lines[1]
+    assert f"duplicate BPMN id {ident!r} on lines {lines[0]} and {lines[1]}" in found.message

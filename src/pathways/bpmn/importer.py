@@ -275,6 +275,7 @@ class _Importer:
         positions = _Positions(tree)  # a key and its value start at the element alike
         self.smap = SourceMap(file, keys=positions, values=positions)
         self.notes: list[tuple[Finding, str]] = []
+        self.duplicates: list[Finding] = []  # PW004: flow nodes or processes of one id
         self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
         self.node_default: dict[str, str] = {}  # flow node id -> the id of its default flow
         self._ids: dict[str, El] | None = None
@@ -319,6 +320,19 @@ class _Importer:
                     Location(self.file, *self.tree.position(where)),
                 ),
                 ident or "",
+            )
+        )
+
+    def duplicate(self, first: El, again: El) -> None:
+        """PW004 for a second element of one id (a flow node or a process): the later would
+        silently replace the first, so the file does not load, as a YAML file would not."""
+        line = self.tree.position(first)[0]
+        self.duplicates.append(
+            finding(
+                "PW004",
+                f"duplicate BPMN id {again.get('id')!r} on lines {line} and "
+                f"{self.tree.position(again)[0]}; ids must be unique: rename one in the modeller",
+                Location(self.file, *self.tree.position(again)),
             )
         )
 
@@ -368,7 +382,12 @@ class _Importer:
         return self._ids
 
     def read(self) -> None:
-        processes = {p.get("id"): p for p in self.bpmn(self.root) if _tag(p) == "process"}
+        processes: dict[str, El] = {}
+        for p in self.bpmn(self.root):
+            if _tag(p) == "process":
+                if p.get("id") in processes:
+                    self.duplicate(processes[p.get("id")], p)
+                processes[p.get("id")] = p
         owner: dict[str, str] = {}
         messages: list[El] = []
         for collab in (c for c in self.bpmn(self.root) if _tag(c) == "collaboration"):
@@ -462,6 +481,8 @@ class _Importer:
                     node_default[ident] = default
                 elif ident in node_default:  # a later node of the same id replaces it
                     del node_default[ident]
+                if ident in nodes:
+                    self.duplicate(nodes[ident].el, el)
                 # one pass over what it holds
                 for child in el.iterchildren(_ANY_BPMN) if len(el) else ():
                     name = child.tag[_BL:]
@@ -1250,6 +1271,8 @@ def _import_bpmn(
     locale = locale or root.get(_XML_LANG) or "en"
     importer = _Importer(tree, file, locale, _stem(file))
     document = importer.build()
+    if importer.duplicates:
+        return None, smap, sorted(importer.duplicates, key=Finding.sort_key), None
     importer.smap.notes = importer.finished_notes()
     return document, importer.smap, [], importer
 
