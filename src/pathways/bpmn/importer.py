@@ -1438,9 +1438,14 @@ def load_bpmn(path: str | os.PathLike[str], *, locale: str | None = None) -> Pat
     return loads_bpmn(data, file, locale=locale)
 
 
+_REQUIRED = frozenset(name for name, field in Pathway.model_fields.items() if field.is_required())
+"""Keys a pathway document must have (``steps``), written even when empty."""
+
+
 def to_yaml(document: dict[str, Any]) -> str:
-    """The imported document as pathway YAML (empty parts left out)."""
+    """The imported document as pathway YAML (empty parts left out, but for the required keys:
+    a model without flow nodes is written with ``steps: []`` and loads as the BPMN file does)."""
     import yaml
 
-    data = {k: v for k, v in document.items() if v not in ({}, [], None)}
+    data = {k: v for k, v in document.items() if k in _REQUIRED or v not in ({}, [], None)}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
