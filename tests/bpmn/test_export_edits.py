@@ -163,6 +163,19 @@ def test_a_modeller_element_the_export_never_writes_is_read_by_the_general_mappi
     assert len(back.steps) > len(p.steps)  # the general mapping: helper gateways are steps
 
 
+def test_a_duplicate_id_in_an_edited_export_is_pw004() -> None:
+    """Audit of issue 14: two flow nodes of one id lost the first silently; in a file
+    `pathways export` wrote as in any other, PW004 names the id (and both lines)."""
+    p = pathways.load(ROOT / "pathways" / "kh" / "csa-in-person.yaml")
+    m = Modeller(to_bpmn(p, visibility="restricted"))
+    first = next(el for el in m.process if el.tag == f"{B}task")
+    ET.SubElement(m.process, f"{B}task", {"id": first.get("id") or ""})
+    with pytest.raises(pathways.LoadError) as info:
+        loads_bpmn(m.save(), "edited.bpmn")
+    assert [f.code for f in info.value.findings] == ["PW004"]
+    assert f"duplicate BPMN id {first.get('id')!r} on lines" in info.value.findings[0].message
+
+
 def test_annotations_and_data_objects_added_in_a_modeller_are_passed_over() -> None:
     p = pathways.load(ROOT / "pathways" / "kh" / "csa-in-person.yaml")
     m = Modeller(to_bpmn(p, visibility="restricted"))

@@ -184,6 +184,8 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
     nodes = {
         c.get("id") or "": c for c in process.children if c.ns == BPMN_NS and c.tag in _FLOW_NODES
     }
+    if len(nodes) != sum(1 for c in process.children if c.ns == BPMN_NS and c.tag in _FLOW_NODES):
+        return None  # two flow nodes of one id: the general mapping reports them (PW004)
     known = _FLOW_NODES | _ARTIFACTS
     known |= {"sequenceFlow", "laneSet", "documentation", "extensionElements"}
     if any(c.ns == BPMN_NS and c.tag not in known for c in process.children):
