@@ -10,13 +10,20 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pathways.simulate.contract import SimulationJSON, read_simulation_json
+from pathways.simulate.contract import SaturationJSON, SimulationJSON, read_simulation_json
 
 if TYPE_CHECKING:
     from pathways.findings import Finding
     from pathways.model import Pathway
 
-__all__ = ["findings_by", "flows", "mark", "read_simulation", "simulation_dict"]
+__all__ = [
+    "findings_by",
+    "flows",
+    "mark",
+    "read_simulation",
+    "saturation_by_role",
+    "simulation_dict",
+]
 
 DRAWN_SEVERITIES = ("error", "warning")
 
@@ -97,3 +104,9 @@ def read_simulation(sim: SimulationJSON) -> tuple[dict[str, float], dict[str, fl
     visits = {step_id: float(value["visits"]) for step_id, value in sim["steps"].items()}
     waits = {role_id: float(value["wait_hours_mean"]) for role_id, value in sim["roles"].items()}
     return visits, waits
+
+
+def saturation_by_role(sim: SimulationJSON) -> dict[str, SaturationJSON]:
+    """The saturated and nearly saturated roles of a simulation, by role id (none in JSON
+    written before simulate reported saturation)."""
+    return {entry["role"]: entry for entry in sim.get("saturation") or ()}

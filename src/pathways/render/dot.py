@@ -162,6 +162,8 @@ def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
         rows += _rows(wrap(line, 36), "#0B5394", pad=pad)
     if node.stats:
         rows += _rows([node.stats], "#000000", pad=pad)
+    if node.alert:
+        rows += _rows(wrap(node.alert, 36), SATURATION_COLOURS[node.saturation], pad=pad)
     if node.codes and node.severity:
         colour = "#8B0000" if node.severity == "error" else "#7A5200"
         shown = [part for t in node.titles for part in wrap(t, 36)] or [" ".join(node.codes)]
@@ -225,6 +227,15 @@ _FADED = {"color": "#C8C8C8", "fontcolor": "#A0A0A0", "fillcolor": "#F4F4F4"}
 
 
 _EDGE_LABEL_WIDTH = 30
+SATURATION_COLOURS = {"unstable": "#B00000", "near": "#7A5200"}
+"""Ink of the simulation overlay's saturation warning at a step (red; amber near it)."""
+_SATURATION_ENTRY = {
+    "unstable": (
+        N_("saturated"),
+        N_("the role's queue grows without bound: its waits depend only on how long the run was"),
+    ),
+    "near": (N_("near saturation"), N_("the role is 90% busy or more: waits vary a lot")),
+}
 _FINDING_ENTRY = {
     "error": N_("error finding (codes shown)"),
     "warning": N_("warning finding (codes shown)"),
@@ -246,6 +257,7 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
         diagram.traced,
         diagram.simulation,
         diagram.max_wait,
+        diagram.saturation,
     )
 
 
@@ -261,6 +273,7 @@ def _legend_of(
     traced: str,
     simulation: bool,
     max_wait: float,
+    saturation: tuple[str, ...] = (),
 ) -> str:
     """:func:`_legend` from what it shows."""
 
@@ -333,6 +346,10 @@ def _legend_of(
         longest = human_hours(max_wait, lang)
         entries.append((scale, tr("role's mean wait, 0 to {time}", lang).format(time=longest)))
         entries.append((text(tr("━ thicker", lang)), tr("more cases along the edge", lang)))
+        for level in saturation:
+            sample, meaning = _SATURATION_ENTRY[level]
+            shown = _small(f"<B>{text(tr(sample, lang))}</B>", SATURATION_COLOURS[level])
+            entries.append((shown, tr(meaning, lang)))
     rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>{heading}</B></TD></TR>']
     for start in range(0, len(entries), columns):
         cells = "".join(

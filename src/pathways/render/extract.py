@@ -21,6 +21,7 @@ from pathways.render._overlays import (
     findings_by,
     mark,
     read_simulation,
+    saturation_by_role,
     simulation_dict,
 )
 from pathways.render._overlays import (
@@ -33,6 +34,7 @@ from pathways.visibility import HIDDEN_AGENCY, Policy, parse_level, policy, secr
 if TYPE_CHECKING:
     from pathways.findings import Finding
     from pathways.model import Duration, Pathway, StepKind, Transition
+    from pathways.simulate.contract import SaturationJSON
 
 __all__ = [
     "BADGE_TAGS",
@@ -217,6 +219,11 @@ class Node:
     """With a trace: True on the case's routes (drawn bold), False off them (greyed)."""
     titles: tuple[str, ...] = ()
     """The findings overlay's words: each code with its rule's short title."""
+    saturation: str = ""
+    """The simulation overlay's warning when the step's role is saturated (``"unstable"``) or
+    near it (``"near"``); :attr:`alert` holds its words."""
+    alert: str = ""
+    """The words of that warning ("saturated: the queue grows without bound; ...")."""
 
     def lines(self, width: int = _LABEL_WIDTH) -> list[str]:
         """The label wrapped to ``width`` characters."""
@@ -266,6 +273,9 @@ class Diagram:
     findings: bool = False
     simulation: bool = False
     max_wait: float = 0.0
+    saturation: tuple[str, ...] = ()
+    """The saturation levels the simulation overlay marks on some step (``"unstable"``,
+    ``"near"``), for the legend."""
     sectors: tuple[tuple[str, str, str, bool], ...] = field(default=())
     markers: tuple[Marker, ...] = ()
     page: str = ""
@@ -292,6 +302,21 @@ def _titles(found: Sequence[Finding], codes: tuple[str, ...], lang: str | None) 
         english = lang is None or lang.lower().startswith("en")
         out.append(f"{code} {shown}" if shown and (english or shown != words) else code)
     return tuple(out)
+
+
+SATURATION_LEVELS = ("unstable", "near")
+"""The saturation levels of simulate's JSON, the worst first."""
+
+
+def _saturation_alert(entry: SaturationJSON, lang: str | None) -> tuple[str, str]:
+    """(level, words) of a role's saturation, for the steps it serves (issue 13: saturation is
+    said in every output). The role's name is left out: the step already shows it, or is in
+    an anonymous lane that must not name it."""
+    if entry["level"] == "unstable":
+        words = tr("saturated: the queue grows without bound; needs a capacity of {n}", lang)
+        return "unstable", words.format(n=entry["stable_capacity"])
+    words = tr("near saturation: {load} busy; a capacity of {n} keeps it under 90%", lang)
+    return "near", words.format(load=f"{entry['load']:.0%}", n=entry["capacity_below_90"])
 
 
 def _visibility(value: str | Visibility) -> Visibility:
@@ -480,6 +505,7 @@ def extract(
     sim = simulation_dict(simulation) if simulation is not None else None
     visits, waits = read_simulation(sim) if sim is not None else ({}, {})
     max_wait = max(waits.values(), default=0.0)
+    saturated = saturation_by_role(sim) if sim is not None else {}
 
     deadlines = _deadline_lines(pathway, lang)
     nodes: list[Node] = []
@@ -499,6 +525,9 @@ def extract(
             stats.append(tr("wait {time}", lang).format(time=human_hours(wait, lang)))
         if step.id in visits:
             stats.append(tr("{n} visits", lang).format(n=f"{visits[step.id]:,.0f}"))
+        level, alert = "", ""
+        if wait is not None and step.role in saturated:
+            level, alert = _saturation_alert(saturated[step.role], lang)
         nodes.append(
             Node(
                 id=step.id,
@@ -513,6 +542,8 @@ def extract(
                 heat=heat,
                 stats=" · ".join(stats),
                 titles=titles,
+                saturation=level,
+                alert=alert,
             )
         )
 
@@ -580,6 +611,9 @@ def extract(
         findings=findings is not None,
         simulation=sim is not None,
         max_wait=max_wait,
+        saturation=tuple(
+            level for level in SATURATION_LEVELS if any(n.saturation == level for n in nodes)
+        ),
         sectors=sectors,
         since=since_version,
     )

@@ -92,6 +92,8 @@ def _node(node: Node, lang: str | None = None) -> str:
     lines.extend(node.deadlines)
     if node.stats:
         lines.append(node.stats)
+    if node.alert:
+        lines.append(f"⚠ {node.alert}")
     if node.codes and node.severity:
         lines.extend(node.titles or (" ".join(node.codes),))
     start, end = _SHAPES[node.kind]
