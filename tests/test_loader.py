@@ -185,3 +185,26 @@ def test_load_error_reads_as_one_line() -> None:
     assert "\n" not in message
     assert message.endswith("(and 3 more)")
     assert "PW004" in message
+
+
+def test_duplicate_scenario_name_is_pw004_at_the_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13 audit: a second scenario of the same name passed `validate`, and `simulate
+    --compare all` ran the first and silently dropped the other. Now PW004 (as for duplicate
+    ids) at the second name, naming the first's line; simulate refuses the file, naming it."""
+    from pathways.cli import main
+
+    fixture = DATA / "PW004" / "invalid-duplicate-scenarios.yaml"
+    _, findings = load_findings(fixture.read_text(encoding="utf-8"), str(fixture))
+    assert [(f.code, f.location.line, f.location.column) for f in findings] == [
+        ("PW004", 20, 11)
+    ]
+    assert findings[0].message == (
+        "duplicate scenario name 'one-doctor' (first declared on line 16); names must be unique"
+    )
+    assert main(["validate", str(fixture)]) == 1
+    assert f"{fixture}:20:11: PW004" in capsys.readouterr().out
+    args = ["simulate", str(fixture), "--cases", "50", "--no-progress", "--compare", "all"]
+    assert main(args) == 1
+    assert f"{fixture}:20:11: PW004" in capsys.readouterr().err

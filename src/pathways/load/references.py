@@ -25,21 +25,29 @@ def _items(data: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _ids(data: Mapping[str, Any], key: str, smap: SourceMap, findings: list[Finding]) -> set[str]:
-    """Ids of the items of a top-level list, reporting duplicates (PW004)."""
+def _ids(
+    data: Mapping[str, Any],
+    key: str,
+    smap: SourceMap,
+    findings: list[Finding],
+    field: str = "id",
+) -> set[str]:
+    """Ids of the items of a top-level list, reporting duplicates (PW004); ``field`` is the
+    key that names an item (``name`` for scenarios)."""
     seen: dict[str, int] = {}
+    kind = {"agencies": "agency", "scenarios": "scenario"}.get(key, key[:-1])
     for i, item in _items(data, key):
-        ident = item.get("id")
+        ident = item.get(field)
         if not isinstance(ident, str):
             continue
         if ident in seen:
-            first = smap.locate((key, seen[ident], "id"))
+            first = smap.locate((key, seen[ident], field))
             findings.append(
                 finding(
                     "PW004",
-                    f"duplicate {key[:-1] if key != 'agencies' else 'agency'} id {ident!r} "
-                    f"(first declared on line {first.line}); ids must be unique",
-                    smap.locate((key, i, "id")),
+                    f"duplicate {kind} {field} {ident!r} "
+                    f"(first declared on line {first.line}); {field}s must be unique",
+                    smap.locate((key, i, field)),
                     step=ident if key == "steps" else None,
                 )
             )
@@ -71,8 +79,8 @@ def check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
     steps = _ids(data, "steps", smap, findings)
     roles = _ids(data, "roles", smap, findings)
     agencies = _ids(data, "agencies", smap, findings)
-    deadlines = _ids(data, "deadlines", smap, findings)
-    del deadlines
+    _ids(data, "deadlines", smap, findings)
+    _ids(data, "scenarios", smap, findings, "name")  # --scenario and --compare pick by name
     declared = data.get("sectors")
     sectors = set(BUILTIN_SECTORS) | (
         {s for s in declared if isinstance(s, str)} if isinstance(declared, list) else set()

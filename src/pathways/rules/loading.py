@@ -115,7 +115,8 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
 def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Reports two steps, roles, agencies or deadlines that share an id.
+    Reports two steps, roles, agencies or deadlines that share an id, and two scenarios that
+    share a name (`pathways simulate --scenario` and `--compare` pick a scenario by name).
 
     ## Why is this bad?
     Every reference, finding, history entry and diagram names things by id; with two things
