@@ -197,9 +197,7 @@ def test_duplicate_scenario_name_is_pw004_at_the_second(
 
     fixture = DATA / "PW004" / "invalid-duplicate-scenarios.yaml"
     _, findings = load_findings(fixture.read_text(encoding="utf-8"), str(fixture))
-    assert [(f.code, f.location.line, f.location.column) for f in findings] == [
-        ("PW004", 20, 11)
-    ]
+    assert [(f.code, f.location.line, f.location.column) for f in findings] == [("PW004", 20, 11)]
     assert findings[0].message == (
         "duplicate scenario name 'one-doctor' (first declared on line 16); names must be unique"
     )
@@ -208,3 +206,33 @@ def test_duplicate_scenario_name_is_pw004_at_the_second(
     args = ["simulate", str(fixture), "--cases", "50", "--no-progress", "--compare", "all"]
     assert main(args) == 1
     assert f"{fixture}:20:11: PW004" in capsys.readouterr().err
+
+
+def test_scenario_set_naming_nothing_is_found_by_validate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 13 audit: `scenarios: ... set: [roles.nobody.capacity=2]` passed `validate` and
+    failed only when simulated. Each override is now checked with simulate's own parser (its
+    values read as plain YAML: a Python tag is refused, never run), at the override's line
+    and column, with the loader's 'did you mean'."""
+    from pathways.cli import main
+
+    fixture = DATA / "PW003" / "invalid-scenario-set.yaml"
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(fixture)
+    found = {(f.location.line, f.location.column): f for f in info.value.findings}
+    assert found[(23, 9)].message == (
+        "scenario 'nobody': --set roles.docter.capacity: no role 'docter'; did you mean 'doctor'?"
+    )
+    assert found[(25, 11)].message.endswith("no transition has from=exan; did you mean 'exam'?")
+    assert found[(27, 11)].message.endswith("no section 'rolls'; did you mean 'roles'?")
+    assert (
+        found[(29, 11)].code == "PW002" and "greater than or equal to 1" in found[(29, 11)].message
+    )
+    assert found[(33, 11)].message.endswith("the value is not valid YAML")
+    assert main(["validate", str(fixture)]) == 1
+    assert f"{fixture}:22:9: PW003 [error] scenario 'nobody'" in capsys.readouterr().out
+    # the bundled pathways' scenarios all apply
+    for path in sorted(Path("pathways").rglob("*.yaml")):
+        p = pw.load(path)
+        assert all(s.overrides for s in p.scenarios)

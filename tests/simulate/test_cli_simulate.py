@@ -60,8 +60,6 @@ scenarios:
     set: [roles.doctor.capacity=1, simulation.arrivals_per_day=12]
   - name: more-officers
     set: [roles.ahtjp_officer.capacity=8]
-  - name: broken
-    set: [roles.docter.capacity=1]
 """
 
 
@@ -149,20 +147,25 @@ def test_scenarios_by_name_and_all(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_scenario_errors_are_one_line_and_leave_no_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A scenario that names nothing, or an unknown scenario: one line, exit 1, no -o file."""
+    """A scenario that names nothing stops the file loading (PW003 at the override, with the
+    loader's 'did you mean'; it was found only when that scenario ran); an unknown scenario
+    is one line. Exit 1 and no -o file either way."""
     path = with_scenarios(tmp_path)
     out = tmp_path / "r.json"
     base = ["simulate", path, "--cases", "100", "--no-progress", "-o", str(out)]
-    assert main([*base, "--scenario", "broken"]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert (
-        "scenario 'broken': --set roles.docter.capacity: no role 'docter'; did you mean 'doctor'?"
-        in err
-    )
     assert main([*base, "--compare", "one-docter"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "did you mean 'one-doctor'?" in err
+    broken = Path(path)
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text + "  - name: broken\n    set: [roles.docter.capacity=1]\n")
+    line = len(text.splitlines()) + 2
+    assert main([*base, "--scenario", "broken"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{path}:{line}:11: PW003 [error] scenario 'broken': --set roles.docter.capacity: "
+        "no role 'docter'; did you mean 'doctor'?"
+    ) in err
     assert not out.exists()
 
 

@@ -2,7 +2,9 @@
 
 4. Check references and duplicate ids on the plain data (PW003, PW004;
    :mod:`pathways.load.references`), validate with pydantic and map each error to the offending
-   node (PW002, PW006; :mod:`pathways.load.schema_errors`), type-check the guards (PW005).
+   node (PW002, PW006; :mod:`pathways.load.schema_errors`), type-check the guards (PW005),
+   check each scenario's ``set:`` overrides as ``pathways simulate`` would apply them (PW003,
+   PW002).
 5. Return a :class:`~pathways.model.Pathway`, or raise :class:`~pathways.errors.LoadError`
    with every finding of the file. A file is never half-loaded.
 """
@@ -70,6 +72,29 @@ def _guard_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
                     Location(base.file, base.line, column, base.path),
                 )
             )
+    return findings
+
+
+def _scenario_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
+    """A scenario's ``set:`` override that names nothing in the pathway (PW003, with the
+    loader's 'did you mean'), or that cannot apply (PW002), at the override: found with the
+    parser and steps ``pathways simulate --scenario`` applies (values read as plain YAML data;
+    nothing is run), so ``validate`` says what a run would refuse."""
+    if not pathway.scenarios:
+        return []
+    from pathways.simulate.overrides import NamesNothing, check_overrides
+
+    findings: list[Finding] = []
+    for i, scenario in enumerate(pathway.scenarios):
+        for index, error in check_overrides(pathway, scenario.overrides):
+            path: DocPath = ("scenarios", i, "set")
+            if index is None and len(scenario.overrides) == 1:
+                index = 0  # the changed pathway is invalid: the one override made it so
+            if index is not None:
+                path = (*path, index)
+            code = "PW003" if isinstance(error, NamesNothing) else "PW002"
+            message = f"scenario {scenario.name!r}: {error}"
+            findings.append(finding(code, message, smap.locate(path)))
     return findings
 
 
@@ -154,6 +179,7 @@ def _data_findings(data: dict[str, Any], smap: SourceMap) -> tuple[Pathway | Non
     if pathway is not None:
         pathway.attach_source_map(smap)
         findings.extend(_guard_findings(pathway, smap))
+        findings.extend(_scenario_findings(pathway, smap))
     findings.sort(key=Finding.sort_key)
     if findings:
         return None, findings

@@ -88,7 +88,12 @@ def schema(ctx: RuleContext) -> Iterator[Finding]:
 def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
-    Reports a step, role, agency, sector, field or deadline that names something not declared.
+    Reports a step, role, agency, sector, field, deadline or scenario override that names
+    something not declared.
+
+    A scenario's `set:` is checked with the parser `pathways simulate --set` uses, without
+    running anything; an override that names something but cannot apply, such as
+    `roles.doctor.capacity=0`, is PW002.
 
     ## Why is this bad?
     A transition to a step that does not exist, or a role of an agency nobody declared, is a
@@ -100,6 +105,12 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
       - {id: a, kind: entry, role: worker}   # no role 'worker' is declared
     transitions:
       - {from: a, to: c}                     # no step 'c'
+    ```
+
+    ```yaml
+    scenarios:
+      - name: one-doctor
+        set: [roles.docter.capacity=1]       # no role 'docter'; did you mean 'doctor'?
     ```
 
     Use instead: declare the role and the step, or correct the spelling of the id.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -23,7 +23,19 @@ from pydantic import ValidationError
 from pathways.errors import SimulationError
 from pathways.model import Pathway
 
-__all__ = ["apply_overrides", "parse_override", "scenario_overrides"]
+__all__ = [
+    "NamesNothing",
+    "apply_overrides",
+    "check_overrides",
+    "parse_override",
+    "scenario_overrides",
+]
+
+
+class NamesNothing(SimulationError):
+    """An override whose path names no section, item or transition of the pathway (the
+    loader reports it in a scenario's ``set:`` as PW003, unknown-reference)."""
+
 
 _BY_ID = ("roles", "steps", "agencies", "deadlines")
 _SELECTOR = re.compile(
@@ -96,7 +108,7 @@ def _transition(items: list[dict[str, Any]], path: str, key: str) -> dict[str, A
         try:
             return items[int(key)]
         except (ValueError, IndexError):
-            raise SimulationError(
+            raise NamesNothing(
                 f"--set {path}: {key!r} is not a transition index (0 to {len(items) - 1}) "
                 "or from=STEP,to=STEP"
             ) from None
@@ -111,12 +123,12 @@ def _transition(items: list[dict[str, Any]], path: str, key: str) -> dict[str, A
     for field in ("from", "to", "event"):
         if field in want and not any(str(t.get(field)) == want[field] for t in items):
             known = [str(t.get(field)) for t in items if t.get(field) is not None]
-            raise SimulationError(
+            raise NamesNothing(
                 f"--set {path}: no transition has {field}={want[field]}" + _hint(want[field], known)
             )
     near = [t for t in items if str(t.get("from")) == want.get("from")] or items
     pairs = ", ".join(f"from={t.get('from')},to={t.get('to')}" for t in near[:8])
-    raise SimulationError(f"--set {path}: no transition matches {key!r}; there are: {pairs}")
+    raise NamesNothing(f"--set {path}: no transition matches {key!r}; there are: {pairs}")
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
@@ -128,7 +140,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     head = parts[0]
     if head not in doc and head not in ("simulation", "policies"):
         sections = ["roles", "steps", "transitions", "agencies", "deadlines", "simulation"]
-        raise SimulationError(
+        raise NamesNothing(
             f"--set {path}: no section {head!r}" + _hint(head, [*sections, "policies"])
         )
     node: Any = doc
@@ -143,7 +155,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
             found = [item for item in items if item.get("id") == parts[1]]
             if not found:
                 ids = [str(item.get("id")) for item in items]
-                raise SimulationError(
+                raise NamesNothing(
                     f"--set {path}: no {head[:-1]} {parts[1]!r}" + _hint(parts[1], ids)
                 )
             node = found[0]
@@ -181,6 +193,63 @@ def scenario_overrides(pathway: Pathway, name: str) -> tuple[str, ...]:
     )
 
 
+def check_overrides(
+    pathway: Pathway, overrides: Sequence[str]
+) -> list[tuple[int | None, SimulationError]]:
+    """The problems of a list of ``--set`` texts, without running anything: ``(index of the
+    override, error)`` for each that cannot be read or names nothing, in order; else one with
+    index None when the changed pathway is not valid; ``[]`` when :func:`apply_overrides`
+    would succeed. The same parser and the same steps as :func:`apply_overrides` (values are
+    read with ``yaml.safe_load`` only).
+
+    Examples
+    --------
+    >>> import pathways as pw
+    >>> from pathways.simulate.overrides import check_overrides
+    >>> p = pw.load("pathways/kh/csa-in-person.yaml")
+    >>> for index, error in check_overrides(p, ["roles.docter.capacity=2", "steps=1"]):
+    ...     print(index, error)
+    0 --set roles.docter.capacity: no role 'docter'; did you mean 'doctor'?
+    1 --set steps: name an item and a key, e.g. steps.<id>.<key>
+    """
+    if not overrides:
+        return []
+    problems: list[tuple[int | None, SimulationError]] = []
+    pairs: list[tuple[str, Any]] = []
+    doc = _document(pathway)
+    for index, text in enumerate(overrides):
+        try:
+            path, value = parse_override(text)
+            _set(doc, path, value)
+        except SimulationError as exc:
+            problems.append((index, exc))
+            continue
+        pairs.append((path, value))
+    if problems:
+        return problems
+    try:
+        _validated(doc, pairs)
+    except SimulationError as exc:
+        return [(None, exc)]
+    return []
+
+
+def _document(pathway: Pathway) -> dict[str, Any]:
+    doc = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    doc["format"] = pathway.format
+    return doc
+
+
+def _validated(doc: dict[str, Any], pairs: Sequence[tuple[str, Any]]) -> Pathway:
+    try:
+        return Pathway.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        names = ", ".join(p for p, _ in pairs)
+        raise SimulationError(f"--set {names}: {where}: {err['msg']}") from None
+
+
 def apply_overrides(pathway: Pathway, overrides: Iterable[str] | Mapping[str, Any]) -> Pathway:
     """A copy of ``pathway`` with the overrides applied, validated again.
 
@@ -209,14 +278,7 @@ def apply_overrides(pathway: Pathway, overrides: Iterable[str] | Mapping[str, An
     )
     if not pairs:
         return pathway
-    doc = pathway.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    doc["format"] = pathway.format
+    doc = _document(pathway)
     for path, value in pairs:
         _set(doc, path, value)
-    try:
-        return Pathway.model_validate(doc)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        names = ", ".join(p for p, _ in pairs)
-        raise SimulationError(f"--set {names}: {where}: {err['msg']}") from None
+    return _validated(doc, pairs)
