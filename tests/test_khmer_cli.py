@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pathways.cli import main
 from pathways.cli.new import starter
@@ -279,6 +280,14 @@ def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[
         if args[1] == "--set" and i % 5:  # most --set mistakes: the overrides alone (cheap)
             with pytest.raises(SimulationError) as caught:
                 apply_overrides(p, [args[2]])
+            message = str(caught.value)
+            km_line = "pathways simulate៖ កំហុស៖ " + error_message(message, "km")
+        elif args[0].endswith("broken-scenario.yaml"):
+            # a scenario whose change names nothing: loading refuses the file (PW003, in
+            # tests/test_loader.py); a pathway built without the loader meets it when it runs
+            built = pathways.Pathway.model_validate(yaml.safe_load(Path(args[0]).read_text()))
+            with pytest.raises(SimulationError) as caught:
+                pathways.simulate(built, scenario=args[2], cases=10)
             message = str(caught.value)
             km_line = "pathways simulate៖ កំហុស៖ " + error_message(message, "km")
         else:  # the real command line, in both languages

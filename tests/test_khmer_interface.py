@@ -283,6 +283,7 @@ KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard synta
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names
 KEYWORDS |= {"definitions", "DTD", "DOCTYPE"}
+KEYWORDS |= {"set", "PATH", "VALUE"}  # a scenario's override, written as `--set` takes it
 
 
 def test_every_template_is_a_message_rules_write(real_messages: list[str]) -> None:
@@ -304,7 +305,9 @@ def _values(message: str, patterns: Any) -> list[str]:
         if (match := pattern.fullmatch(message)) is not None:
             out = []
             for name, value in match.groupdict().items():
-                out += _values(value, _part_patterns()) if name in _NESTED else [value]
+                # nested as finding_message opens it (a scenario's override: a simulate error)
+                nested = _part_patterns() + _error_patterns()
+                out += _values(value, nested) if name in _NESTED else [value]
             return out
     return [message]
 

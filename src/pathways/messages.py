@@ -60,6 +60,9 @@ TEMPLATES: tuple[str, ...] = (
     N_("duplicate role id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate step id {name} (first declared on line {line}); ids must be unique"),
     N_("duplicate deadline id {name} (first declared on line {line}); ids must be unique"),
+    N_("duplicate scenario name {name} (first declared on line {line}); names must be unique"),
+    # a scenario's `set:` checked at load: the error simulate would give (one of ERRORS)
+    N_("scenario {name}: {message}"),
     N_("duplicate key {key}; each key may appear once in a mapping"),
     N_(
         "duplicate BPMN id {name} on lines {first} and {line}; ids must be unique: rename one "
@@ -555,7 +558,8 @@ def finding_message(message: str, lang: str | None) -> str:
     English ``message`` unchanged."""
     if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
         return message
-    return _translate(message, lang, _patterns())
+    # a nested {message} may be a simulate error too (a scenario's override, checked at load)
+    return _translate(message, lang, _patterns(), _part_patterns() + _error_patterns())
 
 
 def error_message(message: str, lang: str | None) -> str:
