@@ -31,6 +31,7 @@ ALLOWED = {
     # commands, options and formats a reader types or recognises
     *["pathways", "trace", "watch", "o", "lang", "force", "id", "YAML", "ISO", "JavaScript"],
     *["Ctrl", "C", "svg", "mmd", "docs", "md"],
+    *["PATH", "VALUE"],  # how --set and a scenario's set: are written
 }
 
 
