@@ -33,3 +33,18 @@ def test_counts_read_as_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert re.search(
         r"checked: (1 error|\d+ errors), (1 warning|\d+ warnings), (1 note|\d+ notes)$", summary
     ), summary
+
+
+def test_trace_lang_error_has_the_one_style(capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit of issue 18: `trace --lang xx` said "error: --lang: ..." where every other
+    command says "error: invalid value for --lang: ..."."""
+    example = "tests/data/agency-referral.yaml"
+    lines = []
+    for command in ("trace", "validate"):
+        assert main([command, example, "--lang", "xx"]) == 2
+        lines.append(capsys.readouterr().err.strip())
+    assert (
+        lines[0]
+        == lines[1]
+        == "error: invalid value for --lang: unknown language 'xx'; use one of en, km"
+    )

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report, write_or_report
+from pathways.cli._common import (
+    Usage,
+    check_choice,
+    load_or_report,
+    usage_error,
+    warn_lang,
+    write_or_report,
+)
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -93,7 +100,6 @@ def trace(
         ),
     ] = Visibility.PARTNERS,
 ) -> int:
-    from pathways.i18n import check_lang
     from pathways.render import FORMATS as DRAWN
     from pathways.render import render as draw
     from pathways.trace import TraceError, format_trace, parse_facts
@@ -121,14 +127,9 @@ def trace(
     if pathway is None:
         return 1
     try:
-        warning = check_lang(lang, pathway.locales)
-    except ValueError as exc:
-        return usage(f"--lang: {exc}")
-    if warning:
-        from pathways.i18n import tr
-
-        words = tr("warning: --lang {lang}: {warning}", lang)
-        typer.echo(words.format(lang=lang, warning=warning), err=True)
+        warn_lang(lang, pathway.locales)
+    except Usage as exc:
+        return usage_error(exc, lang)
     seen = view(pathway, visibility)
     known: dict[str, object] = {}
     so_far: list[str] = []
