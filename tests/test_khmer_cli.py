@@ -384,3 +384,32 @@ def test_import_lang_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     leaks = _words(_typed(km)) - file_words - KEYWORDS - ALLOWED - HELP_ALLOWED
     assert leaks == set(), km
     assert _words(_typed(en.replace(str(tmp_path), " "))) - file_words - ALLOWED  # control
+
+
+@pytest.mark.parametrize(
+    ("args", "en", "km"),
+    [
+        (["simulate", "--cases", "0"], "--cases must be 1 or more", "--cases ត្រូវតែ 1 ឬច្រើនជាងនេះ"),
+        (
+            ["simulate", "--time-limit", "0"],
+            "--time-limit must be 0.001 or more",
+            "--time-limit ត្រូវតែ 0.001 ឬច្រើនជាងនេះ",
+        ),
+        (
+            ["validate", "--max-per-rule", "-1"],
+            "--max-per-rule must be 0 or more",
+            "--max-per-rule ត្រូវតែ 0 ឬច្រើនជាងនេះ",
+        ),
+    ],
+)
+def test_out_of_range_numbers_in_plain_words(
+    args: list[str], en: str, km: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit of issue 18: `--cases 0` said pydantic's "Invalid value for '--cases': Input
+    should be greater than or equal to 1"; now "--cases must be 1 or more", in km too."""
+    command, *options = args
+    example = "tests/data/engine-small.yaml"
+    code, out = _run([command, example, *options], capsys)
+    assert (code, out.strip()) == (2, f"error: {en}")
+    code, out = _run([command, example, *options, "--lang", "km"], capsys)
+    assert (code, out.strip()) == (2, f"កំហុស៖ {km}")

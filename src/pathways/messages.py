@@ -445,6 +445,7 @@ USAGE: tuple[str, ...] = (
     N_("Option {name} does not take a value."),
     N_("Got unexpected extra argument(s) ({args})"),
     N_("Invalid value for {option}: {problem}"),
+    N_("{option} must be {n} or more"),
     # the commands' own (pathways.cli._common.Usage)
     N_("invalid value for {option}: {problem}"),
     N_("-o {path}: unknown suffix {suffix}; use one of {suffixes}"),
@@ -458,10 +459,10 @@ USAGE: tuple[str, ...] = (
 or not at all) by :func:`usage_message`; their ``{problem}`` is one of :data:`USAGE_PARTS`."""
 
 USAGE_PARTS: tuple[str, ...] = (
-    # typer reads values with pydantic
+    # typer reads values with pydantic (a number below an option's minimum is said in plain
+    # words instead: "{option} must be {n} or more")
     N_("Input should be a valid integer, unable to parse string as an integer"),
     N_("Input should be a valid number, unable to parse string as a number"),
-    N_("Input should be greater than or equal to {n}"),
     # the commands' own
     N_("{value}; choose one of {names}"),
     N_("{value} is not a date; write YYYY-MM-DD"),

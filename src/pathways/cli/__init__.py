@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             typer.echo(exc.ctx.get_help(), err=True)
             return 2
         # One line, without click's usage block: the message says what to change.
-        message = usage_message(" ".join(exc.format_message().split()), lang)
+        plain = _plain_range(exc) or " ".join(exc.format_message().split())
+        message = usage_message(plain, lang)
         typer.echo(tr("error: {message}", lang).format(message=message), err=True)
         return 2
     except typer.Exit as exc:
@@ -96,6 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return int(exc.exit_code)
     return result if isinstance(result, int) else 0
+
+
+def _plain_range(exc: click_exceptions.UsageError) -> str | None:
+    """``--cases must be 1 or more`` for typer's (pydantic's) "Input should be greater than or
+    equal to 1" on an option with a ``min``; None for any other usage error."""
+    import re
+
+    param = getattr(exc, "param", None)
+    found = re.fullmatch(
+        r"Input should be greater than or equal to (\S+)", str(getattr(exc, "message", ""))
+    )
+    if param is None or found is None:
+        return None
+    option = max(param.opts, key=len) if param.opts else str(param.name)
+    return f"{option} must be {found[1]} or more"
 
 
 def run() -> None:
