@@ -413,3 +413,13 @@ def test_out_of_range_numbers_in_plain_words(
     assert (code, out.strip()) == (2, f"error: {en}")
     code, out = _run([command, example, *options, "--lang", "km"], capsys)
     assert (code, out.strip()) == (2, f"កំហុស៖ {km}")
+
+
+@pytest.mark.parametrize("command", ["simulate", "validate", "watch"])
+def test_help_says_ranges_in_plain_words(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit of issue 18: `--help` showed typer's `[default: 50; x>=0]`; now `0 or more`."""
+    _, en = _run([command, "--help"], capsys)
+    _, km = _run([command, "--help", "--lang", "km"], capsys)
+    assert re.findall(r"x\s*[<>]=?|[<>]=?\s*x", en + km) == [], en + km
+    assert re.search(r"\d or\s+more\]", en), en
+    assert re.search(r"\d\s+ឬច្រើនជាងនេះ\]", km), km

@@ -60,7 +60,7 @@ _CHROME = (
     N_("required"),
 )
 _DEFAULT = N_("default: {value}")
-_VALUE = N_("value")  # the x of a range: x>=1
+_AT_LEAST = N_("{n} or more")  # typer's range hint x>=1, in plain words
 _ENVVAR = N_("env var: {name}")
 
 # What a value stands for in a usage line (the argument's own name in the help's words).
@@ -132,6 +132,12 @@ def localize(command: Any, lang: str | None) -> None:
                 and not getattr(param, "count", False)
             ):
                 param.metavar = tr(_KINDS[_kind(param, ctx)], lang)
+        # the help formatter (in English too: it writes typer's range hints in plain words)
+        cmd.context_class = type(
+            "LocalContext",
+            (cmd.context_class,),
+            {"formatter_class": type("LocalHelpFormatter", (_Formatter,), {"lang": lang})},
+        )
     if lang is None:
         return
     for cmd in _commands(command):
@@ -146,11 +152,6 @@ def localize(command: Any, lang: str | None) -> None:
         for param in cmd.params:
             if isinstance(getattr(param, "help", None), str):
                 param.help = tr(param.help, lang)
-        cmd.context_class = type(
-            "LocalContext",
-            (cmd.context_class,),
-            {"formatter_class": type("LocalHelpFormatter", (_Formatter,), {"lang": lang})},
-        )
 
 
 def _usage_pieces(param: Any) -> Any:
@@ -259,8 +260,10 @@ class _Formatter(HelpFormatter):
                 extra = tr(_DEFAULT, self.lang).format(value=extra[len("default: ") :])
             elif extra.startswith("env var: "):
                 extra = tr(_ENVVAR, self.lang).format(name=extra[len("env var: ") :])
-            elif re.fullmatch(r"[-0-9.e+<=>x ]*x[-0-9.e+<=> ]*", extra):  # x>=1, 0<=x<=1
-                extra = extra.replace("x", tr(_VALUE, self.lang))
+            elif least := re.fullmatch(r"x>=([-0-9.e+]+)", extra):  # typer's x>=1
+                extra = tr(_AT_LEAST, self.lang).format(n=least[1])
+            elif re.fullmatch(r"[-0-9.e+<=>x ]*x[-0-9.e+<=> ]*", extra):  # x<1, 0<=x<=1: none
+                continue  # has these; the usage error says the range if a value is out of it
             else:
                 extra = tr(extra, self.lang)
             extras.append(extra)
