@@ -423,3 +423,39 @@ def test_help_says_ranges_in_plain_words(command: str, capsys: pytest.CaptureFix
     assert re.findall(r"x\s*[<>]=?|[<>]=?\s*x", en + km) == [], en + km
     assert re.search(r"\d or\s+more\]", en), en
     assert re.search(r"\d\s+ឬច្រើនជាងនេះ\]", km), km
+
+
+def test_fix_it_or_fix_them_by_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit of issue 18: `render` on a file with one error said "not drawn: 1 error; fix
+    them"; render, simulate and report now say "fix it" for one error, "fix them" for more,
+    in Khmer too."""
+    one = "tests/data/engine-small.yaml"  # one error: PW305
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        Path(one)
+        .read_text(encoding="utf-8")
+        .replace("  - {from: kin, to: closed, event: close}\n", ""),
+        encoding="utf-8",
+    )
+    svg = str(tmp_path / "x.svg")
+    for path, en, km in [
+        (one, "1 error; fix it, or pass --findings to draw it on the diagram (--force to draw "
+         "without it)", "កំហុស 1; សូមកែវា"),
+        (str(two), "errors; fix them, or pass --findings to draw them on", "; សូមកែវា"),
+    ]:  # fmt: skip
+        code, out = _run(["render", path, "-o", svg], capsys)
+        assert code == 1 and en in out.splitlines()[-1], out
+        code, out = _run(["render", path, "-o", svg, "--lang", "km"], capsys)
+        last = out.splitlines()[-1].replace(str(tmp_path), "")
+        assert code == 1 and km in last and "fix" not in last, out
+    _, out = _run(["simulate", one], capsys)
+    assert out.splitlines()[-1] == f"{one}: 1 error; fix it before simulating"
+    _, out = _run(["simulate", one, "--lang", "km"], capsys)
+    assert out.splitlines()[-1] == f"{one}៖ កំហុស 1; កែវាមុនពេលក្លែងធ្វើ"
+    _run(["report", one, "-o", str(tmp_path / "en"), "--cases", "50"], capsys)
+    html = (tmp_path / "en" / "engine-small.html").read_text(encoding="utf-8")
+    assert "Not simulated: the pathway has 1 error; fix it first." in html
+    _run(["report", one, "-o", str(tmp_path / "km"), "--cases", "50", "--lang", "km"], capsys)
+    html = (tmp_path / "km" / "engine-small.html").read_text(encoding="utf-8")
+    html = html.replace("\u200b", "")  # Khmer line-break points
+    assert "មិនបានក្លែងធ្វើ៖ ផ្លូវបញ្ជូនមានកំហុស 1; សូមកែវាជាមុនសិន។" in html

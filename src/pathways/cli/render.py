@@ -186,6 +186,12 @@ def _render(
             "diagram (--force to draw without them)",
             lang,
         )
+        if len(errors) == 1:
+            refusal = tr(
+                "{path}: not drawn: {errors}; fix it, or pass --findings to draw it on the "
+                "diagram (--force to draw without it)",
+                lang,
+            )
         typer.echo(refusal.format(path=path, errors=counted(len(errors), "error", lang)), err=True)
         return 1
     return write_or_report(

@@ -52,6 +52,8 @@ def _load(
     echo_findings(errors, lang)
     if errors:
         words = tr("{path}: {errors}; fix them before simulating", lang)
+        if len(errors) == 1:
+            words = tr("{path}: {errors}; fix it before simulating", lang)
         typer.echo(words.format(path=path, errors=counted(len(errors), "error", lang)), err=True)
         return None
     return pathway

@@ -132,9 +132,10 @@ def _simulate(
 ) -> tuple[dict[str, Any] | None, str | None]:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors:
-        return None, tr("Not simulated: the pathway has {errors}; fix them first.", lang).format(
-            errors=counted(len(errors), "error", lang)
-        )
+        words = tr("Not simulated: the pathway has {errors}; fix them first.", lang)
+        if len(errors) == 1:
+            words = tr("Not simulated: the pathway has {errors}; fix it first.", lang)
+        return None, words.format(errors=counted(len(errors), "error", lang))
     from pathways.simulate import simulate
 
     try:
