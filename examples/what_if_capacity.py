@@ -50,7 +50,7 @@ def rows(result: dict[str, Any]) -> dict[str, str]:
         out[f"missed {deadline}"] = share(d["share_missed"])
     for role, r in result["roles"].items():
         if r.get("capacity") is not None:
-            out[f"{role}: utilization"] = share(r["utilization"])
+            out[f"{role}: utilisation"] = share(r["utilization"])
             out[f"{role}: mean wait"] = duration(r["wait_hours_mean"])
     return out
 

@@ -48,15 +48,15 @@ def _figure(output: str, label: str) -> list[float]:
 
 
 def test_what_if_capacity_prints_a_comparison() -> None:
-    """Doubling the interviewers halves their utilization; doctors are unaffected by it."""
+    """Doubling the interviewers halves their utilisation; doctors are unaffected by it."""
     proc = run(EXAMPLES / "what_if_capacity.py", "--cases", "400")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "as is" in out and "4 interviewers" in out and "4 doctors" in out
-    as_is, more_interviewers, more_doctors = _figure(out, "ahtjp_officer: utilization")
+    as_is, more_interviewers, more_doctors = _figure(out, "ahtjp_officer: utilisation")
     assert more_interviewers < as_is * 0.75
     assert more_doctors == pytest.approx(as_is, rel=0.2)
-    doctors = _figure(out, "doctor: utilization")
+    doctors = _figure(out, "doctor: utilisation")
     assert doctors[2] < doctors[0]
 
 
@@ -67,7 +67,7 @@ def test_what_if_capacity_takes_overrides() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "roles.ahtjp_officer.capacity=1" in proc.stdout
-    as_is, what_if = _figure(proc.stdout, "ahtjp_officer: utilization")
+    as_is, what_if = _figure(proc.stdout, "ahtjp_officer: utilisation")
     assert what_if > as_is
 
 

@@ -459,3 +459,20 @@ def test_fix_it_or_fix_them_by_count(tmp_path: Path, capsys: pytest.CaptureFixtu
     html = (tmp_path / "km" / "engine-small.html").read_text(encoding="utf-8")
     html = html.replace("\u200b", "")  # Khmer line-break points
     assert "មិនបានក្លែងធ្វើ៖ ផ្លូវបញ្ជូនមានកំហុស 1; សូមកែវាជាមុនសិន។" in html
+
+
+def test_one_spelling_of_utilisation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit of issue 18: `simulate` said "utilisation", the report "utilization" and
+    "Utilization of roles ...": the project writes British English, so "utilisation" in both
+    (the JSON key ``utilization`` of the SPEC is kept)."""
+    _, out = _run(["simulate", P1, "--cases", "50"], capsys)
+    assert "utilisation" in out and "utiliz" not in out.lower(), out
+    _run(["report", P1, "-o", str(tmp_path / "en"), "--cases", "50"], capsys)
+    html = (tmp_path / "en" / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    words = re.sub(r"<[^>]*>|\"utilization\"", " ", html)  # tags, the data's JSON key
+    assert "utilisation" in words and "Utilisation of roles" in words
+    assert "tiliz" not in words
+    _run(["report", P1, "-o", str(tmp_path / "km"), "--cases", "50", "--lang", "km"], capsys)
+    html = (tmp_path / "km" / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    words = re.sub(r"<[^>]*>|\"utilization\"", " ", html).replace("\u200b", "")
+    assert "ការប្រើប្រាស់" in words and "tilis" not in words and "tiliz" not in words

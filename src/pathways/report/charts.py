@@ -231,7 +231,7 @@ def simulation_charts(
     if stuck:
         shares.append((tr("stuck (no exit)", lang), stuck / max(1, int(sim.get("cases", 1) or 1))))
     charts.append(bar_chart(shares, title=tr("Outcome shares", lang), lang=lang))
-    # Roles without a capacity never queue: their utilization and waits say nothing.
+    # Roles without a capacity never queue: their utilisation and waits say nothing.
     roles = {
         r: v
         for r, v in (sim.get("roles") or {}).items()
@@ -244,7 +244,7 @@ def simulation_charts(
                     (role_names.get(r, r), float(v.get("utilization", 0.0)))
                     for r, v in roles.items()
                 ],
-                title=tr("Utilization of roles with a capacity (share of capacity busy)", lang),
+                title=tr("Utilisation of roles with a capacity (share of capacity busy)", lang),
                 lang=lang,
             )
         )

@@ -467,7 +467,7 @@ def _simulation_section(
             _table(
                 [
                     tr("role", lang),
-                    tr("utilization", lang),
+                    tr("utilisation", lang),
                     tr("mean wait", lang),
                     tr("p90 wait", lang),
                 ],
