@@ -261,6 +261,7 @@ def _simulate_mistakes(tmp: Path) -> list[list[str]]:
         [P1, "--compare", str(bad)],
         [none, "--compare", "all"],
         [str(broken), "--scenario", "front-line-office-hours"],
+        [P1, "--max-cases", "5"],  # 10 cases over the ceiling
     ]
 
 
@@ -476,3 +477,20 @@ def test_one_spelling_of_utilisation(tmp_path: Path, capsys: pytest.CaptureFixtu
     html = (tmp_path / "km" / "kh-csa-in-person.html").read_text(encoding="utf-8")
     words = re.sub(r"<[^>]*>|\"utilization\"", " ", html).replace("\u200b", "")
     assert "ការប្រើប្រាស់" in words and "tilis" not in words and "tiliz" not in words
+
+
+def test_report_says_why_not_simulated_in_khmer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit of issue 18: the report's "Not simulated: {why}" (a run refused, a scenario
+    that cannot run) was English in a Khmer report; now through the catalogue, whole."""
+    for lang, words in [
+        ("en", "Not simulated: 2,000,000 cases is over the ceiling of 1,000,000; raise it"),
+        ("km", "មិនបានក្លែងធ្វើ៖ ករណី 2,000,000 លើសពីដែនកំណត់ 1,000,000; បង្កើនវាដោយ"),
+    ]:
+        out = tmp_path / lang
+        _run(["report", P1, "-o", str(out), "--cases", "2000000", "--lang", lang], capsys)
+        html = (out / "kh-csa-in-person.html").read_text(encoding="utf-8").replace("\u200b", "")
+        assert words in html, html
+        if lang == "km":
+            assert "Not simulated" not in html and "ceiling" not in html

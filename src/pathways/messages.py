@@ -427,6 +427,11 @@ ERRORS: tuple[str, ...] = (
     N_("--compare {name}: the file does not load (see above)"),
     N_("--compare all: the file has no other scenario to compare"),
     N_("scenario {name}: {message}"),
+    # a run refused before it starts (simulate, and the report's "Not simulated: ...")
+    N_(
+        "{cases} cases is over the ceiling of {ceiling}; raise it with max_cases= (--max-cases) "
+        "if the machine has the memory (about 250 bytes a case)"
+    ),
 )
 """Errors of ``simulate --set``, ``--scenario`` and ``--compare`` in English, translated like
 finding messages (whole or not at all) by :func:`error_message`; a nested ``{problem}`` (the

@@ -141,13 +141,21 @@ def _simulate(
     try:
         result = simulate(pathway, **options)
     except PathwayError as exc:
-        return None, f"Not simulated: {exc}"
+        return None, _not_simulated(exc, lang)
     data: dict[str, Any] = dict(result.to_dict())
     # Raw times draw a true histogram; without them the chart is sketched from quantiles.
     times = data.get("time_to_outcome_hours")
     if isinstance(times, dict):
         data["time_to_outcome_hours"] = {**times, "histogram": result.time_to_outcome_histogram()}
     return data, None
+
+
+def _not_simulated(exc: Exception, lang: str | None) -> str:
+    """``Not simulated: <why>`` in ``lang``; the why whole or in English, as ``simulate``
+    prints its errors (:func:`pathways.messages.error_message`)."""
+    from pathways.messages import error_message
+
+    return tr("Not simulated: {problem}", lang).format(problem=error_message(str(exc), lang))
 
 
 def _scenarios(
@@ -176,10 +184,10 @@ def _scenarios(
         try:
             what = view(apply_overrides(original, scenario.overrides), vis)
         except PathwayError as exc:
-            entry["note"] = f"Not simulated: {exc}"
+            entry["note"] = _not_simulated(exc, lang)
             out.append(entry)
             continue
-        result, note = _simulate(what, (), **options)
+        result, note = _simulate(what, (), lang, **options)
         if result is None:
             entry["note"] = note
         else:
