@@ -207,3 +207,60 @@ def test_new_ids_follow_the_rule() -> None:
             out = f"{base}_{n}"
         used.add(out)
         assert importer.new_id(text) == out, text
+
+
+_NOTED = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <collaboration id="c"><participant id="a" processRef="p"/><participant id="b"/>
+    <messageFlow id="m" sourceRef="t" targetRef="b"/></collaboration>
+  <process id="p"><startEvent id="s"/><task id="t"><standardLoopCharacteristics/></task>
+    <inclusiveGateway id="g"/><endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <sequenceFlow id="f2" sourceRef="t" targetRef="g"/>
+    <sequenceFlow id="f3" sourceRef="g" targetRef="e"/>
+    <sequenceFlow id="f4" sourceRef="g" targetRef="nowhere"/>
+    <textAnnotation id="x"/></process></definitions>"""
+
+
+def test_notes_are_made_when_first_read() -> None:
+    """The PW007 notes' positions (and the id index their messages need) are found when the
+    notes are first read, not during the import; a copy of a pathway whose notes were never
+    read carries them made."""
+    import pickle
+
+    p = imp.loads_bpmn(_NOTED, "noted.bpmn")
+    smap = p.source_map
+    assert smap.pending is not None  # nothing found yet
+    copied = pickle.loads(pickle.dumps(p)).source_map
+    assert type(copied) is not type(smap) and copied.notes == smap.notes
+    assert smap.pending is None
+    assert [(n.line, n.column, n.step, n.message) for n in smap.notes] == [
+        (
+            3,
+            5,
+            None,
+            "messageFlow 'm': message flow to or from participant 'b' (a pool "
+            "without a process, or an element that is not mapped) is left out",
+        ),
+        (4, 39, "t", "task 't': its loop or multi-instance marker is not mapped (runs once)"),
+        (
+            5,
+            5,
+            "g",
+            "inclusiveGateway 'g': an inclusive gateway is mapped as a merge; BPMN may "
+            "take or wait for several branches",
+        ),
+        (
+            9,
+            5,
+            None,
+            "sequenceFlow 'f4': it connects unknown id 'nowhere', which is not mapped; left out",
+        ),
+        (
+            10,
+            5,
+            None,
+            "elements with no flow meaning for a pathway are not imported: 1 textAnnotation",
+        ),
+    ]
+    again = imp.import_bpmn(_NOTED, "noted.bpmn")[1]
+    assert again.notes == smap.notes

@@ -35,11 +35,10 @@ info. The findings of every other rule point into the XML through the source map
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, get_args
 
@@ -202,6 +201,30 @@ class _Positions(dict[DocPath, Any]):
         return (dict, (self.resolved(),))
 
 
+class _SourceMap(SourceMap):
+    """The importer's source map: its ``notes`` (the PW007 findings) are made when first read,
+    so their lines and columns are found in the XML only when someone asks (a file with many
+    notes spent most of its import finding them)."""
+
+    pending: Callable[[], list[Finding]] | None = None
+
+    @property
+    def notes(self) -> list[Finding]:
+        if self.pending is not None:
+            made, self.pending = self.pending(), None
+            self.__dict__["notes"] = made
+        found: list[Finding] = self.__dict__["notes"]
+        return found
+
+    @notes.setter
+    def notes(self, value: list[Finding]) -> None:
+        self.pending = None
+        self.__dict__["notes"] = value
+
+    def __reduce__(self) -> Any:
+        return (SourceMap, (self.file, self.keys, self.values, self.text, self.notes))
+
+
 class _Node:
     """One BPMN flow node on its way to one or two steps."""
 
@@ -273,8 +296,9 @@ class _Importer:
         self.locale = locale
         self.stem = stem
         positions = _Positions(tree)  # a key and its value start at the element alike
-        self.smap = SourceMap(file, keys=positions, values=positions)
-        self.notes: list[tuple[Finding, str]] = []
+        self.smap = _SourceMap(file, keys=positions, values=positions)
+        self.smap.pending = self.finished_notes
+        self.notes: list[tuple[El, str | Callable[[], str], Severity, El]] = []
         self.duplicates: list[Finding] = []  # PW004: flow nodes or processes of one id
         self.leaving: set[str] = set()  # flattened sub-processes with outgoing flows
         self.node_default: dict[str, str] = {}  # flow node id -> the id of its default flow
@@ -302,26 +326,15 @@ class _Importer:
     def note(
         self,
         el: El,
-        message: str,
+        message: str | Callable[[], str],
         severity: Severity = Severity.WARNING,
         at: El | None = None,
     ) -> None:
-        """A PW007 finding about ``el`` (named with its id), at ``at`` (default: ``el``)."""
-        ident = el.get("id")
-        what = f"{_tag(el)} {ident!r}" if ident else _tag(el)
-        where = el if at is None else at
-        self.notes.append(
-            (
-                Finding(
-                    UNMAPPED_CODE,
-                    UNMAPPED_RULE,
-                    severity,
-                    f"{what}: {message}",
-                    Location(self.file, *self.tree.position(where)),
-                ),
-                ident or "",
-            )
-        )
+        """A PW007 finding about ``el`` (named with its id), at ``at`` (default: ``el``).
+
+        Made when the notes are first read (:class:`_SourceMap`): its line and column are
+        found in the XML then, and a ``message`` given as a function is written then."""
+        self.notes.append((el, message, severity, el if at is None else at))
 
     def duplicate(self, first: El, again: El) -> None:
         """PW004 for a second element of one id (a flow node or a process): the later would
@@ -338,10 +351,25 @@ class _Importer:
 
     def finished_notes(self) -> list[Finding]:
         """The findings, each naming the step its element became (when it became one)."""
-        out = [
-            dataclasses.replace(f, step=self.step_ids[ident]) if ident in self.step_ids else f
-            for f, ident in self.notes
-        ]
+        out: list[Finding] = []
+        position, step_ids = self.tree.position, self.step_ids
+        for el, message, severity, where in self.notes:
+            text = message if isinstance(message, str) else message()
+            if el is None:  # the elements not imported, counted
+                ident = ""
+            else:
+                ident = el.get("id") or ""
+                text = f"{_tag(el)} {ident!r}: {text}" if ident else f"{_tag(el)}: {text}"
+            out.append(
+                Finding(
+                    UNMAPPED_CODE,
+                    UNMAPPED_RULE,
+                    severity,
+                    text,
+                    Location(self.file, *position(where)),
+                    step=step_ids.get(ident) if ident else None,
+                )
+            )
         return sorted(out, key=Finding.sort_key)
 
     # --- ids --------------------------------------------------------------------------------
@@ -380,6 +408,15 @@ class _Importer:
             for el in found:
                 self._ids.setdefault(el.get("id"), el)
         return self._ids
+
+    def release(self) -> None:
+        """Drop what only the mapping needed; the notes (made when first read) keep the rest."""
+        self.nodes = {}
+        self.flows = []
+        self.steps = []
+        self.transitions = []
+        self.step_pos = []
+        self.tr_pos = []
 
     def read(self) -> None:
         processes: dict[str, El] = {}
@@ -571,13 +608,16 @@ class _Importer:
             self.flows.append(_Flow(msg, source, target, message=True))
             return
         missing = target if source in self.nodes else source
-        what = self.ids.get(missing)
-        kind = _tag(what) if what is not None else "an unknown element"
-        self.note(
-            msg,
-            f"message flow to or from {kind} {missing!r} (a pool without a process, or "
-            "an element that is not mapped) is left out",
-        )
+
+        def message() -> str:  # the element's kind needs the id index: made when read
+            what = self.ids.get(missing)
+            kind = _tag(what) if what is not None else "an unknown element"
+            return (
+                f"message flow to or from {kind} {missing!r} (a pool without a process, or "
+                "an element that is not mapped) is left out"
+            )
+
+        self.note(msg, message)
 
     # --- mapping ----------------------------------------------------------------------------
 
@@ -598,14 +638,10 @@ class _Importer:
             counts = ", ".join(f"{n} {tag}" for tag, n in sorted(self.ignored.items()))
             self.notes.append(
                 (
-                    Finding(
-                        UNMAPPED_CODE,
-                        UNMAPPED_RULE,
-                        Severity.INFO,
-                        f"elements with no flow meaning for a pathway are not imported: {counts}",
-                        Location(self.file, *self.tree.position(self.first_ignored)),
-                    ),
-                    "",
+                    None,
+                    f"elements with no flow meaning for a pathway are not imported: {counts}",
+                    Severity.INFO,
+                    self.first_ignored,
                 )
             )
         return self.document()
@@ -659,9 +695,13 @@ class _Importer:
 
     def unmapped_end(self, flow: _Flow, source: str, target: str) -> None:
         bad = source if source not in self.nodes else target
-        el = self.ids.get(bad)
-        what = f"{_tag(el)} {bad!r}" if el is not None else f"unknown id {bad!r}"
-        self.note(flow.el, f"it connects {what}, which is not mapped; left out")
+
+        def message() -> str:  # the element's kind needs the id index: made when read
+            el = self.ids.get(bad)
+            what = f"{_tag(el)} {bad!r}" if el is not None else f"unknown id {bad!r}"
+            return f"it connects {what}, which is not mapped; left out"
+
+        self.note(flow.el, message)
 
     def role_for(self, node: _Node) -> str:
         if node.lane is not None:
@@ -1231,7 +1271,10 @@ def import_bpmn(
     ([('s', 'entry'), ('t', 'action'), ('e', 'outcome')], (2, 38))
     """
     with gc_paused():
-        return _import_bpmn(data, file, locale)[:3]
+        document, smap, findings, importer = _import_bpmn(data, file, locale)
+        if importer is not None:
+            importer.release()
+        return document, smap, findings
 
 
 def _import_bpmn(
@@ -1273,7 +1316,6 @@ def _import_bpmn(
     document = importer.build()
     if importer.duplicates:
         return None, smap, sorted(importer.duplicates, key=Finding.sort_key), None
-    importer.smap.notes = importer.finished_notes()
     return document, importer.smap, [], importer
 
 
@@ -1285,6 +1327,8 @@ def loads_bpmn(data: bytes, file: str = "<string>", *, locale: str | None = None
         if document is None:
             raise LoadError(findings)
         pathway = _built(document, importer) if importer is not None else None
+        if importer is not None:
+            importer.release()
         if pathway is not None:
             pathway.attach_source_map(smap)
             return pathway
