@@ -48,3 +48,20 @@ def test_trace_lang_error_has_the_one_style(capsys: pytest.CaptureFixture[str]) 
         == lines[1]
         == "error: invalid value for --lang: unknown language 'xx'; use one of en, km"
     )
+
+
+@pytest.mark.parametrize("lang", ["KM", "km_KH", "km-KH"])
+def test_a_locale_of_khmer_reads_the_files_khmer_labels(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 audit: `--lang km_KH` (as LANG spells it) or `--lang KM` drew the tool's words
+    in Khmer but the labels in English, with a warning that the file "has no km_KH labels
+    (its locales: en, km)". A locale of the file's language now reads its labels, silently."""
+    example = Path("pathways/kh/csa-in-person.yaml")
+    khmer = "ប៉ុស្តិ៍នគរបាលឃុំ/សង្កាត់ ទទួល"
+    out = tmp_path / "p.mmd"
+    assert main(["render", str(example), "-o", str(out), "--lang", lang]) == 0
+    assert capsys.readouterr().err == ""
+    drawn = out.read_text(encoding="utf-8")
+    assert khmer in drawn and "Report received" not in drawn
+    assert pathways.load(example).label("report_police", lang).startswith(khmer)

@@ -290,3 +290,27 @@ def test_trace_unwritable_output_is_one_line(
     assert main(["trace", str(P1), "risk=low", "-o", str(out)]) in (1, 2)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "trace.mmd" in err[0]
+
+
+@pytest.mark.usefixtures("graphviz_dot")
+def test_a_traced_pdf_takes_the_sheets_of_the_pathway() -> None:
+    """Issue 18 audit: `trace FILE risk=low hours_since_incident=100 -o trace.pdf` printed 11
+    A3 sheets, five of them holding one step, where `render -o x.pdf` prints 6: the legend's
+    "on the routes of a case where ..." entry was one long line, which widened the legend
+    and with it every page. The reader's facts now wrap, and the sheets are the pathway's."""
+    from pathways.render.extract import extract, light
+    from pathways.render.pages import page_diagrams
+
+    p = pathways.load(P1)
+    facts = {"risk": "low", "hours_since_incident": 100}
+    traced = trace(p, facts)
+    diagram = extract(p)
+    lit = light(
+        diagram,
+        traced.steps,
+        traced.transitions,
+        traced.fallbacks,
+        ", ".join(f"{name} = {value}" for name, value in facts.items()),
+    )
+    plain = [len(sub.nodes) for sub in page_diagrams(diagram)]
+    assert [len(sub.nodes) for sub in page_diagrams(lit)] == plain

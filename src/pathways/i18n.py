@@ -106,7 +106,7 @@ def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
         hint = f"; did you mean {guess}?{_WHY.get(code.lower(), '')}" if guess else ""
         choices = "" if guess else f"; use one of {', '.join(known)}"
         raise ValueError(f"unknown language {lang!r}{hint}{choices}")
-    if locales and code not in locales:
+    if locales and _code(code) not in {_code(locale) for locale in locales}:
         if _code(code) in LANGUAGES:
             words = tr(
                 "the file has no {code} labels (its locales: {locales}): its labels fall back "

@@ -194,13 +194,21 @@ FORK_EVENT = "tracks"
 """The event every exit of a fork moves on unless the file names another (SPEC 7.1)."""
 
 
+def _language(code: str) -> str:
+    """The language of a locale code: ``km`` for ``km``, ``KM``, ``km_KH`` and ``km-KH``."""
+    return code.replace("_", "-").split("-")[0].lower()
+
+
 def label_text(label: Label | None, lang: str | None, locales: tuple[str, ...]) -> str:
-    """The text of a label in ``lang``, falling back to the first locale, then any.
+    """The text of a label in ``lang`` (or in a locale of its language: ``km_KH`` reads
+    ``km``), falling back to the first locale, then any.
 
     Examples
     --------
     >>> from pathways.model import label_text
     >>> label_text({"en": "Intake", "km": "ការទទួល"}, "km", ("en", "km"))
+    'ការទទួល'
+    >>> label_text({"en": "Intake", "km": "ការទទួល"}, "km_KH", ("en", "km"))
     'ការទទួល'
     >>> label_text("Intake", "km", ("en", "km"))
     'Intake'
@@ -209,6 +217,9 @@ def label_text(label: Label | None, lang: str | None, locales: tuple[str, ...]) 
         return ""
     if isinstance(label, str):
         return label
+    if lang is not None and lang not in label:  # km_KH or KM: the file's km
+        base = _language(lang)
+        lang = next((key for key in label if _language(key) == base), lang)
     for key in (lang, *locales):
         if key is not None and key in label:
             return label[key]

@@ -241,6 +241,16 @@ _FINDING_ENTRY = {
     "warning": N_("warning finding (codes shown)"),
 }
 _LEGEND_COLUMNS = 4
+_LEGEND_WIDTH = 40
+"""Characters at which a legend entry holding the reader's words (a trace's facts, a
+version) wraps, so that one long entry does not widen the legend and with it every printed
+page (issue 18 audit: a trace of two facts printed on 11 A3 sheets, of which five held one
+step each, where the pathway alone takes 6)."""
+
+
+def _wrapped(meaning: str) -> str:
+    """A legend entry's meaning as lines of at most about :data:`_LEGEND_WIDTH` characters."""
+    return "\n".join(wrap(meaning, _LEGEND_WIDTH))
 
 
 def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLUMNS) -> str:
@@ -323,20 +333,20 @@ def _legend_of(
         entries.append(
             (
                 f'<TABLE BORDER="3" COLOR="{added}"><TR><TD>  </TD></TR></TABLE>',
-                tr("new since {version}", lang).format(version=since),
+                _wrapped(tr("new since {version}", lang).format(version=since)),
             )
         )
         entries.append(
             (
                 f'<FONT COLOR="{removed}">- - -</FONT>',
-                tr("removed since {version}", lang).format(version=since),
+                _wrapped(tr("removed since {version}", lang).format(version=since)),
             )
         )
     if traced:
         entries.append(
             (
                 "<B>━━▶</B>",
-                tr("on the routes of a case where {facts}", lang).format(facts=traced),
+                _wrapped(tr("on the routes of a case where {facts}", lang).format(facts=traced)),
             )
         )
         entries.append(('<FONT COLOR="#A0A0A0">──▶</FONT>', tr("not for this case (greyed)", lang)))
@@ -354,7 +364,7 @@ def _legend_of(
     for start in range(0, len(entries), columns):
         cells = "".join(
             f'<TD ALIGN="LEFT">{_small(sample, "#222222") if "<" not in sample else sample}</TD>'
-            f'<TD ALIGN="LEFT">{_small(text(meaning), "#222222")}</TD>'
+            f'<TD ALIGN="LEFT">{_small(_lines(meaning.splitlines()), "#222222")}</TD>'
             for sample, meaning in entries[start : start + columns]
         )
         rows.append(f"<TR>{cells}</TR>")
