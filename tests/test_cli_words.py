@@ -65,3 +65,25 @@ def test_a_locale_of_khmer_reads_the_files_khmer_labels(
     drawn = out.read_text(encoding="utf-8")
     assert khmer in drawn and "Report received" not in drawn
     assert pathways.load(example).label("report_police", lang).startswith(khmer)
+
+
+def test_rules_mistakes_have_the_one_error_style(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 audit: `pathways rules PW999` said "pathways rules: unknown rule code ..."
+    where every other command says "error: invalid value for ...". Now the one style, with a
+    "did you mean" for a code missing its zeros or a near name; a rule's name finds its page
+    as its code does (the list shows both)."""
+    monkeypatch.setenv("PATHWAYS_LANG", "km")  # rules' pages and errors stay English
+    for wrong, hint in [
+        ("PW999", ""),
+        ("PW02", "; did you mean PW002?"),
+        ("dead-end", "; did you mean dead-end-step?"),
+    ]:
+        assert main(["rules", wrong]) == 2
+        assert capsys.readouterr().err == (
+            f"error: invalid value for RULE_CODE: unknown rule code {wrong!r}{hint} "
+            "(run `pathways rules` to list every code)\n"
+        )
+    assert main(["rules", "dead-end-step"]) == 0
+    assert capsys.readouterr().out.startswith("# PW104 dead-end-step\n")

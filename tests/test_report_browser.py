@@ -348,6 +348,23 @@ def lit_in_dom(dom_html: str) -> tuple[list[str], set[str], set[str]]:
     return listed, on, off
 
 
+def lit_edges_in_dom(dom_html: str) -> tuple[set[str], set[str]]:
+    """(edges lit, edges greyed) of the diagram, each as its title "from->to"."""
+    import re
+    from html import unescape
+
+    on: set[str] = set()
+    off: set[str] = set()
+    for cls, title in re.findall(
+        r'<g id="[^"]*" class="edge ([^"]*)">\s*<title>([^<]*)</title>', dom_html
+    ):
+        if "trace-on" in cls.split():
+            on.add(unescape(title))
+        elif "trace-off" in cls.split():
+            off.add(unescape(title))
+    return on, off
+
+
 @pytest.mark.parametrize(
     "facts",
     [
@@ -380,6 +397,19 @@ def test_trace_panel_lights_what_pathways_trace_prints(
     assert on == set(expected)
     assert off == {s.id for s in p.steps} - set(expected)
     assert f"{len(expected)} of {len(p.steps)} steps can be reached." in dom_html
+    # The routes, not only the steps: the edges lit are the transitions (and the declined
+    # referrals' fallbacks) that `pathways trace` opens (issue 18 audit: only steps were
+    # compared).
+    traced = trace(p, facts)
+    pairs = {f"{t.source}->{t.to}" for i, t in enumerate(p.transitions) if i in traced.transitions}
+    pairs |= {
+        f"{t.source}->{t.on_reject}" for i, t in enumerate(p.transitions) if i in traced.fallbacks
+    }
+    edges_on, edges_off = lit_edges_in_dom(dom_html)
+    every = {f"{t.source}->{t.to}" for t in p.transitions}
+    every |= {f"{t.source}->{t.on_reject}" for t in p.transitions if t.on_reject}
+    assert edges_on == pairs
+    assert edges_off == every - pairs
 
 
 def test_page_without_script_shows_everything_else(report_dir: Path, browser_tmp: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import Usage, usage_error
 from pathways.i18n import N_
 
 HELP_RULES = N_(
@@ -34,12 +35,25 @@ def rules(
         for r in every:
             typer.echo(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
         return 0
-    found = get_rule(code.strip())
+    every = [*ALL_RULES, *plugin_rules()[0]]
+    wanted = code.strip()
+    found = get_rule(wanted) or next((r for r in every if r.name == wanted.lower()), None)
     if found is None:
-        typer.echo(
-            f"pathways rules: unknown rule code {code!r}; run `pathways rules` to list every code",
-            err=True,
+        import difflib
+
+        digits = wanted.upper().removeprefix("PW")
+        padded = f"PW{digits.zfill(3)}" if digits.isdigit() and len(digits) < 3 else ""
+        close = [padded] if get_rule(padded) else []  # PW2 or PW02: PW002
+        close = close or difflib.get_close_matches(
+            wanted.lower(), [r.name for r in every], n=1, cutoff=0.75
         )
-        return 2
+        hint = f"; did you mean {close[0]}?" if close else ""
+        # In English whatever the language, as every page `rules` prints (docs/languages.md).
+        return usage_error(
+            Usage(
+                f"unknown rule code {code!r}{hint} (run `pathways rules` to list every code)",
+                param_hint="RULE_CODE",
+            )
+        )
     typer.echo(found.page(), nl=False)
     return 0
