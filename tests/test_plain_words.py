@@ -121,6 +121,15 @@ def test_report_uses_the_one_duration_format_and_embeds_rule_pages(tmp_path: Pat
     html = (index.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
     assert "within 72 h (3 days)" in html
     assert not re.search(r"\d wk\b|within \dd\b", html)
+    index = write_report(P1, tmp_path / "many", today=dt.date(2026, 11, 28), cases=1200, seed=1)
+    html = (index.parent / "kh-csa-in-person.html").read_text(encoding="utf-8")
+    # Counts as the CLI writes them (issue 18 audit: "10000 (seed 0)", bins of "1660").
+    assert "1,200 (seed 1)" in html
+    bins = [int(n.replace(",", "")) for n in re.findall(r"\): ([\d,]+)</title>", html)]
+    assert sum(bins) == 1200
+    from pathways.report.charts import histogram
+
+    assert "3 h: 1,660</title>" in histogram([1, 2, 3], [7, 1660], title="t")
     fixture = ROOT / "tests/rules/fixtures/PW504/invalid-bare-numbers.yaml"
     index = write_report(fixture, tmp_path / "fx", today=dt.date(2026, 11, 28), simulation=False)
     html = (index.parent / "fx.html").read_text(encoding="utf-8")

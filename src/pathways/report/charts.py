@@ -144,7 +144,7 @@ def histogram(
         )
         out.append(
             f'<rect x="{x0:.1f}" y="{base - h:.1f}" width="{max(0.5, x1 - x0 - 1):.1f}" '
-            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{_e(bin_text)}: {count:g}</title></rect>'
+            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{_e(bin_text)}: {count:,g}</title></rect>'
         )
     out.append(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" class="chart-axis"/>'

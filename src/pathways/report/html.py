@@ -159,6 +159,11 @@ _LEVELS = {
 }
 
 
+def _count(value: object) -> str:
+    """A count as the CLI writes it ("10,000"); anything else as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def _level(value: str, lang: str | None) -> str:
     """A visibility level in the reader's words (the option value stays English)."""
     return tr(_LEVELS[value], lang) if value in _LEVELS else value
@@ -385,11 +390,11 @@ def _simulation_section(
         "p99": tr("time to outcome, p99", lang),
     }
     seed = tr("{cases} (seed {seed})", lang).format(
-        cases=sim.get("cases", "-"), seed=sim.get("seed", "-")
+        cases=_count(sim.get("cases", "-")), seed=sim.get("seed", "-")
     )
     summary = [
         [tr("cases simulated (seed)", lang), seed],
-        [tr("stuck cases (no exit enabled)", lang), str(sim.get("stuck", 0))],
+        [tr("stuck cases (no exit enabled)", lang), _count(sim.get("stuck", 0))],
         *[
             [times[k], format_hours(float(t[k]), lang)]
             for k in ("mean", "p50", "p90", "p99")
