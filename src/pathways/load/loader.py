@@ -4,7 +4,7 @@
    :mod:`pathways.load.references`), validate with pydantic and map each error to the offending
    node (PW002, PW006; :mod:`pathways.load.schema_errors`), type-check the guards (PW005),
    check each scenario's ``set:`` overrides as ``pathways simulate`` would apply them (PW003,
-   PW002).
+   PW002; :mod:`pathways.load.overrides`).
 5. Return a :class:`~pathways.model.Pathway`, or raise :class:`~pathways.errors.LoadError`
    with every finding of the file. A file is never half-loaded.
 """
@@ -23,6 +23,7 @@ from pathways._gc import gc_paused
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location
 from pathways.load.codes import finding
+from pathways.load.overrides import NamesNothing, check_overrides
 from pathways.load.references import check_references
 from pathways.load.schema_errors import MAX_UNKNOWN_KEYS, prune_unknown, schema_findings
 from pathways.load.source import DocPath, SourceMap
@@ -82,8 +83,6 @@ def _scenario_findings(pathway: Pathway, smap: SourceMap) -> list[Finding]:
     nothing is run), so ``validate`` says what a run would refuse."""
     if not pathway.scenarios:
         return []
-    from pathways.simulate.overrides import NamesNothing, check_overrides
-
     findings: list[Finding] = []
     for i, scenario in enumerate(pathway.scenarios):
         for index, error in check_overrides(pathway, scenario.overrides):
