@@ -7,9 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathways.bpmn import xml as bpmn_xml
 from pathways.bpmn.importer import _KEEP
+from tests.hyp import examples
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bpmn"
 FILES = sorted(p for p in DATA.rglob("*") if p.suffix in (".bpmn", ".xml", ".bpmn2"))
@@ -68,3 +71,19 @@ def test_corpus_files_parse_the_same(keep: frozenset[str] | None) -> None:
 )
 def test_everything_else_goes_to_expat(data: bytes) -> None:
     assert bpmn_xml._parse_lxml(data, None) is None
+
+
+_PIECES = st.sampled_from(
+    [b"<", b"!", b"<!", b"DOCTYPE", b"ENTITY", b"OCTYPE", b"a", b"!--", b"\n"]
+)
+
+
+@settings(max_examples=examples(200))
+@given(st.lists(_PIECES, max_size=40), st.integers(0, 70))
+def test_declarations_are_found_as_a_search_of_the_whole_bytes(
+    pieces: list[bytes], bangs: int
+) -> None:
+    """``_declares`` (the ``!`` looked at one by one, up to a bound) answers as searching for
+    ``<!DOCTYPE`` and ``<!ENTITY`` in the whole bytes does, also past the bound."""
+    for data in (b"".join(pieces), b"!" * bangs + b"".join(pieces)):
+        assert bpmn_xml._declares(data) == (b"<!DOCTYPE" in data or b"<!ENTITY" in data)

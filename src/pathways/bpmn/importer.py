@@ -39,6 +39,8 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args
 
@@ -970,9 +972,11 @@ class _Importer:
         second and later take their flow's id as event."""
         seen: set[tuple[str, str]] = set()
         kinds = self.kinds
+        # Only moves from one step can share an event: a step with one way out is skipped.
+        ways = Counter(map(_GET_FROM, self.transitions))
         for move, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
             source = move["from"]
-            if kinds.get(source) == "fork":
+            if ways[source] == 1 or kinds.get(source) == "fork":
                 continue
             key = (source, move.get("event") or f"to_{move['to']}")
             if key in seen:
@@ -1409,10 +1413,22 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         return None
     if any(a["sector"] != SECTOR for a in document["agencies"]):
         return None  # pragma: no cover - the importer declares one sector
-    role_of: dict[str, str | None] = {}
-    forks: set[str] = set()
+    # Every check at once, in C where it can be (a step or move at a time cost as much as
+    # making it): ids well formed and unique, keys and kinds known, references declared.
+    step_ids = list(map(_GET_ID, steps_in))
+    if step_ids and not _IDS_OK("\n".join(step_ids) + "\n"):
+        return None
+    step_roles = list(map(dict.get, steps_in, repeat("role")))
+    role_of = dict(zip(step_ids, step_roles, strict=True))
+    if len(role_of) != len(step_ids) or not set().union(*steps_in) <= _STEP_KEYS:
+        return None
+    if not set(map(_GET_KIND, steps_in)) <= _STEP_KINDS:
+        return None
+    if not set(step_roles) <= roles.keys() | {None}:
+        return None
+    forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
     steps: list[Step] = []
-    step_defaults, step_keys, step_kinds = _STEP_DEFAULTS, _STEP_KEYS, _STEP_KINDS
+    step_defaults = _STEP_DEFAULTS
     new, set_dict, set_fields_set, set_extra, set_private = (
         _new,
         _set_dict,
@@ -1421,14 +1437,6 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         _set_private,
     )
     for step in steps_in:
-        ident, role = step["id"], step.get("role")
-        if ident in role_of or len(ident) > 200 or not ids_ok(ident):
-            return None
-        if not step.keys() <= step_keys or step["kind"] not in step_kinds:
-            return None
-        if role is not None and role not in roles:
-            return None
-        role_of[ident] = role
         fields = {**step_defaults, **step}
         if "tags" in step:
             fields["tags"] = tuple(step["tags"])
@@ -1437,8 +1445,6 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
                 fields["duration"] = Duration.model_validate(step["duration"])
             except ValidationError:
                 return None
-        if step["kind"] == "fork":
-            forks.add(ident)
         # A Step as model_validate makes it: every field in order, the given ones set.
         obj = new(Step)
         set_dict(obj, fields)
@@ -1446,20 +1452,24 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         set_extra(obj, None)
         set_private(obj, None)
         steps.append(obj)
+    if not set(map(_GET_FROM, moves_in)) <= role_of.keys():
+        return None
+    if not set(map(_GET_TO, moves_in)) <= role_of.keys():
+        return None
+    if not set().union(*moves_in) <= _MOVE_KEYS:
+        return None
+    by_of = {ident: () if role is None else (role,) for ident, role in role_of.items()}
     moves: list[Transition] = []
-    move_defaults, move_keys, always = _MOVE_DEFAULTS, _MOVE_KEYS, _MOVE_ALWAYS_SET
+    move_defaults = _MOVE_DEFAULTS
     for move in moves_in:
-        source, target = move["from"], move["to"]
-        if source not in role_of or target not in role_of or not move.keys() <= move_keys:
-            return None
+        source = move["from"]
         fields = {**move_defaults, **move}
         del fields["from"]
         fields["source"] = source
-        role = role_of[source]
-        fields["by"] = () if role is None else (role,)
+        fields["by"] = by_of[source]
         if not fields["event"]:
-            fields["event"] = FORK_EVENT if source in forks else f"to_{target}"
-        given = move.keys() | always
+            fields["event"] = FORK_EVENT if source in forks else "to_" + move["to"]
+        given = {*move, "source", "by", "event"}  # the fields the model always sets
         given.discard("from")
         move_obj = new(Transition)
         set_dict(move_obj, fields)
@@ -1486,8 +1496,10 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
 _STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "duration"})
 _STEP_KINDS = frozenset(get_args(StepKind))
 _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
-_MOVE_ALWAYS_SET = frozenset({"source", "by", "event"})
-"""The fields of a transition the model always sets (``from`` is given as ``source``)."""
+_GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
+_GET_FROM, _GET_TO = itemgetter("from"), itemgetter("to")
+_IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
+"""Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
 _STEP_DEFAULTS = _defaults(Step)
 _MOVE_DEFAULTS = _defaults(Transition)
 _AGENCY_DEFAULTS = _defaults(Agency)
