@@ -86,6 +86,25 @@ def test_a_truncated_history_is_refused(
         store.load("c-1", engine)
 
 
+def test_a_history_row_whose_hash_column_disagrees_is_refused(
+    engine: pw.Engine, store: CaseStore, backend: Backend
+) -> None:
+    """An entry edited in its JSON but not in the ``hash`` column beside it: ``export`` (and so
+    ``load``) refuses the case before anything is replayed (one check, both stores)."""
+    store.save(referred_case(engine))
+    backend.drop_guards()
+    ((text,),) = backend.sql("SELECT entry FROM history WHERE case_id = 'c-1' AND seq = 1")
+    backend.sql(
+        "UPDATE history SET entry = ? WHERE case_id = 'c-1' AND seq = 1",
+        (json.dumps({**json.loads(text), "hash": "0" * 64}),),
+    )
+    for read in (store.export, lambda case_id: store.load(case_id, engine)):
+        with pytest.raises(pw.CaseError, match="'c-1': entry and hash column disagree"):
+            read("c-1")
+    with pytest.raises(KeyError, match="no case 'c-2'"):
+        store.export("c-2")
+
+
 def test_a_history_that_does_not_replay_is_refused(
     engine: pw.Engine, store: CaseStore, backend: Backend
 ) -> None:

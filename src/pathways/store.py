@@ -287,6 +287,39 @@ def history_rows(case: Case, stored: int) -> builtins.list[tuple[str, int, str, 
     return [(cid, e.seq, _json(e.to_dict()), e.hash) for e in case.history[stored:]]
 
 
+def stored_case(
+    case_id: str, row: Sequence[Any] | None, entries: Iterable[Sequence[Any]]
+) -> dict[str, Any]:
+    """A case as both stores export it: its snapshot (``row``, the ``snapshot`` column) with
+    the history rows ``(entry JSON, hash)`` in order, each entry checked against its hash
+    column (a row edited behind the store's back is refused, not exported)."""
+    if row is None:
+        raise KeyError(f"no case {case_id!r} in the store")
+    snapshot = json.loads(row[0])
+    history = []
+    for text, digest in entries:
+        entry = json.loads(text)
+        if entry.get("hash") != digest:
+            raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
+        history.append(entry)
+    snapshot["history"] = history
+    return dict(snapshot)
+
+
+def denial(at: str, row: Sequence[Any]) -> dict[str, Any]:
+    """An access-log row ``(at, actor, role, case_id, action, reason, agency)`` as both
+    stores give it, ``at`` already in ISO 8601."""
+    return {
+        "at": at,
+        "actor": row[1],
+        "role": row[2],
+        "case": row[3],
+        "action": row[4],
+        "reason": row[5],
+        "agency": row[6],
+    }
+
+
 SaveIn = Callable[[Any, Prepared], tuple[int, "Case"]]
 
 
@@ -549,17 +582,7 @@ class SQLiteStore:
             entries = db.execute(
                 "SELECT entry, hash FROM history WHERE case_id = ? ORDER BY seq", (case_id,)
             ).fetchall()
-        if row is None:
-            raise KeyError(f"no case {case_id!r} in the store")
-        snapshot = json.loads(row[0])
-        history = []
-        for text, digest in entries:
-            entry = json.loads(text)
-            if entry.get("hash") != digest:
-                raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
-            history.append(entry)
-        snapshot["history"] = history
-        return dict(snapshot)
+        return stored_case(case_id, row, entries)
 
     def list(
         self,
@@ -679,18 +702,7 @@ class SQLiteStore:
                 "ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [
-            {
-                "at": (_EPOCH + dt.timedelta(microseconds=r[0])).isoformat(),
-                "actor": r[1],
-                "role": r[2],
-                "case": r[3],
-                "action": r[4],
-                "reason": r[5],
-                "agency": r[6],
-            }
-            for r in rows
-        ]
+        return [denial((_EPOCH + dt.timedelta(microseconds=r[0])).isoformat(), r) for r in rows]
 
     def count(self) -> int:
         """The number of stored cases."""

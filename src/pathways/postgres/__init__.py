@@ -20,16 +20,19 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from pathways.errors import CaseError, ConflictError
+from pathways.errors import ConflictError
 from pathways.model import Confidentiality
 from pathways.store import (
     Prepared,
     _aware,
+    _json,
     changed,
     check_page,
+    denial,
     history_rows,
     not_a_prefix,
     save_together,
+    stored_case,
 )
 
 if TYPE_CHECKING:
@@ -53,10 +56,6 @@ def migrations() -> list[tuple[int, str, str]]:
         if match:
             out.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
     return sorted(out)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _same(when: dt.datetime) -> dt.datetime:
@@ -279,17 +278,7 @@ class PostgresStore:
             entries = db.execute(
                 "SELECT entry, hash FROM history WHERE case_id = %s ORDER BY seq", (case_id,)
             ).fetchall()
-        if row is None:
-            raise KeyError(f"no case {case_id!r} in the store")
-        snapshot = json.loads(row[0])
-        history = []
-        for text, digest in entries:
-            entry = json.loads(text)
-            if entry.get("hash") != digest:
-                raise CaseError(f"history of case {case_id!r}: entry and hash column disagree")
-            history.append(entry)
-        snapshot["history"] = history
-        return dict(snapshot)
+        return stored_case(case_id, row, entries)
 
     def list(
         self,
@@ -376,18 +365,7 @@ class PostgresStore:
                 "ORDER BY id DESC LIMIT %s",
                 (limit,),
             ).fetchall()
-        return [
-            {
-                "at": r[0].astimezone(dt.UTC).isoformat(),
-                "actor": r[1],
-                "role": r[2],
-                "case": r[3],
-                "action": r[4],
-                "reason": r[5],
-                "agency": r[6],
-            }
-            for r in rows
-        ]
+        return [denial(r[0].astimezone(dt.UTC).isoformat(), r) for r in rows]
 
     def count(self) -> int:
         """The number of stored cases."""
