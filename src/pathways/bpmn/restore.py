@@ -41,23 +41,22 @@ PW_NS = "https://pathways.invalid/bpmn/1"
 """The namespace of the attributes and extension elements that hold what BPMN cannot."""
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
+TASK_KINDS: dict[str, str] = {
+    "userTask": "user",
+    "manualTask": "manual",
+    "serviceTask": "service",
+    "sendTask": "send",
+    "receiveTask": "receive",
+    "scriptTask": "script",
+    "businessRuleTask": "business-rule",
+}
+"""Task elements and the step tag each is kept as (the importer and the export share this)."""
+
 _FLOW_NODES = frozenset(
-    {
-        "startEvent",
-        "endEvent",
-        "intermediateCatchEvent",
-        "task",
-        "userTask",
-        "manualTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "scriptTask",
-        "businessRuleTask",
-        "exclusiveGateway",
-        "parallelGateway",
-    }
+    {"startEvent", "endEvent", "intermediateCatchEvent", "exclusiveGateway", "parallelGateway"}
+    | {"task", *TASK_KINDS}
 )
+"""The flow nodes the export writes: events, gateways and tasks."""
 
 
 _ARTIFACTS = frozenset(
@@ -72,16 +71,6 @@ _ARTIFACTS = frozenset(
 )
 """Elements a modeller may add that carry no flow: passed over."""
 
-TASK_KINDS: dict[str, str] = {
-    "userTask": "user",
-    "manualTask": "manual",
-    "serviceTask": "service",
-    "sendTask": "send",
-    "receiveTask": "receive",
-    "scriptTask": "script",
-    "businessRuleTask": "business-rule",
-}
-"""Task elements and the step tag each is kept as (the importer and the export share this)."""
 
 # The importer's code for what the mapping notes (not imported: the importer imports this).
 _NOTE_CODE, _NOTE_RULE = "PW007", "bpmn-unmapped"
