@@ -42,11 +42,13 @@ def _owner(name: str) -> str | None:
     return name or None
 
 
-def _imports(module: str) -> set[str]:
+def _imports(module: str, source: str | None = None) -> set[str]:
+    """The modules ``module`` imports (its file, or ``source`` read as its text), at any depth."""
     path = MODULES[module]
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str | None] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    text = path.read_text(encoding="utf-8") if source is None else source
+    for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Import):
             found.update(_owner(a.name) for a in node.names if a.name.startswith("pathways"))
         elif isinstance(node, ast.ImportFrom):
@@ -142,6 +144,19 @@ def test_every_module_has_a_layer() -> None:
     assert not set(layers) - units, f"{TABLE} names modules that do not exist"
 
 
+def _upward(graph: dict[str, set[str]], layers: dict[str, int], unit: str) -> dict[str, set[str]]:
+    """The imports of ``unit``'s modules that go to a layer above its own (DISPATCH aside)."""
+    upward: dict[str, set[str]] = defaultdict(set)
+    for module, targets in graph.items():
+        if _unit(module) != unit:
+            continue
+        for target in targets:
+            other = _unit(target)
+            if other in layers and layers[other] > layers[unit] and (module, other) not in DISPATCH:
+                upward[module].add(f"{target} (layer {layers[other]})")
+    return upward
+
+
 @pytest.mark.parametrize("unit", sorted({_unit(m) for m in MODULES}))
 def test_imports_go_down_the_layers(unit: str) -> None:
     """A module imports only from its own layer or lower ones (1 foundations ... 7 interface),
@@ -149,17 +164,24 @@ def test_imports_go_down_the_layers(unit: str) -> None:
     layers = _layers()
     if unit not in layers:
         pytest.skip(f"{unit} has no layer yet (test_every_module_has_a_layer says where)")
-    upward: dict[str, set[str]] = defaultdict(set)
-    for module, targets in GRAPH.items():
-        if _unit(module) != unit:
-            continue
-        for target in targets:
-            other = _unit(target)
-            if other in layers and layers[other] > layers[unit] and (module, other) not in DISPATCH:
-                upward[module].add(f"{target} (layer {layers[other]})")
+    upward = _upward(GRAPH, layers, unit)
     assert not upward, f"{unit} is in layer {layers[unit]} but imports from above: " + "; ".join(
         f"{m} -> {', '.join(sorted(t))}" for m, t in sorted(upward.items())
     )
+
+
+def test_a_lazy_import_that_goes_up_fails() -> None:
+    """The loader as it was: the override parser imported inside a function, from the
+    simulator, a layer above. The check sees it (and the same import at the top)."""
+    lazy = (
+        "def _scenario_findings():\n    from pathways.simulate.overrides import check_overrides\n"
+    )
+    eager = "import pathways.simulate.overrides\n"
+    for source in (lazy, eager):
+        graph = {**GRAPH, "pathways.load.loader": _imports("pathways.load.loader", source)}
+        assert _upward(graph, _layers(), "load") == {
+            "pathways.load.loader": {"pathways.simulate.overrides (layer 5)"}
+        }
 
 
 def test_dispatch_edges_are_real() -> None:
