@@ -7,12 +7,15 @@ is the price of the working-group picture. Mermaid needs no binary and is timed 
 Run: ``python bench/bench_render.py [--quick]``; ``--pagination [--against REV]`` times the
 A3 PDF of every bundled pathway beside a one-page PDF and beside the pagination of git
 revision REV (``pages.py`` loaded from git), in one run: interleaved rounds, wall and CPU
-time, the median of the rounds' ratios.
+time, the median of the rounds' ratios (the table also goes to
+``bench/results/render_pagination.md``). ``bench/clip_prototype.py`` times the sheets cut from
+one drawing beside them. ``--help`` prints this and runs nothing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -200,6 +203,9 @@ def pagination(
 
 
 def main() -> None:
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(__doc__)
+        return
     quick = "--quick" in sys.argv
     if "--pagination" in sys.argv:
         out = Path(tempfile.mkdtemp())
@@ -210,7 +216,15 @@ def main() -> None:
         doc = with_agencies(to_document(gen.layered(50, 0), "gen-50"))
         named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc))))
         against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else "HEAD"
-        print(pagination(named, out, against))
+        table = pagination(named, out, against)
+        print(table)
+        load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+        (REPO / "bench" / "results" / "render_pagination.md").write_text(
+            "# Rendering: A3 sheets / one-page PDF (`bench_render.py --pagination`)\n\n"
+            f"9 interleaved rounds, the median of the rounds' ratios; load average at the end "
+            f"{load} on {os.cpu_count()} cores.\n\n{table}\n",
+            encoding="utf-8",
+        )
         return
     gen = shared_module("gen")
     cases: list[tuple[str, pw.Pathway]] = [
