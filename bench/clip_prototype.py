@@ -6,8 +6,8 @@ process that lays out and draws each sheet as a cairo PDF of its own) and stays 
 prototype times the other design, the one the previous session left as the idea: the whole
 pathway laid out and drawn once (the one-page PDF's work), each sheet a clipped view of that
 one PDF page, with what a sheet adds (its heading, the compact legend, the lane titles, the
-continuation markers) drawn once more as an "atlas" graph (every item once, laid out in
-rows) and placed by clipping too: by a second ``dot`` process warmed up beside the first, or
+continuation markers) drawn once more as an "atlas" graph (every item once, one under
+another) and placed by clipping too: by a second ``dot`` process warmed up beside the first, or
 (``one_process``) as the second graph written to the same process once the cuts are planned.
 Both drawings enter the output as PDF Form XObjects; a sheet is a few ``q ... re W n ... Do Q``
 operators. A tile without a step is left out (the markers name the pages).
@@ -15,17 +15,22 @@ operators. A tile without a step is left out (the markers name the pages).
 What is left out or rough, on purpose (it is for timing and for counting sheets, not for
 printing): the sizes of heading, legend and markers are assumed, not read before the cuts; a
 marker for an edge between lane groups sits at its step's height; markers are only pushed
-apart within their column; LR on A3 landscape only, the Latin font's padding; every sheet
-carries the whole drawing's text (clipped from view). Run: ``python bench/clip_prototype.py
+apart within their column; LR on A3 landscape only, the Latin font's padding. Without
+``split_text`` every sheet carries the whole drawing's text (clipped from view); with it,
+each drawing's text blocks are cut at every text move and each placed region gets only the
+pieces that start inside it (labels that cairo writes as one TJ array on a shared baseline
+are not cut: a few stray words remain). Run: ``python bench/clip_prototype.py
 [--write DIR]`` (the eight pathways of ``bench_render.py --pagination``, one page, today's
-sheets and both prototypes interleaved; with ``--write`` the one-process sheets are written
+sheets and the prototypes interleaved; with ``--write`` the sheets with their own text are written
 to DIR to look at; the table also goes to ``bench/results/render_clip_prototype.md``).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
+import math
 import os
 import re
 import statistics
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -122,17 +128,33 @@ def plan(diagram: Diagram, geo: dict[str, Any]) -> dict[str, Any]:
     )
     left = min(bb[0] for _, bb in lanes)
     first_step = min(nodes[s][0] - nodes[s][2] / 2 for s in steps) - 8
-    # segments along x: greedy over step extents
-    order = sorted(steps, key=lambda s: nodes[s][0])
+    # segments along x: greedy over the steps' extents, cut only in a gap between steps (no
+    # step crosses a cut); a step belongs to the segment its left edge is in
+    order = sorted(steps, key=lambda s: nodes[s][0] - nodes[s][2] / 2)
     cuts = [first_step]
     start = first_step
-    for s in order:
-        x, _, w, _ = nodes[s]
-        if x + w / 2 - start > clip_w:
-            start = x - w / 2 - 8
+    reach = first_step  # the right edge of the segment's steps so far
+    gap: tuple[float, int] | None = None  # the segment's last gap: (its middle, next step)
+    k = 0
+    while k < len(order):
+        x, _, w, _ = nodes[order[k]]
+        if k and x - w / 2 > reach:
+            gap = (min((reach + x - w / 2) / 2, reach + 12), k)
+        # 40 pt for the half gaps at both cuts and the bands' end margin
+        if x + w / 2 - start > clip_w - 40 and gap is not None:
+            start, k = gap
             cuts.append(start)
-    right = max(bb[2] for _, bb in lanes)
-    cuts.append(right)
+            reach, gap = start, None
+            continue
+        reach = max(reach, x + w / 2)
+        k += 1
+    # the last segment ends a little after its last step (the bands' ends are left out)
+    cuts.append(
+        min(
+            max(bb[2] for _, bb in lanes),
+            max(x + w / 2 for x, _, w, _ in map(nodes.get, steps)) + 16,
+        )
+    )
     segments = list(itertools.pairwise(cuts))
     # lane groups: top to bottom (dot's y grows upwards)
     groups: list[list[tuple[str, list[float]]]] = [[]]
@@ -149,7 +171,11 @@ def plan(diagram: Diagram, geo: dict[str, Any]) -> dict[str, Any]:
         for g in groups:
             y0, y1 = min(bb[1] for _, bb in g), max(bb[3] for _, bb in g)
             keys = {key for key, _ in g}
-            inside = {s for s in steps if x0 <= nodes[s][0] < x1 and y0 <= nodes[s][1] <= y1}
+            inside = {
+                s
+                for s in steps
+                if x0 <= nodes[s][0] - nodes[s][2] / 2 < x1 and y0 <= nodes[s][1] <= y1
+            }
             if not inside:  # a tile without a step is not printed: markers name the pages
                 empty += 1
                 continue
@@ -230,7 +256,9 @@ def atlas_source(diagram: Diagram, layout: dict[str, Any]) -> tuple[str, list[st
         lines.append(f"\t{name} [label={label} {attrs}]")
     # rows of 8 items: same rank within a row, rows chained
     names = [name for name, _, _ in items]
-    rows = [names[k : k + 8] for k in range(0, len(names), 8)]
+    # one item a row: cairo writes labels that share a baseline as one TJ array, which
+    # split_text could not cut between items
+    rows = [names[k : k + 1] for k in range(len(names))]
     for row in rows:
         lines.append("\t{ rank=same; " + " ".join(row) + " }")
     for upper, lower in itertools.pairwise(rows):
@@ -268,13 +296,95 @@ def _page_xobject(
     return {n: b for n, b in objects.items() if n not in skip}, contents, tuple(box), resources  # type: ignore[return-value]
 
 
+_BLOCK = re.compile(rb"(?m)^([^\n]*?)BT\n(.*?)\nET\n", re.S)
+_FLIP = re.compile(rb"^1 0 0 -1 0 ([0-9.]+) cm\n")
+
+
+_MOVE = re.compile(
+    rb"(?m)^(?:([-0-9.]+) ([-0-9.]+) ([-0-9.]+) ([-0-9.]+) ([-0-9.]+) ([-0-9.]+) Tm"
+    rb"|([-0-9.]+) ([-0-9.]+) Td)\s*$"
+)
+_FONT = re.compile(rb"/[^\s/]+ [0-9.]+ Tf")
+_FILL = re.compile(rb"(?:[-0-9.]+ ){3}rg")
+
+
+def _last(block: bytes, before: int, op: bytes) -> bytes | None:
+    """The last operation ``op`` (cairo writes it on a line of its own, or after other
+    operations on its line) before position ``before``, with its operands."""
+    at = block.rfind(op + b"\n", 0, before)
+    if at < 0:
+        return None
+    line = block[block.rfind(b"\n", 0, at) + 1 : at + len(op)]
+    m = (_FONT if op == b" Tf" else _FILL).search(line)
+    return m.group() if m else None
+
+
+def _pieces(block: bytes, height: float, colour: bytes) -> list[tuple[float, float, bytes]]:
+    """One cairo text block (between BT and ET) cut at every Tm and Td (cairo writes each on
+    a line of its own): each piece with the position it starts at (PDF coordinates) and
+    written as a block of its own (its matrix, font and colour set first), so that pieces
+    of different labels can go to different sheets."""
+    moves = list(_MOVE.finditer(block))
+    if not moves:
+        return []
+    out: list[tuple[float, float, bytes]] = []
+    matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    for k, m in enumerate(moves):
+        if m.group(1) is not None:
+            matrix = tuple(float(v) for v in m.groups()[:6])  # type: ignore[assignment]
+        else:
+            a, b, c, d, e, f = matrix
+            tx, ty = float(m.group(7)), float(m.group(8))
+            matrix = (a, b, c, d, e + tx * a + ty * c, f + tx * b + ty * d)
+        body = block[m.end() : moves[k + 1].start() if k + 1 < len(moves) else len(block)]
+        if not body.strip():
+            continue
+        font = _last(block, m.start(), b" Tf") or b""
+        fill = _last(block, m.start(), b" rg") or colour
+        a, b, c, d, e, f = matrix
+        head = b"BT\n%g %g %g %g %g %g Tm %b %b" % (a, b, c, d, e, f, font, fill)
+        out.append((e, height - f, head + body + b"\nET\n"))
+    return out
+
+
+def _text_blocks(
+    stream_and_tail: bytes, box: tuple[float, float, float, float]
+) -> tuple[bytes, tuple[bytes, list[tuple[float, float, bytes]]]]:
+    """cairo's page content (compressed, after ``stream``) without its text, and its text in
+    pieces (:func:`_pieces`): (the content's first transformation, [(x, y, piece)])."""
+    start = stream_and_tail.index(b"stream") + len(b"stream")
+    start += 2 if stream_and_tail[start : start + 2] == b"\r\n" else 1
+    end = stream_and_tail.rindex(b"endstream")
+    raw = zlib.decompress(stream_and_tail[start:end])
+    flip = _FLIP.match(raw)
+    if flip is None:
+        raise ValueError("not cairo's page content")
+    height = float(flip.group(1))
+    found: list[tuple[float, float, bytes]] = []
+
+    def take(m: re.Match[bytes]) -> bytes:
+        colour = re.findall(rb"[-0-9. ]+ rg", m.group(1))
+        found.extend(_pieces(m.group(2), height, colour[-1].strip() if colour else b""))
+        return m.group(1) + b"\n"
+
+    graphics = _BLOCK.sub(take, raw)
+    _ = box
+    found.sort()
+    return zlib.compress(graphics), (flip.group(0), found)
+
+
 def assemble(
     whole: bytes,
     atlas: bytes,
     atlas_nodes: dict[str, tuple[float, float, float, float]],
     layout: dict[str, Any],
+    split_text: bool = False,
 ) -> bytes:
-    """The sheets: each a clipped view of the whole drawing and of atlas items."""
+    """The sheets: each a clipped view of the whole drawing and of atlas items.
+    ``split_text``: each drawing's text blocks (cairo's ``BT ... ET``) are taken out of its
+    shared Form XObject and each placed region gets a Form XObject of its own with only the
+    blocks that start inside it, so a sheet's text is what the sheet shows (without it, every
+    sheet carries all the text, clipped from view)."""
     paper_w, paper_h = page_area("A3", "landscape")
     bodies: list[bytes] = []
 
@@ -283,6 +393,8 @@ def assemble(
         return len(bodies)
 
     xobject = {}
+    forms: dict[str, tuple[bytes, tuple[float, float, float, float]]] = {}
+    blocks: dict[str, tuple[bytes, list[tuple[float, float, bytes]]]] = {}
     for key, data in (("W", whole), ("A", atlas)):
         objects, contents, box, resources = _page_xobject(data)
         base = len(bodies)
@@ -297,14 +409,48 @@ def assemble(
             )
             head = ref.sub(lambda r, number=number: b"%d 0 R" % number[int(r.group(1))], head)
             if old == contents:
-                head = head.replace(
-                    b"<<",
+                form = (
                     b"<< /Type /XObject /Subtype /Form /BBox [ %g %g %g %g ] /Resources %d 0 R"
-                    % (*box, number[resources]),
-                    1,
+                    % (
+                        *box,
+                        number[resources],
+                    )
                 )
+                forms[key] = (form, box)
+                if split_text:
+                    graphics, blocks[key] = _text_blocks(tail, box)
+                    head, tail = (
+                        form + b" /Filter /FlateDecode /Length %d >>" % len(graphics),
+                        (b"\nstream\n" + graphics + b"\nendstream\n"),
+                    )
+                else:
+                    head = head.replace(b"<<", form, 1)
             bodies.append(head + tail)
         xobject[key] = number[contents]
+
+    text_forms: dict[tuple[bytes, tuple[float, ...]], int] = {}
+
+    def text_of(key: bytes, region: tuple[float, float, float, float]) -> int | None:
+        """A Form XObject with the text blocks of ``key`` that start inside ``region``."""
+        if not split_text:
+            return None
+        name = key.decode()
+        found = text_forms.get((key, region))
+        if found is None:
+            sx, sy, w, h = region
+            pieces = blocks[name][1]  # sorted by x
+            first = bisect.bisect_left(pieces, (sx - 1,))
+            last = bisect.bisect_right(pieces, (sx + w + 1, math.inf))
+            chosen = [block for _, y, block in pieces[first:last] if sy - 1 <= y <= sy + h + 1]
+            data = zlib.compress(blocks[name][0] + b"".join(chosen))
+            form = forms[name][0]
+            found = add(
+                form
+                + b" /Filter /FlateDecode /Length %d >>\nstream\n%b\nendstream\n"
+                % (len(data), data)
+            )
+            text_forms[(key, region)] = found
+        return found
 
     def atlas_box(name: str) -> tuple[float, float, float, float]:
         return atlas_nodes[name]
@@ -313,6 +459,7 @@ def assemble(
     scale = MIN_SCALE
     pages = []
     for k, tile in enumerate(layout["tiles"]):
+        used: set[int] = set()
         ops = [
             b"q %.5f 0 0 %.5f %.3f %.3f cm"
             % (scale, scale, MARGIN, paper_h - MARGIN - room_h * scale)
@@ -327,11 +474,16 @@ def assemble(
             dx: float,
             dy: float,
             ops: list[bytes] = ops,
+            used: set[int] = used,
         ) -> None:
             # the source region (sx, sy, w, h) drawn with its lower left corner at (dx, dy)
+            text = text_of(key, (sx, sy, w, h))
+            extra = b"" if text is None else b" /T%d Do" % text
+            if text is not None:
+                used.add(text)
             ops.append(
-                b"q 1 0 0 1 %.3f %.3f cm %.3f %.3f %.3f %.3f re W n /%b Do Q"
-                % (dx - sx, dy - sy, sx, sy, w, h, key)
+                b"q 1 0 0 1 %.3f %.3f cm %.3f %.3f %.3f %.3f re W n /%b Do%b Q"
+                % (dx - sx, dy - sy, sx, sy, w, h, key, extra)
             )
 
         top = room_h
@@ -365,15 +517,16 @@ def assemble(
         ops.append(b"Q")
         content = b"\n".join(ops)
         stream = add(b"\n<< /Length %d >>\nstream\n%b\nendstream\n" % (len(content), content))
-        pages.append(stream)
+        pages.append((stream, sorted(used)))
     tree = len(bodies) + len(pages) + 1
     page_numbers = []
-    for stream in pages:
+    for stream, texts in pages:
+        own = b"".join(b" /T%d %d 0 R" % (n, n) for n in texts)
         page_numbers.append(
             add(
                 b"\n<< /Type /Page /Parent %d 0 R /MediaBox [ 0 0 %.2f %.2f ] /Contents %d 0 R "
-                b"/Resources << /XObject << /W %d 0 R /A %d 0 R >> >> >>\n"
-                % (tree, paper_w, paper_h, stream, xobject["W"], xobject["A"])
+                b"/Resources << /XObject << /W %d 0 R /A %d 0 R%b >> >> >>\n"
+                % (tree, paper_w, paper_h, stream, xobject["W"], xobject["A"], own)
             )
         )
     kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
@@ -438,10 +591,13 @@ class _OneProcess:
 _EOF = re.compile(rb"startxref\r?\n(\d+)\r?\n%%EOF\r?\n")
 
 
-def clipped_a3(p: pw.Pathway, one_process: bool = False) -> tuple[bytes, int, int]:
+def clipped_a3(
+    p: pw.Pathway, one_process: bool = False, split_text: bool = False
+) -> tuple[bytes, int, int]:
     """The prototype's A3 PDF of ``p``: (bytes, sheets, tiles without a step left out).
     ``one_process``: the whole drawing and the atlas from one ``dot`` process, in turn;
-    otherwise the atlas process starts first and warms up beside the whole drawing."""
+    otherwise the atlas process starts first and warms up beside the whole drawing.
+    ``split_text``: see :func:`assemble`."""
     diagram = extract(p)
     source = draw_source(
         diagram, "LR", compact=True, legend_columns=legend_columns("A3", "landscape")
@@ -478,7 +634,7 @@ def clipped_a3(p: pw.Pathway, one_process: bool = False) -> tuple[bytes, int, in
             name: (x - w / 2 + PAD, y - h / 2 + PAD, w, h)
             for name, (x, y, w, h) in _plain_nodes(atlas_plain).items()
         }
-    pdf = assemble(whole, atlas_pdf, atlas_nodes, layout)
+    pdf = assemble(whole, atlas_pdf, atlas_nodes, layout, split_text)
     return pdf, len(layout["tiles"]), layout["empty"]
 
 
@@ -509,6 +665,7 @@ def main() -> None:
             "now": lambda p=p: pw.render(p, out / "now.pdf"),
             "clip": lambda p=p: (out / "clip.pdf").write_bytes(clipped_a3(p)[0]),
             "clip1": lambda p=p: (out / "clip1.pdf").write_bytes(clipped_a3(p, True)[0]),
+            "text": lambda p=p: (out / "text.pdf").write_bytes(clipped_a3(p, True, True)[0]),
         }
         for fn in runs.values():
             fn()
@@ -527,7 +684,7 @@ def main() -> None:
         now_sheets = len(PdfReader(out / "now.pdf").pages)
         if write is not None:
             write.mkdir(parents=True, exist_ok=True)
-            (write / f"{name.split()[0]}.pdf").write_bytes((out / "clip1.pdf").read_bytes())
+            (write / f"{name.split()[0]}.pdf").write_bytes((out / "text.pdf").read_bytes())
 
         def cell(times: dict[str, list[float]], key: str) -> str:
             ms = statistics.median(times[key]) * 1000
@@ -551,10 +708,12 @@ def main() -> None:
             "A3 now",
             "A3 clipped, two processes",
             "A3 clipped, one process",
+            "the same, each sheet its own text",
             "CPU: one page",
             "A3 now",
             "A3 clipped, two processes",
             "A3 clipped, one process",
+            "the same, each sheet its own text",
             "sheets: now / clipped",
         ],
         rows,
