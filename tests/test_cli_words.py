@@ -19,7 +19,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_counts_read_as_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 18: "1 errors"; "infos" in the CLI, "notes" in the report. Now "1 error" and
-    "notes" in both."""
+    "info notes" in both."""
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "format: pathways/1\nid: x\nversion: '1'\ntitle: X\nlocales: [en]\n"
@@ -31,8 +31,47 @@ def test_counts_read_as_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     summary = next(line for line in err.splitlines() if "checked:" in line)
     assert re.search(
-        r"checked: (1 error|\d+ errors), (1 warning|\d+ warnings), (1 note|\d+ notes)$", summary
+        r"checked: (1 error|\d+ errors), (1 warning|\d+ warnings), (1 info note|\d+ info notes)$",
+        summary,
     ), summary
+
+
+_INFO_ONLY = """\
+format: pathways/1
+id: x
+version: '1'
+title: X
+locales: [en]
+agencies:
+  - id: ag
+    name: Agency
+    sector: social
+    contacts: [{channel: phone, value: '1', verified_on: 2026-01-01}]
+roles:
+  - {id: r, agency: ag, title: Worker}
+steps:
+  - {id: a, kind: entry, role: r, label: A}
+  - {id: b, kind: outcome, label: B}
+transitions:
+  - {from: a, to: b}
+"""
+
+
+def test_info_is_one_word(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18 (audit, partial): a finding's line said "[info]" and the counts "notes". The
+    line keeps the severity value SPEC section 3 defines (``info``, as JSON and
+    ``rules.severity`` write it); the counts of validate and the report say "info notes"."""
+    path = tmp_path / "x.yaml"
+    path.write_text(_INFO_ONLY, encoding="utf-8")
+    assert main(["validate", str(path), "--today", "2026-06-01"]) == 0
+    out, err = capsys.readouterr()
+    assert re.search(r"PW503 \[info\] ", out), out
+    assert err.strip().endswith("0 errors, 0 warnings, 1 info note"), err
+    assert main(["report", str(path), "-o", str(tmp_path / "r"), "--no-simulation"]) == 0
+    page = (tmp_path / "r" / "x.html").read_text(encoding="utf-8")
+    assert "0 errors, 0 warnings, 1 info note." in page
+    assert ">info</span>" in page
+    assert " notes" not in page.replace("info notes", "")
 
 
 def test_trace_lang_error_has_the_one_style(capsys: pytest.CaptureFixture[str]) -> None:

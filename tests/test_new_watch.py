@@ -23,7 +23,7 @@ def test_new_writes_a_commented_file_that_validates_and_simulates(
     out = tmp_path / "pathway.yaml"
     assert main(["new", str(out), "--no-input"]) == 0
     said = capsys.readouterr().out
-    assert f"wrote {out}: 0 errors, 0 warnings, 0 notes" in said
+    assert f"wrote {out}: 0 errors, 0 warnings, 0 info notes" in said
     assert "pathways watch" in said
     text = out.read_text(encoding="utf-8")
     assert text.count("\n# ") >= 8  # every section explained
@@ -132,7 +132,7 @@ def test_watch_checks_again_when_the_file_is_saved(tmp_path: Path) -> None:
             before.append(line)
             if line.startswith("watching"):
                 break
-        assert any("0 errors, 0 warnings, 0 notes" in line for line in before), before
+        assert any("0 errors, 0 warnings, 0 info notes" in line for line in before), before
         assert any(f"drew {svg}" in line for line in before)
         first = svg.read_bytes()
         broken = src.read_text(encoding="utf-8").replace("to: safety_plan", "to: safety_pln")

@@ -151,8 +151,8 @@ _COUNTED = {
     ("error", True): N_("{n} errors"),
     ("warning", False): N_("{n} warning"),
     ("warning", True): N_("{n} warnings"),
-    ("note", False): N_("{n} note"),
-    ("note", True): N_("{n} notes"),
+    ("note", False): N_("{n} info note"),
+    ("note", True): N_("{n} info notes"),
     ("file", False): N_("{n} file"),
     ("file", True): N_("{n} files"),
     ("pathway", False): N_("{n} pathway"),
@@ -161,14 +161,18 @@ _COUNTED = {
 
 
 def counted(number: int, word: str, lang: str | None = None) -> str:
-    """The count and its word, singular only for one: "1 error", "2 errors", "0 notes"; in
+    """The count and its word, singular only for one: "1 error", "2 errors", "0 info notes"; in
     ``lang`` for the words of the catalogue (error, warning, note, file, pathway).
+
+    Findings of severity ``info`` are counted as "info notes": the text line of such a finding
+    says ``[info]`` (the severity value of the format, as JSON and ``rules.severity`` write
+    it), so the count names the same word.
 
     Examples
     --------
     >>> from pathways.i18n import counted
     >>> counted(1, "error"), counted(2, "error"), counted(0, "note")
-    ('1 error', '2 errors', '0 notes')
+    ('1 error', '2 errors', '0 info notes')
     >>> counted(2, "error", "km")
     'កំហុស 2'
     """
