@@ -373,7 +373,7 @@ def test_validate_lang_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["validate", str(path)]) == 1
     english = capsys.readouterr()
     assert "PW103 [error] step 'orphan' cannot be reached from any entry step" in english.out
-    assert re.match(r"1 file checked: \d+ errors, \d+ warnings, \d+ notes$", english.err)
+    assert re.match(r"1 file checked: \d+ errors, \d+ warnings, \d+ info notes$", english.err)
     assert main(["validate", str(path), "--lang", "kh"]) == 2
     assert "did you mean km?" in capsys.readouterr().err
     # render refuses a file with errors in the reader's language too.

@@ -247,3 +247,72 @@ def test_trace_errors_km(capsys: pytest.CaptureFixture[str]) -> None:
     own, english = _tool_words(km, en, _file_words(P1) | typed)
     assert own == set()
     assert {"write", "did", "you"} <= english
+
+
+_NO_ARRIVALS = """\
+format: pathways/1
+id: no-arrivals
+agencies:
+  - {id: hotline, name: Hotline, sector: hotline}
+roles:
+  - {id: counsellor, agency: hotline, title: Counsellor, capacity: 2}
+steps:
+  - {id: intake, kind: entry, role: counsellor, duration: 1h}
+  - {id: closed, kind: outcome}
+transitions:
+  - {from: intake, to: closed}
+"""
+
+
+def test_simulate_refusals_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18 (left by the audit): a pathway simulate refuses before the run (a loop cases
+    never leave, a guard's field the population does not draw, a capacity without an arrival
+    rate) was refused in English after a Khmer "error:"; in the report too."""
+    no_arrivals = tmp_path / "no-arrivals.yaml"
+    no_arrivals.write_text(_NO_ARRIVALS, encoding="utf-8")
+    files = [Path("tests/data/hostile/endless-loop.yaml"), Path("tests/data/report-hostile.yaml")]
+    files.append(no_arrivals)
+    for path in files:
+        args = ["simulate", str(path), "--cases", "50", "--no-progress"]
+        km = _run([*args, "--lang", "km"], capsys, path)
+        en = _run(args, capsys, path)
+        # the command's name in "pathways simulate: error:", and the warning that the file has
+        # no Khmer labels (it names the locale codes)
+        own, english = _tool_words(km, en, _file_words(path) | {"simulate", "en", "km"})
+        assert own == set(), path
+        assert "error:" in en and {"add", "cases"} & english, en  # the control
+
+
+def test_report_of_a_file_that_does_not_load_km(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 (left by the audit): the report's page of a file that does not load was all
+    English (heading, note, table, severity, messages, footer) whatever --lang said."""
+    from tests.test_khmer_interface import _Text
+
+    bad = Path("tests/data/load/PW003/invalid-references.yaml")
+    texts = []
+    for lang in ("km", "en"):
+        out = tmp_path / lang
+        main(["report", str(bad), "-o", str(out), "--lang", lang, "--no-simulation"])
+        capsys.readouterr()
+        (page,) = (p for p in out.glob("*.html") if p.name != "index.html")
+        parser = _Text()
+        parser.feed(page.read_text(encoding="utf-8"))
+        texts.append(" ".join(parser.parts).replace(str(bad), " "))
+    own, english = _tool_words(texts[0], texts[1], _file_words(bad))
+    assert own == set()
+    assert {"Fix", "load", "column", "Generated"} <= english
+
+
+def test_report_notes_km() -> None:
+    """Issue 18 (left by the audit): the report's "No route statistics: ..." and "No diagram:
+    ..." notes were English f-strings; now the catalogue's, the why whole or in English."""
+    from pathways.errors import PathwayError
+    from pathways.i18n import N_
+    from pathways.report import _why
+
+    for template in (N_("No route statistics: {problem}"), N_("No diagram: {problem}")):
+        km = _why(template, PathwayError("cannot run Graphviz"), "km")
+        assert _words(km) == {"cannot", "run", "Graphviz"}, km  # the why stays whole
+        assert _why(template, PathwayError("x"), None) == template.format(problem="x")

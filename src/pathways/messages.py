@@ -432,6 +432,23 @@ ERRORS: tuple[str, ...] = (
         "{cases} cases is over the ceiling of {ceiling}; raise it with max_cases= (--max-cases) "
         "if the machine has the memory (about 250 bytes a case)"
     ),
+    # a pathway simulate refuses before the run (simulate, and the report's "Not simulated")
+    N_(
+        "a guard uses case field {field}, but simulation.population does not say how to draw "
+        "it; add e.g. `population: {example}`"
+    ),
+    N_(
+        "cases can never leave the loop {steps}: no exit of it is taken by the cases "
+        "simulation.population draws (check the loop's guards and probabilities); not simulated"
+    ),
+    N_(
+        "cases would take {n} steps on average, over the cap of {cap}: the loop through {step} "
+        "is left too rarely; not simulated"
+    ),
+    N_(
+        "role {role} has a capacity, so cases queue and need an arrival rate: set "
+        "simulation.arrivals_per_day in the file or pass --arrivals-per-day"
+    ),
 )
 """Errors of ``simulate --set``, ``--scenario`` and ``--compare`` in English, translated like
 finding messages (whole or not at all) by :func:`error_message`; a nested ``{problem}`` (the

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 
 from pathways.errors import LoadError, PathwayError
 from pathways.findings import Finding, Severity
-from pathways.i18n import counted, tr
+from pathways.i18n import N_, counted, tr
 from pathways.load import pathway_files
 from pathways.model import Pathway, Visibility, label_text
 from pathways.report.html import (
@@ -111,20 +111,28 @@ def _diagram(
                 since=since,
             )
         except PathwayError as exc:
-            return None, f"No diagram: {exc}"
+            return None, _why(N_("No diagram: {problem}"), exc, lang)
         svg = _inline_svg(out.read_text(encoding="utf-8"))
     if svg is None:
-        return None, "The diagram was withheld: its SVG held markup that is not allowed."
+        return None, tr("The diagram was withheld: its SVG held markup that is not allowed.", lang)
     return svg, None
 
 
-def _routes(pathway: Pathway) -> tuple[dict[str, Any] | None, str | None]:
+def _why(template: str, exc: Exception, lang: str | None) -> str:
+    """A note of the report (``No diagram: <why>``) in ``lang``; the why whole or in English,
+    as the commands print their errors (:func:`pathways.messages.error_message`)."""
+    from pathways.messages import error_message
+
+    return tr(template, lang).format(problem=error_message(str(exc), lang))
+
+
+def _routes(pathway: Pathway, lang: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
     from pathways.routes import route_stats
 
     try:
         return dict(route_stats(pathway).to_dict()), None
     except PathwayError as exc:
-        return None, f"No route statistics: {exc}"
+        return None, _why(N_("No route statistics: {problem}"), exc, lang)
 
 
 def _simulate(
@@ -153,9 +161,7 @@ def _simulate(
 def _not_simulated(exc: Exception, lang: str | None) -> str:
     """``Not simulated: <why>`` in ``lang``; the why whole or in English, as ``simulate``
     prints its errors (:func:`pathways.messages.error_message`)."""
-    from pathways.messages import error_message
-
-    return tr("Not simulated: {problem}", lang).format(problem=error_message(str(exc), lang))
+    return _why(N_("Not simulated: {problem}"), exc, lang)
 
 
 def _scenarios(
@@ -230,7 +236,7 @@ def build_parts(
     vis = Visibility(visibility)
     original, pathway = pathway, view(pathway, vis)
     findings = check(pathway, select=select, ignore=ignore, today=today)
-    routes, routes_note = _routes(pathway)
+    routes, routes_note = _routes(pathway, lang)
     sim: dict[str, Any] | None = None
     scenarios: list[dict[str, Any]] = []
     sim_note: str | None = tr("Simulation was turned off for this report.", lang)
@@ -410,6 +416,7 @@ def write_report(
                         visibility=vis.value,
                         date=date,
                         version=__version__,
+                        lang=lang,
                     ),
                     encoding="utf-8",
                 )

@@ -945,7 +945,7 @@ def pathway_page(parts: PageParts, *, date: dt.date, version: str) -> str:
     )
     return _page(
         body,
-        title=f"{title} - pathways report",
+        title=tr("{title} - pathways report", lang).format(title=title),
         lang=lang,
         visibility=parts.visibility.value,
         date=date,
@@ -961,30 +961,43 @@ def load_error_page(
     visibility: str,
     date: dt.date,
     version: str,
+    lang: str | None = None,
 ) -> str:
-    """The page of a file that did not load: its PW0xx findings."""
+    """The page of a file that did not load: its PW0xx findings, in ``lang`` where the
+    catalogue translates them (each message whole or in English, as ``validate`` writes it)."""
     rows = [
         [
             f'<a href="{esc(rule_link(f.code, docs_base))}">{esc(f.code)}</a>',
-            f'<span class="sev-{esc(f.severity.value)}">{esc(f.severity.value)}</span>',
-            esc(f.message),
-            f"line {f.location.line}, column {f.location.column}",
+            f'<span class="sev-{esc(f.severity.value)}">'
+            f"{esc(severity_word(f.severity.value, lang))}</span>",
+            esc(finding_message(f.message, lang)),
+            esc(
+                tr("line {line}, column {column}", lang).format(
+                    line=f.location.line, column=f.location.column
+                )
+            ),
         ]
         for f in findings
     ]
+    heading = esc(tr("{file} did not load", lang)).format(file=f"<code>{esc(file)}</code>")
+    fix = tr(
+        "Fix these findings first; nothing else can be checked, drawn or simulated until the "
+        "file loads.",
+        lang,
+    )
+    headers = [tr(word, lang) for word in ("code", "severity", "message", "where")]
     body = "\n".join(
         [
-            '<p><a href="index.html">← all pathways</a></p>',
-            f"<h1><code>{esc(file)}</code> did not load</h1>",
-            '<p class="note">Fix these findings first; nothing else can be checked, drawn or '
-            "simulated until the file loads.</p>",
-            _table(["code", "severity", "message", "where"], rows, raw=True),
+            '<p><a href="index.html">← ' + esc(tr("all pathways", lang)) + "</a></p>",
+            f"<h1>{heading}</h1>",
+            f'<p class="note">{esc(fix)}</p>',
+            _table(headers, rows, raw=True),
         ]
     )
     return _page(
         body,
-        title=f"{file} - pathways report",
-        lang="en",
+        title=tr("{title} - pathways report", lang).format(title=file),
+        lang=lang or "en",
         visibility=visibility,
         date=date,
         version=version,
@@ -1055,5 +1068,10 @@ def index_page(
         ]
     )
     return _page(
-        body, title="pathways report", lang=lang, visibility=visibility, date=date, version=version
+        body,
+        title=tr("pathways report", lang),
+        lang=lang,
+        visibility=visibility,
+        date=date,
+        version=version,
     )
