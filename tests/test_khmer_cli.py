@@ -231,6 +231,16 @@ def _simulate_mistakes(tmp: Path) -> list[list[str]]:
     bad = tmp / "bad.yaml"
     bad.write_text("format: pathways/1\nid: bad\nsteps: []\n", encoding="utf-8")
     none = "pathways/kh/compensation-claim.yaml"  # a pathway without scenarios
+    # pathways simulate refuses before the run: a capacity without an arrival rate, a loop
+    # left too rarely (issue 18, left by the audit: these were English)
+    no_rate = tmp / "no-rate.yaml"
+    no_rate.write_text(_REFUSED.replace("title: Counsellor", "title: Counsellor, capacity: 2"))
+    rare = tmp / "rare.yaml"
+    rare.write_text(
+        _REFUSED.replace("to: closed}", "to: closed, probability: 0.00001}").replace(
+            "to: intake}", "to: intake, probability: 0.99999}"
+        )
+    )
     sets = [
         *SET_MISTAKES,
         "transitions.0.probability=2",
@@ -262,7 +272,29 @@ def _simulate_mistakes(tmp: Path) -> list[list[str]]:
         [none, "--compare", "all"],
         [str(broken), "--scenario", "front-line-office-hours"],
         [P1, "--max-cases", "5"],  # 10 cases over the ceiling
+        ["tests/data/hostile/endless-loop.yaml", "--seed", "1"],  # a loop never left
+        ["tests/data/report-hostile.yaml", "--seed", "1"],  # a field the population lacks
+        [str(no_rate), "--seed", "1"],
+        [str(rare), "--seed", "1"],
     ]
+
+
+_REFUSED = """\
+format: pathways/1
+id: refused
+agencies:
+  - {id: hotline, name: Hotline, sector: hotline}
+roles:
+  - {id: counsellor, agency: hotline, title: Counsellor}
+steps:
+  - {id: intake, kind: entry, role: counsellor, duration: 1h}
+  - {id: review, kind: decision, role: counsellor, duration: 1h}
+  - {id: closed, kind: outcome}
+transitions:
+  - {from: intake, to: review}
+  - {from: review, to: intake}
+  - {from: review, to: closed}
+"""
 
 
 def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
