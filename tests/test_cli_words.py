@@ -126,3 +126,24 @@ def test_rules_mistakes_have_the_one_error_style(
         )
     assert main(["rules", "dead-end-step"]) == 0
     assert capsys.readouterr().out.startswith("# PW104 dead-end-step\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["rules"], ["schema"], ["rules", "PW001"], ["diff", "pathways/kh/csa-in-person.yaml"]],
+    ids=["rules", "schema", "rules-code", "diff"],
+)
+def test_every_command_refuses_an_unknown_lang(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 audit: `diff --lang kh`, `rules --lang kh` and `schema --lang kh` went on in
+    English without a word (every other command refuses it with "did you mean km?")."""
+    if command[0] == "diff":
+        command = [*command, command[1]]
+    for lang in (["--lang", "kh"], ["--lang=kh"]):
+        assert main([*command, *lang]) == 2
+        assert capsys.readouterr().err == (
+            "error: invalid value for --lang: unknown language 'kh'; did you mean km? "
+            "(kh is Cambodia's country code; Khmer is km)\n"
+        )
+    assert main([*command, "--lang", "km"]) in (0, 1)

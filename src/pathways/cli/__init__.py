@@ -58,6 +58,18 @@ _COMMAND_MODULES = (
 )
 
 
+def _check_dropped_lang(value: str | None) -> None:
+    """A ``--lang`` given to a command without labels to show (``rules``, ``schema``) is still
+    checked: an unknown code is the usage error every command gives (issue 18 audit:
+    ``pathways rules --lang kh`` said nothing)."""
+    from pathways.i18n import check_lang
+
+    try:
+        check_lang(value)
+    except ValueError as exc:
+        raise Usage(str(exc), param_hint="--lang") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
@@ -73,8 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = words_lang(argv_lang(args))
     command = typer.main.get_command(app)
     localize(command, lang)
+    given = argv_lang(args, {})  # written on the command line (not the environment's)
     args = drop_lang(command, args)
     try:
+        if given is not None and not any(a == "--lang" or a.startswith("--lang=") for a in args):
+            _check_dropped_lang(given)
         result = command.main(args=args, prog_name="pathways", standalone_mode=False)
     except Usage as exc:
         return usage_error(exc, lang)

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_versions_or_report, parse_renames, parse_today
+from pathways.cli._common import (
+    check_choice,
+    load_versions_or_report,
+    parse_renames,
+    parse_today,
+    warn_lang,
+)
 from pathways.i18n import N_
 
 FORMATS = ("text", "json")
@@ -65,6 +71,7 @@ def diff(
     if versions is None:
         return 2
     before, after = versions
+    warn_lang(lang, tuple(dict.fromkeys([*before.locales, *after.locales])))
     try:
         result = semantic_diff(before, after, renames=renames, lang=lang, today=day)
     except ValueError as exc:
