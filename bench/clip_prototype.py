@@ -13,16 +13,19 @@ Both drawings enter the output as PDF Form XObjects; a sheet is a few ``q ... re
 operators. A tile without a step is left out (the markers name the pages).
 
 What is left out or rough, on purpose (it is for timing and for counting sheets, not for
-printing): the sizes of heading, legend and markers are assumed, not read before the cuts; a
-marker for an edge between lane groups sits at its step's height; markers are only pushed
-apart within their column; LR on A3 landscape only, the Latin font's padding. Without
+printing): the cuts are planned with estimated sizes of the heading with its legend, the lane
+titles and the markers (:data:`ESTIMATES`), checked against the atlas's own (when one is
+larger, the cuts are planned again and the atlas drawn again: no bundled pathway needs it);
+a marker for an edge between lane groups sits at its step's height; markers are only pushed
+apart within their column; LR on A3 landscape only (English or Khmer). Without
 ``split_text`` every sheet carries the whole drawing's text (clipped from view); with it,
 each drawing's text blocks are cut at every text move and each placed region gets only the
 pieces that start inside it (labels that cairo writes as one TJ array on a shared baseline
-are not cut: a few stray words remain). Run: ``python bench/clip_prototype.py
-[--write DIR]`` (the eight pathways of ``bench_render.py --pagination``, one page, today's
-sheets and the prototypes interleaved; with ``--write`` the sheets with their own text are written
-to DIR to look at; the table also goes to ``bench/results/render_clip_prototype.md``).
+are not cut: a few stray words remain). Run: ``python bench/clip_prototype.py [--write
+DIR]`` (the eight pathways of ``bench_render.py --pagination`` and P1 in Khmer: one page,
+today's sheets and the prototypes interleaved; with ``--write`` the sheets with their own
+text are written to DIR to look at; the table also goes to
+``bench/results/render_clip_prototype.md``).
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ from bench_render import with_agencies
 from common import REPO, md_table, shared_module, to_document
 
 import pathways as pw
+from pathways.i18n import tr
 from pathways.render import _graphviz
-from pathways.render._text import wrap
+from pathways.render._text import shorten, wrap
 from pathways.render.dot import _lane_label, _legend, _lines, _small, draw_source, text
 from pathways.render.extract import FONT, Diagram, extract
 from pathways.render.pages import MARGIN, MIN_SCALE, legend_columns, page_area
@@ -111,14 +115,20 @@ def _crossing_y(points: list[tuple[float, ...]], x: float) -> float | None:
     return None
 
 
-def plan(diagram: Diagram, geo: dict[str, Any]) -> dict[str, Any]:
+ESTIMATES = {"title_w": 212.0, "marker_w": 120.0, "header_h": 100.0}
+"""What the cuts are first planned with: the lane title column, each marker column and the
+heading with the compact legend (points at drawing size); the atlas then says the real sizes,
+and the cuts are planned again (and the atlas drawn again) when one is larger."""
+
+
+def plan(
+    diagram: Diagram, geo: dict[str, Any], sizes: dict[str, float] = ESTIMATES
+) -> dict[str, Any]:
     """Cuts along the flow (between steps) and lane groups (between bands) for A3 landscape
     at MIN_SCALE; the tiles, their markers."""
     paper_w, paper_h = page_area("A3", "landscape")
     room_w, room_h = (paper_w - 2 * MARGIN) / MIN_SCALE, (paper_h - 2 * MARGIN) / MIN_SCALE
-    title_w = 200.0  # the lane title column (the title cells are 2.6 in wide)
-    marker_w = 130.0  # one column of markers on each side
-    header_h = 112.0  # heading + compact legend
+    title_w, marker_w, header_h = sizes["title_w"], sizes["marker_w"], sizes["header_h"]
     clip_w = room_w - title_w - 2 * marker_w
     clip_h = room_h - header_h
     steps = {node.id for node in diagram.nodes}
@@ -194,13 +204,18 @@ def plan(diagram: Diagram, geo: dict[str, Any]) -> dict[str, Any]:
             if page_of[tail] == k and page_of[head] != k:
                 y = _crossing_y(points, tile["x"][1])
                 y = nodes[tail][1] if y is None or not y0 <= y <= y1 else y
-                markers.append(("to", f"to page {page_of[head] + 1}: {label[head][:32]}", y))
+                words = tr("to page {number}: {step}", diagram.lang)
+                step = shorten(label[head], 32)
+                markers.append(("to", words.format(number=page_of[head] + 1, step=step), y))
             elif page_of[head] == k and page_of[tail] != k:
                 y = _crossing_y(points, tile["x"][0])
                 y = nodes[head][1] if y is None or not y0 <= y <= y1 else y
-                markers.append(("from", f"from page {page_of[tail] + 1}: {label[tail][:32]}", y))
+                words = tr("from page {number}: {step}", diagram.lang)
+                step = shorten(label[tail], 32)
+                markers.append(("from", words.format(number=page_of[tail] + 1, step=step), y))
         tile["markers"] = markers
     return {
+        "sizes": sizes,
         "empty": empty,
         "tiles": tiles,
         "left": left,
@@ -218,7 +233,8 @@ def atlas_source(diagram: Diagram, layout: dict[str, Any]) -> tuple[str, list[st
     items: list[tuple[str, str, str]] = []  # (name, label, shape attrs)
     total = len(layout["tiles"])
     for k in range(total):
-        heading = f"{text(diagram.title)} · page {k + 1} of {total}"
+        page = tr("page {number} of {total}", diagram.lang).format(number=k + 1, total=total)
+        heading = f"{text(diagram.title)} · {text(page)}"
         items.append(
             (
                 f"h{k}",
@@ -232,7 +248,7 @@ def atlas_source(diagram: Diagram, layout: dict[str, Any]) -> tuple[str, list[st
         items.append(
             (
                 f"t_{lane.key}",
-                _lane_label(lane, 1, diagram.lang),
+                _lane_label(lane, 1 if diagram.font == FONT else 4, diagram.lang),
                 "shape=plaintext width=2.6 fixedsize=shape",
             )
         )
@@ -249,8 +265,9 @@ def atlas_source(diagram: Diagram, layout: dict[str, Any]) -> tuple[str, list[st
             )
     lines = [
         "digraph atlas {",
-        f'\tgraph [fontname="{FONT}" pad=0.2 margin=0 nodesep=0.3 ranksep=0.3]',
-        f'\tnode [fontname="{FONT}" fontsize=11]',
+        f'\tgraph [fontname="{diagram.font}" pad=0.2 margin=0 nodesep=0.3 ranksep=0.3]',
+        f'\tnode [fontname="{diagram.font}" fontsize=11]',
+        f'\tedge [fontname="{diagram.font}"]',
     ]
     for name, label, attrs in items:
         lines.append(f"\t{name} [label={label} {attrs}]")
@@ -321,28 +338,33 @@ def _last(block: bytes, before: int, op: bytes) -> bytes | None:
 
 def _pieces(block: bytes, height: float, colour: bytes) -> list[tuple[float, float, bytes]]:
     """One cairo text block (between BT and ET) cut at every Tm and Td (cairo writes each on
-    a line of its own): each piece with the position it starts at (PDF coordinates) and
-    written as a block of its own (its matrix, font and colour set first), so that pieces
-    of different labels can go to different sheets."""
+    a line of its own) that is not inside a marked-content span (``BDC ... EMC``: cairo's
+    ActualText around a Khmer cluster): each piece with the position it starts at (PDF
+    coordinates) and written as a block of its own (its matrix, font and colour set first),
+    so that pieces of different labels can go to different sheets."""
     moves = list(_MOVE.finditer(block))
     if not moves:
         return []
-    out: list[tuple[float, float, bytes]] = []
-    matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    for k, m in enumerate(moves):
+    cuts: list[tuple[int, tuple[float, ...]]] = []  # (where a piece starts, its matrix)
+    matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    for m in moves:
         if m.group(1) is not None:
-            matrix = tuple(float(v) for v in m.groups()[:6])  # type: ignore[assignment]
+            matrix = tuple(float(v) for v in m.groups()[:6])
         else:
             a, b, c, d, e, f = matrix
             tx, ty = float(m.group(7)), float(m.group(8))
             matrix = (a, b, c, d, e + tx * a + ty * c, f + tx * b + ty * d)
-        body = block[m.end() : moves[k + 1].start() if k + 1 < len(moves) else len(block)]
+        if not cuts or block.count(b"BDC", 0, m.start()) == block.count(b"EMC", 0, m.start()):
+            cuts.append((m.start(), matrix))
+    out: list[tuple[float, float, bytes]] = []
+    for k, (at, (a, b, c, d, e, f)) in enumerate(cuts):
+        end = cuts[k + 1][0] if k + 1 < len(cuts) else len(block)
+        body = block[block.index(b"\n", at) + 1 if b"\n" in block[at:end] else end : end]
         if not body.strip():
             continue
-        font = _last(block, m.start(), b" Tf") or b""
-        fill = _last(block, m.start(), b" rg") or colour
-        a, b, c, d, e, f = matrix
-        head = b"BT\n%g %g %g %g %g %g Tm %b %b" % (a, b, c, d, e, f, font, fill)
+        font = _last(block, at, b" Tf") or b""
+        fill = _last(block, at, b" rg") or colour
+        head = b"BT\n%g %g %g %g %g %g Tm %b %b\n" % (a, b, c, d, e, f, font, fill)
         out.append((e, height - f, head + body + b"\nET\n"))
     return out
 
@@ -591,14 +613,29 @@ class _OneProcess:
 _EOF = re.compile(rb"startxref\r?\n(\d+)\r?\n%%EOF\r?\n")
 
 
+def measured(
+    atlas_nodes: dict[str, tuple[float, float, float, float]], planned: dict[str, float]
+) -> dict[str, float]:
+    """``planned``, each size raised to what the atlas drew when it is larger."""
+    headings = [h for name, (_, _, _, h) in atlas_nodes.items() if name.startswith("h")]
+    titles = [w for name, (_, _, w, _) in atlas_nodes.items() if name.startswith("t_")]
+    markers = [w for name, (_, _, w, _) in atlas_nodes.items() if name.startswith("m")]
+    need = {
+        "header_h": max(headings, default=0) + atlas_nodes["legend"][3] + 12,
+        "title_w": max(titles, default=0) + 6,
+        "marker_w": max(markers, default=0) + 6,
+    }
+    return {key: max(planned[key], need[key]) for key in planned}
+
+
 def clipped_a3(
-    p: pw.Pathway, one_process: bool = False, split_text: bool = False
+    p: pw.Pathway, one_process: bool = False, split_text: bool = False, lang: str | None = None
 ) -> tuple[bytes, int, int]:
     """The prototype's A3 PDF of ``p``: (bytes, sheets, tiles without a step left out).
     ``one_process``: the whole drawing and the atlas from one ``dot`` process, in turn;
     otherwise the atlas process starts first and warms up beside the whole drawing.
-    ``split_text``: see :func:`assemble`."""
-    diagram = extract(p)
+    ``split_text``: see :func:`assemble`. ``lang``: the language drawn (``km``: Khmer)."""
+    diagram = extract(p, lang=lang)
     source = draw_source(
         diagram, "LR", compact=True, legend_columns=legend_columns("A3", "landscape")
     )
@@ -608,14 +645,20 @@ def clipped_a3(
             dot_out, whole = process.send(source)
             geo = geometry(dot_out)
             layout = plan(diagram, geo)
-            atlas, _ = atlas_source(diagram, layout)
-            atlas_out, atlas_pdf = process.send(atlas)
+            while True:
+                atlas, _ = atlas_source(diagram, layout)
+                atlas_out, atlas_pdf = process.send(atlas)
+                atlas_nodes = {
+                    name: (x - w / 2 + PAD, y - h / 2 + PAD, w, h)
+                    for name, (x, y, w, h) in geometry(atlas_out)["nodes"].items()
+                }
+                sizes = measured(atlas_nodes, layout["sizes"])
+                if sizes == layout["sizes"]:
+                    break
+                layout = plan(diagram, geo, sizes)  # a size was larger than planned
+                layout["replanned"] = True
         finally:
             process.close()
-        atlas_nodes = {
-            name: (x - w / 2 + PAD, y - h / 2 + PAD, w, h)
-            for name, (x, y, w, h) in geometry(atlas_out)["nodes"].items()
-        }
     else:
         atlas_process = _graphviz.DrawingProcess(
             diagram.font, "Ag 9 \u25b7\u2b21\u2506\u25ce\u2501\u25b6\u21e8"
@@ -635,7 +678,12 @@ def clipped_a3(
             for name, (x, y, w, h) in _plain_nodes(atlas_plain).items()
         }
     pdf = assemble(whole, atlas_pdf, atlas_nodes, layout, split_text)
+    REPLANNED[p.id] = bool(layout.get("replanned"))
     return pdf, len(layout["tiles"]), layout["empty"]
+
+
+REPLANNED: dict[str, bool] = {}
+"""Whether the last one-process drawing of a pathway (by id) planned its cuts twice."""
 
 
 def main() -> None:
@@ -645,10 +693,13 @@ def main() -> None:
         print(__doc__)
         return
 
-    named = [(path.stem, pw.load(path)) for path in sorted((REPO / "pathways/kh").glob("*.yaml"))]
+    named: list[tuple[str, pw.Pathway, str | None]] = [
+        (path.stem, pw.load(path), None) for path in sorted((REPO / "pathways/kh").glob("*.yaml"))
+    ]
     gen = shared_module("gen")
     doc = with_agencies(to_document(gen.layered(50, 0), "gen-50"))
-    named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc))))
+    named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc)), None))
+    named.append(("csa-in-person in Khmer", pw.load(REPO / "pathways/kh/csa-in-person.yaml"), "km"))
     write = Path(sys.argv[sys.argv.index("--write") + 1]) if "--write" in sys.argv else None
     out = Path(tempfile.mkdtemp())
 
@@ -659,13 +710,19 @@ def main() -> None:
         return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     rows = []
-    for name, p in named:
+    for name, p, lang in named:
         runs = {
-            "one": lambda p=p: pw.render(p, out / "one.pdf", page=None),
-            "now": lambda p=p: pw.render(p, out / "now.pdf"),
-            "clip": lambda p=p: (out / "clip.pdf").write_bytes(clipped_a3(p)[0]),
-            "clip1": lambda p=p: (out / "clip1.pdf").write_bytes(clipped_a3(p, True)[0]),
-            "text": lambda p=p: (out / "text.pdf").write_bytes(clipped_a3(p, True, True)[0]),
+            "one": lambda p=p, lang=lang: pw.render(p, out / "one.pdf", page=None, lang=lang),
+            "now": lambda p=p, lang=lang: pw.render(p, out / "now.pdf", lang=lang),
+            "clip": lambda p=p, lang=lang: (out / "clip.pdf").write_bytes(
+                clipped_a3(p, lang=lang)[0]
+            ),
+            "clip1": lambda p=p, lang=lang: (out / "clip1.pdf").write_bytes(
+                clipped_a3(p, True, lang=lang)[0]
+            ),
+            "text": lambda p=p, lang=lang: (out / "text.pdf").write_bytes(
+                clipped_a3(p, True, True, lang=lang)[0]
+            ),
         }
         for fn in runs.values():
             fn()
@@ -678,7 +735,7 @@ def main() -> None:
                 runs[key]()
                 wall[key].append(time.perf_counter() - t0)
                 cpu[key].append(cpu_now() - c0)
-        _, sheets, empty = clipped_a3(p)
+        _, sheets, empty = clipped_a3(p, True, True, lang=lang)
         from pypdf import PdfReader
 
         now_sheets = len(PdfReader(out / "now.pdf").pages)
@@ -698,7 +755,8 @@ def main() -> None:
                 name,
                 *(cell(wall, k) for k in keys),
                 *(cell(cpu, k) for k in keys),
-                f"{now_sheets} / {sheets} (+{empty} tiles without a step, left out)",
+                f"{now_sheets} / {sheets} (+{empty} tiles without a step, left out)"
+                + (", cuts planned twice" if REPLANNED.get(p.id) else ""),
             ]
         )
     table = md_table(
