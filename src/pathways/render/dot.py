@@ -172,6 +172,17 @@ def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
 
+def _marker_label(value: str, pad: int) -> str:
+    """A continuation marker's text: lines joined by <BR/>, or in Khmer (``pad`` above 1) one
+    padded table row per line, as step labels are, since <BR/> spaces lines by the font size
+    alone and Khmer's stacked vowels and subscripts then stand over the arrow's border (issue
+    18 audit, the printed Khmer sheets)."""
+    if pad <= 1:
+        return _small(_lines(wrap(value, 18)), "#222222")
+    rows = "".join(_rows(wrap(value, 18), "#222222", pad=pad))
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{rows}</TABLE>'
+
+
 def _lane_rows(lane: Lane, lang: str | None = None) -> list[tuple[str, str]]:
     """(kind, line) of a lane's title cell: its name, its sector and its contacts."""
     rows = [("title", line) for line in wrap(lane.title, LANE_TITLE_WIDTH)]
@@ -632,11 +643,11 @@ def _parts(
             for marker in lane_markers:
                 c.node(
                     marker.id,
-                    label=f"<{_small(_lines(wrap(marker.text, 18)), '#222222')}>",
+                    label=f"<{_marker_label(marker.text, pad)}>",
                     shape="larrow" if marker.incoming else "rarrow",
                     # The head of the arrow takes about 6 pt off the body above and below:
                     # a taller margin keeps every line of the text inside the body.
-                    margin="0.11,0.16",
+                    margin="0.11,0.16" if pad <= 1 else "0.17,0.16",
                     style="filled",
                     fillcolor="#FFFFFF",
                     color="#666666",
