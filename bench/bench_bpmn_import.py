@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import random
 import statistics
 import sys
 import time
@@ -146,11 +147,15 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str,
     and its result dropped inside the timing (freeing a tree is part of making one)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     order = list(fns.items())
-    for round_ in range(repeats):
-        # Each round starts one further along, so every function is timed after each other
-        # one equally often (what the previous call left in the allocator and caches).
-        shift = round_ % len(order)
-        for name, fn in order[shift:] + order[:shift]:
+    shuffle = random.Random(14).shuffle
+    for _ in range(repeats):
+        # Each round in its own order (seeded), so every function follows each other one about
+        # equally often: what the previous call left in the allocator and caches changes a
+        # parse by a fifth or more. Rounds that only started one further along kept every
+        # function behind the same one (lxml's parse always after defusedxml's, ours always
+        # after lxml's: 1.5x-1.6x of it; in random order 0.9x-1.0x).
+        shuffle(order)
+        for name, fn in order:
             gc.collect()  # the collector's debt of the previous call is not charged to this one
             gc.disable()
             started = time.process_time()
@@ -261,8 +266,9 @@ def main() -> None:
     if not quick:
         out.write_text(
             "# BPMN import: pathways vs XML parsers of the same bytes\n\n"
-            "Median CPU time of interleaved rounds (21 for the parsers and imports, the\n"
-            "collector paused alike for every call; 21 for the checks).\n\n"
+            "Median CPU time of interleaved rounds (21 for the parsers and imports, each\n"
+            "round in its own seeded random order, the collector paused alike for every\n"
+            "call; 21 for the checks).\n\n"
             + table
             + "\n\n## Verdicts beside the BPMN Analyzer's state spaces\n\n"
             + verdicts
