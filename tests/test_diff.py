@@ -617,3 +617,30 @@ def test_report_since_lists_changes_from_the_readers_view(
     page = (out / "secret.html").read_text(encoding="utf-8")
     assert "No earlier version" in page
     capsys.readouterr()
+
+
+def test_route_and_deadline_changes_read_as_routes_and_the_report_write_them() -> None:
+    """Issue 18 audit: `pathways diff` wrote "longest expected time to an outcome: 1845m ->
+    2085m", "number of routes ...: 3 -> infinite" and "deadline 'd1' tightened from 3d to 2d",
+    where `routes` and the report write "30.8 h (1.3 days)" and "no limit (a loop can
+    repeat)". The text now says it as they do; JSON keeps its values."""
+    doc = yaml.safe_load(SMALL)
+    doc["steps"][1]["duration"] = "30h"
+    old = _load(doc)
+    doc["steps"][1]["duration"] = "34h"
+    doc["deadlines"][0]["within"] = "2d"
+    doc["transitions"].append({"from": "work", "to": "start", "probability": 0.1})
+    doc["transitions"][1]["probability"] = 0.9
+    result = diff(old, _load(doc), today=TODAY)
+    said = {c.subject: c.message for c in result.changes}
+    assert said["count"].endswith(": 1 -> no limit (a loop can repeat)"), said["count"]
+    assert said["longest"].endswith(
+        ": 30 h (1.2 days) -> no limit (a loop on the route takes time)"
+    ), said["longest"]
+    assert "tightened from 72 h (3 days) to 48 h (2 days)" in said["d1"]
+    longest = next(c for c in result.changes if c.subject == "longest")
+    assert (longest.old, longest.new) == ("30h", "unbounded")  # JSON as before
+    doc["transitions"].pop()
+    doc["transitions"][1].pop("probability")
+    (bounded,) = [c for c in diff(old, _load(doc), today=TODAY).changes if c.subject == "longest"]
+    assert bounded.message.endswith(": 30 h (1.2 days) -> 34 h (1.4 days)"), bounded.message

@@ -66,7 +66,7 @@ from pathways.guards import (
     format_guard,
     parse_guard,
 )
-from pathways.i18n import N_, tr
+from pathways.i18n import N_, human_hours, tr
 from pathways.model import (
     Agency,
     Calendar,
@@ -803,7 +803,7 @@ def diff(
                     tr("new deadline {id}: {target} within {time} of {origin}", nn.lang).format(
                         id=repr(did),
                         target=d.to,
-                        time=_hours(d.within),
+                        time=human_hours(d.within, nn.lang),
                         origin=d.source or tr("the start", nn.lang),
                     ),
                     new=_hours(d.within),
@@ -827,7 +827,9 @@ def diff(
                     kind,
                     did,
                     tr(words, nn.lang).format(
-                        id=repr(did), old=_hours(d.within), new=_hours(e.within)
+                        id=repr(did),
+                        old=human_hours(d.within, nn.lang),
+                        new=human_hours(e.within, nn.lang),
                     ),
                     old=_hours(d.within),
                     new=_hours(e.within),
@@ -1132,6 +1134,26 @@ _ROUTE_WORDS = {
 }
 
 
+_ROUTE_NO_LIMIT = {
+    "count": N_("no limit (a loop can repeat)"),
+    "longest": N_("no limit (a loop on the route takes time)"),
+    "max_interviews": N_("no limit (a loop holds an interview)"),
+    "handoffs_max": N_("no limit (a loop changes agency)"),
+}
+
+
+def _route_words(key: str, value: object, lang: str | None) -> str:
+    """A route figure as `pathways routes` writes it: "72 h (3 days)", "12", "no limit (a loop
+    can repeat)" (issue 18 audit: diff wrote "1845m -> 2085m" and "3 -> infinite")."""
+    if value is None:
+        return tr("none", lang)
+    if value in ("infinite", "unbounded"):
+        return tr(_ROUTE_NO_LIMIT[key], lang)
+    if key == "longest" and isinstance(value, int | float):
+        return human_hours(value, lang)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _route_changes(old: Pathway, new: Pathway, lang: str | None = None) -> Iterable[Change]:
     from pathways.routes import route_stats
 
@@ -1146,7 +1168,8 @@ def _route_changes(old: Pathway, new: Pathway, lang: str | None = None) -> Itera
         else:
             xs, ys = str(x), str(y)
         if xs != ys:
-            text = f"{tr(words, lang)}: {xs} -> {ys}"
+            shown = f"{_route_words(key, x, lang)} -> {_route_words(key, y, lang)}"
+            text = f"{tr(words, lang)}: {shown}"
             yield Change("route-changed", key, text, old=xs, new=ys)
 
 
