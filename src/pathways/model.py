@@ -374,6 +374,11 @@ class CaseField(BaseModel):
     min: Number | None = Field(default=None, description="Lowest value (integer, number).")
     max: Number | None = Field(default=None, description="Highest value (integer, number).")
     values: tuple[str, ...] | None = Field(default=None, description="The values of an enum.")
+    label: Label | None = Field(
+        default=None,
+        description="What the field is called for readers (trace, the report's trace panel, "
+        "conditions on the diagram); the id stays in guards and JSON.",
+    )
     description: str | None = Field(default=None, description="What the field means.")
 
     @model_validator(mode="after")
@@ -952,6 +957,16 @@ class Pathway(BaseModel):
         """A step's label in ``lang`` (falling back to the first locale, then the id)."""
         step = self.steps_by_id[step_id]
         return label_text(step.label, lang, self.locales) or step.id
+
+    def field_label(self, name: str, lang: str | None = None) -> str:
+        """A case field's label in ``lang`` (falling back to the first locale, then the
+        field's name, as guards write it)."""
+        spec = self.case_fields.get(name)
+        return (label_text(spec.label, lang, self.locales) if spec else "") or name
+
+    def field_labels(self, lang: str | None = None) -> dict[str, str]:
+        """Every case field's label in ``lang``, by name (:meth:`field_label`)."""
+        return {name: self.field_label(name, lang) for name in self.case_fields}
 
     # --- location (set by the loader; None for pathways built in code) ----------------------
 

@@ -432,7 +432,8 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
     p = result.pathway
     locales = p.locales
     title = label_text(p.title, lang, locales) or p.id
-    facts = ", ".join(f"{k} = {_fact_text(v, lang)}" for k, v in result.facts.items())
+    names = p.field_labels(lang)
+    facts = ", ".join(f"{names.get(k, k)} = {_fact_text(v, lang)}" for k, v in result.facts.items())
     lines = [
         tr("Trace of {title}", lang).format(title=title),
         tr("for a case where {facts}", lang).format(facts=facts)
@@ -472,9 +473,10 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
             target = f"{_step_words(p, t.to, lang)} ({number[t.to]})"
             words = [tr(_NEXT, lang).format(step=target)]
             if t.when:
-                words.append(guard_sentence(t.when, lang))
+                words.append(guard_sentence(t.when, lang, names))
             if result.unknown.get(i):
-                words.append(tr(_WAITS, lang).format(fields=", ".join(result.unknown[i])))
+                fields = ", ".join(names.get(f, f) for f in result.unknown[i])
+                words.append(tr(_WAITS, lang).format(fields=fields))
             if t.kind == "referral":
                 agency = _agency_name(p, t.to, lang)
                 if t.response_within is not None:

@@ -882,7 +882,7 @@ def diff(
             dict(old.case_fields),
             dict(new.case_fields),
             _compared(CaseField),
-            ("description",),
+            ("label", "description"),
             on,
             nn,
         )

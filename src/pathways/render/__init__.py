@@ -231,8 +231,9 @@ def render(
 
         page_area(page, orientation)  # refuses an unknown size or orientation before drawing
 
+    loaded = _as_pathway(pathway)
     diagram = extract(
-        _as_pathway(pathway),
+        loaded,
         lang=lang,
         visibility=visibility,
         findings=findings,
@@ -243,7 +244,8 @@ def render(
     if trace is not None:
         from pathways.render.extract import light
 
-        facts = ", ".join(f"{k} = {v}" for k, v in trace.facts.items())
+        names = loaded.field_labels(lang)  # fields by their labels, as `trace` writes them
+        facts = ", ".join(f"{names.get(k, k)} = {v}" for k, v in trace.facts.items())
         diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")

@@ -343,7 +343,11 @@ def _percent(p: float) -> str:
 
 
 def _edge_lines(
-    t: Transition, lang: str | None, locales: tuple[str, ...], from_fork: bool = False
+    t: Transition,
+    lang: str | None,
+    locales: tuple[str, ...],
+    from_fork: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> list[str]:
     lines: list[str] = []
     text = label_text(t.label, lang, locales)
@@ -355,7 +359,7 @@ def _edge_lines(
     if t.event and t.event != f"to_{t.to}" and not (from_fork and t.event == FORK_EVENT):
         lines.append(t.event)
     if t.when:
-        lines.append(guard_sentence(t.when, lang))
+        lines.append(guard_sentence(t.when, lang, names))
     facts: list[str] = []
     if t.probability is not None:
         facts.append(_percent(t.probability))
@@ -551,10 +555,11 @@ def extract(
     top = max(flows, default=0.0)
     edges: list[Edge] = []
     known = pathway.steps_by_id
+    field_names = pathway.field_labels(lang)
     for i, t in enumerate(pathway.transitions):
         if t.source not in known or t.to not in known:
             continue
-        lines = _edge_lines(t, lang, locales, _leaves_fork(pathway, t))
+        lines = _edge_lines(t, lang, locales, _leaves_fork(pathway, t), field_names)
         weight: float | None = None
         if flows:
             weight = flows[i] / top if top > 0 else 0.0
@@ -697,7 +702,10 @@ def _changes_overlay(
         key3 = transition_key(t, rename)
         if key3 in new_keys or key3[0] not in drawn or key3[1] not in drawn:
             continue
-        lines = (*_edge_lines(t, lang, old.locales, _leaves_fork(old, t)), gone)
+        lines = (
+            *_edge_lines(t, lang, old.locales, _leaves_fork(old, t), old.field_labels(lang)),
+            gone,
+        )
         edges.append(Edge(key3[0], key3[1], t.kind, lines, None, change="removed"))
     return lanes, nodes, edges
 

@@ -162,9 +162,12 @@ CSS = """
 """Styles of the panel and of the lit diagram (added to the report's stylesheet)."""
 
 
-def _control(name: str, spec: Any, lang: str | None) -> str:
+def _control(name: str, spec: Any, lang: str | None, shown: str) -> str:
+    """A field's control: ``shown`` (its label) for the reader, ``name`` (its id, as guards
+    and ``#trace?name=value`` write it) for the form."""
     unknown = escape(tr("not known", lang))
     label = escape(name)
+    words = escape(shown)
     if spec.type in ("enum", "boolean"):
         choices = (
             [(v, v) for v in spec.values or ()]
@@ -175,7 +178,7 @@ def _control(name: str, spec: Any, lang: str | None) -> str:
             f'<option value="{escape(value)}">{escape(text)}</option>' for value, text in choices
         )
         return (
-            f'<label>{label} <select name="{label}"><option value="">{unknown}</option>'
+            f'<label>{words} <select name="{label}"><option value="">{unknown}</option>'
             f"{options}</select></label>"
         )
     bounds = "".join(
@@ -185,7 +188,7 @@ def _control(name: str, spec: Any, lang: str | None) -> str:
     )
     step = "1" if spec.type == "integer" else "any"
     return (
-        f'<label>{label} <input type="number" name="{label}" step="{step}"{bounds} '
+        f'<label>{words} <input type="number" name="{label}" step="{step}"{bounds} '
         f'placeholder="{unknown}"></label>'
     )
 
@@ -204,7 +207,8 @@ def trace_section(pathway: Pathway, lang: str | None = None) -> str:
     )
     data["pairs"] = pairs
     data["words"] = {"summary": tr("{steps} of {total} steps can be reached.", lang)}
-    controls = "\n".join(_control(n, s, lang) for n, s in pathway.case_fields.items())
+    names = pathway.field_labels(lang)
+    controls = "\n".join(_control(n, s, lang, names[n]) for n, s in pathway.case_fields.items())
     example = " ".join(f"{name}=..." for name in list(pathway.case_fields)[:2])
     command = f"pathways trace {pathway.id}.yaml {example}"
     intro = tr(

@@ -28,6 +28,8 @@ def _labels(ctx: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, Labe
         yield ("transitions", i, "label"), f"the label of transition {i}", t.label
     for i, deadline in enumerate(p.deadlines):
         yield ("deadlines", i, "label"), f"the label of deadline {deadline.id!r}", deadline.label
+    for name, spec in p.case_fields.items():
+        yield ("case_fields", name, "label"), f"the label of case field {name!r}", spec.label
 
 
 @rule(code="PW501", name="missing-translation", severity=Severity.WARNING)
@@ -35,8 +37,8 @@ def missing_translation(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
     Checks that every label has a text in each of the pathway's `locales`. Labels are the
-    pathway's title, agency names, role titles, and step, transition and deadline labels. A plain
-    string counts as the first locale.
+    pathway's title, agency names, role titles, and step, transition, deadline and case field
+    labels. A plain string counts as the first locale.
 
     ## Why is this bad?
     Coordinators, families and children read the pathway in their own language; a step
