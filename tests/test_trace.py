@@ -168,7 +168,7 @@ def test_trace_of_p1_in_plain_words() -> None:
     t = trace(p, ["risk=high", "hours_since_incident=10"])
     assert "medical_urgent" in t.steps and "medical_routine" not in t.steps
     text = format_trace(t)
-    assert "for a case where risk = high, hours_since_incident = 10" in text
+    assert "for a case where risk level = high, hours since the incident = 10" in text
     assert "Urgent medical care" in text and "Non-urgent medical check" not in text
     assert "referral to NGO partner shelter, answer within 24 h (1 day)" in text
     assert "if declined: Emergency placement with safe relatives (kinship care)" in text
@@ -177,7 +177,7 @@ def test_trace_of_p1_in_plain_words() -> None:
     assert "timing_check" not in text  # the step's label is written, not its id
     unknown = trace(p, ["risk=high"])
     assert {"medical_urgent", "medical_routine"} <= set(unknown.steps)
-    assert "depends on hours_since_incident" in format_trace(unknown)
+    assert "depends on hours since the incident" in format_trace(unknown)
 
 
 @pytest.mark.parametrize(

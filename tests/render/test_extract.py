@@ -74,7 +74,7 @@ def test_edge_facts(p1: pathways.Pathway) -> None:
     d = extract(p1)
     edges = {(e.source, e.target, e.kind): e for e in d.edges}
     urgent = edges[("timing_check", "medical_urgent", "handoff")]
-    assert urgent.lines == ("if hours_since_incident is at most 72", "delay 2 h")
+    assert urgent.lines == ("if hours since the incident is at most 72", "delay 2 h")
     assert edges[("consent", "consent_override", "internal")].lines == ("10%",)
     shelter = edges[("risk_assessment", "placement_shelter", "referral")]
     assert "referral · answer within 24 h (1 day) · 20% declined" in shelter.lines

@@ -201,7 +201,7 @@ def test_trace_lights_the_routes_in_mermaid(tmp_path: Path) -> None:
         assert links[str(number)] == (
             "stroke:#000000,stroke-width:3px" if lit else "stroke:#C8C8C8,color:#A0A0A0"
         )
-    assert "risk = high, hours_since_incident = 10" in decode(
+    assert "risk level = high, hours since the incident = 10" in decode(
         re.search(r'trace0\["([^"]*)"\]', text).group(1)  # type: ignore[union-attr]
     )
     # The untraced drawing has none of it.
