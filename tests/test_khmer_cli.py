@@ -43,6 +43,7 @@ HELP_ALLOWED = {
     *["case", "entries", "verified", "problem", "true", "false", "YYYY", "MM", "DD", "a", "z"],
     *["roles", "social_worker", "capacity", "scenarios", "format"],
     *["PATHWAYS", "LANG", "OLD", "NEW", "migration", "administrator", "out"],
+    *["Ctrl", "C"],  # watch: stop with Ctrl+C
     *COMMANDS,  # command names to type
 }
 
