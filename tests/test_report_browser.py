@@ -334,29 +334,23 @@ def lit_in_dom(dom_html: str) -> tuple[list[str], set[str], set[str]]:
     import re
 
     listed = re.findall(r'<li data-step="([^"]+)"', dom_html)
-    on: set[str] = set()
-    off: set[str] = set()
-    for cls, title in re.findall(
-        r'<g id="[^"]*" class="node ([^"]*)">\s*<title>([^<]*)</title>', dom_html
-    ):
-        from html import unescape
-
-        if "trace-on" in cls.split():
-            on.add(unescape(title))
-        elif "trace-off" in cls.split():
-            off.add(unescape(title))
-    return listed, on, off
+    return (listed, *lit_on_diagram(dom_html, "node"))
 
 
 def lit_edges_in_dom(dom_html: str) -> tuple[set[str], set[str]]:
     """(edges lit, edges greyed) of the diagram, each as its title "from->to"."""
+    return lit_on_diagram(dom_html, "edge")
+
+
+def lit_on_diagram(dom_html: str, kind: str) -> tuple[set[str], set[str]]:
+    """(titles lit, titles greyed) of the diagram's ``kind`` elements (``node`` or ``edge``)."""
     import re
     from html import unescape
 
     on: set[str] = set()
     off: set[str] = set()
     for cls, title in re.findall(
-        r'<g id="[^"]*" class="edge ([^"]*)">\s*<title>([^<]*)</title>', dom_html
+        rf'<g id="[^"]*" class="{kind} ([^"]*)">\s*<title>([^<]*)</title>', dom_html
     ):
         if "trace-on" in cls.split():
             on.add(unescape(title))
