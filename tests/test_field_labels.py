@@ -77,7 +77,9 @@ def test_edges_and_mermaid_name_fields_by_label(labelled: Path, tmp_path: Path) 
 def test_traced_drawing_key_names_fields_by_label(labelled: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.mmd"
     assert main(["trace", str(labelled), "age_under_18=true", "-o", str(out)]) == 0
-    assert "child under 18 = True" in out.read_text(encoding="utf-8")
+    assert "child under 18 = yes" in out.read_text(encoding="utf-8")  # was "= True"
+    assert main(["trace", str(labelled), "age_under_18=true", "-o", str(out), "--lang", "km"]) == 0
+    assert "កុមារអាយុក្រោម 18 = បាទ/ចាស" in out.read_text(encoding="utf-8")
 
 
 def test_trace_panel_shows_labels_and_keeps_ids(labelled: Path) -> None:

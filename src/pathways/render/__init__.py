@@ -242,10 +242,16 @@ def render(
         renames=renames,
     )
     if trace is not None:
+        from pathways.i18n import tr
         from pathways.render.extract import light
 
-        names = loaded.field_labels(lang)  # fields by their labels, as `trace` writes them
-        facts = ", ".join(f"{names.get(k, k)} = {v}" for k, v in trace.facts.items())
+        # fields by their labels and yes/no for true/false, as `trace` writes them
+        names = loaded.field_labels(lang)
+        words = {True: tr("yes", lang), False: tr("no", lang)}
+        facts = ", ".join(
+            f"{names.get(k, k)} = {words[v] if isinstance(v, bool) else v}"
+            for k, v in trace.facts.items()
+        )
         diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")
