@@ -38,7 +38,7 @@ roles:
 
 {c_fields}
 case_fields:
-  risk: {{type: enum, values: [low, high], description: {d_risk}}}
+  risk: {{type: enum, values: [low, high], label: {l_risk}, description: {d_risk}}}
 
 {c_steps}
 steps:
@@ -94,7 +94,10 @@ COMMENTS = {
         "The jobs responsible for steps. `capacity`: how many cases one person handles at once\n"
         "(what `pathways simulate` queues on)."
     ),
-    "c_fields": N_("What is known about a case; conditions (`when:`) may only use these fields."),
+    "c_fields": N_(
+        "What is known about a case; conditions (`when:`) may only use these fields, by name.\n"
+        "Readers see the `label` (in trace, the report and the diagram's conditions)."
+    ),
     "c_steps": N_(
         "The stages a case moves through: an entry, actions, a decision, an outcome. Write "
         "every\nduration with its unit: 30m, 2h, 3d, 2w (a bare 3 is a finding: 3 what?)."
@@ -123,6 +126,7 @@ LABELS = {
     "l_follow_up": N_("Follow-up visit"),
     "l_closed": N_("Case closed"),
     "l_deadline": N_("Risk assessed within 3 days"),
+    "l_risk": N_("risk level"),
 }
 """The starter file's example labels: English, and beside it the chosen language's."""
 
