@@ -60,7 +60,8 @@ def routes(
 
     check_choice(format, FORMATS)
     check_paths(path)
-    warn_lang(lang)
+    # --lang is checked against the file's own locales once it is loaded (a file may label in
+    # a language the tool's words are not in, e.g. fr): render and trace do the same.
     pathway = load_or_report(path, visibility, lang)
     if pathway is None:
         return 1

@@ -526,7 +526,7 @@ def simulate(
 
     check_choice(format, ("text", "json"))
     check_paths(path, output)
-    warn_lang(lang)
+    # --lang is checked against the file's own locales once it is loaded (see routes).
     pathway = _load(path, visibility, lang)
     if pathway is None:
         return 1
