@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_START",
     "ServeTables",
     "Timeline",
+    "WorkClock",
     "timeline",
     "wall_clock",
     "worst_case",
@@ -44,6 +45,13 @@ __all__ = [
 
 DEFAULT_START = dt.date(2027, 1, 4)
 """``simulation.start`` when the file gives none (a Monday)."""
+
+FOLD_WEEKS = 52
+"""Weeks of the working-time tables past the fold (:meth:`Timeline.work_clock`)."""
+
+_NEAR = 1e-9
+"""Hours within which a working time counts as at its interval's end (:class:`WorkClock`:
+times shifted by whole weeks of work are rounded in their last bits)."""
 
 FloatArray = Any  # numpy float arrays (numpy is imported only by the vectorised methods)
 
@@ -69,6 +77,47 @@ class ServeTables(NamedTuple):
     work: list[tuple[int, float, float, float]]
     cum_end: list[float]
     slow: Callable[[float, float, float], tuple[float, float]]
+
+
+class WorkClock(NamedTuple):
+    """A calendar's working-time axis, for the queue loop (:meth:`Timeline.work_clock`).
+
+    ``W(t)`` is the working time done from time zero to the wall-clock instant ``t``. A role's
+    servers come free at working instants, so a service of ``h`` working hours that begins at
+    ``w`` ends at ``w + h``: one addition. Only wall-clock figures need the way back: the end
+    of a service (the event loop's clock) and the begin of one that waited (waits, deadlines).
+    Results agree with :meth:`Timeline.serve` up to rounding in the last bits.
+
+    - ``enter(t)`` is ``(W(t), s)`` with ``s`` the first working instant at or after ``t``
+      (``t`` itself when ``t`` is working time); ``enter_array`` the same for an array.
+    - ``end(w, h)`` is ``(t, inside)``: the wall-clock end of a service of ``h`` working
+      hours that ends at ``w`` (the end of a working interval when ``w`` falls on one, unless
+      ``h`` is 0 or below 1e-9 h: then where the next interval begins), and whether ``t`` is
+      working time.
+    - ``begin(w)`` and ``begin_array(w)``: the first working instant with ``W = w``.
+    - ``ends[m]``, for a whole working hour ``m`` of the tables, is ``(lo, ce, d)`` of the
+      first piece of working time that goes past ``m``: its working time at its start plus
+      1e-9 h and at its end less 1e-9 h, and ``d`` its wall clock minus working time, so that
+      an ``x`` in ``(lo, ce)`` is at ``x + d`` (the queue loop's inlined ``end``; elsewhere,
+      at or near a piece's ends, it calls ``end``).
+    - ``shift(w)`` is ``(k, kw, lo, hi)``: ``w`` is at ``x = w - kw`` in the tables, and
+      ``x + d + k`` on the wall clock, and so is every working time in ``[lo, hi]``.
+
+    The tables hold the intervals before the fold, then the fold's week repeated: the same
+    calendar as :meth:`Timeline.serve`'s weekly fold. A working time beyond them is shifted
+    back by ``m = FOLD_WEEKS * floor((w - wfold) / (FOLD_WEEKS * weekly))`` weeks (``weekly *
+    m`` working hours, ``168 * m`` wall-clock hours) into them; in the weeks of the fold the
+    calendar repeats its week, as docs/simulation.md says (:meth:`Timeline.serve` follows
+    the clock changes of the weeks after the fold for the rest of a service begun in it).
+    """
+
+    ends: list[tuple[float, float, float]]
+    shift: Callable[[float], tuple[float, float, float, float]]
+    enter: Callable[[float], tuple[float, float]]
+    enter_array: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+    end: Callable[[float, float], tuple[float, bool]]
+    begin: Callable[[float], float]
+    begin_array: Callable[[FloatArray], FloatArray]
 
 
 @dataclass
@@ -262,6 +311,134 @@ class Timeline:
             return start + k, aj + (w - cj) + k
 
         return serve, ServeTables(fold, folded, hour, aa, a, b, cum, work, cum_end, slow)
+
+    def work_clock(self) -> WorkClock:
+        """The calendar's working-time axis and the ways back to the wall clock (see
+        :class:`WorkClock`).
+
+        Built once: the working intervals before the fold, then the fold's week (the week
+        every later wall-clock time is shifted back into) repeated for :data:`FOLD_WEEKS` + 1
+        weeks, on the working-time axis too. A working time past ``wfolded`` is shifted back by
+        a whole multiple of ``FOLD_WEEKS`` weeks, so the shift changes once every
+        ``FOLD_WEEKS`` weeks of work and the event loop can keep it from one service to the
+        next. The tables never grow (the timeline's last interval may: the pieces here end at
+        the fold's week).
+        """
+        import numpy as np
+
+        fold = self.fold
+        folded = fold + 168.0
+        self._cover(folded + 400.0)
+        a, b, cum, cum_end = self.a, self.b, self.cum, self.cum_end
+        wfold = self._worked(fold)
+        weekly = self._worked(folded) - wfold
+        span = weekly * FOLD_WEEKS
+        trunc = math.trunc
+        bisect_right = bisect.bisect_right
+
+        def enter(t: float) -> tuple[float, float]:
+            u, k, kw = t, 0.0, 0.0
+            if t > folded:
+                m = trunc((t - fold) / 168.0)
+                k, kw = 168.0 * m, weekly * m
+                u = t - k
+            if not b or u >= b[-1] - 1e-9:
+                self._cover(u)
+            i = bisect_right(a, u) - 1
+            if i >= 0 and u < b[i]:
+                return cum[i] + (u - a[i]) + kw, t
+            return (cum_end[i] if i >= 0 else 0.0) + kw, a[i + 1] + k
+
+        # the pieces: the intervals before the fold, then the fold's week, repeated
+        pre = [i for i in range(len(a)) if a[i] < fold]
+        week = [i for i in range(len(a)) if max(a[i], fold) < min(b[i], folded)]
+        copies = FOLD_WEEKS + 2
+        lo = np.array([max(a[i], fold) for i in week])
+        c0 = np.array([cum[i] + (max(a[i], fold) - a[i]) for i in week])
+        length = np.array([min(b[i], folded) - max(a[i], fold) for i in week])
+        r = np.repeat(np.arange(copies, dtype=np.float64), len(week))
+        va = np.concatenate([[a[i] for i in pre], np.tile(lo, copies) + 168.0 * r])
+        vcum_week = np.tile(c0, copies) + weekly * r
+        vcum = np.concatenate([[cum[i] for i in pre], vcum_week])
+        vce_np = np.concatenate(
+            [[cum[i] + (min(b[i], fold) - a[i]) for i in pre], vcum_week + np.tile(length, copies)]
+        )
+        vce_np = np.maximum.accumulate(vce_np)  # never decreasing, whatever the rounding
+        vd_np = va - vcum  # wall clock minus working time, per piece
+        vce: list[float] = vce_np.tolist()
+        vd: list[float] = vd_np.tolist()
+        reach = np.arange(math.floor(vce[-1] - weekly) + 1, dtype=np.float64)
+        first = np.searchsorted(vce_np, reach, side="right").tolist()
+        rows = [(c + _NEAR, ce - _NEAR, d) for c, ce, d in zip(vcum.tolist(), vce, vd, strict=True)]
+        ends = list(map(rows.__getitem__, first))
+        wfolded = wfold + span
+
+        def locate(w: float) -> tuple[float, float]:
+            """``(x, k)``: ``w`` in the tables, shifted back by ``m`` weeks (``k = 168 m``)."""
+            if w > wfolded:
+                m = FOLD_WEEKS * trunc((w - wfold) / span)
+                return w - weekly * m, 168.0 * m
+            return w, 0.0
+
+        def shift(w: float) -> tuple[float, float, float, float]:
+            """``(k, kw, lo, hi)``: the shift of ``w`` (wall-clock and working hours), and the
+            working times ``[lo, hi]`` that have the same shift, with a margin of 1e-3 h inside
+            its ``FOLD_WEEKS`` weeks so that :func:`locate` gives them that shift too (``w``
+            below 2**40: the subtraction's and the quotient's rounding stay below it)."""
+            if w <= wfolded:
+                return 0.0, 0.0, -math.inf, wfolded
+            m = FOLD_WEEKS * trunc((w - wfold) / span)
+            kw = weekly * m
+            if w < 2.0**40:
+                return 168.0 * m, kw, wfold + kw + 1e-3, wfold + kw + span - 1e-3
+            return 168.0 * m, kw, math.inf, -math.inf
+
+        def past(x: float, k: float, hours: float) -> tuple[float, bool]:
+            j = bisect.bisect_left(vce, x)
+            if vce[j] - x > _NEAR:
+                return x + vd[j] + k, True
+            # at a working interval's end, up to rounding
+            if hours > _NEAR:  # the service ends as the interval ends: next, wait for work
+                return x + vd[j] + k, False
+            return x + vd[j + 1] + k, True  # no work: it ends where it begins, next morning
+
+        def end(w: float, hours: float) -> tuple[float, bool]:
+            x, k = locate(w)
+            lo, ce, d = ends[trunc(x)]
+            if lo < x < ce:
+                return x + d + k, True
+            return past(x, k, hours)
+
+        def begin(w: float) -> float:
+            x, k = locate(w)
+            return x + vd[bisect_right(vce, x)] + k
+
+        def begin_array(w: FloatArray) -> FloatArray:
+            m = np.where(w > wfolded, FOLD_WEEKS * np.trunc((w - wfold) / span), 0.0)
+            x = w - weekly * m
+            out: FloatArray = x + vd_np[np.searchsorted(vce_np, x, side="right")] + 168.0 * m
+            return out
+
+        def enter_array(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+            """:func:`enter` of every element, with the same arithmetic."""
+            m = np.where(t > folded, np.trunc((t - fold) / 168.0), 0.0)
+            k, kw = 168.0 * m, weekly * m
+            u = t - k
+            if u.size:
+                self._cover(float(u.max()))
+            a_np, b_np, cum_np, cum_end_np = self._arrays()
+            i = np.searchsorted(a_np, u, side="right") - 1
+            ic = i.clip(0)
+            working = (i >= 0) & (u < b_np[ic])
+            w = np.where(
+                working,
+                cum_np[ic] + (u - a_np[ic]) + kw,
+                np.where(i >= 0, cum_end_np[ic], 0.0) + kw,
+            )
+            at = np.where(working, t, a_np[(i + 1).clip(0, a_np.size - 1)] + k)
+            return w, at
+
+        return WorkClock(ends, shift, enter, enter_array, end, begin, begin_array)
 
     def _weeks_array(self, t: FloatArray) -> FloatArray:
         import numpy as np

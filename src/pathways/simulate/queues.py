@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pathways.calendars import ServeTables, Timeline
+from pathways.calendars import Timeline, WorkClock
 from pathways.simulate.calendar import arrival_times
 from pathways.simulate.compile import Compiled
 from pathways.simulate.results import ChunkResult, empty_chunk
@@ -49,7 +49,13 @@ _MIN_BATCH = 256
 CALENDARED = 1 << 20
 """Fast-path code offset of a step with a queue on a working calendar (``-CALENDARED - role``)."""
 _MAX_BATCH = 1 << 12
-_NO_TABLES = ServeTables(0.0, 0.0, [], [], [], [], [], [], [], lambda t, hours, k: (t, t))
+
+
+def _never(*_: float) -> Any:
+    """The calendared fast paths' functions without one calendar (they are not taken then)."""
+    raise AssertionError("no calendared fast path without exactly one calendar")
+
+
 _PILOT_CASES = 2000
 
 
@@ -329,15 +335,18 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     # to do but count an interview (-3 - its role), the same two on a working calendar
     # (-CALENDARED - its role, -2 * CALENDARED - its role), an outcome with nothing to do but
     # count (-1); -2 for every other step
+    # the calendared fast paths inline one calendar's arithmetic: with two or more calendars
+    # on steps with a queue, those steps take the general path
+    one_calendar = len({int(cp.step_calendar[s]) for s in range(s_count) if flag[s] & 24 == 24}) < 2
     plain = [
         role[s]
         if flag[s] == 8
         else -3 - role[s]
         if flag[s] == 12 and not hooks[s]
         else -CALENDARED - role[s]
-        if flag[s] == 24
+        if flag[s] == 24 and one_calendar
         else -2 * CALENDARED - role[s]
-        if flag[s] == 28 and not hooks[s]
+        if flag[s] == 28 and not hooks[s] and one_calendar
         else -1
         if flag[s] == 2
         else -2
@@ -407,25 +416,49 @@ def event_loop(
     role, cap, hooks, interview = plan.role, plan.cap, plan.hooks, plan.interview
     flag, plain, ex_next, ex_flag = plan.flag, plan.plain, plan.ex_next, plan.ex_flag
     within, start_deadlines, lines = plan.within, plan.start_deadlines, plan.lines
-    # per step the working calendar's serve (closures, one per calendar), None: always
-    servers: dict[int, tuple[Callable[[float, float], tuple[float, float]], ServeTables]] = {}
-    for line in lines:
-        if line is not None and id(line) not in servers:
-            servers[id(line)] = line.serve_tables()
-    serve_at = [None if line is None else servers[id(line)][0] for line in lines]
-    # with one working calendar, the fast paths inline its closure on these tables
-    one = len(servers) == 1
-    c_fold, c_folded, c_hour, c_aa, c_a, c_b, c_cum, c_work, c_ce, c_slow = (
-        next(iter(servers.values()))[1] if one else _NO_TABLES
+    # Steps with a queue on a working calendar are served in working time (WorkClock): their
+    # role's servers come free at working instants, a service is one addition, and only its
+    # end goes back to the wall clock. Steps without a queue call the calendar's serve.
+    clocks: dict[int, WorkClock] = {}
+    servers: dict[int, Callable[[float, float], tuple[float, float]]] = {}
+    for s, line in enumerate(lines):
+        if line is None:
+            continue
+        if flag[s] & 8:
+            if id(line) not in clocks:
+                clocks[id(line)] = line.work_clock()
+        elif id(line) not in servers:
+            servers[id(line)] = line.server()
+    serve_at = [servers.get(id(line)) for line in lines]
+    clock_at = [
+        clocks.get(id(line)) if line is not None and flag[s] & 8 else None
+        for s, line in enumerate(lines)
+    ]
+    enter_at = [None if w is None else w.enter for w in clock_at]
+    end_at = [None if w is None else w.end for w in clock_at]
+    begin_at = [None if w is None else w.begin for w in clock_at]
+    role_clock = {role[s]: w for s, w in enumerate(clock_at) if w is not None}
+    # with one calendar (the fast paths' steps: plan_replication) the fast paths inline its
+    # WorkClock.end on its tables
+    one = len(clocks) == 1
+    only = next(iter(clocks.values())) if one else None
+    c_ends, c_shift, c_enter, c_end = (
+        (only.ends, only.shift, only.enter, only.end) if only else ([], _never, _never, _never)
     )
+    # the weeks' shift of the fold (WorkClock.shift) of the last service's end, kept: the same
+    # for every working time in [e_lo, e_hi]
+    e_k, e_kw, e_lo, e_hi = 0.0, 0.0, math.inf, -math.inf
     cal1, cal2 = -CALENDARED, -2 * CALENDARED  # the fast-path codes' bounds, as locals
     trunc = math.trunc
-    # The weeks' shift of the calendar's fold, 168 * floor((t - fold) / 168), is the same for
-    # every t in [w_lo, w_hi] (w_k): the shift of the last service, kept with a margin of
-    # 1e-3 h inside its week. There t - fold is exact (fold is a whole number of hours, t below
-    # 2**40) and the quotient's rounding error (at most 2**-23) is below the margin's 1e-3 / 168,
-    # so the floor cannot differ; services follow each other closely, so most reuse it.
-    w_k, w_lo, w_hi = 0.0, -math.inf, c_folded
+    nan = math.nan
+    # a role's start threshold: a service that begins after the window's end is waiting at the
+    # window's end (in working time for a role on a calendar: after W(window), or at it when the
+    # window's end is not working time)
+    window_w = [window] * len(cap)
+    for r, w in role_clock.items():
+        at, first = w.enter(window)
+        window_w[r] = at if first == window else math.nextafter(at, -math.inf)
+    w_window = window_w[next(iter(role_clock))] if one else 0.0  # the fast paths' (one calendar)
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
@@ -449,6 +482,28 @@ def event_loop(
     free_at: list[list[float]] = [[-math.inf] * c for c in cap]
     busy_w = [0.0] * roles
     waits = [array("d") for _ in range(roles)]
+    # on a calendar: waits holds the working instant a service begins (nan: the wall-clock
+    # wait is known, minus `wnow`), `wnow` the wall clock it was asked for; see the end
+    wnow = [array("d") for _ in range(roles)]
+    # per case: the wall-clock end of its last service on a calendar (nan at an interval's end
+    # or before any), and that end in working time
+    cend: list[float] = []
+    wend: list[float] = []
+    wcal: list[WorkClock | None] = [None] * n if clocks and not one else []  # with 2 or more
+    if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
+        cend_np, wend_np = np.full(n, nan), np.zeros(n)
+        at_entry = np.asarray(entry, dtype=np.int64)
+        times_in = np.asarray(arrivals, dtype=np.float64)
+        for w in clocks.values():
+            hit = np.flatnonzero(np.array([x is w for x in clock_at], dtype=bool)[at_entry])
+            w_in, first = w.enter_array(times_in[hit])
+            working = first == times_in[hit]
+            hit = hit[working]
+            cend_np[hit] = times_in[hit]
+            wend_np[hit] = w_in[working]
+            for c in hit.tolist() if wcal else ():
+                wcal[c] = w
+        cend, wend = cend_np.tolist(), wend_np.tolist()
     wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     times = array("d")
     done = array("q")  # the case of each time to outcome
@@ -476,8 +531,9 @@ def event_loop(
         running: list[tuple[float, int]] = []
         for t, code in heap:
             if code >= 0:
-                if start[code] > window:
-                    waiting[role[cur[code]]].append((start[code], code))
+                r = role[cur[code]]
+                if start[code] > window_w[r]:
+                    waiting[r].append((start[code], code))
                 else:
                     running.append((t, code))
         for r in range(roles):
@@ -547,8 +603,7 @@ def event_loop(
                     replace(fa, end)
                     now, code = pushpop(heap, (end, c))
                     continue
-                if r <= cal1:  # the same on a working calendar: service starts at
-                    # the next working instant and takes working time
+                if r <= cal1:  # the same on a working calendar, in working time (WorkClock)
                     if r <= cal2:
                         iv[c] += 1
                         r = cal2 - r
@@ -558,59 +613,41 @@ def event_loop(
                         dur = dpop[s]()
                     except IndexError:
                         dur = drefill(s)
+                    if cend[c] == now:  # now is the end of the case's last service (one calendar)
+                        nw, at = wend[c], now
+                    else:  # W(now), and the first working instant at or after now
+                        nw, at = c_enter(now)
                     fa = free_at[r]
-                    begin = fa[0]
-                    ct = begin if begin > now else now
-                    if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
-                        if w_lo <= ct <= w_hi:  # in the weeks' shift of the last service
-                            wk = w_k
-                        elif ct > c_folded:
-                            wk = 168.0 * trunc((ct - c_fold) / 168.0)  # == floor: positive
-                            if ct < 2.0**40:
-                                w_k = wk
-                                w_lo = c_fold + wk + 1e-3
-                                w_hi = c_fold + wk + 167.999
-                        else:
-                            wk = w_k = 0.0
-                            w_lo, w_hi = -math.inf, c_folded
-                        ct -= wk
-                        try:
-                            ci, ca, cb, cc = c_hour[trunc(ct)]  # times are never negative here
-                            if ci >= 0:  # the whole hour is working time
-                                begin = ct
-                            else:
-                                ci = -2 - ci
-                                while c_aa[ci + 1] <= ct:
-                                    ci += 1
-                                if ci >= 0 and ct < c_b[ci]:
-                                    begin = ct
-                                else:
-                                    ci += 1
-                                    begin = c_a[ci]
-                                ca, cb, cc = c_a[ci], c_b[ci], c_cum[ci]
-                            if begin + dur <= cb:
-                                end = begin + dur + wk
-                            else:
-                                cw = cc + (begin - ca) + dur
-                                cj, ce, ca, cc = c_work[trunc(cw)]  # () for the last interval
-                                if ce < cw:
-                                    cj += 1
-                                    while c_ce[cj] < cw:
-                                        cj += 1
-                                    ca, cc = c_a[cj], c_cum[cj]
-                                end = ca + (cw - cc) + wk
-                            begin += wk
-                        except (IndexError, ValueError):  # past the tables, the last interval: slow
-                            begin, end = c_slow(ct, dur, wk)
-                    else:
-                        begin, end = serve_at[s](ct, dur)
-                    if begin > now:
-                        waits[r].append(begin - now)
+                    bw = fa[0]  # servers come free at working instants
+                    if bw > nw:
+                        waits[r].append(bw)  # the wall-clock begin is found after the loop, at once
+                        wnow[r].append(now)
                         wcases[r].append(c)
-                        if begin > window:
-                            start[c] = begin
+                        if bw > w_window:
+                            start[c] = bw
                             pend[c] = dur
-                    replace(fa, end)
+                    else:
+                        bw = nw
+                        if at > now:  # outside working hours: waits for the next working instant
+                            waits[r].append(nan)
+                            wnow[r].append(now - at)
+                            wcases[r].append(c)
+                            if bw > w_window:
+                                start[c] = bw
+                                pend[c] = dur
+                    ew = bw + dur
+                    replace(fa, ew)
+                    wend[c] = ew
+                    if not e_lo <= ew <= e_hi:  # not in the weeks of the last service's end
+                        e_k, e_kw, e_lo, e_hi = c_shift(ew)
+                    x = ew - e_kw  # WorkClock.end, inlined: one look-up and three additions
+                    lo, ce, cd = c_ends[trunc(x)]
+                    if lo < x < ce:
+                        end = x + cd + e_k
+                        cend[c] = end
+                    else:  # at or near the end of a working interval, or beyond the tables
+                        end, inside = c_end(ew, dur)
+                        cend[c] = end if inside else nan
                     now, code = pushpop(heap, (end, c))
                     continue
                 if r < -2:  # the same, at a step that counts an interview (kept as a copy on
@@ -701,59 +738,41 @@ def event_loop(
                 dur = dpop[s]()
             except IndexError:
                 dur = drefill(s)
+            if cend[c] == now:  # now is the end of the case's last service (one calendar)
+                nw, at = wend[c], now
+            else:  # W(now), and the first working instant at or after now
+                nw, at = c_enter(now)
             fa = free_at[r]
-            begin = fa[0]
-            ct = begin if begin > now else now
-            if one:  # Timeline.serve_tables' closure, inlined: same arithmetic, no call
-                if w_lo <= ct <= w_hi:  # in the weeks' shift of the last service
-                    wk = w_k
-                elif ct > c_folded:
-                    wk = 168.0 * trunc((ct - c_fold) / 168.0)  # == floor: positive
-                    if ct < 2.0**40:
-                        w_k = wk
-                        w_lo = c_fold + wk + 1e-3
-                        w_hi = c_fold + wk + 167.999
-                else:
-                    wk = w_k = 0.0
-                    w_lo, w_hi = -math.inf, c_folded
-                ct -= wk
-                try:
-                    ci, ca, cb, cc = c_hour[trunc(ct)]  # times are never negative here
-                    if ci >= 0:  # the whole hour is working time
-                        begin = ct
-                    else:
-                        ci = -2 - ci
-                        while c_aa[ci + 1] <= ct:
-                            ci += 1
-                        if ci >= 0 and ct < c_b[ci]:
-                            begin = ct
-                        else:
-                            ci += 1
-                            begin = c_a[ci]
-                        ca, cb, cc = c_a[ci], c_b[ci], c_cum[ci]
-                    if begin + dur <= cb:
-                        end = begin + dur + wk
-                    else:
-                        cw = cc + (begin - ca) + dur
-                        cj, ce, ca, cc = c_work[trunc(cw)]  # () for the last interval
-                        if ce < cw:
-                            cj += 1
-                            while c_ce[cj] < cw:
-                                cj += 1
-                            ca, cc = c_a[cj], c_cum[cj]
-                        end = ca + (cw - cc) + wk
-                    begin += wk
-                except (IndexError, ValueError):  # past the tables, the last interval: slow
-                    begin, end = c_slow(ct, dur, wk)
-            else:
-                begin, end = serve_at[s](ct, dur)  # type: ignore[misc]
-            if begin > now:
-                waits[r].append(begin - now)
+            bw = fa[0]  # servers come free at working instants
+            if bw > nw:
+                waits[r].append(bw)  # the wall-clock begin is found after the loop, at once
+                wnow[r].append(now)
                 wcases[r].append(c)
-                if begin > window:
-                    start[c] = begin
+                if bw > w_window:
+                    start[c] = bw
                     pend[c] = dur
-            replace(fa, end)
+            else:
+                bw = nw
+                if at > now:  # outside working hours: waits for the next working instant
+                    waits[r].append(nan)
+                    wnow[r].append(now - at)
+                    wcases[r].append(c)
+                    if bw > w_window:
+                        start[c] = bw
+                        pend[c] = dur
+            ew = bw + dur
+            replace(fa, ew)
+            wend[c] = ew
+            if not e_lo <= ew <= e_hi:  # not in the weeks of the last service's end
+                e_k, e_kw, e_lo, e_hi = c_shift(ew)
+            x = ew - e_kw  # WorkClock.end, inlined: one look-up and three additions
+            lo, ce, cd = c_ends[trunc(x)]
+            if lo < x < ce:
+                end = x + cd + e_k
+                cend[c] = end
+            else:  # at or near the end of a working interval, or beyond the tables
+                end, inside = c_end(ew, dur)
+                cend[c] = end if inside else nan
             now, code = pushpop(heap, (end, c))
             continue
         while True:
@@ -787,15 +806,45 @@ def event_loop(
                 r = role[s]
                 fa = free_at[r]
                 begin = fa[0]
-                if f & 16:  # working calendar: service starts at the next working instant
-                    begin, end = serve_at[s](begin if begin > now else now, dur)  # type: ignore[misc]
-                    if begin > now:
-                        waits[r].append(begin - now)
+                if f & 16:  # working calendar: in working time, as on the fast path
+                    if cend[c] == now and (one or wcal[c] is clock_at[s]):
+                        nw, at = wend[c], now
+                    else:
+                        nw, at = enter_at[s](now)  # type: ignore[misc]
+                    if begin > nw:
+                        bw = begin
+                        begin = begin_at[s](bw)  # type: ignore[misc]
+                        waits[r].append(bw)
+                        wnow[r].append(now)
                         wcases[r].append(c)
-                        if begin > window:
-                            start[c] = begin
+                        if bw > window_w[r]:
+                            start[c] = bw
                             pend[c] = dur
-                elif begin <= now:
+                    else:
+                        bw, begin = nw, at
+                        if at > now:
+                            waits[r].append(nan)
+                            wnow[r].append(now - at)
+                            wcases[r].append(c)
+                            if bw > window_w[r]:
+                                start[c] = bw
+                                pend[c] = dur
+                    ew = bw + dur
+                    end, inside = end_at[s](ew, dur)  # type: ignore[misc]
+                    cend[c] = end if inside else nan
+                    wend[c] = ew
+                    if wcal:
+                        wcal[c] = clock_at[s]
+                    replace(fa, ew)
+                    push(heap, (end, c))
+                    if f & 4:  # deadlines to this step: met if service begins in time
+                        for d, _, is_to in hooks[s]:
+                            if is_to and t_from[d][c] == t_from[d][c]:
+                                reached[d][c] = True
+                                if begin - t_from[d][c] <= within[d]:
+                                    met[d][c] = True
+                    break
+                if begin <= now:
                     end = now + dur
                 else:
                     waits[r].append(begin - now)
@@ -851,6 +900,12 @@ def event_loop(
             s = target
         now, code = pop(heap)
 
+    for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
+        bws = np.frombuffer(waits[r], dtype=np.float64)
+        asked = np.frombuffer(wnow[r], dtype=np.float64)
+        known = np.isnan(bws)
+        waited = np.where(known, -asked, w.begin_array(np.where(known, 0.0, bws)) - asked)
+        waits[r] = array("d", np.maximum(waited, 0.0).tobytes())
     return LoopCounts(
         outcome_counts=outcome_counts,
         stuck_counts=stuck_counts,
