@@ -489,21 +489,27 @@ def event_loop(
     # or before any), and that end in working time
     cend: list[float] = []
     wend: list[float] = []
+    cat: list[float] = []  # a night arrival's first working instant (see below)
     wcal: list[WorkClock | None] = [None] * n if clocks and not one else []  # with 2 or more
     if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
-        cend_np, wend_np = np.full(n, nan), np.zeros(n)
+        cend_np, wend_np, cat_np = np.full(n, nan), np.zeros(n), np.zeros(n)
         at_entry = np.asarray(entry, dtype=np.int64)
         times_in = np.asarray(arrivals, dtype=np.float64)
         for w in clocks.values():
             hit = np.flatnonzero(np.array([x is w for x in clock_at], dtype=bool)[at_entry])
             w_in, first = w.enter_array(times_in[hit])
             working = first == times_in[hit]
+            if one:  # at night: -arrival marks W and the first working instant as known
+                night = ~working & (times_in[hit] > 0.0)
+                cend_np[hit[night]] = -times_in[hit[night]]
+                wend_np[hit[night]] = w_in[night]
+                cat_np[hit[night]] = first[night]
             hit = hit[working]
             cend_np[hit] = times_in[hit]
             wend_np[hit] = w_in[working]
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
-        cend, wend = cend_np.tolist(), wend_np.tolist()
+        cend, wend, cat = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
     wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     times = array("d")
     done = array("q")  # the case of each time to outcome
@@ -615,6 +621,8 @@ def event_loop(
                         dur = drefill(s)
                     if cend[c] == now:  # now is the end of the case's last service (one calendar)
                         nw, at = wend[c], now
+                    elif cend[c] == -now:  # arrived at night: both known from the arrivals
+                        nw, at = wend[c], cat[c]
                     else:  # W(now), and the first working instant at or after now
                         nw, at = c_enter(now)
                     fa = free_at[r]
@@ -740,6 +748,8 @@ def event_loop(
                 dur = drefill(s)
             if cend[c] == now:  # now is the end of the case's last service (one calendar)
                 nw, at = wend[c], now
+            elif cend[c] == -now:  # arrived at night: both known from the arrivals
+                nw, at = wend[c], cat[c]
             else:  # W(now), and the first working instant at or after now
                 nw, at = c_enter(now)
             fa = free_at[r]
