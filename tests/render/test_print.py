@@ -137,10 +137,10 @@ def test_paginated_pages_print_text_at_7pt_or_more(
     diagram = extract(pathways.load(path))
     pages = page_diagrams(diagram, direction, page, orientation)
     assert len(pages) > 1  # a bundled pathway does not fit one sheet at a legible size
-    columns = legend_columns(page, orientation)
     drawn: set[str] = set()
     for sub in pages:
-        svg = draw(sub, direction, compact=True, legend_columns=columns).pipe(format="svg")
+        assert 1 <= sub.legend_columns <= legend_columns(page, orientation)
+        svg = draw(sub, direction, compact=True).pipe(format="svg")  # the page's own legend
         width, height, smallest = _svg_points(svg)
         scale = scale_to_fit(width, height, page, orientation)
         assert smallest * scale >= MIN_TEXT_PT, f"{sub.page}: {smallest} pt x {scale:.4f}"
@@ -166,7 +166,6 @@ def test_default_pdf_prints_its_smallest_text_at_7pt_or_more(tmp_path: Path) -> 
     pdf = PdfReader(render(pathways.load(P1), tmp_path / "p1.pdf"))
     pages = [page for page, _ in sheets(extract(pathways.load(P1)))]
     assert len(pdf.pages) == len(pages) > 1
-    columns = legend_columns("A3", "landscape")
     portrait_w, portrait_h = PAGE_SIZES["A3"]
     for sheet, sub in zip(pdf.pages, pages, strict=True):
         assert abs(float(sheet.mediabox.width) - portrait_h) < 1
@@ -177,7 +176,7 @@ def test_default_pdf_prints_its_smallest_text_at_7pt_or_more(tmp_path: Path) -> 
             rb"\s*q ([0-9.]+) 0 0 ([0-9.]+) [-0-9.]+ [-0-9.]+ cm", contents.get_data()
         )
         assert placed is not None and placed.group(1) == placed.group(2)
-        svg = run_dot(draw(sub, "LR", compact=True, legend_columns=columns).source, "svg")
+        svg = run_dot(draw(sub, "LR", compact=True).source, "svg")
         _, _, smallest = _svg_points(svg)
         assert smallest * float(placed.group(1)) >= MIN_TEXT_PT, (sub.page, smallest, placed[1])
 
@@ -268,7 +267,7 @@ def test_continuation_markers_hold_their_text(lang: str | None) -> None:
     pages = page_diagrams(extract(pathways.load(P1), lang=lang))
     checked = 0
     for sub in pages[:3]:  # the first sheets already carry markers both ways
-        svg = draw(sub, "LR", compact=True, legend_columns=legend_columns("A3", "landscape"))
+        svg = draw(sub, "LR", compact=True)
         markers, problems = _marker_overflow(svg.pipe(format="svg"))
         checked += markers
         assert problems == []

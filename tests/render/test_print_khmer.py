@@ -15,7 +15,7 @@ import subprocess
 import pathways
 from pathways.render.dot import draw
 from pathways.render.extract import extract
-from pathways.render.pages import legend_columns, page_diagrams
+from pathways.render.pages import page_diagrams
 
 from ._helpers import P1, requires_dot
 
@@ -58,8 +58,7 @@ def _lines_outside(layout: dict[str, object], up: float, down: float) -> list[st
 @requires_dot
 def test_khmer_markers_hold_their_lines() -> None:
     pages = page_diagrams(extract(pathways.load(P1), lang="km"))
-    columns = legend_columns("A3", "landscape")
-    sources = [draw(sub, "LR", compact=True, legend_columns=columns).source for sub in pages]
+    sources = [draw(sub, "LR", compact=True).source for sub in pages]
     problems, markers = [], 0
     for source in sources:
         run = subprocess.run(["dot", "-Tjson"], input=source.encode(), capture_output=True)

@@ -267,11 +267,22 @@ def _wrapped(meaning: str) -> str:
 def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLUMNS) -> str:
     """A legend laid out in a few wide rows, so it adds little to the diagram's height;
     ``compact`` (each page of a paginated drawing) keeps the shapes and lines only."""
+    return _legend_table(*legend_cells(diagram, compact), columns)
+
+
+def legend_cells(
+    diagram: Diagram, compact: bool = False, width: int | None = None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The legend's heading and its entries as the HTML of their cells (sample, meaning),
+    the meanings wrapped at ``width`` characters (None: the compact legend's
+    ``diagram.legend_width``; 0: not wrapped). Pagination measures them to choose the
+    compact legend's columns."""
+    if width is None:
+        width = diagram.legend_width if compact else 0
     return _legend_of(
         diagram.lang,
         any(node.kind in GATEWAYS for node in diagram.nodes),
         compact,
-        columns,
         () if compact else diagram.sectors,
         diagram.findings,
         diagram.since,
@@ -279,6 +290,7 @@ def _legend(diagram: Diagram, compact: bool = False, columns: int = _LEGEND_COLU
         diagram.simulation,
         diagram.max_wait,
         diagram.saturation,
+        width,
     )
 
 
@@ -287,7 +299,6 @@ def _legend_of(
     lang: str | None,
     gateways: bool,
     compact: bool,
-    columns: int,
     sectors: tuple[tuple[str, str, str, bool], ...],
     findings: bool,
     since: str,
@@ -295,8 +306,9 @@ def _legend_of(
     simulation: bool,
     max_wait: float,
     saturation: tuple[str, ...] = (),
-) -> str:
-    """:func:`_legend` from what it shows."""
+    width: int = 0,
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """:func:`legend_cells` from what the legend shows."""
 
     deadline = text(tr("deadline", lang))
     heading = text(tr("Legend", lang))
@@ -371,29 +383,73 @@ def _legend_of(
             sample, meaning = _SATURATION_ENTRY[level]
             shown = _small(f"<B>{text(tr(sample, lang))}</B>", SATURATION_COLOURS[level])
             entries.append((shown, tr(meaning, lang)))
-    rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT"><B>{heading}</B></TD></TR>']
-    for start in range(0, len(entries), columns):
-        cells = "".join(
-            f'<TD ALIGN="LEFT">{_small(sample, "#222222") if "<" not in sample else sample}</TD>'
-            f'<TD ALIGN="LEFT">{_small(_lines(meaning.splitlines()), "#222222")}</TD>'
-            for sample, meaning in entries[start : start + columns]
+    if width:
+        entries = [(sample, "\n".join(wrap(meaning, width))) for sample, meaning in entries]
+    formatted = tuple(
+        (
+            _small(sample, "#222222") if "<" not in sample else sample,
+            _small(_lines(meaning.splitlines()), "#222222"),
         )
-        rows.append(f"<TR>{cells}</TR>")
-    body = "".join(rows)
-    return (
-        '<TABLE BORDER="1" COLOR="#AAAAAA" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'
-        f"{body}</TABLE>"
+        for sample, meaning in entries
     )
+    return f"<B>{heading}</B>", formatted
+
+
+LEGEND_TABLE = (1, 1, 1)
+"""The legend table's border, cell spacing and cell padding (points), for measuring."""
+
+
+@functools.lru_cache(maxsize=256)
+def _legend_table(heading: str, cells: tuple[tuple[str, str], ...], columns: int) -> str:
+    """The legend's table: its heading across, then ``columns`` entries a row."""
+    rows = [f'<TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT">{heading}</TD></TR>']
+    for start in range(0, len(cells), columns):
+        row = "".join(
+            f'<TD ALIGN="LEFT">{sample}</TD><TD ALIGN="LEFT">{meaning}</TD>'
+            for sample, meaning in cells[start : start + columns]
+        )
+        rows.append(f"<TR>{row}</TR>")
+    body = "".join(rows)
+    border, spacing, padding = LEGEND_TABLE
+    return (
+        f'<TABLE BORDER="{border}" COLOR="#AAAAAA" CELLBORDER="0" CELLSPACING="{spacing}" '
+        f'CELLPADDING="{padding}">{body}</TABLE>'
+    )
+
+
+def line_pad(font: str) -> int:
+    """Points of padding around each line of text: Khmer stacks vowels and subscripts above
+    and below the line, so each line gets more room."""
+    return 1 if font == FONT else 4
+
+
+def _heading_rows(diagram: Diagram, pad: int) -> list[str]:
+    """The heading (title and page number, wrapped at ``diagram.title_width`` characters when
+    set) as table rows."""
+    heading = diagram.title + (f" · {diagram.page}" if diagram.page else "")
+    lines = wrap(heading, diagram.title_width) if diagram.title_width else [heading]
+    return [
+        f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><FONT POINT-SIZE="18"><B>{text(line)}</B>'
+        "</FONT></TD></TR>"
+        for line in lines
+    ]
+
+
+def heading_label(diagram: Diagram, pad: int) -> str:
+    """The heading alone as an HTML-like label, to measure (pagination)."""
+    body = "".join(_heading_rows(diagram, pad))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{body}</TABLE>>'
+
+
+def legend_label(diagram: Diagram, columns: int) -> str:
+    """The compact legend alone as an HTML-like label, to measure (pagination)."""
+    return f"<{_legend(diagram, True, columns)}>"
 
 
 def _title(diagram: Diagram, pad: int, compact: bool, columns: int) -> str:
     """The title, subtitle, file-wide findings and the legend, above the lanes."""
-    heading = text(diagram.title) + (f" · {text(diagram.page)}" if diagram.page else "")
-    rows = [
-        f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><FONT POINT-SIZE="18"><B>{heading}</B>'
-        "</FONT></TD></TR>",
-        *_rows([diagram.subtitle], _GREY, 10, "LEFT", pad),
-    ]
+    rows = _heading_rows(diagram, pad)
+    rows += _rows([diagram.subtitle], _GREY, 10, "LEFT", pad)
     for severity, message in diagram.notes:
         colour = "#8B0000" if severity == "error" else "#7A5200"
         rows += _rows(wrap(message, 100), colour, 10, "LEFT", pad)
@@ -490,7 +546,7 @@ def draw(
     direction: str = "LR",
     *,
     compact: bool = False,
-    legend_columns: int = _LEGEND_COLUMNS,
+    legend_columns: int | None = None,
 ) -> graphviz.Digraph:
     """Lay the diagram model out as a Graphviz digraph (no binary needed until it is drawn).
 
@@ -515,7 +571,7 @@ def draw_source(
     direction: str = "LR",
     *,
     compact: bool = False,
-    legend_columns: int = _LEGEND_COLUMNS,
+    legend_columns: int | None = None,
 ) -> str:
     """The DOT text of :func:`draw` (the same bytes as its ``.source``), written directly:
     what pagination feeds ``dot`` for each page of each round."""
@@ -535,14 +591,16 @@ def _parts(
     diagram: Diagram,
     direction: str,
     compact: bool,
-    legend_columns: int,
+    legend_columns: int | None,
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, str], list[str]]:
-    """The graph's name, its graph, node and edge attributes, and its body lines."""
+    """The graph's name, its graph, node and edge attributes, and its body lines (the legend
+    ``legend_columns`` entries wide; None: the diagram's own choice, else 4)."""
+    if legend_columns is None:
+        legend_columns = diagram.legend_columns or _LEGEND_COLUMNS
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown direction {direction!r}; use LR or TB")
     font = diagram.font
-    # Khmer stacks vowels and subscripts above and below the line: give each line more room.
-    pad = 1 if font == FONT else 4
+    pad = line_pad(font)
     graph_attr = {
         "rankdir": direction,
         "newrank": "true",

@@ -282,6 +282,14 @@ class Diagram:
     since: str = ""  # the earlier version the changes overlay compares with ("" for none)
     traced: str = ""
     """With a trace: the facts traced, for the legend ("risk = high")."""
+    legend_columns: int = 0
+    """On a printed page: how many entries the compact legend sets side by side, chosen by
+    pagination from the legend's measured width (0: the drawing's default, 4)."""
+    legend_width: int = 0
+    """On a printed page: characters at which the compact legend's entries wrap (0: none)."""
+    title_width: int = 0
+    """On a printed page: characters at which the heading (title and page number) wraps
+    (0: one line)."""
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""

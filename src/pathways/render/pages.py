@@ -35,7 +35,9 @@ __all__ = [
     "MIN_TEXT_PT",
     "ORIENTATIONS",
     "PAGE_SIZES",
+    "fit_title",
     "legend_columns",
+    "legend_size",
     "page_area",
     "page_diagrams",
     "scale_to_fit",
@@ -285,10 +287,12 @@ def _sheets(
     flow = 0 if direction == "LR" else 1
     room = (room_w, room_h)[flow] / MIN_SCALE  # along the flow, in drawing points
     room_across = (room_h, room_w)[flow] / MIN_SCALE
-    columns = legend_columns(page, orientation)
+    # At first the legend as wide as the paper allows (a short pathway that fits one page as
+    # it is costs no measuring); before any cut, the title and legend fitted to the sheet.
+    diagram = replace(diagram, legend_columns=legend_columns(page, orientation))
 
     def graphs(pages: list[Diagram]) -> list[str]:
-        return [draw_source(d, direction, compact=True, legend_columns=columns) for d in pages]
+        return [draw_source(d, direction, compact=True) for d in pages]
 
     def excess(plain: bytes, data: bytes) -> tuple[float, float]:
         """How far a page overruns its sheet at MIN_SCALE (drawing points), along the flow
@@ -303,14 +307,14 @@ def _sheets(
     blank = _BlankLabels(diagram.font, lay_out)
 
     everything = [node.id for node in diagram.nodes]
-    whole = _numbered(diagram, [everything])
-    (graph,) = graphs(whole)
     if len(everything) <= _ONE_PAGE_STEPS:
-        ((plain, data),) = _batch_both([graph], fmt)
+        whole = _numbered(diagram, [everything])
+        ((plain, data),) = _batch_both(graphs(whole), fmt)
         if max(excess(plain, data)) <= 0:
             return [(whole[0], data)]
-    else:
-        (plain,) = blank.layouts([graph])
+    placeholder = tr("page {number} of {total}", diagram.lang).format(number=99, total=99)
+    diagram = fit_title(diagram, room_w / MIN_SCALE - _TITLE_SLACK, lay_out, placeholder)
+    (plain,) = blank.layouts(graphs(_numbered(diagram, [everything])))
     _, _, centres, sizes = _layout(plain)
     sign = 1 if flow == 0 else -1  # dot's y grows upwards; a top-down flow goes down
     position = {i: sign * centres[i][flow] for i in everything}
@@ -334,7 +338,6 @@ def _sheets(
     # Each piece's layout as a page numbered "99 of 99" (no narrower than its real number),
     # so a piece laid out once is not laid out again when the pieces around it change.
     laid: dict[tuple[str, ...], bytes] = {}
-    placeholder = tr("page {number} of {total}", diagram.lang).format(number=99, total=99)
 
     drawing = fits_whole
     for _ in range(_ROUNDS):
@@ -386,6 +389,25 @@ and legend, a marker, an edge's text. Its text is escaped, so ``>>`` before a sp
 ends it."""
 
 
+def _measuring(font: str, labels: list[str], size: int) -> str:
+    """A graph of one ``plaintext`` node per label (m0, m1, ...), to measure them."""
+    nodes = "".join(f"\tm{k} [label={label}]\n" for k, label in enumerate(labels))
+    return (
+        f"digraph {{\n\tnode [fontname={quote(font)} fontsize={size} "
+        f"shape=plaintext margin=0 width=0 height=0]\n{nodes}}}\n"
+    )
+
+
+def _sizes(plain: bytes) -> list[tuple[str, str]]:
+    """The (width, height) in inches of nodes m0, m1, ... as ``dot -Tplain`` prints them."""
+    found: dict[str, tuple[str, str]] = {}
+    for line in plain.decode("utf-8", "replace").splitlines():
+        m = _NODE.match(line)
+        if m:
+            found[m.group(1)] = (m.group(4), m.group(5))
+    return [found[f"m{k}"] for k in range(len(found))]
+
+
 class _BlankLabels:
     """Layouts for the fit checks, every table label replaced by a blank box of its size.
 
@@ -405,21 +427,11 @@ class _BlankLabels:
         self._boxes: dict[str, str] = {}
 
     def _measuring(self, labels: list[str], size: int) -> str:
-        nodes = "".join(f"\tm{k} [label={label}]\n" for k, label in enumerate(labels))
-        return (
-            f"digraph {{\n\tnode [fontname={quote(self._font)} fontsize={size} "
-            f"shape=plaintext margin=0 width=0 height=0]\n{nodes}}}\n"
-        )
+        return _measuring(self._font, labels, size)
 
     @staticmethod
     def _sizes(plain: bytes) -> list[tuple[str, str]]:
-        """The (width, height) of nodes m0, m1, ... as ``dot -Tplain`` prints them."""
-        found: dict[str, tuple[str, str]] = {}
-        for line in plain.decode("utf-8", "replace").splitlines():
-            m = _NODE.match(line)
-            if m:
-                found[m.group(1)] = (m.group(4), m.group(5))
-        return [found[f"m{k}"] for k in range(len(found))]
+        return _sizes(plain)
 
     def _blank(self, source: str) -> str:
         return _TABLE_LABEL.sub(
@@ -503,9 +515,102 @@ def _drawn_size(data: bytes, width: float, height: float) -> tuple[float, float]
 
 
 def legend_columns(page: str, orientation: str) -> int:
-    """How many legend entries fit side by side on the page at the smallest scale."""
+    """How many legend entries may stand side by side on the page at the smallest scale: the
+    most :func:`fit_title` tries (English entries are about 240 points wide)."""
     paper_w, _ = page_area(page, orientation)
     return max(2, min(6, int((paper_w - 2 * MARGIN) / MIN_SCALE / 240)))
+
+
+_TITLE_SLACK = 56.0
+"""Points of a page's width that are not its title block: the graph label's margins and the
+drawing's pad (49 measured beside a legend)."""
+
+_LEGEND_WRAPS = (0, 32, 24)
+"""Characters at which the compact legend's entries may wrap (0: not at all), tried in turn."""
+
+_TITLE_WRAPS = (0, 80, 64, 52, 42, 34, 28)
+"""Characters at which the heading may wrap (0: one line), tried in turn."""
+
+
+def fit_title(
+    diagram: Diagram,
+    width: float,
+    lay_out: Callable[[list[str]], list[bytes]],
+    page: str = "",
+) -> Diagram:
+    """``diagram`` with its compact legend and heading laid out to be at most ``width``
+    points wide: of the legends that fit (up to ``diagram.legend_columns`` entries side by
+    side, their meanings on one line or wrapped), the one of fewest lines, of those the one
+    of most columns; the heading (with ``page``, the widest page number) on as few lines as
+    fit. When no legend fits, the narrowest.
+
+    Every cell of the legend and every way of wrapping the heading is measured in one graph
+    for ``lay_out``; a legend's size follows from its cells' (:func:`legend_size`).
+
+    Issue 18 audit: the Khmer legend of six columns was 1,436 points wide, wider than an A3
+    landscape sheet holds at the smallest scale, so every page overran its sheet and the
+    pathway was cut into pages of one to three steps (13 sheets instead of 6, 6.9 pt).
+    """
+    from pathways.render.dot import heading_label, legend_cells, line_pad
+
+    pad = line_pad(diagram.font)
+    variants = [legend_cells(diagram, True, w) for w in _LEGEND_WRAPS]
+    cells = list(
+        dict.fromkeys(
+            cell for heading, entries in variants for cell in (heading, *sum(entries, ()))
+        )
+    )
+    titled = replace(diagram, page=page)
+    headings = [heading_label(replace(titled, title_width=w), pad) for w in _TITLE_WRAPS]
+    labels = [f"<{cell}>" for cell in cells] + headings
+    (plain,) = lay_out([_measuring(diagram.font, labels, 14)])
+    sizes = [(float(w) * 72, float(h) * 72) for w, h in _sizes(plain)]
+    size_of = dict(zip(cells, sizes, strict=False))
+    candidates = [
+        (legend_size(size_of, heading, entries, columns), columns, wrap_at)
+        for wrap_at, (heading, entries) in zip(_LEGEND_WRAPS, variants, strict=True)
+        for columns in range(max(1, diagram.legend_columns), 0, -1)
+    ]
+    fitting = [c for c in candidates if c[0][0] <= width]
+    if fitting:
+        _, columns, wrap_at = min(fitting, key=lambda c: (round(c[0][1]), -c[1]))
+    else:
+        _, columns, wrap_at = min(candidates, key=lambda c: c[0][0])
+    title_width = next(
+        (w for w, (x, _) in zip(_TITLE_WRAPS, sizes[len(cells) :], strict=True) if x <= width),
+        _TITLE_WRAPS[-1],
+    )
+    return replace(diagram, legend_columns=columns, legend_width=wrap_at, title_width=title_width)
+
+
+def legend_size(
+    size_of: dict[str, tuple[float, float]],
+    heading: str,
+    entries: tuple[tuple[str, str], ...],
+    columns: int,
+) -> tuple[float, float]:
+    """(width, height) in points of the legend's table of ``columns`` entries a row, from the
+    size of each cell's content (``size_of``), as Graphviz sizes an HTML table: each column
+    as wide as its widest cell, each row as tall as its tallest, every cell padded, spacing
+    between and around the cells, a border around all."""
+    from pathways.render.dot import LEGEND_TABLE
+
+    border, spacing, padding = LEGEND_TABLE
+    used = 2 * min(columns, len(entries))
+    widths = [0.0] * used
+    heights: list[float] = []
+    for start in range(0, len(entries), columns):
+        tallest = 0.0
+        row = [cell for entry in entries[start : start + columns] for cell in entry]
+        for k, cell in enumerate(row):
+            w, h = size_of[cell]
+            widths[k] = max(widths[k], w + 2 * padding)
+            tallest = max(tallest, h + 2 * padding)
+        heights.append(tallest)
+    head_w, head_h = size_of[heading]
+    inside = max(sum(widths) + (used - 1) * spacing, head_w + 2 * padding)
+    height = head_h + 2 * padding + sum(heights) + len(heights) * spacing
+    return inside + 2 * (spacing + border), height + 2 * (spacing + border)
 
 
 def page_diagrams(
