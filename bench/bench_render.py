@@ -5,7 +5,7 @@ one plain edge per transition, no lanes, labels, legend or escaping, drawn by th
 Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, so the ratio
 is the price of the working-group picture. Mermaid needs no binary and is timed alone.
 Run: ``python bench/bench_render.py [--quick]``; ``--pagination [--against REV]`` times the
-A3 PDF of every bundled pathway beside a one-page PDF and beside the pagination of git
+A3 PDF of every bundled pathway (and P1 in Khmer) beside a one-page PDF and beside the pagination of git
 revision REV (``pages.py`` loaded from git), in one run: interleaved rounds, wall and CPU
 time, the median of the rounds' ratios (the table also goes to
 ``bench/results/render_pagination.md``). ``bench/clip_prototype.py`` times the sheets cut from
@@ -122,7 +122,7 @@ def pages_at(rev: str) -> Any:
 
 
 def pagination(
-    cases: list[tuple[str, pw.Pathway]], out: Path, against: str, rounds: int = 9
+    cases: list[tuple[str, pw.Pathway, str | None]], out: Path, against: str, rounds: int = 9
 ) -> str:
     """One page, the A3 pagination at git revision ``against`` and today's, side by side in
     one run: ``rounds`` interleaved rounds (each runs the three once, in a rotating order),
@@ -138,8 +138,8 @@ def pagination(
 
     old = pages_at(against)
 
-    def a3(module: Any, p: pw.Pathway, path: Path) -> None:
-        drawn = module.sheets(extract(p))
+    def a3(module: Any, p: pw.Pathway, path: Path, lang: str | None) -> None:
+        drawn = module.sheets(extract(p, lang=lang))
         path.write_bytes(module.sheets_pdf(drawing for _, drawing in drawn))
 
     def cpu_now() -> float:
@@ -151,11 +151,11 @@ def pagination(
         return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     rows = []
-    for name, p in cases:
+    for name, p, lang in cases:
         runs = {
-            "one": lambda p=p: pw.render(p, out / "one.pdf", page=None),
-            "before": lambda p=p: a3(old, p, out / "before.pdf"),
-            "now": lambda p=p: pw.render(p, out / "now.pdf"),
+            "one": lambda p=p, lang=lang: pw.render(p, out / "one.pdf", page=None, lang=lang),
+            "before": lambda p=p, lang=lang: a3(old, p, out / "before.pdf", lang),
+            "now": lambda p=p, lang=lang: pw.render(p, out / "now.pdf", lang=lang),
         }
         for fn in runs.values():  # warm: imports, caches
             fn()
@@ -182,6 +182,7 @@ def pagination(
                 name,
                 *(cell(wall, key) for key in keys),
                 *(cell(cpu, key) for key in keys),
+                f"{len(PdfReader(out / 'before.pdf').pages)} / "
                 f"{len(PdfReader(out / 'now.pdf').pages)}",
                 "yes" if same else "no",
             ]
@@ -195,7 +196,7 @@ def pagination(
             "CPU: one page",
             f"A3 at {against}",
             "A3 now",
-            "sheets",
+            "sheets: before / now",
             "same bytes",
         ],
         rows,
@@ -209,12 +210,15 @@ def main() -> None:
     quick = "--quick" in sys.argv
     if "--pagination" in sys.argv:
         out = Path(tempfile.mkdtemp())
-        named = [
-            (path.stem, pw.load(path)) for path in sorted((REPO / "pathways/kh").glob("*.yaml"))
+        named: list[tuple[str, pw.Pathway, str | None]] = [
+            (path.stem, pw.load(path), None)
+            for path in sorted((REPO / "pathways/kh").glob("*.yaml"))
         ]
         gen = shared_module("gen")
         doc = with_agencies(to_document(gen.layered(50, 0), "gen-50"))
-        named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc))))
+        named.append(("layered 50 steps, 6 agencies", pw.loads(json.dumps(doc)), None))
+        p1 = pw.load(REPO / "pathways/kh/csa-in-person.yaml")
+        named.append(("csa-in-person in Khmer", p1, "km"))
         against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else "HEAD"
         table = pagination(named, out, against)
         print(table)

@@ -152,19 +152,23 @@ def test_paginated_pages_print_text_at_7pt_or_more(
 
 
 @requires_dot
-def test_default_pdf_prints_its_smallest_text_at_7pt_or_more(tmp_path: Path) -> None:
-    """The issue's own check on the PDF that is printed: every sheet of a bundled pathway's
-    default PDF is exactly A3 landscape, and the smallest font of its page (read from the SVG
-    of the same page) times the scale the sheet draws it at (the PDF's own ``cm``) is at least
-    7 pt, with no tolerance. Last session a sheet could print at 6.7 pt: cairo's PDF carried
-    a 36 pt margin on each side that the fit check did not count."""
+def test_paginated_pdf_prints_its_smallest_text_at_7pt_or_more(tmp_path: Path) -> None:
+    """The issue's own check on the PDF of the pages laid out one by one (what `render`
+    prints top to bottom, and left to right where the sheets cannot be cut from one drawing:
+    tests/render/test_clip.py checks those): every sheet exactly A3 landscape, and the
+    smallest font of its page (read from the SVG of the same page) times the scale the sheet
+    draws it at (the PDF's own ``cm``) is at least 7 pt, with no tolerance. A sheet once
+    printed at 6.7 pt: cairo's PDF carried a 36 pt margin on each side that the fit check
+    did not count."""
     from pypdf import PdfReader
 
     from pathways.render._graphviz import run_dot
-    from pathways.render.pages import sheets
+    from pathways.render.pages import sheets, sheets_pdf
 
-    pdf = PdfReader(render(pathways.load(P1), tmp_path / "p1.pdf"))
-    pages = [page for page, _ in sheets(extract(pathways.load(P1)))]
+    drawn = sheets(extract(pathways.load(P1)))
+    (tmp_path / "p1.pdf").write_bytes(sheets_pdf(data for _, data in drawn))
+    pdf = PdfReader(tmp_path / "p1.pdf")
+    pages = [page for page, _ in drawn]
     assert len(pdf.pages) == len(pages) > 1
     portrait_w, portrait_h = PAGE_SIZES["A3"]
     for sheet, sub in zip(pdf.pages, pages, strict=True):

@@ -63,9 +63,21 @@ def test_a_pathway_that_fits_one_sheet_costs_one_dot_run(
 
     from ._helpers import DATA
 
+    from pathways.render import _graphviz
+
     runs = _count_dot_runs(monkeypatch)
+    started: list[list[str]] = []
+    real_start = _graphviz._start
+
+    def start(formats: list[str], what: str):  # type: ignore[no-untyped-def]
+        started.append(formats)
+        return real_start(formats, what)
+
+    monkeypatch.setattr(_graphviz, "_start", start)
     pdf = pathways.render(pathways.load(DATA / "restricted.yaml"), tmp_path / "small.pdf")
-    assert runs == [(1, "plain+pdf")]
+    # the one process that draws the whole pathway (render.clip), and nothing else
+    assert runs == []
+    assert started == [["json", "pdf"]]
     assert len(PdfReader(pdf).pages) == 1
 
 

@@ -256,10 +256,17 @@ def render(
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")
     elif suffix == ".pdf" and page is not None:
+        from pathways.render.clip import clipped_pdf
         from pathways.render.pages import sheets, sheets_pdf
 
-        drawn = sheets(diagram, direction, page.upper(), orientation)
-        data = sheets_pdf((drawing for _, drawing in drawn), page.upper(), orientation)
+        # One drawing cut into sheets where that keeps every step and text whole on a
+        # sheet; otherwise (top to bottom, a band taller than a sheet) each page on its own.
+        clipped = clipped_pdf(diagram, direction, page.upper(), orientation)
+        if clipped is not None:
+            data = clipped
+        else:
+            drawn = sheets(diagram, direction, page.upper(), orientation)
+            data = sheets_pdf((drawing for _, drawing in drawn), page.upper(), orientation)
     else:
         dot = draw_dot(diagram, direction)
         data = dot.source.encode("utf-8") if suffix == ".dot" else _graphviz_bytes(dot, suffix[1:])
