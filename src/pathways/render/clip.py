@@ -306,16 +306,23 @@ def _plan(
     # transition's text stands across a boundary that way, from the bottom)
     if any(bb[3] - bb[1] > clip_h for _, bb in geo.bands):
         return None  # one band taller than a sheet
+    # each band as tall as the transitions' texts nearest to it (dot puts some between bands)
+    reach = {key: (bb[1], bb[3]) for key, bb in geo.bands}
+    for box in geo.texts:
+        if box[0] >= title_x1:
+            middle = (box[1] + box[3]) / 2
+            key = min(geo.bands, key=lambda band: max(band[1][1] - middle, middle - band[1][3]))[0]
+            reach[key] = (min(reach[key][0], box[1] - 1), max(reach[key][1], box[3] + 1))
     for bands in (geo.bands, geo.bands[::-1]):
         groups: list[list[Box]] = [[]]
-        for _, bb in bands:
-            if (
-                groups[-1]
-                and max(b[3] for b in groups[-1] + [bb]) - min(b[1] for b in groups[-1] + [bb])
-                > clip_h - 24
-            ):
+        span = (math.inf, -math.inf)
+        for key, bb in bands:
+            low, high = reach[key]
+            if groups[-1] and max(span[1], high) - min(span[0], low) > clip_h - 24:
                 groups.append([])
+                span = (math.inf, -math.inf)
             groups[-1].append(bb)
+            span = (min(span[0], low), max(span[1], high))
         if bands is not geo.bands:
             groups = [group[::-1] for group in groups[::-1]]
         tiles = _tiles(geo, cuts, groups, title_x1, clip_h)
@@ -666,9 +673,9 @@ def _assemble(
         label_h = label_box[3] - label_box[1]
         page_box = items[f"p{k}"]
         page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
-        if plan.page_beside:
-            place("A", page_box, room_w - page_w, room_h - page_h - _GAP)
+        if plan.page_beside:  # over the heading's white ground, after it
             place("W", label_box, 0, room_h - label_h)
+            place("A", page_box, room_w - page_w, room_h - page_h - _GAP)
         else:
             place("A", page_box, 0, room_h - page_h)
             place("W", label_box, 0, room_h - page_h - _GAP - label_h)
