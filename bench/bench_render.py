@@ -5,11 +5,12 @@ one plain edge per transition, no lanes, labels, legend or escaping, drawn by th
 Ours adds the swimlane clusters, HTML labels, badges, deadlines and the legend, so the ratio
 is the price of the working-group picture. Mermaid needs no binary and is timed alone.
 Run: ``python bench/bench_render.py [--quick]``; ``--pagination [--against REV]`` times the
-A3 PDF of every bundled pathway (and P1 in Khmer) beside a one-page PDF and beside the pagination of git
-revision REV (``pages.py`` loaded from git), in one run: interleaved rounds, wall and CPU
-time, the median of the rounds' ratios (the table also goes to
-``bench/results/render_pagination.md``). ``bench/clip_prototype.py`` times the sheets cut from
-one drawing beside them. ``--help`` prints this and runs nothing.
+A3 PDF of every bundled pathway (and P1 in Khmer) beside a one-page PDF and beside the
+pagination of git revision REV (``pages.py`` loaded from git: the pages laid out one by
+one), in one run: interleaved rounds, wall and CPU time, the median of the rounds' ratios
+(the table also goes to ``bench/results/render_pagination.md``). ``bench/clip_prototype.py``
+timed the sheets cut from one drawing (now ``pathways.render.clip``) beside them.
+``--help`` prints this and runs nothing.
 """
 
 from __future__ import annotations

@@ -61,9 +61,9 @@ def test_a_pathway_that_fits_one_sheet_costs_one_dot_run(
     lays it out and draws it, as a one-page PDF does."""
     from pypdf import PdfReader
 
-    from ._helpers import DATA
-
     from pathways.render import _graphviz
+
+    from ._helpers import DATA
 
     runs = _count_dot_runs(monkeypatch)
     started: list[list[str]] = []
