@@ -188,3 +188,26 @@ def test_top_to_bottom_keeps_the_pages_laid_out_one_by_one(tmp_path: Path) -> No
     )
     assert len(reader.pages) > 1
     assert all(abs(float(s.mediabox.width) - PAGE_SIZES["A3"][1]) < 1 for s in reader.pages)
+
+
+@requires_dot
+def test_a4_landscape_fits_its_heading_and_is_cut_from_one_drawing(tmp_path: Path) -> None:
+    """On A4 landscape the heading with a legend of six columns is wider than the sheet: its
+    columns and wrapping are chosen to fit (pages.fit_title, the choice the pages laid out one
+    by one make), the drawing made again, and the sheets cut from it: exactly A4 landscape,
+    the same bytes twice."""
+    from pypdf import PdfReader
+
+    diagram = extract(pathways.load(P1))
+    cut = clip._cut(diagram, "A4", "landscape")
+    assert isinstance(cut, clip._Cut)
+    assert cut.geo.label[2] - cut.geo.bb[0] <= cut.plan.room[0]
+    first = clip.clipped_pdf(diagram, "LR", "A4", "landscape")
+    assert first is not None
+    assert clip.clipped_pdf(diagram, "LR", "A4", "landscape") == first
+    reader = PdfReader(io.BytesIO(first))
+    width, height = PAGE_SIZES["A4"]
+    assert len(reader.pages) == len(cut.plan.tiles) > 1
+    for sheet in reader.pages:
+        assert abs(float(sheet.mediabox.width) - height) < 1
+        assert abs(float(sheet.mediabox.height) - width) < 1

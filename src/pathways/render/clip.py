@@ -35,7 +35,7 @@ import math
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pathways.errors import RenderError
@@ -62,6 +62,8 @@ Box = tuple[float, float, float, float]
 
 _GAP = 4.0
 """Points between a sheet's columns (lane titles, markers, the bands)."""
+_TITLE_SLACK = 16.0
+"""Points of a sheet's width the heading leaves (its margin in the drawing, the gap after it)."""
 _MARKER_W = 110.0
 """The width planned for a marker column before the markers are drawn (planned again when
 one is wider)."""
@@ -135,10 +137,11 @@ def _geometry(doc: dict[str, Any], diagram: Diagram) -> _Geometry:
     clusters: dict[str, Box] = {}
     nodes: dict[int, dict[str, Any]] = {}
     for obj in doc.get("objects", []):
-        if "bb" in obj and str(obj.get("name", "")).startswith("cluster_"):
-            clusters[obj["name"][len("cluster_") :]] = tuple(  # type: ignore[assignment]
-                float(v) for v in obj["bb"].split(",")
-            )
+        name = str(obj.get("name", ""))
+        if "bb" in obj and name.startswith(("cluster_", "%")):
+            # "%lane0": a band of a drawing that is not the first of its process
+            key = name[len("cluster_") :] if name.startswith("cluster_") else name[1:]
+            clusters[key] = tuple(float(v) for v in obj["bb"].split(","))  # type: ignore[assignment]
         elif "pos" in obj:
             nodes[int(obj["_gvid"])] = obj
     keys = [lane.key for lane in diagram.lanes] + ["outcomes"]
@@ -470,16 +473,26 @@ def _cut(diagram: Diagram, page: str, orientation: str) -> _Cut | bytes | None:
     ``None`` where clipping cannot keep every step and text whole on a sheet."""
     paper_w, paper_h = page_area(page, orientation)
     room = ((paper_w - 2 * MARGIN) / MIN_SCALE, (paper_h - 2 * MARGIN) / MIN_SCALE)
-    source = draw_source(
-        diagram, "LR", compact=True, legend_columns=legend_columns(page, orientation)
-    )
+    diagram = replace(diagram, legend_columns=legend_columns(page, orientation))
     process = _Process()
     try:
-        doc, whole = process.send(source)
+        doc, whole = process.send(draw_source(diagram, "LR", compact=True))
         width, height = _drawn_size(whole, 0, 0)
         if room[0] >= width and room[1] >= height:  # fits one sheet: as pages.sheets prints it
             return sheets_pdf([whole], page, orientation)
         geo = _geometry(doc, diagram)
+        if geo.label[2] - geo.bb[0] + _GAP > room[0]:
+            # The heading and legend are wider than the sheet: their columns and wrapping
+            # chosen to fit it (pages.fit_title, measured by a layout process), and the whole
+            # drawn again (its bands named as a later graph of a process needs).
+            from pathways.render._graphviz import LayoutProcess, _steady_clusters
+            from pathways.render.pages import fit_title
+
+            with LayoutProcess() as measuring:
+                diagram = fit_title(diagram, room[0] - _TITLE_SLACK, measuring.layouts)
+            source = _steady_clusters(draw_source(diagram, "LR", compact=True))
+            doc, whole = process.send(source)
+            geo = _geometry(doc, diagram)
         page_size = _page_label_size(diagram, room)
         marker_w = _MARKER_W
         for _ in range(4):
