@@ -218,20 +218,52 @@ def _rows(core: list[tuple[float, float]], texts: list[Box]) -> list[tuple[float
     return [(bottom, top) for bottom, top in rows]
 
 
-def _tiles(
-    geo: _Geometry,
-    cuts: list[float],
-    groups: list[list[Box]],
-    title_x1: float,
-    clip_h: float,
-) -> list[_Tile] | None:
-    """The sheets of the stretches between ``cuts`` and the lane ``groups`` (top to bottom),
-    each stretch of a group that holds a step or a text; None when a text would be cut."""
-    core = [(min(b[1] for b in g), max(b[3] for b in g)) for g in groups]
+def _nearest(bands: list[tuple[str, Box]], y: float) -> int:
+    """The index of the band nearest to height ``y`` (the one it is in, if any)."""
+    return min(range(len(bands)), key=lambda k: max(bands[k][1][1] - y, y - bands[k][1][3]))
+
+
+def _tiles(geo: _Geometry, cuts: list[float], title_x1: float, clip_h: float) -> list[_Tile] | None:
+    """The sheets of each stretch between ``cuts``: the bands from the first to the last the
+    stretch uses (a step of theirs, a transition's text nearest to them), in groups that fit
+    a sheet's height (filled from the top or, when a text stands across a boundary that way,
+    from the bottom); a group's clip reaches as far as its texts (:func:`_rows`). None when a
+    text would be cut."""
     tiles: list[_Tile] = []
+    bands = geo.bands
     for x0, x1 in itertools.pairwise(cuts):
-        rows = _rows(core, [b for b in geo.texts if b[0] >= title_x1 and x0 <= b[0] < x1])
-        if rows is None or any(top - bottom > clip_h for bottom, top in rows):
+        texts = [b for b in geo.texts if b[0] >= title_x1 and x0 <= b[0] < x1]
+        steps = [b for b in geo.steps.values() if x0 <= (b[0] + b[2]) / 2 < x1]
+        reach = [(bb[1], bb[3]) for _, bb in bands]
+        used = [False] * len(bands)
+        for box in steps:
+            used[_nearest(bands, (box[1] + box[3]) / 2)] = True
+        for box in texts:
+            k = _nearest(bands, (box[1] + box[3]) / 2)
+            used[k] = True
+            reach[k] = (min(reach[k][0], box[1] - 1), max(reach[k][1], box[3] + 1))
+        if not any(used):
+            continue
+        first = used.index(True)
+        last = len(used) - 1 - used[::-1].index(True)
+        span_of = list(range(first, last + 1))
+        for order in (span_of, span_of[::-1]):
+            groups: list[list[int]] = [[]]
+            low, high = math.inf, -math.inf
+            for k in order:
+                if groups[-1] and max(high, reach[k][1]) - min(low, reach[k][0]) > clip_h - 24:
+                    groups.append([])
+                    low, high = math.inf, -math.inf
+                groups[-1].append(k)
+                low, high = min(low, reach[k][0]), max(high, reach[k][1])
+            groups = sorted(groups, key=min)  # top to bottom
+            core = [
+                (min(bands[k][1][1] for k in g), max(bands[k][1][3] for k in g)) for g in groups
+            ]
+            rows = _rows(core, texts)
+            if rows is not None and all(top - bottom <= clip_h for bottom, top in rows):
+                break
+        else:
             return None
         for (y0, y1), (c0, c1) in zip(rows, core, strict=True):
             inside = {
@@ -239,9 +271,7 @@ def _tiles(
                 for s, b in geo.steps.items()
                 if x0 <= (b[0] + b[2]) / 2 < x1 and c0 <= (b[1] + b[3]) / 2 <= c1
             }
-            holds_text = any(
-                x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in geo.texts
-            )
+            holds_text = any(x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in texts)
             if inside or holds_text:
                 tiles.append(_Tile((x0, x1), (y0, y1), inside))
     return tiles
@@ -305,34 +335,13 @@ def _plan(
             if b - start > clip_w - 16:
                 return None
     cuts.append(min(max(bb[2] for _, bb in geo.bands), merged[-1][1] + 16))
-    # across it: bands in groups that fit a sheet's height, filled from the top (or, when a
-    # transition's text stands across a boundary that way, from the bottom)
+    # across it: for each stretch, the bands it uses in groups that fit a sheet's height
     if any(bb[3] - bb[1] > clip_h for _, bb in geo.bands):
         return None  # one band taller than a sheet
-    # each band as tall as the transitions' texts nearest to it (dot puts some between bands)
-    reach = {key: (bb[1], bb[3]) for key, bb in geo.bands}
-    for box in geo.texts:
-        if box[0] >= title_x1:
-            middle = (box[1] + box[3]) / 2
-            key = min(geo.bands, key=lambda band: max(band[1][1] - middle, middle - band[1][3]))[0]
-            reach[key] = (min(reach[key][0], box[1] - 1), max(reach[key][1], box[3] + 1))
-    for bands in (geo.bands, geo.bands[::-1]):
-        groups: list[list[Box]] = [[]]
-        span = (math.inf, -math.inf)
-        for key, bb in bands:
-            low, high = reach[key]
-            if groups[-1] and max(span[1], high) - min(span[0], low) > clip_h - 24:
-                groups.append([])
-                span = (math.inf, -math.inf)
-            groups[-1].append(bb)
-            span = (min(span[0], low), max(span[1], high))
-        if bands is not geo.bands:
-            groups = [group[::-1] for group in groups[::-1]]
-        tiles = _tiles(geo, cuts, groups, title_x1, clip_h)
-        if tiles is not None:
-            break
-    else:
+    found = _tiles(geo, cuts, title_x1, clip_h)
+    if found is None:
         return None
+    tiles = found
     if len(tiles) < 2:
         return None
     page_of = {s: k for k, tile in enumerate(tiles) for s in tile.steps}
