@@ -94,14 +94,16 @@ def render(
         typer.Option(help=N_("The date the checks measure contact age from (YYYY-MM-DD).")),
     ] = None,
     direction: Annotated[
-        str,
+        str | None,
         typer.Option(
             help=N_(
                 "LR: one band per agency, the case flowing left to right; "
-                "TB: one column per agency, flowing top to bottom."
-            )
+                "TB: one column per agency, flowing top to bottom. "
+                "Default: TB on portrait PDF sheets, otherwise LR."
+            ),
+            show_default=False,
         ),
-    ] = "LR",
+    ] = None,
     page: Annotated[
         str,
         typer.Option(
@@ -125,13 +127,17 @@ def render(
         ),
     ] = None,
 ) -> int:
-    if direction.upper() not in ("LR", "TB"):
+    if direction is not None and direction.upper() not in ("LR", "TB"):
         raise Usage(f"--direction {direction!r}: choose LR or TB")
     if page.upper() not in ("A3", "A4", "NONE"):
         raise Usage(f"--page {page!r}: choose A3, A4 or none")
     if orientation not in ("landscape", "portrait"):
         raise Usage(f"--orientation {orientation!r}: choose landscape or portrait")
-    layout = (direction.upper(), None if page.upper() == "NONE" else page.upper(), orientation)
+    layout = (
+        None if direction is None else direction.upper(),
+        None if page.upper() == "NONE" else page.upper(),
+        orientation,
+    )
     return _render(
         path, output, lang, visibility, force, findings, simulation, today, layout, since
     )
@@ -146,7 +152,7 @@ def _render(
     findings: bool,
     simulation: Path | None,
     today: str | None,
-    layout: tuple[str, str | None, str] = ("LR", "A3", "landscape"),
+    layout: tuple[str | None, str | None, str] = (None, "A3", "landscape"),
     since: str | None = None,
 ) -> int:
     from pathways.render import FORMATS

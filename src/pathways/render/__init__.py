@@ -151,7 +151,7 @@ def render(
     visibility: str | Visibility = "partners",
     findings: Sequence[Finding] | None = None,
     simulation: object | None = None,
-    direction: str = "LR",
+    direction: str | None = None,
     page: str | None = "A3",
     orientation: str = "landscape",
     since: Pathway | None = None,
@@ -181,8 +181,10 @@ def render(
         ``pathways simulate``'s JSON object (or a result with ``.to_dict()``): steps are filled
         by the mean wait of their role and show their visits; edges are as thick as their flow.
     direction
-        ``LR`` (default): one horizontal band per agency, the case flowing left to right;
-        ``TB``: one column per agency, the case flowing top to bottom.
+        ``LR``: one horizontal band per agency, the case flowing left to right; ``TB``: one
+        column per agency, the case flowing top to bottom. ``None`` (default): along the
+        sheet's long side, ``TB`` on portrait PDF sheets, otherwise ``LR``
+        (:func:`pathways.render.pages.default_direction`).
     page
         PDF only: ``A3`` (default) or ``A4`` sheets. The pathway is split over as many sheets
         as it needs for its smallest text to print at 7 pt or more, at phase boundaries
@@ -223,13 +225,18 @@ def render(
     from pathways.render.extract import extract
     from pathways.render.mermaid import draw as draw_mermaid
 
-    if direction.upper() not in DIRECTIONS:
+    if direction is not None and direction.upper() not in DIRECTIONS:
         raise RenderError(f"unknown direction {direction!r}; use LR or TB")
-    direction = direction.upper()
-    if page is not None and suffix == ".pdf":
+    sheets_of = page if suffix == ".pdf" else None
+    if sheets_of is not None:
         from pathways.render.pages import page_area
 
-        page_area(page, orientation)  # refuses an unknown size or orientation before drawing
+        page_area(sheets_of, orientation)  # refuses an unknown size or orientation first
+    if direction is None:
+        from pathways.render.pages import default_direction
+
+        direction = default_direction(sheets_of, orientation)
+    direction = direction.upper()
 
     loaded = _as_pathway(pathway)
     diagram = extract(

@@ -93,6 +93,16 @@ it prints at 7 pt."""
 LANE_TITLE_WIDTH = 26
 """Characters per line of a lane's title: the title column is repeated on every page."""
 
+_WIDTHS = {"label": 30, "note": 36, "edge": 30, "lane": LANE_TITLE_WIDTH, "head": 2.6}
+NARROW = {"label": 24, "note": 28, "edge": 22, "lane": 20, "head": 2.0}
+"""Characters per line of a step's label, of its notes (role, deadlines, warnings), of an
+edge's text and of a lane's title, and the width of the lane title's column (inches), on
+sheets narrow along the flow (``Diagram.narrow``; otherwise 30, 36, 30, 26 and 2.6).
+Measured on the seven bundled pathways on A4 landscape, left to right: with the usual
+widths a page of one decision with its lane title, an edge's text and its continuation
+boxes is about 1,060 points long, over the 1,009 the sheet holds at 7 pt (6.5 pt at the
+smallest); with these every English sheet prints at 7 pt or more."""
+
 DIRECTIONS = ("LR", "TB")
 """``LR``: lanes are horizontal bands and the case flows left to right; ``TB``: lanes are
 columns and the case flows top to bottom."""
@@ -152,21 +162,23 @@ def _badges(badges: tuple[str, ...], lang: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)  # pagination draws a step on page after page, round after round
-def _node_label(node: Node, pad: int, lang: str | None = None) -> str:
-    rows = _rows(node.lines(), pad=pad)
+def _node_label(node: Node, pad: int, lang: str | None = None, narrow: bool = False) -> str:
+    widths = NARROW if narrow else _WIDTHS
+    note = int(widths["note"])
+    rows = _rows(node.lines(int(widths["label"])), pad=pad)
     if node.role:
-        rows += _rows(wrap(node.role, 36), _GREY, pad=pad)
+        rows += _rows(wrap(node.role, note), _GREY, pad=pad)
     if node.badges:
         rows.append(f"<TR><TD>{_badges(node.badges, lang)}</TD></TR>")
     for line in node.deadlines:
-        rows += _rows(wrap(line, 36), "#0B5394", pad=pad)
+        rows += _rows(wrap(line, note), "#0B5394", pad=pad)
     if node.stats:
         rows += _rows([node.stats], "#000000", pad=pad)
     if node.alert:
-        rows += _rows(wrap(node.alert, 36), SATURATION_COLOURS[node.saturation], pad=pad)
+        rows += _rows(wrap(node.alert, note), SATURATION_COLOURS[node.saturation], pad=pad)
     if node.codes and node.severity:
         colour = "#8B0000" if node.severity == "error" else "#7A5200"
-        shown = [part for t in node.titles for part in wrap(t, 36)] or [" ".join(node.codes)]
+        shown = [part for t in node.titles for part in wrap(t, note)] or [" ".join(node.codes)]
         rows += _rows(shown, colour, 10, pad=pad)
     body = "".join(rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
@@ -183,20 +195,21 @@ def _marker_label(value: str, pad: int) -> str:
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{rows}</TABLE>'
 
 
-def _lane_rows(lane: Lane, lang: str | None = None) -> list[tuple[str, str]]:
+def _lane_rows(lane: Lane, lang: str | None = None, narrow: bool = False) -> list[tuple[str, str]]:
     """(kind, line) of a lane's title cell: its name, its sector and its contacts."""
-    rows = [("title", line) for line in wrap(lane.title, LANE_TITLE_WIDTH)]
+    width = int((NARROW if narrow else _WIDTHS)["lane"])
+    rows = [("title", line) for line in wrap(lane.title, width)]
     sector = sector_word(lane.sector, lang)
     rows.append(("sector", tr("sector: {sector}", lang).format(sector=sector)))
     for contact in lane.contacts:
-        rows += [("contact", line) for line in wrap(contact, LANE_TITLE_WIDTH)]
+        rows += [("contact", line) for line in wrap(contact, width)]
     return rows
 
 
 @functools.lru_cache(maxsize=1024)
-def _lane_label(lane: Lane, pad: int, lang: str | None = None) -> str:
+def _lane_label(lane: Lane, pad: int, lang: str | None = None, narrow: bool = False) -> str:
     rows: list[str] = []
-    for kind, line in _lane_rows(lane, lang):
+    for kind, line in _lane_rows(lane, lang, narrow):
         if kind == "title":
             rows.append(f'<TR><TD ALIGN="LEFT" CELLPADDING="{pad}"><B>{text(line)}</B></TD></TR>')
         else:
@@ -206,7 +219,7 @@ def _lane_label(lane: Lane, pad: int, lang: str | None = None) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
 
-def _edge_attrs(edge: Edge) -> dict[str, str]:
+def _edge_attrs(edge: Edge, narrow: bool = False) -> dict[str, str]:
     attrs = dict(EDGE_STYLES[edge.kind])
     if edge.change is not None:
         attrs["color"] = CHANGE_COLOURS[edge.change]
@@ -225,7 +238,8 @@ def _edge_attrs(edge: Edge) -> dict[str, str]:
     if edge.lit is not None:
         attrs.update(_LIT if edge.lit else _FADED)
     if lines:
-        wrapped = [part for line in lines for part in wrap(line, _EDGE_LABEL_WIDTH)]
+        width = int(NARROW["edge"]) if narrow else _EDGE_LABEL_WIDTH
+        wrapped = [part for line in lines for part in wrap(line, width)]
         ink = "#222222" if edge.lit is not False else _FADED["fontcolor"]
         attrs["label"] = f"<{_small(_lines(wrapped), ink)}>"
     return attrs
@@ -601,6 +615,7 @@ def _parts(
         raise ValueError(f"unknown direction {direction!r}; use LR or TB")
     font = diagram.font
     pad = line_pad(font)
+    narrow = diagram.narrow
     graph_attr = {
         "rankdir": direction,
         "newrank": "true",
@@ -647,10 +662,10 @@ def _parts(
         if node.lit is not None:
             attrs.update(_LIT if node.lit else _FADED)
         if node.kind in GATEWAYS:  # BPMN parallel gateway: "+" inside, the text beside it
-            attrs["xlabel"] = _node_label(node, pad, diagram.lang)
+            attrs["xlabel"] = _node_label(node, pad, diagram.lang, narrow)
             target.node(node.id, label='<<FONT POINT-SIZE="22"><B>+</B></FONT>>', **attrs)
             return
-        target.node(node.id, label=_node_label(node, pad, diagram.lang), **attrs)
+        target.node(node.id, label=_node_label(node, pad, diagram.lang, narrow), **attrs)
 
     placed = {n for lane in diagram.lanes for n in lane.nodes}
     outside = tuple(node.id for node in diagram.nodes if node.id not in placed)
@@ -660,7 +675,7 @@ def _parts(
     bands: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
         (
             lane.key,
-            _lane_label(lane, pad, diagram.lang),
+            _lane_label(lane, pad, diagram.lang, narrow),
             {
                 "style": "filled,dashed" if lane.dashed else "filled",
                 "fillcolor": lane.fill,
@@ -683,8 +698,8 @@ def _parts(
     heads: list[str] = []
     ends: list[str] = []
     # Every title cell the same size, so the bands start at one line.
-    rows = max((len(_lane_rows(lane, diagram.lang)) for lane in diagram.lanes), default=1)
-    head_size = {"width": "2.6"}
+    rows = max((len(_lane_rows(lane, diagram.lang, narrow)) for lane in diagram.lanes), default=1)
+    head_size = {"width": str((NARROW if narrow else _WIDTHS)["head"])}
     if direction == "TB":
         head_size["height"] = f"{rows * (14 + 2 * pad) / 72 + 0.15:.2f}"
     for key, label, style, members in bands:
@@ -735,5 +750,5 @@ def _parts(
     for node_id in sorted(sinks):
         g.edge(node_id, ends[0], style="invis", weight="0")
     for edge in diagram.edges:
-        g.edge(edge.source, edge.target, **_edge_attrs(edge))
+        g.edge(edge.source, edge.target, **_edge_attrs(edge, narrow))
     return diagram.id, graph_attr, node_attr, edge_attr, g.body

@@ -290,6 +290,10 @@ class Diagram:
     title_width: int = 0
     """On a printed page: characters at which the heading (title and page number) wraps
     (0: one line)."""
+    narrow: bool = False
+    """Printed on sheets narrow along the flow (A4 landscape, left to right): every label
+    wraps shorter (:data:`~pathways.render.dot.NARROW`), so that a band of one step with its
+    lane title and continuation boxes fits the sheet at 7 pt."""
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""

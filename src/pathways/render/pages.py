@@ -35,9 +35,11 @@ __all__ = [
     "MIN_TEXT_PT",
     "ORIENTATIONS",
     "PAGE_SIZES",
+    "default_direction",
     "fit_title",
     "legend_columns",
     "legend_size",
+    "narrow_sheet",
     "page_area",
     "page_diagrams",
     "scale_to_fit",
@@ -81,6 +83,32 @@ def page_area(page: str, orientation: str) -> tuple[float, float]:
     if orientation not in ORIENTATIONS:
         raise RenderError(f"unknown orientation {orientation!r}; use landscape or portrait")
     return (height, width) if orientation == "landscape" else (width, height)
+
+
+def default_direction(page: str | None, orientation: str) -> str:
+    """The direction a drawing takes when none is asked for: along the sheet's long side,
+    ``TB`` on portrait sheets (``page`` A4 or A3), otherwise ``LR``.
+
+    Issue 18 audit, measured on the seven bundled pathways: on portrait sheets a band of one
+    step with its lane title and continuation boxes is wider than the sheet at 7 pt left to
+    right (A4 portrait 4.6 pt at the smallest, 19 to 28 sheets; A3 portrait 6.4-7.1 pt, 11 to
+    18 sheets), while top to bottom the same pathways take 4 to 7 A3 sheets at 7 pt or more.
+    """
+    return "TB" if page is not None and orientation == "portrait" else "LR"
+
+
+_NARROW_BELOW = 1200.0
+"""Drawing points along the flow under which a sheet is narrow (``Diagram.narrow``)."""
+
+
+def narrow_sheet(direction: str, page: str, orientation: str) -> bool:
+    """Whether labels wrap shorter on these sheets (:data:`~pathways.render.dot.NARROW`):
+    left to right on a sheet that holds fewer than 1,200 points along the flow at the
+    smallest scale (A4 landscape and the portrait sheets: 1,009 and 692; A3 landscape holds
+    1,458). Top to bottom keeps the usual widths: narrower steps make a column taller and
+    measured no better (Khmer A4 portrait 6.9 -> 5.2-7.4 pt)."""
+    paper_w, _ = page_area(page, orientation)
+    return direction == "LR" and (paper_w - 2 * MARGIN) / MIN_SCALE < _NARROW_BELOW
 
 
 def scale_to_fit(width: float, height: float, page: str, orientation: str) -> float:
@@ -289,7 +317,11 @@ def _sheets(
     room_across = (room_h, room_w)[flow] / MIN_SCALE
     # At first the legend as wide as the paper allows (a short pathway that fits one page as
     # it is costs no measuring); before any cut, the title and legend fitted to the sheet.
-    diagram = replace(diagram, legend_columns=legend_columns(page, orientation))
+    diagram = replace(
+        diagram,
+        legend_columns=legend_columns(page, orientation),
+        narrow=narrow_sheet(direction, page, orientation),
+    )
 
     def graphs(pages: list[Diagram]) -> list[str]:
         return [draw_source(d, direction, compact=True) for d in pages]
