@@ -1,5 +1,9 @@
 """A prototype, for measuring only: A3 sheets cut from ONE drawing of the whole pathway.
 
+Built into the library as :mod:`pathways.render.clip` (issue 18, sixth wave-2 session), which
+is what ``render`` now prints; this script is kept for the figures it gave the session before
+(``bench/results/render_clip_prototype.md``, ``docs/performance.md``).
+
 Issue 18's goal is an A3 PDF at most 2x a one-page PDF. The pagination of
 ``pathways.render.pages`` lays every page out on its own (a layout process, then a drawing
 process that lays out and draws each sheet as a cairo PDF of its own) and stays near 3x. This
