@@ -167,6 +167,7 @@ def _sub(diagram: Diagram, keep: frozenset[str], page_of: dict[str, int] | None)
                 key, Marker(key, lane_of[edge.target], where(edge.source, True), True)
             )
             edges.append(replace(edge, source=key, lines=()))
+    markers, edges = _gathered(markers, edges)
     marked = {marker.lane for marker in markers.values()}
     lanes = tuple(
         replace(lane, nodes=tuple(n for n in lane.nodes if n in keep))
@@ -180,6 +181,49 @@ def _sub(diagram: Diagram, keep: frozenset[str], page_of: dict[str, int] | None)
         edges=tuple(edges),
         markers=tuple(markers.values()),
     )
+
+
+_GATHER_ABOVE = 3
+"""More "from page N" boxes than this in one band of a page are gathered into one box."""
+
+
+def _gathered(
+    markers: dict[str, Marker], edges: list[Edge]
+) -> tuple[dict[str, Marker], list[Edge]]:
+    """``markers`` and ``edges`` with the incoming markers of a band gathered into one box
+    (``@from-LANE``, a line "from page N: step" for each) where the band has more than
+    :data:`_GATHER_ABOVE` of them, its arrows to each step drawn once.
+
+    Issue 18 audit: compensation-claim's DoSVY follow-up is reached from seven steps on
+    other pages; their seven boxes stood side by side (top to bottom) or one above another
+    (left to right), wider or taller than an A4 sheet holds at 7 pt (5.2-5.9 pt)."""
+    by_lane: dict[str | None, list[Marker]] = {}
+    for marker in markers.values():
+        if marker.incoming:
+            by_lane.setdefault(marker.lane, []).append(marker)
+    merged: dict[str, str] = {}
+    out = dict(markers)
+    for lane, incoming in by_lane.items():
+        if len(incoming) <= _GATHER_ABOVE:
+            continue
+        key = f"@from-{lane}"
+        for marker in incoming:
+            merged[marker.id] = key
+            del out[marker.id]
+        out[key] = Marker(key, lane, "\n".join(m.text for m in incoming), True)
+    if not merged:
+        return markers, edges
+    kept: list[Edge] = []
+    seen: set[Edge] = set()
+    for edge in edges:
+        if edge.source in merged:
+            edge = replace(edge, source=merged[edge.source])
+            drawn = replace(edge, transition=None)  # what is drawn: kind, colour, width
+            if drawn in seen:
+                continue
+            seen.add(drawn)
+        kept.append(edge)
+    return out, kept
 
 
 def _by_lanes(diagram: Diagram, ids: list[str], pieces: int) -> list[list[str]]:
