@@ -100,8 +100,12 @@ class WorkClock(NamedTuple):
       1e-9 h and at its end less 1e-9 h, and ``d`` its wall clock minus working time, so that
       an ``x`` in ``(lo, ce)`` is at ``x + d`` (the queue loop's inlined ``end``; elsewhere,
       at or near a piece's ends, it calls ``end``).
-    - ``shift(w)`` is ``(k, kw, lo, hi)``: ``w`` is at ``x = w - kw`` in the tables, and
-      ``x + d + k`` on the wall clock, and so is every working time in ``[lo, hi]``.
+    - ``shift(w)`` is ``(k, kw, rows)``: ``w`` is at ``x = w - kw`` in the tables, and
+      ``x + d + k`` on the wall clock, and so is every working time ``v`` whose
+      ``rows[trunc(v - kw)]`` (``ends``' row, or one that rejects every ``x``) takes it in
+      (``lo < x < ce``); for any other ``v`` (rejected, or IndexError) call ``end``. The
+      queue loop keeps the shift of the last service's end and its rows, so it looks up one
+      row per service and checks nothing else.
 
     The tables hold the intervals before the fold, then the fold's week repeated: the same
     calendar as :meth:`Timeline.serve`'s weekly fold. A working time beyond them is shifted
@@ -112,7 +116,7 @@ class WorkClock(NamedTuple):
     """
 
     ends: list[tuple[float, float, float]]
-    shift: Callable[[float], tuple[float, float, float, float]]
+    shift: Callable[[float], tuple[float, float, list[tuple[float, float, float]]]]
     enter: Callable[[float], tuple[float, float]]
     enter_array: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
     end: Callable[[float, float], tuple[float, bool]]
@@ -371,7 +375,22 @@ class Timeline:
         first = np.searchsorted(vce_np, reach, side="right").tolist()
         rows = [(c + _NEAR, ce - _NEAR, d) for c, ce, d in zip(vcum.tolist(), vce, vd, strict=True)]
         ends = list(map(rows.__getitem__, first))
+        first_np = np.array(first, dtype=np.int64)
         wfolded = wfold + span
+        # the tables of the weeks' shifts (`shift`): the rows of the working times that have
+        # the shift, every other row rejects (lo > x or x > ce: the caller calls `end`)
+        reject = (math.inf, -math.inf, 0.0)
+        top = trunc(wfolded)
+        ends0 = ends[: top + 1]  # no shift: [0, wfolded]
+        lo0, ce0, d0 = ends0[top]
+        ends0[top] = (lo0, min(ce0, wfolded), d0)
+        low, high = wfold + 1e-3, wfolded - 1e-3  # shifted: the margin of 1e-3 h inside
+        p0, p1 = trunc(low), trunc(high)
+        ends_k = [reject] * p0 + ends[p0 : p1 + 1]
+        lo0, ce0, d0 = ends_k[p0]
+        ends_k[p0] = (max(lo0, low), ce0, d0)
+        lo0, ce0, d0 = ends_k[p1]
+        ends_k[p1] = (lo0, min(ce0, high), d0)
 
         def locate(w: float) -> tuple[float, float]:
             """``(x, k)``: ``w`` in the tables, shifted back by ``m`` weeks (``k = 168 m``)."""
@@ -380,18 +399,17 @@ class Timeline:
                 return w - weekly * m, 168.0 * m
             return w, 0.0
 
-        def shift(w: float) -> tuple[float, float, float, float]:
-            """``(k, kw, lo, hi)``: the shift of ``w`` (wall-clock and working hours), and the
-            working times ``[lo, hi]`` that have the same shift, with a margin of 1e-3 h inside
-            its ``FOLD_WEEKS`` weeks so that :func:`locate` gives them that shift too (``w``
-            below 2**40: the subtraction's and the quotient's rounding stay below it)."""
+        def shift(w: float) -> tuple[float, float, list[tuple[float, float, float]]]:
+            """``(k, kw, rows)``: the shift of ``w`` (wall-clock and working hours), and the
+            table of the working times that have it: ``rows[trunc(x)]`` of an ``x = v - kw``
+            is ``ends``' row if ``v`` is within 1e-3 h inside the shift's ``FOLD_WEEKS`` weeks
+            (so that :func:`locate` gives ``v`` that shift too: ``w`` below 2**40, the
+            subtraction's and the quotient's rounding stay below it), else one that rejects
+            every ``x``, or it raises IndexError."""
             if w <= wfolded:
-                return 0.0, 0.0, -math.inf, wfolded
+                return 0.0, 0.0, ends0
             m = FOLD_WEEKS * trunc((w - wfold) / span)
-            kw = weekly * m
-            if w < 2.0**40:
-                return 168.0 * m, kw, wfold + kw + 1e-3, wfold + kw + span - 1e-3
-            return 168.0 * m, kw, math.inf, -math.inf
+            return 168.0 * m, weekly * m, ends_k if w < 2.0**40 else []
 
         def past(x: float, k: float, hours: float) -> tuple[float, bool]:
             j = bisect.bisect_left(vce, x)
@@ -416,7 +434,16 @@ class Timeline:
         def begin_array(w: FloatArray) -> FloatArray:
             m = np.where(w > wfolded, FOLD_WEEKS * np.trunc((w - wfold) / span), 0.0)
             x = w - weekly * m
-            out: FloatArray = x + vd_np[np.searchsorted(vce_np, x, side="right")] + 168.0 * m
+            # bisect_right(vce, x), from the first piece past the whole working hour: the
+            # same index as a binary search, in a step or two
+            j = first_np.take(np.minimum(x, first_np.size - 1).astype(np.int64))
+            while True:
+                more = vce_np.take(j, mode="clip") <= x
+                more &= j < vce_np.size - 1
+                if not more.any():
+                    break
+                j += more
+            out: FloatArray = x + vd_np.take(j) + 168.0 * m
             return out
 
         def enter_array(t: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -442,12 +442,11 @@ def event_loop(
     # WorkClock.end on its tables
     one = len(clocks) == 1
     only = next(iter(clocks.values())) if one else None
-    c_ends, c_shift, c_enter, c_end = (
-        (only.ends, only.shift, only.enter, only.end) if only else ([], _never, _never, _never)
-    )
-    # the weeks' shift of the fold (WorkClock.shift) of the last service's end, kept: the same
-    # for every working time in [e_lo, e_hi]
-    e_k, e_kw, e_lo, e_hi = 0.0, 0.0, math.inf, -math.inf
+    c_shift, c_enter, c_end = (only.shift, only.enter, only.end) if only else (_never,) * 3
+    # the weeks' shift of the fold (WorkClock.shift) of the last service's end and the rows
+    # of the working times that have it, kept (none at first: the first service asks)
+    e_k, e_kw = 0.0, 0.0
+    e_rows: list[tuple[float, float, float]] = []
     cal1, cal2 = -CALENDARED, -2 * CALENDARED  # the fast-path codes' bounds, as locals
     trunc = math.trunc
     nan = math.nan
@@ -559,6 +558,8 @@ def event_loop(
     next_time = arrivals[0] if n else -math.inf
     now, code = pop(heap)
     while True:
+        # Each event gives the case c, its step s, `clock` (the event's time) and `now` (when c
+        # enters s, >= clock), and r = plain[s], the step's fast-path code (-2: the general path)
         if now > next_time:  # the next case arrives before the event: put the event back
             if nxt_arrival == n:
                 break
@@ -576,12 +577,15 @@ def event_loop(
                 tick_at += every
             for d in start_deadlines:
                 t_from[d][c] = now
+            r = plain[s]
         elif code < 0:
             clock = now
             c = ~code
             s = cur[c]
+            r = plain[s]
         else:  # case `code` finishes service at a step with a capacity
             c = code
+            clock = now
             row = base[c] + cur[c]
             try:
                 v = xpop[row]()
@@ -590,105 +594,7 @@ def event_loop(
             if v >= 0:  # a plain move to step v
                 cur[c] = s = v
                 r = plain[s]
-                if r >= 0:  # the common case: on to a plain step with a queue, now
-                    try:
-                        dur = dpop[s]()
-                    except IndexError:
-                        dur = drefill(s)
-                    fa = free_at[r]
-                    begin = fa[0]
-                    if begin <= now:
-                        end = now + dur
-                    else:
-                        waits[r].append(begin - now)
-                        wcases[r].append(c)
-                        if begin > window:
-                            start[c] = begin
-                            pend[c] = dur
-                        end = begin + dur
-                    replace(fa, end)
-                    now, code = pushpop(heap, (end, c))
-                    continue
-                if r <= cal1:  # the same on a working calendar, in working time (WorkClock)
-                    if r <= cal2:
-                        iv[c] += 1
-                        r = cal2 - r
-                    else:
-                        r = cal1 - r
-                    try:
-                        dur = dpop[s]()
-                    except IndexError:
-                        dur = drefill(s)
-                    if cend[c] == now:  # now is the end of the case's last service (one calendar)
-                        nw, at = wend[c], now
-                    elif cend[c] == -now:  # arrived at night: both known from the arrivals
-                        nw, at = wend[c], cat[c]
-                    else:  # W(now), and the first working instant at or after now
-                        nw, at = c_enter(now)
-                    fa = free_at[r]
-                    bw = fa[0]  # servers come free at working instants
-                    if bw > nw:
-                        waits[r].append(bw)  # the wall-clock begin is found after the loop, at once
-                        wnow[r].append(now)
-                        wcases[r].append(c)
-                        if bw > w_window:
-                            start[c] = bw
-                            pend[c] = dur
-                    else:
-                        bw = nw
-                        if at > now:  # outside working hours: waits for the next working instant
-                            waits[r].append(nan)
-                            wnow[r].append(now - at)
-                            wcases[r].append(c)
-                            if bw > w_window:
-                                start[c] = bw
-                                pend[c] = dur
-                    ew = bw + dur
-                    replace(fa, ew)
-                    wend[c] = ew
-                    if not e_lo <= ew <= e_hi:  # not in the weeks of the last service's end
-                        e_k, e_kw, e_lo, e_hi = c_shift(ew)
-                    x = ew - e_kw  # WorkClock.end, inlined: one look-up and three additions
-                    lo, ce, cd = c_ends[trunc(x)]
-                    if lo < x < ce:
-                        end = x + cd + e_k
-                        cend[c] = end
-                    else:  # at or near the end of a working interval, or beyond the tables
-                        end, inside = c_end(ew, dur)
-                        cend[c] = end if inside else nan
-                    now, code = pushpop(heap, (end, c))
-                    continue
-                if r < -2:  # the same, at a step that counts an interview (kept as a copy on
-                    # purpose: merging the two costs the common path a comparison per visit)
-                    iv[c] += 1
-                    r = -3 - r
-                    try:
-                        dur = dpop[s]()
-                    except IndexError:
-                        dur = drefill(s)
-                    fa = free_at[r]
-                    begin = fa[0]
-                    if begin <= now:
-                        end = now + dur
-                    else:
-                        waits[r].append(begin - now)
-                        wcases[r].append(c)
-                        if begin > window:
-                            start[c] = begin
-                            pend[c] = dur
-                        end = begin + dur
-                    replace(fa, end)
-                    now, code = pushpop(heap, (end, c))
-                    continue
-                if r == -1:  # an outcome
-                    outcome_counts[s] += 1
-                    times.append(now - t_in[c])
-                    done.append(c)
-                    now, code = pop(heap)
-                    continue
-                clock = now
             else:
-                clock = now
                 s = cur[c]
                 e = ~v
                 target = ex_next[e]
@@ -713,11 +619,11 @@ def event_loop(
                         step_limit += 1
                         now, code = pop(heap)
                         continue
-        # Case c enters step s (== cur[c]) at `now` (>= clock). Steps without a queue touch nothing
-        # shared, so the case runs through them at once; at a step with a queue it must wait
-        # for the clock to reach its time.
-        r = plain[s]
-        if r >= 0 and now == clock:  # a plain step with a queue: fast path
+                # after a delay, a step with a queue must wait for the clock (the general path)
+                r = plain[s] if now == clock else -2
+        # Case c enters step s (== cur[c]) at `now`. The fast paths first (one copy each, for
+        # every kind of event): a step with nothing to do but serve or count.
+        if r >= 0:  # the common case: a plain step with a queue, now
             try:
                 dur = dpop[s]()
             except IndexError:
@@ -736,8 +642,8 @@ def event_loop(
             replace(fa, end)
             now, code = pushpop(heap, (end, c))
             continue
-        if r <= cal1 and now == clock:  # the same on a working calendar
-            if r <= cal2:
+        if r <= cal1:  # the same on a working calendar, in working time (WorkClock)
+            if r <= cal2:  # a step that counts an interview
                 iv[c] += 1
                 r = cal2 - r
             else:
@@ -746,14 +652,22 @@ def event_loop(
                 dur = dpop[s]()
             except IndexError:
                 dur = drefill(s)
-            if cend[c] == now:  # now is the end of the case's last service (one calendar)
-                nw, at = wend[c], now
-            elif cend[c] == -now:  # arrived at night: both known from the arrivals
-                nw, at = wend[c], cat[c]
-            else:  # W(now), and the first working instant at or after now
-                nw, at = c_enter(now)
             fa = free_at[r]
             bw = fa[0]  # servers come free at working instants
+            if cend[c] != now:  # not the end of the case's last service: W(now) looked up
+                if cend[c] == -now:  # arrived at night: both known from the arrivals
+                    nw, at = wend[c], cat[c]
+                else:  # W(now), and the first working instant at or after now
+                    nw, at = c_enter(now)
+                if at > now and bw <= nw:  # outside working hours: waits for the next one
+                    waits[r].append(nan)  # the wall-clock wait is known: at - now
+                    wnow[r].append(now - at)
+                    wcases[r].append(c)
+                    if nw > w_window:
+                        start[c] = nw
+                        pend[c] = dur
+            else:  # the common case: W(now) is the end of its last service, in working time
+                nw = wend[c]
             if bw > nw:
                 waits[r].append(bw)  # the wall-clock begin is found after the loop, at once
                 wnow[r].append(now)
@@ -763,27 +677,48 @@ def event_loop(
                     pend[c] = dur
             else:
                 bw = nw
-                if at > now:  # outside working hours: waits for the next working instant
-                    waits[r].append(nan)
-                    wnow[r].append(now - at)
-                    wcases[r].append(c)
-                    if bw > w_window:
-                        start[c] = bw
-                        pend[c] = dur
             ew = bw + dur
             replace(fa, ew)
             wend[c] = ew
-            if not e_lo <= ew <= e_hi:  # not in the weeks of the last service's end
-                e_k, e_kw, e_lo, e_hi = c_shift(ew)
             x = ew - e_kw  # WorkClock.end, inlined: one look-up and three additions
-            lo, ce, cd = c_ends[trunc(x)]
+            try:  # the rows of the weeks of the last service's end (WorkClock.shift)
+                lo, ce, cd = e_rows[trunc(x)]
+            except IndexError:
+                lo = ce = x
             if lo < x < ce:
-                end = x + cd + e_k
-                cend[c] = end
-            else:  # at or near the end of a working interval, or beyond the tables
+                cend[c] = end = x + cd + e_k
+            else:  # near the end of a working interval, or in other weeks: the shift of ew
+                e_k, e_kw, e_rows = c_shift(ew)
                 end, inside = c_end(ew, dur)
                 cend[c] = end if inside else nan
             now, code = pushpop(heap, (end, c))
+            continue
+        if r < -2:  # a plain step with a queue that counts an interview
+            iv[c] += 1
+            r = -3 - r
+            try:
+                dur = dpop[s]()
+            except IndexError:
+                dur = drefill(s)
+            fa = free_at[r]
+            begin = fa[0]
+            if begin <= now:
+                end = now + dur
+            else:
+                waits[r].append(begin - now)
+                wcases[r].append(c)
+                if begin > window:
+                    start[c] = begin
+                    pend[c] = dur
+                end = begin + dur
+            replace(fa, end)
+            now, code = pushpop(heap, (end, c))
+            continue
+        if r == -1:  # an outcome
+            outcome_counts[s] += 1
+            times.append(now - t_in[c])
+            done.append(c)
+            now, code = pop(heap)
             continue
         while True:
             f = flag[s]
