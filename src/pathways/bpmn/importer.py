@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from itertools import repeat
 from operator import itemgetter
+from operator import or_ as _or
 from pathlib import Path
 from typing import Any, get_args
 
@@ -512,9 +513,6 @@ class _Importer:
             ident = el.get("id")
             tag = el.tag[_BL:]
             if tag in FLOW_NODES and ident:
-                kinds: list[str] = []
-                docs: list[str] = []
-                loops = 0
                 default = el.get("default")
                 if default is not None:
                     node_default[ident] = default
@@ -522,18 +520,35 @@ class _Importer:
                     del node_default[ident]
                 if ident in nodes:
                     self.duplicate(nodes[ident].el, el)
-                # one pass over what it holds
+                # one pass over what it holds (lists made only for a second of a kind)
+                trigger: str | None = None
+                description: str | None = None
+                kinds: list[str] | None = None
+                docs: list[str] | None = None
+                loops = 0
                 for child in el.iterchildren(_ANY_BPMN) if len(el) else ():
                     name = child.tag[_BL:]
                     if name == "documentation":
-                        doc = text(child)
-                        if doc:
+                        doc = child.text if not len(child) else text(child)  # text, inline
+                        doc = doc.strip() if doc else ""
+                        if not doc:
+                            continue
+                        if description is None:
+                            description = doc
+                        elif docs is None:
+                            docs = [description, doc]
+                        else:
                             docs.append(doc)
                     elif name in DEFINITION_TAGS:
-                        kinds.append(DEFINITION_TAGS[name])
+                        if trigger is None:
+                            trigger = DEFINITION_TAGS[name]
+                        elif kinds is None:
+                            kinds = [trigger, DEFINITION_TAGS[name]]
+                        else:
+                            kinds.append(DEFINITION_TAGS[name])
                     elif name in _LOOPS:
                         loops += 1
-                if len(kinds) > 1:
+                if kinds is not None:
                     self.note(
                         el,
                         f"several event definitions ({', '.join(kinds)}): only {kinds[0]} is "
@@ -544,9 +559,9 @@ class _Importer:
                     tag,
                     agency,
                     lanes.get(ident, parent_role),
-                    kinds[0] if kinds else None,
+                    trigger,
                     inside,
-                    "\n\n".join(docs) or None,
+                    description if docs is None else "\n\n".join(docs),
                 )
                 nodes[ident] = node
                 for _ in range(loops):
@@ -626,10 +641,7 @@ class _Importer:
     def build(self) -> dict[str, Any]:
         self.read()
         self.resolve_flows()
-        for ident, node in self.nodes.items():
-            if node.kind in ("eventSubProcess",):
-                continue
-            self.make_steps(ident, node)
+        self.make_all_steps()
         for ident, node in self.nodes.items():
             if node.kind == "boundaryEvent":
                 self.attach_boundary(ident, node)
@@ -731,13 +743,27 @@ class _Importer:
         self.kinds[ident] = kind
         return ident
 
-    def make_steps(self, ident: str, node: _Node) -> None:
-        el, kind = node.el, node.kind
-        if kind in TASK_TAGS:  # the commonest: add_step's work for a task, inline
-            sid = self.new_id(ident)
-            self.step_ids[ident] = sid
+    def make_all_steps(self) -> None:
+        """The steps of every flow node, in the order of the nodes: a task's inline (the
+        commonest: :meth:`new_id` and :meth:`add_step`'s work, with the tables held locally),
+        the others by :meth:`make_steps`."""
+        used, step_ids, kinds = self.used, self.step_ids, self.kinds
+        steps, step_pos = self.steps, self.step_pos
+        for ident, node in self.nodes.items():
+            kind = node.kind
+            if kind not in TASK_TAGS:
+                if kind != "eventSubProcess":
+                    self.make_steps(ident, node)
+                continue
+            if _ID_CLEAN(ident) and ident not in used:  # new_id, inline
+                used.add(ident)
+                sid = ident
+            else:
+                sid = self.new_id(ident)
+            step_ids[ident] = sid
             step: dict[str, Any] = {"id": sid, "kind": "action"}
             step["role"] = node.lane if node.lane is not None else self.role_for(node)
+            el = node.el
             name = el.get("name")  # self.label, inline
             if name and (label := " ".join(name.split())):
                 step["label"] = label
@@ -746,13 +772,15 @@ class _Importer:
             tag = TASK_TAGS[kind]
             if tag:
                 step["tags"] = [tag]
-            self.steps.append(step)
-            self.step_pos.append(el)
-            self.kinds[sid] = "action"
+            steps.append(step)
+            step_pos.append(el)
+            kinds[sid] = "action"
             node.step_in = node.step_out = sid
             if len(node.outs) > 1:
                 self.split(node, [f for f in node.outs if not f.message])
-            return
+
+    def make_steps(self, ident: str, node: _Node) -> None:
+        el, kind = node.el, node.kind
         seq_outs = [f for f in node.outs if not f.message]
         seq_ins = [f for f in node.ins if not f.message]
         sid = self.new_id(ident)
@@ -1352,6 +1380,8 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 
 _new = object.__new__
+_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend
+"""Runs an iterator to its end, keeping nothing."""
 # The slots every pydantic model has, set directly (a frozen model refuses __setattr__).
 _slots: Any = vars(BaseModel)
 _set_dict = _slots["__dict__"].__set__
@@ -1369,6 +1399,16 @@ def _make(cls: type[BaseModel], defaults: dict[str, Any], values: dict[str, Any]
     _set_extra(obj, None)
     _set_private(obj, None)
     return obj
+
+
+def _objects(cls: type[BaseModel], fields: list[dict[str, Any]], given: list[set[str]]) -> Any:
+    """Models of ``cls`` as :func:`_make` makes them, a slot at a time over all of them."""
+    made = list(map(_new, repeat(cls, len(fields))))
+    _consume(map(_set_dict, made, fields))
+    _consume(map(_set_fields_set, made, given))
+    _consume(map(_set_extra, made, repeat(None)))
+    _consume(map(_set_private, made, repeat(None)))
+    return made
 
 
 _ID = re.compile(ID_PATTERN)
@@ -1427,31 +1467,20 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     if not set(step_roles) <= roles.keys() | {None}:
         return None
     forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
-    steps: list[Step] = []
-    step_defaults = _STEP_DEFAULTS
-    new, set_dict, set_fields_set, set_extra, set_private = (
-        _new,
-        _set_dict,
-        _set_fields_set,
-        _set_extra,
-        _set_private,
-    )
-    for step in steps_in:
-        fields = {**step_defaults, **step}
-        if "tags" in step:
-            fields["tags"] = tuple(step["tags"])
-        if "duration" in step:
+    # The objects are made a pass at a time, each pass one C function mapped over them all
+    # (no bytecode per object and field): a Step's fields are its defaults updated with the
+    # given keys (all Step fields: the order stays the fields' order), the given keys its
+    # fields set.
+    step_fields = list(map(_or, repeat(_STEP_DEFAULTS), steps_in))
+    for fields in step_fields:
+        if fields["tags"].__class__ is list:
+            fields["tags"] = tuple(fields["tags"])
+        if fields["duration"] is not None:
             try:
-                fields["duration"] = Duration.model_validate(step["duration"])
+                fields["duration"] = Duration.model_validate(fields["duration"])
             except ValidationError:
                 return None
-        # A Step as model_validate makes it: every field in order, the given ones set.
-        obj = new(Step)
-        set_dict(obj, fields)
-        set_fields_set(obj, set(step))
-        set_extra(obj, None)
-        set_private(obj, None)
-        steps.append(obj)
+    steps = _objects(Step, step_fields, list(map(set, steps_in)))
     if not set(map(_GET_FROM, moves_in)) <= role_of.keys():
         return None
     if not set(map(_GET_TO, moves_in)) <= role_of.keys():
@@ -1459,41 +1488,52 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     if not set().union(*moves_in) <= _MOVE_KEYS:
         return None
     by_of = {ident: () if role is None else (role,) for ident, role in role_of.items()}
-    moves: list[Transition] = []
-    move_defaults = _MOVE_DEFAULTS
-    for move in moves_in:
-        source = move["from"]
-        fields = {**move_defaults, **move}
-        del fields["from"]
-        fields["source"] = source
-        fields["by"] = by_of[source]
+    # A Transition's fields: its defaults updated with the given keys, then `from` (added
+    # last) taken out and put in `source` (the first field), `by` the role of `from`, and an
+    # empty event filled as the validator fills it.
+    move_fields = list(map(_or, repeat(_MOVE_DEFAULTS), moves_in))
+    sources = list(map(dict.pop, move_fields, repeat("from")))
+    _consume(map(dict.__setitem__, move_fields, repeat("source"), sources))
+    _consume(map(dict.__setitem__, move_fields, repeat("by"), map(by_of.__getitem__, sources)))
+    for fields in move_fields:
         if not fields["event"]:
-            fields["event"] = FORK_EVENT if source in forks else "to_" + move["to"]
-        given = {*move, "source", "by", "event"}  # the fields the model always sets
-        given.discard("from")
-        move_obj = new(Transition)
-        set_dict(move_obj, fields)
-        set_fields_set(move_obj, given)
-        set_extra(move_obj, None)
-        set_private(move_obj, None)
-        moves.append(move_obj)
+            fields["event"] = FORK_EVENT if fields["source"] in forks else "to_" + fields["to"]
+    given = list(map(set, moves_in))  # the fields set: always source, by and event
+    _consume(map(set.discard, given, repeat("from")))
+    _consume(map(set.update, given, repeat(("source", "by", "event"))))
+    moves = _objects(Transition, move_fields, given)
     fields = {name: CaseField.model_validate(v) for name, v in document["case_fields"].items()}
-    return Pathway.model_construct(
-        {key for key in document},
-        format=document["format"],
-        id=document["id"],
-        title=document["title"],
-        locales=tuple(document["locales"]),
-        sectors=tuple(document["sectors"]),
-        agencies=tuple(_make(Agency, _AGENCY_DEFAULTS, a) for a in document["agencies"]),
-        roles=tuple(_make(Role, _ROLE_DEFAULTS, r) for r in document["roles"]),
-        case_fields=fields,
-        steps=tuple(steps),
-        transitions=tuple(moves),
-        # The other fields made by their factories here: model_construct asks each factory's
-        # signature (inspect) before calling it, a tenth of lxml's parse of the 272 KiB file.
-        **{name: make() for name, make in _PATHWAY_FACTORIES.items() if name not in document},
+    values: dict[str, Any] = {
+        "format": document["format"],
+        "id": document["id"],
+        "title": document["title"],
+        "locales": tuple(document["locales"]),
+        "sectors": tuple(document["sectors"]),
+        "agencies": tuple(_make(Agency, _AGENCY_DEFAULTS, a) for a in document["agencies"]),
+        "roles": tuple(_make(Role, _ROLE_DEFAULTS, r) for r in document["roles"]),
+        "case_fields": fields,
+        "steps": tuple(steps),
+        "transitions": tuple(moves),
+    }
+    # As Pathway.model_construct makes it (every field in order, the document's keys set,
+    # the private attributes' defaults), without asking each field how to make its default
+    # (a twentieth of lxml's parse of the 272 KiB file): the plain defaults are immutable and
+    # made once, the others by their factories here.
+    pathway = _new(Pathway)
+    _set_dict(
+        pathway,
+        {
+            name: values[name]
+            if name in values
+            else (make() if (make := _PATHWAY_FACTORIES.get(name)) else _PATHWAY_DEFAULTS[name])
+            for name in _PATHWAY_FIELDS
+        },
     )
+    _set_fields_set(pathway, set(document))
+    _set_extra(pathway, None)
+    _set_private(pathway, None)
+    pathway.model_post_init(None)
+    return pathway
 
 
 _PATHWAY_FACTORIES: dict[str, Callable[[], Any]] = {
@@ -1502,6 +1542,13 @@ _PATHWAY_FACTORIES: dict[str, Callable[[], Any]] = {
     if field.default_factory is not None
 }
 """Fields of a pathway the importer never fills, each with the factory of its default."""
+_PATHWAY_FIELDS = tuple(Pathway.model_fields)
+_PATHWAY_DEFAULTS: dict[str, Any] = {
+    name: field.default
+    for name, field in Pathway.model_fields.items()
+    if not field.is_required() and field.default_factory is None
+}
+"""The other defaults of a pathway's fields (immutable: a test checks they are hashable)."""
 
 
 _STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "duration"})
