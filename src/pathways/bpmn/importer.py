@@ -316,6 +316,7 @@ class _Importer:
         self.step_pos: list[El] = []
         self.transitions: list[dict[str, Any]] = []
         self.tr_pos: list[tuple[El, El | None]] = []
+        self.guarded: set[int] = set()  # the transitions given a `when`
         self.step_ids: dict[str, str] = {}  # BPMN id -> step id
         self.used: set[str] = set()
         self.kinds: dict[str, str] = {}  # step id -> kind
@@ -1051,6 +1052,7 @@ class _Importer:
                 self.keep_as_label(index, flow, text, error)
                 continue
             self.transitions[index]["when"] = text
+            self.guarded.add(index)
             used |= names
         self.case_fields = {k: v for k, v in sorted(fields.items()) if k in used}
         # A default flow out of a step whose other exits are all guarded: `not (g1 or g2 ...)`.
@@ -1069,6 +1071,7 @@ class _Importer:
                 parts = [t["when"] for t in others]
                 inner = " or ".join(p if len(parts) == 1 else f"({p})" for p in parts)
                 move["when"] = f"not ({inner})"
+                self.guarded.add(index)
 
     def keep_as_label(self, index: int, flow: _Flow, text: str, why: str) -> None:
         move = self.transitions[index]
@@ -1125,19 +1128,19 @@ class _Importer:
             table[("agencies", i)] = self.agency_pos[agency["id"]]
         for i, role in enumerate(self.roles.values()):
             table[("roles", i)] = self.role_pos[role["id"]]
-        steps_at = [("steps", i) for i in range(len(self.step_pos))]
+        # ("steps", i) -> the element, made in C (zip), not a bytecode loop per entry
+        steps_at = zip(repeat("steps"), range(len(self.step_pos)), strict=False)
         table.update(zip(steps_at, self.step_pos, strict=True))
-        moves_at = [("transitions", i) for i in range(len(self.tr_pos))]
-        table.update(zip(moves_at, [el for el, _ in self.tr_pos], strict=True))
-        for i, (move, (_, cond)) in enumerate(zip(self.transitions, self.tr_pos, strict=True)):
-            if cond is not None and "when" in move:
+        moves_at = zip(repeat("transitions"), range(len(self.tr_pos)), strict=False)
+        table.update(zip(moves_at, map(_FIRST, self.tr_pos), strict=True))
+        first_guard: dict[str, DocPath] = {}
+        for i in sorted(self.guarded):  # the transitions with a `when`
+            move, cond = self.transitions[i], self.tr_pos[i][1]
+            if cond is not None:
                 table[("transitions", i, "when")] = cond
-        first_guard = {}
-        for i, move in enumerate(self.transitions):
-            if "when" in move:
-                for name in self.case_fields:
-                    if name in move["when"] and name not in first_guard:
-                        first_guard[name] = ("transitions", i, "when")
+            for name in self.case_fields:
+                if name in move["when"] and name not in first_guard:
+                    first_guard[name] = ("transitions", i, "when")
         for name in self.case_fields:
             where = first_guard.get(name, ())
             table[("case_fields", name)] = dict.get(table, where, self.root)
@@ -1556,6 +1559,7 @@ _STEP_KINDS = frozenset(get_args(StepKind))
 _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
 _GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
 _GET_FROM, _GET_TO = itemgetter("from"), itemgetter("to")
+_FIRST = itemgetter(0)
 _IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
 """Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
 _STEP_DEFAULTS = _defaults(Step)
