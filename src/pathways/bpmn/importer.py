@@ -39,8 +39,8 @@ import os
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import add, eq, itemgetter, not_
 from operator import or_ as _or
 from pathlib import Path
 from typing import Any, get_args
@@ -1469,20 +1469,20 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         return None
     if not set(step_roles) <= roles.keys() | {None}:
         return None
-    forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
+    forks = set(compress(step_ids, map(eq, map(_GET_KIND, steps_in), repeat("fork"))))
     # The objects are made a pass at a time, each pass one C function mapped over them all
     # (no bytecode per object and field): a Step's fields are its defaults updated with the
-    # given keys (all Step fields: the order stays the fields' order), the given keys its
-    # fields set.
+    # given keys (all Step fields: the order stays the fields' order), its tags a tuple (a
+    # tuple of the default's empty tuple is itself), the given keys its fields set.
     step_fields = list(map(_or, repeat(_STEP_DEFAULTS), steps_in))
-    for fields in step_fields:
-        if fields["tags"].__class__ is list:
-            fields["tags"] = tuple(fields["tags"])
-        if fields["duration"] is not None:
-            try:
-                fields["duration"] = Duration.model_validate(fields["duration"])
-            except ValidationError:
-                return None
+    _consume(
+        map(dict.__setitem__, step_fields, repeat("tags"), map(tuple, map(_GET_TAGS, step_fields)))
+    )
+    for fields in filter(_GET_DURATION, step_fields):  # the few with a duration
+        try:
+            fields["duration"] = Duration.model_validate(fields["duration"])
+        except ValidationError:
+            return None
     steps = _objects(Step, step_fields, list(map(set, steps_in)))
     if not set(map(_GET_FROM, moves_in)) <= role_of.keys():
         return None
@@ -1490,17 +1490,24 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         return None
     if not set().union(*moves_in) <= _MOVE_KEYS:
         return None
-    by_of = {ident: () if role is None else (role,) for ident, role in role_of.items()}
+    by_role: dict[str | None, tuple[str, ...]] = {role: (role,) for role in roles}
+    by_role[None] = ()
     # A Transition's fields: its defaults updated with the given keys, then `from` (added
     # last) taken out and put in `source` (the first field), `by` the role of `from`, and an
-    # empty event filled as the validator fills it.
+    # empty event filled as the validator fills it ('to_<to>', or the fork event out of a
+    # fork).
     move_fields = list(map(_or, repeat(_MOVE_DEFAULTS), moves_in))
     sources = list(map(dict.pop, move_fields, repeat("from")))
     _consume(map(dict.__setitem__, move_fields, repeat("source"), sources))
-    _consume(map(dict.__setitem__, move_fields, repeat("by"), map(by_of.__getitem__, sources)))
-    for fields in move_fields:
-        if not fields["event"]:
-            fields["event"] = FORK_EVENT if fields["source"] in forks else "to_" + fields["to"]
+    by = map(by_role.__getitem__, map(role_of.__getitem__, sources))
+    _consume(map(dict.__setitem__, move_fields, repeat("by"), by))
+    unnamed = list(compress(move_fields, map(not_, map(_GET_EVENT, move_fields))))
+    named = map(add, repeat("to_"), map(_GET_TO, unnamed))
+    _consume(map(dict.__setitem__, unnamed, repeat("event"), named))
+    if forks:
+        out_of_fork = map(forks.__contains__, map(_GET_SOURCE, unnamed))
+        for fields in compress(unnamed, out_of_fork):
+            fields["event"] = FORK_EVENT
     given = list(map(set, moves_in))  # the fields set: always source, by and event
     _consume(map(set.discard, given, repeat("from")))
     _consume(map(set.update, given, repeat(("source", "by", "event"))))
@@ -1560,6 +1567,8 @@ _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
 _GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
 _GET_FROM, _GET_TO = itemgetter("from"), itemgetter("to")
 _FIRST = itemgetter(0)
+_GET_TAGS, _GET_DURATION = itemgetter("tags"), itemgetter("duration")
+_GET_EVENT, _GET_SOURCE = itemgetter("event"), itemgetter("source")
 _IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
 """Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
 _STEP_DEFAULTS = _defaults(Step)
