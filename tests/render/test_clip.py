@@ -186,7 +186,8 @@ def test_a4_landscape_fits_its_heading_and_is_cut_from_one_drawing(tmp_path: Pat
     """On A4 landscape the heading with a legend of six columns is wider than the sheet: its
     columns and wrapping are chosen to fit (pages.fit_title, the choice the pages laid out one
     by one make), the drawing made again, and the sheets cut from it: exactly A4 landscape,
-    the same bytes twice."""
+    the same bytes twice. (`render` prints A4 as pages laid out one by one, which take fewer
+    sheets there; ``clipped_pdf`` cuts them when asked.)"""
     from pypdf import PdfReader
 
     diagram = extract(pathways.load(P1))

@@ -266,9 +266,15 @@ def render(
         from pathways.render.clip import clipped_pdf
         from pathways.render.pages import sheets, sheets_pdf
 
-        # One drawing cut into sheets where that keeps every step and text whole on a
-        # sheet; otherwise (top to bottom, a band taller than a sheet) each page on its own.
-        clipped = clipped_pdf(diagram, direction, page.upper(), orientation)
+        # A3: one drawing cut into sheets where that keeps every step and text whole on a
+        # sheet (as many sheets as the pages laid out one by one, at half the cost);
+        # otherwise (top to bottom, a band taller than a sheet) and on A4, where the pages
+        # laid out one by one take fewer sheets, each page on its own.
+        clipped = (
+            clipped_pdf(diagram, direction, page.upper(), orientation)
+            if page.upper() == "A3"
+            else None
+        )
         if clipped is not None:
             data = clipped
         else:

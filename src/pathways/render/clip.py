@@ -51,6 +51,7 @@ from pathways.render.pages import (
     _ref,
     _Unreadable,
     legend_columns,
+    narrow_sheet,
     page_area,
     sheets_pdf,
 )
@@ -482,7 +483,13 @@ def _cut(diagram: Diagram, page: str, orientation: str) -> _Cut | bytes | None:
     ``None`` where clipping cannot keep every step and text whole on a sheet."""
     paper_w, paper_h = page_area(page, orientation)
     room = ((paper_w - 2 * MARGIN) / MIN_SCALE, (paper_h - 2 * MARGIN) / MIN_SCALE)
-    diagram = replace(diagram, legend_columns=legend_columns(page, orientation))
+    # as pages.sheets: the legend as wide as the paper allows, labels wrapped shorter on
+    # sheets narrow along the flow (A4 landscape)
+    diagram = replace(
+        diagram,
+        legend_columns=legend_columns(page, orientation),
+        narrow=narrow_sheet("LR", page, orientation),
+    )
     process = _Process()
     try:
         doc, whole = process.send(draw_source(diagram, "LR", compact=True))
