@@ -184,15 +184,22 @@ def _node_label(node: Node, pad: int, lang: str | None = None, narrow: bool = Fa
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
 
 
-def _marker_label(value: str, pad: int) -> str:
-    """A continuation marker's text: lines joined by <BR/>, or in Khmer (``pad`` above 1) one
-    padded table row per line, as step labels are, since <BR/> spaces lines by the font size
-    alone and Khmer's stacked vowels and subscripts then stand over the arrow's border (issue
-    18 audit, the printed Khmer sheets)."""
+def _marker_label(value: str, pad: int, width: int = 18) -> str:
+    """A continuation marker's text wrapped at ``width`` characters: lines joined by <BR/>,
+    or in Khmer (``pad`` above 1) one padded table row per line, as step labels are, since
+    <BR/> spaces lines by the font size alone and Khmer's stacked vowels and subscripts then
+    stand over the arrow's border (issue 18 audit, the printed Khmer sheets)."""
     if pad <= 1:
-        return _small(_lines(wrap(value, 18)), "#222222")
-    rows = "".join(_rows(wrap(value, 18), "#222222", pad=pad))
+        return _small(_lines(wrap(value, width)), "#222222")
+    rows = "".join(_rows(wrap(value, width), "#222222", pad=pad))
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{rows}</TABLE>'
+
+
+def _line_width(marker: Marker, direction: str) -> int:
+    """Characters a line of a continuation marker holds: 36 for a box that gathers several
+    steps (``pages._gathered``) drawn top to bottom, where its height is the flow's;
+    otherwise 18."""
+    return 36 if direction == "TB" and "\n" in marker.text else 18
 
 
 def _lane_rows(lane: Lane, lang: str | None = None, narrow: bool = False) -> list[tuple[str, str]]:
@@ -716,7 +723,7 @@ def _parts(
             for marker in lane_markers:
                 c.node(
                     marker.id,
-                    label=f"<{_marker_label(marker.text, pad)}>",
+                    label=f"<{_marker_label(marker.text, pad, _line_width(marker, direction))}>",
                     shape="larrow" if marker.incoming else "rarrow",
                     # The head of the arrow takes about 6 pt off the body above and below:
                     # a taller margin keeps every line of the text inside the body.
