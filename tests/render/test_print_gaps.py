@@ -24,7 +24,7 @@ test_sheets.py; this file holds the other sheets, each a gap the issue 18 audit 
 Still gaps, kept as strict expected failures, all Khmer on A4: a page of one step whose
 Khmer label is tall (TB, A4 portrait: 6.7 pt, school-disclosure and sextortion-helpline) or
 whose lane title, step and boxes are 18 pt too long (LR, A4 landscape, compensation-claim:
-6.9 pt; ``render`` prints that one cut from one drawing, at 7 pt: pathways.render.clip).
+6.9 pt).
 
 ``HYPOTHESIS_PROFILE=thorough`` (``make test-thorough``) checks every bundled pathway in both
 languages on every sheet; ``make test`` a few cases of each (0.3 s each).
