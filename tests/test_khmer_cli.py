@@ -315,7 +315,7 @@ def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[
             with pytest.raises(SimulationError) as caught:
                 apply_overrides(p, [args[2]])
             message = str(caught.value)
-            km_line = "pathways simulate៖ កំហុស៖ " + error_message(message, "km")
+            km_line = "កំហុស៖ " + error_message(message, "km")
         elif args[0].endswith("broken-scenario.yaml"):
             # a scenario whose change names nothing: loading refuses the file (PW003, in
             # tests/test_loader.py); a pathway built without the loader meets it when it runs
@@ -323,16 +323,16 @@ def test_simulate_errors_in_khmer(tmp_path: Path, capsys: pytest.CaptureFixture[
             with pytest.raises(SimulationError) as caught:
                 pathways.simulate(built, scenario=args[2], cases=10)
             message = str(caught.value)
-            km_line = "pathways simulate៖ កំហុស៖ " + error_message(message, "km")
+            km_line = "កំហុស៖ " + error_message(message, "km")
         else:  # the real command line, in both languages
             argv = ["simulate", *args, "--cases", "10"]
             code, en = _run(argv, capsys)
             km_code, km = _run([*argv, "--lang", "km"], capsys)
             assert code == km_code == 1, (args, en)
             en_line, km_line = en.splitlines()[-1], km.splitlines()[-1]
-            assert en_line.startswith("pathways simulate: error: "), en_line
-            message = en_line[len("pathways simulate: error: ") :]
-        assert km_line.startswith("pathways simulate៖ កំហុស៖ "), (args, km_line)
+            assert en_line.startswith("error: "), en_line
+            message = en_line[len("error: ") :]
+        assert km_line.startswith("កំហុស៖ "), (args, km_line)
         assert _used(message, patterns, used, patterns + list(_part_patterns())), message
         typed = {w for arg in args for w in re.findall(r"[A-Za-z]+", arg)}
         file_words = set(re.findall(r"[A-Za-z]+", Path(args[0]).read_text(encoding="utf-8")))

@@ -532,11 +532,9 @@ def test_simulate_set_errors_in_khmer(capsys: pytest.CaptureFixture[str]) -> Non
     argv = ["simulate", "pathways/kh/csa-in-person.yaml", "--set", "roles.doctr.capacity=2"]
     assert main([*argv, "--lang", "km"]) == 1
     assert capsys.readouterr().err == (
-        "pathways simulate៖ កំហុស៖ --set roles.doctr.capacity៖ គ្មានតួនាទី 'doctr' ទេ; "
-        "តើអ្នកចង់សំដៅលើ 'doctor' ឬ?\n"
+        "កំហុស៖ --set roles.doctr.capacity៖ គ្មានតួនាទី 'doctr' ទេ; តើអ្នកចង់សំដៅលើ 'doctor' ឬ?\n"
     )
     assert main(argv) == 1
     assert capsys.readouterr().err == (
-        "pathways simulate: error: --set roles.doctr.capacity: no role 'doctr'; "
-        "did you mean 'doctor'?\n"
+        "error: --set roles.doctr.capacity: no role 'doctr'; did you mean 'doctor'?\n"
     )

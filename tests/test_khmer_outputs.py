@@ -278,7 +278,7 @@ def test_simulate_refusals_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         args = ["simulate", str(path), "--cases", "50", "--no-progress"]
         km = _run([*args, "--lang", "km"], capsys, path)
         en = _run(args, capsys, path)
-        # the command's name in "pathways simulate: error:", and the warning that the file has
+        # "simulate" in the command line, and the warning that the file has
         # no Khmer labels (it names the locale codes)
         own, english = _tool_words(km, en, _file_words(path) | {"simulate", "en", "km"})
         assert own == set(), path

@@ -577,7 +577,7 @@ def simulate(
                 said = file_changes(apply_overrides(base_what, base_overrides), what, lang)
             runs.append((name, said, description, result))
     except SimulationError as exc:
-        words = tr("pathways simulate: error: {message}", lang)
+        words = tr("error: {message}", lang)
         typer.echo(words.format(message=error_message(str(exc), lang)), err=True)
         return 1
     data: dict[str, Any]
@@ -604,7 +604,7 @@ def simulate(
     try:
         text = json.dumps(data, indent=2, allow_nan=False)
     except ValueError as exc:  # a non-finite number: a bug, refused rather than written
-        typer.echo(f"pathways simulate: error: the result holds {exc}", err=True)
+        typer.echo(f"error: the result holds {exc}", err=True)
         return 1
     if output is not None:
         try:
