@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import pathways
 from pathways.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,3 +55,60 @@ def test_simulate_errors_have_the_one_error_style(capsys: pytest.CaptureFixture[
         assert main([*argv, "--lang", lang]) == 1
         err = capsys.readouterr().err
         assert err.startswith(start) and "pathways simulate" not in err, err
+
+
+SCHOOL = ROOT / "pathways" / "kh" / "school-disclosure.yaml"
+
+
+def test_what_if_changes_are_said_with_labels(capsys: pytest.CaptureFixture[str]) -> None:
+    """`simulate --compare` printed a scenario's changes as written
+    ("roles.social_worker.capacity=10"): now with the role's label and the setting in the
+    reader's words; the JSON keeps the overrides as written."""
+    import json
+
+    from pathways.simulate.compare import change_words
+
+    argv = ["simulate", str(SCHOOL), "--compare", "front-line-office-hours", "--cases", "50"]
+    assert main([*argv, "--no-progress"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps at the console's width
+    assert "DoSVY social worker: capacity 10" in out
+    assert "roles.social_worker" not in out
+    assert main([*argv, "--no-progress", "--lang", "km"]) == 0
+    km = " ".join(capsys.readouterr().out.split())
+    assert "សមត្ថភាព 10" in km and "capacity" not in km and "roles." not in km
+    assert "ជួរមុខ គ.ក.ន.ក" in km  # the scenario's own Khmer description
+    assert main([*argv, "--no-progress", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "roles.social_worker.capacity=10" in data["what_ifs"][0]["changes"]
+    p = pathways.load(SCHOOL)
+    first, second = p.transitions[0].source, p.transitions[0].to
+    said = change_words(
+        p,
+        [
+            f"transitions.from={first},to={second}.probability=0.4",
+            "transitions.0.probability=0.4",
+            f"steps.{second}.role=social_worker",
+            "roles.social_worker.calendar=null",
+            "simulation.arrivals_per_day=4",
+            "not an override",
+        ],
+    )
+    move = f"{p.label(first)} -> {p.label(second)}: probability 0.4"
+    assert said == [
+        move,
+        move,
+        f"{p.label(second)}: role DoSVY social worker",
+        "DoSVY social worker: calendar removed",
+        "arrivals per day 4",
+        "not an override",
+    ]
+
+
+def test_report_scenario_table_says_changes_with_labels(tmp_path: Path) -> None:
+    """The report's scenario table printed the overrides as written; now in words."""
+    from pathways.report import write_report
+
+    write_report([SCHOOL], tmp_path, cases=50)
+    page = (tmp_path / "kh-school-disclosure.html").read_text(encoding="utf-8")
+    assert "DoSVY social worker: capacity 10" in page
+    assert "roles.social_worker.capacity=10" not in page

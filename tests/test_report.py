@@ -409,7 +409,9 @@ def test_scenarios_side_by_side_with_differences_noise_and_escaped_labels() -> N
     assert "share ending at done" in rows
     assert 'role="alert">one-worker: Saturated: ' in section
     assert "with 1 worker &lt;script&gt;" in section  # the plain sentence, escaped
-    assert "roles.r.capacity=1" in section
+    # the changes in words with the role's label (issue 18 audit; ids stay in JSON)
+    assert "Worker: capacity 1" in section and "Worker: title Caseworker" in section
+    assert "roles.r.capacity=1" not in section
 
 
 def test_a_scenario_that_cannot_run_is_a_note() -> None:
@@ -452,4 +454,4 @@ def test_scenarios_name_nothing_the_reader_may_not_see() -> None:
     assert section.count("(details withheld at this visibility)") >= 2
     assert "<th>fewer</th>" in section  # the scenario itself is still compared
     full = pathway_report(p, today=TODAY, cases=600, diagram=False, visibility="restricted")
-    assert "roles.zeta_worker.capacity=2" in full and "Zeta Safehouse with 2 keepers" in full
+    assert "Zeta keeper: capacity 2" in full and "Zeta Safehouse with 2 keepers" in full

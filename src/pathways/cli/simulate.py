@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -252,36 +252,46 @@ def print_comparison(
     data: Mapping[str, Any],
     lang: str | None = None,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    pathway: Pathway | None = None,
 ) -> None:
     """The baseline and each what-if: what it changed, and every headline KPI side by side with
     the difference (what-if minus baseline), its 95% interval and a within-noise marker; the
-    tool's words in ``lang``, steps and roles by their ``labels``."""
+    tool's words in ``lang``, steps and roles by their ``labels``, the changes in words with
+    the labels of ``pathway`` (:func:`~pathways.simulate.compare.change_words`; as written
+    without it)."""
     from rich.markup import escape
     from rich.table import Table
 
+    from pathways.model import label_text
     from pathways.report.html import _kpi_name
+    from pathways.simulate.compare import change_words
+
+    def said(changes: Sequence[str]) -> str:
+        words = change_words(pathway, changes, lang) if pathway is not None else changes
+        return ", ".join(words) or tr("none", lang)
 
     steps = (labels or {}).get("steps", {})
     roles = (labels or {}).get("roles", {})
     deadlines = (labels or {}).get("deadlines", {})
     base = data["baseline"]
-    none = tr("none", lang)
     name = base["name"] if base["name"] != "as written" else tr("as written", lang)
     head = tr("{name} (changes: {changes}); {cases}, seed {seed} for every run", lang).format(
         name=name,
-        changes=", ".join(base["changes"]) or none,
+        changes=said(base["changes"]),
         cases=tr("{n} cases", lang).format(n=f"{base['result']['cases']:,}"),
         seed=base["result"]["seed"],
     )
     console.print(_headed(tr("Baseline", lang), head, lang))
     for item in data["what_ifs"]:
-        changes = ", ".join(item["changes"]) or none
+        changes = said(item["changes"])
         title = tr("What-if {name}", lang).format(name=item["name"])
-        head = (
-            _headed(title, item["description"], lang)
-            if item.get("description")
-            else f"[bold]{escape(title)}[/bold]"
-        )
+        about = item.get("description")
+        scenarios = pathway.scenarios if pathway is not None and about else ()
+        locales = tuple(pathway.locales) if pathway is not None else ()
+        for scenario in scenarios:
+            if scenario.name == item["name"]:  # the JSON says it in the first locale
+                about = label_text(scenario.description, lang, locales) or about
+        head = _headed(title, about, lang) if about else f"[bold]{escape(title)}[/bold]"
         changed = tr("(changes: {changes})", lang).format(changes=changes)
         console.print(f"\n{head} {escape(changed)}")
         _print_saturation(console, item["result"], lang)
@@ -619,5 +629,5 @@ def simulate(
     if not compare:
         print_result(console, runs[0][3], labels_of(pathway, lang), lang)
     else:
-        print_comparison(console, data, lang, labels_of(pathway, lang))
+        print_comparison(console, data, lang, labels_of(pathway, lang), pathway)
     return 0

@@ -174,7 +174,7 @@ def _scenarios(
     """Each scenario of the file run like the baseline (same seed and options) on the reader's
     view of the changed pathway: its description, changes, result (or a note saying why not)
     and, as ``--compare`` gives them, the differences from the baseline and plain sentences."""
-    from pathways.simulate.compare import differences, headline_sentences
+    from pathways.simulate.compare import change_words, differences, headline_sentences
     from pathways.simulate.overrides import apply_overrides
 
     out: list[dict[str, Any]] = []
@@ -186,6 +186,7 @@ def _scenarios(
             "name": scenario.name,
             "description": about,
             "changes": list(scenario.overrides),
+            "said": change_words(original, scenario.overrides, lang),
         }
         try:
             what = view(apply_overrides(original, scenario.overrides), vis)

@@ -554,10 +554,12 @@ def _scenarios_section(
 
     rows = []
     for sc in parts.scenarios:
-        changes = ", ".join(sc.get("changes") or ()) or tr("none", lang)
-        rows.append(
-            [seen(str(sc.get("name", ""))), seen(str(sc.get("description") or "-")), seen(changes)]
-        )
+        # the changes in words with labels (ids stay in JSON); withheld whole when either the
+        # overrides as written or the words name what the reader may not see
+        written = ", ".join(sc.get("changes") or ())
+        changes = ", ".join(sc.get("said") or sc.get("changes") or ()) or tr("none", lang)
+        shown = withheld if seen(written) == withheld else seen(changes)
+        rows.append([seen(str(sc.get("name", ""))), seen(str(sc.get("description") or "-")), shown])
     out.append(_table([tr("scenario", lang), tr("what it is", lang), tr("changes", lang)], rows))
     run = [sc for sc in parts.scenarios if sc.get("result") is not None]
     for sc in parts.scenarios:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pathways.i18n import tr
+from pathways.i18n import N_, tr
 
 if TYPE_CHECKING:
     from pathways.model import Pathway
 
-__all__ = ["differences", "file_changes", "headline_sentences"]
+__all__ = ["change_words", "differences", "file_changes", "headline_sentences"]
 
 
 def _half(entry: Mapping[str, Any], key: str) -> float | None:
@@ -66,6 +67,86 @@ def _setting(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+_SETTINGS = {
+    "capacity": N_("capacity"),
+    "calendar": N_("calendar"),
+    "duration": N_("duration"),
+    "probability": N_("probability"),
+    "within": N_("time limit"),
+    "role": N_("role"),
+    "arrivals_per_day": N_("arrivals per day"),
+    "max_interviews": N_("most interviews"),
+}
+"""A ``--set`` key in the reader's words; any other key is shown as the file writes it."""
+
+_SELECTOR = re.compile(
+    r"^transitions\.((?:from|to|event)=[^.,=]+(?:,(?:from|to|event)=[^.,=]+)*)\."
+)  # as pathways.load.overrides reads a transition named by its steps
+
+
+def _change_words(pathway: Pathway, text: str, lang: str | None) -> str:
+    from pathways.errors import SimulationError
+    from pathways.model import label_text
+    from pathways.simulate.overrides import parse_override
+
+    try:
+        path, value = parse_override(text)
+    except SimulationError:
+        return text  # not an override: already words (a diff sentence of --compare FILE)
+    loc = tuple(pathway.locales)
+    steps = {s.id: label_text(s.label, lang, loc) or s.id for s in pathway.steps}
+    roles = {r.id: label_text(r.title, lang, loc) or r.id for r in pathway.roles}
+    names = {
+        "steps": steps,
+        "roles": roles,
+        "agencies": {a.id: label_text(a.name, lang, loc) or a.id for a in pathway.agencies},
+        "deadlines": {d.id: label_text(d.label, lang, loc) or d.id for d in pathway.deadlines},
+    }
+    selector = _SELECTOR.match(path + ".")
+    parts = path.split(".")
+    what = ""
+    if selector:
+        want = dict(part.split("=", 1) for part in selector.group(1).split(","))
+        rest = path[len(selector.group(0)) :].split(".")
+        source, target = want.get("from"), want.get("to")
+        what = " -> ".join(steps.get(s, s) for s in (source, target) if s) or want["event"]
+    elif parts[0] == "transitions" and len(parts) > 2 and parts[1].isdigit():
+        moves = pathway.transitions
+        index, rest = int(parts[1]), parts[2:]
+        if index >= len(moves):
+            return text
+        move = moves[index]
+        what = f"{steps.get(move.source, move.source)} -> {steps.get(move.to, move.to)}"
+    elif parts[0] in names and len(parts) > 2:
+        what, rest = names[parts[0]].get(parts[1], parts[1]), parts[2:]
+    elif parts[0] in ("simulation", "policies") and len(parts) > 1:
+        rest = parts[1:]
+    else:
+        return text
+    key = ".".join(rest)
+    setting = tr(_SETTINGS[key], lang) if key in _SETTINGS else key
+    if value is None:
+        shown = tr("removed", lang)
+    elif key == "role" and isinstance(value, str):
+        shown = roles.get(value, value)
+    else:
+        written = text.strip()
+        start = len(selector.group(0)) if selector else 0
+        shown = written[written.index("=", start) + 1 :].strip()
+    said = tr("{setting} {value}", lang).format(setting=setting, value=shown)
+    return tr("{what}: {change}", lang).format(what=what, change=said) if what else said
+
+
+def change_words(pathway: Pathway, changes: Iterable[str], lang: str | None = None) -> list[str]:
+    """Each what-if change (a ``--set`` or scenario ``PATH=VALUE``) in plain words, naming
+    steps, roles, agencies and deadlines by their labels in ``lang`` and the common settings in
+    the reader's words: ``roles.social_worker.capacity=10`` -> "Social worker: capacity 10";
+    ``transitions.from=a,to=b.probability=0.4`` -> "A -> B: probability 0.4". Texts that are
+    not overrides (the sentences of ``--compare FILE``) are kept. JSON keeps the overrides.
+    """
+    return [_change_words(pathway, text, lang) for text in changes]
 
 
 def file_changes(baseline: Pathway, other: Pathway, lang: str | None = None) -> list[str]:
