@@ -112,3 +112,25 @@ def test_report_scenario_table_says_changes_with_labels(tmp_path: Path) -> None:
     page = (tmp_path / "kh-school-disclosure.html").read_text(encoding="utf-8")
     assert "DoSVY social worker: capacity 10" in page
     assert "roles.social_worker.capacity=10" not in page
+
+
+def test_validate_findings_write_durations_in_the_one_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PW303 wrote "after 96h, above 72h" where the CLI, diagram and report write
+    "72 h (3 days)"; now the one format, in Khmer too (the values written again in the
+    reader's language), and the code and JSON fields are as before."""
+    import json
+
+    fixture = ROOT / "tests/rules/fixtures/PW303/invalid-join-waits-for-a-slower-track.yaml"
+    assert main(["validate", str(fixture), "--select", "PW303"]) == 1
+    out = capsys.readouterr().out
+    assert "waits up to 72 h (3 days) after 'medical'" in out
+    assert "after 72 h (3 days), above 24 h (1 day)" in out
+    assert re.search(r"[0-9]h\b", out) is None, out
+    assert main(["validate", str(fixture), "--select", "PW303", "--lang", "km"]) == 1
+    km = capsys.readouterr().out
+    assert "លើស 24 ម៉ោង (1 ថ្ងៃ)" in km and "days" not in km and " h " not in km
+    assert main(["validate", str(fixture), "--select", "PW303", "--format", "json"]) == 1
+    (first, *_) = json.loads(capsys.readouterr().out)["findings"]
+    assert first["code"] == "PW303" and "above 24 h (1 day)" in first["message"]

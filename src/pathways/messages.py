@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 
-from pathways.i18n import N_, tr
+from pathways.i18n import N_, human_hours, tr
 
 __all__ = [
     "ERRORS",
@@ -110,8 +110,8 @@ TEMPLATES: tuple[str, ...] = (
     N_("a route has {n} interviews, above the limit of {limit}; {step} is interview {k} on it"),
     N_("interview step {step} lies on a loop, so a child can be interviewed without limit"),
     N_(
-        "deadline {deadline}: the slowest route from {start} reaches {end} after {hours}h, "
-        "above {limit}h"
+        "deadline {deadline}: the slowest route from {start} reaches {end} after {time}, "
+        "above {time_limit}"
     ),
     N_("required deadline {deadline}: a route from {start} reaches outcome {end} without {to}"),
     N_(
@@ -199,12 +199,13 @@ TEMPLATES: tuple[str, ...] = (
     ),
     # deadlines through joins and loops (PW303)
     N_(
-        "deadline {deadline}: join {join} waits up to {wait}h after {step} for the parallel "
-        "track through {other}, so the slowest run reaches {end} after {hours}h, above {limit}h"
+        "deadline {deadline}: join {join} waits up to {time_waited} after {step} for the "
+        "parallel track through {other}, so the slowest run reaches {end} after {time}, above "
+        "{time_limit}"
     ),
     N_(
         "deadline {deadline}: a loop through {step} can delay {target} without limit after "
-        "{start} (within {limit}h)"
+        "{start} (within {time_limit})"
     ),
     # bare numbers as durations (PW504)
     N_(
@@ -537,6 +538,10 @@ _NUMBERS = frozenset(
 )
 """Placeholders that hold a number only (so no English word slips into a translation)."""
 
+_DURATIONS = frozenset({"time", "time_limit", "time_waited"})
+"""Placeholders that hold a duration as :func:`pathways.i18n.human_hours` writes it in English
+("72 h (3 days)"): written again in the reader's language."""
+
 _QUOTED = frozenset({"choice", "choices", "last"})
 """Placeholders that hold quoted values only ('entry', 'action')."""
 
@@ -547,7 +552,12 @@ English message and the JSON keep for whoever needs them."""
 _SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("note")}
 
 
-_SHAPES = {"number": "-?[0-9][0-9.,]*", "quoted": "'[^']*'(?:, '[^']*')*", "any": ".+?"}
+_SHAPES = {
+    "number": "-?[0-9][0-9.,]*",
+    "quoted": "'[^']*'(?:, '[^']*')*",
+    "duration": r"[0-9][0-9.,]* (?:h|min)(?: \([0-9][0-9.,]* (?:days?|weeks)\))?",
+    "any": ".+?",
+}
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -560,7 +570,15 @@ def _compile(template: str) -> re.Pattern[str]:
             regex += f"(?P={part})"
         else:
             seen.add(part)
-            shape = "number" if part in _NUMBERS else "quoted" if part in _QUOTED else "any"
+            shape = (
+                "number"
+                if part in _NUMBERS
+                else "quoted"
+                if part in _QUOTED
+                else "duration"
+                if part in _DURATIONS
+                else "any"
+            )
             regex += f"(?P<{part}>{_SHAPES[shape]})"
     return re.compile(regex, re.DOTALL)
 
@@ -633,6 +651,8 @@ def _translate(
         if translated == template:
             return message
         values = match.groupdict()
+        for name in _DURATIONS & values.keys():
+            values[name] = _duration(values[name], lang)
         for name in _NESTED & values.keys():
             inner = _translate(values[name], lang, parts or _part_patterns(), parts)
             if inner == values[name]:
@@ -641,6 +661,17 @@ def _translate(
         else:
             return _fill(translated, values)
     return message
+
+
+def _duration(english: str, lang: str | None) -> str:
+    """A duration :func:`~pathways.i18n.human_hours` wrote in English, in ``lang``.
+
+    >>> _duration("80 h (3.3 days)", "km")
+    '80 ម៉ោង (3.3 ថ្ងៃ)'
+    """
+    number, unit = english.split(" (")[0].split(" ")
+    hours = float(number.replace(",", ""))
+    return human_hours(hours if unit == "h" else hours / 60, lang)
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:

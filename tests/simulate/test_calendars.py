@@ -172,8 +172,11 @@ def test_pw303_counts_the_worst_wall_clock_span_with_its_witness() -> None:
         deadlines=[{"id": "pep", "to": "medical", "within": "24h"}],
     )
     (found,) = [f for f in pw.check(p) if f.code == "PW303"]
-    assert "reaches 'medical' after 65h, above 24h" in found.message
-    assert "'intake': 2 working hours can take 65 h: Friday 17:00 to Monday 10:00" in found.message
+    assert "reaches 'medical' after 65 h (2.7 days), above 24 h (1 day)" in found.message
+    assert (
+        "'intake': 2 working hours can take 65 h (2.7 days): Friday 17:00 to Monday 10:00"
+        in found.message
+    )
 
 
 def test_serve_agrees_with_begin_and_finish() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from pathways.findings import Finding, Severity
 from pathways.graph import MaskSet, cycle_through, outside, reachable, shortest_path
+from pathways.i18n import human_hours
 from pathways.model import Confidentiality, Pathway
 from pathways.route_dp import INF, INTERVIEW, NEG, Longest, best_start, longest_routes
 from pathways.rules._base import Rule, RuleContext, rule
@@ -190,10 +191,11 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
     of the transitions taken (referral fallbacks do not count). A step whose role works to a
     calendar (SPEC 7.3) counts the longest wall-clock time its duration in working hours can
     take over every start instant of the calendar's week and holidays, and the message names
-    the step, that time and its witness ("2 working hours can take 65 h: Friday 17:00 to Monday
-    10:00"). Reports it when it exceeds `within`, with that route; a loop on the way that takes
-    time makes the time unbounded, reported with the loop as `route`. Severity is the
-    deadline's own `severity`.
+    the step, that time and its witness ("2 working hours can take 65 h (2.7 days): Friday
+    17:00 to Monday 10:00"). Reports it when it exceeds `within`, with that route; a loop on
+    the way that takes time makes the time unbounded, reported with the loop as `route`.
+    Severity is the deadline's own `severity`. Times are written as everywhere else
+    ("after 96 h (4 days), above 72 h (3 days)").
 
     With parallel tracks (SPEC 7.1) a join waits for its slowest incoming track. Where `from`
     lies inside a track of a well-nested fork/join block or region and `to` lies after one of
@@ -261,13 +263,14 @@ def deadline_at_risk(ctx: RuleContext) -> Iterator[Finding]:
                 message = (
                     f"deadline {deadline.id!r}: a loop through {route[0]!r} can delay "
                     f"{deadline.to!r} without limit after {sg.ids[s]!r} "
-                    f"(within {deadline.within:g}h)"
+                    f"(within {human_hours(deadline.within)})"
                 )
             else:
                 route = sg.route(prefix)
                 message = (
                     f"deadline {deadline.id!r}: the slowest route from {sg.ids[s]!r} reaches "
-                    f"{route[-1]!r} after {value:g}h, above {deadline.within:g}h"
+                    f"{route[-1]!r} after {human_hours(value)}, above "
+                    f"{human_hours(deadline.within)}"
                 ) + _calendar_note(p, spans, route, sg.index)
             yield ctx.report(
                 ("deadlines", d), message, step=sg.ids[s], route=route, severity=severity
@@ -334,13 +337,14 @@ def _join_wait_finding(
         message = (
             f"deadline {deadline.id!r}: join {sg.ids[w.join]!r} waits for the track through "
             f"{other!r}, where a loop can delay {deadline.to!r} without limit after "
-            f"{sg.ids[s]!r} (within {deadline.within:g}h)"
+            f"{sg.ids[s]!r} (within {human_hours(deadline.within)})"
         )
     else:
         message = (
-            f"deadline {deadline.id!r}: join {sg.ids[w.join]!r} waits up to {w.hours:g}h after "
-            f"{sg.ids[s]!r} for the parallel track through {other!r}, so the slowest run "
-            f"reaches {route[-1]!r} after {total:g}h, above {deadline.within:g}h"
+            f"deadline {deadline.id!r}: join {sg.ids[w.join]!r} waits up to "
+            f"{human_hours(w.hours)} after {sg.ids[s]!r} for the parallel track through "
+            f"{other!r}, so the slowest run reaches {route[-1]!r} after {human_hours(total)}, "
+            f"above {human_hours(deadline.within)}"
         )
     return ctx.report(("deadlines", d), message, step=sg.ids[s], route=route, severity=severity)
 
@@ -384,7 +388,7 @@ def _calendar_note(
     sid = best[1]
     span, witness = spans[index[sid]]
     hours = p.steps[index[sid]].duration.upper  # type: ignore[union-attr]
-    return f" ({sid!r}: {hours:g} working hours can take {span:g} h: {witness})"
+    return f" ({sid!r}: {hours:g} working hours can take {human_hours(span)}: {witness})"
 
 
 @rule(code="PW304", name="deadline-skippable", severity=Severity.ERROR)

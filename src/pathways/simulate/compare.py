@@ -135,7 +135,7 @@ def _change_words(pathway: Pathway, text: str, lang: str | None) -> str:
         written = text.strip()
         start = len(selector.group(0)) if selector else 0
         shown = written[written.index("=", start) + 1 :].strip()
-    said = tr("{setting} {value}", lang).format(setting=setting, value=shown)
+    said = f"{setting} {shown}"  # the same order in every language the catalogue has
     return tr("{what}: {change}", lang).format(what=what, change=said) if what else said
 
 
