@@ -134,3 +134,36 @@ def test_validate_findings_write_durations_in_the_one_format(
     assert main(["validate", str(fixture), "--select", "PW303", "--format", "json"]) == 1
     (first, *_) = json.loads(capsys.readouterr().out)["findings"]
     assert first["code"] == "PW303" and "above 24 h (1 day)" in first["message"]
+
+
+def test_diff_says_a_changed_condition_as_the_diagram_draws_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pathways diff` showed a changed guard as written ('hours_since_incident <= 72'); now
+    as the sentence the diagram draws on the edge, fields by their labels, in the reader's
+    language; the JSON keeps the guards as written."""
+    import json
+
+    from pathways.guards.sentence import guard_sentence
+
+    changed = tmp_path / "p1.yaml"
+    text = P1.read_text(encoding="utf-8")
+    changed.write_text(
+        text.replace("hours_since_incident <= 72", "hours_since_incident <= 48"), encoding="utf-8"
+    )
+    p = pathways.load(P1)
+    for lang in ("en", "km"):
+        assert main(["diff", str(P1), str(changed), "--lang", lang]) == 1
+        (line,) = [x for x in capsys.readouterr().out.splitlines() if "“" in x]
+        names = p.field_labels(lang)
+        old = guard_sentence("hours_since_incident <= 72", lang, names)
+        assert f"“{old}”" in line and "hours_since_incident" not in line, line
+        if lang == "en":
+            assert "from “if hours since the incident is at most 72” to “if" in line
+    assert main(["diff", str(P1), str(changed), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    (guard,) = [c for c in data["changes"] if c["kind"] == "guard-changed"]
+    assert (guard["old"], guard["new"]) == (
+        "hours_since_incident <= 72",
+        "hours_since_incident <= 48",
+    )

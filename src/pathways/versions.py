@@ -66,6 +66,7 @@ from pathways.guards import (
     format_guard,
     parse_guard,
 )
+from pathways.guards.sentence import guard_sentence
 from pathways.i18n import N_, human_hours, tr
 from pathways.model import (
     Agency,
@@ -501,10 +502,15 @@ def _guard_witness(
         return None, None
 
 
-def _case_text(case: Mapping[str, Any], lang: str | None = None) -> str:
+def _case_text(
+    case: Mapping[str, Any], lang: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
+    """ "a case with hours_since_incident = 49", each field by its label in ``names`` where it
+    has one ("hours since the incident = 49")."""
     if not case:
         return tr("any case", lang)
-    values = case_text(dict(sorted(case.items())), " = ")
+    labelled = {(names or {}).get(k, k): v for k, v in sorted(case.items())}
+    values = case_text(labelled, " = ")
     return tr("a case with {values}", lang).format(values=values)
 
 
@@ -978,22 +984,28 @@ def _transition_changes(
     )
     if a.when != b.when and (a.when is None or b.when is None or _guard(a.when) != _guard(b.when)):
         lost, gained = _guard_witness(a.when, b.when, old, new)
-        always = tr("always", nn.lang)
+        # the condition as the diagram draws it on the edge ("if hours since the incident is
+        # at most 72"); the guards as written stay in the JSON (old, new)
+        names = new.field_labels(nn.lang)
+        said = [
+            f"“{guard_sentence(w, nn.lang, names)}”" if w is not None else tr("always", nn.lang)
+            for w in (a.when, b.when)
+        ]
         parts = [
             tr("{where}: condition changed from {old} to {new}", nn.lang).format(
-                where=where, old=repr(a.when or always), new=repr(b.when or always)
+                where=where, old=said[0], new=said[1]
             )
         ]
         if lost is not None:
             parts.append(
                 tr("{case} took it before and does not now", nn.lang).format(
-                    case=_case_text(lost, nn.lang)
+                    case=_case_text(lost, nn.lang, names)
                 )
             )
         if gained is not None:
             parts.append(
                 tr("{case} takes it now and did not before", nn.lang).format(
-                    case=_case_text(gained, nn.lang)
+                    case=_case_text(gained, nn.lang, names)
                 )
             )
         if lost is None and gained is None:
