@@ -34,6 +34,7 @@ __all__ = [
     "parse_today",
     "usage_error",
     "warn_lang",
+    "warn_lang_files",
     "write_or_report",
 ]
 
@@ -121,6 +122,33 @@ def warn_lang(lang: str | None, locales: Sequence[str] = ()) -> None:
     if warning:
         words = tr("warning: --lang {lang}: {warning}", lang)
         typer.echo(words.format(lang=lang, warning=warning), err=True)
+
+
+def warn_lang_files(lang: str | None, files: Sequence[Path]) -> None:
+    """:func:`warn_lang` for commands that read several files (``validate``, ``report``): a
+    language the tool does not know is accepted when one of the files declares it in its
+    ``locales`` (its labels are in it; the tool's own words fall back to English, with
+    :func:`warn_lang`'s warning for a file whose locales lack it), as ``render``, ``trace``,
+    ``routes`` and ``simulate`` accept it for their one file. Files are only read to look for
+    the language when the tool does not know it."""
+    from pathways.i18n import check_lang
+
+    try:
+        check_lang(lang)
+    except ValueError:
+        pass
+    else:
+        return warn_lang(lang)
+    from pathways.errors import LoadError
+    from pathways.load import load
+
+    declared: dict[str, None] = {}
+    for path in files:
+        try:
+            declared.update(dict.fromkeys(load(path).locales))
+        except (LoadError, OSError, ValueError):
+            continue  # the command says why the file does not load
+    warn_lang(lang, tuple(declared))
 
 
 def write_or_report(output: Path, write: Callable[[], Path], *, err: bool = False) -> int:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, parse_codes, parse_today, warn_lang
+from pathways.cli._common import Usage, parse_codes, parse_today, warn_lang_files
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths, output_problem
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -95,8 +95,8 @@ def report(
             raise Usage(f"{value} is below 1", param_hint=name)
     if arrivals_per_day is not None and arrivals_per_day <= 0:
         raise Usage("arrivals must be above 0", param_hint="--arrivals-per-day")
-    warn_lang(lang)
     files = expand_paths(paths)
+    warn_lang_files(lang, files)
     if not files:
         raise Usage("no *.yaml, *.yml or *.json files found", param_hint="PATH")
     day = parse_today(today)

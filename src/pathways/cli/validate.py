@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, parse_codes, parse_today, warn_lang
+from pathways.cli._common import check_choice, parse_codes, parse_today, warn_lang_files
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -75,7 +75,7 @@ def validate(
     check_choice(format, FORMATS)
     files = expand_paths(paths)
     day = parse_today(today)
-    warn_lang(lang)
+    warn_lang_files(lang, files)
     findings = validate_files(
         files,
         select=parse_codes(select),
