@@ -197,3 +197,30 @@ def test_validate_and_report_accept_a_language_the_file_declares(
         assert "did you mean km?" in capsys.readouterr().err
         assert main([*command, "--lang", "de"]) == 2
         assert "unknown language 'de'" in capsys.readouterr().err
+
+
+def test_validate_says_when_a_file_cannot_be_simulated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tutorial's file could not be simulated (no `simulation.population`) and nothing
+    said so until the report: `validate` was silent on a file `simulate` refuses. Now an
+    info note (PW505) names the field and the fix; with the population back, it is gone and
+    the file simulates."""
+    import yaml
+
+    starter = tmp_path / "starter.yaml"
+    assert main(["new", str(starter), "--no-input"]) == 0
+    doc = yaml.safe_load(starter.read_text(encoding="utf-8"))
+    (field,) = doc["simulation"]["population"]
+    del doc["simulation"]["population"]
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["simulate", str(bare), "--cases", "20", "--no-progress"]) == 1
+    refused = capsys.readouterr().err
+    assert main(["validate", str(bare)]) == 0  # a note, not an error
+    out = capsys.readouterr().out
+    assert f"PW505 [info] the pathway cannot be simulated: a guard uses case field {field!r}" in out
+    assert f"population: {{{field}: {{fixed: ...}}}}" in out and field in refused
+    assert main(["validate", str(starter)]) == 0
+    assert "PW505" not in capsys.readouterr().out

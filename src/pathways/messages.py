@@ -207,6 +207,12 @@ TEMPLATES: tuple[str, ...] = (
         "deadline {deadline}: a loop through {step} can delay {target} without limit after "
         "{start} (within {time_limit})"
     ),
+    # a guard field simulation.population does not draw (PW505)
+    N_(
+        "the pathway cannot be simulated: a guard uses case field {field}, but "
+        "simulation.population does not say how to draw it; add e.g. `population: {example}` "
+        "under simulation"
+    ),
     # bare numbers as durations (PW504)
     N_(
         "{key}: {number} what? A bare number is read as hours: write {number}h, or {number}d if "

@@ -54,5 +54,6 @@ TITLES: dict[str, str] = {
     "stale-contact": N_("stale contact"),
     "missing-duration": N_("missing duration"),
     "duration-without-unit": N_("duration without unit"),
+    "field-not-in-population": N_("field not in population"),
 }
 """Rule name -> short title (English, the catalogue's msgid)."""

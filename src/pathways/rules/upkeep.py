@@ -208,9 +208,53 @@ def duration_without_unit(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+@rule(code="PW505", name="field-not-in-population", severity=Severity.INFO)
+def field_not_in_population(ctx: RuleContext) -> Iterator[Finding]:
+    """
+    ## What it does
+    Notes a case field that a guard uses but `simulation.population` does not say how to draw
+    (or a pathway with guards and no `simulation` at all), once per field, at the first
+    guard that uses it. `pathways simulate` refuses such a pathway, and the report says
+    "not simulated": this says so when the file is checked.
+
+    ## Why is this bad?
+    The simulation draws each case's facts from `simulation.population` to decide which way a
+    guarded decision goes. Without the field it cannot run at all, and a working group sees no
+    waiting times, deadline breaches or saturation until someone tries.
+
+    ## Example
+    ```yaml
+    transitions:
+      - {from: triage, to: medical, when: "hours_since_incident <= 72"}   # PW505
+    simulation:
+      arrivals_per_day: 2                     # no population: nothing to draw
+    ```
+
+    Use instead: say how the facts are spread among the children who come, e.g.
+    `population: {hours_since_incident: {uniform: [0, 240]}}` under `simulation:` (or
+    `{bernoulli: p}`, `{choice: {value: weight}}`, `{fixed: value}`).
+    """
+    from pathways.guards.tree import field_names
+
+    simulation = ctx.pathway.simulation
+    drawn = set(simulation.population) if simulation is not None else set()
+    noted: set[str] = set()
+    for i, expr in sorted(ctx.guards.items()):
+        for name in sorted(field_names(expr) - drawn - noted):
+            noted.add(name)
+            yield ctx.report(
+                ("transitions", i, "when"),
+                f"the pathway cannot be simulated: a guard uses case field {name!r}, but "
+                f"simulation.population does not say how to draw it; add e.g. "
+                f"`population: {{{name}: {{fixed: ...}}}}` under simulation",
+                transition=i,
+            )
+
+
 RULES: tuple[Rule, ...] = (
     missing_translation,
     stale_contact,
     missing_duration,
     duration_without_unit,
+    field_not_in_population,
 )
