@@ -278,7 +278,7 @@ def real_messages() -> list[str]:
 # ASCII a Khmer finding message may hold besides the values a rule put in: the format's own
 # keywords, which a file must spell in English.
 KEYWORDS = {"entry", "outcome", "on_reject", "response_within", "max", "per", "rule"}
-KEYWORDS |= {"format", "id", "steps", "min", "mode", "population"}  # the format's keys
+KEYWORDS |= {"format", "id", "steps", "min", "mode", "population", "simulation"}  # keys
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names

@@ -224,3 +224,38 @@ def test_validate_says_when_a_file_cannot_be_simulated(
     assert f"population: {{{field}: {{fixed: ...}}}}" in out and field in refused
     assert main(["validate", str(starter)]) == 0
     assert "PW505" not in capsys.readouterr().out
+
+
+def test_enum_values_are_said_by_their_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`risk == 'high'` was "if risk level is high" in a Khmer trace and on Khmer edges: the
+    value stayed English. With `case_fields.<name>.value_labels` (a SPEC addition) the value
+    is said in the reader's language; guards and JSON keep the value."""
+    import json
+
+    from pathways.guards.sentence import guard_sentence
+
+    p = pathways.load(P1)
+    assert p.value_labels("km")["risk"] == {"low": "ទាប", "medium": "មធ្យម", "high": "ខ្ពស់"}
+    assert main(["trace", str(P1), "risk=high", "--lang", "km"]) == 0
+    out = capsys.readouterr().out
+    assert "កម្រិតហានិភ័យ = ខ្ពស់" in out and "កម្រិតហានិភ័យ គឺ ខ្ពស់" in out
+    assert "high" not in out
+    assert main(["trace", str(P1), "risk=high", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["facts"] == {"risk": "high"}
+    drawn = tmp_path / "p1.mmd"
+    assert main(["render", str(P1), "-o", str(drawn), "--lang", "km"]) == 0
+    text = drawn.read_text(encoding="utf-8")
+    assert guard_sentence("risk == 'high'", "km", p.field_labels("km"), p.value_labels("km")) in (
+        text
+    )
+    assert "risk == 'high'" not in text and " high" not in text
+    # only enum fields, only their values
+    bad = P1.read_text(encoding="utf-8").replace('high: {en: "high"', 'severe: {en: "high"')
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(bad, encoding="utf-8")
+    assert main(["validate", str(broken)]) == 1
+    assert "`value_labels` names 'severe', not one of the field's values" in (
+        capsys.readouterr().out
+    )

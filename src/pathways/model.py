@@ -379,12 +379,27 @@ class CaseField(BaseModel):
         description="What the field is called for readers (trace, the report's trace panel, "
         "conditions on the diagram); the id stays in guards and JSON.",
     )
+    value_labels: dict[str, Label] | None = Field(
+        default=None,
+        description="What each value of an enum is called for readers, e.g. {high: {en: "
+        '"high", km: "..."}} (trace, conditions on the diagram, diff); guards and JSON keep '
+        "the values.",
+    )
     description: str | None = Field(default=None, description="What the field means.")
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseField:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs a non-empty `values` list")
+        if self.value_labels is not None:
+            if self.type != "enum":
+                raise ValueError(f"`value_labels` belong to enum fields, not to {self.type} fields")
+            unknown = sorted(set(self.value_labels) - set(self.values or ()))
+            if unknown:
+                raise ValueError(
+                    f"`value_labels` names {', '.join(map(repr, unknown))}, not one of the "
+                    f"field's values ({', '.join(self.values or ())})"
+                )
         if self.type != "enum" and self.values is not None:
             raise ValueError(f"`values` belongs to enum fields, not to {self.type} fields")
         if self.type in ("boolean", "enum") and (self.min is not None or self.max is not None):
@@ -963,6 +978,15 @@ class Pathway(BaseModel):
         field's name, as guards write it)."""
         spec = self.case_fields.get(name)
         return (label_text(spec.label, lang, self.locales) if spec else "") or name
+
+    def value_labels(self, lang: str | None = None) -> dict[str, dict[str, str]]:
+        """The labels of enum values in ``lang``, by field and value (``value_labels`` of the
+        case fields; fields without them are left out, their values read as written)."""
+        return {
+            name: {v: label_text(text, lang, self.locales) or v for v, text in labels.items()}
+            for name, spec in self.case_fields.items()
+            if (labels := spec.value_labels)
+        }
 
     def field_labels(self, lang: str | None = None) -> dict[str, str]:
         """Every case field's label in ``lang``, by name (:meth:`field_label`)."""

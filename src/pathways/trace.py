@@ -408,12 +408,14 @@ _END = N_("the case ends here")
 _STUCK = N_("no way on is open for these facts")
 
 
-def _fact_text(value: object, lang: str | None) -> str:
+def _fact_text(value: object, lang: str | None, labels: Mapping[str, str] | None = None) -> str:
+    """A fact as people read it: yes/no, an enum value by its label (``labels``), else as
+    given."""
     if value is True:
         return tr("yes", lang)
     if value is False:
         return tr("no", lang)
-    return str(value)
+    return (labels or {}).get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 def _step_words(pathway: Pathway, step_id: str, lang: str | None) -> str:
@@ -433,7 +435,10 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
     locales = p.locales
     title = label_text(p.title, lang, locales) or p.id
     names = p.field_labels(lang)
-    facts = ", ".join(f"{names.get(k, k)} = {_fact_text(v, lang)}" for k, v in result.facts.items())
+    values = p.value_labels(lang)
+    facts = ", ".join(
+        f"{names.get(k, k)} = {_fact_text(v, lang, values.get(k))}" for k, v in result.facts.items()
+    )
     lines = [
         tr("Trace of {title}", lang).format(title=title),
         tr("for a case where {facts}", lang).format(facts=facts)
@@ -473,7 +478,7 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
             target = f"{_step_words(p, t.to, lang)} ({number[t.to]})"
             words = [tr(_NEXT, lang).format(step=target)]
             if t.when:
-                words.append(guard_sentence(t.when, lang, names))
+                words.append(guard_sentence(t.when, lang, names, values))
             if result.unknown.get(i):
                 fields = ", ".join(names.get(f, f) for f in result.unknown[i])
                 words.append(tr(_WAITS, lang).format(fields=fields))

@@ -98,7 +98,9 @@ __all__ = [
 ALGORITHM = "sha256"
 """The hash of :func:`fingerprint`; it prefixes every fingerprint (``sha256:...``)."""
 
-_WORDING = frozenset({"label", "title", "description", "name", "reason", "contacts"})
+_WORDING = frozenset(
+    {"label", "title", "description", "name", "reason", "contacts", "value_labels"}
+)
 # Top-level keys that are wording, provenance or tool configuration, not the pathway's meaning.
 _NOT_COVERED = frozenset(
     {
@@ -888,7 +890,7 @@ def diff(
             dict(old.case_fields),
             dict(new.case_fields),
             _compared(CaseField),
-            ("label", "description"),
+            ("label", "description", "value_labels"),
             on,
             nn,
         )
@@ -986,9 +988,11 @@ def _transition_changes(
         lost, gained = _guard_witness(a.when, b.when, old, new)
         # the condition as the diagram draws it on the edge ("if hours since the incident is
         # at most 72"); the guards as written stay in the JSON (old, new)
-        names = new.field_labels(nn.lang)
+        names, values = new.field_labels(nn.lang), new.value_labels(nn.lang)
         said = [
-            f"“{guard_sentence(w, nn.lang, names)}”" if w is not None else tr("always", nn.lang)
+            f"“{guard_sentence(w, nn.lang, names, values)}”"
+            if w is not None
+            else tr("always", nn.lang)
             for w in (a.when, b.when)
         ]
         parts = [

@@ -28,9 +28,17 @@ _COMPARE = {
 
 
 _NO_NAMES: Mapping[str, str] = {}
+_NO_VALUES: Mapping[str, Mapping[str, str]] = {}
 
 
-def _operand(node: Name | Literal, lang: str | None, names: Mapping[str, str]) -> str:
+def _operand(
+    node: Name | Literal,
+    lang: str | None,
+    names: Mapping[str, str],
+    values: Mapping[str, str] = _NO_NAMES,
+) -> str:
+    """A field by its label; a value by its label among ``values`` (the enum value labels of
+    the field it is compared with), else as written."""
     if isinstance(node, Name):
         return names.get(node.name, node.name)
     value = node.value
@@ -38,44 +46,60 @@ def _operand(node: Name | Literal, lang: str | None, names: Mapping[str, str]) -
         return tr("yes", lang)
     if value is False:
         return tr("no", lang)
-    return str(value)
+    return values.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def _words(expr: Expr, lang: str | None, names: Mapping[str, str], nested: bool = False) -> str:
+class _Say:
+    """The reader's words: ``lang``, field labels and enum value labels."""
+
+    def __init__(
+        self, lang: str | None, names: Mapping[str, str], values: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        self.lang, self.names, self.values = lang, names, values
+
+    def of(self, node: Name | Literal, other: Name | Literal | None = None) -> str:
+        field = other.name if isinstance(other, Name) else None
+        return _operand(node, self.lang, self.names, self.values.get(field or "", _NO_NAMES))
+
+
+def _words(expr: Expr, say: _Say, nested: bool = False) -> str:
+    lang = say.lang
     if isinstance(expr, Compare):
         pattern = tr(_COMPARE[expr.op], lang)
         return pattern.format(
-            left=_operand(expr.left, lang, names), right=_operand(expr.right, lang, names)
+            left=say.of(expr.left, expr.right), right=say.of(expr.right, expr.left)
         )
     if isinstance(expr, Membership):
-        items = ", ".join(_operand(item, lang, names) for item in expr.items.items)
+        items = ", ".join(say.of(item, expr.left) for item in expr.items.items)
         pattern = (
             N_("{left} is none of {items}") if expr.negated else N_("{left} is one of {items}")
         )
-        return tr(pattern, lang).format(left=_operand(expr.left, lang, names), items=items)
+        return tr(pattern, lang).format(left=say.of(expr.left), items=items)
     if isinstance(expr, Not):
         if isinstance(expr.operand, Name):
             return tr("{left} is {right}", lang).format(
-                left=_operand(expr.operand, lang, names), right=tr("no", lang)
+                left=say.of(expr.operand), right=tr("no", lang)
             )
-        return tr("not ({inner})", lang).format(inner=_words(expr.operand, lang, names))
+        return tr("not ({inner})", lang).format(inner=_words(expr.operand, say))
     if isinstance(expr, And | Or):
         joiner = tr(" and ", lang) if isinstance(expr, And) else tr(" or ", lang)
-        text = joiner.join(_words(o, lang, names, nested=True) for o in expr.operands)
+        text = joiner.join(_words(o, say, nested=True) for o in expr.operands)
         return f"({text})" if nested and len(expr.operands) > 1 else text
     if isinstance(expr, Name):
-        return tr("{left} is {right}", lang).format(
-            left=_operand(expr, lang, names), right=tr("yes", lang)
-        )
-    return _operand(expr, lang, names)
+        return tr("{left} is {right}", lang).format(left=say.of(expr), right=tr("yes", lang))
+    return say.of(expr)
 
 
 def guard_sentence(
-    guard: str, lang: str | None = None, names: Mapping[str, str] | None = None
+    guard: str,
+    lang: str | None = None,
+    names: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """The guard as a sentence starting with "if", in ``lang``, each field named by
     ``names`` (field name to label; :meth:`pathways.model.Pathway.field_labels`) where it has
-    the field.
+    the field, and each enum value compared with a field by ``values`` (field to value to
+    label; :meth:`pathways.model.Pathway.value_labels`) where it has the value.
 
     Examples
     --------
@@ -86,9 +110,12 @@ def guard_sentence(
     'if age is under 12 or region is one of north, east'
     >>> guard_sentence("age_under_18 and not online", names={"age_under_18": "child under 18"})
     'if child under 18 is yes and online is no'
+    >>> guard_sentence("risk in ['high', 'medium']", values={"risk": {"high": "high risk"}})
+    'if risk is one of high risk, medium'
     """
     try:
         tree = parse_guard(guard)
     except GuardError:
         return f"[{guard}]"
-    return tr("if {condition}", lang).format(condition=_words(tree, lang, names or _NO_NAMES))
+    say = _Say(lang, names or _NO_NAMES, values or _NO_VALUES)
+    return tr("if {condition}", lang).format(condition=_words(tree, say))

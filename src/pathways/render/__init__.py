@@ -254,9 +254,11 @@ def render(
 
         # fields by their labels and yes/no for true/false, as `trace` writes them
         names = loaded.field_labels(lang)
+        values = loaded.value_labels(lang)
         words = {True: tr("yes", lang), False: tr("no", lang)}
         facts = ", ".join(
-            f"{names.get(k, k)} = {words[v] if isinstance(v, bool) else v}"
+            f"{names.get(k, k)} = "
+            f"{words[v] if isinstance(v, bool) else values.get(k, {}).get(str(v), v)}"
             for k, v in trace.facts.items()
         )
         diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)

@@ -360,6 +360,7 @@ def _edge_lines(
     locales: tuple[str, ...],
     from_fork: bool = False,
     names: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
     lines: list[str] = []
     text = label_text(t.label, lang, locales)
@@ -371,7 +372,7 @@ def _edge_lines(
     if t.event and t.event != f"to_{t.to}" and not (from_fork and t.event == FORK_EVENT):
         lines.append(t.event)
     if t.when:
-        lines.append(guard_sentence(t.when, lang, names))
+        lines.append(guard_sentence(t.when, lang, names, values))
     facts: list[str] = []
     if t.probability is not None:
         facts.append(_percent(t.probability))
@@ -568,10 +569,11 @@ def extract(
     edges: list[Edge] = []
     known = pathway.steps_by_id
     field_names = pathway.field_labels(lang)
+    value_names = pathway.value_labels(lang)
     for i, t in enumerate(pathway.transitions):
         if t.source not in known or t.to not in known:
             continue
-        lines = _edge_lines(t, lang, locales, _leaves_fork(pathway, t), field_names)
+        lines = _edge_lines(t, lang, locales, _leaves_fork(pathway, t), field_names, value_names)
         weight: float | None = None
         if flows:
             weight = flows[i] / top if top > 0 else 0.0
@@ -715,7 +717,14 @@ def _changes_overlay(
         if key3 in new_keys or key3[0] not in drawn or key3[1] not in drawn:
             continue
         lines = (
-            *_edge_lines(t, lang, old.locales, _leaves_fork(old, t), old.field_labels(lang)),
+            *_edge_lines(
+                t,
+                lang,
+                old.locales,
+                _leaves_fork(old, t),
+                old.field_labels(lang),
+                old.value_labels(lang),
+            ),
             gone,
         )
         edges.append(Edge(key3[0], key3[1], t.kind, lines, None, change="removed"))

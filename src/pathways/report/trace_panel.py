@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -162,15 +163,18 @@ CSS = """
 """Styles of the panel and of the lit diagram (added to the report's stylesheet)."""
 
 
-def _control(name: str, spec: Any, lang: str | None, shown: str) -> str:
+def _control(
+    name: str, spec: Any, lang: str | None, shown: str, values: Mapping[str, str] | None = None
+) -> str:
     """A field's control: ``shown`` (its label) for the reader, ``name`` (its id, as guards
-    and ``#trace?name=value`` write it) for the form."""
+    and ``#trace?name=value`` write it) for the form; an enum's options show ``values`` (the
+    value labels) and keep the values."""
     unknown = escape(tr("not known", lang))
     label = escape(name)
     words = escape(shown)
     if spec.type in ("enum", "boolean"):
         choices = (
-            [(v, v) for v in spec.values or ()]
+            [(v, (values or {}).get(v, v)) for v in spec.values or ()]
             if spec.type == "enum"
             else [("true", tr("yes", lang)), ("false", tr("no", lang))]
         )
@@ -207,8 +211,10 @@ def trace_section(pathway: Pathway, lang: str | None = None) -> str:
     )
     data["pairs"] = pairs
     data["words"] = {"summary": tr("{steps} of {total} steps can be reached.", lang)}
-    names = pathway.field_labels(lang)
-    controls = "\n".join(_control(n, s, lang, names[n]) for n, s in pathway.case_fields.items())
+    names, values = pathway.field_labels(lang), pathway.value_labels(lang)
+    controls = "\n".join(
+        _control(n, s, lang, names[n], values.get(n)) for n, s in pathway.case_fields.items()
+    )
     example = " ".join(f"{name}=..." for name in list(pathway.case_fields)[:2])
     command = f"pathways trace {pathway.id}.yaml {example}"
     intro = tr(

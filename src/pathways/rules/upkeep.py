@@ -30,6 +30,9 @@ def _labels(ctx: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, Labe
         yield ("deadlines", i, "label"), f"the label of deadline {deadline.id!r}", deadline.label
     for name, spec in p.case_fields.items():
         yield ("case_fields", name, "label"), f"the label of case field {name!r}", spec.label
+        for value, label in (spec.value_labels or {}).items():
+            what = f"the label of value {value!r} of case field {name!r}"
+            yield ("case_fields", name, "value_labels", value), what, label
 
 
 @rule(code="PW501", name="missing-translation", severity=Severity.WARNING)
