@@ -14,16 +14,49 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pathways.findings import Finding, format_finding
+from pathways.i18n import N_
 
 if TYPE_CHECKING:
     from pathways.model import Pathway, Visibility
 
+# The arguments and options several commands declare alike, declared once (typer reads the
+# help from here; the catalogue translates it for --help in another language).
+PathwayFile = Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)]
+"""The PATH argument of a command that reads one pathway file."""
+
+PathwayFiles = Annotated[
+    list[Path], typer.Argument(help=N_("Pathway files or folders."), show_default=False)
+]
+"""The PATHS argument of a command that reads pathway files and folders."""
+
+TextOrJson = Annotated[str, typer.Option("--format", help=N_("text or json."))]
+"""``--format text|json``."""
+
+SelectCodes = Annotated[
+    str | None, typer.Option(help=N_("Codes or prefixes to run, e.g. PW1,PW301."))
+]
+"""``--select``: the rules to run (:func:`parse_codes`)."""
+
+IgnoreCodes = Annotated[str | None, typer.Option(help=N_("Codes or prefixes not to run."))]
+"""``--ignore``: the rules not to run (:func:`parse_codes`)."""
+
+TodayDate = Annotated[
+    str | None, typer.Option(help=N_("The date PW502 measures contact age from (YYYY-MM-DD)."))
+]
+"""``--today`` of the commands that validate (:func:`parse_today`)."""
+
 __all__ = [
+    "IgnoreCodes",
+    "PathwayFile",
+    "PathwayFiles",
+    "SelectCodes",
+    "TextOrJson",
+    "TodayDate",
     "Usage",
     "check_choice",
     "echo_findings",

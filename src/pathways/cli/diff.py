@@ -9,6 +9,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import (
+    TextOrJson,
     check_choice,
     load_versions_or_report,
     parse_renames,
@@ -52,7 +53,7 @@ def diff(
             help=N_("Confirm that step OLD_ID is now NEW_ID (OLD_ID=NEW_ID; repeat for more)."),
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
+    format: TextOrJson = "text",
     lang: Annotated[
         str | None, typer.Option("--lang", help=N_("Locale of the labels in messages, e.g. km."))
     ] = None,

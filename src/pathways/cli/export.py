@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report, warn_lang, write_or_report
+from pathways.cli._common import (
+    PathwayFile,
+    check_choice,
+    load_or_report,
+    warn_lang,
+    write_or_report,
+)
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.i18n import N_, tr
 from pathways.model import Visibility
@@ -30,7 +36,7 @@ Examples:
 
 @app.command("export", help=HELP_EXPORT)
 def export(
-    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    path: PathwayFile,
     output: Annotated[
         Path,
         typer.Option(

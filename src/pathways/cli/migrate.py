@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, check_choice, load_versions_or_report, parse_renames
+from pathways.cli._common import (
+    TextOrJson,
+    Usage,
+    check_choice,
+    load_versions_or_report,
+    parse_renames,
+)
 from pathways.i18n import N_
 
 FORMATS = ("text", "json")
@@ -72,7 +78,7 @@ def migrate(
             "--at", help=N_("When the move is recorded (ISO 8601 with a time zone); default: now.")
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
+    format: TextOrJson = "text",
 ) -> int:
     from pathways.case import Actor
     from pathways.engine import Engine

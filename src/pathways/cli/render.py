@@ -9,6 +9,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import (
+    PathwayFile,
     Usage,
     echo_findings,
     load_or_report,
@@ -51,7 +52,7 @@ Examples:
 
 @app.command("render", help=HELP_RENDER)
 def render(
-    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    path: PathwayFile,
     output: Annotated[
         Path,
         typer.Option(

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import Usage, parse_codes, parse_today, warn_lang_files
+from pathways.cli._common import (
+    IgnoreCodes,
+    PathwayFiles,
+    SelectCodes,
+    TodayDate,
+    Usage,
+    parse_codes,
+    parse_today,
+    warn_lang_files,
+)
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths, output_problem
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -26,9 +35,7 @@ Examples:
 
 @app.command("report", help=HELP_REPORT)
 def report(
-    paths: Annotated[
-        list[Path], typer.Argument(help=N_("Pathway files or folders."), show_default=False)
-    ],
+    paths: PathwayFiles,
     out: Annotated[
         Path,
         typer.Option("-o", "--output", help=N_("Folder to write index.html and the pages into.")),
@@ -53,17 +60,12 @@ def report(
         float | None,
         typer.Option("--arrivals-per-day", help=N_("Poisson arrivals per day.")),
     ] = None,
-    today: Annotated[
-        str | None,
-        typer.Option(help=N_("The date PW502 measures contact age from (YYYY-MM-DD).")),
-    ] = None,
+    today: TodayDate = None,
     no_simulation: Annotated[
         bool, typer.Option("--no-simulation", help=N_("Leave the simulation out (faster)."))
     ] = False,
-    select: Annotated[
-        str | None, typer.Option(help=N_("Codes or prefixes to run, e.g. PW1,PW301."))
-    ] = None,
-    ignore: Annotated[str | None, typer.Option(help=N_("Codes or prefixes not to run."))] = None,
+    select: SelectCodes = None,
+    ignore: IgnoreCodes = None,
     docs_base: Annotated[
         str,
         typer.Option(

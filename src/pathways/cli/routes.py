@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, load_or_report, warn_lang
+from pathways.cli._common import PathwayFile, TextOrJson, check_choice, load_or_report, warn_lang
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -32,8 +31,8 @@ Examples:
 
 @app.command("routes", help=HELP_ROUTES)
 def routes(
-    path: Annotated[Path, typer.Argument(help=N_("A pathway file."), show_default=False)],
-    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
+    path: PathwayFile,
+    format: TextOrJson = "text",
     lang: Annotated[
         str | None,
         typer.Option(

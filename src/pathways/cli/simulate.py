@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, echo_findings, load_or_report, warn_lang
+from pathways.cli._common import (
+    PathwayFile,
+    TextOrJson,
+    check_choice,
+    echo_findings,
+    load_or_report,
+    warn_lang,
+)
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
 from pathways.i18n import N_, counted, tr
 from pathways.messages import error_message
@@ -438,7 +445,7 @@ Examples:
 
 @app.command("simulate", help=HELP_SIMULATE)
 def simulate(
-    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    path: PathwayFile,
     cases: Annotated[int, typer.Option("--cases", help=N_("Number of cases."), min=1)] = 10000,
     seed: Annotated[int, typer.Option("--seed", help=N_("Random seed."), min=0)] = 0,
     workers: Annotated[int, typer.Option("--workers", help=N_("Processes to use."), min=1)] = 1,
@@ -468,7 +475,7 @@ def simulate(
             "--quiet", "-q", help=N_("No progress bar (warnings and errors still go to stderr).")
         ),
     ] = False,
-    format: Annotated[str, typer.Option("--format", help=N_("text or json."))] = "text",
+    format: TextOrJson = "text",
     overrides: Annotated[
         list[str] | None,
         typer.Option(

@@ -10,6 +10,7 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import (
+    PathwayFile,
     Usage,
     check_choice,
     load_or_report,
@@ -42,7 +43,7 @@ Examples:
 
 @app.command("trace", help=HELP_TRACE)
 def trace(
-    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    path: PathwayFile,
     facts: Annotated[
         list[str] | None,
         typer.Argument(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pathways.cli._app import app
-from pathways.cli._common import check_choice, parse_codes, parse_today, warn_lang_files
+from pathways.cli._common import (
+    IgnoreCodes,
+    PathwayFiles,
+    SelectCodes,
+    TodayDate,
+    check_choice,
+    parse_codes,
+    parse_today,
+    warn_lang_files,
+)
 from pathways.cli._io import VISIBILITY_OPTION, expand_paths
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -26,19 +34,13 @@ Examples:
 
 @app.command("validate", help=HELP_VALIDATE)
 def validate(
-    paths: Annotated[
-        list[Path], typer.Argument(help=N_("Pathway files or folders."), show_default=False)
-    ],
+    paths: PathwayFiles,
     format: Annotated[
         str, typer.Option("--format", help=N_("text, json, sarif or github."))
     ] = "text",
-    select: Annotated[
-        str | None, typer.Option(help=N_("Codes or prefixes to run, e.g. PW1,PW301."))
-    ] = None,
-    ignore: Annotated[str | None, typer.Option(help=N_("Codes or prefixes not to run."))] = None,
-    today: Annotated[
-        str | None, typer.Option(help=N_("The date PW502 measures contact age from (YYYY-MM-DD)."))
-    ] = None,
+    select: SelectCodes = None,
+    ignore: IgnoreCodes = None,
+    today: TodayDate = None,
     max_per_rule: Annotated[
         int,
         typer.Option(

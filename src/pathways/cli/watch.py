@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pathways.cli._app import app
+from pathways.cli._common import PathwayFile
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
 from pathways.i18n import N_
 from pathways.model import Visibility
@@ -70,7 +71,7 @@ Examples:
 
 @app.command("watch", help=HELP_WATCH)
 def watch(
-    path: Annotated[Path, typer.Argument(help=N_("The pathway file."), show_default=False)],
+    path: PathwayFile,
     output: Annotated[
         list[Path] | None,
         typer.Option(
