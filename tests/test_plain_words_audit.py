@@ -77,6 +77,8 @@ def test_what_if_changes_are_said_with_labels(capsys: pytest.CaptureFixture[str]
     km = " ".join(capsys.readouterr().out.split())
     assert "សមត្ថភាព 10" in km and "capacity" not in km and "roles." not in km
     assert "ជួរមុខ គ.ក.ន.ក" in km  # the scenario's own Khmer description
+    # the description in its sentences and the saturated role were in the JSON's first locale
+    assert "front line" not in km and "DoSVY social worker" not in km
     assert main([*argv, "--no-progress", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "roles.social_worker.capacity=10" in data["what_ifs"][0]["changes"]

@@ -74,12 +74,21 @@ def _num(value: Any, digits: int = 3) -> str:
     return f"{value:,}"
 
 
-def _print_saturation(console: Console, d: Mapping[str, Any], lang: str | None = None) -> None:
+def _print_saturation(
+    console: Console,
+    d: Mapping[str, Any],
+    lang: str | None = None,
+    roles: Mapping[str, str] | None = None,
+) -> None:
+    """A line per saturated role, the role by its label in ``roles`` (in the reader's
+    language; the run's JSON holds it in the first locale)."""
     from rich.markup import escape
 
     from pathways.simulate.saturation import message
 
     for entry in d.get("saturation", []):
+        if roles and entry.get("role") in roles:
+            entry = {**entry, "label": roles[entry["role"]]}
         style = "bold red" if entry["level"] == "unstable" else "bold yellow"
         word = tr(N_("SATURATED") if entry["level"] == "unstable" else N_("NEAR SATURATION"), lang)
         console.print(f"[{style}]{escape(word)}[/{style}] {escape(message(entry, lang))}")
@@ -159,7 +168,7 @@ def print_result(
     if rate:
         words.append(tr("{rate} arrivals a day", lang).format(rate=_num(rate, 2)))
     console.print(_headed(title, ", ".join(words), lang))
-    _print_saturation(console, d, lang)
+    _print_saturation(console, d, lang, role_name)
 
     def new_table(title: str, columns: tuple[str, ...]) -> Table:
         table = Table(title=escape(tr(title, lang)), title_justify="left")
@@ -301,7 +310,7 @@ def print_comparison(
         head = _headed(title, about, lang) if about else f"[bold]{escape(title)}[/bold]"
         changed = tr("(changes: {changes})", lang).format(changes=changes)
         console.print(f"\n{head} {escape(changed)}")
-        _print_saturation(console, item["result"], lang)
+        _print_saturation(console, item["result"], lang, roles)
         table = Table(show_header=True)
         ci_head = tr("difference ({ci} CI)", lang).format(ci="95%")
         for col in (tr("KPI", lang), tr("baseline", lang), tr("what-if", lang), ci_head, ""):
@@ -334,7 +343,7 @@ def print_comparison(
         console.print(table)
         from pathways.simulate.compare import headline_sentences
 
-        about = item.get("description") or item["name"]
+        about = about or item["name"]  # in the reader's language (above)
         sentences = headline_sentences(about, item["result"], base["result"], lang, deadlines)
         for sentence in sentences:
             console.print(f"  {escape(sentence)}")
