@@ -69,8 +69,13 @@ def test_guards_give_the_case_shown(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out = validate(tmp_path, text, capsys)
     assert code == 1
     assert out == block("output guards")
+    # issue 18: the note that the file cannot be simulated, and the population that fixes it
     code, out = validate(tmp_path, text.replace('"age > 12"', '"age >= 12"'), capsys)
+    assert (code, out.count("PW505 [info]")) == (0, 1)
+    text = text.replace('"age > 12"', '"age >= 12"') + block("population")
+    code, out = validate(tmp_path, text, capsys)
     assert (code, out) == (0, "")
+    assert main(["simulate", "mine.yaml", "--cases", "100", "--no-progress"]) == 0
 
 
 def test_report_command_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
