@@ -94,14 +94,16 @@ LANE_TITLE_WIDTH = 26
 """Characters per line of a lane's title: the title column is repeated on every page."""
 
 _WIDTHS = {"label": 30, "note": 36, "edge": 30, "lane": LANE_TITLE_WIDTH, "head": 2.6}
-NARROW = {"label": 24, "note": 28, "edge": 22, "lane": 20, "head": 2.0}
+NARROW = {"label": 24, "note": 28, "edge": 22, "lane": 20, "head": 2.0, "marker": 14}
 """Characters per line of a step's label, of its notes (role, deadlines, warnings), of an
-edge's text and of a lane's title, and the width of the lane title's column (inches), on
-sheets narrow along the flow (``Diagram.narrow``; otherwise 30, 36, 30, 26 and 2.6).
-Measured on the seven bundled pathways on A4 landscape, left to right: with the usual
-widths a page of one decision with its lane title, an edge's text and its continuation
-boxes is about 1,060 points long, over the 1,009 the sheet holds at 7 pt (6.5 pt at the
-smallest); with these every English sheet prints at 7 pt or more."""
+edge's text and of a lane's title, the width of the lane title's column (inches) and the
+characters per line of a continuation box, on sheets narrow along the flow
+(``Diagram.narrow``; otherwise 30, 36, 30, 26, 2.6 and 18). Measured on the seven bundled
+pathways on A4 landscape, left to right: with the usual widths a page of one decision with
+its lane title, an edge's text and its continuation boxes is about 1,060 points long, over
+the 1,009 the sheet holds at 7 pt (6.5 pt at the smallest); with these every sheet prints
+at 7 pt or more, English and Khmer (boxes at 18: Khmer compensation-claim 6.9 pt; at 12 the
+boxes grow too tall: 6.5 pt)."""
 
 DIRECTIONS = ("LR", "TB")
 """``LR``: lanes are horizontal bands and the case flows left to right; ``TB``: lanes are
@@ -195,11 +197,13 @@ def _marker_label(value: str, pad: int, width: int = 18) -> str:
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{rows}</TABLE>'
 
 
-def _line_width(marker: Marker, direction: str) -> int:
-    """Characters a line of a continuation marker holds: 36 for a box that gathers several
-    steps (``pages._gathered``) drawn top to bottom, where its height is the flow's;
-    otherwise 18."""
-    return 36 if direction == "TB" and "\n" in marker.text else 18
+def _line_width(marker: Marker, direction: str, narrow: bool = False) -> int:
+    """Characters a line of a continuation marker holds: a box that gathers several steps
+    (``pages._gathered``) 36 top to bottom, where its height is the flow's, and 18 left to
+    right; other boxes 18, or 14 on narrow sheets (:data:`NARROW`)."""
+    if "\n" in marker.text:
+        return 36 if direction == "TB" else 18
+    return int(NARROW["marker"]) if narrow else 18
 
 
 def _lane_rows(lane: Lane, lang: str | None = None, narrow: bool = False) -> list[tuple[str, str]]:
@@ -721,9 +725,10 @@ def _parts(
             for node_id in members:
                 add_node(c, by_id[node_id])
             for marker in lane_markers:
+                width = _line_width(marker, direction, narrow)
                 c.node(
                     marker.id,
-                    label=f"<{_marker_label(marker.text, pad, _line_width(marker, direction))}>",
+                    label=f"<{_marker_label(marker.text, pad, width)}>",
                     shape="larrow" if marker.incoming else "rarrow",
                     # The head of the arrow takes about 6 pt off the body above and below:
                     # a taller margin keeps every line of the text inside the body.
