@@ -63,12 +63,3 @@ def test_the_reader_sees_validators() -> None:
         x: typing.Annotated[int, AfterValidator(abs)] | None = None
 
     assert declared(Probe) == {"x: abs"}
-
-
-def test_the_pathway_defaults_built_once_are_immutable() -> None:
-    """``_built`` shares the plain defaults of a pathway's fields between pathways (pydantic
-    copies each per pathway): only immutable ones may be shared; a mutable default needs a
-    factory, which ``_built`` calls per pathway."""
-    for name, value in importer._PATHWAY_DEFAULTS.items():
-        assert hash(value) is not None, name
-        assert not isinstance(value, list | dict | set), name

@@ -37,11 +37,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
-from operator import add, eq, itemgetter, not_
-from operator import or_ as _or
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args
 
@@ -1383,8 +1382,6 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 
 _new = object.__new__
-_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend
-"""Runs an iterator to its end, keeping nothing."""
 # The slots every pydantic model has, set directly (a frozen model refuses __setattr__).
 _slots: Any = vars(BaseModel)
 _set_dict = _slots["__dict__"].__set__
@@ -1402,16 +1399,6 @@ def _make(cls: type[BaseModel], defaults: dict[str, Any], values: dict[str, Any]
     _set_extra(obj, None)
     _set_private(obj, None)
     return obj
-
-
-def _objects(cls: type[BaseModel], fields: list[dict[str, Any]], given: list[set[str]]) -> Any:
-    """Models of ``cls`` as :func:`_make` makes them, a slot at a time over all of them."""
-    made = list(map(_new, repeat(cls, len(fields))))
-    _consume(map(_set_dict, made, fields))
-    _consume(map(_set_fields_set, made, given))
-    _consume(map(_set_extra, made, repeat(None)))
-    _consume(map(_set_private, made, repeat(None)))
-    return made
 
 
 _ID = re.compile(ID_PATTERN)
@@ -1469,81 +1456,74 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         return None
     if not set(step_roles) <= roles.keys() | {None}:
         return None
-    forks = set(compress(step_ids, map(eq, map(_GET_KIND, steps_in), repeat("fork"))))
-    # The objects are made a pass at a time, each pass one C function mapped over them all
-    # (no bytecode per object and field): a Step's fields are its defaults updated with the
-    # given keys (all Step fields: the order stays the fields' order), its tags a tuple (a
-    # tuple of the default's empty tuple is itself), the given keys its fields set.
-    step_fields = list(map(_or, repeat(_STEP_DEFAULTS), steps_in))
-    _consume(
-        map(dict.__setitem__, step_fields, repeat("tags"), map(tuple, map(_GET_TAGS, step_fields)))
+    forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
+    steps: list[Step] = []
+    step_defaults = _STEP_DEFAULTS
+    new, set_dict, set_fields_set, set_extra, set_private = (
+        _new,
+        _set_dict,
+        _set_fields_set,
+        _set_extra,
+        _set_private,
     )
-    for fields in filter(_GET_DURATION, step_fields):  # the few with a duration
-        try:
-            fields["duration"] = Duration.model_validate(fields["duration"])
-        except ValidationError:
-            return None
-    steps = _objects(Step, step_fields, list(map(set, steps_in)))
+    for step in steps_in:
+        fields = {**step_defaults, **step}
+        if "tags" in step:
+            fields["tags"] = tuple(step["tags"])
+        if "duration" in step:
+            try:
+                fields["duration"] = Duration.model_validate(step["duration"])
+            except ValidationError:
+                return None
+        # A Step as model_validate makes it: every field in order, the given ones set.
+        obj = new(Step)
+        set_dict(obj, fields)
+        set_fields_set(obj, set(step))
+        set_extra(obj, None)
+        set_private(obj, None)
+        steps.append(obj)
     if not set(map(_GET_FROM, moves_in)) <= role_of.keys():
         return None
     if not set(map(_GET_TO, moves_in)) <= role_of.keys():
         return None
     if not set().union(*moves_in) <= _MOVE_KEYS:
         return None
-    by_role: dict[str | None, tuple[str, ...]] = {role: (role,) for role in roles}
-    by_role[None] = ()
-    # A Transition's fields: its defaults updated with the given keys, then `from` (added
-    # last) taken out and put in `source` (the first field), `by` the role of `from`, and an
-    # empty event filled as the validator fills it ('to_<to>', or the fork event out of a
-    # fork).
-    move_fields = list(map(_or, repeat(_MOVE_DEFAULTS), moves_in))
-    sources = list(map(dict.pop, move_fields, repeat("from")))
-    _consume(map(dict.__setitem__, move_fields, repeat("source"), sources))
-    by = map(by_role.__getitem__, map(role_of.__getitem__, sources))
-    _consume(map(dict.__setitem__, move_fields, repeat("by"), by))
-    unnamed = list(compress(move_fields, map(not_, map(_GET_EVENT, move_fields))))
-    named = map(add, repeat("to_"), map(_GET_TO, unnamed))
-    _consume(map(dict.__setitem__, unnamed, repeat("event"), named))
-    if forks:
-        out_of_fork = map(forks.__contains__, map(_GET_SOURCE, unnamed))
-        for fields in compress(unnamed, out_of_fork):
-            fields["event"] = FORK_EVENT
-    given = list(map(set, moves_in))  # the fields set: always source, by and event
-    _consume(map(set.discard, given, repeat("from")))
-    _consume(map(set.update, given, repeat(("source", "by", "event"))))
-    moves = _objects(Transition, move_fields, given)
+    by_of = {ident: () if role is None else (role,) for ident, role in role_of.items()}
+    moves: list[Transition] = []
+    move_defaults = _MOVE_DEFAULTS
+    for move in moves_in:
+        source = move["from"]
+        fields = {**move_defaults, **move}
+        del fields["from"]
+        fields["source"] = source
+        fields["by"] = by_of[source]
+        if not fields["event"]:
+            fields["event"] = FORK_EVENT if source in forks else "to_" + move["to"]
+        given = {*move, "source", "by", "event"}  # the fields the model always sets
+        given.discard("from")
+        move_obj = new(Transition)
+        set_dict(move_obj, fields)
+        set_fields_set(move_obj, given)
+        set_extra(move_obj, None)
+        set_private(move_obj, None)
+        moves.append(move_obj)
     fields = {name: CaseField.model_validate(v) for name, v in document["case_fields"].items()}
-    values: dict[str, Any] = {
-        "format": document["format"],
-        "id": document["id"],
-        "title": document["title"],
-        "locales": tuple(document["locales"]),
-        "sectors": tuple(document["sectors"]),
-        "agencies": tuple(_make(Agency, _AGENCY_DEFAULTS, a) for a in document["agencies"]),
-        "roles": tuple(_make(Role, _ROLE_DEFAULTS, r) for r in document["roles"]),
-        "case_fields": fields,
-        "steps": tuple(steps),
-        "transitions": tuple(moves),
-    }
-    # As Pathway.model_construct makes it (every field in order, the document's keys set,
-    # the private attributes' defaults), without asking each field how to make its default
-    # (a twentieth of lxml's parse of the 272 KiB file): the plain defaults are immutable and
-    # made once, the others by their factories here.
-    pathway = _new(Pathway)
-    _set_dict(
-        pathway,
-        {
-            name: values[name]
-            if name in values
-            else (make() if (make := _PATHWAY_FACTORIES.get(name)) else _PATHWAY_DEFAULTS[name])
-            for name in _PATHWAY_FIELDS
-        },
+    return Pathway.model_construct(
+        {key for key in document},
+        format=document["format"],
+        id=document["id"],
+        title=document["title"],
+        locales=tuple(document["locales"]),
+        sectors=tuple(document["sectors"]),
+        agencies=tuple(_make(Agency, _AGENCY_DEFAULTS, a) for a in document["agencies"]),
+        roles=tuple(_make(Role, _ROLE_DEFAULTS, r) for r in document["roles"]),
+        case_fields=fields,
+        steps=tuple(steps),
+        transitions=tuple(moves),
+        # The other fields made by their factories here: model_construct asks each factory's
+        # signature (inspect) before calling it, a tenth of lxml's parse of the 272 KiB file.
+        **{name: make() for name, make in _PATHWAY_FACTORIES.items() if name not in document},
     )
-    _set_fields_set(pathway, set(document))
-    _set_extra(pathway, None)
-    _set_private(pathway, None)
-    pathway.model_post_init(None)
-    return pathway
 
 
 _PATHWAY_FACTORIES: dict[str, Callable[[], Any]] = {
@@ -1552,13 +1532,6 @@ _PATHWAY_FACTORIES: dict[str, Callable[[], Any]] = {
     if field.default_factory is not None
 }
 """Fields of a pathway the importer never fills, each with the factory of its default."""
-_PATHWAY_FIELDS = tuple(Pathway.model_fields)
-_PATHWAY_DEFAULTS: dict[str, Any] = {
-    name: field.default
-    for name, field in Pathway.model_fields.items()
-    if not field.is_required() and field.default_factory is None
-}
-"""The other defaults of a pathway's fields (immutable: a test checks they are hashable)."""
 
 
 _STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "duration"})
@@ -1567,8 +1540,6 @@ _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
 _GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
 _GET_FROM, _GET_TO = itemgetter("from"), itemgetter("to")
 _FIRST = itemgetter(0)
-_GET_TAGS, _GET_DURATION = itemgetter("tags"), itemgetter("duration")
-_GET_EVENT, _GET_SOURCE = itemgetter("event"), itemgetter("source")
 _IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
 """Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
 _STEP_DEFAULTS = _defaults(Step)
