@@ -105,6 +105,15 @@ the 1,009 the sheet holds at 7 pt (6.5 pt at the smallest); with these every she
 at 7 pt or more, English and Khmer (boxes at 18: Khmer compensation-claim 6.9 pt; at 12 the
 boxes grow too tall: 6.5 pt)."""
 
+WIDE = {"label": 44, "note": 52}
+"""Characters per line of a step's label and of its notes on a page of that one step that is
+too long for its sheet top to bottom (``Diagram.wide``): wider lines, fewer of them, a shorter
+step along the flow. Measured on the bundled pathways in Khmer on A4 portrait: a page of one
+decision (school-disclosure's consent, sextortion-helpline's caregiver check) was about 1,057
+points tall with the usual widths, over the 1,010 the sheet holds at 7 pt (6.7 pt); at 36 and
+44 characters 1,025 and 995, at 44 and 52 both 963 (7.3 pt), their width unchanged (the
+heading is wider)."""
+
 DIRECTIONS = ("LR", "TB")
 """``LR``: lanes are horizontal bands and the case flows left to right; ``TB``: lanes are
 columns and the case flows top to bottom."""
@@ -164,8 +173,10 @@ def _badges(badges: tuple[str, ...], lang: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)  # pagination draws a step on page after page, round after round
-def _node_label(node: Node, pad: int, lang: str | None = None, narrow: bool = False) -> str:
-    widths = NARROW if narrow else _WIDTHS
+def _node_label(
+    node: Node, pad: int, lang: str | None = None, narrow: bool = False, wide: bool = False
+) -> str:
+    widths = NARROW if narrow else {**_WIDTHS, **WIDE} if wide else _WIDTHS
     note = int(widths["note"])
     rows = _rows(node.lines(int(widths["label"])), pad=pad)
     if node.role:
@@ -626,7 +637,7 @@ def _parts(
         raise ValueError(f"unknown direction {direction!r}; use LR or TB")
     font = diagram.font
     pad = line_pad(font)
-    narrow = diagram.narrow
+    narrow, wide = diagram.narrow, diagram.wide
     graph_attr = {
         "rankdir": direction,
         "newrank": "true",
@@ -673,10 +684,10 @@ def _parts(
         if node.lit is not None:
             attrs.update(_LIT if node.lit else _FADED)
         if node.kind in GATEWAYS:  # BPMN parallel gateway: "+" inside, the text beside it
-            attrs["xlabel"] = _node_label(node, pad, diagram.lang, narrow)
+            attrs["xlabel"] = _node_label(node, pad, diagram.lang, narrow, wide)
             target.node(node.id, label='<<FONT POINT-SIZE="22"><B>+</B></FONT>>', **attrs)
             return
-        target.node(node.id, label=_node_label(node, pad, diagram.lang, narrow), **attrs)
+        target.node(node.id, label=_node_label(node, pad, diagram.lang, narrow, wide), **attrs)
 
     placed = {n for lane in diagram.lanes for n in lane.nodes}
     outside = tuple(node.id for node in diagram.nodes if node.id not in placed)

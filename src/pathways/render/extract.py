@@ -294,6 +294,9 @@ class Diagram:
     """Printed on sheets narrow along the flow (A4 landscape, left to right): every label
     wraps shorter (:data:`~pathways.render.dot.NARROW`), so that a band of one step with its
     lane title and continuation boxes fits the sheet at 7 pt."""
+    wide: bool = False
+    """A printed page of one step too long for its sheet top to bottom: the step's label and
+    notes wrap wider (:data:`~pathways.render.dot.WIDE`), making it shorter along the flow."""
 
     def lane_of(self, node: Node) -> Lane | None:
         """The lane a node is drawn in, or None (outcomes without a role)."""

@@ -21,7 +21,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import replace
 
 from pathways.errors import RenderError
@@ -259,13 +259,18 @@ def _batch_both(graphs: list[str], fmt: str) -> list[tuple[bytes, bytes]]:
         return list(pool.map(lambda g: run_dot_with_layout(g, fmt), graphs))
 
 
-def _numbered(diagram: Diagram, pieces: list[list[str]]) -> list[Diagram]:
-    """The diagram of each piece as a page: markers naming the page they lead to, numbered."""
+def _numbered(
+    diagram: Diagram, pieces: list[list[str]], wide: Set[str] = frozenset()
+) -> list[Diagram]:
+    """The diagram of each piece as a page: markers naming the page they lead to, numbered;
+    a page of one step in ``wide`` with that step's text wrapped wider (``Diagram.wide``)."""
     page_of = {step: number for number, piece in enumerate(pieces) for step in piece}
     total = len(pieces)
     out = []
     for number, piece in enumerate(pieces):
         sub = _sub(diagram, frozenset(piece), page_of)
+        if len(piece) == 1 and piece[0] in wide:
+            sub = replace(sub, wide=True)
         heading = tr("page {number} of {total}", diagram.lang).format(
             number=number + 1, total=total
         )
@@ -400,6 +405,8 @@ def _sheets(
     budget = math.inf if fits_whole else room - _OVERHEAD
     limits: dict[str, float] = {}  # a shorter budget for the segment starting at a step
     groups: dict[tuple[str, ...], int] = {}  # lane groups of a segment, when more than one
+    # Steps alone on a page too long for the sheet top to bottom: their text wraps wider.
+    wide: set[str] = set()
 
     def plan() -> tuple[list[list[str]], list[tuple[str, ...]]]:
         pieces: list[list[str]] = []
@@ -419,11 +426,18 @@ def _sheets(
     for _ in range(_ROUNDS):
         pieces, owners = plan()
         if drawing:
-            pages = _numbered(diagram, pieces)
+            pages = _numbered(diagram, pieces, wide)
             measured = draw_pages(graphs(pages))
         else:
             todo = [key for key in dict.fromkeys(map(tuple, pieces)) if key not in laid]
-            subs = [replace(_sub(diagram, frozenset(key), None), page=placeholder) for key in todo]
+            subs = [
+                replace(
+                    _sub(diagram, frozenset(key), None),
+                    page=placeholder,
+                    wide=len(key) == 1 and key[0] in wide,
+                )
+                for key in todo
+            ]
             if todo:
                 laid.update(zip(todo, blank.layouts(graphs(subs)), strict=True))
             measured = [(laid[tuple(piece)], b"") for piece in pieces]
@@ -431,6 +445,13 @@ def _sheets(
         if len(pieces) <= _MAX_PAGES:
             for piece, segment, (plain, data) in zip(pieces, owners, measured, strict=True):
                 along, across = excess(plain, data)
+                if len(piece) == 1 and along > 0 and flow == 1 and piece[0] not in wide:
+                    # One step too tall for the sheet: its text wrapped wider, this page only
+                    # (wider everywhere made the other pages wider and took more sheets).
+                    wide.add(piece[0])
+                    laid.pop(tuple(piece), None)
+                    changed = True
+                    continue
                 if len(piece) == 1 or max(along, across) <= 0:
                     continue
                 changed = True
@@ -455,7 +476,7 @@ def _sheets(
             drawing = True
         else:
             drawing = False
-    pages = _numbered(diagram, plan()[0])
+    pages = _numbered(diagram, plan()[0], wide)
     return [(d, data) for d, (_, data) in zip(pages, draw_pages(graphs(pages)), strict=True)]
 
 
