@@ -332,7 +332,7 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
             f |= 16
         flag.append(f)
     # fast-path steps: a step with a queue and nothing else to do (its role), one with nothing
-    # to do but count an interview (-3 - its role), the same two on a working calendar
+    # to do but count an interview (-4 - its role), the same two on a working calendar
     # (-CALENDARED - its role, -2 * CALENDARED - its role), an outcome with nothing to do but
     # count (-1); -2 for every other step
     # the calendared fast paths inline one calendar's arithmetic: with two or more calendars
@@ -341,7 +341,7 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     plain = [
         role[s]
         if flag[s] == 8
-        else -3 - role[s]
+        else -4 - role[s]
         if flag[s] == 12 and not hooks[s]
         else -CALENDARED - role[s]
         if flag[s] == 24 and one_calendar
@@ -558,14 +558,15 @@ def event_loop(
     next_time = arrivals[0] if n else -math.inf
     now, code = pop(heap)
     while True:
-        # Each event gives the case c, its step s, `clock` (the event's time) and `now` (when c
-        # enters s, >= clock), and r = plain[s], the step's fast-path code (-2: the general path)
+        # Each event gives the case c, its step s, `now` (when c enters s) and r = plain[s], the
+        # step's fast-path code (-2: the general path; -3: the general path after a delay, with
+        # the event's time in `clock`)
         if now > next_time:  # the next case arrives before the event: put the event back
             if nxt_arrival == n:
                 break
             push(heap, (now, code))
             c = nxt_arrival
-            clock = now = next_time
+            now = next_time
             nxt_arrival += 1
             next_time = arrivals[nxt_arrival] if nxt_arrival < n else sys.float_info.max
             cur[c] = s = entry[c]
@@ -579,13 +580,11 @@ def event_loop(
                 t_from[d][c] = now
             r = plain[s]
         elif code < 0:
-            clock = now
             c = ~code
             s = cur[c]
             r = plain[s]
         else:  # case `code` finishes service at a step with a capacity
             c = code
-            clock = now
             row = base[c] + cur[c]
             try:
                 v = xpop[row]()
@@ -595,6 +594,7 @@ def event_loop(
                 cur[c] = s = v
                 r = plain[s]
             else:
+                clock = now
                 s = cur[c]
                 e = ~v
                 target = ex_next[e]
@@ -619,8 +619,9 @@ def event_loop(
                         step_limit += 1
                         now, code = pop(heap)
                         continue
-                # after a delay, a step with a queue must wait for the clock (the general path)
-                r = plain[s] if now == clock else -2
+                # after a delay a step with a queue must wait for the clock: the general path,
+                # with the event's time in `clock` (-3)
+                r = plain[s] if now == clock else -3
         # Case c enters step s (== cur[c]) at `now`. The fast paths first (one copy each, for
         # every kind of event): a step with nothing to do but serve or count.
         if r >= 0:  # the common case: a plain step with a queue, now
@@ -693,9 +694,9 @@ def event_loop(
                 cend[c] = end if inside else nan
             now, code = pushpop(heap, (end, c))
             continue
-        if r < -2:  # a plain step with a queue that counts an interview
+        if r < -3:  # a plain step with a queue that counts an interview
             iv[c] += 1
-            r = -3 - r
+            r = -4 - r
             try:
                 dur = dpop[s]()
             except IndexError:
@@ -720,6 +721,8 @@ def event_loop(
             done.append(c)
             now, code = pop(heap)
             continue
+        if r == -2:  # the general path needs the event's time (-3: set before the delay)
+            clock = now
         while True:
             f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
