@@ -54,6 +54,8 @@ _NEAR = 1e-9
 times shifted by whole weeks of work are rounded in their last bits)."""
 
 FloatArray = Any  # numpy float arrays (numpy is imported only by the vectorised methods)
+Rows = list[tuple[float, float, float]]
+"""Rows ``(lo, ce, d)`` of :class:`WorkClock`'s tables, one per whole working hour."""
 
 
 class ServeTables(NamedTuple):
@@ -105,7 +107,8 @@ class WorkClock(NamedTuple):
       ``rows[trunc(v - kw)]`` (``ends``' row, or one that rejects every ``x``) takes it in
       (``lo < x < ce``); for any other ``v`` (rejected, or IndexError) call ``end``. The
       queue loop keeps the shift of the last service's end and its rows, so it looks up one
-      row per service and checks nothing else.
+      row per service and checks nothing else; ``settle(w, h)`` is ``end(w, h) + shift(w)``
+      in one call, for a service the rows reject.
 
     The tables hold the intervals before the fold, then the fold's week repeated: the same
     calendar as :meth:`Timeline.serve`'s weekly fold. A working time beyond them is shifted
@@ -116,10 +119,11 @@ class WorkClock(NamedTuple):
     """
 
     ends: list[tuple[float, float, float]]
-    shift: Callable[[float], tuple[float, float, list[tuple[float, float, float]]]]
+    shift: Callable[[float], tuple[float, float, Rows]]
     enter: Callable[[float], tuple[float, float]]
     enter_array: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
     end: Callable[[float, float], tuple[float, bool]]
+    settle: Callable[[float, float], tuple[float, bool, float, float, Rows]]
     begin: Callable[[float], float]
     begin_array: Callable[[FloatArray], FloatArray]
 
@@ -372,10 +376,10 @@ class Timeline:
         vce: list[float] = vce_np.tolist()
         vd: list[float] = vd_np.tolist()
         reach = np.arange(math.floor(vce[-1] - weekly) + 1, dtype=np.float64)
-        first = np.searchsorted(vce_np, reach, side="right").tolist()
+        first_np = np.searchsorted(vce_np, reach, side="right")
+        first = first_np.tolist()
         rows = [(c + _NEAR, ce - _NEAR, d) for c, ce, d in zip(vcum.tolist(), vce, vd, strict=True)]
         ends = list(map(rows.__getitem__, first))
-        first_np = np.array(first, dtype=np.int64)
         wfolded = wfold + span
         # the tables of the weeks' shifts (`shift`): the rows of the working times that have
         # the shift, every other row rejects (lo > x or x > ce: the caller calls `end`)
@@ -399,7 +403,7 @@ class Timeline:
                 return w - weekly * m, 168.0 * m
             return w, 0.0
 
-        def shift(w: float) -> tuple[float, float, list[tuple[float, float, float]]]:
+        def shift(w: float) -> tuple[float, float, Rows]:
             """``(k, kw, rows)``: the shift of ``w`` (wall-clock and working hours), and the
             table of the working times that have it: ``rows[trunc(x)]`` of an ``x = v - kw``
             is ``ends``' row if ``v`` is within 1e-3 h inside the shift's ``FOLD_WEEKS`` weeks
@@ -426,6 +430,16 @@ class Timeline:
             if lo < x < ce:
                 return x + d + k, True
             return past(x, k, hours)
+
+        def settle(w: float, hours: float) -> tuple[float, bool, float, float, Rows]:
+            """``end(w, hours) + shift(w)`` in one call (the same arithmetic)."""
+            k, kw, table = shift(w)
+            x = w - kw
+            lo, ce, d = ends[trunc(x)]
+            if lo < x < ce:
+                return x + d + k, True, k, kw, table
+            done, inside = past(x, k, hours)
+            return done, inside, k, kw, table
 
         def begin(w: float) -> float:
             x, k = locate(w)
@@ -465,7 +479,7 @@ class Timeline:
             at = np.where(working, t, a_np[(i + 1).clip(0, a_np.size - 1)] + k)
             return w, at
 
-        return WorkClock(ends, shift, enter, enter_array, end, begin, begin_array)
+        return WorkClock(ends, shift, enter, enter_array, end, settle, begin, begin_array)
 
     def _weeks_array(self, t: FloatArray) -> FloatArray:
         import numpy as np

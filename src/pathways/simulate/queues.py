@@ -442,7 +442,7 @@ def event_loop(
     # WorkClock.end on its tables
     one = len(clocks) == 1
     only = next(iter(clocks.values())) if one else None
-    c_shift, c_enter, c_end = (only.shift, only.enter, only.end) if only else (_never,) * 3
+    c_settle, c_enter = (only.settle, only.enter) if only else (_never, _never)
     # the weeks' shift of the fold (WorkClock.shift) of the last service's end and the rows
     # of the working times that have it, kept (none at first: the first service asks)
     e_k, e_kw = 0.0, 0.0
@@ -689,8 +689,7 @@ def event_loop(
             if lo < x < ce:
                 cend[c] = end = x + cd + e_k
             else:  # near the end of a working interval, or in other weeks: the shift of ew
-                e_k, e_kw, e_rows = c_shift(ew)
-                end, inside = c_end(ew, dur)
+                end, inside, e_k, e_kw, e_rows = c_settle(ew, dur)
                 cend[c] = end if inside else nan
             now, code = pushpop(heap, (end, c))
             continue
