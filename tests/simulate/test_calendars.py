@@ -365,6 +365,42 @@ def test_the_queue_loops_inlined_calendar_equals_the_server() -> None:
     _same_within(inline, called, 1e-12)
 
 
+def test_the_inlined_calendar_with_a_role_years_behind() -> None:
+    """A saturated role serves years ahead of the clock, so the weeks' shift the loop keeps
+    (the last service's) is often years ahead of the other role's services: their offsets
+    into the shift's tables are negative (Python wraps negative indexes), and those services
+    must take the called arithmetic. The same JSON as with two calendars of one definition
+    (1,860 of them in this run when counted)."""
+    cal = {
+        "timezone": "Europe/London",
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "hours": ["08:30-12:30", "13:30-17:00"],
+        "holidays": ["2027-04-02"],
+    }
+
+    def pathway(second: str) -> pw.Pathway:
+        return build(
+            [
+                step("s", "entry", duration={"min": 0.5, "mode": 9.0, "max": 40.0}),
+                step("i", role="t", tags=["interview"], duration={"min": 5, "mode": 15, "max": 30}),
+                step("done", "outcome"),
+            ],
+            [move("s", "i"), move("i", "s", probability=0.3), move("i", "done", probability=0.7)],
+            roles=[
+                {"id": "r", "agency": "a", "title": "R", "capacity": 10, "calendar": "one"},
+                {"id": "t", "agency": "b", "title": "T", "capacity": 1, "calendar": second},
+            ],
+            calendars={"one": cal, "two": cal},
+            policies={"max_interviews": 1000},
+            simulation={"arrivals_per_day": 0.4, "start": "2027-01-04"},
+        )
+
+    inline = pw.simulate(pathway("one"), cases=3000, seed=11).to_dict()
+    called = pw.simulate(pathway("two"), cases=3000, seed=11).to_dict()
+    assert inline["roles"]["t"]["wait_hours_mean"] > 3 * 8766  # waits of years: saturated
+    _same_within(inline, called, 1e-12)
+
+
 def _same_within(a: object, b: object, rel: float, path: str = "") -> None:
     """``a`` and ``b`` equal, floats within ``rel``: a case that goes on from one calendar to
     another of the same definition takes W there afresh, equal up to rounding (the loop keeps
