@@ -238,7 +238,31 @@ def _real_messages() -> list[str]:
     found += [f.message for f in import_bpmn(COMPLEX_BPMN, "complex.bpmn")[1].notes]
     found += _too_many_elements()
     found += _withheld()
+    found += _calendar_deadline()
     return found
+
+
+CALENDAR_DEADLINE = """format: pathways/1
+id: calendared
+agencies: [{id: a, name: A, sector: social}]
+roles: [{id: r, agency: a, title: R, calendar: office}]
+calendars:
+  office: {days: [mon, tue, wed, thu, fri], hours: ["08:00-12:00", "14:00-17:00"]}
+steps:
+  - {id: intake, kind: entry, role: r, duration: 2h}
+  - {id: medical, kind: action, role: r, duration: 1h}
+  - {id: done, kind: outcome, role: r}
+transitions:
+  - {from: intake, to: medical}
+  - {from: medical, to: done}
+deadlines:
+  - {id: pep, from: intake, to: medical, within: 24h}
+"""
+
+
+def _calendar_deadline() -> list[str]:
+    """PW303 on a step in office hours: the message names its witness (weekdays, times)."""
+    return [f.message for f in pathways.check(pathways.loads(CALENDAR_DEADLINE))]
 
 
 def _withheld() -> list[str]:

@@ -109,6 +109,12 @@ TEMPLATES: tuple[str, ...] = (
     ),
     N_("a route has {n} interviews, above the limit of {limit}; {step} is interview {k} on it"),
     N_("interview step {step} lies on a loop, so a child can be interviewed without limit"),
+    # a calendared step on the route (SPEC 7.3): its witness is a weekday and a time, written
+    # again with Babel's day names in the reader's language
+    N_(
+        "deadline {deadline}: the slowest route from {start} reaches {end} after {time}, "
+        "above {time_limit} ({step}: {hours} working hours can take {time_taken}: {witness})"
+    ),
     N_(
         "deadline {deadline}: the slowest route from {start} reaches {end} after {time}, "
         "above {time_limit}"
@@ -545,12 +551,19 @@ _NUMBERS = frozenset(
 )
 """Placeholders that hold a number only (so no English word slips into a translation)."""
 
-_DURATIONS = frozenset({"time", "time_limit", "time_waited"})
+_DURATIONS = frozenset({"time", "time_limit", "time_waited", "time_taken"})
 """Placeholders that hold a duration as :func:`pathways.i18n.human_hours` writes it in English
 ("72 h (3 days)"): written again in the reader's language."""
 
 _QUOTED = frozenset({"choice", "choices", "last"})
 """Placeholders that hold quoted values only ('entry', 'action')."""
+
+_WITNESSES = frozenset({"witness"})
+"""Placeholders that hold a calendar's witness as :func:`pathways.calendars.worst_case` writes
+it in English ("Friday 16:30 to Monday 09:30"): written again in the reader's language."""
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WITNESS = N_("{start_day} {start_time} to {end_day} {end_time}")
 
 OMITTED = frozenset({"parser"})
 """Placeholders a translation may leave out: the YAML parser's own English words, which the
@@ -563,6 +576,9 @@ _SHAPES = {
     "number": "-?[0-9][0-9.,]*",
     "quoted": "'[^']*'(?:, '[^']*')*",
     "duration": r"[0-9][0-9.,]* (?:h|min)(?: \([0-9][0-9.,]* (?:days?|weeks)\))?",
+    "witness": "(?:{days}) [0-2][0-9]:[0-5][0-9] to (?:{days}) [0-2][0-9]:[0-5][0-9]".format(
+        days="|".join(_WEEKDAYS)
+    ),
     "any": ".+?",
 }
 
@@ -584,6 +600,8 @@ def _compile(template: str) -> re.Pattern[str]:
                 if part in _QUOTED
                 else "duration"
                 if part in _DURATIONS
+                else "witness"
+                if part in _WITNESSES
                 else "any"
             )
             regex += f"(?P<{part}>{_SHAPES[shape]})"
@@ -660,6 +678,8 @@ def _translate(
         values = match.groupdict()
         for name in _DURATIONS & values.keys():
             values[name] = _duration(values[name], lang)
+        for name in _WITNESSES & values.keys():
+            values[name] = _witness(values[name], lang)
         for name in _NESTED & values.keys():
             inner = _translate(values[name], lang, parts or _part_patterns(), parts)
             if inner == values[name]:
@@ -679,6 +699,35 @@ def _duration(english: str, lang: str | None) -> str:
     number, unit = english.split(" (")[0].split(" ")
     hours = float(number.replace(",", ""))
     return human_hours(hours if unit == "h" else hours / 60, lang)
+
+
+def _witness(english: str, lang: str | None) -> str:
+    """A calendar's witness (``"Friday 16:30 to Monday 09:30"``) in ``lang``: the weekdays
+    by Babel's (CLDR's) names, the times by its pattern, in the catalogue's order.
+
+    >>> _witness("Friday 16:30 to Monday 09:30", "km")
+    'ថ្ងៃសុក្រ ម៉ោង 16:30 ដល់ថ្ងៃច័ន្ទ ម៉ោង 09:30'
+    """
+    import datetime as dt
+
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_time
+
+    start, end = english.split(" to ")
+    try:
+        locale = Locale.parse((lang or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return english
+    names = locale.days["format"]["wide"]
+    values = {}
+    for which, part in (("start", start), ("end", end)):
+        day, clock = part.split(" ")
+        hour, minute = clock.split(":")
+        values[f"{which}_day"] = names[_WEEKDAYS.index(day)]
+        values[f"{which}_time"] = format_time(
+            dt.time(int(hour), int(minute)), "HH:mm", locale=locale
+        )
+    return _fill(tr(_WITNESS, lang), values)
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:

@@ -179,6 +179,40 @@ def test_pw303_counts_the_worst_wall_clock_span_with_its_witness() -> None:
     )
 
 
+def test_pw303_witness_is_wholly_khmer_in_validate_lang_km(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: the calendar's witness had English weekdays, so no template matched the whole
+    message and `validate --lang km` printed it in English. The weekdays are Babel's (CLDR's)
+    Khmer names now; the JSON message stays English."""
+    p = build(
+        [
+            step("intake", "entry", duration="2h"),
+            step("medical", role="s", duration="1h"),
+            step("done", "outcome"),
+        ],
+        [move("intake", "medical"), move("medical", "done")],
+        roles=[
+            {"id": "r", "agency": "a", "title": "R", "calendar": "office"},
+            {"id": "s", "agency": "b", "title": "S"},
+        ],
+        calendars={"office": {"timezone": "Asia/Phnom_Penh", **OFFICE}},
+        deadlines=[{"id": "pep", "to": "medical", "within": "24h"}],
+    )
+    doc = p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    doc["format"] = p.format
+    path = tmp_path / "office.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    main(["validate", "--lang", "km", "--select", "PW303", str(path)])
+    out = capsys.readouterr().out
+    assert "PW303" in out
+    assert "ថ្ងៃសុក្រ ម៉ោង 17:00 ដល់ថ្ងៃច័ន្ទ ម៉ោង 10:00" in out, out
+    for english in ("Friday", "Monday", "working hours", "can take", "slowest"):
+        assert english not in out, out
+    main(["validate", "--format", "json", "--lang", "km", "--select", "PW303", str(path)])
+    assert "Friday 17:00 to Monday 10:00" in capsys.readouterr().out
+
+
 def test_serve_agrees_with_begin_and_finish() -> None:
     line = office()
     for hour in range(0, 2000, 7):
