@@ -246,8 +246,12 @@ CALENDAR_DEADLINE = """format: pathways/1
 id: calendared
 agencies: [{id: a, name: A, sector: social}]
 roles: [{id: r, agency: a, title: R, calendar: office}]
+locales: [en, km]
 calendars:
-  office: {days: [mon, tue, wed, thu, fri], hours: ["08:00-12:00", "14:00-17:00"]}
+  office:
+    label: {en: office hours}
+    days: [mon, tue, wed, thu, fri]
+    hours: ["08:00-12:00", "14:00-17:00"]
 steps:
   - {id: intake, kind: entry, role: r, duration: 2h}
   - {id: medical, kind: action, role: r, duration: 1h}
@@ -261,7 +265,8 @@ deadlines:
 
 
 def _calendar_deadline() -> list[str]:
-    """PW303 on a step in office hours: the message names its witness (weekdays, times)."""
+    """PW303 on a step in office hours: the message names its witness (weekdays, times); PW501
+    on the calendar's label without Khmer."""
     return [f.message for f in pathways.check(pathways.loads(CALENDAR_DEADLINE))]
 
 

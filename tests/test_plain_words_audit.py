@@ -261,3 +261,41 @@ def test_enum_values_are_said_by_their_labels(
     assert "`value_labels` names 'severe', not one of the field's values" in (
         capsys.readouterr().out
     )
+
+
+def test_calendars_are_said_by_their_labels(capsys: pytest.CaptureFixture[str]) -> None:
+    """`simulate --compare` said a scenario's calendar as the file names it ("calendar
+    office"), English in Khmer output: with `calendars.<name>.label` (a SPEC addition) it is
+    the label in the reader's language; roles, overrides and JSON keep the name. PW501 checks
+    the label, diff calls a change wording, the fingerprint ignores it."""
+    from pathways.simulate.compare import change_words
+    from pathways.versions import diff, fingerprint
+
+    p = pathways.load(SCHOOL)
+    assert p.calendar_label("office") == "office hours"
+    assert p.calendar_label("office", "km") == "ម៉ោងធ្វើការ"
+    assert p.calendar_label("elsewhere") == "elsewhere"
+    changes = ["roles.social_worker.calendar=office", "calendars.office.timezone=UTC"]
+    assert change_words(p, changes) == [
+        "DoSVY social worker: calendar office hours",
+        "office hours: timezone UTC",
+    ]
+    km = " ".join(change_words(p, changes, "km"))
+    assert "ម៉ោងធ្វើការ" in km and "office" not in km
+    argv = ["simulate", str(SCHOOL), "--compare", "front-line-office-hours", "--cases", "50"]
+    assert main([*argv, "--no-progress", "--lang", "km"]) == 0
+    out = " ".join(capsys.readouterr().out.split()).replace("front-line-office-hours", "")
+    assert "ប្រតិទិន ម៉ោងធ្វើការ" in out and "office" not in out
+    # PW501 on a label without the file's second locale; diff: wording, same fingerprint
+    doc = p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    doc["format"] = p.format
+    doc["calendars"]["office"]["label"] = {"en": "office hours"}
+    plain = pathways.Pathway.model_validate(doc)
+    assert "the label of calendar 'office' has no 'km' text" in [
+        f.message for f in pathways.check(plain) if f.code == "PW501"
+    ]
+    doc["calendars"]["office"]["label"] = {"en": "weekday hours", "km": "ម៉ោងធ្វើការ"}
+    reworded = pathways.Pathway.model_validate(doc)
+    assert fingerprint(reworded) == fingerprint(p)
+    kinds = {c.kind for c in diff(p, reworded).changes}
+    assert kinds == {"wording"}, kinds

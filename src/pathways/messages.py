@@ -138,6 +138,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("the label of deadline {name} has no {locales} text"),
     N_("the label of case field {name} has no {locales} text"),
     N_("the label of value {value} of case field {name} has no {locales} text"),
+    N_("the label of calendar {name} has no {locales} text"),
     N_("phone contact of {agency} was last verified {days} days ago ({date})"),
     N_("email contact of {agency} was last verified {days} days ago ({date})"),
     N_("step {step} has no duration; simulation counts it as zero"),

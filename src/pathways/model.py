@@ -328,6 +328,11 @@ class Calendar(BaseModel):
 
     model_config = _config()
 
+    label: Label | None = Field(
+        default=None,
+        description="What the calendar is called for readers (simulate --compare, the report); "
+        "roles and JSON keep its name.",
+    )
     timezone: str = Field(default="UTC", description="IANA time zone, e.g. Asia/Phnom_Penh.")
     days: tuple[Weekday, ...] = Field(default=WEEKDAYS, description="Working days.")
     hours: tuple[str, ...] = Field(
@@ -978,6 +983,12 @@ class Pathway(BaseModel):
         field's name, as guards write it)."""
         spec = self.case_fields.get(name)
         return (label_text(spec.label, lang, self.locales) if spec else "") or name
+
+    def calendar_label(self, name: str, lang: str | None = None) -> str:
+        """A calendar's label in ``lang`` (falling back to the first locale, then its name, as
+        roles write it)."""
+        cal = self.calendars.get(name)
+        return (label_text(cal.label, lang, self.locales) if cal else "") or name
 
     def value_labels(self, lang: str | None = None) -> dict[str, dict[str, str]]:
         """The labels of enum values in ``lang``, by field and value (``value_labels`` of the

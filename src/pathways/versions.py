@@ -896,7 +896,7 @@ def diff(
         )
     )
     calendars = (dict(old.calendars), dict(new.calendars))
-    changes.extend(_keyed("calendar", *calendars, _compared(Calendar), (), on, nn))
+    changes.extend(_keyed("calendar", *calendars, _compared(Calendar), ("label",), on, nn))
     for attr in ("id", "format", "sectors"):
         a, b = getattr(old, attr), getattr(new, attr)
         if (sorted(a) if attr == "sectors" else a) != (sorted(b) if attr == "sectors" else b):

@@ -33,6 +33,8 @@ def _labels(ctx: RuleContext) -> Iterator[tuple[tuple[str | int, ...], str, Labe
         for value, label in (spec.value_labels or {}).items():
             what = f"the label of value {value!r} of case field {name!r}"
             yield ("case_fields", name, "value_labels", value), what, label
+    for name, cal in p.calendars.items():
+        yield ("calendars", name, "label"), f"the label of calendar {name!r}", cal.label
 
 
 @rule(code="PW501", name="missing-translation", severity=Severity.WARNING)
@@ -40,8 +42,8 @@ def missing_translation(ctx: RuleContext) -> Iterator[Finding]:
     """
     ## What it does
     Checks that every label has a text in each of the pathway's `locales`. Labels are the
-    pathway's title, agency names, role titles, and step, transition, deadline and case field
-    labels. A plain string counts as the first locale.
+    pathway's title, agency names, role titles, and step, transition, deadline, case field
+    and calendar labels. A plain string counts as the first locale.
 
     ## Why is this bad?
     Coordinators, families and children read the pathway in their own language; a step

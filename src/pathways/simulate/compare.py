@@ -103,6 +103,7 @@ def _change_words(pathway: Pathway, text: str, lang: str | None) -> str:
         "roles": roles,
         "agencies": {a.id: label_text(a.name, lang, loc) or a.id for a in pathway.agencies},
         "deadlines": {d.id: label_text(d.label, lang, loc) or d.id for d in pathway.deadlines},
+        "calendars": {name: pathway.calendar_label(name, lang) for name in pathway.calendars},
     }
     selector = _SELECTOR.match(path + ".")
     parts = path.split(".")
@@ -131,6 +132,8 @@ def _change_words(pathway: Pathway, text: str, lang: str | None) -> str:
         shown = tr("removed", lang)
     elif key == "role" and isinstance(value, str):
         shown = roles.get(value, value)
+    elif key == "calendar" and isinstance(value, str):
+        shown = names["calendars"].get(value, value)
     else:
         written = text.strip()
         start = len(selector.group(0)) if selector else 0
