@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -226,7 +227,14 @@ def test_findings_table_links_rules_and_shows_witness_routes() -> None:
         )
         in html
     )
-    assert "age = 12" in html
+    assert '<span title="age">age</span> = 12' in html
+    # Issue 18: the witness case names its fields by their labels (ids in a tooltip) and an
+    # enum value by its label, in the reader's language (was "hours_since_incident = 49")
+    parts.findings = [replace(finding, case={"hours_since_incident": 49, "risk": "high"})]
+    parts.lang = "km"
+    html = pathway_page(parts, date=TODAY, version="test").replace("\u200b", "")  # wrap hints
+    assert '<span title="hours_since_incident">ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍</span> = 49' in html
+    assert '<span title="risk">កម្រិតហានិភ័យ</span> = ខ្ពស់' in html
 
 
 def test_report_is_deterministic(tmp_path: Path) -> None:

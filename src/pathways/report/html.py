@@ -245,6 +245,22 @@ def _route(route: Sequence[str], pathway: Pathway | None = None, lang: str | Non
     )
 
 
+def _case(
+    case: Mapping[str, object], pathway: Pathway | None = None, lang: str | None = None
+) -> str:
+    """A finding's witness case: each field by its label (its name in a tooltip) and an enum
+    value by its label in ``lang``, or as written without a pathway (``age = 12``)."""
+    if pathway is None:
+        return "<code>" + esc(", ".join(f"{k} = {v!r}" for k, v in case.items())) + "</code>"
+    values = pathway.value_labels(lang)
+    said = []
+    for name, value in case.items():
+        label = pathway.field_label(name, lang)
+        shown = values.get(name, {}).get(value, repr(value)) if isinstance(value, str) else value
+        said.append(f'<span title="{esc(name)}">{esc(label)}</span> = {esc(str(shown))}')
+    return ", ".join(said)
+
+
 def _findings_section(parts: PageParts) -> str:
     findings, lang = parts.findings, parts.lang
     head = '<h2 id="findings">' + esc(tr("Findings", lang)) + "</h2>\n"
@@ -265,8 +281,8 @@ def _findings_section(parts: PageParts) -> str:
             route = _route(f.route, parts.pathway, parts.lang)
             witness.append(f'<span class="route">{route}</span>')
         if f.case:
-            case = ", ".join(f"{k} = {v!r}" for k, v in f.case.items())
-            witness.append(esc(tr("case: {case}", lang)).format(case=f"<code>{esc(case)}</code>"))
+            case = _case(f.case, parts.pathway, parts.lang)
+            witness.append(esc(tr("case: {case}", lang)).format(case=case))
         link = rule_link(f.code, parts.docs_base)
         rows.append(
             [
