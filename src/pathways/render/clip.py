@@ -47,6 +47,7 @@ from pathways.render.pages import (
     MARGIN,
     MIN_SCALE,
     _drawn_size,
+    _pdf_file,
     _pdf_objects,
     _ref,
     _Unreadable,
@@ -739,25 +740,7 @@ def _assemble(
                 % (tree, *paper, stream, xobject["W"], xobject["A"], refs)
             )
         )
-    kids = b" ".join(b"%d 0 R" % n for n in numbers)
-    add(b"\n<< /Type /Pages /Kids [ %b ] /Count %d >>\n" % (kids, len(numbers)))
-    catalog = add(b"\n<< /Type /Catalog /Pages %d 0 R >>\n" % tree)
-    info = add(b"\n<< /Producer (pathways) >>\n")
-    out = bytearray(b"%%PDF-%d.%d\n%%\xb5\xed\xae\xfb\n" % version)
-    offsets = []
-    for n, body in enumerate(bodies, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj%bendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\n" % (
-        len(bodies) + 1,
-        catalog,
-        info,
-    )
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return _pdf_file(bodies, numbers, version)
 
 
 _STREAM = re.compile(rb">>\s*stream\r?\n")

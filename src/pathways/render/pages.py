@@ -881,10 +881,21 @@ def _place(drawings: list[bytes], paper: tuple[float, float], placement: Placeme
     tree = len(bodies) + 1
     for n in pages:
         bodies[n - 1] = bodies[n - 1].replace(b"@tree", b"%d 0 R" % tree)
+    return _pdf_file(bodies, pages, version)
+
+
+def _pdf_file(bodies: list[bytes], pages: list[int], version: tuple[int, int]) -> bytes:
+    """A PDF file of ``bodies`` (objects numbered from 1) and, after them, the page tree over
+    ``pages`` (object ``len(bodies) + 1``, which the pages' ``/Parent`` must name), the catalog,
+    the info and the cross-reference table."""
+    tree = len(bodies) + 1
     refs = b" ".join(b"%d 0 R" % n for n in pages)
-    add(b"\n<< /Type /Pages /Kids [ %b ] /Count %d >>\n" % (refs, len(pages)))
-    catalog = add(b"\n<< /Type /Catalog /Pages %d 0 R >>\n" % tree)
-    info = add(b"\n<< /Producer (pathways) >>\n")
+    bodies = [
+        *bodies,
+        b"\n<< /Type /Pages /Kids [ %b ] /Count %d >>\n" % (refs, len(pages)),
+        b"\n<< /Type /Catalog /Pages %d 0 R >>\n" % tree,
+        b"\n<< /Producer (pathways) >>\n",
+    ]
     out = bytearray(b"%%PDF-%d.%d\n%%\xb5\xed\xae\xfb\n" % version)
     offsets = []
     for n, body in enumerate(bodies, start=1):
@@ -895,8 +906,8 @@ def _place(drawings: list[bytes], paper: tuple[float, float], placement: Placeme
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\n" % (
         len(bodies) + 1,
-        catalog,
-        info,
+        tree + 1,
+        tree + 2,
     )
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
