@@ -9,7 +9,8 @@ A3 PDF of every bundled pathway (and P1 in Khmer) beside a one-page PDF and besi
 pagination of git revision REV (``pages.py`` loaded from git: the pages laid out one by
 one), in one run: interleaved rounds, wall and CPU time, the median of the rounds' ratios
 (the table also goes to ``bench/results/render_pagination.md``). ``bench/clip_prototype.py``
-timed the sheets cut from one drawing (now ``pathways.render.clip``) beside them.
+(removed, in git at 6971692) timed the sheets cut from one drawing (now
+``pathways.render.clip``) beside them.
 ``--help`` prints this and runs nothing.
 """
 
