@@ -673,6 +673,9 @@ def worst_span(line: Timeline, hours: float, *, weeks: int = 53) -> tuple[float,
     return best, at
 
 
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def wall_clock(line: Timeline, t: float) -> str:
     """``t`` (hours from time zero) as a weekday and local time in the calendar's zone.
 
@@ -682,7 +685,9 @@ def wall_clock(line: Timeline, t: float) -> str:
     'Friday 17:00'
     """
     when = dt.datetime.fromtimestamp(line.origin + t * 3600.0, tz=ZoneInfo(line.timezone))
-    return f"{when:%A %H:%M}"
+    # The English name whatever the process's LC_TIME (strftime's %A follows it): the km
+    # catalogue's PW303 template matches these names to put the day in Khmer.
+    return f"{_DAY_NAMES[when.weekday()]} {when:%H:%M}"
 
 
 def worst_case(
