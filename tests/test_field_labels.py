@@ -135,3 +135,101 @@ def test_bundled_khmer_diagrams_show_no_field_id() -> None:
         lines = " ".join(line for edge in extract(p, lang="km").edges for line in edge.lines)
         for name in p.case_fields:
             assert not re.search(rf"(?<!\w){name}(?!\w)", lines), (path.name, name)
+
+
+_GAP = """\
+format: pathways/1
+id: gap
+version: '1'
+title: {en: Gap, km: ចន្លោះ}
+locales: [en, km]
+agencies:
+  - {id: a, name: {en: A, km: ក}, sector: social, contacts: [{channel: phone, value: "1"}]}
+roles:
+  - {id: r, agency: a, title: {en: R, km: រ}}
+case_fields:
+  hours_since_incident:
+    type: integer
+    min: 0
+    max: 200
+    label: {en: "hours since the incident", km: "ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍"}
+  risk:
+    type: enum
+    values: [low, high]
+    label: {en: "risk level", km: "កម្រិតហានិភ័យ"}
+    value_labels: {low: {en: "low risk", km: "ទាប"}, high: {en: "high risk", km: "ខ្ពស់"}}
+steps:
+  - {id: start, kind: entry, role: r, label: {en: Start, km: ចាប់ផ្តើម}, duration: 1h}
+  - {id: screen, kind: decision, role: r, label: {en: Screen, km: ពិនិត្យ}, duration: 1h}
+  - {id: fast, kind: action, role: r, label: {en: Fast, km: លឿន}, duration: 1h}
+  - {id: slow, kind: action, role: r, label: {en: Slow, km: យឺត}, duration: 1h}
+  - {id: done, kind: outcome, label: {en: Done, km: រួច}}
+transitions:
+  - {from: start, to: screen}
+  - {from: screen, to: fast, when: "hours_since_incident < 48 and risk == 'high'"}
+  - {from: screen, to: slow, when: "hours_since_incident > 48 or risk == 'high'"}
+  - {from: fast, to: done}
+  - {from: slow, to: done}
+"""
+
+
+def test_validate_text_names_witness_case_by_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: validate's text said PW402/PW403's witness case by ids and raw values
+    ("holds for hours_since_incident=0, risk='low'"); it now says the fields' and values'
+    labels in the reader's language, in the message and the case line. JSON keeps ids."""
+    path = tmp_path / "gap.yaml"
+    path.write_text(_GAP, encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    en = capsys.readouterr().out
+    assert (
+        "no guard out of 'screen' holds for hours since the incident = 0, risk level = low risk, "
+        "so such a case is stuck\n    case: hours since the incident = 0, risk level = low risk\n"
+    ) in en
+    assert "both hold for hours since the incident = 0, risk level = high risk\n" in en
+    witness = [line for line in en.splitlines() if "PW40" in line or "case:" in line]
+    assert len(witness) == 4
+    assert not any("hours_since_incident" in line or "'low'" in line for line in witness)
+
+    assert main(["validate", str(path), "--lang", "km"]) == 1
+    km = capsys.readouterr().out
+    assert "ពិតសម្រាប់ ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍ = 0, កម្រិតហានិភ័យ = ទាប ទេ" in km
+    assert "ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍ = 0, កម្រិតហានិភ័យ = ខ្ពស់\n" in km
+    witness = [line for line in km.splitlines() if "PW40" in line or "ករណី៖" in line]
+    assert len(witness) == 4
+    assert not any("hours_since_incident" in line or "risk" in line for line in witness)
+
+    assert main(["validate", str(path), "--format", "json"]) == 1
+    found = {f["code"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert found["PW402"]["message"] == (
+        "no guard out of 'screen' holds for hours_since_incident=0, risk='low', "
+        "so such a case is stuck"
+    )
+    assert found["PW402"]["case"] == {"hours_since_incident": 0, "risk": "low"}
+    assert found["PW403"]["message"].endswith("hold for hours_since_incident=0, risk='high'")
+
+
+def test_diff_names_a_new_findings_case_by_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diff's new/gone findings said the witness case by ids in every language; now by the
+    labels, the message in Khmer too (the finding in the change's JSON keeps the ids)."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(
+        _GAP.replace("version: '1'", "version: '0'")
+        .replace("hours_since_incident > 48 or", "hours_since_incident >= 48 or")
+        .replace("hours_since_incident < 48 and", "hours_since_incident < 48 or"),
+        encoding="utf-8",
+    )
+    new.write_text(_GAP, encoding="utf-8")
+    main(["diff", str(old), str(new)])
+    en = capsys.readouterr().out
+    assert (
+        "new finding PW402 [error]: no guard out of 'screen' holds for "
+        "hours since the incident = 0, risk level = low risk, so such a case is stuck"
+    ) in en
+    assert "a case with hours since the incident = 48, risk level = low risk took it" in en
+    main(["diff", str(old), str(new), "--lang", "km"])
+    km = capsys.readouterr().out
+    assert "ពិតសម្រាប់ ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍ = 0, កម្រិតហានិភ័យ = ទាប ទេ" in km

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "Location", "Severity", "case_text", "format_finding"]
+__all__ = ["CaseWords", "Finding", "Location", "Severity", "case_text", "format_finding"]
 
 
 class Severity(enum.Enum):
@@ -102,26 +102,54 @@ class Finding:
         return out
 
 
-def case_text(case: Mapping[str, object], sep: str = "=") -> str:
+@dataclass(frozen=True, slots=True)
+class CaseWords:
+    """How a pathway's case fields read for people: each field's label and the labels of its
+    enum values, by field and value, in one language (``Pathway.field_labels(lang)`` and
+    ``Pathway.value_labels(lang)``). Human text output names a witness case's fields and values
+    with them; JSON, SARIF and GitHub output keep the ids."""
+
+    fields: Mapping[str, str]
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def case_text(case: Mapping[str, object], sep: str = "=", words: CaseWords | None = None) -> str:
     """A case's values as the guard language writes them (``online=true, risk='low'``), for
     messages and the text output (JSON keeps the typed values).
 
+    With ``words``, each field by its label and an enum value by its label (``age = 12, level
+    of risk = high``): what people read.
+
     >>> case_text({"online": True, "risk": "low", "age": 9})
     "online=true, risk='low', age=9"
+    >>> case_text({"risk": "low", "age": 9}, words=CaseWords({"risk": "level of risk"},
+    ...     {"risk": {"low": "low risk"}}))
+    'level of risk = low risk, age = 9'
     """
-    return ", ".join(
-        f"{name}{sep}{('true' if value else 'false') if isinstance(value, bool) else repr(value)}"
-        for name, value in case.items()
-    )
+    if words is not None:
+        sep = " = "
+    said = []
+    for name, value in case.items():
+        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+        if words is not None:
+            if isinstance(value, str) and value in words.values.get(name, {}):
+                shown = words.values[name][value]
+            name = words.fields.get(name, name)
+        said.append(f"{name}{sep}{shown}")
+    return ", ".join(said)
 
 
-def format_finding(finding: Finding, lang: str | None = None) -> str:
+def format_finding(
+    finding: Finding, lang: str | None = None, words: CaseWords | None = None
+) -> str:
     """The one text line of a finding: ``file:line:column: CODE [severity] message``.
 
     ``pathways validate`` prints it (with the witness route and case on lines below it), and
     every command prints it on stderr for a file that does not load or check. In another
     language than English, the severity and the message are the catalogue's where it has them
     (:func:`pathways.messages.finding_message`: the message wholly translated or wholly English).
+    With ``words`` (the file's field and value labels), the witness case in the message names
+    fields and values by their labels, in English too.
 
     Examples
     --------
@@ -133,5 +161,8 @@ def format_finding(finding: Finding, lang: str | None = None) -> str:
 
     loc = finding.location
     severity = severity_word(finding.severity.value, lang)
-    message = finding_message(finding.message, lang)
+    case = None
+    if finding.case and words is not None:
+        case = (case_text(finding.case), case_text(finding.case, words=words))
+    message = finding_message(finding.message, lang, case=case)
     return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {message}"

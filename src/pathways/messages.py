@@ -563,6 +563,10 @@ _WITNESSES = frozenset({"witness"})
 """Placeholders that hold a calendar's witness as :func:`pathways.calendars.worst_case` writes
 it in English ("Friday 16:30 to Monday 09:30"): written again in the reader's language."""
 
+_CASE = "case"
+"""The placeholder that holds a finding's witness case (``age=12, risk='high'``): written
+again with the file's field and value labels when the caller knows them."""
+
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WITNESS = N_("{start_day} {start_time} to {end_day} {end_time}")
 
@@ -621,13 +625,37 @@ def _part_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((template, _compile(template)) for template in PARTS) + _patterns()
 
 
-def finding_message(message: str, lang: str | None) -> str:
+def finding_message(message: str, lang: str | None, case: tuple[str, str] | None = None) -> str:
     """``message`` in ``lang`` when a template matches it whole and is translated, else the
-    English ``message`` unchanged."""
+    English ``message`` unchanged.
+
+    ``case`` is a finding's witness case as the rule wrote it and as people read it (fields
+    and values by their labels, :func:`pathways.findings.case_text` with ``words``): a
+    ``{case}`` placeholder holding the first is written as the second, in English too.
+
+    >>> finding_message("no guard out of 's' holds for age=12, so such a case is stuck",
+    ...     "en", ("age=12", "age in years = 12"))
+    "no guard out of 's' holds for age in years = 12, so such a case is stuck"
+    """
     if (lang or "en").split("-")[0].split("_")[0].lower() == "en":
-        return message
+        return _english_case(message, case)
     # a nested {message} may be a simulate error too (a scenario's override, checked at load)
-    return _translate(message, lang, _patterns(), _part_patterns() + _error_patterns())
+    said = _translate(message, lang, _patterns(), _part_patterns() + _error_patterns(), case)
+    return _english_case(message, case) if said == message else said
+
+
+def _english_case(message: str, case: tuple[str, str] | None) -> str:
+    """``message`` with its ``{case}`` placeholder, if it holds ``case[0]``, as ``case[1]``."""
+    if case is None:
+        return message
+    for _, pattern in _patterns():
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        if match.groupdict().get(_CASE) == case[0]:
+            return message[: match.start(_CASE)] + case[1] + message[match.end(_CASE) :]
+        continue
+    return message
 
 
 def error_message(message: str, lang: str | None) -> str:
@@ -668,6 +696,7 @@ def _translate(
     lang: str | None,
     patterns: tuple[tuple[str, re.Pattern[str]], ...],
     parts: tuple[tuple[str, re.Pattern[str]], ...] | None = None,
+    case: tuple[str, str] | None = None,
 ) -> str:
     for template, pattern in patterns:
         match = pattern.fullmatch(message)
@@ -677,6 +706,8 @@ def _translate(
         if translated == template:
             return message
         values = match.groupdict()
+        if case is not None and values.get(_CASE) == case[0]:
+            values[_CASE] = case[1]
         for name in _DURATIONS & values.keys():
             values[name] = _duration(values[name], lang)
         for name in _WITNESSES & values.keys():

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pathways.errors import LoadError
-from pathways.findings import Finding, Severity, case_text, format_finding
+from pathways.findings import CaseWords, Finding, Severity, case_text, format_finding
 from pathways.i18n import N_, counted, tr
 from pathways.model import Visibility
 
-__all__ = ["FORMATS", "MAX_PER_RULE", "cap_findings", "render_findings", "validate_files"]
+if TYPE_CHECKING:
+    from pathways.model import Pathway
+
+__all__ = [
+    "FORMATS",
+    "MAX_PER_RULE",
+    "cap_findings",
+    "case_words",
+    "render_findings",
+    "validate_files",
+]
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -24,11 +35,14 @@ def validate_files(
     ignore: Sequence[str] | None = None,
     today: dt.date | None = None,
     visibility: Visibility | None = None,
+    pathways: dict[str, Pathway] | None = None,
 ) -> list[Finding]:
     """Load and check every file; load errors stand in for the rules of an unloadable file.
 
     With ``visibility``, findings are those of the reader's view of each pathway
     (:mod:`pathways.visibility`): they name only what a reader at that level may see.
+    ``pathways``, when given, is filled with each loaded pathway (that view) by the file name
+    its findings carry, for :func:`case_words`.
     """
     from pathways.load import load
     from pathways.rules import check
@@ -42,9 +56,19 @@ def validate_files(
             findings.extend(seen_load_findings(file, visibility, exc.findings))
             continue
         pathway = view(pathway, visibility)
+        if pathways is not None:
+            pathways[pathway.file] = pathway
         findings.extend(check(pathway, select=select, ignore=ignore, today=today))
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def case_words(pathways: Mapping[str, Pathway], lang: str | None = None) -> dict[str, CaseWords]:
+    """Each file's case field labels and enum value labels in ``lang``, for the text output of
+    :func:`render_findings` (a witness case named by labels, not ids)."""
+    return {
+        file: CaseWords(p.field_labels(lang), p.value_labels(lang)) for file, p in pathways.items()
+    }
 
 
 def _summary(findings: Sequence[Finding], files: int) -> dict[str, int]:
@@ -96,6 +120,7 @@ def render_findings(
     files: int,
     max_per_rule: int = MAX_PER_RULE,
     lang: str | None = None,
+    words: Mapping[str, CaseWords] | None = None,
 ) -> tuple[str, str]:
     """The findings in ``fmt`` and a one-line summary (for stderr in text mode).
 
@@ -103,6 +128,8 @@ def render_findings(
     line counting the rest; JSON and SARIF hold every finding. Text output and the summary are
     in ``lang`` where the catalogue translates them (a finding message wholly or not at all:
     :func:`pathways.messages.finding_message`); JSON, SARIF and GitHub stay English.
+    ``words`` (:func:`case_words`, by file) names a witness case's fields and enum values by
+    their labels in the text output, in English too; JSON, SARIF and GitHub keep the ids.
     """
     summary = _summary(findings, files)
     line = tr("{files} checked: {errors}, {warnings}, {notes}", lang).format(
@@ -124,11 +151,12 @@ def render_findings(
     shown, notes = cap_findings(findings, max_per_rule, lang)
     out = []
     for f in shown:
-        out.append(format_finding(f, lang))
+        said = (words or {}).get(f.location.file)
+        out.append(format_finding(f, lang, said))
         if f.route:
             out.append("    " + tr("route: {route}", lang).format(route=" -> ".join(f.route)))
         if f.case:
-            case = case_text(f.case)
+            case = case_text(f.case, words=said)
             out.append("    " + tr("case: {case}", lang).format(case=case))
     out.extend(notes)
     return ("\n".join(out) + "\n") if out else "", line

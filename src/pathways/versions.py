@@ -505,15 +505,19 @@ def _guard_witness(
 
 
 def _case_text(
-    case: Mapping[str, Any], lang: str | None = None, names: Mapping[str, str] | None = None
+    case: Mapping[str, Any],
+    lang: str | None = None,
+    names: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """ "a case with hours_since_incident = 49", each field by its label in ``names`` where it
-    has one ("hours since the incident = 49")."""
+    has one ("hours since the incident = 49") and an enum value by its label in ``values``."""
+    from pathways.findings import CaseWords
+
     if not case:
         return tr("any case", lang)
-    labelled = {(names or {}).get(k, k): v for k, v in sorted(case.items())}
-    values = case_text(labelled, " = ")
-    return tr("a case with {values}", lang).format(values=values)
+    said = case_text(dict(sorted(case.items())), words=CaseWords(names or {}, values or {}))
+    return tr("a case with {values}", lang).format(values=said)
 
 
 def transition_key(t: Transition, rename: Mapping[str, str]) -> tuple[str, str, str]:
@@ -1003,13 +1007,13 @@ def _transition_changes(
         if lost is not None:
             parts.append(
                 tr("{case} took it before and does not now", nn.lang).format(
-                    case=_case_text(lost, nn.lang, names)
+                    case=_case_text(lost, nn.lang, names, values)
                 )
             )
         if gained is not None:
             parts.append(
                 tr("{case} takes it now and did not before", nn.lang).format(
-                    case=_case_text(gained, nn.lang, names)
+                    case=_case_text(gained, nn.lang, names, values)
                 )
             )
         if lost is None and gained is None:
@@ -1113,6 +1117,19 @@ def _keyed(
                 )
 
 
+def _finding_words(f: Finding, pathway: Pathway, lang: str | None) -> str:
+    """A finding's message as people read it: in ``lang`` where the catalogue has it, its
+    witness case by field and value labels (the finding itself, in the change, keeps ids)."""
+    from pathways.findings import CaseWords
+    from pathways.messages import finding_message
+
+    case = None
+    if f.case:
+        words = CaseWords(pathway.field_labels(lang), pathway.value_labels(lang))
+        case = (case_text(f.case), case_text(f.case, words=words))
+    return finding_message(f.message, lang, case=case)
+
+
 def _finding_changes(
     old: Pathway,
     new: Pathway,
@@ -1133,10 +1150,13 @@ def _finding_changes(
             N_("finding {code} [{severity}] is gone: {message}"),
         ),
     ):
+        side_pathway = new if kind == "finding-appeared" else old
         for key, f in mine.items():
             if key not in theirs:
                 text = tr(words, lang).format(
-                    code=f.code, severity=f.severity.value, message=f.message
+                    code=f.code,
+                    severity=f.severity.value,
+                    message=_finding_words(f, side_pathway, lang),
                 )
                 side = {"new" if kind == "finding-appeared" else "old": f.to_dict()}
                 yield Change(kind, f.code, text, **side)

@@ -72,21 +72,29 @@ def validate(
         ),
     ] = None,
 ) -> int:
-    from pathways.validate import FORMATS, render_findings, validate_files
+    from pathways.model import Pathway
+    from pathways.validate import FORMATS, case_words, render_findings, validate_files
 
     check_choice(format, FORMATS)
     files = expand_paths(paths)
     day = parse_today(today)
     warn_lang_files(lang, files)
+    pathways: dict[str, Pathway] = {}
     findings = validate_files(
         files,
+        pathways=pathways,
         select=parse_codes(select),
         ignore=parse_codes(ignore),
         today=day,
         visibility=visibility,
     )
     out, summary = render_findings(
-        findings, format, files=len(files), max_per_rule=max_per_rule, lang=lang
+        findings,
+        format,
+        files=len(files),
+        max_per_rule=max_per_rule,
+        lang=lang,
+        words=case_words(pathways, lang),
     )
     typer.echo(out, nl=False)
     if format == "text":

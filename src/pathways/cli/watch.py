@@ -24,12 +24,17 @@ def check_and_draw(
     from pathways.errors import LoadError, PathwayError
     from pathways.i18n import tr
     from pathways.load import load
+    from pathways.model import Pathway
     from pathways.render import render
-    from pathways.validate import render_findings, validate_files
+    from pathways.validate import case_words, render_findings, validate_files
 
     stamp = dt.datetime.now().strftime("%H:%M:%S")
-    findings = validate_files([path], visibility=visibility)
-    out, summary = render_findings(findings, "text", files=1, max_per_rule=50, lang=lang)
+    pathways: dict[str, Pathway] = {}
+    findings = validate_files([path], visibility=visibility, pathways=pathways)
+    labels = case_words(pathways, lang)
+    out, summary = render_findings(
+        findings, "text", files=1, max_per_rule=50, lang=lang, words=labels
+    )
     typer.echo(out, nl=False)
     typer.echo(f"[{stamp}] {summary}")
     if not outputs:
