@@ -233,3 +233,13 @@ def test_diff_names_a_new_findings_case_by_labels(
     main(["diff", str(old), str(new), "--lang", "km"])
     km = capsys.readouterr().out
     assert "ពិតសម្រាប់ ចំនួនម៉ោងចាប់តាំងពីហេតុការណ៍ = 0, កម្រិតហានិភ័យ = ទាប ទេ" in km
+    assert "PW402 [កំហុស]" in km and "[error]" not in km  # the severity in Khmer too
+
+
+def test_a_case_of_no_field_is_said_in_khmer() -> None:
+    """PW402/PW403 with guards that use no field say "any case": in Khmer too (was English
+    inside the Khmer sentence)."""
+    from pathways.messages import finding_message
+
+    said = finding_message("no guard out of 'x' holds for any case, so such a case is stuck", "km")
+    assert "ករណីណាមួយ" in said and "any case" not in said

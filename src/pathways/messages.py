@@ -708,6 +708,8 @@ def _translate(
         values = match.groupdict()
         if case is not None and values.get(_CASE) == case[0]:
             values[_CASE] = case[1]
+        elif values.get(_CASE) == "any case":  # PW402/PW403 with no field in the guards
+            values[_CASE] = tr("any case", lang)
         for name in _DURATIONS & values.keys():
             values[name] = _duration(values[name], lang)
         for name in _WITNESSES & values.keys():

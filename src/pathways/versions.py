@@ -1137,6 +1137,7 @@ def _finding_changes(
     today: dt.date | None,
     lang: str | None = None,
 ) -> Iterable[Change]:
+    from pathways.messages import severity_word
     from pathways.rules import check
 
     before = {_finding_key(f, old, rename): f for f in check(old, today=today)}
@@ -1155,7 +1156,7 @@ def _finding_changes(
             if key not in theirs:
                 text = tr(words, lang).format(
                     code=f.code,
-                    severity=f.severity.value,
+                    severity=severity_word(f.severity.value, lang),
                     message=_finding_words(f, side_pathway, lang),
                 )
                 side = {"new" if kind == "finding-appeared" else "old": f.to_dict()}
