@@ -274,3 +274,22 @@ def test_simulation_json_is_checked_once_where_read(p1: pathways.Pathway) -> Non
         extract(p1, simulation=bad)
     with pytest.raises(SimulationError, match="format 'pathways-simulation/2'"):
         extract(p1, simulation=sim_json(format="pathways-simulation/2"))
+
+
+def test_file_level_finding_notes_are_in_the_readers_language() -> None:
+    """Issue 18: a km diagram's notes for findings about the whole pathway are in Khmer (were
+    the rule's English message); an English drawing keeps it as written."""
+    p = load("restricted.yaml")
+    found = [
+        Finding(
+            "PW206",
+            "agency-without-contact",
+            Severity.WARNING,
+            "agency 'hidden_harbour' lists no contact",
+            Location("f.yaml", 1, 1),
+        )
+    ]
+    khmer = extract(p, visibility="restricted", findings=found, lang="km")
+    assert khmer.notes == (("warning", "PW206 ស្ថាប័ន 'hidden_harbour' មិនមានព័ត៌មានទំនាក់ទំនងទេ"),)
+    english = extract(p, visibility="restricted", findings=found)
+    assert english.notes == (("warning", "PW206 agency 'hidden_harbour' lists no contact"),)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
 from pathways.i18n import N_, human_hours, tr
+from pathways.messages import finding_message
 from pathways.model import FORK_EVENT, Visibility, label_text
 from pathways.render._overlays import (
     findings_by,
@@ -610,7 +611,7 @@ def extract(
     notes = tuple(
         (
             f.severity.value,
-            f"{f.code} {f.message}"
+            f"{f.code} {finding_message(f.message, lang)}"
             if not any(secret in f.message for secret in secret_texts)
             else f"{f.code} (details withheld for {reader.value} readers)",
         )
