@@ -293,3 +293,5 @@ def test_file_level_finding_notes_are_in_the_readers_language() -> None:
     assert khmer.notes == (("warning", "PW206 ស្ថាប័ន 'hidden_harbour' មិនមានព័ត៌មានទំនាក់ទំនងទេ"),)
     english = extract(p, visibility="restricted", findings=found)
     assert english.notes == (("warning", "PW206 agency 'hidden_harbour' lists no contact"),)
+    public = extract(p, visibility="public", findings=found, lang="km")
+    assert public.notes == (("warning", "PW206 (ព័ត៌មានលម្អិតត្រូវបានលាក់ សម្រាប់អ្នកអានសាធារណៈ)"),)

@@ -124,6 +124,8 @@ _READERS = {
 }
 
 
+_WITHHELD = N_("(details withheld {readers})")
+
 SECTOR_ORDER: tuple[str, ...] = (
     "community",
     "hotline",
@@ -613,7 +615,7 @@ def extract(
             f.severity.value,
             f"{f.code} {finding_message(f.message, lang)}"
             if not any(secret in f.message for secret in secret_texts)
-            else f"{f.code} (details withheld for {reader.value} readers)",
+            else f"{f.code} {tr(_WITHHELD, lang).format(readers=readers)}",
         )
         for f in rest
         if f.severity.value != "info"
