@@ -224,19 +224,20 @@ def test_simulation_transition_list_with_declines(p1: pathways.Pathway) -> None:
     assert "≈ 25 declined" in fallback.lines
 
 
+# A finding about the whole pathway whose message names the hidden agency of restricted.yaml.
+_HIDDEN_AGENCY_FINDING = Finding(
+    "PW206",
+    "agency-without-contact",
+    Severity.WARNING,
+    "agency 'hidden_harbour' lists no contact",
+    Location("f.yaml", 1, 1),
+)
+
+
 def test_file_level_finding_messages_do_not_leak_hidden_names() -> None:
     """A pathway-level finding that quotes a hidden agency is shown by code only."""
     p = load("restricted.yaml")
-    found = [
-        _finding("PW206", Severity.WARNING),
-        Finding(
-            "PW206",
-            "agency-without-contact",
-            Severity.WARNING,
-            "agency 'hidden_harbour' lists no contact",
-            Location("f.yaml", 1, 1),
-        ),
-    ]
+    found = [_finding("PW206", Severity.WARNING), _HIDDEN_AGENCY_FINDING]
     public = extract(p, visibility="public", findings=found)
     assert public.notes == (
         ("warning", "PW206 message"),
@@ -280,15 +281,7 @@ def test_file_level_finding_notes_are_in_the_readers_language() -> None:
     """Issue 18: a km diagram's notes for findings about the whole pathway are in Khmer (were
     the rule's English message); an English drawing keeps it as written."""
     p = load("restricted.yaml")
-    found = [
-        Finding(
-            "PW206",
-            "agency-without-contact",
-            Severity.WARNING,
-            "agency 'hidden_harbour' lists no contact",
-            Location("f.yaml", 1, 1),
-        )
-    ]
+    found = [_HIDDEN_AGENCY_FINDING]
     khmer = extract(p, visibility="restricted", findings=found, lang="km")
     assert khmer.notes == (("warning", "PW206 ស្ថាប័ន 'hidden_harbour' មិនមានព័ត៌មានទំនាក់ទំនងទេ"),)
     english = extract(p, visibility="restricted", findings=found)
