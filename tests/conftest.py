@@ -30,3 +30,23 @@ def graphviz_dot() -> str:
     found = shutil.which("dot")
     require(found, "Graphviz 'dot'", "run `make setup` or apt-get install -y graphviz")
     return str(found)
+
+
+@pytest.fixture
+def french_starter(tmp_path: Path) -> Path:
+    """The starter pathway (`pathways new`) labelled in English and French (`locales: [en,
+    fr]`, the entry step "Signalement reçu" in French), written as `fr.yaml`: a language the
+    tool has no catalogue for but the file declares."""
+    import yaml
+
+    from pathways.cli import main
+
+    starter = tmp_path / "starter.yaml"
+    assert main(["new", str(starter), "--no-input"]) == 0
+    doc = yaml.safe_load(starter.read_text(encoding="utf-8"))
+    doc["locales"] = ["en", "fr"]
+    entry = next(s for s in doc["steps"] if s["kind"] == "entry")
+    entry["label"] = {"en": "Report", "fr": "Signalement reçu"}
+    path = tmp_path / "fr.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 import pathways
 from pathways.cli import main
@@ -151,20 +150,13 @@ def test_every_command_refuses_an_unknown_lang(
 
 
 def test_a_language_of_the_files_labels_is_accepted_by_the_commands_that_show_labels(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    french_starter: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 18 audit: with a file labelled in French (`locales: [en, fr]`), `render` and
     `trace --lang fr` drew its French labels while `routes` and `simulate` refused `--lang fr`
     as an unknown language. They now check --lang against the file's locales, as render does
     (the tool's own words stay English: there is no French catalogue)."""
-    starter = tmp_path / "starter.yaml"
-    assert main(["new", str(starter), "--no-input"]) == 0
-    doc = yaml.safe_load(starter.read_text(encoding="utf-8"))
-    doc["locales"] = ["en", "fr"]
-    entry = next(s for s in doc["steps"] if s["kind"] == "entry")
-    entry["label"] = {"en": "Report", "fr": "Signalement reçu"}
-    path = tmp_path / "fr.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = french_starter
     for command in (["routes"], ["simulate", "--cases", "50", "--no-progress"]):
         assert main([command[0], str(path), *command[1:], "--lang", "fr"]) == 0, command
         assert "Signalement reçu" in capsys.readouterr().out

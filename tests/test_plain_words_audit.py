@@ -172,21 +172,15 @@ def test_diff_says_a_changed_condition_as_the_diagram_draws_it(
 
 
 def test_validate_and_report_accept_a_language_the_file_declares(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, french_starter: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`validate` and `report` refused `--lang fr` for a file with `locales: [en, fr]` that
     render, trace, routes and simulate accept; now every command accepts it (the report is
     labelled in French), and a language neither the tool nor a file knows is still refused."""
     import yaml
 
-    starter = tmp_path / "starter.yaml"
-    assert main(["new", str(starter), "--no-input"]) == 0
-    doc = yaml.safe_load(starter.read_text(encoding="utf-8"))
-    doc["locales"] = ["en", "fr"]
-    entry = next(s for s in doc["steps"] if s["kind"] == "entry")
-    entry["label"] = {"en": "Report", "fr": "Signalement reçu"}
-    path = tmp_path / "fr.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = french_starter
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     capsys.readouterr()
     assert main(["validate", str(path), "--lang", "fr"]) == 0
     assert "error:" not in capsys.readouterr().err
