@@ -5,9 +5,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CaseWords", "Finding", "Location", "Severity", "case_text", "format_finding"]
+if TYPE_CHECKING:
+    from pathways.model import Pathway
+
+__all__ = [
+    "CaseWords",
+    "Finding",
+    "Location",
+    "Severity",
+    "case_text",
+    "finding_words",
+    "format_finding",
+]
 
 
 class Severity(enum.Enum):
@@ -112,6 +123,11 @@ class CaseWords:
     fields: Mapping[str, str]
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, pathway: Pathway, lang: str | None = None) -> CaseWords:
+        """The pathway's field and value labels in ``lang``."""
+        return cls(pathway.field_labels(lang), pathway.value_labels(lang))
+
 
 def case_text(case: Mapping[str, object], sep: str = "=", words: CaseWords | None = None) -> str:
     """A case's values as the guard language writes them (``online=true, risk='low'``), for
@@ -157,12 +173,21 @@ def format_finding(
     >>> format_finding(f)
     'p.yaml:3:1: PW101 [error] no entry step'
     """
-    from pathways.messages import finding_message, severity_word
+    from pathways.messages import severity_word
 
     loc = finding.location
     severity = severity_word(finding.severity.value, lang)
+    message = finding_words(finding, lang, words)
+    return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {message}"
+
+
+def finding_words(finding: Finding, lang: str | None = None, words: CaseWords | None = None) -> str:
+    """A finding's message as people read it: in ``lang`` where the catalogue has it
+    (:func:`pathways.messages.finding_message`), its witness case by the field and value labels
+    of ``words`` (:meth:`CaseWords.of`); the finding itself keeps the ids."""
+    from pathways.messages import finding_message
+
     case = None
     if finding.case and words is not None:
         case = (case_text(finding.case), case_text(finding.case, words=words))
-    message = finding_message(finding.message, lang, case=case)
-    return f"{loc.file}:{loc.line}:{loc.column}: {finding.code} [{severity}] {message}"
+    return finding_message(finding.message, lang, case=case)

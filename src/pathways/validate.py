@@ -66,9 +66,7 @@ def validate_files(
 def case_words(pathways: Mapping[str, Pathway], lang: str | None = None) -> dict[str, CaseWords]:
     """Each file's case field labels and enum value labels in ``lang``, for the text output of
     :func:`render_findings` (a witness case named by labels, not ids)."""
-    return {
-        file: CaseWords(p.field_labels(lang), p.value_labels(lang)) for file, p in pathways.items()
-    }
+    return {file: CaseWords.of(p, lang) for file, p in pathways.items()}
 
 
 def _summary(findings: Sequence[Finding], files: int) -> dict[str, int]:

@@ -1117,19 +1117,6 @@ def _keyed(
                 )
 
 
-def _finding_words(f: Finding, pathway: Pathway, lang: str | None) -> str:
-    """A finding's message as people read it: in ``lang`` where the catalogue has it, its
-    witness case by field and value labels (the finding itself, in the change, keeps ids)."""
-    from pathways.findings import CaseWords
-    from pathways.messages import finding_message
-
-    case = None
-    if f.case:
-        words = CaseWords(pathway.field_labels(lang), pathway.value_labels(lang))
-        case = (case_text(f.case), case_text(f.case, words=words))
-    return finding_message(f.message, lang, case=case)
-
-
 def _finding_changes(
     old: Pathway,
     new: Pathway,
@@ -1137,6 +1124,7 @@ def _finding_changes(
     today: dt.date | None,
     lang: str | None = None,
 ) -> Iterable[Change]:
+    from pathways.findings import CaseWords, finding_words
     from pathways.messages import severity_word
     from pathways.rules import check
 
@@ -1151,13 +1139,13 @@ def _finding_changes(
             N_("finding {code} [{severity}] is gone: {message}"),
         ),
     ):
-        side_pathway = new if kind == "finding-appeared" else old
+        said = CaseWords.of(new if kind == "finding-appeared" else old, lang)
         for key, f in mine.items():
             if key not in theirs:
                 text = tr(words, lang).format(
                     code=f.code,
                     severity=severity_word(f.severity.value, lang),
-                    message=_finding_words(f, side_pathway, lang),
+                    message=finding_words(f, lang, said),
                 )
                 side = {"new" if kind == "finding-appeared" else "old": f.to_dict()}
                 yield Change(kind, f.code, text, **side)

@@ -16,7 +16,7 @@ from html import escape
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from pathways.findings import CaseWords, Finding, case_text
+from pathways.findings import CaseWords, Finding, finding_words
 from pathways.i18n import N_, counted, human_hours, tr
 from pathways.linebreak import hint
 from pathways.messages import finding_message, severity_word
@@ -261,21 +261,13 @@ def _case(
     return ", ".join(said)
 
 
-def _case_words(f: Finding, pathway: Pathway | None, lang: str | None) -> tuple[str, str] | None:
-    """A finding's witness case as the rule wrote it and by the pathway's labels, for
-    :func:`~pathways.messages.finding_message` (None without a case or a pathway)."""
-    if not f.case or pathway is None:
-        return None
-    words = CaseWords(pathway.field_labels(lang), pathway.value_labels(lang))
-    return case_text(f.case), case_text(f.case, words=words)
-
-
 def _findings_section(parts: PageParts) -> str:
     findings, lang = parts.findings, parts.lang
     head = '<h2 id="findings">' + esc(tr("Findings", lang)) + "</h2>\n"
     if not findings:
         return head + '<p class="ok">' + esc(tr("No findings: every rule passed.", lang)) + "</p>"
     counts = {s: sum(1 for f in findings if f.severity.value == s) for s in ("error", "warning")}
+    words = None if parts.pathway is None else CaseWords.of(parts.pathway, lang)
     rows = []
     for f in findings:
         where = []
@@ -298,7 +290,7 @@ def _findings_section(parts: PageParts) -> str:
                 f'<a href="{esc(link)}" title="{esc(f.rule)}">{esc(f.code)}</a>',
                 f'<span class="sev-{esc(f.severity.value)}">'
                 f"{esc(severity_word(f.severity.value, lang))}</span>",
-                esc(finding_message(f.message, lang, case=_case_words(f, parts.pathway, lang))),
+                esc(finding_words(f, lang, words)),
                 "<br>".join(where),
                 "<br>".join(witness),
             ]
