@@ -288,3 +288,22 @@ def test_file_level_finding_notes_are_in_the_readers_language() -> None:
     assert english.notes == (("warning", "PW206 agency 'hidden_harbour' lists no contact"),)
     public = extract(p, visibility="public", findings=found, lang="km")
     assert public.notes == (("warning", "PW206 (ព័ត៌មានលម្អិតត្រូវបានលាក់ សម្រាប់អ្នកអានសាធារណៈ)"),)
+
+
+def test_a_note_names_its_witness_case_by_labels() -> None:
+    """A drawing's note writes a finding's witness case by field labels, as validate's text,
+    the report and diff do (the finding keeps the ids)."""
+    stuck = Finding(
+        "PW402",
+        "guard-gap",
+        Severity.ERROR,
+        "no guard out of 'x' holds for hours_since_incident=49, so such a case is stuck",
+        Location("f.yaml", 1, 1),
+        case={"hours_since_incident": 49},
+    )
+    (note,) = extract(pathways.load(P1), findings=[stuck]).notes
+    assert note == (
+        "error",
+        "PW402 no guard out of 'x' holds for hours since the incident = 49,"
+        " so such a case is stuck",
+    )

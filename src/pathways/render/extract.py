@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pathways.errors import RenderError
+from pathways.findings import CaseWords, finding_words
 from pathways.i18n import N_, human_hours, tr
-from pathways.messages import finding_message
 from pathways.model import FORK_EVENT, Visibility, label_text
 from pathways.render._overlays import (
     findings_by,
@@ -610,10 +610,11 @@ def extract(
     subtitle = f"{pathway.id} {pathway.version} · {readers}"
     # Findings built from the view (as the CLI and the report build them) name only what the
     # reader may see; a caller's findings of the pathway itself may not, and are withheld.
+    words = CaseWords.of(pathway, lang)
     notes = tuple(
         (
             f.severity.value,
-            f"{f.code} {finding_message(f.message, lang)}"
+            f"{f.code} {finding_words(f, lang, words)}"
             if not any(secret in f.message for secret in secret_texts)
             else f"{f.code} {tr(_WITHHELD, lang).format(readers=readers)}",
         )
