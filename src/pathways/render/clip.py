@@ -670,7 +670,6 @@ def _assemble(
         return found
 
     pages = []
-    total = len(plan.tiles)
     for k, tile in enumerate(plan.tiles):
         used: set[int] = set()
         ops = [
@@ -728,7 +727,6 @@ def _assemble(
             % (len(content), content)
         )
         pages.append((stream, sorted(used)))
-    _ = total
     tree = len(bodies) + len(pages) + 1
     numbers = []
     for stream, used_texts in pages:
