@@ -41,7 +41,7 @@ from typing import Any
 from pathways.errors import RenderError
 from pathways.i18n import tr
 from pathways.render._text import shorten
-from pathways.render.dot import _marker_label, draw_source, quote, text
+from pathways.render.dot import _marker_label, draw_source, line_pad, quote, text
 from pathways.render.extract import FONT, Diagram
 from pathways.render.pages import (
     MARGIN,
@@ -377,7 +377,7 @@ def _atlas_source(diagram: Diagram, plan: _Plan) -> str:
     """One graph with what differs per sheet (the page numbers, the markers), one item a
     row (cairo writes texts that share a baseline as one TJ array, which could not be split
     between sheets)."""
-    pad = 1 if diagram.font == FONT else 4
+    pad = line_pad(diagram.font)
     font = diagram.font.replace('"', "").replace("\\", "")
     items: list[str] = []
     total = len(plan.tiles)
