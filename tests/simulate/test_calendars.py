@@ -7,6 +7,7 @@ import json
 import math
 import pickle
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -360,31 +361,28 @@ def test_the_server_equals_serve_on_every_quarter_hour(zone: str, hours: list[st
                         ), (t, work)
 
 
-def test_the_queue_loops_inlined_calendar_equals_the_server() -> None:
-    """With one calendar the queue loop runs the service arithmetic inline (with the weeks'
-    shift of the last service kept); with two it calls each calendar's functions. Two
-    calendars with the same definition must therefore give the same JSON as one (up to
-    rounding in the last bits: 1e-12 relative), on a run of 20 years
-    (far past the weekly fold), with services that cross nights, weekends and holidays in a
-    zone that changes its clocks."""
+def _two_roles_on_calendars(
+    holidays: list[str], capacity: int, interview: dict[str, float]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON of the same run with role `t` on role `r`'s calendar ("one": the queue loop's
+    inline arithmetic) and on another of the same definition ("two": the calls), seed 11."""
     cal = {
         "timezone": "Europe/London",
         "days": ["mon", "tue", "wed", "thu", "fri"],
         "hours": ["08:30-12:30", "13:30-17:00"],
-        "holidays": ["2027-04-02", "2027-12-27", "2028-01-03"],
+        "holidays": holidays,
     }
 
     def pathway(second: str) -> pw.Pathway:
-        long = {"min": 0.5, "mode": 9.0, "max": 40.0}
         return build(
             [
-                step("s", "entry", duration=long),
-                step("i", role="t", tags=["interview"], duration={"min": 1, "mode": 2, "max": 30}),
+                step("s", "entry", duration={"min": 0.5, "mode": 9.0, "max": 40.0}),
+                step("i", role="t", tags=["interview"], duration=interview),
                 step("done", "outcome"),
             ],
             [move("s", "i"), move("i", "s", probability=0.3), move("i", "done", probability=0.7)],
             roles=[
-                {"id": "r", "agency": "a", "title": "R", "capacity": 2, "calendar": "one"},
+                {"id": "r", "agency": "a", "title": "R", "capacity": capacity, "calendar": "one"},
                 {"id": "t", "agency": "b", "title": "T", "capacity": 1, "calendar": second},
             ],
             calendars={"one": cal, "two": cal},
@@ -392,9 +390,22 @@ def test_the_queue_loops_inlined_calendar_equals_the_server() -> None:
             simulation={"arrivals_per_day": 0.4, "start": "2027-01-04"},
         )
 
-    # 3,000 arrivals at 0.4 a day: some 20 years, the fold is at about 2 years
     inline = pw.simulate(pathway("one"), cases=3000, seed=11).to_dict()
     called = pw.simulate(pathway("two"), cases=3000, seed=11).to_dict()
+    return inline, called
+
+
+def test_the_queue_loops_inlined_calendar_equals_the_server() -> None:
+    """With one calendar the queue loop runs the service arithmetic inline (with the weeks'
+    shift of the last service kept); with two it calls each calendar's functions. Two
+    calendars with the same definition must therefore give the same JSON as one (up to
+    rounding in the last bits: 1e-12 relative), on a run of 20 years
+    (far past the weekly fold), with services that cross nights, weekends and holidays in a
+    zone that changes its clocks."""
+    # 3,000 arrivals at 0.4 a day: some 20 years, the fold is at about 2 years
+    inline, called = _two_roles_on_calendars(
+        ["2027-04-02", "2027-12-27", "2028-01-03"], 2, {"min": 1, "mode": 2, "max": 30}
+    )
     assert inline["roles"]["t"]["wait_hours_mean"] > 0
     _same_within(inline, called, 1e-12)
 
@@ -405,32 +416,7 @@ def test_the_inlined_calendar_with_a_role_years_behind() -> None:
     into the shift's tables are negative (Python wraps negative indexes), and those services
     must take the called arithmetic. The same JSON as with two calendars of one definition
     (1,860 of them in this run when counted)."""
-    cal = {
-        "timezone": "Europe/London",
-        "days": ["mon", "tue", "wed", "thu", "fri"],
-        "hours": ["08:30-12:30", "13:30-17:00"],
-        "holidays": ["2027-04-02"],
-    }
-
-    def pathway(second: str) -> pw.Pathway:
-        return build(
-            [
-                step("s", "entry", duration={"min": 0.5, "mode": 9.0, "max": 40.0}),
-                step("i", role="t", tags=["interview"], duration={"min": 5, "mode": 15, "max": 30}),
-                step("done", "outcome"),
-            ],
-            [move("s", "i"), move("i", "s", probability=0.3), move("i", "done", probability=0.7)],
-            roles=[
-                {"id": "r", "agency": "a", "title": "R", "capacity": 10, "calendar": "one"},
-                {"id": "t", "agency": "b", "title": "T", "capacity": 1, "calendar": second},
-            ],
-            calendars={"one": cal, "two": cal},
-            policies={"max_interviews": 1000},
-            simulation={"arrivals_per_day": 0.4, "start": "2027-01-04"},
-        )
-
-    inline = pw.simulate(pathway("one"), cases=3000, seed=11).to_dict()
-    called = pw.simulate(pathway("two"), cases=3000, seed=11).to_dict()
+    inline, called = _two_roles_on_calendars(["2027-04-02"], 10, {"min": 5, "mode": 15, "max": 30})
     assert inline["roles"]["t"]["wait_hours_mean"] > 3 * 8766  # waits of years: saturated
     _same_within(inline, called, 1e-12)
 
