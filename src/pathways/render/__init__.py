@@ -227,11 +227,12 @@ def render(
 
     if direction is not None and direction.upper() not in DIRECTIONS:
         raise RenderError(f"unknown direction {direction!r}; use LR or TB")
-    sheets_of = page if suffix == ".pdf" else None
-    if sheets_of is not None:
+    sheets_of = None  # the paper of a PDF's sheets (A3, A4), in capitals
+    if suffix == ".pdf" and page is not None:
         from pathways.render.pages import page_area
 
-        page_area(sheets_of, orientation)  # refuses an unknown size or orientation first
+        page_area(page, orientation)  # refuses an unknown size or orientation first
+        sheets_of = page.upper()
     if direction is None:
         from pathways.render.pages import default_direction
 
@@ -264,7 +265,7 @@ def render(
         diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")
-    elif suffix == ".pdf" and page is not None:
+    elif sheets_of is not None:
         from pathways.render.clip import clipped_pdf
         from pathways.render.pages import sheets, sheets_pdf
 
@@ -273,15 +274,13 @@ def render(
         # otherwise (top to bottom, a band taller than a sheet) and on A4, where the pages
         # laid out one by one take fewer sheets, each page on its own.
         clipped = (
-            clipped_pdf(diagram, direction, page.upper(), orientation)
-            if page.upper() == "A3"
-            else None
+            clipped_pdf(diagram, direction, sheets_of, orientation) if sheets_of == "A3" else None
         )
         if clipped is not None:
             data = clipped
         else:
-            drawn = sheets(diagram, direction, page.upper(), orientation)
-            data = sheets_pdf((drawing for _, drawing in drawn), page.upper(), orientation)
+            drawn = sheets(diagram, direction, sheets_of, orientation)
+            data = sheets_pdf((drawing for _, drawing in drawn), sheets_of, orientation)
     else:
         dot = draw_dot(diagram, direction)
         data = dot.source.encode("utf-8") if suffix == ".dot" else _graphviz_bytes(dot, suffix[1:])
