@@ -409,7 +409,9 @@ class Timeline:
             is ``ends``' row if ``v`` is within 1e-3 h inside the shift's ``FOLD_WEEKS`` weeks
             (so that :func:`locate` gives ``v`` that shift too: ``w`` below 2**40, the
             subtraction's and the quotient's rounding stay below it), else one that rejects
-            every ``x``, or it raises IndexError."""
+            every ``x``, or it raises IndexError. Every row's lower bound is 0 or more (or
+            infinite in a row that rejects), so a negative ``x``, whose ``trunc`` indexes the
+            table from its end, is rejected all the same."""
             if w <= wfolded:
                 return 0.0, 0.0, ends0
             m = FOLD_WEEKS * trunc((w - wfold) / span)
