@@ -650,11 +650,8 @@ def _english_case(message: str, case: tuple[str, str] | None) -> str:
         return message
     for _, pattern in _patterns():
         match = pattern.fullmatch(message)
-        if match is None:
-            continue
-        if match.groupdict().get(_CASE) == case[0]:
+        if match is not None and match.groupdict().get(_CASE) == case[0]:
             return message[: match.start(_CASE)] + case[1] + message[match.end(_CASE) :]
-        continue
     return message
 
 
