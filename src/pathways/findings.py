@@ -5,10 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pathways.model import Pathway
+from typing import Any, Protocol
 
 __all__ = [
     "CaseWords",
@@ -113,6 +110,15 @@ class Finding:
         return out
 
 
+class _Labelled(Protocol):
+    """What :meth:`CaseWords.of` reads of a pathway (``pathways.model.Pathway``, a layer
+    above this one: named by its shape, not imported)."""
+
+    def field_labels(self, lang: str | None = None) -> dict[str, str]: ...
+
+    def value_labels(self, lang: str | None = None) -> dict[str, dict[str, str]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CaseWords:
     """How a pathway's case fields read for people: each field's label and the labels of its
@@ -124,7 +130,7 @@ class CaseWords:
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, pathway: Pathway, lang: str | None = None) -> CaseWords:
+    def of(cls, pathway: _Labelled, lang: str | None = None) -> CaseWords:
         """The pathway's field and value labels in ``lang``."""
         return cls(pathway.field_labels(lang), pathway.value_labels(lang))
 
