@@ -93,3 +93,54 @@ def test_commands_raise_the_one_usage_error() -> None:
             assert "BadParameter" not in names, module.name
         if module.name != "_common.py":
             assert not any("invalid value for" in t for t in texts), module.name
+
+
+def test_validate_and_report_load_a_file_once_to_find_its_language(
+    tmp_path: Path,
+    french_starter: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`validate --lang fr` and `report --lang fr` (a language only the files declare) loaded
+    each file twice: once to look for the language in its locales, once to check it. The
+    pathway loaded for the language is now the one checked, so each file that loads is loaded
+    once (one that does not is loaded again to say why); what the commands print and write is
+    as it was: the findings of `--lang en`, the report the same page."""
+    import datetime as dt
+    import importlib
+
+    from pathways.report import write_report
+
+    module = importlib.import_module("pathways.load")
+    real = module.load
+    loads: list[str] = []
+
+    def counting(path: str | Path) -> object:
+        loads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(module, "load", counting)
+    files = [str(french_starter), str(BROKEN), str(BASE)]
+    assert main(["validate", *files, "--lang", "en"]) == 1
+    english = capsys.readouterr()
+    assert sorted(loads) == sorted([french_starter.name, BROKEN.name, BASE.name])
+    loads.clear()
+    assert main(["validate", *files, "--lang", "fr"]) == 1
+    french = capsys.readouterr()
+    assert french.out == english.out and french.err == english.err
+    assert sorted(loads) == sorted([french_starter.name, BROKEN.name, BROKEN.name, BASE.name])
+    loads.clear()
+    out = tmp_path / "out"
+    report = ["report", *files, "--no-simulation", "--today", "2026-01-01", "-o", str(out)]
+    assert main([*report, "--lang", "fr"]) == 0
+    assert sorted(loads) == sorted([french_starter.name, BROKEN.name, BROKEN.name, BASE.name])
+    monkeypatch.undo()
+    direct = tmp_path / "direct"  # the report as the API writes it from the files
+    write_report(files, direct, lang="fr", simulation=False, today=dt.date(2026, 1, 1))
+    pages = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert pages == sorted(p.relative_to(direct) for p in direct.rglob("*") if p.is_file())
+    for name in pages:
+        assert (out / name).read_bytes() == (direct / name).read_bytes(), name
+    assert any("Signalement reçu" in (out / p).read_text(encoding="utf-8") for p in pages)
+    assert main(["validate", str(BROKEN), "--lang", "de"]) == 2
+    assert "unknown language 'de'" in capsys.readouterr().err

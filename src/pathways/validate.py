@@ -6,15 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pathways.errors import LoadError
 from pathways.findings import CaseWords, Finding, Severity, case_text, format_finding
 from pathways.i18n import N_, counted, tr
-from pathways.model import Visibility
-
-if TYPE_CHECKING:
-    from pathways.model import Pathway
+from pathways.model import Pathway, Visibility
 
 __all__ = [
     "FORMATS",
@@ -29,7 +25,7 @@ FORMATS = ("text", "json", "sarif", "github")
 
 
 def validate_files(
-    files: Sequence[Path],
+    files: Sequence[Path | Pathway],
     *,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
@@ -38,6 +34,8 @@ def validate_files(
     pathways: dict[str, Pathway] | None = None,
 ) -> list[Finding]:
     """Load and check every file; load errors stand in for the rules of an unloadable file.
+
+    A pathway already loaded may stand in ``files`` for its file (it is checked as loaded).
 
     With ``visibility``, findings are those of the reader's view of each pathway
     (:mod:`pathways.visibility`): they name only what a reader at that level may see.
@@ -50,12 +48,15 @@ def validate_files(
 
     findings: list[Finding] = []
     for file in files:
-        try:
-            pathway = load(file)
-        except LoadError as exc:
-            findings.extend(seen_load_findings(file, visibility, exc.findings))
-            continue
-        pathway = view(pathway, visibility)
+        if isinstance(file, Pathway):
+            loaded = file
+        else:
+            try:
+                loaded = load(file)
+            except LoadError as exc:
+                findings.extend(seen_load_findings(file, visibility, exc.findings))
+                continue
+        pathway = view(loaded, visibility)
         if pathways is not None:
             pathways[pathway.file] = pathway
         findings.extend(check(pathway, select=select, ignore=ignore, today=today))

@@ -157,13 +157,18 @@ def warn_lang(lang: str | None, locales: Sequence[str] = ()) -> None:
         typer.echo(words.format(lang=lang, warning=warning), err=True)
 
 
-def warn_lang_files(lang: str | None, files: Sequence[Path]) -> None:
+def warn_lang_files(lang: str | None, files: Sequence[Path]) -> list[Path | Pathway]:
     """:func:`warn_lang` for commands that read several files (``validate``, ``report``): a
     language the tool does not know is accepted when one of the files declares it in its
     ``locales`` (its labels are in it; the tool's own words fall back to English, with
     :func:`warn_lang`'s warning for a file whose locales lack it), as ``render``, ``trace``,
     ``routes`` and ``simulate`` accept it for their one file. Files are only read to look for
-    the language when the tool does not know it."""
+    the language when the tool does not know it.
+
+    Returns ``files`` with each pathway loaded here in its file's place, for the command to
+    use instead of loading the file a second time; a file not read here, or that does not
+    load, stays a path (the command loads it and says why it does not load).
+    """
     from pathways.i18n import check_lang
 
     try:
@@ -171,17 +176,23 @@ def warn_lang_files(lang: str | None, files: Sequence[Path]) -> None:
     except ValueError:
         pass
     else:
-        return warn_lang(lang)
+        warn_lang(lang)
+        return list(files)
     from pathways.errors import LoadError
     from pathways.load import load
 
     declared: dict[str, None] = {}
+    items: list[Path | Pathway] = []
     for path in files:
         try:
-            declared.update(dict.fromkeys(load(path).locales))
+            pathway = load(path)
         except (LoadError, OSError, ValueError):
-            continue  # the command says why the file does not load
+            items.append(path)  # the command says why the file does not load
+            continue
+        declared.update(dict.fromkeys(pathway.locales))
+        items.append(pathway)
     warn_lang(lang, tuple(declared))
+    return items
 
 
 def write_or_report(output: Path, write: Callable[[], Path], *, err: bool = False) -> int:

@@ -98,13 +98,13 @@ def report(
     if arrivals_per_day is not None and arrivals_per_day <= 0:
         raise Usage("arrivals must be above 0", param_hint="--arrivals-per-day")
     files = expand_paths(paths)
-    warn_lang_files(lang, files)
+    items = warn_lang_files(lang, files)
     if not files:
         raise Usage("no *.yaml, *.yml or *.json files found", param_hint="PATH")
     day = parse_today(today)
     try:
         index = write_report(
-            files,
+            items,
             out,
             lang=lang,
             visibility=visibility,

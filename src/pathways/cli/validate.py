@@ -78,10 +78,10 @@ def validate(
     check_choice(format, FORMATS)
     files = expand_paths(paths)
     day = parse_today(today)
-    warn_lang_files(lang, files)
+    items = warn_lang_files(lang, files)
     pathways: dict[str, Pathway] = {}
     findings = validate_files(
-        files,
+        items,
         pathways=pathways,
         select=parse_codes(select),
         ignore=parse_codes(ignore),
