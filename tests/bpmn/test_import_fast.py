@@ -91,6 +91,18 @@ def test_a_value_the_importer_cannot_vouch_for_goes_to_the_loader() -> None:
     assert [(f.code, f.location.line) for f in raised.value.findings] == [("PW006", 3)]
 
 
+def test_models_of_one_shape_share_a_fields_set_that_copies_do_not_change() -> None:
+    """``_built`` gives the steps (and the transitions) of one shape one fields set; pydantic
+    never changes it in place, so a copy with changes leaves the others' as they were."""
+    p = imp.load_bpmn("tests/data/bpmn/referral.bpmn")
+    first, second = p.transitions[0], p.transitions[1]
+    assert first.model_fields_set is second.model_fields_set
+    before = set(second.model_fields_set)
+    changed = first.model_copy(update={"probability": 0.5})
+    assert "probability" in changed.model_fields_set
+    assert second.model_fields_set == before == first.model_fields_set
+
+
 def test_an_imported_pathway_pickles_with_its_positions() -> None:
     """The source map holds elements until asked; a copy (pickle, deepcopy: Dask workers)
     carries the positions themselves."""

@@ -1444,19 +1444,27 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     if any(a["sector"] != SECTOR for a in document["agencies"]):
         return None  # pragma: no cover - the importer declares one sector
     # Every check at once, in C where it can be (a step or move at a time cost as much as
-    # making it): ids well formed and unique, keys and kinds known, references declared.
+    # making it): ids well formed and unique, kinds known, roles declared. Keys are checked
+    # once per shape of step or move (its keys in order), and references as moves are made.
     step_ids = list(map(_GET_ID, steps_in))
     if step_ids and not _IDS_OK("\n".join(step_ids) + "\n"):
         return None
     step_roles = list(map(dict.get, steps_in, repeat("role")))
-    role_of = dict(zip(step_ids, step_roles, strict=True))
-    if len(role_of) != len(step_ids) or not set().union(*steps_in) <= _STEP_KEYS:
+    if not set(step_roles) <= roles.keys() | {None}:
         return None
     if not set(map(_GET_KIND, steps_in)) <= _STEP_KINDS:
         return None
-    if not set(step_roles) <= roles.keys() | {None}:
+    # A move's `by`: the role of its `from` step, one tuple per role (tuples are immutable).
+    by_role: dict[str | None, tuple[str, ...]] = {role: (role,) for role in roles}
+    by_role[None] = ()
+    by_of = dict(zip(step_ids, map(by_role.__getitem__, step_roles), strict=True))
+    if len(by_of) != len(step_ids):
         return None
     forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
+    # The fields set of a model is shared by the models of one shape: pydantic never changes
+    # it in place (a frozen model refuses assignment; model_copy copies it first).
+    step_shapes: dict[tuple[str, ...], set[str]] = {}
+    move_shapes: dict[tuple[str, ...], set[str]] = {}
     steps: list[Step] = []
     step_defaults = _STEP_DEFAULTS
     new, set_dict, set_fields_set, set_extra, set_private = (
@@ -1475,32 +1483,38 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
                 fields["duration"] = Duration.model_validate(step["duration"])
             except ValidationError:
                 return None
+        keys = tuple(step)
+        given = step_shapes.get(keys)
+        if given is None:
+            if not _STEP_KEYS.issuperset(keys):
+                return None
+            given = step_shapes[keys] = set(keys)
         # A Step as model_validate makes it: every field in order, the given ones set.
         obj = new(Step)
         set_dict(obj, fields)
-        set_fields_set(obj, set(step))
+        set_fields_set(obj, given)
         set_extra(obj, None)
         set_private(obj, None)
         steps.append(obj)
-    if not set(map(_GET_FROM, moves_in)) <= role_of.keys():
-        return None
-    if not set(map(_GET_TO, moves_in)) <= role_of.keys():
-        return None
-    if not set().union(*moves_in) <= _MOVE_KEYS:
-        return None
-    by_of = {ident: () if role is None else (role,) for ident, role in role_of.items()}
     moves: list[Transition] = []
     move_defaults = _MOVE_DEFAULTS
     for move in moves_in:
-        source = move["from"]
+        source, to = move["from"], move["to"]
+        if source not in by_of or to not in by_of:
+            return None
         fields = {**move_defaults, **move}
         del fields["from"]
         fields["source"] = source
         fields["by"] = by_of[source]
         if not fields["event"]:
-            fields["event"] = FORK_EVENT if source in forks else "to_" + move["to"]
-        given = {*move, "source", "by", "event"}  # the fields the model always sets
-        given.discard("from")
+            fields["event"] = FORK_EVENT if source in forks else "to_" + to
+        keys = tuple(move)
+        given = move_shapes.get(keys)
+        if given is None:
+            if not _MOVE_KEYS.issuperset(keys):
+                return None
+            # the fields the model always sets: source (from `from`), by and event
+            given = move_shapes[keys] = {*keys, "source", "by", "event"} - {"from"}
         move_obj = new(Transition)
         set_dict(move_obj, fields)
         set_fields_set(move_obj, given)
@@ -1538,7 +1552,7 @@ _STEP_KEYS = frozenset({"id", "kind", "role", "label", "description", "tags", "d
 _STEP_KINDS = frozenset(get_args(StepKind))
 _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
 _GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
-_GET_FROM, _GET_TO = itemgetter("from"), itemgetter("to")
+_GET_FROM = itemgetter("from")
 _FIRST = itemgetter(0)
 _IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
 """Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
