@@ -203,3 +203,56 @@ def test_a4_landscape_fits_its_heading_and_is_cut_from_one_drawing(tmp_path: Pat
     for sheet in reader.pages:
         assert abs(float(sheet.mediabox.width) - height) < 1
         assert abs(float(sheet.mediabox.height) - width) < 1
+
+
+@requires_dot
+def test_a_drawing_process_draws_graph_after_graph_as_separate_processes_do() -> None:
+    """The one ``dot -Tjson -Tpdf`` process the sheets are cut with (shared with the layout
+    process of pages.sheets: :class:`~pathways.render._graphviz.JsonDrawingProcess`) answers
+    each graph written to it with the layout and PDF one process each gives, a PDF whose
+    text holds "%%EOF" included; a graph `dot` rejects is a RenderError naming Graphviz, not a
+    hang."""
+    import json
+
+    from pathways.errors import RenderError
+    from pathways.render._graphviz import JsonDrawingProcess, run_dot
+
+    graphs = [
+        'digraph first { subgraph cluster_x { label="x"; a } a -> b [label="%%EOF"] }',
+        'digraph second { c -> d [label="startxref"] }',
+        "digraph third { e }",
+    ]
+    with JsonDrawingProcess() as process:
+        got = [process.send(graph) for graph in graphs]
+    for graph, (doc, pdf) in zip(graphs, got, strict=True):
+        assert doc == json.loads(run_dot(graph, "json"))
+        assert pdf == run_dot(graph, "pdf")
+    with JsonDrawingProcess() as process, pytest.raises(RenderError, match="Graphviz failed"):
+        process.send("digraph { a -> }")
+
+
+@requires_dot
+def test_a_heading_wider_than_the_sheet_is_fitted_as_the_pages_fit_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the heading and legend are wider than the sheet (Khmer on A4 landscape), the
+    cut drawing's are fitted to the width the pages laid out one by one give them: one slack
+    for both (there were two constants, 16 and 56 points). The sheets are exactly the
+    paper's size."""
+    from pathways.render import pages
+    from pathways.render.pages import page_area, sheets
+
+    widths: list[float] = []
+    real = pages.fit_title
+
+    def fit_title(diagram, width, lay_out, page=""):  # type: ignore[no-untyped-def]
+        widths.append(width)
+        return real(diagram, width, lay_out, page)
+
+    monkeypatch.setattr(pages, "fit_title", fit_title)
+    khmer = extract(pathways.load(P1), lang="km")
+    clip._cut(khmer, "A4", "landscape")
+    assert len(widths) == 1
+    sheets(khmer, "LR", "A4", "landscape")
+    assert len(widths) == 2 and widths[0] == widths[1]
+    assert _cut(P1, page="A4").plan.paper == page_area("A4", "landscape")

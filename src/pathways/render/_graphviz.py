@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import shutil
 import subprocess
-from typing import IO, NoReturn
+from collections.abc import Callable
+from typing import IO, Any, NoReturn
 
 from pathways.errors import RenderError
 
 __all__ = [
     "INSTALL_HINT",
     "DrawingProcess",
+    "JsonDrawingProcess",
     "LayoutProcess",
     "drawings_with_layouts",
     "layouts",
@@ -80,18 +84,32 @@ def _split_drawings(data: bytes, count: int) -> list[tuple[bytes, bytes]]:
         start = stop + len(b"\nstop\n")
         if stop < 0 or not data.startswith(b"%PDF-", start):
             break
-        end = _EOF.search(data, start)
-        # An "%%EOF" inside a compressed stream is skipped: the real one follows the
-        # cross-reference table its startxref points to.
-        while end is not None and not data.startswith(b"xref", start + int(end.group(1))):
-            end = _EOF.search(data, end.end())
-        if end is None:
+        span = _pdf_span(data, start)
+        if span is None:
             break
-        out.append((data[at:start], _steady(data[start : end.end()], "pdf")))
-        at = end.end()
+        out.append((data[at:start], _steady(data[start : span[1]], "pdf")))
+        at = span[1]
     if len(out) != count or data[at:].strip():
         raise RenderError(f"Graphviz drew {len(out)} of {count} pages")
     return out
+
+
+def _pdf_span(data: bytes, start: int | None = None) -> tuple[int, int] | None:
+    """(start, end) in ``data`` of the PDF document that starts at ``start`` or, without it,
+    of the first to end (its start the last ``%PDF-`` before its end); None while it is not
+    all there. A PDF ends at the first ``%%EOF`` whose startxref points to its
+    cross-reference table: an ``%%EOF`` inside a compressed stream is skipped."""
+    for end in _EOF.finditer(data, start or 0):
+        at = data.rfind(b"%PDF-", 0, end.start()) if start is None else start
+        if at >= 0 and data.startswith(b"xref", at + int(end.group(1))):
+            return at, end.end()
+    return None
+
+
+def _layout_span(data: bytes) -> tuple[int, int] | None:
+    """(0, end) in ``data`` of the first ``plain`` layout; None while it is not all there."""
+    stop = data.find(b"\nstop\n")
+    return None if stop < 0 else (0, stop + len(b"\nstop\n"))
 
 
 def warm_up(font: str, sample: str) -> str:
@@ -208,79 +226,62 @@ def layouts(sources: list[str]) -> list[bytes]:
     return parts[:-1]
 
 
-class LayoutProcess:
-    """One ``dot -Tplain`` process that lays out graph after graph as they are written to it,
-    for the rounds of pagination (each depends on the layouts of the one before): the layouts
-    of one process without a process per round (a ``dot`` process costs about 20 ms of CPU to
-    start, fonts included; a page's layout about 4 ms). Layouts are the same as one process
-    each (only drawings vary, see :func:`layouts`). Use as a context manager."""
+class _FedProcess:
+    """A ``dot`` process fed graph after graph, each graph's output read as the process writes
+    it (:class:`LayoutProcess`, :class:`JsonDrawingProcess`): the work of one process without
+    a process per graph. ``failure`` begins the error when it fails. Use as a context
+    manager."""
 
-    def __init__(self, warm: tuple[str, str] | None = None) -> None:
-        self._process, self._errors = _start(["plain"], "lay out pages")
+    def __init__(self, formats: list[str], what: str, failure: str) -> None:
+        self._process, self._errors = _start(formats, what)
+        self._failure = failure
         self._buffer = b""
-        self._skip = 0
-        if warm is not None:  # (font, sample): the fonts set up while the caller works on
-            self._skip = 1
-            stdin = self._process.stdin
-            assert stdin is not None
-            try:
-                stdin.write(warm_up(*warm).encode("utf-8") + b"\n")
-                stdin.flush()
-            except OSError:
-                pass  # the process ended: layouts() reports why
 
-    def __enter__(self) -> LayoutProcess:
+    def __enter__(self) -> _FedProcess:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
 
     def close(self) -> None:
-        """End the process (it ends when its input does)."""
+        """End the process (at once, when it is still working) and drop its files."""
         if self._errors.closed:
             return
-        stdin, stdout = self._process.stdin, self._process.stdout
-        try:
-            if stdin is not None:
-                stdin.close()
-        except OSError:
-            pass
+        for pipe in (self._process.stdin, self._process.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        if self._process.poll() is None:
+            self._process.kill()
         self._process.wait()
-        if stdout is not None:
-            stdout.close()
         self._errors.close()
 
-    def layouts(self, sources: list[str]) -> list[bytes]:
-        """The ``plain`` layout of each DOT graph in ``sources`` (one graph each), in turn."""
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
-        out = []
-        for source in sources:
-            try:
-                stdin.write(source.encode("utf-8") + b"\n")
-                stdin.flush()
-            except OSError:
-                self._failed()
-            while self._skip:  # the warm-up's layout
-                self._read()
-                self._skip -= 1
-            out.append(self._read())
-        return out
+    def _write(self, source: str) -> None:
+        """Give the process one graph (when it has ended, reading its output says why)."""
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(source.encode("utf-8") + b"\n")
+            stdin.flush()
+        except OSError:
+            pass  # the process ended: the next read reports why
 
-    def _read(self) -> bytes:
-        """The next layout the process writes."""
-        import os
-
+    def _read(self, span: Callable[[bytes], tuple[int, int] | None]) -> tuple[bytes, bytes]:
+        """The process's next output, in two: before and from the start of what ``span``
+        finds in the output so far ((start, end), or None while it is not all written)."""
         stdout = self._process.stdout
         assert stdout is not None
-        while (end := self._buffer.find(b"\nstop\n")) < 0:
+        while (found := span(self._buffer)) is None:
             chunk = os.read(stdout.fileno(), 1 << 16)
             if not chunk:
                 self._failed()
             self._buffer += chunk
-        layout = self._buffer[: end + len(b"\nstop\n")]
-        self._buffer = self._buffer[end + len(b"\nstop\n") :]
-        return layout
+        start, end = found
+        head, part = self._buffer[:start], self._buffer[start:end]
+        self._buffer = self._buffer[end:]
+        return head, part
 
     def _failed(self) -> NoReturn:
         if self._process.poll() is None:
@@ -288,7 +289,55 @@ class LayoutProcess:
         self._process.wait()
         first = _first_error(self._errors)
         self.close()
-        raise RenderError(f"Graphviz failed to lay out a page: {first}")
+        raise RenderError(f"{self._failure}: {first}")
+
+
+class LayoutProcess(_FedProcess):
+    """One ``dot -Tplain`` process that lays out graph after graph as they are written to it,
+    for the rounds of pagination (each depends on the layouts of the one before): the layouts
+    of one process without a process per round (a ``dot`` process costs about 20 ms of CPU to
+    start, fonts included; a page's layout about 4 ms). Layouts are the same as one process
+    each (only drawings vary, see :func:`layouts`). Use as a context manager."""
+
+    def __init__(self, warm: tuple[str, str] | None = None) -> None:
+        super().__init__(["plain"], "lay out pages", "Graphviz failed to lay out a page")
+        self._skip = 0
+        if warm is not None:  # (font, sample): the fonts set up while the caller works on
+            self._skip = 1
+            self._write(warm_up(*warm))
+
+    def __enter__(self) -> LayoutProcess:
+        return self
+
+    def layouts(self, sources: list[str]) -> list[bytes]:
+        """The ``plain`` layout of each DOT graph in ``sources`` (one graph each), in turn."""
+        out = []
+        for source in sources:
+            self._write(source)
+            while self._skip:  # the warm-up's layout
+                self._read(_layout_span)
+                self._skip -= 1
+            out.append(self._read(_layout_span)[1])
+        return out
+
+
+class JsonDrawingProcess(_FedProcess):
+    """One ``dot -Tjson -Tpdf`` process fed graph after graph (:mod:`pathways.render.clip`:
+    the whole drawing first, so that its clusters are drawn in the same order every run, then
+    graphs without clusters): each graph's layout as ``json`` and its PDF drawing, read as
+    the process writes them. Use as a context manager."""
+
+    def __init__(self) -> None:
+        super().__init__(["json", "pdf"], "draw PDF", "Graphviz failed to draw PDF")
+
+    def __enter__(self) -> JsonDrawingProcess:
+        return self
+
+    def send(self, source: str) -> tuple[dict[str, Any], bytes]:
+        """The layout (``dot -Tjson``, parsed) and PDF drawing of one DOT graph."""
+        self._write(source)
+        doc, pdf = self._read(_pdf_span)
+        return json.loads(doc.decode("utf-8")), _steady(pdf, "pdf")
 
 
 def run_dot(source: str, fmt: str) -> bytes:

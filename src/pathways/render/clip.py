@@ -30,20 +30,23 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import math
-import os
 import re
 import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pathways.errors import RenderError
 from pathways.i18n import tr
+from pathways.render._graphviz import JsonDrawingProcess
 from pathways.render._text import shorten
 from pathways.render.dot import _marker_label, draw_source, line_pad, quote, text
 from pathways.render.extract import FONT, Diagram
 from pathways.render.pages import (
+    _BOX,
+    _PDF_BOX,
+    _REF,
+    _STREAM,
+    _VERSION,
     MARGIN,
     MIN_SCALE,
     _drawn_size,
@@ -64,8 +67,6 @@ Box = tuple[float, float, float, float]
 
 _GAP = 4.0
 """Points between a sheet's columns (lane titles, markers, the bands)."""
-_TITLE_SLACK = 16.0
-"""Points of a sheet's width the heading leaves (its margin in the drawing, the gap after it)."""
 _MARKER_W = 110.0
 """The width planned for a marker column before the markers are drawn (planned again when
 one is wider)."""
@@ -190,20 +191,21 @@ def _crossing(points: list[tuple[float, float]], x: float) -> float | None:
     return None
 
 
-def _rows(core: list[tuple[float, float]], texts: list[Box]) -> list[tuple[float, float]] | None:
-    """The heights each lane group shows on the sheets of one stretch along the flow: its
-    bands (``core``), as far as the texts that stand across its edge or beside its bands (a
-    transition's text between two bands, under the last one; each text goes with the group
-    its middle is nearest to), and short of a text of another group in that reach. None
-    when a text would still cross a group's edge."""
-    rows = [list(row) for row in core]
-    owner = []
-    for box in texts:
-        middle = (box[1] + box[3]) / 2
-        near = min(range(len(core)), key=lambda g: max(core[g][0] - middle, middle - core[g][1]))
-        owner.append(near)
-        rows[near][0] = min(rows[near][0], box[1] - 1)
-        rows[near][1] = max(rows[near][1], box[3] + 1)
+def _rows(
+    groups: list[list[int]],
+    reach: list[tuple[float, float]],
+    texts: list[Box],
+    bands_of: list[int],
+) -> list[tuple[float, float]] | None:
+    """The heights each lane group (``groups``: band indexes) shows on the sheets of one
+    stretch along the flow: its bands as far as their texts reach (``reach``: each band's
+    heights and those of the texts that stand across its edge or beside it, a transition's
+    text between two bands or under the last one; ``bands_of``: the band each text goes with,
+    the one its middle is nearest to), and short of a text of another group in that reach.
+    None when a text would still cross a group's edge."""
+    group_of = {k: g for g, group in enumerate(groups) for k in group}
+    owner = [group_of[k] for k in bands_of]
+    rows = [[min(reach[k][0] for k in group), max(reach[k][1] for k in group)] for group in groups]
     for g, row in enumerate(rows):
         for box, near in zip(texts, owner, strict=True):
             if near != g and box[1] < row[1] < box[3]:
@@ -240,8 +242,8 @@ def _tiles(geo: _Geometry, cuts: list[float], title_x1: float, clip_h: float) ->
         used = [False] * len(bands)
         for box in steps:
             used[_nearest(bands, (box[1] + box[3]) / 2)] = True
-        for box in texts:
-            k = _nearest(bands, (box[1] + box[3]) / 2)
+        near = [_nearest(bands, (box[1] + box[3]) / 2) for box in texts]
+        for box, k in zip(texts, near, strict=True):
             used[k] = True
             reach[k] = (min(reach[k][0], box[1] - 1), max(reach[k][1], box[3] + 1))
         if not any(used):
@@ -259,15 +261,14 @@ def _tiles(geo: _Geometry, cuts: list[float], title_x1: float, clip_h: float) ->
                 groups[-1].append(k)
                 low, high = min(low, reach[k][0]), max(high, reach[k][1])
             groups = sorted(groups, key=min)  # top to bottom
-            core = [
-                (min(bands[k][1][1] for k in g), max(bands[k][1][3] for k in g)) for g in groups
-            ]
-            rows = _rows(core, texts)
+            rows = _rows(groups, reach, texts, near)
             if rows is not None and all(top - bottom <= clip_h for bottom, top in rows):
                 break
         else:
             return None
-        for (y0, y1), (c0, c1) in zip(rows, core, strict=True):
+        for (y0, y1), group in zip(rows, groups, strict=True):
+            c0 = min(bands[k][1][1] for k in group)
+            c1 = max(bands[k][1][3] for k in group)
             inside = {
                 s
                 for s, b in geo.steps.items()
@@ -293,12 +294,14 @@ class _Plan:
 def _plan(
     geo: _Geometry,
     diagram: Diagram,
+    paper: tuple[float, float],
     room: tuple[float, float],
     marker_w: float,
     page_size: tuple[float, float],
 ) -> _Plan | None:
-    """The sheets: cuts along the flow and lane groups, each tile's steps and markers; None
-    where clipping cannot keep every text whole on a sheet."""
+    """The sheets of ``paper`` (``room`` inside its margins, in drawing points): cuts along
+    the flow and lane groups, each tile's steps and markers; None where clipping cannot keep
+    every text whole on a sheet."""
     if not geo.bands or not geo.steps:
         return None
     room_w, room_h = room
@@ -369,7 +372,6 @@ def _plan(
             if (kind, words) not in seen:
                 seen.add((kind, words))
                 tile.markers.append((kind, words, at, other))
-    paper = (room_w * MIN_SCALE + 2 * MARGIN, room_h * MIN_SCALE + 2 * MARGIN)
     return _Plan(paper, room, (left, title_x1), marker_w, header_h, page_beside, tiles)
 
 
@@ -409,57 +411,9 @@ def _atlas_source(diagram: Diagram, plan: _Plan) -> str:
     )
 
 
-class _Process:
-    """One ``dot -Tjson -Tpdf`` process fed graph after graph: the whole drawing first (so
-    its clusters are drawn in the same order every run), then, once the cuts are planned
-    from its layout, the atlas (which has no clusters)."""
-
-    def __init__(self) -> None:
-        from pathways.render._graphviz import _start
-
-        self._process, self._errors = _start(["json", "pdf"], "draw PDF")
-        self._buffer = b""
-
-    def send(self, source: str) -> tuple[dict[str, Any], bytes]:
-        from pathways.render._graphviz import _first_error, _steady
-
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
-        try:
-            stdin.write(source.encode("utf-8") + b"\n")
-            stdin.flush()
-        except OSError:
-            pass  # the process ended: reported below
-        while True:
-            for end in _EOF.finditer(self._buffer):
-                start = self._buffer.rfind(b"%PDF-", 0, end.start())
-                if start >= 0 and self._buffer.startswith(b"xref", start + int(end.group(1))):
-                    doc = json.loads(self._buffer[:start].decode("utf-8"))
-                    pdf = _steady(self._buffer[start : end.end()], "pdf")
-                    self._buffer = self._buffer[end.end() :]
-                    return doc, pdf
-            chunk = os.read(stdout.fileno(), 1 << 16)
-            if not chunk:
-                self._process.wait()
-                raise RenderError(f"Graphviz failed to draw PDF: {_first_error(self._errors)}")
-            self._buffer += chunk
-
-    def close(self) -> None:
-        for pipe in (self._process.stdin, self._process.stdout):
-            if pipe is not None:
-                pipe.close()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._errors.close()
-
-
-_EOF = re.compile(rb"startxref\r?\n(\d+)\r?\n%%EOF\r?\n")
-
-
 def _offset(pdf: bytes, bb: Box) -> tuple[float, float]:
     """What to add to a ``dot`` point to get the point in ``pdf`` (its pad)."""
-    m = re.search(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
+    m = _PDF_BOX.search(pdf)
     if m is None:
         raise _Unreadable("no /MediaBox")
     return (float(m.group(1)) - (bb[2] - bb[0])) / 2 - bb[0], (
@@ -491,7 +445,7 @@ def _cut(diagram: Diagram, page: str, orientation: str) -> _Cut | bytes | None:
         legend_columns=legend_columns(page, orientation),
         narrow=narrow_sheet("LR", page, orientation),
     )
-    process = _Process()
+    process = JsonDrawingProcess()
     try:
         doc, whole = process.send(draw_source(diagram, "LR", compact=True))
         width, height = _drawn_size(whole, 0, 0)
@@ -500,10 +454,12 @@ def _cut(diagram: Diagram, page: str, orientation: str) -> _Cut | bytes | None:
         geo = _geometry(doc, diagram)
         if geo.label[2] - geo.bb[0] + _GAP > room[0]:
             # The heading and legend are wider than the sheet: their columns and wrapping
-            # chosen to fit it (pages.fit_title, measured by a layout process), and the whole
-            # drawn again (its bands named as a later graph of a process needs).
+            # chosen to fit it (pages.fit_title, measured by a layout process, at the width
+            # the pages laid out one by one give it: a little more than a heading cut from
+            # the drawing, without its pad, needs), and the whole drawn again (its bands
+            # named as a later graph of a process needs).
             from pathways.render._graphviz import LayoutProcess, _steady_clusters
-            from pathways.render.pages import fit_title
+            from pathways.render.pages import _TITLE_SLACK, fit_title
 
             with LayoutProcess() as measuring:
                 diagram = fit_title(diagram, room[0] - _TITLE_SLACK, measuring.layouts)
@@ -513,10 +469,9 @@ def _cut(diagram: Diagram, page: str, orientation: str) -> _Cut | bytes | None:
         page_size = _page_label_size(diagram, room)
         marker_w = _MARKER_W
         for _ in range(4):
-            plan = _plan(geo, diagram, room, marker_w, page_size)
+            plan = _plan(geo, diagram, (paper_w, paper_h), room, marker_w, page_size)
             if plan is None:
                 return None
-            plan.paper = (paper_w, paper_h)
             atlas_doc, atlas = process.send(_atlas_source(diagram, plan))
             items = {
                 str(obj["name"]): _node_box(obj)
@@ -618,7 +573,7 @@ def _assemble(
         ("W", whole, geo.bb),
         ("A", atlas, tuple(float(v) for v in atlas_doc["bb"].split(","))),
     ):
-        m = re.match(rb"%PDF-(\d)\.(\d)", data)
+        m = _VERSION.match(data)
         if m is None:
             raise _Unreadable("not a PDF")
         version = max(version, (int(m.group(1)), int(m.group(2))))
@@ -741,14 +696,8 @@ def _assemble(
     return _pdf_file(bodies, numbers, version)
 
 
-_STREAM = re.compile(rb">>\s*stream\r?\n")
-
-
 def _renumber(part: bytes, number: dict[int, int]) -> bytes:
     return _REF.sub(lambda r: b"%d 0 R" % number[int(r.group(1))], part)
-
-
-_REF = re.compile(rb"\b(\d+) 0 R\b")
 
 
 def _page_objects(data: bytes) -> tuple[dict[int, bytes], int, Box, int]:
@@ -762,13 +711,13 @@ def _page_objects(data: bytes) -> tuple[dict[int, bytes], int, Box, int]:
         raise _Unreadable("not one page")
     leaf = int(kids.group(1))
     page = objects[leaf]
-    box = re.search(rb"/MediaBox\s*\[([^\]]*)\]", page)
+    box = _BOX.search(page)
     if box is None:
         raise _Unreadable("no /MediaBox")
     skip = {root, tree, leaf}
     if re.search(rb"/Info\s+\d+ 0 R", trailer):
         skip.add(_ref(trailer, b"Info"))
-    x0, y0, x1, y1 = (float(v) for v in box.group(1).split())
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
     kept = {n: b for n, b in objects.items() if n not in skip}
     return kept, _ref(page, b"Contents"), (x0, y0, x1, y1), _ref(page, b"Resources")
 
