@@ -154,3 +154,46 @@ def test_duration_shapes_and_bounds() -> None:
     exp = Duration.model_validate({"mean": "10h"})
     assert exp.kind == "exponential"
     assert exp.upper == pytest.approx(46.0517, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (-1, ("greater_than_equal", "Input should be greater than or equal to 0")),
+        (-0.5, ("greater_than_equal", "Input should be greater than or equal to 0")),
+        (
+            876_601,
+            ("invalid_duration", "a duration is finite and at most 100 years (876600 hours)"),
+        ),
+        (
+            float("nan"),
+            ("invalid_duration", "a duration is finite and at most 100 years (876600 hours)"),
+        ),
+        (
+            True,
+            (
+                "invalid_duration",
+                "a duration is a string such as '30m', '2h', '3d', '2w' or 'PT72H'",
+            ),
+        ),
+    ],
+)
+def test_numeric_durations_out_of_range(value: object, error: tuple[str, str]) -> None:
+    """A duration written as a number is hours from 0 to 100 years; the bounds are checked by
+    pydantic-core in the float (Hours puts them before its validator), with pydantic's errors."""
+    from pydantic import ValidationError
+
+    from pathways.model import Transition
+
+    with pytest.raises(ValidationError) as raised:
+        Transition.model_validate(
+            {"from": "a", "to": "b", "kind": "referral", "response_within": value}
+        )
+    ((found,),) = [raised.value.errors()]
+    assert (found["type"], found["msg"]) == error
+    assert (
+        Transition.model_validate(
+            {"from": "a", "to": "b", "kind": "referral", "response_within": 876_600}
+        ).response_within
+        == 876_600.0
+    )

@@ -142,9 +142,11 @@ def _hours(value: Any) -> Any:
 
 Hours = Annotated[
     float,
+    # The bounds before the validator: pydantic-core checks them in the float itself; after
+    # it, they would be three Python functions run on every duration (same errors).
+    Field(ge=0, le=MAX_HOURS, allow_inf_nan=False),
     BeforeValidator(_hours),
     PlainSerializer(format_hours, return_type=str, when_used="always"),
-    Field(ge=0, le=MAX_HOURS, allow_inf_nan=False),
     WithJsonSchema(
         {
             "type": "string",
