@@ -32,6 +32,8 @@ ALLOWED = {
     *["trace", "watch", "o", "lang", "force", "YAML", "ISO", "JavaScript"],
     *["docs", "md"],  # a docs page a footnote names (docs/simulation.md)
     *["PATH", "VALUE"],  # how --set and a scenario's set: are written
+    # how simulation.population draws a field (PW505's example is written in them)
+    *["uniform", "bernoulli", "choice", "fixed"],
 }
 """Issue 18 audit, shrunk: "a", "b", "id", "svg", "mmd" and "pathways" (every file says
 `format: pathways/1`) are no longer needed; "Ctrl", "C" moved to the help pages' list."""

@@ -217,9 +217,68 @@ def test_validate_says_when_a_file_cannot_be_simulated(
     assert main(["validate", str(bare)]) == 0  # a note, not an error
     out = capsys.readouterr().out
     assert f"PW505 [info] the pathway cannot be simulated: a guard uses case field {field!r}" in out
-    assert f"population: {{{field}: {{fixed: ...}}}}" in out and field in refused
+    assert f"population: {{{field}: {{choice: {{low: 1, high: 1}}}}}}" in out and field in refused
     assert main(["validate", str(starter)]) == 0
     assert "PW505" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("declared", "guards", "drawn"),
+    [
+        ("{type: integer, min: 0, max: 17}", ["f < 12", "f >= 12"], "{uniform: [0, 17]}"),
+        ("{type: integer, min: 0}", ["f <= 72", "f > 72"], "{uniform: [0, 144]}"),
+        ("{type: number}", ["f < 0.5", "f >= 0.5"], "{uniform: [0, 1]}"),
+        ("{type: integer, max: -5}", ["f < -10", "f >= -10"], "{uniform: [-10, -5]}"),
+        ("{type: boolean}", ["f", "not f"], "{bernoulli: 0.5}"),
+        (
+            "{type: enum, values: [low, 'yes', 'a: b', ខ្ពស់]}",
+            ["f == 'low'", "f != 'low'"],
+            '{choice: {low: 1, "yes": 1, "a: b": 1, "ខ្ពស់": 1}}',
+        ),
+    ],
+)
+def test_pw505s_example_can_be_pasted_as_it_is(
+    declared: str,
+    guards: list[str],
+    drawn: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PW505 said `add e.g. population: {age: {fixed: ...}}`, which YAML reads as the text
+    "..." and the simulation refuses. Its example now draws the field as its type allows
+    (an integer or number uniformly over its range, or up to twice the guards' largest
+    number; a boolean as a fair coin; an enum over every value, quoted where YAML would read
+    it as something else): pasted under `simulation:` as it is, the note goes and the file
+    simulates."""
+    text = f"""format: pathways/1
+id: fx
+agencies:
+  - {{id: a, name: A, sector: social, contacts: [{{channel: phone, value: "1"}}]}}
+roles:
+  - {{id: r, agency: a, title: R}}
+case_fields:
+  f: {declared}
+steps:
+  - {{id: start, kind: entry, role: r, duration: 30m}}
+  - {{id: one, kind: outcome}}
+  - {{id: two, kind: outcome}}
+transitions:
+  - {{from: start, to: one, when: "{guards[0]}"}}
+  - {{from: start, to: two, when: "{guards[1]}"}}
+simulation:
+  arrivals_per_day: 2
+"""
+    path = tmp_path / "fx.yaml"
+    path.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    (example,) = re.findall(r"add e\.g\. `population: (.*)` under simulation", out)
+    assert example == f"{{f: {drawn}}}"
+    path.write_text(f"{text}  population: {example}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "PW505" not in capsys.readouterr().out
+    assert main(["simulate", str(path), "--cases", "50", "--no-progress"]) == 0
 
 
 def test_enum_values_are_said_by_their_labels(
