@@ -236,3 +236,44 @@ def test_scenario_set_naming_nothing_is_found_by_validate(
     for path in sorted(Path("pathways").rglob("*.yaml")):
         p = pw.load(path)
         assert all(s.overrides for s in p.scenarios)
+
+
+_SCALARS = """\
+- [yes, no, on, off, Yes, NO, y, n, o, O]
+- [true, false, True, FALSE, null, Null, ~, '', "", =, <<]
+- [1, -1, +1, 0x1f, 0o17, 1_000, .5, -.5, 1e3, 1.5e+3, .inf, -.Inf, .nan, .NaN, NaN]
+- [2026-01-01, 2026-01-01T10:00:00Z, 12:30:00, 1:20]
+- ['3', "true", ! 3, !!str 3, !!int "3", é, Ω, x, Intake, to_a, -x, .x, 1x, t1]
+- {a: 1, yes: no, 1: a, ~: x, "on": off}
+"""
+
+
+def test_the_fast_resolver_types_scalars_as_pyyaml_does() -> None:
+    """The loader answers most scalars' tags itself (quoted, or starting with a character no
+    implicit resolver looks at) and asks PyYAML's resolver for the rest: every node gets the
+    tag PyYAML would give with our resolvers (yes/no/on/off strings)."""
+    import yaml
+
+    from pathways.load import yaml_walk
+
+    class Plain(yaml_walk._BaseLoader):
+        yaml_implicit_resolvers = yaml_walk._Loader.yaml_implicit_resolvers
+
+    def tags(loader: type[yaml.SafeLoader]) -> list[tuple[str, str | None]]:
+        node = yaml.compose(_SCALARS, Loader=loader)
+        out: list[tuple[str, str | None]] = []
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                out.append((node.tag, node.value))
+            else:
+                out.append((node.tag, None))
+                stack.extend(
+                    n for pair in node.value for n in (pair if isinstance(pair, tuple) else (pair,))
+                )
+        return out
+
+    fast = tags(yaml_walk._Loader)
+    assert fast == tags(Plain)
+    assert ("tag:yaml.org,2002:str", "yes") in fast and ("tag:yaml.org,2002:int", "0x1f") in fast
