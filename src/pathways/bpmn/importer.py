@@ -238,6 +238,7 @@ class _Node:
         "inside",
         "kind",
         "lane",
+        "name",
         "outs",
         "step_in",
         "step_out",
@@ -253,6 +254,7 @@ class _Node:
         trigger: str | None = None,  # the event definition (timer, message ...)
         inside: str | None = None,  # the flattened sub-process holding it
         description: str | None = None,  # its documentation
+        name: str | None = None,  # its name attribute, as written
     ) -> None:
         self.el = el
         self.kind = kind
@@ -261,6 +263,7 @@ class _Node:
         self.trigger = trigger
         self.inside = inside
         self.description = description
+        self.name = name
         self.step_in = ""  # the step incoming flows enter
         self.step_out = ""  # the step outgoing flows leave
         self.outs: list[_Flow] = []
@@ -270,7 +273,7 @@ class _Node:
 class _Flow:
     """One sequence or message flow."""
 
-    __slots__ = ("condition", "default", "el", "message", "source", "target")
+    __slots__ = ("condition", "default", "el", "message", "name", "source", "target")
 
     def __init__(
         self,
@@ -280,6 +283,7 @@ class _Flow:
         message: bool = False,
         condition: El | None = None,
         default: bool = False,
+        name: str | None = None,  # its name attribute, as written
     ) -> None:
         self.el = el
         self.source = source
@@ -287,6 +291,7 @@ class _Flow:
         self.message = message
         self.condition = condition
         self.default = default
+        self.name = name
 
 
 class _Importer:
@@ -526,8 +531,13 @@ class _Importer:
                 kinds: list[str] | None = None
                 docs: list[str] | None = None
                 loops = 0
-                for child in el.iterchildren(_ANY_BPMN) if len(el) else ():
-                    name = child.tag[_BL:]
+                # Its children by plain iteration: libxml2's tag filter costs more to set up
+                # (per element) than the test of each child's tag here.
+                for child in el if len(el) else ():
+                    name = child.tag
+                    if name.__class__ is not str or name[:_BL] != _B:
+                        continue  # a comment or processing instruction, or another namespace
+                    name = name[_BL:]
                     if name == "documentation":
                         doc = child.text if not len(child) else text(child)  # text, inline
                         doc = doc.strip() if doc else ""
@@ -562,6 +572,7 @@ class _Importer:
                     trigger,
                     inside,
                     description if docs is None else "\n\n".join(docs),
+                    el.get("name"),  # read while the element is at hand (in the cache)
                 )
                 nodes[ident] = node
                 for _ in range(loops):
@@ -573,10 +584,14 @@ class _Importer:
                 if not source or not target:
                     self.note(el, "a sequence flow without sourceRef or targetRef is left out")
                     continue
-                cond = next(el.iterchildren(_CONDITION), None) if len(el) else None
+                cond = None
+                for child in el if len(el) else ():
+                    if child.tag == _CONDITION:
+                        cond = child
+                        break
                 if cond is not None and not text(cond):
                     cond = None  # an empty expression: the flow is unconditioned
-                flows.append(_Flow(el, source, target, False, cond))
+                flows.append(_Flow(el, source, target, False, cond, False, el.get("name")))
             elif (
                 tag not in ARTEFACTS
                 or tag in ("dataObject", "dataObjectReference", "dataStoreReference")
@@ -622,7 +637,7 @@ class _Importer:
             if self.nodes[source].agency == self.nodes[target].agency:
                 self.note(msg, "a message flow inside one pool is not a referral; left out")
                 return
-            self.flows.append(_Flow(msg, source, target, message=True))
+            self.flows.append(_Flow(msg, source, target, True, None, False, msg.get("name")))
             return
         missing = target if source in self.nodes else source
 
@@ -700,8 +715,15 @@ class _Importer:
                     if source == flow.source and target == flow.target:
                         new = flow
                     else:
-                        new = _Flow(flow.el, source, target, flow.message, flow.condition)
-                        new.default = flow.default
+                        new = _Flow(
+                            flow.el,
+                            source,
+                            target,
+                            flow.message,
+                            flow.condition,
+                            flow.default,
+                            flow.name,
+                        )
                     self.nodes[source].outs.append(new)
                     self.nodes[target].ins.append(new)
                     resolved.append(new)
@@ -764,7 +786,7 @@ class _Importer:
             step: dict[str, Any] = {"id": sid, "kind": "action"}
             step["role"] = node.lane if node.lane is not None else self.role_for(node)
             el = node.el
-            name = el.get("name")  # self.label, inline
+            name = node.name  # self.label, inline
             if name and (label := " ".join(name.split())):
                 step["label"] = label
             if node.description:
@@ -969,7 +991,7 @@ class _Importer:
             if not source.step_out or not target.step_in:
                 continue
             move: dict[str, Any] = {"from": source.step_out, "to": target.step_in}
-            name = flow.el.get("name")  # self.label, inline
+            name = flow.name  # self.label, inline
             label = (" ".join(name.split()) or None) if name else None
             if flow.message:
                 move["kind"] = "referral"
