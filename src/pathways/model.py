@@ -117,11 +117,18 @@ def _finite(value: Any, limit: float) -> bool:
         return False
 
 
+_MAPPING = (dict, Mapping)
+"""What the validators take as a mapping: a dict is answered without ``Mapping``'s ABC check
+(a Python call; the validators ask it of every step and transition)."""
+
+
 def _config(title: str | None = None) -> ConfigDict:
     return ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title=title)
 
 
 def _hours(value: Any) -> Any:
+    if value.__class__ is float and 0.0 < value <= MAX_HOURS:
+        return value  # hours already read: a Duration's bounds, made by _from_document
     if isinstance(value, str):
         try:
             return parse_hours(value)
@@ -487,7 +494,7 @@ class Duration(BaseModel):
         if isinstance(data, str | int | float) and not isinstance(data, bool):
             hours = _hours(data)
             return {"kind": "fixed", "min": hours, "max": hours, "mode": hours}
-        if isinstance(data, Mapping) and "kind" not in data:
+        if isinstance(data, _MAPPING) and "kind" not in data:
             keys = set(data)
             if keys == {"mean"}:
                 return {"kind": "exponential", **data}
@@ -620,7 +627,7 @@ class Transition(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _default_event(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and not data.get("event") and isinstance(data.get("to"), str):
+        if isinstance(data, _MAPPING) and not data.get("event") and isinstance(data.get("to"), str):
             return {**data, "event": f"to_{data['to']}"}
         return data
 
@@ -842,23 +849,23 @@ class Pathway(BaseModel):
     def _default_by(cls, data: Any) -> Any:
         """A transition's `by` defaults to the role of its `from` step (filled in the document,
         before validation, so no validated transition is copied)."""
-        if not isinstance(data, Mapping):
+        if not isinstance(data, _MAPPING):
             return data
         steps, transitions = data.get("steps"), data.get("transitions")
         if not isinstance(steps, list | tuple) or not isinstance(transitions, list | tuple):
             return data
-        if all(not isinstance(t, Mapping) or t.get("by") is not None for t in transitions):
+        if all(not isinstance(t, _MAPPING) or t.get("by") is not None for t in transitions):
             return data
         roles = {
             s.get("id"): s.get("role")
             for s in steps
-            if isinstance(s, Mapping)
+            if isinstance(s, _MAPPING)
             and isinstance(s.get("id"), str)
             and isinstance(s.get("role"), str)
         }
         filled = [
             {**t, "by": [roles[t["from"]]] if t.get("from") in roles else []}
-            if isinstance(t, Mapping) and t.get("by") is None and isinstance(t.get("from"), str)
+            if isinstance(t, _MAPPING) and t.get("by") is None and isinstance(t.get("from"), str)
             else t
             for t in transitions
         ]
@@ -869,7 +876,7 @@ class Pathway(BaseModel):
     def _default_fork_event(cls, data: Any) -> Any:
         """Every exit of a fork moves on one event: ``tracks`` unless the file names another
         (SPEC 7.1). Filled in the document, so files without forks are untouched."""
-        if not isinstance(data, Mapping):
+        if not isinstance(data, _MAPPING):
             return data
         steps, transitions = data.get("steps"), data.get("transitions")
         if not isinstance(steps, list | tuple) or not isinstance(transitions, list | tuple):
@@ -877,13 +884,13 @@ class Pathway(BaseModel):
         forks = {
             s.get("id")
             for s in steps
-            if isinstance(s, Mapping) and s.get("kind") == "fork" and isinstance(s.get("id"), str)
+            if isinstance(s, _MAPPING) and s.get("kind") == "fork" and isinstance(s.get("id"), str)
         }
         if not forks:
             return data
         filled = [
             {**t, "event": FORK_EVENT}
-            if isinstance(t, Mapping)
+            if isinstance(t, _MAPPING)
             and not t.get("event")
             and isinstance(t.get("from"), str)
             and t["from"] in forks
