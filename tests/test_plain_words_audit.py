@@ -352,3 +352,46 @@ def test_calendars_are_said_by_their_labels(capsys: pytest.CaptureFixture[str]) 
     assert fingerprint(reworded) == fingerprint(p)
     kinds = {c.kind for c in diff(p, reworded).changes}
     assert kinds == {"wording"}, kinds
+
+
+def test_a_case_value_reads_the_same_in_every_human_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A boolean fact was "true" in `validate`'s witness case, "True" in the report's findings
+    table and "yes" in `trace` and a traced drawing; an unlabelled enum value was quoted in
+    some of them. One formatter (`findings.value_text`) says a case value everywhere people
+    read it: yes/no in the reader's language, an enum value by its label, else as written.
+    JSON keeps the typed values, the rule's message the guard language."""
+    import json
+
+    from pathways.findings import value_text
+    from pathways.report import write_report
+
+    fixture = ROOT / "tests/rules/fixtures/PW403/valid-exclusive-or-same-target.yaml"
+    path = tmp_path / "fx.yaml"
+    path.write_text(
+        fixture.read_text(encoding="utf-8").replace(
+            "values: [low, medium, high]}",
+            'values: [low, medium, high], value_labels: {low: "low risk"}}',
+        ),
+        encoding="utf-8",
+    )
+    said = "online = no, risk = low risk"  # the witness of PW402 out of 'medical'
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 1
+    assert f"    case: {said}\n" in capsys.readouterr().out
+    assert main(["validate", str(path), "--lang", "km"]) == 1
+    assert f"online = {value_text(False, lang='km')}, risk = low risk" in capsys.readouterr().out
+    assert main(["validate", str(path), "--format", "json"]) == 1
+    (stuck,) = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "PW402"]
+    assert stuck["case"] == {"online": False, "risk": "low"}
+    assert "online=false, risk='low'" in stuck["message"]
+    index = write_report(path, tmp_path / "out", simulation=False)
+    page = next(p for p in index.parent.glob("*.html") if p.name != "index.html")
+    text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+    assert f"case: {said}" in text and "True" not in text
+    drawing = tmp_path / "t.mmd"
+    assert main(["trace", str(path), "online=false", "risk=low", "-o", str(drawing)]) == 0
+    assert f"for a case where {said}\n" in capsys.readouterr().out
+    drawn = drawing.read_text(encoding="utf-8")
+    assert f"on the routes of a case where {said}" in drawn

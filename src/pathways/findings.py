@@ -15,6 +15,7 @@ __all__ = [
     "case_text",
     "finding_words",
     "format_finding",
+    "value_text",
 ]
 
 
@@ -128,36 +129,61 @@ class CaseWords:
 
     fields: Mapping[str, str]
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    lang: str | None = None
+    """The language of the labels, and of yes and no (:func:`value_text`)."""
 
     @classmethod
     def of(cls, pathway: _Labelled, lang: str | None = None) -> CaseWords:
         """The pathway's field and value labels in ``lang``."""
-        return cls(pathway.field_labels(lang), pathway.value_labels(lang))
+        return cls(pathway.field_labels(lang), pathway.value_labels(lang), lang)
+
+
+def value_text(
+    value: object, labels: Mapping[str, str] | None = None, lang: str | None = None
+) -> str:
+    """One case value as people read it, the one way every human output says it (a witness
+    case in ``validate``'s text output, the report's findings and ``diff``'s finding changes
+    through :func:`case_text` with words; the facts of ``trace`` and of a traced drawing): a
+    boolean is yes or no in ``lang``, an enum value its label (``labels``: the field's value
+    labels in ``lang``) or else as written, a number as written. The guard language's form
+    (``true``, ``'low'``) is :func:`case_text` without words; JSON keeps the typed value.
+
+    >>> value_text(True), value_text(False, lang="km"), value_text(12), value_text(0.5)
+    ('yes', 'ទេ', '12', '0.5')
+    >>> value_text("high", {"high": "high risk"}), value_text("low", {"high": "high risk"})
+    ('high risk', 'low')
+    """
+    if isinstance(value, bool):
+        from pathways.i18n import tr
+
+        return tr("yes", lang) if value else tr("no", lang)
+    if isinstance(value, str):
+        return (labels or {}).get(value, value)
+    return str(value)
 
 
 def case_text(case: Mapping[str, object], sep: str = "=", words: CaseWords | None = None) -> str:
     """A case's values as the guard language writes them (``online=true, risk='low'``), for
     messages and the text output (JSON keeps the typed values).
 
-    With ``words``, each field by its label and an enum value by its label (``age = 12, level
-    of risk = high``): what people read.
+    With ``words``, what people read: each field by its label and each value as
+    :func:`value_text` says it (``age = 12, level of risk = high, online = yes``), in the
+    language of ``words``.
 
     >>> case_text({"online": True, "risk": "low", "age": 9})
     "online=true, risk='low', age=9"
-    >>> case_text({"risk": "low", "age": 9}, words=CaseWords({"risk": "level of risk"},
-    ...     {"risk": {"low": "low risk"}}))
-    'level of risk = low risk, age = 9'
+    >>> case_text({"risk": "low", "age": 9, "online": True}, words=CaseWords(
+    ...     {"risk": "level of risk"}, {"risk": {"low": "low risk"}}))
+    'level of risk = low risk, age = 9, online = yes'
     """
-    if words is not None:
-        sep = " = "
     said = []
     for name, value in case.items():
-        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
         if words is not None:
-            if isinstance(value, str) and value in words.values.get(name, {}):
-                shown = words.values[name][value]
-            name = words.fields.get(name, name)
-        said.append(f"{name}{sep}{shown}")
+            shown = value_text(value, words.values.get(name), words.lang)
+            said.append(f"{words.fields.get(name, name)} = {shown}")
+        else:
+            shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+            said.append(f"{name}{sep}{shown}")
     return ", ".join(said)
 
 

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pathways.findings import CaseWords, case_text
 from pathways.guards import (
     And,
     Compare,
@@ -408,16 +409,6 @@ _END = N_("the case ends here")
 _STUCK = N_("no way on is open for these facts")
 
 
-def _fact_text(value: object, lang: str | None, labels: Mapping[str, str] | None = None) -> str:
-    """A fact as people read it: yes/no, an enum value by its label (``labels``), else as
-    given."""
-    if value is True:
-        return tr("yes", lang)
-    if value is False:
-        return tr("no", lang)
-    return (labels or {}).get(value, str(value)) if isinstance(value, str) else str(value)
-
-
 def _step_words(pathway: Pathway, step_id: str, lang: str | None) -> str:
     return pathway.label(step_id, lang)
 
@@ -436,9 +427,7 @@ def format_trace(result: Trace, lang: str | None = None) -> str:
     title = label_text(p.title, lang, locales) or p.id
     names = p.field_labels(lang)
     values = p.value_labels(lang)
-    facts = ", ".join(
-        f"{names.get(k, k)} = {_fact_text(v, lang, values.get(k))}" for k, v in result.facts.items()
-    )
+    facts = case_text(result.facts, words=CaseWords(names, values, lang))
     lines = [
         tr("Trace of {title}", lang).format(title=title),
         tr("for a case where {facts}", lang).format(facts=facts)

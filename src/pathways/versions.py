@@ -516,7 +516,7 @@ def _case_text(
 
     if not case:
         return tr("any case", lang)
-    said = case_text(dict(sorted(case.items())), words=CaseWords(names or {}, values or {}))
+    said = case_text(dict(sorted(case.items())), words=CaseWords(names or {}, values or {}, lang))
     return tr("a case with {values}", lang).format(values=said)
 
 

@@ -250,18 +250,11 @@ def render(
         renames=renames,
     )
     if trace is not None:
-        from pathways.i18n import tr
+        from pathways.findings import CaseWords, case_text
         from pathways.render.extract import light
 
-        # fields by their labels and yes/no for true/false, as `trace` writes them
-        names = loaded.field_labels(lang)
-        values = loaded.value_labels(lang)
-        words = {True: tr("yes", lang), False: tr("no", lang)}
-        facts = ", ".join(
-            f"{names.get(k, k)} = "
-            f"{words[v] if isinstance(v, bool) else values.get(k, {}).get(str(v), v)}"
-            for k, v in trace.facts.items()
-        )
+        # fields by their labels, values as people read them, as `trace` writes them
+        facts = case_text(trace.facts, words=CaseWords.of(loaded, lang))
         diagram = light(diagram, trace.steps, trace.transitions, trace.fallbacks, facts)
     if suffix == ".mmd":
         data = draw_mermaid(diagram, direction).encode("utf-8")

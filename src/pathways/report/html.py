@@ -16,7 +16,7 @@ from html import escape
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from pathways.findings import CaseWords, Finding, finding_words
+from pathways.findings import CaseWords, Finding, case_text, finding_words, value_text
 from pathways.i18n import N_, counted, human_hours, tr
 from pathways.linebreak import hint
 from pathways.messages import finding_message, severity_word
@@ -248,16 +248,17 @@ def _route(route: Sequence[str], pathway: Pathway | None = None, lang: str | Non
 def _case(
     case: Mapping[str, object], pathway: Pathway | None = None, lang: str | None = None
 ) -> str:
-    """A finding's witness case: each field by its label (its name in a tooltip) and an enum
-    value by its label in ``lang``, or as written without a pathway (``age = 12``)."""
+    """A finding's witness case: each field by its label (its name in a tooltip) and each value
+    as people read it in ``lang`` (:func:`~pathways.findings.value_text`), or as the guard
+    language writes it without a pathway (``age = 12, online = true``)."""
     if pathway is None:
-        return "<code>" + esc(", ".join(f"{k} = {v!r}" for k, v in case.items())) + "</code>"
+        return "<code>" + esc(case_text(case, " = ")) + "</code>"
     values = pathway.value_labels(lang)
     said = []
     for name, value in case.items():
         label = pathway.field_label(name, lang)
-        shown = values.get(name, {}).get(value, repr(value)) if isinstance(value, str) else value
-        said.append(f'<span title="{esc(name)}">{esc(label)}</span> = {esc(str(shown))}')
+        shown = value_text(value, values.get(name), lang)
+        said.append(f'<span title="{esc(name)}">{esc(label)}</span> = {esc(shown)}')
     return ", ".join(said)
 
 
