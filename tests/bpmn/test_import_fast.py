@@ -117,6 +117,30 @@ def test_an_imported_pathway_pickles_with_its_positions() -> None:
         assert type(again.source_map.values) is dict
 
 
+def test_the_source_map_reads_the_rows_of_steps_and_transitions_from_the_lists() -> None:
+    """A step's or transition's own path is read from the importer's list of elements when
+    asked (no entry stored per step), and the table behaves as the dict it stood for: each
+    row found once, nothing past the ends, a path inside a step falling back to its row."""
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    document, smap, _, importer = imp._import_bpmn(data, "referral.bpmn", None)
+    assert document is not None and importer is not None
+    table = smap.values
+    steps, moves = len(document["steps"]), len(document["transitions"])
+    rows = [("steps", i) for i in range(steps)] + [("transitions", i) for i in range(moves)]
+    assert steps > 5 and moves > 5
+    assert all(row in table for row in rows)
+    for outside in (("steps", steps), ("steps", -1), ("steps", "0"), ("transitions", moves)):
+        assert outside not in table and table.get(outside) is None
+    resolved = dict(table.items())
+    assert len(table) == len(resolved) == len(list(table)) == len(set(table))
+    assert set(rows) <= resolved.keys()
+    tree = importer.tree
+    assert [table[row] for row in rows] == [
+        tree.position(el) for el in (*importer.positions.rows["steps"], *importer.tr_el)
+    ]
+    assert smap.locate(("steps", 3, "role")).line == table[("steps", 3)][0]
+
+
 _GUARDS = [
     *("a == 1", "risk_0 > 12", "x<-1", "x <= -0", "x>=007", " age  !=  2.50 ", "X_9 >= 1.25"),
     *("s == 'low'", 's != "hi"', "x == ''", "b == true", "b != false", "x\t==\n1"),

@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -172,13 +172,41 @@ _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS
 
 class _Positions(dict[DocPath, Any]):
     """A source map's table that holds the element of a path until its line and column are
-    asked for: they are found in the XML text only for the paths a finding points at."""
+    asked for: they are found in the XML text only for the paths a finding points at.
+
+    The paths of whole steps and transitions (``("steps", i)``, one per step) are not stored
+    one by one: :attr:`rows` holds the importer's list of their elements by index, and a
+    path is read from it when asked (no tuple and no table entry made per step)."""
 
     def __init__(self, tree: XmlTree) -> None:
         super().__init__()
         self.tree = tree
+        self.rows: dict[str, list[El]] = {}  # "steps" -> the element of each step, in order
+        self.found: dict[DocPath, tuple[int, int]] = {}  # the rows' positions asked so far
+
+    def _row_element(self, path: DocPath) -> El | None:
+        """The element of a row path (``("steps", i)``), else None."""
+        if len(path) != 2:
+            return None
+        row, index = self.rows.get(path[0]), path[1]  # type: ignore[arg-type]
+        if row is None or index.__class__ is not int or not 0 <= index < len(row):
+            return None
+        return row[index]
+
+    def __contains__(self, path: object) -> bool:
+        return dict.__contains__(self, path) or (
+            path.__class__ is tuple and self._row_element(path) is not None
+        )
 
     def __getitem__(self, path: DocPath) -> tuple[int, int]:
+        if not dict.__contains__(self, path):
+            found = self.found.get(path)
+            if found is None:
+                element = self._row_element(path)
+                if element is None:
+                    raise KeyError(path)
+                found = self.found[path] = self.tree.position(element)
+            return found
         value = dict.__getitem__(self, path)
         if value.__class__ is not tuple:
             value = self.tree.position(value)
@@ -189,6 +217,17 @@ class _Positions(dict[DocPath, Any]):
         if path not in self:
             return default
         return self[path]
+
+    def __iter__(self) -> Iterator[DocPath]:
+        yield from dict.__iter__(self)
+        for name, row in self.rows.items():
+            yield from zip(repeat(name), range(len(row)))
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + sum(map(len, self.rows.values()))
+
+    def keys(self) -> Any:
+        return self.resolved().keys()
 
     def resolved(self) -> dict[DocPath, tuple[int, int]]:
         return {path: self[path] for path in self}
@@ -302,8 +341,9 @@ class _Importer:
         self.file = file
         self.locale = locale
         self.stem = stem
-        positions = _Positions(tree)  # a key and its value start at the element alike
-        self.smap = _SourceMap(file, keys=positions, values=positions)
+        # a key and its value start at the element alike: one table for both
+        self.positions = _Positions(tree)
+        self.smap = _SourceMap(file, keys=self.positions, values=self.positions)
         self.smap.pending = self.finished_notes
         self.notes: list[tuple[El, str | Callable[[], str], Severity, El]] = []
         self.duplicates: list[Finding] = []  # PW004: flow nodes or processes of one id
@@ -319,7 +359,8 @@ class _Importer:
         self.steps: list[dict[str, Any]] = []
         self.step_pos: list[El] = []
         self.transitions: list[dict[str, Any]] = []
-        self.tr_pos: list[tuple[El, El | None]] = []
+        self.tr_el: list[El] = []  # the element of each transition
+        self.tr_cond: dict[int, El] = {}  # a transition's conditionExpression, by index
         self.guarded: set[int] = set()  # the transitions given a `when`
         self.step_ids: dict[str, str] = {}  # BPMN id -> step id
         self.used: set[str] = set()
@@ -424,7 +465,8 @@ class _Importer:
         self.steps = []
         self.transitions = []
         self.step_pos = []
-        self.tr_pos = []
+        self.tr_el = []
+        self.tr_cond = {}
 
     def read(self) -> None:
         processes: dict[str, El] = {}
@@ -886,7 +928,7 @@ class _Importer:
                 fork = self.new_id(f"{sid}.fork")
                 self.add_step(el, fork, "fork", node, label=extra["label"])
                 self.transitions.append({"from": sid, "to": fork})
-                self.tr_pos.append((el, None))
+                self.tr_el.append(el)
                 node.step_in, node.step_out = sid, fork
                 return
             if len(seq_ins) > 1:
@@ -913,7 +955,7 @@ class _Importer:
             split = self.new_id(f"{sid}.split")
             self.add_step(el, split, "fork", node)
             self.transitions.append({"from": sid, "to": split})
-            self.tr_pos.append((el, None))
+            self.tr_el.append(el)
             node.step_out = split
         else:
             self.note(
@@ -969,7 +1011,7 @@ class _Importer:
                 "label": self.label(node.el),
             }
         )
-        self.tr_pos.append((node.el, None))
+        self.tr_el.append(node.el)
         if node.trigger != "timer":
             self.note(
                 node.el,
@@ -985,7 +1027,7 @@ class _Importer:
 
     def make_transitions(self) -> None:
         guards: list[tuple[int, _Flow, str]] = []
-        nodes, transitions, tr_pos = self.nodes, self.transitions, self.tr_pos
+        nodes, transitions, tr_el = self.nodes, self.transitions, self.tr_el
         for flow in self.flows:
             source, target = nodes[flow.source], nodes[flow.target]
             if not source.step_out or not target.step_in:
@@ -1007,7 +1049,9 @@ class _Importer:
             if label:
                 move["label"] = label
             transitions.append(move)
-            tr_pos.append((flow.el, flow.condition))
+            if flow.condition is not None:
+                self.tr_cond[len(transitions) - 1] = flow.condition
+            tr_el.append(flow.el)
         self.apply_guards(guards)
         self.distinct_events()
 
@@ -1024,7 +1068,7 @@ class _Importer:
         kinds = self.kinds
         # Only moves from one step can share an event: a step with one way out is skipped.
         ways = Counter(map(_GET_FROM, self.transitions))
-        for move, (el, _) in zip(self.transitions, self.tr_pos, strict=True):
+        for move, el in zip(self.transitions, self.tr_el, strict=True):
             source = move["from"]
             if ways[source] == 1 or kinds.get(source) == "fork":
                 continue
@@ -1083,7 +1127,7 @@ class _Importer:
         exits: dict[str, list[dict[str, Any]]] = {}
         for move in self.transitions:
             exits.setdefault(move["from"], []).append(move)
-        for index, (el, _) in enumerate(self.tr_pos):
+        for index, el in enumerate(self.tr_el):
             move = self.transitions[index]
             if id(el) not in defaults or "when" in move:
                 continue
@@ -1117,7 +1161,7 @@ class _Importer:
                     self.note(node.el, "a link throw event with no catch event of its name")
                     continue
                 self.transitions.append({"from": node.step_out, "to": target})
-                self.tr_pos.append((node.el, None))
+                self.tr_el.append(node.el)
 
     # --- the document and its source map ------------------------------------------------------
 
@@ -1141,7 +1185,7 @@ class _Importer:
         # Where each path comes from (its keys fall back to it: ``SourceMap.locate`` reads the
         # nearest recorded ancestor, so one entry serves a whole step). Keys and values are one
         # table of elements; a position is found when a finding asks for it.
-        table = self.smap.values
+        table = self.positions
         table[()] = self.root
         for key in data:
             table[(key,)] = self.root
@@ -1149,14 +1193,11 @@ class _Importer:
             table[("agencies", i)] = self.agency_pos[agency["id"]]
         for i, role in enumerate(self.roles.values()):
             table[("roles", i)] = self.role_pos[role["id"]]
-        # ("steps", i) -> the element, made in C (zip), not a bytecode loop per entry
-        steps_at = zip(repeat("steps"), range(len(self.step_pos)), strict=False)
-        table.update(zip(steps_at, self.step_pos, strict=True))
-        moves_at = zip(repeat("transitions"), range(len(self.tr_pos)), strict=False)
-        table.update(zip(moves_at, map(_FIRST, self.tr_pos), strict=True))
+        # ("steps", i) -> the element of step i: read from the list itself when asked
+        table.rows.update(steps=self.step_pos, transitions=self.tr_el)
         first_guard: dict[str, DocPath] = {}
         for i in sorted(self.guarded):  # the transitions with a `when`
-            move, cond = self.transitions[i], self.tr_pos[i][1]
+            move, cond = self.transitions[i], self.tr_cond.get(i)
             if cond is not None:
                 table[("transitions", i, "when")] = cond
             for name in self.case_fields:
@@ -1575,7 +1616,6 @@ _STEP_KINDS = frozenset(get_args(StepKind))
 _MOVE_KEYS = frozenset({"from", "to", "event", "when", "kind", "label"})
 _GET_ID, _GET_KIND = itemgetter("id"), itemgetter("kind")
 _GET_FROM = itemgetter("from")
-_FIRST = itemgetter(0)
 _IDS_OK = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\n)*\Z").match
 """Ids one a line, each as :data:`ID_PATTERN` has it and at most 200 characters long."""
 _STEP_DEFAULTS = _defaults(Step)
