@@ -245,6 +245,17 @@ def test_new_ids_follow_the_rule() -> None:
         assert importer.new_id(text) == out, text
 
 
+def test_all_ids_clean_in_one_match_is_each_id_clean() -> None:
+    """The tasks' ids are checked in one match over all of them (``_ids_clean``): it agrees
+    with the check of each (``_ID_CLEAN``) on slices of a list of clean and unclean ids."""
+    ids = ["a", "Task_1", "x.y-z", "_", "9", "a" * 190, ".x", "-x", "a b", "é", "a\n", "a" * 191]
+    ids += ["", "sid-1", "\n", "a\nb"]
+    for end in range(len(ids) + 1):
+        for chosen in (ids[:end], ids[end:], ids[end : end + 1]):
+            whole = imp._ids_clean(chosen)
+            assert whole == (bool(chosen) and all(imp._ID_CLEAN(i) for i in chosen)), chosen
+
+
 _NOTED = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
   <collaboration id="c"><participant id="a" processRef="p"/><participant id="b"/>
     <messageFlow id="m" sourceRef="t" targetRef="b"/></collaboration>

@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -166,6 +166,16 @@ def _tag(el: El) -> str:
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _ID_CLEAN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,189}\Z").match
 """An id :meth:`_Importer.new_id` keeps unchanged (when not taken)."""
+_IDS_LINES = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,189}\n)*\Z").match
+
+
+def _ids_clean(ids: Collection[str]) -> bool:
+    """Whether every id is as :data:`_ID_CLEAN` has it, in one match over all of them (one a
+    line; an id holding a line break, from ``&#10;``, would pass as two, so they are counted)."""
+    lines = "\n".join(ids) + "\n"
+    return bool(ids) and lines.count("\n") == len(ids) and _IDS_LINES(lines) is not None
+
+
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
 
@@ -813,13 +823,15 @@ class _Importer:
         the others by :meth:`make_steps`."""
         used, step_ids, kinds = self.used, self.step_ids, self.kinds
         steps, step_pos = self.steps, self.step_pos
+        # Every id clean (the rule): one match over all of them, not one per task.
+        clean = _ids_clean(self.nodes)
         for ident, node in self.nodes.items():
             kind = node.kind
             if kind not in TASK_TAGS:
                 if kind != "eventSubProcess":
                     self.make_steps(ident, node)
                 continue
-            if _ID_CLEAN(ident) and ident not in used:  # new_id, inline
+            if (clean or _ID_CLEAN(ident)) and ident not in used:  # new_id, inline
                 used.add(ident)
                 sid = ident
             else:
@@ -1066,11 +1078,15 @@ class _Importer:
         second and later take their flow's id as event."""
         seen: set[tuple[str, str]] = set()
         kinds = self.kinds
-        # Only moves from one step can share an event: a step with one way out is skipped.
+        # Only moves from one step can share an event: steps with one way out, and forks
+        # (whose exits all take the fork's event), are skipped.
         ways = Counter(map(_GET_FROM, self.transitions))
+        several = {s for s, n in ways.items() if n > 1 and kinds.get(s) != "fork"}
+        if not several:
+            return
         for move, el in zip(self.transitions, self.tr_el, strict=True):
             source = move["from"]
-            if ways[source] == 1 or kinds.get(source) == "fork":
+            if source not in several:
                 continue
             key = (source, move.get("event") or f"to_{move['to']}")
             if key in seen:
