@@ -395,6 +395,11 @@ class Timeline:
         ends_k[p0] = (max(lo0, low), ce0, d0)
         lo0, ce0, d0 = ends_k[p1]
         ends_k[p1] = (lo0, min(ce0, high), d0)
+        # then a shift's worth of rows that reject: the working times just past a table's shift
+        # (the loop's services that end in the next one) are rejected, not an IndexError
+        pad = [reject] * (trunc(span) + 2)
+        ends0 += pad
+        ends_k += pad
 
         def locate(w: float) -> tuple[float, float]:
             """``(x, k)``: ``w`` in the tables, shifted back by ``m`` weeks (``k = 168 m``)."""

@@ -461,7 +461,8 @@ def event_loop(
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
-    t_in = [0.0] * n
+    t_in = [0.0] * n  # when each case arrived, and when it reached its outcome
+    t_out = [0.0] * n
     # when a case that waits past the end of the arrival window starts its service, and the
     # service's duration (set only then: the window's busy hours need them)
     start = [-math.inf] * n
@@ -472,7 +473,6 @@ def event_loop(
     t_from: list[list[float]] = [[math.nan] * n for _ in range(k)]
     met: list[list[bool]] = [[False] * n for _ in range(k)]
     reached: list[list[bool]] = [[False] * n for _ in range(k)]  # entered `to` after `from`
-    outcome_counts = [0] * s_count
     stuck_counts = [0] * s_count
     roles = len(cap)
     # FIFO with c servers: each case, in the order it reaches the role, takes the server that
@@ -510,12 +510,17 @@ def event_loop(
                 wcal[c] = w
         cend, wend, cat = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
     wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
-    times = array("d")
-    done = array("q")  # the case of each time to outcome
+    # the calendared fast path's code is not its role: it finds the role's lists by step
+    free_of = [free_at[r] if r >= 0 else [] for r in role]
+    waits_of = [waits[r] if r >= 0 else array("d") for r in role]
+    wnow_of = [wnow[r] if r >= 0 else array("d") for r in role]
+    wcases_of = [wcases[r] if r >= 0 else array("q") for r in role]
+    done = array("q")  # the cases that reached an outcome, in the order they did
     step_limit = 0
     # progress: every `every` arrivals (never with no tick: arrival counts start at 1)
     every = max(1, n // 100)
     tick_at = every if tick is not None else 0
+    mark = min(tick_at, n) if tick_at else n  # the next arrival count of either
 
     def window_busy(heap: list[tuple[float, int]]) -> list[float]:
         """Busy hours per role up to now (the window's end), from the pools, once.
@@ -556,6 +561,7 @@ def event_loop(
     pushpop = heapq.heappushpop
     nxt_arrival = 0
     next_time = arrivals[0] if n else -math.inf
+    arrivals = [*arrivals, sys.float_info.max]  # after the last arrival: none before the end
     now, code = pop(heap)
     while True:
         # Each event gives the case c, its step s, `now` (when c enters s) and r = plain[s], the
@@ -568,14 +574,16 @@ def event_loop(
             c = nxt_arrival
             now = next_time
             nxt_arrival += 1
-            next_time = arrivals[nxt_arrival] if nxt_arrival < n else sys.float_info.max
+            next_time = arrivals[nxt_arrival]
             cur[c] = s = entry[c]
             t_in[c] = now
-            if nxt_arrival == n:  # the last arrival closes the window utilisation is measured on
-                busy_w = window_busy(heap)
-            if nxt_arrival == tick_at:
-                tick(every)  # type: ignore[misc]
-                tick_at += every
+            if nxt_arrival == mark:  # the last arrival, or progress to report
+                if nxt_arrival == n:  # the last arrival closes the window of utilisation
+                    busy_w = window_busy(heap)
+                if nxt_arrival == tick_at:
+                    tick(every)  # type: ignore[misc]
+                    tick_at += every
+                mark = min(tick_at, n)
             for d in start_deadlines:
                 t_from[d][c] = now
             r = plain[s]
@@ -646,14 +654,11 @@ def event_loop(
         if r <= cal1:  # the same on a working calendar, in working time (WorkClock)
             if r <= cal2:  # a step that counts an interview
                 iv[c] += 1
-                r = cal2 - r
-            else:
-                r = cal1 - r
             try:
                 dur = dpop[s]()
             except IndexError:
                 dur = drefill(s)
-            fa = free_at[r]
+            fa = free_of[s]  # the role's, by step: the code is not decoded
             bw = fa[0]  # servers come free at working instants
             if cend[c] != now:  # not the end of the case's last service: W(now) looked up
                 if cend[c] == -now:  # arrived at night: both known from the arrivals
@@ -661,18 +666,18 @@ def event_loop(
                 else:  # W(now), and the first working instant at or after now
                     nw, at = c_enter(now)
                 if at > now and bw <= nw:  # outside working hours: waits for the next one
-                    waits[r].append(nan)  # the wall-clock wait is known: at - now
-                    wnow[r].append(now - at)
-                    wcases[r].append(c)
+                    waits_of[s].append(nan)  # the wall-clock wait is known: at - now
+                    wnow_of[s].append(now - at)
+                    wcases_of[s].append(c)
                     if nw > w_window:
                         start[c] = nw
                         pend[c] = dur
             else:  # the common case: W(now) is the end of its last service, in working time
                 nw = wend[c]
             if bw > nw:
-                waits[r].append(bw)  # the wall-clock begin is found after the loop, at once
-                wnow[r].append(now)
-                wcases[r].append(c)
+                waits_of[s].append(bw)  # the wall-clock begin is found after the loop, at once
+                wnow_of[s].append(now)
+                wcases_of[s].append(c)
                 if bw > w_window:
                     start[c] = bw
                     pend[c] = dur
@@ -686,7 +691,7 @@ def event_loop(
                 lo, ce, cd = e_rows[trunc(x)]
             except IndexError:
                 lo = ce = x
-            if lo < x < ce:
+            if lo < x and x < ce:  # (not chained: fewer instructions)
                 cend[c] = end = x + cd + e_k
             else:  # near the end of a working interval, or in other weeks: the shift of ew
                 end, inside, e_k, e_kw, e_rows = c_settle(ew, dur)
@@ -715,9 +720,8 @@ def event_loop(
             replace(fa, end)
             now, code = pushpop(heap, (end, c))
             continue
-        if r == -1:  # an outcome
-            outcome_counts[s] += 1
-            times.append(now - t_in[c])
+        if r == -1:  # an outcome (counted and timed after the loop, from `done`)
+            t_out[c] = now
             done.append(c)
             now, code = pop(heap)
             continue
@@ -742,8 +746,7 @@ def event_loop(
                         if at - t_from[d][c] <= within[d]:
                             met[d][c] = True
             if f & 2:
-                outcome_counts[s] += 1
-                times.append(now - t_in[c])
+                t_out[c] = now
                 done.append(c)
                 break
             try:
@@ -848,6 +851,14 @@ def event_loop(
             s = target
         now, code = pop(heap)
 
+    # outcomes and times to outcome, from the cases that reached one (in that order) and
+    # where they stopped: the loop only notes the case and the time
+    finished = np.frombuffer(done, dtype=np.int64)
+    outcome_counts = np.bincount(
+        np.asarray(cur, dtype=np.int64)[finished], minlength=s_count
+    ).tolist()
+    ended = np.asarray(t_out, dtype=np.float64)[finished] - np.asarray(t_in)[finished]
+    times = array("d", ended.tobytes())
     for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
         bws = np.frombuffer(waits[r], dtype=np.float64)
         asked = np.frombuffer(wnow[r], dtype=np.float64)
