@@ -73,7 +73,7 @@ _Loader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
-_SCALAR = yaml.ScalarNode
+_SCALAR, _MAPPING = yaml.ScalarNode, yaml.MappingNode  # looked up once: asked of every node
 _base_resolve: Callable[..., str] = _BaseLoader.resolve
 _RESOLVED_FIRST = frozenset(_Loader.yaml_implicit_resolvers)
 """The first characters of the plain scalars an implicit resolver may type ('' included)."""
@@ -193,9 +193,9 @@ class _Walker:
                 f"unsupported YAML tag {node.tag!r}; pathway files hold plain data only", *pos
             )
         self.values[path] = pos
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, _SCALAR):
             return node.value if node.tag == _STR_TAG else self._scalar(node)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, _MAPPING):
             return self._mapping(node, path)
         return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
 
@@ -224,15 +224,18 @@ class _Walker:
             merged_from = {id(k) for k, _ in merged}
             pairs = own + merged
         for key_node, value_node in pairs:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, _SCALAR):
                 raise DocumentError(
                     "a mapping key must be a plain value",
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
                 )
-            key = key_node.value if key_node.tag == _STR_TAG else self._scalar(key_node)
-            if not isinstance(key, str | int | float | bool):
-                key = str(key)
+            if key_node.tag == _STR_TAG:
+                key = key_node.value
+            else:
+                key = self._scalar(key_node)
+                if not isinstance(key, str | int | float | bool):
+                    key = str(key)
             if key in out:
                 if id(key_node) in merged_from:  # a merged key never overrides an explicit one
                     continue
@@ -244,7 +247,7 @@ class _Walker:
             child = (*path, key)
             mark = key_node.start_mark
             keys[child] = (mark.line + 1, mark.column + 1)
-            if value_node.tag == _STR_TAG and isinstance(value_node, yaml.ScalarNode):
+            if value_node.tag == _STR_TAG and isinstance(value_node, _SCALAR):
                 # the common leaf, inlined: a plain string needs no checks beyond the count
                 self.count += 1
                 if self.count > MAX_NODES:
