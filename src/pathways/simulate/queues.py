@@ -77,10 +77,11 @@ class _Pools:
         listed: npt.NDArray[Any] | None = None,
         typecode: str = "d",
     ) -> None:
-        # array.array: filled from a batch's bytes, a value becomes a Python object only when
-        # popped
+        # floats in an array.array: filled from a batch's bytes, a value becomes a Python
+        # object only when popped; integers (exit codes, next steps: small numbers, which
+        # Python keeps made) in a list, whose pop costs a third of an array's
         self.typecode = typecode
-        self.lists: list[array[Any]] = [array(typecode) for _ in range(keys)]
+        self.lists: list[Any] = [array("d") if typecode == "d" else [] for _ in range(keys)]
         self.pops: list[Callable[[], Any]] = [lst.pop for lst in self.lists]
         self.draw = draw
         self.summarize = summarize
@@ -107,7 +108,10 @@ class _Pools:
         self.drawn[key] += size
         lst = self.lists[key]
         listed = batch if self.listed is None else self.listed[batch]
-        lst.frombytes(listed.astype(np.float64 if self.typecode == "d" else np.int64).tobytes())
+        if self.typecode == "d":
+            lst.frombytes(listed.astype(np.float64).tobytes())
+        else:
+            lst.extend(listed.astype(np.int64).tolist())
         return lst.pop()
 
     def consumed(self, key: int) -> npt.NDArray[Any] | None:
@@ -198,16 +202,16 @@ class LoopCounts:
     outcome_counts: list[int]
     stuck_counts: list[int]
     step_limit: int
-    times: array[float]
+    times: FloatArray
     iv: list[int]
     ho: list[int]
     t_from: list[list[float]]
     met: list[list[bool]]
     reached: list[list[bool]]
     busy_w: list[float]
-    waits: list[array[float]]
-    wcases: list[array[int]]
-    done: array[int]
+    waits: list[FloatArray]
+    wcases: list[IntArray]
+    done: IntArray
     cur: list[int]
 
 
@@ -480,10 +484,12 @@ def event_loop(
     # its servers come free.
     free_at: list[list[float]] = [[-math.inf] * c for c in cap]
     busy_w = [0.0] * roles
-    waits = [array("d") for _ in range(roles)]
+    # the waits, and below the cases that waited, as lists (array.array's append parses its
+    # argument: several times the cost of a list's), made arrays after the loop
+    waits: list[list[float]] = [[] for _ in range(roles)]
     # on a calendar: waits holds the working instant a service begins (nan: the wall-clock
     # wait is known, minus `wnow`), `wnow` the wall clock it was asked for; see the end
-    wnow = [array("d") for _ in range(roles)]
+    wnow: list[list[float]] = [[] for _ in range(roles)]
     # per case: the wall-clock end of its last service on a calendar (nan at an interval's end
     # or before any), and that end in working time
     cend: list[float] = []
@@ -509,13 +515,13 @@ def event_loop(
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
         cend, wend, cat = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
-    wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
+    wcases: list[list[int]] = [[] for _ in range(roles)]  # the case of each positive wait
     # the calendared fast path's code is not its role: it finds the role's lists by step
     free_of = [free_at[r] if r >= 0 else [] for r in role]
-    waits_of = [waits[r] if r >= 0 else array("d") for r in role]
-    wnow_of = [wnow[r] if r >= 0 else array("d") for r in role]
-    wcases_of = [wcases[r] if r >= 0 else array("q") for r in role]
-    done = array("q")  # the cases that reached an outcome, in the order they did
+    waits_of = [waits[r] if r >= 0 else [] for r in role]
+    wnow_of = [wnow[r] if r >= 0 else [] for r in role]
+    wcases_of = [wcases[r] if r >= 0 else [] for r in role]
+    done: list[int] = []  # the cases that reached an outcome, in the order they did
     step_limit = 0
     # progress: every `every` arrivals (never with no tick: arrival counts start at 1)
     every = max(1, n // 100)
@@ -853,18 +859,18 @@ def event_loop(
 
     # outcomes and times to outcome, from the cases that reached one (in that order) and
     # where they stopped: the loop only notes the case and the time
-    finished = np.frombuffer(done, dtype=np.int64)
+    finished = np.array(done, dtype=np.int64)
     outcome_counts = np.bincount(
         np.asarray(cur, dtype=np.int64)[finished], minlength=s_count
     ).tolist()
-    ended = np.asarray(t_out, dtype=np.float64)[finished] - np.asarray(t_in)[finished]
-    times = array("d", ended.tobytes())
+    times = np.asarray(t_out, dtype=np.float64)[finished] - np.asarray(t_in)[finished]
+    waited = [np.array(w, dtype=np.float64) for w in waits]
     for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
-        bws = np.frombuffer(waits[r], dtype=np.float64)
-        asked = np.frombuffer(wnow[r], dtype=np.float64)
+        bws = waited[r]
+        asked = np.array(wnow[r], dtype=np.float64)
         known = np.isnan(bws)
-        waited = np.where(known, -asked, w.begin_array(np.where(known, 0.0, bws)) - asked)
-        waits[r] = array("d", np.maximum(waited, 0.0).tobytes())
+        begun = np.where(known, -asked, w.begin_array(np.where(known, 0.0, bws)) - asked)
+        waited[r] = np.maximum(begun, 0.0)
     return LoopCounts(
         outcome_counts=outcome_counts,
         stuck_counts=stuck_counts,
@@ -876,9 +882,9 @@ def event_loop(
         met=met,
         reached=reached,
         busy_w=busy_w,
-        waits=waits,
-        wcases=wcases,
-        done=done,
+        waits=waited,
+        wcases=[np.array(w, dtype=np.int64) for w in wcases],
+        done=finished,
         cur=cur,
     )
 
@@ -921,12 +927,12 @@ def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
     res.visits = served + res.outcome_counts
     res.stuck_counts = np.array(stuck_counts, dtype=np.int64)
     res.step_limit = step_limit
-    res.times = np.frombuffer(times, dtype=np.float64).copy()
+    res.times = times
     res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
     res.case_interviews = np.array(iv, dtype=np.int32)
     res.case_handoffs = np.array(ho, dtype=np.int32)
-    finished = np.frombuffer(loop.done, dtype=np.int64)
-    res.case_time[finished] = np.frombuffer(times, dtype=np.float64)
+    finished = loop.done
+    res.case_time[finished] = times
     res.case_outcome[finished] = np.array(loop.cur, dtype=np.int32)[finished]
     res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
     for d in range(k):
@@ -946,9 +952,9 @@ def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
     res.role_services = np.bincount(
         cp.step_role[serving], weights=served[serving], minlength=roles
     ).astype(np.int64)
-    exact_waits = [np.frombuffer(w, dtype=np.float64) for w in waits]
+    exact_waits = waits
     res.role_wait_sum = np.array([float(w.sum()) for w in exact_waits])
     res.role_waits = [w.astype(np.float32) for w in exact_waits]
-    res.wait_cases = [np.frombuffer(w, dtype=np.int64).copy() for w in loop.wcases]
+    res.wait_cases = loop.wcases
     res.role_zero_waits = res.role_services - np.array([w.size for w in res.role_waits], np.int64)
     return res
