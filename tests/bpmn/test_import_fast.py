@@ -254,6 +254,11 @@ def test_all_ids_clean_in_one_match_is_each_id_clean() -> None:
         for chosen in (ids[:end], ids[end:], ids[end : end + 1]):
             whole = imp._ids_clean(chosen)
             assert whole == (bool(chosen) and all(imp._ID_CLEAN(i) for i in chosen)), chosen
+    for path in FILES:  # and on the flow node ids of every corpus file
+        _, _, _, importer = imp._import_bpmn(path.read_bytes(), str(path), None)
+        if importer is not None:
+            ids = list(importer.nodes)
+            assert imp._ids_clean(ids) == (bool(ids) and all(map(imp._ID_CLEAN, ids))), path
 
 
 _NOTED = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
