@@ -490,12 +490,15 @@ def event_loop(
     # on a calendar: waits holds the working instant a service begins (nan: the wall-clock
     # wait is known, minus `wnow`), `wnow` the wall clock it was asked for; see the end
     wnow: list[list[float]] = [[] for _ in range(roles)]
-    # per case: the wall-clock end of its last service on a calendar (nan at an interval's end
-    # or before any), and that end in working time
-    cend: list[float] = []
-    wend: list[float] = []
-    cat: list[float] = []  # a night arrival's first working instant (see below)
-    wcal: list[WorkClock | None] = [None] * n if clocks and not one else []  # with 2 or more
+    # W(now) of a case entering a step on a calendar comes with its event when that is the end
+    # of its last service (on the calendar, and in working time: else nan), or from its arrival:
+    # per case the arrival instant when it is working time (W then in `w_arrived`), minus it
+    # at night (W and the first working instant in `w_arrived`, `first_at`), else nan
+    arrived: list[float] = []
+    w_arrived: list[float] = []
+    first_at: list[float] = []
+    # with 2 or more calendars: the calendar of the W an event or `w_arrived` holds
+    wcal: list[WorkClock | None] = [None] * n if clocks and not one else []
     if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
         cend_np, wend_np, cat_np = np.full(n, nan), np.zeros(n), np.zeros(n)
         at_entry = np.asarray(entry, dtype=np.int64)
@@ -514,7 +517,7 @@ def event_loop(
             wend_np[hit] = w_in[working]
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
-        cend, wend, cat = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
+        arrived, w_arrived, first_at = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
     wcases: list[list[int]] = [[] for _ in range(roles)]  # the case of each positive wait
     # the calendared fast path's code is not its role: it finds the role's lists by step
     free_of = [free_at[r] if r >= 0 else [] for r in role]
@@ -528,7 +531,7 @@ def event_loop(
     tick_at = every if tick is not None else 0
     mark = min(tick_at, n) if tick_at else n  # the next arrival count of either
 
-    def window_busy(heap: list[tuple[float, int]]) -> list[float]:
+    def window_busy(heap: list[tuple[float, int, float]]) -> list[float]:
         """Busy hours per role up to now (the window's end), from the pools, once.
 
         Every duration drawn at a step with a queue so far belongs to a service that ended,
@@ -545,7 +548,7 @@ def event_loop(
         # sums do not depend on the heap's layout
         waiting: list[list[tuple[float, int]]] = [[] for _ in range(roles)]
         running: list[tuple[float, int]] = []
-        for t, code in heap:
+        for t, code, _ in heap:
             if code >= 0:
                 r = role[cur[code]]
                 if start[code] > window_w[r]:
@@ -558,17 +561,20 @@ def event_loop(
             busy[role[cur[code]]] -= t - window
         return busy
 
-    # (now, code) is the next event, just taken off the heap. A sentinel (inf, ~n) stays on
-    # the heap, so it is never empty; after the last arrival `next_time` is the largest float,
-    # so the sentinel ends the loop. A case that starts a service puts its end on the heap and
-    # takes the next event off in one step (heappushpop: no heap work if its own end is next).
-    heap: list[tuple[float, int]] = [(math.inf, ~n)]
+    # (now, code, nw) is the next event, just taken off the heap: nw is W(now) of its case on
+    # the calendar of the service that ends (nan: none, or not known). A sentinel (inf, ~n,
+    # nan) stays on the heap, so it is never empty; after the last arrival `next_time` is the
+    # largest float, so the sentinel ends the loop. A case that starts a service puts its end
+    # on the heap and takes the next event off in one step (heappushpop: no heap work if its
+    # own end is next). Ties in time go by code (nw is never compared: a case has at most one
+    # event on the heap).
+    heap: list[tuple[float, int, float]] = [(math.inf, ~n, nan)]
     push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     pushpop = heapq.heappushpop
     nxt_arrival = 0
     next_time = arrivals[0] if n else -math.inf
     arrivals = [*arrivals, sys.float_info.max]  # after the last arrival: none before the end
-    now, code = pop(heap)
+    now, code, nw = pop(heap)
     while True:
         # Each event gives the case c, its step s, `now` (when c enters s) and r = plain[s], the
         # step's fast-path code (-2: the general path; -3: the general path after a delay, with
@@ -576,7 +582,8 @@ def event_loop(
         if now > next_time:  # the next case arrives before the event: put the event back
             if nxt_arrival == n:
                 break
-            push(heap, (now, code))
+            push(heap, (now, code, nw))
+            nw = nan  # the arrival's W: from `arrived`
             c = nxt_arrival
             now = next_time
             nxt_arrival += 1
@@ -614,7 +621,7 @@ def event_loop(
                 target = ex_next[e]
                 if target < 0:
                     stuck_counts[s] += 1
-                    now, code = pop(heap)
+                    now, code, nw = pop(heap)
                     continue
                 cur[c] = s = target
                 fe = ex_flag[e]
@@ -631,7 +638,7 @@ def event_loop(
                     if taken[c] >= max_steps:
                         stuck_counts[s] += 1
                         step_limit += 1
-                        now, code = pop(heap)
+                        now, code, nw = pop(heap)
                         continue
                 # after a delay a step with a queue must wait for the clock: the general path,
                 # with the event's time in `clock` (-3)
@@ -655,7 +662,7 @@ def event_loop(
                     pend[c] = dur
                 end = begin + dur
             replace(fa, end)
-            now, code = pushpop(heap, (end, c))
+            now, code, nw = pushpop(heap, (end, c, nan))
             continue
         if r <= cal1:  # the same on a working calendar, in working time (WorkClock)
             if r <= cal2:  # a step that counts an interview
@@ -666,9 +673,11 @@ def event_loop(
                 dur = drefill(s)
             fa = free_of[s]  # the role's, by step: the code is not decoded
             bw = fa[0]  # servers come free at working instants
-            if cend[c] != now:  # not the end of the case's last service: W(now) looked up
-                if cend[c] == -now:  # arrived at night: both known from the arrivals
-                    nw, at = wend[c], cat[c]
+            if nw != nw:  # not the end of the case's last service here: W(now) looked up
+                if arrived[c] == now:  # arrived in working time: W known from the arrivals
+                    nw, at = w_arrived[c], now
+                elif arrived[c] == -now:  # arrived at night: both known from the arrivals
+                    nw, at = w_arrived[c], first_at[c]
                 else:  # W(now), and the first working instant at or after now
                     nw, at = c_enter(now)
                 if at > now and bw <= nw:  # outside working hours: waits for the next one
@@ -678,8 +687,7 @@ def event_loop(
                     if nw > w_window:
                         start[c] = nw
                         pend[c] = dur
-            else:  # the common case: W(now) is the end of its last service, in working time
-                nw = wend[c]
+            # else the common case: W(now) is the end of its last service, in working time
             if bw > nw:
                 waits_of[s].append(bw)  # the wall-clock begin is found after the loop, at once
                 wnow_of[s].append(now)
@@ -691,18 +699,18 @@ def event_loop(
                 bw = nw
             ew = bw + dur
             replace(fa, ew)
-            wend[c] = ew
             x = ew - e_kw  # WorkClock.end, inlined: one look-up and three additions
             try:  # the rows of the weeks of the last service's end (WorkClock.shift)
                 lo, ce, cd = e_rows[trunc(x)]
             except IndexError:
                 lo = ce = x
             if lo < x and x < ce:  # (not chained: fewer instructions)
-                cend[c] = end = x + cd + e_k
+                end = x + cd + e_k
             else:  # near the end of a working interval, or in other weeks: the shift of ew
                 end, inside, e_k, e_kw, e_rows = c_settle(ew, dur)
-                cend[c] = end if inside else nan
-            now, code = pushpop(heap, (end, c))
+                if not inside:  # W(end) is ew, but end is not working time: not known
+                    ew = nan
+            now, code, nw = pushpop(heap, (end, c, ew))
             continue
         if r < -3:  # a plain step with a queue that counts an interview (a copy of the
             # r >= 0 path on purpose: folding them costs the common path a test per visit)
@@ -724,19 +732,19 @@ def event_loop(
                     pend[c] = dur
                 end = begin + dur
             replace(fa, end)
-            now, code = pushpop(heap, (end, c))
+            now, code, nw = pushpop(heap, (end, c, nan))
             continue
         if r == -1:  # an outcome (counted and timed after the loop, from `done`)
             t_out[c] = now
             done.append(c)
-            now, code = pop(heap)
+            now, code, nw = pop(heap)
             continue
         if r == -2:  # the general path needs the event's time (-3: set before the delay)
             clock = now
         while True:
             f = flag[s]
             if f & 8 and now > clock:  # a queue ahead: enter it in time order
-                push(heap, (now, ~c))
+                push(heap, (now, ~c, nan))
                 break
             if f & 4:
                 if interview[s]:
@@ -764,8 +772,10 @@ def event_loop(
                 fa = free_at[r]
                 begin = fa[0]
                 if f & 16:  # working calendar: in working time, as on the fast path
-                    if cend[c] == now and (one or wcal[c] is clock_at[s]):
-                        nw, at = wend[c], now
+                    if nw == nw and (one or wcal[c] is clock_at[s]):  # W(now) from the event
+                        at = now
+                    elif arrived[c] == now and (one or wcal[c] is clock_at[s]):
+                        nw, at = w_arrived[c], now
                     else:
                         nw, at = enter_at[s](now)  # type: ignore[misc]
                     if begin > nw:
@@ -788,12 +798,11 @@ def event_loop(
                                 pend[c] = dur
                     ew = bw + dur
                     end, inside = end_at[s](ew, dur)  # type: ignore[misc]
-                    cend[c] = end if inside else nan
-                    wend[c] = ew
-                    if wcal:
+                    if wcal:  # W on this calendar from now on; the arrival's no more
                         wcal[c] = clock_at[s]
+                        arrived[c] = nan
                     replace(fa, ew)
-                    push(heap, (end, c))
+                    push(heap, (end, c, ew if inside else nan))
                     if f & 4:  # deadlines to this step: met if service begins in time
                         for d, _, is_to in hooks[s]:
                             if is_to and t_from[d][c] == t_from[d][c]:
@@ -811,7 +820,7 @@ def event_loop(
                         pend[c] = dur
                     end = begin + dur
                 replace(fa, end)
-                push(heap, (end, c))
+                push(heap, (end, c, nan))
                 if f & 4:  # deadlines to this step: met if service begins in time
                     served_at = begin if begin > now else now
                     for d, _, is_to in hooks[s]:
@@ -855,7 +864,7 @@ def event_loop(
                     step_limit += 1
                     break
             s = target
-        now, code = pop(heap)
+        now, code, nw = pop(heap)
 
     # outcomes and times to outcome, from the cases that reached one (in that order) and
     # where they stopped: the loop only notes the case and the time
