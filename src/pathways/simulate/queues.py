@@ -59,6 +59,11 @@ def _never(*_: float) -> Any:
 _PILOT_CASES = 2000
 
 
+def _array(values: list[Any], dtype: type[Any]) -> npt.NDArray[Any]:
+    """A list of numbers as an array (np.fromiter: quicker than np.array for a long list)."""
+    return np.fromiter(values, dtype, len(values))
+
+
 class _Pools:
     """Arrays of pre-drawn values, one per key, refilled in numpy batches when empty.
 
@@ -166,7 +171,8 @@ class QueuePlan:
 
     Per step: ``role``, ``flag`` (8 queue, 2 outcome, 4 bookkeeping), ``plain`` (the fast-path
     code), ``interview`` and deadline ``hooks``; per exit code: ``ex_next`` and ``ex_flag``;
-    per case: ``entry``, ``arrivals`` and ``base`` (its guard pattern's first table row).
+    per case: ``entry``, ``arrivals`` (also as arrays: ``entry_array``, ``arrival_array``)
+    and ``base`` (its guard pattern's first table row).
     """
 
     n: int
@@ -176,6 +182,8 @@ class QueuePlan:
     k: int
     entry: list[int]
     arrivals: list[float]
+    entry_array: IntArray
+    arrival_array: FloatArray
     window: float
     base: list[int]
     table: ChoiceTable
@@ -203,8 +211,8 @@ class LoopCounts:
     stuck_counts: list[int]
     step_limit: int
     times: FloatArray
-    iv: list[int]
-    ho: list[int]
+    iv: IntArray
+    ho: IntArray
     t_from: list[list[float]]
     met: list[list[bool]]
     reached: list[list[bool]]
@@ -212,7 +220,7 @@ class LoopCounts:
     waits: list[FloatArray]
     wcases: list[IntArray]
     done: IntArray
-    cur: list[int]
+    cur: IntArray
 
 
 def run_queues(
@@ -239,7 +247,8 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     sd = s_count * width
     stuck_code = 2 * sd
     rate = cp.arrivals_per_day or 1.0
-    entry = draw_entries(cp, n, rng).tolist()
+    entry_array = draw_entries(cp, n, rng).astype(np.int64)
+    entry = entry_array.tolist()
     patterns, sig_arr = guard_patterns(cp, n, rng)
     table = choice_table(cp, patterns)
     # a small pilot walk (routing does not depend on queues) estimates how often each step,
@@ -257,9 +266,10 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     flat_trans = cp.exit_transition.ravel()
     delay_draws = np.where(flat_trans >= 0, trans_draws[flat_trans.clip(0)], 0.0)
     if cp.calendared:  # SPEC 7.3: arrivals from simulation.start, by hour-of-day profile
-        arrivals = arrival_times(n, rate, cp.arrival_profile, rng).tolist()
+        arrival_array = arrival_times(n, rate, cp.arrival_profile, rng)
     else:
-        arrivals = np.cumsum(rng.exponential(24.0 / rate, size=n)).tolist()
+        arrival_array = np.cumsum(rng.exponential(24.0 / rate, size=n))
+    arrivals = arrival_array.tolist()
     window = arrivals[-1] if n else 0.0
     base = (sig_arr * s_count).tolist() if sig_arr is not None else [0] * n
 
@@ -389,6 +399,8 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
         k=k,
         entry=entry,
         arrivals=arrivals,
+        entry_array=entry_array,
+        arrival_array=arrival_array,
         window=window,
         base=base,
         table=table,
@@ -465,8 +477,7 @@ def event_loop(
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
-    t_in = [0.0] * n  # when each case arrived, and when it reached its outcome
-    t_out = [0.0] * n
+    t_out = [0.0] * n  # when each case reached its outcome (it arrived at arrival_array[c])
     # when a case that waits past the end of the arrival window starts its service, and the
     # service's duration (set only then: the window's busy hours need them)
     start = [-math.inf] * n
@@ -501,8 +512,8 @@ def event_loop(
     wcal: list[WorkClock | None] = [None] * n if clocks and not one else []
     if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
         cend_np, wend_np, cat_np = np.full(n, nan), np.zeros(n), np.zeros(n)
-        at_entry = np.asarray(entry, dtype=np.int64)
-        times_in = np.asarray(arrivals, dtype=np.float64)
+        at_entry = plan.entry_array
+        times_in = plan.arrival_array
         for w in clocks.values():
             hit = np.flatnonzero(np.array([x is w for x in clock_at], dtype=bool)[at_entry])
             w_in, first = w.enter_array(times_in[hit])
@@ -589,7 +600,6 @@ def event_loop(
             nxt_arrival += 1
             next_time = arrivals[nxt_arrival]
             cur[c] = s = entry[c]
-            t_in[c] = now
             if nxt_arrival == mark:  # the last arrival, or progress to report
                 if nxt_arrival == n:  # the last arrival closes the window of utilisation
                     busy_w = window_busy(heap)
@@ -868,15 +878,14 @@ def event_loop(
 
     # outcomes and times to outcome, from the cases that reached one (in that order) and
     # where they stopped: the loop only notes the case and the time
-    finished = np.array(done, dtype=np.int64)
-    outcome_counts = np.bincount(
-        np.asarray(cur, dtype=np.int64)[finished], minlength=s_count
-    ).tolist()
-    times = np.asarray(t_out, dtype=np.float64)[finished] - np.asarray(t_in)[finished]
-    waited = [np.array(w, dtype=np.float64) for w in waits]
+    finished = _array(done, np.int64)
+    stopped = _array(cur, np.int64)  # each case's step when the loop ended
+    outcome_counts = np.bincount(stopped[finished], minlength=s_count).tolist()
+    times = _array(t_out, np.float64)[finished] - plan.arrival_array[finished]
+    waited = [_array(w, np.float64) for w in waits]
     for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
         bws = waited[r]
-        asked = np.array(wnow[r], dtype=np.float64)
+        asked = _array(wnow[r], np.float64)
         known = np.isnan(bws)
         begun = np.where(known, -asked, w.begin_array(np.where(known, 0.0, bws)) - asked)
         waited[r] = np.maximum(begun, 0.0)
@@ -885,16 +894,16 @@ def event_loop(
         stuck_counts=stuck_counts,
         step_limit=step_limit,
         times=times,
-        iv=iv,
-        ho=ho,
+        iv=_array(iv, np.int64),
+        ho=_array(ho, np.int64),
         t_from=t_from,
         met=met,
         reached=reached,
         busy_w=busy_w,
         waits=waited,
-        wcases=[np.array(w, dtype=np.int64) for w in wcases],
+        wcases=[_array(w, np.int64) for w in wcases],
         done=finished,
-        cur=cur,
+        cur=stopped,
     )
 
 
@@ -937,13 +946,13 @@ def tally(cp: Compiled, plan: QueuePlan, loop: LoopCounts) -> ChunkResult:
     res.stuck_counts = np.array(stuck_counts, dtype=np.int64)
     res.step_limit = step_limit
     res.times = times
-    res.interviews_hist = np.bincount(np.array(iv, dtype=np.int64)) if n else res.interviews_hist
-    res.case_interviews = np.array(iv, dtype=np.int32)
-    res.case_handoffs = np.array(ho, dtype=np.int32)
+    res.interviews_hist = np.bincount(iv) if n else res.interviews_hist
+    res.case_interviews = iv.astype(np.int32)
+    res.case_handoffs = ho.astype(np.int32)
     finished = loop.done
     res.case_time[finished] = times
-    res.case_outcome[finished] = np.array(loop.cur, dtype=np.int32)[finished]
-    res.handoffs_hist = np.bincount(np.array(ho, dtype=np.int64)) if n else res.handoffs_hist
+    res.case_outcome[finished] = loop.cur[finished]
+    res.handoffs_hist = np.bincount(ho) if n else res.handoffs_hist
     for d in range(k):
         passed = ~np.isnan(np.array(t_from[d]))
         if not cp.deadline_required[d]:  # optional: only the cases that reached the target
