@@ -222,6 +222,10 @@ def test_validate_says_when_a_file_cannot_be_simulated(
     assert "PW505" not in capsys.readouterr().out
 
 
+_MAX = 10**15
+"""The largest population value a file may hold (``pathways.model.MAX_NUMBER``)."""
+
+
 @pytest.mark.parametrize(
     ("declared", "guards", "drawn"),
     [
@@ -229,6 +233,9 @@ def test_validate_says_when_a_file_cannot_be_simulated(
         ("{type: integer, min: 0}", ["f <= 72", "f > 72"], "{uniform: [0, 144]}"),
         ("{type: number}", ["f < 0.5", "f >= 0.5"], "{uniform: [0, 1]}"),
         ("{type: integer, max: -5}", ["f < -10", "f >= -10"], "{uniform: [-10, -5]}"),
+        # twice a large constant is past the largest population value a file may hold
+        ("{type: number}", ["f < 600000000000000", "f >= 1"], f"{{uniform: [0, {_MAX}]}}"),
+        ("{type: integer, min: 1e15}", ["f < 2", "f >= 2"], f"{{uniform: [{_MAX}, {_MAX}]}}"),
         ("{type: boolean}", ["f", "not f"], "{bernoulli: 0.5}"),
         (
             "{type: enum, values: [low, 'yes', 'a: b', ខ្ពស់]}",

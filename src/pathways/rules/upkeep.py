@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from pathways.findings import Finding, Severity
 from pathways.guards.syntax import format_literal
-from pathways.model import CaseField, Label, Pathway
+from pathways.model import MAX_NUMBER, CaseField, Label, Pathway
 from pathways.rules._base import Rule, RuleContext, rule
 
 __all__ = ["RULES"]
@@ -294,9 +294,10 @@ def population_example(name: str, field: CaseField | None, seen: Iterable[object
     """A ``simulation.population`` entry for case field ``name`` that can be pasted into a
     file as it is (YAML flow style), drawn as ``field``'s type allows: an integer or number
     uniformly from its ``min`` (or 0, or the smallest number ``seen``: the guards' constants)
-    to its ``max`` (or twice the largest number seen, at least low + 1), a boolean as a fair
-    coin, an enum equally often over its values. A field the pathway does not declare is
-    drawn as the constants the guards compare it with suggest (a boolean without any).
+    to its ``max`` (or twice the largest number seen, at least low + 1, at most the largest
+    value a population may hold), a boolean as a fair coin, an enum equally often over its
+    values. A field the pathway does not declare is drawn as the constants the guards compare
+    it with suggest (a boolean without any).
 
     >>> from pathways.model import CaseField
     >>> population_example("age", CaseField(type="integer", min=0, max=17))
@@ -329,7 +330,8 @@ def population_example(name: str, field: CaseField | None, seen: Iterable[object
         high = (
             field.max
             if field is not None and field.max is not None
-            else max([low + 1, *(2 * v for v in numbers)])
+            # no further than a file's population may draw (the example must load)
+            else min(MAX_NUMBER, max([low + 1, *(2 * v for v in numbers)]))
         )
         low = min(low, high)  # a max below 0 or the guards' numbers
         if kind == "integer":
