@@ -141,6 +141,23 @@ def test_the_source_map_reads_the_rows_of_steps_and_transitions_from_the_lists()
     assert smap.locate(("steps", 3, "role")).line == table[("steps", 3)][0]
 
 
+def test_the_source_map_table_equals_the_dict_of_its_positions() -> None:
+    """``==`` and ``!=`` see the rows read from the lists, as every other way of reading the
+    table does (dict's own comparison looks only at the entries stored): the table equals the
+    dict of its positions, and so does the table of another import of the same file."""
+    from operator import eq, ne
+
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    tables = [imp._import_bpmn(data, "referral.bpmn", None)[1].values for _ in range(2)]
+    first, second = tables
+    resolved = dict(first.items())
+    assert first == resolved and resolved == first and not ne(first, resolved)
+    assert first == second and not ne(first, second) and tables.count(second) == 2
+    assert first != {**resolved, ("steps", 0): (0, 0)} and first != [] and not eq(first, [])
+    del resolved[("steps", 0)]
+    assert first != resolved and resolved != first
+
+
 _GUARDS = [
     *("a == 1", "risk_0 > 12", "x<-1", "x <= -0", "x>=007", " age  !=  2.50 ", "X_9 >= 1.25"),
     *("s == 'low'", 's != "hi"', "x == ''", "b == true", "b != false", "x\t==\n1"),

@@ -248,6 +248,18 @@ class _Positions(dict[DocPath, Any]):
     def items(self) -> Any:
         return self.resolved().items()
 
+    def __eq__(self, other: object) -> bool:
+        # dict's comparison reads only the entries stored (elements not yet positions, and
+        # no rows): compare the positions, as every other reading of the table gives them
+        if isinstance(other, _Positions):
+            other = other.resolved()
+        return self.resolved() == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # as dict's
+
     def __reduce__(self) -> Any:
         return (dict, (self.resolved(),))
 
