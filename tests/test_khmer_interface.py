@@ -308,6 +308,7 @@ def real_messages() -> list[str]:
 # keywords, which a file must spell in English.
 KEYWORDS = {"entry", "outcome", "on_reject", "response_within", "max", "per", "rule"}
 KEYWORDS |= {"format", "id", "steps", "min", "mode", "population", "simulation"}  # keys
+KEYWORDS |= {"value_labels"}  # a key, as the file writes it
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names

@@ -47,6 +47,63 @@ def test_columns_point_at_the_offending_node() -> None:
     assert by_line[12].location.column == 29 + len("__import__")
 
 
+def test_a_label_for_no_value_points_at_its_key_with_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A reviewer's finding: `value_labels` naming a value the field does not have was one
+    PW002 at the field, listing the values and no fix. Now each such label is a PW002 at its
+    own key, with the loader's 'did you mean' when a value is close (else the values), in
+    English and in Khmer."""
+    from pathways.cli import main
+
+    fixture = DATA / "PW002" / "invalid-value-labels.yaml"
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(fixture)
+    assert [
+        (f.code, f.location.line, f.location.column, f.message) for f in info.value.findings
+    ] == [
+        (
+            "PW002",
+            11,
+            7,
+            "case_fields.risk: `value_labels` names 'hihg', not one of the field's values; "
+            "did you mean 'high'?",
+        ),
+        (
+            "PW002",
+            12,
+            7,
+            "case_fields.risk: `value_labels` names 'severe', not one of the field's values "
+            "(low, medium, high)",
+        ),
+    ]
+    assert main(["validate", str(fixture)]) == 1
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        f"{fixture}:11:7: PW002 [error] case_fields.risk: `value_labels` names 'hihg', not one "
+        "of the field's values; did you mean 'high'?",
+        f"{fixture}:12:7: PW002 [error] case_fields.risk: `value_labels` names 'severe', not "
+        "one of the field's values (low, medium, high)",
+    ]
+    assert main(["validate", str(fixture), "--lang", "km"]) == 1
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        f"{fixture}:11:7: PW002 [កំហុស] case_fields.risk៖ `value_labels` មានស្លាកសម្រាប់ 'hihg' "
+        "ដែលមិនមែនជាតម្លៃនៃវាលនេះទេ; តើអ្នកចង់សំដៅលើ 'high' ឬ?",
+        f"{fixture}:12:7: PW002 [កំហុស] case_fields.risk៖ `value_labels` មានស្លាកសម្រាប់ 'severe' "
+        "ដែលមិនមែនជាតម្លៃនៃវាលនេះទេ (low, medium, high)",
+    ]
+    # the model alone (no file) says the same, both labels in one pydantic error
+    from pathways.model import CaseField
+
+    with pytest.raises(ValueError, match=r"'hihg', .*did you mean 'high'\?; .*'severe', .*"):
+        CaseField.model_validate(
+            {
+                "type": "enum",
+                "values": ["low", "high"],
+                "value_labels": {"hihg": "x", "severe": "y"},
+            }
+        )
+
+
 def test_valid_minimal_file_loads() -> None:
     """A valid file loads into a Pathway that keeps its file and source map."""
     p = pw.load(DATA / "valid" / "minimal.yaml")

@@ -178,6 +178,11 @@ TEMPLATES: tuple[str, ...] = (
     N_("{where}: input should be {choice}"),
     N_("{where}: string should match pattern {pattern}"),
     N_("{where}: population of {name}: malformed {kind} distribution"),
+    N_(
+        "{where}: `value_labels` names {value}, not one of the field's values; did you mean "
+        "{guess}?"
+    ),
+    N_("{where}: `value_labels` names {value}, not one of the field's values ({values})"),
     # references (PW003)
     N_(
         "no step is tagged {tag}, so deadline target {target} names nothing; tag a step or fix "

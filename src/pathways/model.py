@@ -9,6 +9,7 @@ JSON Schema (``pathways schema``) and the format reference in the docs.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import enum
 import itertools
 import math
@@ -50,6 +51,7 @@ __all__ = [
     "Deadline",
     "Duration",
     "Hours",
+    "KeyedValueError",
     "Label",
     "Pathway",
     "Policies",
@@ -379,6 +381,35 @@ class Calendar(BaseModel):
         return self
 
 
+class KeyedValueError(ValueError):
+    """A validator's errors about keys inside the value it checks, each with the path of its
+    key below that value, so the loader reports each at its key (file:line:column).
+
+    ``str()`` is the messages joined with "; " (pydantic's message for API callers).
+
+    >>> str(KeyedValueError([(("value_labels", "hihg"), "one"), (("value_labels", "x"), "two")]))
+    'one; two'
+    """
+
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in errors))
+        self.errors = errors
+
+
+def _not_a_value(name: str, values: tuple[str, ...]) -> str:
+    """The message for a ``value_labels`` key that is not one of the field's values, with the
+    loader's hint: 'did you mean' the closest value, else the values.
+
+    >>> _not_a_value("hihg", ("low", "medium", "high"))
+    "`value_labels` names 'hihg', not one of the field's values; did you mean 'high'?"
+    >>> _not_a_value("severe", ("low", "medium", "high"))
+    "`value_labels` names 'severe', not one of the field's values (low, medium, high)"
+    """
+    close = difflib.get_close_matches(name, values, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(values)})"
+    return f"`value_labels` names {name!r}, not one of the field's values{hint}"
+
+
 class CaseField(BaseModel):
     """A typed piece of case data; guards may only use these."""
 
@@ -408,11 +439,11 @@ class CaseField(BaseModel):
         if self.value_labels is not None:
             if self.type != "enum":
                 raise ValueError(f"`value_labels` belong to enum fields, not to {self.type} fields")
-            unknown = sorted(set(self.value_labels) - set(self.values or ()))
+            values = self.values or ()
+            unknown = [name for name in self.value_labels if name not in values]
             if unknown:
-                raise ValueError(
-                    f"`value_labels` names {', '.join(map(repr, unknown))}, not one of the "
-                    f"field's values ({', '.join(self.values or ())})"
+                raise KeyedValueError(
+                    [(("value_labels", name), _not_a_value(name, values)) for name in unknown]
                 )
         if self.type != "enum" and self.values is not None:
             raise ValueError(f"`values` belongs to enum fields, not to {self.type} fields")

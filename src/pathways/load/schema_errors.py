@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pathways.findings import Finding
+from pathways.findings import Finding, Location
 from pathways.load.codes import finding
 from pathways.load.source import DocPath, SourceMap
-from pathways.model import Pathway
+from pathways.model import KeyedValueError, Pathway
 
 __all__ = ["MAX_UNKNOWN_KEYS", "prune_unknown", "schema_findings"]
 
@@ -98,16 +98,37 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
             location = smap.locate(path)
             message = f"{_dotted(loc[:-1])} is missing required key {loc[-1]!r}"
         else:
+            inner = error.get("ctx", {}).get("error")
+            if isinstance(inner, KeyedValueError):  # one finding per key, at the key
+                for below, text in inner.errors:
+                    _add(
+                        findings,
+                        seen,
+                        code,
+                        f"{_dotted(path)}: {text}",
+                        smap.locate((*path, *below), key=True),
+                    )
+                continue
             location = smap.locate(path)
             text = str(error["msg"]).removeprefix("Value error, ")
             where = _dotted(path)
             message = f"{where}: {text[0].lower() + text[1:] if text else 'invalid value'}"
-        marker = (code, location.line, location.column, message)
-        if marker in seen:
-            continue
+        _add(findings, seen, code, message, location)
+    return findings
+
+
+def _add(
+    findings: list[Finding],
+    seen: set[tuple[str, int, int, str]],
+    code: str,
+    message: str,
+    location: Location,
+) -> None:
+    """``findings`` with one more finding, unless the same one is there already."""
+    marker = (code, location.line, location.column, message)
+    if marker not in seen:
         seen.add(marker)
         findings.append(finding(code, message, location))
-    return findings
 
 
 MAX_UNKNOWN_KEYS = 20
