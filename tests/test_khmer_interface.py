@@ -103,6 +103,8 @@ SCHEMA_MISTAKES: list[Any] = [
     lambda d: d["agencies"][0].update(
         contacts=[{"channel": "phone", "value": "1", "verified_on": "yesterday"}]
     ),
+    lambda d: d.update(simulation={"population": {"visits": {"bernouli": 0.5}}}),
+    lambda d: d.update(simulation={"population": {"visits": {"poisson": 2}}}),
 ]
 
 GUARD_MISTAKES = [
@@ -309,6 +311,7 @@ def real_messages() -> list[str]:
 KEYWORDS = {"entry", "outcome", "on_reject", "response_within", "max", "per", "rule"}
 KEYWORDS |= {"format", "id", "steps", "min", "mode", "population", "simulation"}  # keys
 KEYWORDS |= {"value_labels"}  # a key, as the file writes it
+KEYWORDS |= {"uniform", "bernoulli", "choice", "fixed"}  # population's distributions
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names

@@ -104,6 +104,59 @@ def test_a_label_for_no_value_points_at_its_key_with_a_did_you_mean(
         )
 
 
+_POPULATION = """\
+format: pathways/1
+id: population
+agencies: [{id: ag, name: Agency, sector: social}]
+roles: [{id: r, agency: ag, title: R}]
+case_fields: {visits: {type: integer}}
+steps:
+  - {id: a, kind: entry, role: r}
+  - {id: b, kind: outcome}
+transitions:
+  - {from: a, to: b}
+simulation:
+  population:
+    visits: {KIND: 0.5}
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "fix", "km_fix"),
+    [
+        ("bernouli", "did you mean 'bernoulli'?", "តើអ្នកចង់សំដៅលើ 'bernoulli' ឬ?"),
+        (
+            "poisson",
+            "use uniform, bernoulli, choice or fixed",
+            "សូមប្រើ uniform, bernoulli, choice ឬ fixed",
+        ),
+    ],
+)
+def test_an_unknown_distribution_points_at_its_key_with_a_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, fix: str, km_fix: str
+) -> None:
+    """`simulation.population.<field>: {bernouli: 0.5}` was a PW002 at `simulation` listing
+    the distributions: now at the misspelt key, with the loader's 'did you mean' when one is
+    close (else the list, as before), in English and in Khmer (was English)."""
+    from pathways.cli import main
+
+    path = tmp_path / "population.yaml"
+    path.write_text(_POPULATION.replace("KIND", kind), encoding="utf-8")
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(path)
+    (found,) = info.value.findings
+    message = f"simulation: population of 'visits': unknown distribution {kind!r}; {fix}"
+    assert (found.code, found.location.line, found.location.column) == ("PW002", 13, 14)
+    assert found.message == message
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"{path}:13:14: PW002 [error] {message}"
+    assert main(["validate", str(path), "--lang", "km"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{path}:13:14: PW002 [កំហុស] simulation៖ population នៃ 'visits'៖ "
+        f"មិនស្គាល់ការចែកចាយ {kind!r}; {km_fix}"
+    )
+
+
 def test_valid_minimal_file_loads() -> None:
     """A valid file loads into a Pathway that keeps its file and source map."""
     p = pw.load(DATA / "valid" / "minimal.yaml")

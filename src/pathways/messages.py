@@ -178,6 +178,11 @@ TEMPLATES: tuple[str, ...] = (
     N_("{where}: input should be {choice}"),
     N_("{where}: string should match pattern {pattern}"),
     N_("{where}: population of {name}: malformed {kind} distribution"),
+    N_("{where}: population of {name}: unknown distribution {kind}; did you mean {guess}?"),
+    N_(
+        "{where}: population of {name}: unknown distribution {kind}; use uniform, bernoulli, "
+        "choice or fixed"
+    ),
     N_(
         "{where}: `value_labels` names {value}, not one of the field's values; did you mean "
         "{guess}?"

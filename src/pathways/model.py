@@ -35,6 +35,7 @@ from pathways.durations import MAX_HOURS, DurationError, format_hours, parse_hou
 
 __all__ = [
     "BUILTIN_SECTORS",
+    "DISTRIBUTIONS",
     "FORK_EVENT",
     "FORMAT",
     "MAX_ARRIVALS_PER_DAY",
@@ -744,6 +745,9 @@ class Waiver(BaseModel):
 
 PopulationSpec = dict[str, Any]
 
+DISTRIBUTIONS = ("uniform", "bernoulli", "choice", "fixed")
+"""How ``simulation.population`` draws a case field."""
+
 
 class Simulation(BaseModel):
     """Defaults for `pathways simulate`."""
@@ -805,9 +809,19 @@ class Simulation(BaseModel):
             elif kind == "fixed":
                 ok = isinstance(arg, str | bool) or _finite(arg, MAX_NUMBER)
             else:
-                raise ValueError(
-                    f"population of {name!r}: unknown distribution {kind!r}; "
-                    "use uniform, bernoulli, choice or fixed"
+                close = difflib.get_close_matches(str(kind), DISTRIBUTIONS, n=1)
+                hint = (
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else "use uniform, bernoulli, choice or fixed"
+                )
+                raise KeyedValueError(
+                    [
+                        (
+                            ("population", name, kind),
+                            f"population of {name!r}: unknown distribution {kind!r}; {hint}",
+                        )
+                    ]
                 )
             if not ok:
                 raise ValueError(f"population of {name!r}: malformed {kind!r} distribution")
