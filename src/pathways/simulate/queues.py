@@ -463,6 +463,9 @@ def event_loop(
     # of the working times that have it, kept (none at first: the first service asks)
     e_k, e_kw = 0.0, 0.0
     e_rows: list[tuple[float, float, float]] = []
+    # and the shift before it: services that end on either side of a shift's edge alternate
+    o_k, o_kw = 0.0, 0.0
+    o_rows: list[tuple[float, float, float]] = []
     cal1, cal2 = -CALENDARED, -2 * CALENDARED  # the fast-path codes' bounds, as locals
     trunc = math.trunc
     nan = math.nan
@@ -495,12 +498,13 @@ def event_loop(
     # its servers come free.
     free_at: list[list[float]] = [[-math.inf] * c for c in cap]
     busy_w = [0.0] * roles
-    # the waits, and below the cases that waited, as lists (array.array's append parses its
-    # argument: several times the cost of a list's), made arrays after the loop
-    waits: list[list[float]] = [[] for _ in range(roles)]
+    # the waits, and below the cases that waited, in array.array: its append costs more than
+    # a list's (it parses its argument), but the values take no objects (memory) and become
+    # numpy arrays without a copy
+    waits = [array("d") for _ in range(roles)]
     # on a calendar: waits holds the working instant a service begins (nan: the wall-clock
     # wait is known, minus `wnow`), `wnow` the wall clock it was asked for; see the end
-    wnow: list[list[float]] = [[] for _ in range(roles)]
+    wnow = [array("d") for _ in range(roles)]
     # W(now) of a case entering a step on a calendar comes with its event when that is the end
     # of its last service (on the calendar, and in working time: else nan), or from its arrival:
     # per case the arrival instant when it is working time (W then in `w_arrived`), minus it
@@ -529,13 +533,13 @@ def event_loop(
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
         arrived, w_arrived, first_at = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
-    wcases: list[list[int]] = [[] for _ in range(roles)]  # the case of each positive wait
+    wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     # the calendared fast path's code is not its role: it finds the role's lists by step
     free_of = [free_at[r] if r >= 0 else [] for r in role]
-    waits_of = [waits[r] if r >= 0 else [] for r in role]
-    wnow_of = [wnow[r] if r >= 0 else [] for r in role]
-    wcases_of = [wcases[r] if r >= 0 else [] for r in role]
-    done: list[int] = []  # the cases that reached an outcome, in the order they did
+    waits_of = [waits[r] if r >= 0 else array("d") for r in role]
+    wnow_of = [wnow[r] if r >= 0 else array("d") for r in role]
+    wcases_of = [wcases[r] if r >= 0 else array("q") for r in role]
+    done = array("q")  # the cases that reached an outcome, in the order they did
     step_limit = 0
     # progress: every `every` arrivals (never with no tick: arrival counts start at 1)
     every = max(1, n // 100)
@@ -716,10 +720,22 @@ def event_loop(
                 lo = ce = x
             if lo < x and x < ce:  # (not chained: fewer instructions)
                 end = x + cd + e_k
-            else:  # near the end of a working interval, or in other weeks: the shift of ew
-                end, inside, e_k, e_kw, e_rows = c_settle(ew, dur)
-                if not inside:  # W(end) is ew, but end is not working time: not known
-                    ew = nan
+            else:  # near the end of a working interval, or in other weeks
+                x = ew - o_kw  # the shift before, first: rows that take x in give WorkClock.end
+                try:
+                    lo, ce, cd = o_rows[trunc(x)]
+                except IndexError:
+                    lo = ce = x
+                if lo < x and x < ce:  # back to it
+                    end = x + cd + o_k
+                    e_k, e_kw, e_rows, o_k, o_kw, o_rows = o_k, o_kw, o_rows, e_k, e_kw, e_rows
+                else:  # the shift of ew
+                    k0, kw0, rows0 = e_k, e_kw, e_rows
+                    end, inside, e_k, e_kw, e_rows = c_settle(ew, dur)
+                    if e_kw != kw0:  # another shift: the one before is kept
+                        o_k, o_kw, o_rows = k0, kw0, rows0
+                    if not inside:  # W(end) is ew, but end is not working time: not known
+                        ew = nan
             now, code, nw = pushpop(heap, (end, c, ew))
             continue
         if r < -3:  # a plain step with a queue that counts an interview (a copy of the
@@ -878,14 +894,14 @@ def event_loop(
 
     # outcomes and times to outcome, from the cases that reached one (in that order) and
     # where they stopped: the loop only notes the case and the time
-    finished = _array(done, np.int64)
+    finished = np.frombuffer(done, np.int64)
     stopped = _array(cur, np.int64)  # each case's step when the loop ended
     outcome_counts = np.bincount(stopped[finished], minlength=s_count).tolist()
     times = _array(t_out, np.float64)[finished] - plan.arrival_array[finished]
-    waited = [_array(w, np.float64) for w in waits]
+    waited = [np.frombuffer(w, np.float64) for w in waits]
     for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
         bws = waited[r]
-        asked = _array(wnow[r], np.float64)
+        asked = np.frombuffer(wnow[r], np.float64)
         known = np.isnan(bws)
         begun = np.where(known, -asked, w.begin_array(np.where(known, 0.0, bws)) - asked)
         waited[r] = np.maximum(begun, 0.0)
@@ -901,7 +917,7 @@ def event_loop(
         reached=reached,
         busy_w=busy_w,
         waits=waited,
-        wcases=[_array(w, np.int64) for w in wcases],
+        wcases=[np.frombuffer(w, np.int64).copy() for w in wcases],
         done=finished,
         cur=stopped,
     )
