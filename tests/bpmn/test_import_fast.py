@@ -91,6 +91,26 @@ def test_a_value_the_importer_cannot_vouch_for_goes_to_the_loader() -> None:
     assert [(f.code, f.location.line) for f in raised.value.findings] == [("PW006", 3)]
 
 
+@pytest.mark.parametrize("ident", ["a\nb", "a\n", "\na"])
+def test_built_leaves_a_step_id_holding_a_line_break_to_the_loader(ident: str) -> None:
+    """``_built`` checks every step id in one match over the ids one a line: an id holding a
+    line break would pass as two clean ids (the check of the tasks' ids counts them, so does
+    this one) and make a Step the model refuses. It leaves the document to the loader."""
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    document, smap, _, importer = imp._import_bpmn(data, "referral.bpmn", None)
+    assert document is not None and importer is not None
+    assert imp._built(document, importer) is not None
+    old = document["steps"][1]["id"]
+    document["steps"][1]["id"] = ident
+    for move in document["transitions"]:
+        for end in ("from", "to"):
+            if move[end] == old:
+                move[end] = ident
+    assert imp._built(document, importer) is None
+    pathway, findings = load_data(document, smap)
+    assert pathway is None and findings
+
+
 def test_models_of_one_shape_share_a_fields_set_that_copies_do_not_change() -> None:
     """``_built`` gives the steps (and the transitions) of one shape one fields set; pydantic
     never changes it in place, so a copy with changes leaves the others' as they were."""

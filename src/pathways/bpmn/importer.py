@@ -167,13 +167,15 @@ _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _ID_CLEAN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,189}\Z").match
 """An id :meth:`_Importer.new_id` keeps unchanged (when not taken)."""
 _IDS_LINES = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,189}\n)*\Z").match
+"""Ids one a line, each as :data:`_ID_CLEAN` has it."""
 
 
-def _ids_clean(ids: Collection[str]) -> bool:
-    """Whether every id is as :data:`_ID_CLEAN` has it, in one match over all of them (one a
-    line; an id holding a line break, from ``&#10;``, would pass as two, so they are counted)."""
+def _ids_clean(ids: Collection[str], lines_match: Callable[[str], object] = _IDS_LINES) -> bool:
+    """Whether every id is as :data:`_ID_CLEAN` (or ``lines_match``, of the ids one a line) has
+    it, in one match over all of them (one a line; an id holding a line break, from ``&#10;``,
+    would pass as two, so they are counted)."""
     lines = "\n".join(ids) + "\n"
-    return bool(ids) and lines.count("\n") == len(ids) and _IDS_LINES(lines) is not None
+    return bool(ids) and lines.count("\n") == len(ids) and lines_match(lines) is not None
 
 
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
@@ -1538,7 +1540,7 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     # making it): ids well formed and unique, kinds known, roles declared. Keys are checked
     # once per shape of step or move (its keys in order), and references as moves are made.
     step_ids = list(map(_GET_ID, steps_in))
-    if step_ids and not _IDS_OK("\n".join(step_ids) + "\n"):
+    if step_ids and not _ids_clean(step_ids, _IDS_OK):
         return None
     step_roles = list(map(dict.get, steps_in, repeat("role")))
     if not set(step_roles) <= roles.keys() | {None}:
