@@ -480,7 +480,10 @@ def event_loop(
     dpop, xpop, ypop = dur_pool.pops, exit_pool.pops, delay_pool.pops
     drefill, xrefill, yrefill = dur_pool.refill, exit_pool.refill, delay_pool.refill
     cur = [0] * n
-    t_out = [0.0] * n  # when each case reached its outcome (it arrived at arrival_array[c])
+    # when each case reached its outcome (it arrived at arrival_array[c]); arrays of floats, here
+    # and below, where a list would keep an object per case (memory costs more time than the
+    # array's item assignment saves)
+    t_out = array("d", bytes(8 * n))
     # when a case that waits past the end of the arrival window starts its service, and the
     # service's duration (set only then: the window's busy hours need them)
     start = [-math.inf] * n
@@ -509,9 +512,7 @@ def event_loop(
     # of its last service (on the calendar, and in working time: else nan), or from its arrival:
     # per case the arrival instant when it is working time (W then in `w_arrived`), minus it
     # at night (W and the first working instant in `w_arrived`, `first_at`), else nan
-    arrived: list[float] = []
-    w_arrived: list[float] = []
-    first_at: list[float] = []
+    arrived = w_arrived = first_at = array("d")
     # with 2 or more calendars: the calendar of the W an event or `w_arrived` holds
     wcal: list[WorkClock | None] = [None] * n if clocks and not one else []
     if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
@@ -532,7 +533,7 @@ def event_loop(
             wend_np[hit] = w_in[working]
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
-        arrived, w_arrived, first_at = cend_np.tolist(), wend_np.tolist(), cat_np.tolist()
+        arrived, w_arrived, first_at = (array("d", x.tobytes()) for x in (cend_np, wend_np, cat_np))
     wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     # the calendared fast path's code is not its role: it finds the role's lists by step
     free_of = [free_at[r] if r >= 0 else [] for r in role]
@@ -897,7 +898,7 @@ def event_loop(
     finished = np.frombuffer(done, np.int64)
     stopped = _array(cur, np.int64)  # each case's step when the loop ended
     outcome_counts = np.bincount(stopped[finished], minlength=s_count).tolist()
-    times = _array(t_out, np.float64)[finished] - plan.arrival_array[finished]
+    times = np.frombuffer(t_out, np.float64)[finished] - plan.arrival_array[finished]
     waited = [np.frombuffer(w, np.float64) for w in waits]
     for r, w in role_clock.items():  # the begins of waits on a calendar, to the wall clock
         bws = waited[r]
