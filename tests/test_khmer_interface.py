@@ -105,6 +105,9 @@ SCHEMA_MISTAKES: list[Any] = [
     ),
     lambda d: d.update(simulation={"population": {"visits": {"bernouli": 0.5}}}),
     lambda d: d.update(simulation={"population": {"visits": {"poisson": 2}}}),
+    lambda d: d.update(calendars={"office": {"timezone": "Asia/Phnom_Pehn"}}),
+    lambda d: d.update(calendars={"office": {"timezone": "Mars/Olympus"}}),
+    lambda d: d.update(calendars={"office": {"days": ["mon", "tues"]}}),
 ]
 
 GUARD_MISTAKES = [
@@ -314,6 +317,7 @@ KEYWORDS |= {"value_labels"}  # a key, as the file writes it
 KEYWORDS |= {"uniform", "bernoulli", "choice", "fixed"}  # population's distributions
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
 KEYWORDS |= {"YAML", "ISO"}  # the names of formats
+KEYWORDS |= {"IANA", "Asia", "Phnom_Penh", "UTC"}  # time zones' names, as files write them
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names
 KEYWORDS |= {"definitions", "DTD", "DOCTYPE"}
 KEYWORDS |= {"set", "PATH", "VALUE"}  # a scenario's override, written as `--set` takes it

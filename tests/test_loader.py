@@ -157,6 +157,93 @@ def test_an_unknown_distribution_points_at_its_key_with_a_did_you_mean(
     )
 
 
+_CALENDAR = """\
+format: pathways/1
+id: calendar
+agencies: [{id: ag, name: Agency, sector: social}]
+roles: [{id: r, agency: ag, title: R, calendar: office}]
+calendars:
+  office: {timezone: ZONE, days: [mon, DAY]}
+steps:
+  - {id: a, kind: entry, role: r}
+  - {id: b, kind: outcome}
+transitions:
+  - {from: a, to: b}
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "column", "en", "km"),
+    [
+        (
+            "Asia/Phnom_Pehn",
+            "tue",
+            22,
+            "calendars.office.timezone: unknown time zone 'Asia/Phnom_Pehn'; did you mean "
+            "'Asia/Phnom_Penh'?",
+            "calendars.office.timezone៖ មិនស្គាល់តំបន់ម៉ោង 'Asia/Phnom_Pehn'; "
+            "តើអ្នកចង់សំដៅលើ 'Asia/Phnom_Penh' ឬ?",
+        ),
+        (
+            "Mars/Olympus",
+            "tue",
+            22,
+            "calendars.office.timezone: unknown time zone 'Mars/Olympus'; use an IANA name "
+            "such as Asia/Phnom_Penh or UTC",
+            "calendars.office.timezone៖ មិនស្គាល់តំបន់ម៉ោង 'Mars/Olympus'; សូមប្រើឈ្មោះ IANA "
+            "ដូចជា Asia/Phnom_Penh ឬ UTC",
+        ),
+        (
+            "UTC",
+            "tues",
+            39,
+            "calendars.office.days[1]: input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' "
+            "or 'sun'; did you mean 'tue'?",
+            "calendars.office.days[1]៖ តម្លៃត្រូវតែជា 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' "
+            "ឬ 'sun'; តើអ្នកចង់សំដៅលើ 'tue' ឬ?",
+        ),
+        (
+            "UTC",
+            "holiday",
+            39,
+            "calendars.office.days[1]: input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' "
+            "or 'sun'",
+            "calendars.office.days[1]៖ តម្លៃត្រូវតែជា 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' "
+            "ឬ 'sun'",
+        ),
+    ],
+)
+def test_a_calendar_s_unknown_zone_or_day_gets_a_did_you_mean(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    zone: str,
+    day: str,
+    column: int,
+    en: str,
+    km: str,
+) -> None:
+    """A calendar's time zone or working day that is not one of the names there are: the
+    loader's 'did you mean' when one is close (was none), else the names as before; in
+    English and in Khmer (the time zone's message was English), at the wrong value."""
+    from pathways.cli import main
+
+    path = tmp_path / "calendar.yaml"
+    path.write_text(_CALENDAR.replace("ZONE", zone).replace("DAY", day), encoding="utf-8")
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(path)
+    (found,) = info.value.findings
+    assert (found.code, found.location.line, found.location.column, found.message) == (
+        "PW002",
+        6,
+        column,
+        en,
+    )
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"{path}:6:{column}: PW002 [error] {en}"
+    assert main(["validate", str(path), "--lang", "km"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"{path}:6:{column}: PW002 [កំហុស] {km}"
+
+
 def test_valid_minimal_file_loads() -> None:
     """A valid file loads into a Pathway that keeps its file and source map."""
     p = pw.load(DATA / "valid" / "minimal.yaml")

@@ -175,8 +175,11 @@ TEMPLATES: tuple[str, ...] = (
     N_("{where}: input should be less than or equal to {limit}"),
     N_("{where}: input should be greater than or equal to {limit}"),
     N_("{where}: input should be {choices} or {last}"),
+    N_("{where}: input should be {choices} or {last}; did you mean {guess}?"),
     N_("{where}: input should be {choice}"),
     N_("{where}: string should match pattern {pattern}"),
+    N_("{where}: unknown time zone {name}; did you mean {guess}?"),
+    N_("{where}: unknown time zone {name}; use an IANA name such as Asia/Phnom_Penh or UTC"),
     N_("{where}: population of {name}: malformed {kind} distribution"),
     N_("{where}: population of {name}: unknown distribution {kind}; did you mean {guess}?"),
     N_(

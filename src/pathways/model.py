@@ -361,9 +361,14 @@ class Calendar(BaseModel):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as Asia/Phnom_Penh or UTC"
-            ) from None
+            zones = sorted(zoneinfo.available_timezones())
+            close = difflib.get_close_matches(value, zones, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "use an IANA name such as Asia/Phnom_Penh or UTC"
+            )
+            raise ValueError(f"unknown time zone {value!r}; {hint}") from None
         return value
 
     @field_validator("hours")

@@ -7,6 +7,7 @@ with the dotted path, and adds a 'did you mean' hint for unknown keys.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,8 +114,24 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
             text = str(error["msg"]).removeprefix("Value error, ")
             where = _dotted(path)
             message = f"{where}: {text[0].lower() + text[1:] if text else 'invalid value'}"
+            if kind == "literal_error" and isinstance(error.get("input"), str):
+                message += _literal_hint(error["input"], str(error.get("ctx", {}).get("expected")))
         _add(findings, seen, code, message, location)
     return findings
+
+
+def _literal_hint(value: str, expected: str) -> str:
+    """The loader's 'did you mean' for a value that is not one of a few fixed words (a
+    calendar's days, a step's kind), when one is close; pydantic's message lists them all.
+
+    >>> _literal_hint("tues", "'mon', 'tue' or 'wed'")
+    "; did you mean 'tue'?"
+    >>> _literal_hint("pathways/2", "'pathways/1'")
+    ''
+    """
+    choices = re.findall(r"'([^']*)'", expected)
+    close = difflib.get_close_matches(value, choices, n=1) if len(choices) > 1 else []
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _add(
