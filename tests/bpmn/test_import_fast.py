@@ -111,16 +111,22 @@ def test_built_leaves_a_step_id_holding_a_line_break_to_the_loader(ident: str) -
     assert pathway is None and findings
 
 
-def test_models_of_one_shape_share_a_fields_set_that_copies_do_not_change() -> None:
-    """``_built`` gives the steps (and the transitions) of one shape one fields set; pydantic
-    never changes it in place, so a copy with changes leaves the others' as they were."""
+def test_each_model_owns_its_fields_set() -> None:
+    """``_built`` checks the keys of each shape once, but every step and transition owns its
+    fields set, as ``model_validate`` makes it: ``model_fields_set`` hands out the live set, so
+    changing one model's (or copying it with changes) leaves the others' as they were."""
     p = imp.load_bpmn("tests/data/bpmn/referral.bpmn")
     first, second = p.transitions[0], p.transitions[1]
-    assert first.model_fields_set is second.model_fields_set
+    assert first.model_fields_set == second.model_fields_set
     before = set(second.model_fields_set)
     changed = first.model_copy(update={"probability": 0.5})
     assert "probability" in changed.model_fields_set
-    assert second.model_fields_set == before == first.model_fields_set
+    first.model_fields_set.add("guard")
+    assert second.model_fields_set == before
+    one, other = p.steps[2], p.steps[3]
+    assert one.model_fields_set == other.model_fields_set
+    one.model_fields_set.add("description")
+    assert "description" not in other.model_fields_set
 
 
 def test_an_imported_pathway_pickles_with_its_positions() -> None:

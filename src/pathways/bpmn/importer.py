@@ -1554,8 +1554,8 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
     if len(by_of) != len(step_ids):
         return None
     forks = {step["id"] for step in steps_in if step["kind"] == "fork"}
-    # The fields set of a model is shared by the models of one shape: pydantic never changes
-    # it in place (a frozen model refuses assignment; model_copy copies it first).
+    # The keys of each shape of step or move are checked once; each model still gets its own
+    # fields set (model_fields_set hands out the live set, which a user may change).
     step_shapes: dict[tuple[str, ...], set[str]] = {}
     move_shapes: dict[tuple[str, ...], set[str]] = {}
     steps: list[Step] = []
@@ -1585,7 +1585,7 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
         # A Step as model_validate makes it: every field in order, the given ones set.
         obj = new(Step)
         set_dict(obj, fields)
-        set_fields_set(obj, given)
+        set_fields_set(obj, given.copy())
         set_extra(obj, None)
         set_private(obj, None)
         steps.append(obj)
@@ -1610,7 +1610,7 @@ def _built(document: dict[str, Any], importer: _Importer) -> Pathway | None:
             given = move_shapes[keys] = {*keys, "source", "by", "event"} - {"from"}
         move_obj = new(Transition)
         set_dict(move_obj, fields)
-        set_fields_set(move_obj, given)
+        set_fields_set(move_obj, given.copy())
         set_extra(move_obj, None)
         set_private(move_obj, None)
         moves.append(move_obj)

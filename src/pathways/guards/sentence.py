@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pathways.findings import value_text
 from pathways.guards.syntax import parse_guard
 from pathways.guards.tree import And, Compare, Expr, GuardError, Literal, Membership, Name, Not, Or
 from pathways.i18n import N_, tr
@@ -41,12 +42,7 @@ def _operand(
     the field it is compared with), else as written."""
     if isinstance(node, Name):
         return names.get(node.name, node.name)
-    value = node.value
-    if value is True:
-        return tr("yes", lang)
-    if value is False:
-        return tr("no", lang)
-    return values.get(value, str(value)) if isinstance(value, str) else str(value)
+    return value_text(node.value, values, lang)
 
 
 class _Say:
