@@ -78,6 +78,9 @@ _base_resolve: Callable[..., str] = _BaseLoader.resolve
 _RESOLVED_FIRST = frozenset(_Loader.yaml_implicit_resolvers)
 """The first characters of the plain scalars an implicit resolver may type ('' included)."""
 assert not _Loader.yaml_path_resolvers  # descend_resolver and ascend_resolver skip them
+# resolve skips a scalar by its first character: a resolver for any first character (PyYAML's
+# None key) would be skipped silently
+assert None not in _RESOLVED_FIRST
 
 
 class DocumentError(Exception):
