@@ -9,10 +9,11 @@ Steps without a queue (roles without a capacity, ``wait`` steps) touch nothing s
 runs through them at once without heap events. In a FIFO queue with c servers each case, in the
 order it reaches the role, takes the server that comes free first: its start and end are known
 when it arrives, so a role keeps only the times its servers come free (a heap of c numbers) and
-a finished service needs no work on the role. Heap entries are ``(time, code)``: ``code >= 0``
+a finished service needs no work on the role. Heap entries are ``(time, code, nw)``: ``code >= 0``
 is "case ``code`` finishes service", ``code < 0`` is "case ``~code`` enters a step with a queue"
-(later than the clock, after a delay or steps without queues). A case has at most one pending
-event, so ties are broken by case number, deterministically.
+(later than the clock, after a delay or steps without queues); ``nw`` is the working time of a
+service's end on a calendar (nan if none, see :func:`event_loop`). A case has at most one
+pending event, so ties are broken by case number, deterministically (``nw`` is never compared).
 
 :func:`run_queues` is three parts: :func:`plan_replication` builds the tables and pools, the event
 loop (:func:`event_loop`, kept tight: the queue benchmark measures it) runs the cases, and
@@ -516,7 +517,7 @@ def event_loop(
     # with 2 or more calendars: the calendar of the W an event or `w_arrived` holds
     wcal: list[WorkClock | None] = [None] * n if clocks and not one else []
     if clocks:  # a case that arrives in working time at a step on a calendar: W(arrival), at once
-        cend_np, wend_np, cat_np = np.full(n, nan), np.zeros(n), np.zeros(n)
+        arrived_np, w_arrived_np, first_np = np.full(n, nan), np.zeros(n), np.zeros(n)
         at_entry = plan.entry_array
         times_in = plan.arrival_array
         for w in clocks.values():
@@ -525,15 +526,17 @@ def event_loop(
             working = first == times_in[hit]
             if one:  # at night: -arrival marks W and the first working instant as known
                 night = ~working & (times_in[hit] > 0.0)
-                cend_np[hit[night]] = -times_in[hit[night]]
-                wend_np[hit[night]] = w_in[night]
-                cat_np[hit[night]] = first[night]
+                arrived_np[hit[night]] = -times_in[hit[night]]
+                w_arrived_np[hit[night]] = w_in[night]
+                first_np[hit[night]] = first[night]
             hit = hit[working]
-            cend_np[hit] = times_in[hit]
-            wend_np[hit] = w_in[working]
+            arrived_np[hit] = times_in[hit]
+            w_arrived_np[hit] = w_in[working]
             for c in hit.tolist() if wcal else ():
                 wcal[c] = w
-        arrived, w_arrived, first_at = (array("d", x.tobytes()) for x in (cend_np, wend_np, cat_np))
+        arrived, w_arrived, first_at = (
+            array("d", x.tobytes()) for x in (arrived_np, w_arrived_np, first_np)
+        )
     wcases = [array("q") for _ in range(roles)]  # the case of each positive wait
     # the calendared fast path's code is not its role: it finds the role's lists by step
     free_of = [free_at[r] if r >= 0 else [] for r in role]
