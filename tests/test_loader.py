@@ -157,6 +157,30 @@ def test_an_unknown_distribution_points_at_its_key_with_a_did_you_mean(
     )
 
 
+def test_an_override_keeps_a_choice_of_numbers_and_booleans(tmp_path: Path) -> None:
+    """An override re-validates the pathway from its JSON dump, whose keys are text: a choice
+    over numbers or booleans came back as '1' and 'true', which the simulation refused ("text
+    choices do not fit a boolean field") and the new check would say is no number. Such keys
+    written as text (JSON has no others) are read as the field's type: an override keeps the
+    population, and a JSON dump loads back equal."""
+    from pathways.load.overrides import apply_overrides
+
+    path = tmp_path / "numbers.yaml"
+    path.write_text(
+        _POPULATION.replace("visits: {KIND: 0.5}", "visits: {choice: {1: 0.5, 2: 0.5}}")
+        .replace("{visits: {type: integer}}", "{visits: {type: integer}, flag: {type: boolean}}")
+        .replace("  population:\n", "  population:\n    flag: {choice: {true: 1, false: 3}}\n"),
+        encoding="utf-8",
+    )
+    p = apply_overrides(pw.load(path), ["simulation.arrivals_per_day=3"])
+    assert pw.loads(pw.dump(p, fmt="json"), "numbers.json") == p
+    assert p.simulation is not None
+    assert p.simulation.population == {
+        "flag": {"choice": {True: 1, False: 3}},
+        "visits": {"choice": {1: 0.5, 2: 0.5}},
+    }
+
+
 _CALENDAR = """\
 format: pathways/1
 id: calendar

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import enum
 import itertools
+import json
 import math
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -754,6 +755,26 @@ DISTRIBUTIONS = ("uniform", "bernoulli", "choice", "fixed")
 """How ``simulation.population`` draws a case field."""
 
 
+def _typed_key(key: object, ftype: str) -> object:
+    """A choice's key written as text (JSON's keys are) as the value of a field of ``ftype``
+    it spells, else as written.
+
+    >>> [_typed_key(k, "integer") for k in ("1", "2.5", "high", "true", 3)]
+    [1, 2.5, 'high', 'true', 3]
+    >>> [_typed_key(k, "boolean") for k in ("true", "false", "1")]
+    [True, False, '1']
+    """
+    if not isinstance(key, str) or len(key) > 40:
+        return key
+    try:
+        value = json.loads(key)
+    except ValueError:
+        return key
+    if ftype == "boolean":
+        return value if isinstance(value, bool) else key
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else key
+
+
 class Simulation(BaseModel):
     """Defaults for `pathways simulate`."""
 
@@ -920,6 +941,34 @@ class Pathway(BaseModel):
             for t in transitions
         ]
         return {**data, "transitions": filled}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_choice_keys(cls, data: Any) -> Any:
+        """A ``choice`` over an integer, number or boolean field's values written as text
+        (``{"1": 0.5}``, ``{"true": 1}``: JSON has text keys only, so a JSON file and
+        :func:`pathways.dump`'s JSON write them so) is read as the field's type."""
+        if not isinstance(data, _MAPPING):
+            return data
+        sim, fields = data.get("simulation"), data.get("case_fields")
+        if not isinstance(sim, _MAPPING) or not isinstance(fields, _MAPPING):
+            return data
+        population = sim.get("population")
+        if not isinstance(population, _MAPPING):
+            return data
+        changed: dict[Any, Any] = {}
+        for name, spec in population.items():
+            field = fields.get(name)
+            ftype = field.get("type") if isinstance(field, _MAPPING) else getattr(field, "type", "")
+            choice = spec.get("choice") if isinstance(spec, _MAPPING) and len(spec) == 1 else None
+            if ftype not in ("integer", "number", "boolean") or not isinstance(choice, _MAPPING):
+                continue
+            keys = {key: _typed_key(key, ftype) for key in choice}
+            if keys != {key: key for key in choice} and len(set(keys.values())) == len(keys):
+                changed[name] = {"choice": {keys[key]: w for key, w in choice.items()}}
+        if not changed:
+            return data
+        return {**data, "simulation": {**sim, "population": {**population, **changed}}}
 
     @model_validator(mode="before")
     @classmethod

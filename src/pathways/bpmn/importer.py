@@ -1505,8 +1505,11 @@ _REPLICATED: dict[str, frozenset[str]] = {
     "Transition": frozenset({"@_default_event", "@_consistent", "response_within: _hours"}),
     "Agency": frozenset(),
     "Role": frozenset(),
-    # by: the role of `from`; a fork's exits: FORK_EVENT; version: never given (the default)
-    "Pathway": frozenset({"@_default_by", "@_default_fork_event", "version: <lambda>"}),
+    # by: the role of `from`; a fork's exits: FORK_EVENT; version: never given (the default);
+    # the population's: no simulation is given
+    "Pathway": frozenset(
+        {"@_default_by", "@_default_fork_event", "version: <lambda>", "@_typed_choice_keys"}
+    ),
 }
 """The validators (``@`` model or field validators, ``field: function`` validators in a
 field's type) of the models :func:`_built` makes without pydantic, each done by hand there.
