@@ -104,6 +104,142 @@ def test_a_label_for_no_value_points_at_its_key_with_a_did_you_mean(
         )
 
 
+_MISFITS = [
+    (25, 21, "'hihg' is not one of the field's values; did you mean 'high'?"),
+    (26, 13, "true is not one of the field's values (low, high)"),
+    (
+        27,
+        12,
+        "an enum field is drawn with `choice` or `fixed` (one of its values), not `uniform`",
+    ),
+    (28, 14, "'yes' is not true or false"),
+    (
+        29,
+        12,
+        "a boolean field is drawn with `bernoulli`, `choice` or `fixed` (true or false), not "
+        "`uniform`",
+    ),
+    (30, 24, "20 is above the field's max 17"),
+    (31, 13, "2.5 is not an integer"),
+    (32, 23, "-1 is below the field's min 0"),
+    (33, 13, "no integer in [0.2, 0.8]"),
+    (34, 22, "'high' is not a number"),
+    (
+        35,
+        13,
+        "a number field is drawn with `uniform`, `choice` or `fixed` (numbers), not `bernoulli`",
+    ),
+    (36, 23, "10000000000000000 is beyond +-1e15, the range of case values"),
+]
+_FIELDS = ["risk", "level", "tier", "online", "flag", "age", "years", "months", "count"]
+_FIELDS += ["score", "share", "weight"]
+
+
+def test_a_population_draw_that_does_not_fit_its_field_is_a_pw002_at_its_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A helper's finding: a population value that is not one of an enum's values
+    (`{choice: {hihg: 0.25, ...}}`), of the wrong type for its field, outside its min..max,
+    or a distribution that does not fit the field's type passed `validate` and failed only
+    when simulated (without a fix). Now each is a PW002 at the offending key (the value's, a
+    range's bound, or the distribution's), with the loader's 'did you mean' for an enum value
+    when one is close (else the values), in English and in Khmer."""
+    from pathways.cli import main
+
+    fixture = DATA / "PW002" / "invalid-population-values.yaml"
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(fixture)
+    expected = [
+        ("PW002", line, column, f"simulation: population of {name!r}: {text}")
+        for name, (line, column, text) in zip(_FIELDS, _MISFITS, strict=True)
+    ]
+    assert [
+        (f.code, f.location.line, f.location.column, f.message) for f in info.value.findings
+    ] == expected
+    assert main(["validate", str(fixture)]) == 1
+    assert capsys.readouterr().out.splitlines()[:12] == [
+        f"{fixture}:{line}:{column}: PW002 [error] {message}"
+        for _, line, column, message in expected
+    ]
+    assert main(["validate", str(fixture), "--lang", "km"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    head = f"{fixture}:{{}}: PW002 [កំហុស] simulation៖ population នៃ {{}}៖ "
+    assert lines[0] == head.format("25:21", "'risk'") + (
+        "'hihg' មិនមែនជាតម្លៃនៃវាលនេះទេ; តើអ្នកចង់សំដៅលើ 'high' ឬ?"
+    )
+    assert lines[1] == head.format("26:13", "'level'") + ("true មិនមែនជាតម្លៃនៃវាលនេះទេ (low, high)")
+    assert lines[3] == head.format("28:14", "'online'") + "'yes' មិនមែនជា true ឬ false ទេ"
+    assert lines[5] == head.format("30:24", "'age'") + "20 ធំជាង max 17 នៃវាលនេះ"
+    assert lines[10] == head.format("35:13", "'share'") + (
+        "វាលលេខ ត្រូវទាញដោយ `uniform`, `choice` ឬ `fixed` (លេខ) មិនមែនដោយ `bernoulli` ទេ"
+    )
+    assert all(head.split("{}")[0] in line and "៖ population នៃ" in line for line in lines[:12])
+
+
+def test_the_bundled_populations_fit_their_fields() -> None:
+    """The new check refuses no bundled pathway (each draws what its fields hold)."""
+    for path in sorted(Path("pathways").glob("*/*.yaml")):
+        pw.load(path)
+
+
+@pytest.mark.parametrize(
+    ("override", "english", "khmer"),
+    [
+        (
+            "simulation.population.risk={choice: {hihg: 1, low: 1}}",
+            "'hihg' is not one of the field's values; did you mean 'high'?",
+            "'hihg' មិនមែនជាតម្លៃនៃវាលនេះទេ; តើអ្នកចង់សំដៅលើ 'high' ឬ?",
+        ),
+        (
+            "simulation.population.risk={fixed: severe}",
+            "'severe' is not one of the field's values (low, medium, high)",
+            "'severe' មិនមែនជាតម្លៃនៃវាលនេះទេ (low, medium, high)",
+        ),
+        (
+            "simulation.population.hours_since_incident={uniform: [0, 9000]}",
+            "9000 is above the field's max 8760",
+            "9000 ធំជាង max 8760 នៃវាលនេះ",
+        ),
+        (
+            "simulation.population.hours_since_incident={fixed: soon}",
+            "'soon' is not an integer",
+            "'soon' មិនមែនជាចំនួនគត់ទេ",
+        ),
+    ],
+)
+def test_an_override_with_a_population_draw_that_does_not_fit_says_the_same(
+    capsys: pytest.CaptureFixture[str], override: str, english: str, khmer: str
+) -> None:
+    """`simulate --set` with such a population is refused before the run with the loader's
+    words for it, on one line (it was refused by the simulation, without a fix, or run)."""
+    from pathways.cli import main
+
+    argv = ["simulate", "pathways/kh/csa-in-person.yaml", "--set", override, "--no-progress"]
+    path = override.partition("=")[0]
+    name = path.rsplit(".", 1)[1]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"error: --set {path}: simulation: population of {name!r}: {english}\n"
+    )
+    assert main([*argv, "--lang", "km"]) == 1
+    assert capsys.readouterr().err == (
+        f"កំហុស៖ --set {path}៖ simulation៖ population នៃ {name!r}៖ {khmer}\n"
+    )
+
+
+def test_a_scenario_with_a_population_draw_that_does_not_fit_is_a_pw002() -> None:
+    """A scenario's `set:` goes through the same check, at the override."""
+    text = Path("pathways/kh/csa-in-person.yaml").read_text(encoding="utf-8")
+    text += '  - name: bad-population\n    set: ["simulation.population.risk={fixed: hihg}"]\n'
+    with pytest.raises(pw.LoadError) as info:
+        pw.loads(text, "bad.yaml")
+    (found,) = info.value.findings
+    assert found.code == "PW002"
+    assert "population of 'risk': 'hihg' is not one of the field's values; did you mean " in (
+        found.message
+    )
+
+
 _POPULATION = """\
 format: pathways/1
 id: population

@@ -191,6 +191,31 @@ TEMPLATES: tuple[str, ...] = (
         "{guess}?"
     ),
     N_("{where}: `value_labels` names {value}, not one of the field's values ({values})"),
+    # a population draw that does not fit its case field (PW002)
+    N_(
+        "{where}: population of {name}: {value} is not one of the field's values; did you mean "
+        "{guess}?"
+    ),
+    N_("{where}: population of {name}: {value} is not one of the field's values ({values})"),
+    N_("{where}: population of {name}: {value} is not true or false"),
+    N_("{where}: population of {name}: {value} is not an integer"),
+    N_("{where}: population of {name}: {value} is not a number"),
+    N_("{where}: population of {name}: {value} is beyond +-1e15, the range of case values"),
+    N_("{where}: population of {name}: {value} is below the field's min {bound}"),
+    N_("{where}: population of {name}: {value} is above the field's max {bound}"),
+    N_("{where}: population of {name}: no integer in [{low}, {high}]"),
+    N_(
+        "{where}: population of {name}: an enum field is drawn with `choice` or `fixed` (one of "
+        "its values), not `{kind}`"
+    ),
+    N_(
+        "{where}: population of {name}: a boolean field is drawn with `bernoulli`, `choice` or "
+        "`fixed` (true or false), not `{kind}`"
+    ),
+    N_(
+        "{where}: population of {name}: a number field is drawn with `uniform`, `choice` or "
+        "`fixed` (numbers), not `{kind}`"
+    ),
     # references (PW003)
     N_(
         "no step is tagged {tag}, so deadline target {target} names nothing; tag a step or fix "

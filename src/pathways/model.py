@@ -68,6 +68,7 @@ __all__ = [
     "Visibility",
     "Waiver",
     "label_text",
+    "population_errors",
 ]
 
 FORMAT = "pathways/1"
@@ -775,6 +776,114 @@ def _typed_key(key: object, ftype: str) -> object:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else key
 
 
+def _shown(value: object) -> str:
+    """A population value as a message shows it: text quoted, booleans as YAML writes them.
+
+    >>> [_shown(v) for v in ("hihg", True, None, 3, 2.5)]
+    ["'hihg'", 'true', 'null', '3', '2.5']
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def _misfit(value: object, field: CaseField) -> str | None:
+    """Why ``value`` is not a value of ``field`` (with the loader's 'did you mean' for an
+    enum's), else None.
+
+    >>> _misfit("hihg", CaseField(type="enum", values=("low", "high")))
+    "'hihg' is not one of the field's values; did you mean 'high'?"
+    >>> _misfit(True, CaseField(type="enum", values=("low", "high")))
+    "true is not one of the field's values (low, high)"
+    >>> _misfit(200, CaseField(type="integer", min=0, max=120))
+    "200 is above the field's max 120"
+    >>> _misfit("yes", CaseField(type="boolean"))
+    "'yes' is not true or false"
+    """
+    shown = _shown(value)
+    if field.type == "enum":
+        values = field.values or ()
+        if isinstance(value, str) and value in values:
+            return None
+        close = difflib.get_close_matches(value, values, n=1) if isinstance(value, str) else []
+        hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(values)})"
+        return f"{shown} is not one of the field's values{hint}"
+    if field.type == "boolean":
+        return None if isinstance(value, bool) else f"{shown} is not true or false"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{shown} is not {'an integer' if field.type == 'integer' else 'a number'}"
+    if not _finite(value, MAX_NUMBER):
+        return f"{shown} is beyond +-1e15, the range of case values"
+    if field.type == "integer" and not isinstance(value, int):
+        return f"{shown} is not an integer"
+    if field.min is not None and value < field.min:
+        return f"{shown} is below the field's min {field.min:g}"
+    if field.max is not None and value > field.max:
+        return f"{shown} is above the field's max {field.max:g}"
+    return None
+
+
+_DRAWN_WITH = {
+    "enum": "an enum field is drawn with `choice` or `fixed` (one of its values)",
+    "boolean": "a boolean field is drawn with `bernoulli`, `choice` or `fixed` (true or false)",
+    "integer": "a number field is drawn with `uniform`, `choice` or `fixed` (numbers)",
+    "number": "a number field is drawn with `uniform`, `choice` or `fixed` (numbers)",
+}
+_FITS = {
+    "enum": ("choice", "fixed"),
+    "boolean": ("bernoulli", "choice", "fixed"),
+    "integer": ("uniform", "choice", "fixed"),
+    "number": ("uniform", "choice", "fixed"),
+}
+
+
+def population_errors(
+    population: Mapping[str, PopulationSpec], fields: Mapping[str, CaseField]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The draws of a (well-formed) ``simulation.population`` that do not fit their declared
+    case field, each with the path of its offending key (``simulation.population.risk.choice
+    .hihg``) and its message: a distribution of the wrong kind for the field's type, a value
+    that is not of the field's type or not within its values, min and max, an integer range
+    with no integer. Fields that are not declared are left to PW003 (unknown case field).
+
+    >>> risk = CaseField(type="enum", values=("low", "high"))
+    >>> population_errors({"risk": {"choice": {"hihg": 1, "low": 1}}}, {"risk": risk})
+    [(('simulation', 'population', 'risk', 'choice', 'hihg'), "population of 'risk': 'hihg' \
+is not one of the field's values; did you mean 'high'?")]
+    """
+    errors: list[tuple[tuple[str | int, ...], str]] = []
+    for name, spec in population.items():
+        field = fields.get(name)
+        if field is None or not isinstance(spec, dict) or len(spec) != 1:
+            continue
+        ((kind, arg),) = spec.items()
+        at: tuple[str | int, ...] = ("simulation", "population", name, kind)
+        said = f"population of {name!r}: "
+        if kind not in _FITS[field.type]:
+            errors.append((at, f"{said}{_DRAWN_WITH[field.type]}, not `{kind}`"))
+        elif kind == "choice":
+            for key in arg:
+                why = _misfit(key, field)
+                if why is not None:
+                    errors.append(((*at, key), said + why))
+        elif kind == "fixed":
+            why = _misfit(arg, field)
+            if why is not None:
+                errors.append((at, said + why))
+        elif kind == "uniform":
+            # the bounds of an integer's range may be fractions: it draws the integers within
+            span = CaseField(type="number", min=field.min, max=field.max)
+            bad = [(i, _misfit(bound, span)) for i, bound in enumerate(arg)]
+            errors.extend(((*at, i), said + why) for i, why in bad if why is not None)
+            low, high = arg
+            fits = not any(why for _, why in bad)
+            if field.type == "integer" and fits and math.ceil(low) > math.floor(high):
+                errors.append((at, f"{said}no integer in [{_shown(low)}, {_shown(high)}]"))
+    return errors
+
+
 class Simulation(BaseModel):
     """Defaults for `pathways simulate`."""
 
@@ -997,6 +1106,16 @@ class Pathway(BaseModel):
             for t in transitions
         ]
         return {**data, "transitions": filled}
+
+    @model_validator(mode="after")
+    def _population_fits_fields(self) -> Pathway:
+        """Each ``simulation.population`` draw fits its case field (the simulation refuses
+        those that do not, so the loader says so first, at the offending key)."""
+        if self.simulation is not None and self.simulation.population:
+            errors = population_errors(self.simulation.population, self.case_fields)
+            if errors:
+                raise KeyedValueError(errors)
+        return self
 
     def __eq__(self, other: object) -> bool:
         # Compare the document, not the caches kept beside it.

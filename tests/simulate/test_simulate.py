@@ -68,7 +68,7 @@ def test_dead_end_and_false_guard_count_as_stuck_never_raise() -> None:
             move("in", "hole", probability=0.5),
             move("check", "out", when="age < 10"),
         ],
-        case_fields={"age": {"type": "integer", "min": 0, "max": 17}},
+        case_fields={"age": {"type": "integer", "min": 0, "max": 19}},
         simulation={"population": {"age": {"uniform": [0, 19]}}},
     )
     r = pw.simulate(p, cases=4000, seed=1)

@@ -1508,7 +1508,13 @@ _REPLICATED: dict[str, frozenset[str]] = {
     # by: the role of `from`; a fork's exits: FORK_EVENT; version: never given (the default);
     # the population's: no simulation is given
     "Pathway": frozenset(
-        {"@_default_by", "@_default_fork_event", "version: <lambda>", "@_typed_choice_keys"}
+        {
+            "@_default_by",
+            "@_default_fork_event",
+            "version: <lambda>",
+            "@_typed_choice_keys",
+            "@_population_fits_fields",
+        }
     ),
 }
 """The validators (``@`` model or field validators, ``field: function`` validators in a

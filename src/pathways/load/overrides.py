@@ -25,7 +25,8 @@ import yaml
 from pydantic import ValidationError
 
 from pathways.errors import SimulationError
-from pathways.model import Pathway
+from pathways.load.schema_errors import keyed_where
+from pathways.model import KeyedValueError, Pathway
 
 __all__ = [
     "NamesNothing",
@@ -237,8 +238,13 @@ def _validated(doc: dict[str, Any], pairs: Sequence[tuple[str, Any]]) -> Pathway
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
+        message = str(err["msg"])
+        inner = err.get("ctx", {}).get("error")
+        if isinstance(inner, KeyedValueError):  # the loader's words for the first key
+            below, message = inner.errors[0]
+            where = keyed_where(tuple(err["loc"]), below)
         names = ", ".join(p for p, _ in pairs)
-        raise SimulationError(f"--set {names}: {where}: {err['msg']}") from None
+        raise SimulationError(f"--set {names}: {where}: {message}") from None
 
 
 def apply_overrides(pathway: Pathway, overrides: Iterable[str] | Mapping[str, Any]) -> Pathway:

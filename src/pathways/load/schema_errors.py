@@ -18,7 +18,7 @@ from pathways.load.codes import finding
 from pathways.load.source import DocPath, SourceMap
 from pathways.model import KeyedValueError, Pathway
 
-__all__ = ["MAX_UNKNOWN_KEYS", "prune_unknown", "schema_findings"]
+__all__ = ["MAX_UNKNOWN_KEYS", "keyed_where", "prune_unknown", "schema_findings"]
 
 
 def _error_path(loc: tuple[int | str, ...], smap: SourceMap) -> DocPath:
@@ -102,12 +102,13 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
             inner = error.get("ctx", {}).get("error")
             if isinstance(inner, KeyedValueError):  # one finding per key, at the key
                 for below, text in inner.errors:
+                    at = (*path, *below)  # a list item has no key: its value, then
                     _add(
                         findings,
                         seen,
                         code,
-                        f"{_dotted(path)}: {text}",
-                        smap.locate((*path, *below), key=True),
+                        f"{keyed_where(path, below)}: {text}",
+                        smap.locate(at, key=at in smap.keys),
                     )
                 continue
             location = smap.locate(path)
@@ -132,6 +133,18 @@ def _literal_hint(value: str, expected: str) -> str:
     choices = re.findall(r"'([^']*)'", expected)
     close = difflib.get_close_matches(value, choices, n=1) if len(choices) > 1 else []
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def keyed_where(path: Sequence[str | int], below: Sequence[str | int]) -> str:
+    """Where a :class:`~pathways.model.KeyedValueError` is said to be: at the model its
+    validator checks, or (for the whole pathway's) at the section of the key.
+
+    >>> keyed_where(("case_fields", "risk"), ("value_labels", "hihg"))
+    'case_fields.risk'
+    >>> keyed_where((), ("simulation", "population", "risk", "fixed"))
+    'simulation'
+    """
+    return _dotted(path or below[:1])
 
 
 def _add(
