@@ -249,7 +249,7 @@ def _simulate_mistakes(tmp: Path) -> list[list[str]]:
         "roles.doctor.capacity=abc",
         "roles.doctor.capacity=1.5",
         "simulation.arrivals_per_day=abc",
-        "simulation.population.age=x",
+        "simulation.population.risk=x",
         "steps.interview.kind=bogus",
         "steps.interview.duration=-1h",
         "roles.doctor.foo=1",

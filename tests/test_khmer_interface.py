@@ -543,6 +543,8 @@ SET_MISTAKES = [
     "roles.doctor.capacity=[1",
     "roles.doctor.capacity.x=1",
     "transitions.999.probability=0.5",
+    "simulation.population.rsik={fixed: high}",
+    "simulation.population.zzzzzz={fixed: 1}",
 ]
 
 

@@ -227,6 +227,32 @@ def test_an_override_with_a_population_draw_that_does_not_fit_says_the_same(
     )
 
 
+def test_an_override_of_a_population_names_a_declared_field(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--set simulation.population.rsik=...` (a field the file does not declare) was taken
+    and ignored: the run drew `risk` as before and said nothing. Now refused with the loader's
+    'did you mean', like a role or step an override misnames; in a scenario a PW003."""
+    from pathways.cli import main
+
+    argv = ["simulate", "pathways/kh/csa-in-person.yaml", "--no-progress", "--set"]
+    assert main([*argv, "simulation.population.rsik={fixed: high}"]) == 1
+    assert capsys.readouterr().err == (
+        "error: --set simulation.population.rsik: no case field 'rsik'; did you mean 'risk'?\n"
+    )
+    assert main([*argv, "simulation.population={zzzzzz: {fixed: 1}}", "--lang", "km"]) == 1
+    assert capsys.readouterr().err == (
+        "កំហុស៖ --set simulation.population៖ គ្មានវាលករណី 'zzzzzz' ទេ; វាលករណីដែលមាន៖ "
+        "hours_since_incident, risk\n"
+    )
+    text = Path("pathways/kh/csa-in-person.yaml").read_text(encoding="utf-8")
+    text += '  - name: misnamed\n    set: ["simulation.population.rsik={fixed: high}"]\n'
+    with pytest.raises(pw.LoadError) as info:
+        pw.loads(text, "bad.yaml")
+    (found,) = info.value.findings
+    assert found.code == "PW003" and "no case field 'rsik'; did you mean 'risk'?" in found.message
+
+
 def test_a_scenario_with_a_population_draw_that_does_not_fit_is_a_pw002() -> None:
     """A scenario's `set:` goes through the same check, at the override."""
     text = Path("pathways/kh/csa-in-person.yaml").read_text(encoding="utf-8")

@@ -152,6 +152,14 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
         raise NamesNothing(
             f"--set {path}: no section {head!r}" + hint(head, [*sections, "policies"])
         )
+    if parts[:2] == ["simulation", "population"]:  # a case field the file does not declare
+        fields = doc.get("case_fields") or {}
+        named = parts[2:3] or (list(value) if isinstance(value, dict) else [])
+        for name in named:
+            if name not in fields:
+                raise NamesNothing(
+                    f"--set {path}: no case field {name!r}" + hint(str(name), map(str, fields))
+                )
     node: Any = doc
     rest = parts
     if head in _BY_ID or head == "transitions":
