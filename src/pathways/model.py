@@ -909,7 +909,9 @@ class Simulation(BaseModel):
     population: dict[str, PopulationSpec] = Field(
         default_factory=dict,
         description="How each case field is drawn: {uniform: [a, b]}, {bernoulli: p}, "
-        "{choice: {value: weight}} or {fixed: value}.",
+        "{choice: {value: weight}} or {fixed: value}, fitting the field: an enum by choice or "
+        "fixed over its values, a boolean by bernoulli, choice or fixed, an integer or number "
+        "by uniform, choice or fixed within its min and max.",
     )
 
     @field_validator("arrival_profile")
