@@ -256,7 +256,7 @@ def test_pw505s_example_can_be_pasted_as_it_is(
     (an integer or number uniformly over its range, or up to twice the guards' largest
     number; a boolean as a fair coin; an enum over every value, quoted where YAML would read
     it as something else): pasted under `simulation:` as it is, the note goes and the file
-    simulates."""
+    simulates. `pathways simulate`'s refusal of the file gives the same entry."""
     text = f"""format: pathways/1
 id: fx
 agencies:
@@ -282,6 +282,10 @@ simulation:
     out = capsys.readouterr().out
     (example,) = re.findall(r"add e\.g\. `population: (.*)` under simulation", out)
     assert example == f"{{f: {drawn}}}"
+    # simulate's refusal gives the same entry (it said `{f: {fixed: ...}}`)
+    assert main(["simulate", str(path), "--cases", "50", "--no-progress"]) != 0
+    refusal = capsys.readouterr()
+    assert f"add e.g. `population: {example}`" in refusal.out + refusal.err
     path.write_text(f"{text}  population: {example}\n", encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     assert "PW505" not in capsys.readouterr().out

@@ -21,6 +21,8 @@ names of its modules, each built on the ones above it:
 - :mod:`pathways.guards.evaluate`: :func:`evaluate` on a case's data;
 - :mod:`pathways.guards.analysis`: the exact analysis behind PW401-PW403 (:func:`find_case`,
   :func:`never_true`, :func:`uncovered_case`, :func:`overlap_case`).
+- :mod:`pathways.guards.population`: the ``simulation.population`` entry to paste for a field
+  the guards use (PW505's note and ``pathways simulate``'s refusal).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pathways.errors import SimulationError
+from pathways.guards.population import guard_constants, population_example
 from pathways.simulate.compile import DUR_EXPONENTIAL, DUR_UNIFORM, Compiled
 
 __all__ = ["Column", "DurationTable", "draw_entries", "draw_fields", "sample_one"]
@@ -161,9 +162,12 @@ def draw_fields(cp: Compiled, n: int, rng: np.random.Generator) -> dict[str, Col
     for name in cp.guard_fields:
         spec = cp.population.get(name)
         if spec is None:
+            example = population_example(
+                name, cp.case_fields.get(name), guard_constants(cp.guards).get(name, ())
+            )
             raise SimulationError(
                 f"a guard uses case field {name!r}, but simulation.population does not say how "
-                f"to draw it; add e.g. `population: {{{name}: {{fixed: ...}}}}`"
+                f"to draw it; add e.g. `population: {example}`"
             )
         ((kind, arg),) = spec.items()
         decl = cp.case_fields.get(name)
