@@ -105,34 +105,35 @@ def test_a_label_for_no_value_points_at_its_key_with_a_did_you_mean(
 
 
 _MISFITS = [
-    (25, 21, "'hihg' is not one of the field's values; did you mean 'high'?"),
-    (26, 13, "true is not one of the field's values (low, high)"),
+    (26, 21, "'hihg' is not one of the field's values; did you mean 'high'?"),
+    (27, 13, "true is not one of the field's values (low, high)"),
     (
-        27,
+        28,
         12,
         "an enum field is drawn with `choice` or `fixed` (one of its values), not `uniform`",
     ),
-    (28, 14, "'yes' is not true or false"),
+    (29, 14, "'yes' is not true or false"),
     (
-        29,
+        30,
         12,
         "a boolean field is drawn with `bernoulli`, `choice` or `fixed` (true or false), not "
         "`uniform`",
     ),
-    (30, 24, "20 is above the field's max 17"),
-    (31, 13, "2.5 is not an integer"),
-    (32, 23, "-1 is below the field's min 0"),
-    (33, 13, "no integer in [0.2, 0.8]"),
-    (34, 22, "'high' is not a number"),
+    (31, 24, "20 is above the field's max 17"),
+    (32, 13, "2.5 is not an integer"),
+    (33, 23, "-1 is below the field's min 0"),
+    (34, 13, "no integer in [0.2, 0.8]"),
+    (35, 22, "'high' is not a number"),
     (
-        35,
+        36,
         13,
         "a number field is drawn with `uniform`, `choice` or `fixed` (numbers), not `bernoulli`",
     ),
-    (36, 23, "10000000000000000 is beyond +-1e15, the range of case values"),
+    (37, 23, "10000000000000000 is beyond +-1e15, the range of case values"),
+    (38, 12, "1 is not one of the field's values; write it in quotes: '1'"),  # YAML's 1: a number
 ]
 _FIELDS = ["risk", "level", "tier", "online", "flag", "age", "years", "months", "count"]
-_FIELDS += ["score", "share", "weight"]
+_FIELDS += ["score", "share", "weight", "code"]
 
 
 def test_a_population_draw_that_does_not_fit_its_field_is_a_pw002_at_its_key(
@@ -143,7 +144,8 @@ def test_a_population_draw_that_does_not_fit_its_field_is_a_pw002_at_its_key(
     or a distribution that does not fit the field's type passed `validate` and failed only
     when simulated (without a fix). Now each is a PW002 at the offending key (the value's, a
     range's bound, or the distribution's), with the loader's 'did you mean' for an enum value
-    when one is close (else the values), in English and in Khmer."""
+    when one is close (else the values; for a number YAML read from `1` where the enum's
+    value is the text '1', the quotes to write), in English and in Khmer."""
     from pathways.cli import main
 
     fixture = DATA / "PW002" / "invalid-population-values.yaml"
@@ -157,23 +159,26 @@ def test_a_population_draw_that_does_not_fit_its_field_is_a_pw002_at_its_key(
         (f.code, f.location.line, f.location.column, f.message) for f in info.value.findings
     ] == expected
     assert main(["validate", str(fixture)]) == 1
-    assert capsys.readouterr().out.splitlines()[:12] == [
+    assert capsys.readouterr().out.splitlines()[:13] == [
         f"{fixture}:{line}:{column}: PW002 [error] {message}"
         for _, line, column, message in expected
     ]
     assert main(["validate", str(fixture), "--lang", "km"]) == 1
     lines = capsys.readouterr().out.splitlines()
     head = f"{fixture}:{{}}: PW002 [កំហុស] simulation៖ population នៃ {{}}៖ "
-    assert lines[0] == head.format("25:21", "'risk'") + (
+    assert lines[0] == head.format("26:21", "'risk'") + (
         "'hihg' មិនមែនជាតម្លៃនៃវាលនេះទេ; តើអ្នកចង់សំដៅលើ 'high' ឬ?"
     )
-    assert lines[1] == head.format("26:13", "'level'") + ("true មិនមែនជាតម្លៃនៃវាលនេះទេ (low, high)")
-    assert lines[3] == head.format("28:14", "'online'") + "'yes' មិនមែនជា true ឬ false ទេ"
-    assert lines[5] == head.format("30:24", "'age'") + "20 ធំជាង max 17 នៃវាលនេះ"
-    assert lines[10] == head.format("35:13", "'share'") + (
+    assert lines[1] == head.format("27:13", "'level'") + ("true មិនមែនជាតម្លៃនៃវាលនេះទេ (low, high)")
+    assert lines[3] == head.format("29:14", "'online'") + "'yes' មិនមែនជា true ឬ false ទេ"
+    assert lines[5] == head.format("31:24", "'age'") + "20 ធំជាង max 17 នៃវាលនេះ"
+    assert lines[10] == head.format("36:13", "'share'") + (
         "វាលលេខ ត្រូវទាញដោយ `uniform`, `choice` ឬ `fixed` (លេខ) មិនមែនដោយ `bernoulli` ទេ"
     )
-    assert all(head.split("{}")[0] in line and "៖ population នៃ" in line for line in lines[:12])
+    assert lines[12] == head.format("38:12", "'code'") + (
+        "1 មិនមែនជាតម្លៃនៃវាលនេះទេ; សូមសរសេរវាក្នុងសញ្ញាសម្រង់៖ '1'"
+    )
+    assert all(head.split("{}")[0] in line and "៖ population នៃ" in line for line in lines[:13])
 
 
 def test_the_bundled_populations_fit_their_fields() -> None:

@@ -197,6 +197,10 @@ TEMPLATES: tuple[str, ...] = (
         "{guess}?"
     ),
     N_("{where}: population of {name}: {value} is not one of the field's values ({values})"),
+    N_(
+        "{where}: population of {name}: {value} is not one of the field's values; write it in "
+        "quotes: {quoted}"
+    ),
     N_("{where}: population of {name}: {value} is not true or false"),
     N_("{where}: population of {name}: {value} is not an integer"),
     N_("{where}: population of {name}: {value} is not a number"),

@@ -797,6 +797,8 @@ def _misfit(value: object, field: CaseField) -> str | None:
     "'hihg' is not one of the field's values; did you mean 'high'?"
     >>> _misfit(True, CaseField(type="enum", values=("low", "high")))
     "true is not one of the field's values (low, high)"
+    >>> _misfit(1, CaseField(type="enum", values=("1", "2")))
+    "1 is not one of the field's values; write it in quotes: '1'"
     >>> _misfit(200, CaseField(type="integer", min=0, max=120))
     "200 is above the field's max 120"
     >>> _misfit("yes", CaseField(type="boolean"))
@@ -809,6 +811,8 @@ def _misfit(value: object, field: CaseField) -> str | None:
             return None
         close = difflib.get_close_matches(value, values, n=1) if isinstance(value, str) else []
         hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(values)})"
+        if isinstance(value, int | float) and not isinstance(value, bool) and str(value) in values:
+            hint = f"; write it in quotes: {str(value)!r}"  # YAML read `1` as a number
         return f"{shown} is not one of the field's values{hint}"
     if field.type == "boolean":
         return None if isinstance(value, bool) else f"{shown} is not true or false"
