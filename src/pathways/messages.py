@@ -451,6 +451,7 @@ ERRORS: tuple[str, ...] = (
     N_("--set {path}: no step {name}; there are: {names}"),
     N_("--set {path}: no case field {name}; did you mean {guess}?"),
     N_("--set {path}: no case field {name}; there are: {names}"),
+    N_("--set {path}: no case field {name}; there are none"),
     N_("--set {path}: name an item and a key, e.g. {head}.<id>.<key>"),
     N_("--set {path}: write PATH=VALUE, e.g. roles.social_worker.capacity=5"),
     N_("--set {path}: the value is not valid YAML"),
