@@ -167,6 +167,20 @@ def test_the_source_map_reads_the_rows_of_steps_and_transitions_from_the_lists()
     assert smap.locate(("steps", 3, "role")).line == table[("steps", 3)][0]
 
 
+def test_the_source_map_table_lists_its_paths_without_finding_positions() -> None:
+    """``keys()`` names every path, rows included, without finding any position in the XML
+    text (positions are found only for the paths a finding points at)."""
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    document, smap, _, importer = imp._import_bpmn(data, "referral.bpmn", None)
+    assert document is not None and importer is not None
+    table = smap.values
+    assert table is importer.positions
+    keys = table.keys()
+    assert not table.found
+    assert ("steps", 0) in keys and ("transitions", 0) in keys
+    assert list(keys) == list(table) and keys == dict(table.items()).keys()
+
+
 def test_the_source_map_table_equals_the_dict_of_its_positions() -> None:
     """``==`` and ``!=`` see the rows read from the lists, as every other way of reading the
     table does (dict's own comparison looks only at the entries stored): the table equals the

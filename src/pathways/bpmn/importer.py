@@ -239,7 +239,7 @@ class _Positions(dict[DocPath, Any]):
         return dict.__len__(self) + sum(map(len, self.rows.values()))
 
     def keys(self) -> Any:
-        return self.resolved().keys()
+        return dict.fromkeys(self).keys()  # the paths: no position is found for them
 
     def resolved(self) -> dict[DocPath, tuple[int, int]]:
         return {path: self[path] for path in self}
