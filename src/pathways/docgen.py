@@ -77,7 +77,14 @@ def format_reference() -> str:
         *_table("Pathway", schema, defs),
     ]
     for name in sorted(defs):
-        if name == "Duration":
+        if name == "Duration":  # a string or a small map, not a model: its forms, no table
+            lines += [
+                "## Duration",
+                "",
+                " ".join(str(defs[name].get("description", "")).split()),
+                "The values of `min`, `mode`, `max` and `mean` are duration strings as above.",
+                "",
+            ]
             continue
         lines += _table(name, defs[name], defs)
     return "\n".join(lines) + "\n"
