@@ -30,3 +30,63 @@ def test_format_reference_links_only_to_its_own_headings() -> None:
     anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", page, re.M)}
     links = set(re.findall(r"\]\(#([^)]+)\)", page))
     assert links and links <= anchors, sorted(links - anchors)
+
+
+def _pages() -> list[Path]:
+    """README.md and the pages of docs/ a reader follows; the changelog tells history (it names
+    commands and options as they were), so it is left out."""
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    return [p for p in pages if p.name not in ("changelog.md", "cli.md")]
+
+
+def _commands(text: str) -> list[tuple[int, str]]:
+    """`pathways ...` command lines of a page: in shell and console blocks (a `$ ` prompt,
+    `.venv/bin/` and `python -m ` taken off, continued lines joined) and in inline code."""
+    found: list[tuple[int, str]] = []
+    for block in re.finditer(r"^```(sh|console|bash|text)?\n(.*?)^```", text, re.S | re.M):
+        first = text[: block.start()].count("\n") + 2
+        lines = block.group(2).split("\n")
+        i = 0
+        while i < len(lines):
+            line, at = lines[i], first + i
+            while line.endswith("\\") and i + 1 < len(lines):
+                i += 1
+                line = line[:-1] + " " + lines[i]
+            line = re.sub(r"^\s*(\$ )?(PATHWAYS_LANG=\w+ )?(\.venv/bin/|python -m )?", "", line)
+            if line.startswith("pathways "):
+                found.append((at, line))
+            i += 1
+    for code in re.finditer(r"`(?:\.venv/bin/)?(pathways [a-z][^`]*)`", text):
+        found.append((text[: code.start()].count("\n") + 1, code.group(1)))
+    return found
+
+
+def test_every_command_and_option_the_docs_write_exists() -> None:
+    """Each `pathways COMMAND --option` a page shows names a real command and real options of
+    it (docs/bpmn.md once told readers to run `pathways check`, a command that does not
+    exist). `pathways COMMAND --help` lists the options; docs/cli.md is generated from them."""
+    import typer
+
+    from pathways.cli import app
+
+    commands = getattr(typer.main.get_command(app), "commands", {})
+    wrong = []
+    seen = 0
+    for page in _pages():
+        for line, command in _commands(page.read_text(encoding="utf-8")):
+            words = command.split(" #", 1)[0].split()
+            if words[1].startswith("-"):
+                if words[1] not in ("--help", "--version"):
+                    wrong.append(f"{page.name}:{line}: {command}")
+                continue
+            if words[1] not in commands:
+                wrong.append(f"{page.name}:{line}: {command} (no command {words[1]!r})")
+                continue
+            seen += 1
+            params = commands[words[1]].params
+            options = {o for p in params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+            for word in words[2:]:
+                for option in word.strip("[]").split("=", 1)[0].split("/"):
+                    if re.match(r"^--?[a-zA-Z]", option) and option not in options:
+                        wrong.append(f"{page.name}:{line}: {command} (no option {option})")
+    assert seen > 50 and not wrong, "\n".join(wrong)
