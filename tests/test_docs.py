@@ -8,8 +8,14 @@ Python blocks that are not doctests, and console blocks that show a command's ou
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from pathways.docgen import format_reference
 
@@ -90,3 +96,53 @@ def test_every_command_and_option_the_docs_write_exists() -> None:
                     if re.match(r"^--?[a-zA-Z]", option) and option not in options:
                         wrong.append(f"{page.name}:{line}: {command} (no option {option})")
     assert seen > 50 and not wrong, "\n".join(wrong)
+
+
+def _console_runs() -> list[tuple[str, str, str]]:
+    """(where, command, output shown) for each `$ pathways ...` line of a console block that
+    shows its output below it (up to the next `$ `); a last line `...` means "and more"."""
+    runs = []
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        for block in re.finditer(r"^```console\n(.*?)^```", text, re.S | re.M):
+            first = text[: block.start()].count("\n") + 2
+            parts = re.split(r"^\$ ", block.group(1), flags=re.M)
+            at = first + parts[0].count("\n")
+            for part in parts[1:]:
+                command, _, output = part.partition("\n")
+                if output.strip() and re.match(r"^(PATHWAYS_LANG=\w+ )?pathways ", command):
+                    runs.append((f"{page.name}:{at}", command, output))
+                at += part.count("\n")
+    return runs
+
+
+CONSOLE_RUNS = _console_runs()
+
+
+@pytest.mark.parametrize(
+    ("where", "command", "shown"), CONSOLE_RUNS, ids=[r[0] for r in CONSOLE_RUNS]
+)
+def test_console_blocks_print_what_they_show(
+    where: str, command: str, shown: str, tmp_path: Path
+) -> None:
+    """A command a console block shows with its output prints that output (stdout and stderr;
+    run beside a link to the bundled pathways). docs/languages.md's once drifted from the
+    `--lang` error and the Khmer usage line."""
+    env = dict(os.environ)
+    if command.startswith("PATHWAYS_LANG="):
+        setting, command = command.split(" ", 1)
+        env["PATHWAYS_LANG"] = setting.split("=", 1)[1]
+    env.pop("COLUMNS", None)
+    (tmp_path / "pathways").symlink_to(ROOT / "pathways")
+    (tmp_path / "out").mkdir()  # the folder the pages draw into, as `make run` leaves it
+    argv = [sys.executable, "-m", "pathways", *shlex.split(command)[1:]]
+    proc = subprocess.run(
+        argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    printed = (proc.stdout + proc.stderr).rstrip("\n")
+    expected = shown.rstrip("\n")
+    if expected.endswith("\n...") or expected == "...":
+        expected = expected[:-3].rstrip("\n")
+        assert printed.startswith(expected), (where, printed)
+    else:
+        assert printed == expected, (where, printed)
