@@ -363,3 +363,50 @@ def test_a_pathway_above_the_reader_is_refused(tmp_path: Path) -> None:
     assert main(["export", str(src), "-o", str(out)]) == 1
     assert not out.exists()
     assert main(["export", str(src), "-o", str(out), "--visibility", "restricted"]) == 0
+
+
+CONTROL_EVERYWHERE = """\
+format: pathways/1
+id: control
+version: "1\\x01"
+jurisdiction: "K\\x02H"
+case_fields:
+  risk: {type: enum, values: ["lo\\x01w", "t\\tab", "c\\rr", "bi\\u202edi", hi],
+         value_labels: {"lo\\x01w": "L\\x03"}}
+agencies: [{id: a, name: "A\\x04", sector: social,
+            contacts: [{channel: "p\\x05", value: "1\\x06", visibility: public}]}]
+roles: [{id: r, agency: a, title: "R\\x07"}]
+steps:
+  - {id: s, kind: entry, role: r, tags: ["t\\x08g", "two words", "[x"]}
+  - {id: d, kind: decision, role: r}
+  - {id: o, kind: outcome}
+transitions:
+  - {from: s, to: d, event: "e\\x0bv", consent: override, reason: "why\\x0c\\tnot"}
+  - {from: d, to: o, when: "risk == 'lo\\x01w' or risk == 't\\tab' or risk == 'c\\rr'"}
+  - {from: d, to: o, when: "risk == 'bi\\u202edi' or risk == 'hi'", event: other}
+simulation:
+  population: {risk: {choice: {"lo\\x01w": 0.5, hi: 0.5}}}
+"""
+
+
+def test_control_characters_in_any_field_read_back() -> None:
+    """A control character XML 1.0 cannot hold, in any field and not only in a label (a
+    version, an event, a tag, an enum value in a guard and in pw:data), is written as U+FFFD
+    everywhere alike: the file is well-formed and reads back as the pathway with U+FFFD in
+    its place. Tabs, carriage returns and bidi marks in guards and reasons, and tags with a
+    space, come back exactly (they were written as U+FFFD or a space, or split)."""
+    from pathways.bpmn.importer import loads_bpmn
+
+    p = pathways.loads(CONTROL_EVERYWHERE, "control.yaml")
+    xml = to_bpmn(p, visibility="restricted")
+    ET.fromstring(xml)  # well-formed
+    back = loads_bpmn(xml.encode(), "control.bpmn")
+    assert (back.version, back.jurisdiction) == ("1\ufffd", "K\ufffdH")
+    assert back.case_fields["risk"].values == ("lo\ufffdw", "t\tab", "c\rr", "bi\u202edi", "hi")
+    assert back.steps[0].tags == ("t\ufffdg", "two words", "[x")
+    assert back.transitions[0].event == "e\ufffdv"
+    assert back.transitions[0].reason == "why\ufffd\tnot"
+    assert back.transitions[1].when == "risk == 'lo\ufffdw' or risk == 't\tab' or risk == 'c\rr'"
+    assert back.transitions[2].when == p.transitions[2].when
+    assert back.simulation.population["risk"] == {"choice": {"lo\ufffdw": 0.5, "hi": 0.5}}
+    assert back.agencies[0].contacts[0].value == "1\ufffd"

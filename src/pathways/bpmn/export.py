@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pathways._version import __version__
 from pathways.bpmn.restore import PW_NS, TASK_KINDS, XML_NS
@@ -92,6 +93,8 @@ ROLELESS_LANE = N_("Outcomes")
 
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold, not even as character references."""
 
 for _prefix, _uri in (
     ("bpmn", BPMN_NS),
@@ -115,6 +118,45 @@ def _pw(name: str) -> str:
 def _clean(text: str) -> str:
     """Text XML 1.0 can hold: control characters and bidi overrides become U+FFFD."""
     return _CONTROL.sub("\ufffd", text.replace("\t", " "))
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with only the characters XML 1.0 cannot hold replaced by U+FFFD (for values
+    that are not names: guards, reasons, tags, enum values; tabs and bidi marks are kept)."""
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+def _xml_data(value: Any) -> Any:
+    """:func:`_xml_text` on every string (keys too) of a JSON value, so ``pw:data`` agrees
+    with the attributes and guards that name the same values (an enum value in a guard)."""
+    if isinstance(value, str):
+        return _xml_text(value)
+    if isinstance(value, dict):
+        return {_xml_text(k): _xml_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_data(v) for v in value]
+    return value
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Every attribute value and text of the tree in characters XML 1.0 can hold: whatever
+    field a control character came in by (a version, an event, a tag), the file parses."""
+    for el in root.iter():
+        if el.text:
+            el.text = _xml_text(el.text)
+        if el.tail:
+            el.tail = _xml_text(el.tail)
+        for key, value in el.attrib.items():
+            el.set(key, _xml_text(value))
+
+
+def _tags_attr(tags: Sequence[str]) -> str:
+    """Tags as ``pw:tags``: space-separated, or a JSON list when a tag holds a space (or is
+    empty, or the first starts with "["), so each comes back whole (restore reads both)."""
+    tags = [_xml_text(t) for t in tags]  # as a deadline's "tag:..." in pw:data has it
+    if all(t and not any(c.isspace() for c in t) for t in tags) and not tags[0].startswith("["):
+        return " ".join(tags)
+    return json.dumps(tags, ensure_ascii=False)
 
 
 def iso_duration(hours: float) -> str:
@@ -281,7 +323,7 @@ class _Writer:
         if ident != step.id:
             attrs[_pw("id")] = step.id
         if step.tags:
-            attrs[_pw("tags")] = " ".join(step.tags)
+            attrs[_pw("tags")] = _tags_attr(step.tags)
         if step.duration is not None:
             attrs[_pw("duration")] = _duration_text(step.duration)
         if step.confidentiality.value != "internal":
@@ -361,7 +403,7 @@ class _Writer:
         if t.consent != "required":
             attrs[_pw("consent")] = t.consent
         if t.reason is not None:
-            attrs[_pw("reason")] = _clean(t.reason)
+            attrs[_pw("reason")] = _xml_text(t.reason)
         if t.decline_probability is not None:
             attrs[_pw("declineProbability")] = repr(t.decline_probability)
         source = self.exit_of_step[t.source]
@@ -851,7 +893,8 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
         ext = process.find(_b("extensionElements"))
         if ext is None:
             ext = _sub(process, _b("extensionElements"))
-        _sub(ext, _pw("data")).text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+        data_text = json.dumps(_xml_data(data), ensure_ascii=True, separators=(",", ":"))
+        _sub(ext, _pw("data")).text = data_text
 
     # lanes: one per agency, a child lane per role
     lane_set = _sub(process, _b("laneSet"), {"id": w.ids.take(f"LaneSet_{key}")})
@@ -976,7 +1019,7 @@ def _document(w: _Writer, layout: _Layout, lang: str | None) -> ET.Element:
                 _b("conditionExpression"),
                 {f"{{{XSI_NS}}}type": "bpmn:tFormalExpression", "language": GUARD_LANGUAGE},
             )
-            cond.text = _clean(flow.condition)
+            cond.text = _xml_text(flow.condition)
 
     # diagram interchange
     diagram = _sub(defs, f"{{{BPMNDI_NS}}}BPMNDiagram", {"id": w.ids.take(f"Diagram_{key}")})
@@ -1226,8 +1269,11 @@ def to_bpmn(
     dot = layout == "dot" or (layout == "auto" and len(writer.nodes) <= DOT_LIMIT)
     placed = _layout(writer) if dot else _layered(writer)
     root = _document(writer, placed, lang)
+    _xml_safe(root)
     ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
+    # ElementTree writes a carriage return in text as is, and XML readers turn it into a line
+    # feed; as a character reference it reads back (attributes already have theirs).
+    body = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 

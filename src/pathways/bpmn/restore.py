@@ -106,6 +106,19 @@ def _label(el: XmlNode, what: str, shown: str | None, text: str | None) -> Any:
     return entries
 
 
+def _tags(text: str) -> list[str]:
+    """``pw:tags``: space-separated, or a JSON list of strings (the export writes one when a
+    tag holds a space); text a modeller left that is neither is read space-separated."""
+    if text.startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, list) and all(isinstance(t, str) for t in value):
+            return value
+    return text.split()
+
+
 def _documentation(el: XmlNode) -> str | None:
     docs = _bpmn(el, "documentation")
     return docs[0].text if docs and docs[0].text else None
@@ -283,7 +296,7 @@ def read_export(root: XmlNode, file: str = "<string>") -> tuple[dict[str, Any], 
         description = _label(node, "description", shown, _documentation(node))
         if description is not None:
             step["description"] = description
-        tags = (_pw(node, "tags") or "").split()
+        tags = _tags(_pw(node, "tags") or "")
         if tags:
             step["tags"] = tags
         duration = _duration(_pw(node, "duration"))
