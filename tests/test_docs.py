@@ -146,3 +146,85 @@ def test_console_blocks_print_what_they_show(
         assert printed.startswith(expected), (where, printed)
     else:
         assert printed == expected, (where, printed)
+
+
+def _blocks(language: str) -> list[tuple[str, str]]:
+    """(where, text) of each fenced block of `language` on the pages."""
+    found = []
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        for block in re.finditer(rf"^```{language}\n(.*?)^```", text, re.S | re.M):
+            found.append(
+                (f"{page.name}:{text[: block.start()].count(chr(10)) + 1}", block.group(1))
+            )
+    return found
+
+
+def test_python_blocks_that_are_not_doctests_compile() -> None:
+    """The Python blocks without `>>>` are not run by the doctests (`--doctest-glob=*.md` runs
+    only `>>>` lines); each is at least valid Python."""
+    blocks = [(where, code) for where, code in _blocks("python") if ">>>" not in code]
+    assert blocks
+    for where, code in blocks:
+        compile(code, where, "exec")
+
+
+def test_excerpts_match_the_file_they_name() -> None:
+    """A block that opens with `# PATH` of a file in the repository shows that file's lines,
+    in order, some perhaps left out (docs/plugins.md's plugin rule had a line of its own)."""
+    checked = 0
+    for language in ("python", "toml", "yaml"):
+        for where, code in _blocks(language):
+            first, _, rest = code.partition("\n")
+            path = ROOT / first.removeprefix("# ").strip()
+            if not first.startswith("# ") or not path.is_file():
+                continue
+            checked += 1
+            lines = iter(path.read_text(encoding="utf-8").splitlines())
+            for line in rest.rstrip("\n").splitlines():
+                assert any(line == other for other in lines), (where, line)
+    assert checked >= 2
+
+
+def test_dotted_names_the_pages_mention_resolve() -> None:
+    """Every `pathways.x.y` (or `pw.x.y`) a page names is a module or an attribute (a field of
+    a model counts); file names such as `pathways.schema.json` are not names."""
+    import importlib
+
+    def resolves(dotted: str) -> bool:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                obj: object = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for name in parts[cut:]:
+                fields = getattr(obj, "model_fields", {})
+                if not hasattr(obj, name):
+                    return name in fields
+                obj = getattr(obj, name)
+            return True
+        return False
+
+    wrong = []
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        for found in re.finditer(r"(?<![\w/.-])(?:pathways|pw)(?:\.[A-Za-z_]\w*)+", text):
+            name = re.sub(r"^pw\.", "pathways.", found.group(0))
+            if re.search(r"\.(ya?ml|json|md|py|svg|html|bpmn|mo|po)$", name):
+                continue
+            if not resolves(name):
+                wrong.append(f"{page.name}:{text[: found.start()].count(chr(10)) + 1}: {name}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_readme_python_runs(tmp_path: Path) -> None:
+    """README's Python block runs as written, from a checkout's root (here: beside a link to
+    the bundled pathways)."""
+    ((where, code),) = [b for b in _blocks("python") if b[0].startswith("README.md")]
+    (tmp_path / "pathways").symlink_to(ROOT / "pathways")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, (where, proc.stderr)
+    assert (tmp_path / "p1.svg").stat().st_size > 0

@@ -129,6 +129,10 @@ def test_plugin_rule_runs_with_the_built_in_rules(
     assert proc.returncode == 1  # PW104 is still an error
     lines = proc.stdout.splitlines()
     assert any(":4:" in line and "PW901 [warning]" in line and "'1280'" in line for line in lines)
+    # the line docs/plugins.md shows, word for word
+    page = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    shown = page.split("```text\n", 1)[1].split("\n", 1)[0]
+    assert shown.startswith("p.yaml:") and f"{doc}{shown.removeprefix('p.yaml')}" in lines
     assert any("PW104" in line for line in lines)
 
 
