@@ -107,6 +107,8 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
     not_json.write_text("nope", encoding="utf-8")
     not_utf8.write_bytes(b"\xff\xfe")
     deep.write_text("[" * 70 + "]" * 70, encoding="utf-8")
+    loop = tmp / "loop.yaml"
+    os.symlink(loop, loop)
     return [
         ["nope"],
         ["validate", "--ignor", P1],
@@ -144,6 +146,8 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
         ["new", str(empty), "--force", "--no-input"],
         ["new", str(fifo), "--force", "--no-input"],
         ["new", str(tmp / "missing" / "x.yaml"), "--no-input"],
+        ["new", str(tmp / ("x" * 300)), "--no-input"],
+        ["new", str(loop), "--no-input"],
         ["watch", P1, "-o", "x.foo"],
         ["watch", "no-such-file.yaml"],
     ]

@@ -62,8 +62,20 @@ def _code(lang: str | None) -> str:
 
 
 @functools.cache
+def _catalogues() -> frozenset[str]:
+    """The languages with a catalogue folder under :data:`LOCALE_DIR`."""
+    try:
+        return frozenset(p.name for p in LOCALE_DIR.iterdir() if p.is_dir())
+    except OSError:  # pragma: no cover - an installation without its locale folder
+        return frozenset()
+
+
+@functools.cache
 def _translations(code: str) -> NullTranslations:
-    if code == "en":
+    # Only a language with a catalogue folder is looked up: the code comes from the user
+    # (--lang, PATHWAYS_LANG, a file's locales), and as a path part a 300-character code is
+    # an OSError ('File name too long'), a NUL a ValueError, '../..' a folder elsewhere.
+    if code == "en" or code not in _catalogues():
         return NullTranslations()
     mo = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
     po = mo.with_suffix(".po")
@@ -105,7 +117,7 @@ def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
             guess = close[0] if close else None
         hint = f"; did you mean {guess}?{_WHY.get(code.lower(), '')}" if guess else ""
         choices = "" if guess else f"; use one of {', '.join(known)}"
-        raise ValueError(f"unknown language {lang!r}{hint}{choices}")
+        raise ValueError(f"unknown language {lang[:40]!r}{hint}{choices}")
     if locales and _code(code) not in {_code(locale) for locale in locales}:
         if _code(code) in LANGUAGES:
             words = tr(

@@ -10,6 +10,7 @@ and not onto a folder. What a command prints and how it parses option values is 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -63,7 +64,7 @@ def input_problem(path: Path, *, folders: bool = False, what: str = "a pathway f
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             return f"no such file: {str(path)!r}"
-        return f"cannot read {str(path)!r}: {exc.strerror or exc}"
+        return _os_problem(path, exc, "cannot read")
     if stat.S_ISREG(mode) or (folders and stat.S_ISDIR(mode)):
         return None
     kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
@@ -120,23 +121,40 @@ def output_problem(path: Path, *, folder: bool = False) -> str | None:
     A file output must not be a folder and must go into an existing, writable folder; a folder
     output (``folder=True``) may be missing if its parent exists and is writable.
     """
-    target = path if folder else path.parent
-    if folder and path.exists():
-        if not path.is_dir():
-            return f"{str(path)!r} exists and is not a folder"
+    try:
+        mode: int | None = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # missing (its folder is checked below)
+        mode = None
+    except OSError as exc:  # a name too long, a symbolic-link loop
+        return _os_problem(path, exc, "cannot write")
+    if mode is not None and stat.S_ISDIR(mode):
+        if not folder:
+            return f"{str(path)!r} is a folder; give a file name"
         target = path
-    elif folder:
+    elif mode is not None:
+        if folder:
+            return f"{str(path)!r} exists and is not a folder"
+        if not stat.S_ISREG(mode):
+            return f"{str(path)!r} is not a regular file; give a file name"
         target = path.parent
-    if not folder and path.is_dir():
-        return f"{str(path)!r} is a folder; give a file name"
-    if not folder and path.exists() and not path.is_file():
-        return f"{str(path)!r} is not a regular file; give a file name"
+    else:
+        target = path.parent
     parent = target if str(target) else Path(".")
     if not parent.is_dir():
         return f"folder {str(parent)!r} does not exist; create it first"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"folder {str(parent)!r} is not writable"
     return None
+
+
+def _os_problem(path: Path, exc: OSError, doing: str) -> str:
+    """Why the file system refuses ``path`` (``doing``: "cannot read" or "cannot write"), in
+    words the catalogue translates for the two a user makes by mistake."""
+    if exc.errno == errno.ELOOP:
+        return f"{str(path)!r} is a loop of symbolic links"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{str(path)!r}: a name in it is longer than the file system allows"
+    return f"{doing} {str(path)!r}: {exc.strerror or exc}"
 
 
 def read_json(path: Path, option: str) -> tuple[Any, str | None]:

@@ -333,12 +333,12 @@ def new(
     def error(message: str) -> None:
         typer.echo(tr("error: {message}", lang).format(message=message), err=True)
 
-    if path.exists() and not force:
-        error(tr("{path} exists; pass --force to replace it", lang).format(path=repr(str(path))))
-        return 2
-    problem = output_problem(path)
+    problem = output_problem(path)  # first: it stats the path without raising
     if problem is not None:
         error(usage_message(problem, lang))
+        return 2
+    if path.exists() and not force:
+        error(tr("{path} exists; pass --force to replace it", lang).format(path=repr(str(path))))
         return 2
     ask = not no_input and sys.stdin.isatty()
 

@@ -1,0 +1,118 @@
+"""Odd command-line values: each one a one-line error and exit 1 or 2, never a traceback.
+
+Found by mutating one argument or option of every command at a time (values: negative, zero
+and huge numbers, NaN, long and odd Unicode text, missing files, folders, pipes, binary and
+empty files, symbolic-link loops, names too long for the file system); the cases below are
+those that once raised, plus a control of each kind.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+
+SMALL = Path(__file__).parent / "data" / "engine-small.yaml"
+BPMN = Path(__file__).parent / "data" / "bpmn" / "referral.bpmn"
+LONG = "x" * 300  # longer than a file name may be (255 bytes)
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    out = capsys.readouterr()
+    err = out.err.strip()
+    assert "Traceback" not in out.out + out.err
+    assert err.startswith("error:") and "\n" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trace", str(SMALL), "age=5", "--lang", LONG],
+        ["new", "NEW", "--no-input", "--lang", LONG],
+        ["validate", str(SMALL), "--lang", LONG],
+        ["trace", str(SMALL), "age=5", "--lang", "../../../etc"],
+    ],
+)
+def test_a_long_or_odd_lang_is_a_usage_error(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --lang too long to be a file name once raised OSError (File name too long) looking
+    for its catalogue; now it is 'unknown language', its value cut to 40 characters."""
+    argv = [str(tmp_path / "new.yaml") if a == "NEW" else a for a in args]
+    assert main(argv) == 2
+    err = _one_line_error(capsys)
+    assert "unknown language 'xxx" in err or "unknown language '../" in err
+    assert len(err) < 200
+
+
+def test_translations_of_an_odd_language_code_are_the_english_words() -> None:
+    from pathways.i18n import tr
+
+    for code in (LONG, "a\x00b", "../../..", "km/../km"):
+        assert tr("Legend", code) == "Legend"
+    assert tr("Legend", "km") != "Legend"
+
+
+def _loop(tmp_path: Path) -> Path:
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    return tmp_path / "a"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["import", str(BPMN), "-o", "LONG.yaml"], "longer than the file system allows"),
+        (["import", str(BPMN), "-o", "LOOP"], "loop of symbolic links"),
+        (["new", "LONG.yaml", "--no-input"], "longer than the file system allows"),
+        (["new", "LOOP", "--no-input"], "loop of symbolic links"),
+        (["render", str(SMALL), "-o", "LONG.dot"], "longer than the file system allows"),
+        (["export", str(SMALL), "-o", "LOOP.bpmn"], "loop of symbolic links"),
+        (["validate", "LOOP"], "loop of symbolic links"),
+        (["report", str(SMALL), "-o", "LOOP", "--no-simulation"], "loop of symbolic links"),
+        (
+            ["simulate", str(SMALL), "--cases", "10", "-o", "LONG.json"],
+            "longer than the file system allows",
+        ),
+    ],
+)
+def test_an_output_the_file_system_refuses_is_a_usage_error(
+    args: list[str], words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An output name longer than the file system allows, or a symbolic-link loop, once raised
+    OSError from pathlib (is_dir/exists raise for these): now a one-line usage error."""
+    loop = _loop(tmp_path)
+    names = {"LONG.yaml": LONG + ".yaml", "LONG.dot": LONG + ".dot", "LONG.json": LONG + ".json"}
+    names |= {"LOOP": str(loop), "LOOP.bpmn": str(tmp_path / "l.bpmn")}
+    if "LOOP.bpmn" in args:
+        os.symlink(tmp_path / "l.bpmn", tmp_path / "l.bpmn")
+    argv = [names.get(a, a) for a in args]
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(argv)
+    finally:
+        os.chdir(cwd)
+    assert code in (1, 2)
+    err = _one_line_error(capsys)
+    assert words in err, err
+
+
+def test_new_refuses_a_folder_before_asking_for_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", str(tmp_path), "--no-input"]) == 2
+    assert "is a folder; give a file name" in _one_line_error(capsys)
+
+
+def test_a_loop_of_symbolic_links_is_said_in_khmer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loop = _loop(tmp_path)
+    assert main(["import", str(BPMN), "-o", str(loop), "--lang", "km"]) == 2
+    err = capsys.readouterr().err
+    assert "ជារង្វិលនៃតំណនិមិត្តសញ្ញា" in err and "\n" not in err.strip()
