@@ -276,3 +276,23 @@ SPEC_API = {
 def test_spec_python_api_is_documented(name: str) -> None:
     """Every name of SPEC section 6 is shown in docs/ as it is used."""
     assert re.search(SPEC_API[name], _all_docs()), name
+
+
+def test_bpmn_import_goal_is_stated_as_the_last_bench_run_has_it() -> None:
+    """The BPMN import goal (within 2x of `lxml.etree.parse`) is said to be met or not met as
+    the last `bench_bpmn_import.py` run (bench/results/bpmn_import.md) has it for the 5,000-task
+    model, with that run's ratios: in docs/bpmn.md's "Speed" and at the head of
+    docs/performance.md's "BPMN import" (neither once said where it stands)."""
+    results = (ROOT / "bench" / "results" / "bpmn_import.md").read_text(encoding="utf-8")
+    header = next(line for line in results.splitlines() if line.startswith("| file |"))
+    row = next(line for line in results.splitlines() if line.startswith("| generated, 5,000"))
+    cells = dict(zip(header.split("|"), row.split("|"), strict=True))
+    ratios = [
+        cells[f" {name} / lxml.etree.parse "].strip() for name in ("import_bpmn", "loads_bpmn")
+    ]
+    met = all(float(r.rstrip("x")) <= 2 for r in ratios)
+    bpmn = (DOCS / "bpmn.md").read_text(encoding="utf-8")
+    performance = (DOCS / "performance.md").read_text(encoding="utf-8")
+    for page, heading in ((bpmn, "### Speed\n"), (performance, "## BPMN import (issue 14)\n")):
+        text = page.split(heading, 1)[1].strip().split("\n\n", 1)[0]  # its first paragraph
+        assert ("not met" in text) != met and all(r in text for r in ratios), (ratios, text)
