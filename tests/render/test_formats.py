@@ -164,6 +164,18 @@ def test_hostile_labels_in_png_and_pdf(tmp_path: Path) -> None:
     assert render(p, tmp_path / "h.pdf").read_bytes().startswith(b"%PDF-")
 
 
+@requires_dot
+def test_noncharacters_in_labels_are_drawn(tmp_path: Path) -> None:
+    """U+FFFE and U+FFFF (a YAML escape lets them in) are not XML: Graphviz's label parser
+    refused the whole drawing ("not well-formed"). They are drawn as U+FFFD, like controls."""
+    text = load("hostile.yaml").model_dump_json(by_alias=True, exclude_defaults=True)
+    p = pathways.loads(text.replace("Title ", "T\\uFFFEx\\uFFFF", 1), "n.json")
+    svg = render(p, tmp_path / "n.svg").read_bytes()
+    assert "T\ufffdx\ufffd" in " ".join(svg_texts(svg))
+    for source in (to_dot(p).source, pathways.render(p, tmp_path / "n.mmd").read_text()):
+        assert "\ufffe" not in source and "\uffff" not in source
+
+
 # --- visibility -------------------------------------------------------------------------------
 
 SECRETS = {

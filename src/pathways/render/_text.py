@@ -17,21 +17,27 @@ from pathways.linebreak import ZWSP, has_khmer, segments
 __all__ = ["hours_text", "printable", "shorten", "wrap"]
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NOT_XML = frozenset("\ufffe\uffff")
+"""Noncharacters XML 1.0 cannot hold (Graphviz's HTML-like label parser refuses them)."""
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 """Every character :func:`printable` may change (the Cc category is U+0000-U+001F and
-U+007F-U+009F): text without one is returned as it is, without a look at each character."""
+U+007F-U+009F; Cs the lone surrogates): text without one is returned as it is, without a
+look at each character."""
 
 
 def printable(value: str) -> str:
     r"""Replace control characters (and bidi overrides, which can disguise text) with U+FFFD.
 
-    XML cannot hold most C0 controls and DOT's parser stops at them, so they never reach a
-    renderer; newlines stay (they split lines) and tabs become spaces.
+    XML cannot hold most C0 controls, nor U+FFFE, U+FFFF and lone surrogates, and DOT's parser
+    stops at them, so they never reach a renderer; newlines stay (they split lines) and tabs
+    become spaces.
 
     Examples
     --------
     >>> from pathways.render._text import printable
     >>> printable("a\x00b\tc\u202ed") == "a\ufffdb c\ufffdd"
+    True
+    >>> printable("x\ufffey\uffff") == "x\ufffdy\ufffd"
     True
     """
     if _SUSPECT.search(value) is None:
@@ -40,7 +46,11 @@ def printable(value: str) -> str:
     for char in value:
         if char == "\t":
             out.append(" ")
-        elif char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\n\r"):
+        elif (
+            char in _BIDI_CONTROLS
+            or char in _NOT_XML
+            or (unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r")
+        ):
             out.append("\ufffd")
         else:
             out.append(char)
