@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 
@@ -37,7 +37,9 @@ __all__ = [
     "LOCALE_DIR",
     "N_",
     "check_lang",
+    "closest",
     "counted",
+    "did_you_mean",
     "human_hours",
     "tr",
 ]
@@ -100,6 +102,38 @@ def tr(message: str, lang: str | None) -> str:
     return _translations(_code(lang)).gettext(message)
 
 
+def closest(word: str, options: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The option most like ``word`` (:func:`difflib.get_close_matches`: a similarity ratio of
+    at least ``cutoff``, upper and lower case told apart), else None: the guess of every 'did
+    you mean' the tool writes.
+
+    >>> closest("hihg", ["low", "medium", "high"])
+    'high'
+    >>> closest("severe", ["low", "medium", "high"]) is None
+    True
+    """
+    found = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, options: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` with the option closest to ``word`` (:func:`closest`) quoted
+    as Python writes it (``!r``), else ``""``: the site adds its own fallback (``or ...``).
+
+    The clause is English, as the message it ends: the catalogue's whole-message templates
+    end in ``; did you mean {guess}?`` (:mod:`pathways.messages`), and the message is put in
+    the reader's language whole when it is shown, so the words here stay as they are. A
+    message made in the reader's language at once puts :func:`closest` in its template.
+
+    >>> did_you_mean("docter", ["doctor", "police"])
+    "; did you mean 'doctor'?"
+    >>> did_you_mean("docter", [])
+    ''
+    """
+    guess = closest(word, options, cutoff=cutoff)
+    return "" if guess is None else f"; did you mean {guess!r}?"
+
+
 def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
     """Check a ``--lang`` value; return a warning when the file has no labels in it.
 
@@ -113,8 +147,7 @@ def check_lang(lang: str | None, locales: Sequence[str] = ()) -> str | None:
     if code not in known and _code(code) not in known:
         guess = _MISTAKES.get(code.lower())
         if guess is None:
-            close = difflib.get_close_matches(code.lower(), list(known), n=1, cutoff=0.5)
-            guess = close[0] if close else None
+            guess = closest(code.lower(), known, cutoff=0.5)
         hint = f"; did you mean {guess}?{_WHY.get(code.lower(), '')}" if guess else ""
         choices = "" if guess else f"; use one of {', '.join(known)}"
         raise ValueError(f"unknown language {lang[:40]!r}{hint}{choices}")

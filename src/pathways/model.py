@@ -9,7 +9,6 @@ JSON Schema (``pathways schema``) and the format reference in the docs.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import itertools
 import json
@@ -33,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pathways.durations import MAX_HOURS, DurationError, format_hours, parse_hours
+from pathways.i18n import did_you_mean
 
 __all__ = [
     "BUILTIN_SECTORS",
@@ -364,13 +364,8 @@ class Calendar(BaseModel):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zones = sorted(zoneinfo.available_timezones())
-            close = difflib.get_close_matches(value, zones, n=1)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else "use an IANA name such as Asia/Phnom_Penh or UTC"
-            )
-            raise ValueError(f"unknown time zone {value!r}; {hint}") from None
+            hint = did_you_mean(value, zones) or "; use an IANA name such as Asia/Phnom_Penh or UTC"
+            raise ValueError(f"unknown time zone {value!r}{hint}") from None
         return value
 
     @field_validator("hours")
@@ -413,8 +408,7 @@ def _not_a_value(name: str, values: tuple[str, ...]) -> str:
     >>> _not_a_value("severe", ("low", "medium", "high"))
     "`value_labels` names 'severe', not one of the field's values (low, medium, high)"
     """
-    close = difflib.get_close_matches(name, values, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(values)})"
+    hint = did_you_mean(name, values) or f" ({', '.join(values)})"
     return f"`value_labels` names {name!r}, not one of the field's values{hint}"
 
 
@@ -809,8 +803,7 @@ def _misfit(value: object, field: CaseField) -> str | None:
         values = field.values or ()
         if isinstance(value, str) and value in values:
             return None
-        close = difflib.get_close_matches(value, values, n=1) if isinstance(value, str) else []
-        hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(values)})"
+        hint = (isinstance(value, str) and did_you_mean(value, values)) or f" ({', '.join(values)})"
         if isinstance(value, int | float) and not isinstance(value, bool) and str(value) in values:
             hint = f"; write it in quotes: {str(value)!r}"  # YAML read `1` as a number
         return f"{shown} is not one of the field's values{hint}"
@@ -950,17 +943,15 @@ class Simulation(BaseModel):
             elif kind == "fixed":
                 ok = isinstance(arg, str | bool) or _finite(arg, MAX_NUMBER)
             else:
-                close = difflib.get_close_matches(str(kind), DISTRIBUTIONS, n=1)
                 hint = (
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else "use uniform, bernoulli, choice or fixed"
+                    did_you_mean(str(kind), DISTRIBUTIONS)
+                    or "; use uniform, bernoulli, choice or fixed"
                 )
                 raise KeyedValueError(
                     [
                         (
                             ("population", name, kind),
-                            f"population of {name!r}: unknown distribution {kind!r}; {hint}",
+                            f"population of {name!r}: unknown distribution {kind!r}{hint}",
                         )
                     ]
                 )

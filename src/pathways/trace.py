@@ -32,7 +32,6 @@ pathways.trace.TraceError: risk='hihg': risk is one of 'low', 'medium', 'high'; 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,7 +53,7 @@ from pathways.guards import (
     parse_guard,
 )
 from pathways.guards.evaluate import OPERATORS
-from pathways.i18n import N_, human_hours, tr
+from pathways.i18n import N_, closest, human_hours, tr
 from pathways.model import CaseField, Pathway, label_text
 from pathways.render._words import guard_sentence
 
@@ -158,8 +157,7 @@ def _parse_value(name: str, spec: CaseField, raw: object, lang: str | None = Non
         return value
     guess = ""
     if spec.type == "enum":
-        close = difflib.get_close_matches(text, list(spec.values or ()), n=1, cutoff=0.5)
-        guess = close[0] if close else ""
+        guess = closest(text, spec.values or (), cutoff=0.5) or ""
     raise _not_in_domain(name, text, spec, lang, guess)
 
 
@@ -186,8 +184,8 @@ def parse_facts(
     for name, raw in pairs:
         spec = declared.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.5)
-            if close:
+            guess = closest(name, declared, cutoff=0.5)
+            if guess:
                 words = tr("{name} is not a case field of {id}; did you mean {guess}?", lang)
             elif declared:
                 words = tr("{name} is not a case field of {id}; the fields are {fields}", lang)
@@ -199,7 +197,7 @@ def parse_facts(
                 words.format(
                     name=repr(name),
                     id=pathway.id,
-                    guess=close[0] if close else "",
+                    guess=guess or "",
                     fields=", ".join(declared),
                 )
             )
@@ -315,14 +313,13 @@ def trace(
     starts = tuple(entries) if entries else tuple(pathway.entry_steps())
     for start in starts:
         if start not in pathway.steps_by_id:
-            close = difflib.get_close_matches(start, pathway.entry_steps(), n=1, cutoff=0.5)
+            guess = closest(start, pathway.entry_steps(), cutoff=0.5) or ""
             words = tr(
                 N_("{step} is not a step of {id}; did you mean {guess}?")
-                if close
+                if guess
                 else N_("{step} is not a step of {id}"),
                 lang,
             )
-            guess = close[0] if close else ""
             raise TraceError(words.format(step=repr(start), id=pathway.id, guess=guess))
     seen = dict.fromkeys(starts)
     queue = deque(starts)

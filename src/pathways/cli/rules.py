@@ -39,15 +39,13 @@ def rules(
     wanted = code.strip()
     found = get_rule(wanted) or next((r for r in every if r.name == wanted.lower()), None)
     if found is None:
-        import difflib
+        from pathways.i18n import closest
 
         digits = wanted.upper().removeprefix("PW")
         padded = f"PW{digits.zfill(3)}" if digits.isdigit() and len(digits) < 3 else ""
-        close = [padded] if get_rule(padded) else []  # PW2 or PW02: PW002
-        close = close or difflib.get_close_matches(
-            wanted.lower(), [r.name for r in every], n=1, cutoff=0.75
-        )
-        hint = f"; did you mean {close[0]}?" if close else ""
+        guess = padded if get_rule(padded) else None  # PW2 or PW02: PW002
+        guess = guess or closest(wanted.lower(), [r.name for r in every], cutoff=0.75)
+        hint = f"; did you mean {guess}?" if guess else ""
         # In English whatever the language, as every page `rules` prints (docs/languages.md).
         return usage_error(
             Usage(

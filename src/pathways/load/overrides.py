@@ -16,7 +16,6 @@ The parser sits beside the loader, which checks each scenario's ``set:`` with it
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from pathways.errors import SimulationError
+from pathways.i18n import did_you_mean
 from pathways.load.schema_errors import keyed_where
 from pathways.model import KeyedValueError, Pathway
 
@@ -55,10 +55,9 @@ def hint(name: str, known: Iterable[str]) -> str:
     "; did you mean 'doctor'?"
     """
     names = sorted(set(known))
-    close = difflib.get_close_matches(name, names, n=1)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; there are: {', '.join(names[:12])}" if names else "; there are none"
+    return did_you_mean(name, names) or (
+        f"; there are: {', '.join(names[:12])}" if names else "; there are none"
+    )
 
 
 MAX_OVERRIDE_CHARS = 2000

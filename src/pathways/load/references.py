@@ -6,11 +6,11 @@ and duplicate ids are reported beside schema errors, even in a document pydantic
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pathways.findings import Finding
+from pathways.i18n import did_you_mean
 from pathways.load.codes import finding
 from pathways.load.source import DocPath, SourceMap
 from pathways.model import BUILTIN_SECTORS
@@ -60,15 +60,8 @@ def _unknown(
     what: str, name: object, known: Iterable[str], path: DocPath, smap: SourceMap
 ) -> Finding:
     names = sorted(known)
-    close = difflib.get_close_matches(str(name), names, n=1)
-    hint = (
-        f"; did you mean {close[0]!r}?"
-        if close
-        else (
-            f"; declared: {', '.join(repr(n) for n in names[:12])}"
-            if names
-            else "; declare it first"
-        )
+    hint = did_you_mean(str(name), names) or (
+        f"; declared: {', '.join(repr(n) for n in names[:12])}" if names else "; declare it first"
     )
     return finding("PW003", f"unknown {what} {name!r}{hint}", smap.locate(path))
 

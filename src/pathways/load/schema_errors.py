@@ -6,7 +6,6 @@ with the dotted path, and adds a 'did you mean' hint for unknown keys.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pathways.findings import Finding, Location
+from pathways.i18n import did_you_mean
 from pathways.load.codes import finding
 from pathways.load.source import DocPath, SourceMap
 from pathways.model import KeyedValueError, Pathway
@@ -85,11 +85,8 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
         if kind == "extra_forbidden":
             key = loc[-1]
             options = [f for f in _model_fields(Pathway, loc[:-1]) if f != key]
-            close = difflib.get_close_matches(str(key), options, n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else (f"; allowed: {', '.join(options)}" if options else "")
+            hint = did_you_mean(str(key), options) or (
+                f"; allowed: {', '.join(options)}" if options else ""
             )
             location = smap.locate(
                 (*path[:-1], key) if path and path[-1] == key else path, key=True
@@ -131,8 +128,7 @@ def _literal_hint(value: str, expected: str) -> str:
     ''
     """
     choices = re.findall(r"'([^']*)'", expected)
-    close = difflib.get_close_matches(value, choices, n=1) if len(choices) > 1 else []
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(value, choices) if len(choices) > 1 else ""
 
 
 def keyed_where(path: Sequence[str | int], below: Sequence[str | int]) -> str:
