@@ -296,3 +296,22 @@ def test_bpmn_import_goal_is_stated_as_the_last_bench_run_has_it() -> None:
     for page, heading in ((bpmn, "### Speed\n"), (performance, "## BPMN import (issue 14)\n")):
         text = page.split(heading, 1)[1].strip().split("\n\n", 1)[0]  # its first paragraph
         assert ("not met" in text) != met and all(r in text for r in ratios), (ratios, text)
+
+
+def test_library_counts_are_the_bundled_files() -> None:
+    """docs/library.md's table of steps, agencies, roles, transitions, entry steps and deadlines
+    per bundled pathway is what the files hold (three rows had drifted as P1, P2 and P7 grew)."""
+    import pathways as pw
+
+    page = (DOCS / "library.md").read_text(encoding="utf-8")
+    files = sorted((ROOT / "pathways" / "kh").glob("*.yaml"))
+    assert files
+    for path in files:
+        p = pw.load(path)
+        entries = sum(step.kind == "entry" for step in p.steps)
+        deadlines = ", ".join(f"`{d.id}`" for d in p.deadlines)
+        row = (
+            f"| `{p.id}` | {len(p.steps)} | {len(p.agencies)} | {len(p.roles)} "
+            f"| {len(p.transitions)} | {entries} | {deadlines} |"
+        )
+        assert row in page.splitlines(), row
