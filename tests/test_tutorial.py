@@ -55,6 +55,21 @@ def test_fix_leaves_no_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (code, out) == (0, "")
 
 
+def test_summaries_go_to_the_error_stream_as_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Step 3: the summary the page quotes goes to stderr; step 5: the fixed file's summary is
+    the line the page shows."""
+    validate(tmp_path, block("mine.yaml"), capsys)  # clears what it printed
+    main(["validate", "mine.yaml", "--today", "2026-11-28"])
+    summary = re.search(r"The summary \(`([^`]+)`\) goes to the error stream", TUTORIAL)
+    assert summary and capsys.readouterr().err.strip() == summary.group(1)
+    (tmp_path / "mine.yaml").write_text(fixed(block("mine.yaml")), encoding="utf-8")
+    assert main(["validate", "mine.yaml", "--today", "2026-11-28"]) == 0
+    shown = re.search(r"Validate again\. No finding is printed.*?```text\n(.*?)```", TUTORIAL, re.S)
+    assert shown and capsys.readouterr() == ("", shown.group(1))
+
+
 def test_guards_give_the_case_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = fixed(block("mine.yaml"))
     text = text.replace(
@@ -146,3 +161,18 @@ def test_tracks_fix_leaves_no_finding_and_simulates_the_slowest_track(
     assert (main(["validate", "tracks.yaml"]), capsys.readouterr().out) == (0, "")
     tto = pw.simulate(pw.loads(text), cases=2000, seed=0).time_to_outcome_hours
     assert tto["p90"] == pytest.approx(30.5) and tto["mean"] == pytest.approx(23.6, abs=0.3)
+
+
+def test_draw_commands_of_the_tutorial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Step 8: each `pathways render` line draws the fixed file and prints what it wrote."""
+    (tmp_path / "mine.yaml").write_text(fixed(block("mine.yaml")), encoding="utf-8")
+    section = TUTORIAL.split("## 8. Draw it for the working group", 1)[1].split("\n## ", 1)[0]
+    lines = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert lines
+    commands = [line.split("#", 1)[0].split() for line in lines.group(1).splitlines()]
+    assert len(commands) == 3
+    for words in commands:
+        assert words[:2] == ["pathways", "render"]
+        assert main(words[1:]) == 0, words
+        out = words[words.index("-o") + 1]
+        assert capsys.readouterr().out.strip() == out and (tmp_path / out).stat().st_size > 0
