@@ -315,3 +315,50 @@ def test_library_counts_are_the_bundled_files() -> None:
             f"| {len(p.transitions)} | {entries} | {deadlines} |"
         )
         assert row in page.splitlines(), row
+
+
+WHAT_IF = """\
+format: pathways/1
+id: what-if
+agencies:
+  - {id: a, name: A, sector: social, contacts: [{channel: phone, value: "1", hours: "24/7"}]}
+roles: [{id: social_worker, agency: a, title: S}]
+case_fields: {risk: {type: enum, values: [low, high]}}
+steps:
+  - {id: intake, kind: entry, role: social_worker, tags: [consent], duration: 1h}
+  - {id: consent, role: social_worker, duration: 1h}
+  - {id: assess, kind: decision, role: social_worker, duration: 1h}
+  - {id: interview, role: social_worker, tags: [interview], duration: 1h}
+  - {id: s1, role: social_worker, duration: 1h}
+  - {id: s2, role: social_worker, duration: 1h}
+  - {id: s3, kind: decision, role: social_worker, duration: 1h}
+  - {id: closed, kind: outcome}
+transitions:
+  - {from: intake, to: consent}
+  - {from: consent, to: assess}
+  - {from: assess, to: interview, probability: 0.5}
+  - {from: assess, to: closed, probability: 0.5}
+  - {from: interview, to: s1}
+  - {from: s1, to: s2}
+  - {from: s2, to: s3}
+  - {from: s3, to: closed, probability: 0.5}
+  - {from: s3, to: interview, probability: 0.5}
+"""
+
+
+def test_what_if_overrides_of_simulation_md_apply() -> None:
+    """Each `--set` line of docs/simulation.md's What-if block is taken by the override parser
+    and applies to a pathway that has the ids it names."""
+    import pathways as pw
+    from pathways.load.overrides import apply_overrides
+
+    page = (DOCS / "simulation.md").read_text(encoding="utf-8")
+    section = page.split("## What-if\n", 1)[1]
+    block = re.search(r"```console\n(.*?)```", section, re.S)
+    assert block
+    lines = [shlex.split(line, comments=True) for line in block.group(1).splitlines()]
+    assert len(lines) >= 8
+    p = pw.loads(WHAT_IF, file="what-if.yaml")
+    for words in lines:
+        assert words[0] == "--set" and len(words) == 2, words
+        apply_overrides(p, [words[1]])
