@@ -270,8 +270,7 @@ SPEC_API = {
     "result.to_dict": r"to_dict\(\)",
     "history fields": r"`seq`, `event`, `source`, `target`.*\n.*`actor`, `role`, `at`, `note`",
     "history hash": r"`hash`",
-    # p.graph() was removed on purpose: the departure is written down, with what to call
-    "graph": r"`Pathway\.graph\(\)`(.|\n)*pathways\.graph\.to_networkx\(",
+    "graph": r"p\.graph\(\)",
 }
 
 

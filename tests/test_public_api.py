@@ -61,3 +61,33 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_pathway_graph_is_the_networkx_graph() -> None:
+    """SPEC section 6's ``g = p.graph()``: a networkx.DiGraph with the steps as nodes, the same
+    nodes, edges and attributes as ``pathways.graph.to_networkx`` (it was removed once, in
+    issue 11, and outside tests written against the SPEC failed)."""
+    import networkx as nx
+
+    from pathways.graph import to_networkx
+
+    p = pathways.load("pathways/kh/csa-in-person.yaml")
+    g = p.graph()
+    assert isinstance(g, nx.DiGraph)
+    assert list(g.nodes) == [s.id for s in p.steps]
+    expected = to_networkx(p)
+    assert dict(g.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert list(g.edges(data=True)) == list(expected.edges(data=True))
+
+
+def test_pathway_graph_needs_no_import_of_the_package_first() -> None:
+    """A program that imports only ``pathways.model`` (the package runs first) has it too."""
+    code = (
+        "from pathways.model import Pathway\n"
+        "from pathways.load import load\n"
+        "p = load('pathways/kh/csa-in-person.yaml')\n"
+        "assert isinstance(p, Pathway)\n"
+        "print(p.graph().number_of_nodes())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "28"

@@ -28,6 +28,8 @@ from pathways.load import dump, load, loads
 from pathways.model import Pathway
 
 if TYPE_CHECKING:  # names loaded on first use, so `import pathways` stays light
+    import networkx
+
     from pathways.case import Actor, Case
     from pathways.engine import Engine
     from pathways.postgres import PostgresStore
@@ -80,6 +82,25 @@ __all__ = [
     "render",
     "simulate",
 ]
+
+
+def _graph(self: Pathway) -> networkx.DiGraph:
+    """The pathway's directed graph, steps as nodes (SPEC section 6: ``p.graph()``); the same
+    as :func:`pathways.graph.to_networkx`, which this calls.
+
+    >>> import pathways as pw
+    >>> g = pw.load("pathways/kh/csa-in-person.yaml").graph()
+    >>> g.number_of_nodes(), g.nodes["report_police"]["kind"]
+    (28, 'entry')
+    """
+    from pathways.graph import to_networkx
+
+    return to_networkx(self)
+
+
+# Attached here, not in pathways.model: the model is a layer below the graph (docs/development.md),
+# and this package runs before any of its modules, so every Pathway has it.
+setattr(Pathway, "graph", _graph)  # noqa: B010 - mypy sees Pathway.graph's signature in model.py
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    import networkx
 
 from pathways.durations import MAX_HOURS, DurationError, format_hours, parse_hours
 from pathways.i18n import did_you_mean
@@ -983,6 +986,12 @@ class Pathway(BaseModel):
     """
 
     model_config = _config("pathways/1 pathway")
+
+    if TYPE_CHECKING:  # attached by the pathways package (the graph is a layer above)
+
+        def graph(self) -> networkx.DiGraph:
+            """The pathway's directed graph, steps as nodes: ``pathways.graph.to_networkx``."""
+            ...
 
     format: Literal["pathways/1"] = Field(description="The format version: 'pathways/1'.")
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] = Field(description="[a-z0-9-]+")
