@@ -147,6 +147,9 @@ YAML_MISTAKES = [
     "- a\n- b\n",
     "hello\n",
     "",
+    "format: pathways/1\nid: !!int x\n",  # a tag on a value not of its type
+    "format: pathways/1\nid: " + "9" * 5000 + "\n",  # past Python's digits for an int
+    "format: pathways/1\nid: a\ud800\n",  # a lone surrogate (only a str can hold one)
 ]
 
 

@@ -147,6 +147,9 @@ TEMPLATES: tuple[str, ...] = (
     # YAML syntax and tags (PW001): the plain sentence is translated (a part, below)
     N_("not readable as YAML: {message}"),
     N_("unsupported YAML tag {tag}; pathway files hold plain data only"),
+    N_("{value} is not a valid {tag} value; write it without the tag"),
+    N_("a number with {n} digits; a pathway's numbers are far shorter"),
+    N_("character {char} is a lone surrogate, not Unicode text"),
     N_("the file is empty; a pathway starts with 'format:'"),
     # the schema (PW002): pydantic's words, one template per kind of error
     N_("a pathway file holds one mapping (format:, id:, steps: ...), not a list value"),

@@ -264,4 +264,18 @@ def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
         # YAML (which reads our JSON too) refuses raw non-printable characters and folds its
         # own line breaks (NEL, LS, PS) inside strings: escape them.
         return YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes a string holding a character YAML reads as a line break
+    (NEL, LS, PS) or refuses raw: PyYAML writes them raw in plain and single-quoted style,
+    and the reader then folds them into a space (a label 'a\x85b' came back 'a b')."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if YAML_UNSAFE.search(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)

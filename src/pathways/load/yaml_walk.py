@@ -140,7 +140,11 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     smap = SourceMap(file, text=text)
     try:
         check_size(len(text))
-        loader = _Loader(text)
+        try:
+            loader = _Loader(text)
+        except UnicodeEncodeError:  # the C parser encodes the text as UTF-8 first
+            _check_surrogates(text)
+            raise
         try:
             node = loader.get_single_node()
             if node is None:
@@ -170,6 +174,22 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
             [finding("PW001", f"not readable as YAML: {first}", Location(file, 1, 1))]
         ) from None
     return data, smap
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_surrogates(text: str) -> None:
+    """Refuse text holding a lone surrogate (only a ``str`` given to ``loads`` can: UTF-8
+    bytes cannot encode one), on which the C parser raised UnicodeEncodeError."""
+    found = _SURROGATE.search(text)
+    if found is not None:
+        before = text[: found.start()]
+        raise DocumentError(
+            f"character U+{ord(found.group()):04X} is a lone surrogate, not Unicode text",
+            before.count("\n") + 1,
+            found.start() - (before.rfind("\n") + 1) + 1,
+        )
 
 
 class _Walker:
@@ -269,8 +289,27 @@ class _Walker:
             # Dates stay text: the model parses them, so '9999-99-99' is a PW002 at the value
             # and a step id '2026-01-01' stays an id.
             return node.value
+        # PyYAML's constructors trust the resolver: given an explicit tag on a value that does
+        # not read as that type (`!!int x`, `!!bool ''`) they raise ValueError, KeyError or
+        # IndexError. A tag is kept only on a value that reads as its type without it (an
+        # integer may be tagged a float).
+        implicit = self.loader.resolve(_SCALAR, node.value, (True, False))
+        if implicit != node.tag and (implicit, node.tag) != (_INT_TAG, _FLOAT_TAG):
+            tag = "!!" + node.tag.rsplit(":", 1)[-1]
+            value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            raise DocumentError(
+                f"{value!r} is not a valid {tag} value; write it without the tag",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         try:
             return self.loader.construct_object(node, deep=True)
+        except ValueError:  # an integer past Python's limit on digits read from text (4300)
+            raise DocumentError(
+                f"a number with {len(node.value):,} digits; a pathway's numbers are far shorter",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            ) from None
         except yaml.YAMLError as exc:
             raise DocumentError(
                 f"cannot read value: {getattr(exc, 'problem', None) or exc}",
@@ -281,6 +320,8 @@ class _Walker:
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 YAML_UNSAFE = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + "|[\x85\u2028\u2029]")
 _PLAIN_TAGS = frozenset(
