@@ -198,6 +198,81 @@ def test_the_source_map_table_equals_the_dict_of_its_positions() -> None:
     assert first != resolved and resolved != first
 
 
+def _fresh_table() -> Any:
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    return imp._import_bpmn(data, "referral.bpmn", None)[1].values
+
+
+def test_the_source_map_table_changes_as_the_dict_of_its_positions() -> None:
+    """Every way of changing the table (``pop``, ``del``, ``setdefault``, ``update``,
+    ``popitem``, ``clear``, a copy then changed) does to it what it does to the dict of its
+    positions, rows of steps and transitions included: a dict subclass's own methods acted on
+    the entries stored only (``pop(("steps", 0))`` raised KeyError, ``clear()`` left the rows)."""
+    table = _fresh_table()
+    plain = dict(table.items())
+    assert not isinstance(table, dict)
+
+    def same() -> None:
+        assert dict(table.items()) == plain and len(table) == len(plain)
+        assert list(table) == list(table.keys()) and set(table) == plain.keys()
+
+    assert table.pop(("steps", 0)) == plain.pop(("steps", 0))  # a row's path
+    same()
+    assert table.pop(("steps", 99), "gone") == plain.pop(("steps", 99), "gone") == "gone"
+    with pytest.raises(KeyError):
+        table.pop(("steps", 99))
+    del table[("transitions", 1)], plain[("transitions", 1)]
+    del table[("agencies", 0)], plain[("agencies", 0)]  # a path stored one by one
+    same()
+    with pytest.raises(KeyError):
+        del table[("transitions", 1)]
+    assert table.setdefault(("steps", 1), (0, 0)) == plain.setdefault(("steps", 1), (0, 0))
+    assert table.setdefault(("new",), (7, 8)) == plain.setdefault(("new",), (7, 8)) == (7, 8)
+    same()
+    table.update({("steps", 2): (1, 2)}, extra=(3, 4))
+    plain.update({("steps", 2): (1, 2)}, extra=(3, 4))
+    table[("transitions", 0)] = plain[("transitions", 0)] = (5, 6)
+    same()
+    copied = table.copy()
+    assert copied == table and copied is not table
+    copied.pop(("steps", 3))
+    assert ("steps", 3) in table and ("steps", 3) not in copied
+    key, value = table.popitem()
+    assert plain.pop(key) == value
+    same()
+    table.clear()
+    plain.clear()
+    same()
+    assert table == {} and not table and copied
+
+
+def test_the_source_map_table_stays_lazy_when_changed() -> None:
+    """Taking a path out of the table, or a copy of it, finds only the positions asked for:
+    ``pop`` the one it returns, ``del``, ``clear`` and ``copy`` none."""
+    import copy
+    import dataclasses
+
+    table = _fresh_table()
+    del table[("steps", 4)]
+    assert ("steps", 4) not in table and ("steps", 5) in table
+    table.copy()
+    copy.copy(table)
+
+    def asked() -> list[Any]:
+        return [path for path, v in table.stored.items() if v.__class__ is tuple] + [*table.found]
+
+    assert asked() == [] and ("steps", 5) in table.stored  # the row stored one by one
+    table.pop(("steps", 5))
+    assert asked() == []  # the popped position is handed back, not kept
+    table.clear()
+    assert len(table) == 0
+    data = Path("tests/data/bpmn/referral.bpmn").read_bytes()
+    smap = imp._import_bpmn(data, "referral.bpmn", None)[1]
+    positions = dict(smap.values.items())
+    assert copy.deepcopy(smap.values) == positions == dataclasses.asdict(smap)["keys"]
+    assert type(copy.deepcopy(smap.values)) is dict  # dict subclass: asdict made an empty one
+
+
 _GUARDS = [
     *("a == 1", "risk_0 > 12", "x<-1", "x <= -0", "x>=007", " age  !=  2.50 ", "X_9 >= 1.25"),
     *("s == 'low'", 's != "hi"', "x == ''", "b == true", "b != false", "x\t==\n1"),

@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -182,17 +182,26 @@ _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^\s*P(?:\d+(?:\.\d+)?[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?\s*$", re.I)
 
 
-class _Positions(dict[DocPath, Any]):
+class _Positions(MutableMapping[DocPath, tuple[int, int]]):
     """A source map's table that holds the element of a path until its line and column are
     asked for: they are found in the XML text only for the paths a finding points at.
 
     The paths of whole steps and transitions (``("steps", i)``, one per step) are not stored
     one by one: :attr:`rows` holds the importer's list of their elements by index, and a
-    path is read from it when asked (no tuple and no table entry made per step)."""
+    path is read from it when asked (no tuple and no table entry made per step).
+
+    A mapping, not a ``dict``: every method a mapping has is made from the five below, so
+    each reads and changes the positions (a dict subclass's own ``pop``, ``setdefault``,
+    ``update``, ``copy``, ``clear`` ... would act on the entries stored, not the rows).
+    Listing the paths (``keys()``, ``in``) finds no position; a copy (pickle, deepcopy) is
+    the ``dict`` of the positions. Changing a row's path first stores the row's paths one by
+    one (a row is read by index, so one of its paths cannot go alone)."""
+
+    __slots__ = ("found", "rows", "stored", "tree")
 
     def __init__(self, tree: XmlTree) -> None:
-        super().__init__()
         self.tree = tree
+        self.stored: dict[DocPath, Any] = {}  # a path -> its element, or its position once found
         self.rows: dict[str, list[El]] = {}  # "steps" -> the element of each step, in order
         self.found: dict[DocPath, tuple[int, int]] = {}  # the rows' positions asked so far
 
@@ -205,13 +214,22 @@ class _Positions(dict[DocPath, Any]):
             return None
         return row[index]
 
+    def _unrow(self, path: DocPath) -> None:
+        """Store the paths of the row ``path`` is in one by one, if it is a row's path."""
+        if path.__class__ is tuple and self._row_element(path) is not None:
+            name = str(path[0])  # a row's name
+            row = self.rows.pop(name)
+            for i, element in enumerate(row):
+                self.stored[(name, i)] = self.found.pop((name, i), element)
+
     def __contains__(self, path: object) -> bool:
-        return dict.__contains__(self, path) or (
+        return path in self.stored or (
             path.__class__ is tuple and self._row_element(path) is not None
         )
 
     def __getitem__(self, path: DocPath) -> tuple[int, int]:
-        if not dict.__contains__(self, path):
+        stored = self.stored
+        if path not in stored:
             found = self.found.get(path)
             if found is None:
                 element = self._row_element(path)
@@ -219,48 +237,50 @@ class _Positions(dict[DocPath, Any]):
                     raise KeyError(path)
                 found = self.found[path] = self.tree.position(element)
             return found
-        value = dict.__getitem__(self, path)
+        value = stored[path]
         if value.__class__ is not tuple:
-            value = self.tree.position(value)
-            dict.__setitem__(self, path, value)
+            value = stored[path] = self.tree.position(value)
         return value  # type: ignore[no-any-return]
 
-    def get(self, path: DocPath, default: Any = None) -> Any:
-        if path not in self:
-            return default
-        return self[path]
+    def __setitem__(self, path: DocPath, value: Any) -> None:
+        """Store ``path``'s position, or its element (its position found when asked)."""
+        self._unrow(path)
+        self.stored[path] = value
+
+    def __delitem__(self, path: DocPath) -> None:
+        self._unrow(path)
+        del self.stored[path]
 
     def __iter__(self) -> Iterator[DocPath]:
-        yield from dict.__iter__(self)
+        yield from self.stored
         for name, row in self.rows.items():
             yield from zip(repeat(name), range(len(row)))
 
     def __len__(self) -> int:
-        return dict.__len__(self) + sum(map(len, self.rows.values()))
+        return len(self.stored) + sum(map(len, self.rows.values()))
 
-    def keys(self) -> Any:
-        return dict.fromkeys(self).keys()  # the paths: no position is found for them
+    def clear(self) -> None:
+        """Drop every path (without finding their positions, as ``popitem`` one by one would)."""
+        self.stored.clear()
+        self.rows.clear()
+        self.found.clear()
+
+    def copy(self) -> _Positions:
+        """Another table of the same paths, as lazy: changing one leaves the other as it was."""
+        other = _Positions(self.tree)
+        other.stored = dict(self.stored)
+        other.rows = {name: list(row) for name, row in self.rows.items()}
+        other.found = dict(self.found)
+        return other
+
+    __copy__ = copy
 
     def resolved(self) -> dict[DocPath, tuple[int, int]]:
+        """The ``dict`` of every path's position."""
         return {path: self[path] for path in self}
 
-    def values(self) -> Any:
-        return self.resolved().values()
-
-    def items(self) -> Any:
-        return self.resolved().items()
-
-    def __eq__(self, other: object) -> bool:
-        # dict's comparison reads only the entries stored (elements not yet positions, and
-        # no rows): compare the positions, as every other reading of the table gives them
-        if isinstance(other, _Positions):
-            other = other.resolved()
-        return self.resolved() == other
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = None  # as dict's
+    def __repr__(self) -> str:
+        return repr(self.resolved())
 
     def __reduce__(self) -> Any:
         return (dict, (self.resolved(),))
@@ -1235,7 +1255,7 @@ class _Importer:
                     first_guard[name] = ("transitions", i, "when")
         for name in self.case_fields:
             where = first_guard.get(name, ())
-            table[("case_fields", name)] = dict.get(table, where, self.root)
+            table[("case_fields", name)] = table.stored.get(where, self.root)
         return data
 
 

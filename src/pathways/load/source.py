@@ -6,6 +6,7 @@ where it starts. The user's data stays plain ``dict``/``list``/``str``; the map 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
 from pathways.findings import Finding, Location
@@ -20,8 +21,8 @@ class SourceMap:
     """Line and column (1-based) of every key and value of one document."""
 
     file: str
-    keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
-    values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    keys: MutableMapping[DocPath, tuple[int, int]] = field(default_factory=dict)
+    values: MutableMapping[DocPath, tuple[int, int]] = field(default_factory=dict)
     text: str = field(default="", repr=False)
     notes: list[Finding] = field(default_factory=list, repr=False)
     """Findings made while reading that do not stop loading (a BPMN import's PW007: what
