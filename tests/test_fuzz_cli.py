@@ -116,3 +116,32 @@ def test_a_loop_of_symbolic_links_is_said_in_khmer(
     assert main(["import", str(BPMN), "-o", str(loop), "--lang", "km"]) == 2
     err = capsys.readouterr().err
     assert "ជារង្វិលនៃតំណនិមិត្តសញ្ញា" in err and "\n" not in err.strip()
+
+
+GOOD = Path(__file__).parents[1] / "pathways" / "kh" / "csa-in-person.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["render", str(SMALL), "-o", "OUT.dot", "--since", LONG], "No earlier version at xxx"),
+        (["report", str(SMALL), "-o", "OUT", "--no-simulation", "--since", LONG], None),
+        (["simulate", str(GOOD), "--cases", "10", "--compare", LONG], "--compare xxx"),
+        (["migrate", LONG, "--from", str(SMALL), "--to", str(SMALL)], "no such file: 'xxx"),
+    ],
+)
+def test_a_name_too_long_to_be_a_file_is_not_a_file(
+    args: list[str], words: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--since, --compare and migrate's STORE may each name a file or something else (a git
+    revision, a scenario); Path.is_file() raised OSError (File name too long) on a long value
+    instead of answering False."""
+    argv = [a.replace("OUT", str(tmp_path / "out")) for a in args]
+    code = main(argv)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    if words is None:  # the report notes it on the page
+        assert code == 0
+        return
+    assert code in (1, 2)
+    assert words in out.err.strip().splitlines()[-1], out.err

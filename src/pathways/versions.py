@@ -46,6 +46,7 @@ import enum
 import functools
 import hashlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -381,7 +382,7 @@ def earlier_version(since: str, pathway: Pathway) -> Pathway:
     """
     from pathlib import Path
 
-    if Path(since).is_file():
+    if os.path.isfile(since):  # False, not OSError, for a name too long to be a file
         spec = since
     else:
         file = Path(pathway.file)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -102,7 +103,7 @@ def migrate(
                 f"{at!r}; write an ISO 8601 time with a zone, e.g. 2027-01-04T09:00+07:00",
                 param_hint="--at",
             )
-    if not store.is_file():
+    if not os.path.isfile(store):  # False, not OSError, for a name too long to be a file
         raise Usage(f"no such file: {str(store)!r}", param_hint="STORE")
     versions = load_versions_or_report(old, new)
     if versions is None:

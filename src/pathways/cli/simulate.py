@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -389,7 +390,7 @@ def _plan(
             if not sets:
                 raise SimulationError("--compare set: give the changes with --set PATH=VALUE")
             runs.append(("--set", pathway, [*base_changes, *sets], ""))
-        elif Path(name).is_file() and not any(s.name == name for s in pathway.scenarios):
+        elif os.path.isfile(name) and not any(s.name == name for s in pathway.scenarios):
             other = _load(Path(name), visibility, lang)
             if other is None:
                 raise SimulationError(f"--compare {name}: the file does not load (see above)")
