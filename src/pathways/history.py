@@ -117,8 +117,11 @@ class HistoryEntry:
         agency = d.get("agency")
         if agency is not None and (not isinstance(agency, str) or not agency):
             raise ValueError(f"a history agency must be a non-empty string, not {agency!r}")
+        seq = d["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool):  # int(inf): OverflowError
+            raise ValueError(f"a history seq must be an integer, not {seq!r}")
         return cls(
-            seq=int(d["seq"]),
+            seq=seq,
             event=str(d["event"]),
             source=None if d["source"] is None else str(d["source"]),
             target=str(d["target"]),

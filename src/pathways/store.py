@@ -157,9 +157,16 @@ def query_facts(case: Case) -> tuple[bool, dt.datetime | None, str | None]:
     return False, (due[0].due_at if due else None), " ".join(agencies) or None
 
 
+_MAX_PAGE = 2**63 - 1
+"""The largest ``limit``: SQLite's and PostgreSQL's largest integer (a larger one raised
+OverflowError or IntegrityError from the driver)."""
+
+
 def check_page(limit: int | None) -> None:
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise ValueError(f"limit must be a positive integer, not {limit!r}")
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= _MAX_PAGE
+    ):
+        raise ValueError(f"limit must be a positive integer up to 2**63 - 1, not {limit!r}")
 
 
 @runtime_checkable
