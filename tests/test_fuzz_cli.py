@@ -145,3 +145,20 @@ def test_a_name_too_long_to_be_a_file_is_not_a_file(
         return
     assert code in (1, 2)
     assert words in out.err.strip().splitlines()[-1], out.err
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "1e400", "-1"])
+def test_odd_arrivals_are_refused_before_the_saturation_pilot(
+    rate: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a pathway with capacities, simulate's saturation pilot ran before the rate was
+    checked: NaN raised ValueError/IndexError in the calendar clock, inf OverflowError."""
+    from pathways.simulate import saturation_before_run
+
+    assert main(["simulate", str(GOOD), "--cases", "10", "--arrivals-per-day", rate]) == 1
+    err = _one_line_error(capsys)
+    assert "arrivals per day must be a number from 0.001 to 1,000,000" in err
+    import pathways as pw
+
+    with pytest.raises(pw.SimulationError, match="arrivals per day"):
+        saturation_before_run(pw.load(GOOD), arrivals_per_day=float(rate))

@@ -183,6 +183,12 @@ def saturation_before_run(
     Same entries as ``SimulationResult.saturation``; :func:`pathways.simulate.saturation.message`
     words one for a person. Empty when no role has a capacity.
 
+    Raises
+    ------
+    SimulationError
+        ``arrivals_per_day`` is out of range (as :func:`simulate` says), or an override does
+        not apply.
+
     Examples
     --------
     >>> import pathways as pw
@@ -200,6 +206,7 @@ def saturation_before_run(
     from pathways.simulate.tracks import has_tracks, run_tracks
     from pathways.simulate.walk import walk
 
+    _check_options(arrivals_per_day, None, None)  # NaN or inf reached the pilot run's clocks
     if overrides:
         pathway = apply_overrides(pathway, overrides)
     cp = compile_pathway(pathway, arrivals_per_day=arrivals_per_day)
