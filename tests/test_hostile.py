@@ -251,3 +251,91 @@ def test_every_duration_in_range_round_trips_through_dump(hours: float) -> None:
     text = format_hours(hours)
     assert "e" not in text and not text.startswith("-")
     assert parse_hours(text) == hours
+
+
+# --- terminal: control characters in user text are shown, not obeyed --------------------------
+
+TERMINAL = HOSTILE / "terminal.yaml"
+OBEYED = ("\x1b", "\x07", "\x08", "\r", "\x9b", "\u202e")  # what a terminal would act on
+
+
+class _Terminal:
+    """A stream that says it is a terminal (what a user's shell gives the command)."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.text = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.text.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+    encoding = "utf-8"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["routes"],
+        ["trace", "risk=high", "age=3"],
+        ["diff", "tests/data/hostile/base.yaml"],
+        ["simulate", "--cases", "50", "--no-progress", "--compare", "two"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_text_outputs_do_not_drive_the_terminal(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Labels holding ESC sequences (colour, OSC title and clipboard, erase), BEL, backspace,
+    carriage return, a C1 CSI or a bidi override were printed as written by routes, trace,
+    diff and simulate, so a terminal obeyed them; now each is U+FFFD, to a pipe or a file too."""
+    from pathways.cli import main
+
+    main([args[0], str(TERMINAL), *args[1:]])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert not [c for c in OBEYED if c in text], text
+    if args[0] not in ("validate", "diff"):  # validate quotes no label, diff quotes with repr
+        assert "\ufffd" in text
+
+
+def test_a_terminal_gets_colours_but_no_other_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    """To a terminal, everything the command line writes is filtered (JSON too), but the SGR
+    colour sequences rich writes for its tables; a pipe gets JSON strings exact."""
+    import re
+    import sys
+
+    from pathways.cli import main
+
+    for command in (["simulate", "--cases", "50", "--no-progress"], ["routes", "--format", "json"]):
+        out, err = _Terminal(), _Terminal()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        monkeypatch.setenv("FORCE_COLOR", "1")
+        assert main([command[0], str(TERMINAL), *command[1:]]) == 0
+        text = out.text.getvalue() + err.text.getvalue()
+        rest = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert not [c for c in OBEYED if c in rest], rest
+        if command[0] == "simulate":
+            assert rest != text  # rich's colours are kept
+    monkeypatch.undo()
+
+
+def test_a_pipe_or_file_gets_the_text_as_written() -> None:
+    """Only a terminal's stream is filtered: JSON piped on keeps its strings exact."""
+    import io
+
+    from pathways.cli._terminal import Shown
+
+    pipe, terminal = io.StringIO(), _Terminal()
+    for stream in (pipe, terminal):
+        Shown(stream).write('{"label": "a\x85b\u202e"}')  # type: ignore[arg-type]
+    assert pipe.getvalue() == '{"label": "a\x85b\u202e"}'
+    assert terminal.text.getvalue() == '{"label": "a\ufffdb\ufffd"}'

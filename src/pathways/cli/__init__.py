@@ -76,8 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     Usage errors exit 2 with a one-line message (click's usage block is left out): click's own
     and the :class:`~pathways.cli._common.Usage` a command raises. The language of ``--lang``
     (or ``PATHWAYS_LANG``) is read first, so usage errors and ``--help`` are in it too
-    (:mod:`pathways.cli._lang`).
+    (:mod:`pathways.cli._lang`). A terminal is written only what it shows: control
+    characters in user text are not obeyed (:mod:`pathways.cli._terminal`).
     """
+    from pathways.cli._terminal import Shown
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Shown(out), Shown(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from pathways.i18n import tr
     from pathways.messages import usage_message
 

@@ -81,5 +81,7 @@ def diff(
     if format == "json":
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(format_diff(result), nl=False)
+        from pathways.cli._terminal import shown
+
+        typer.echo(shown(format_diff(result)), nl=False)
     return 1 if result.semantic_changes else 0

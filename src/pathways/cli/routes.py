@@ -70,5 +70,7 @@ def routes(
     if format == "json":
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        typer.echo(format_stats(stats, seen, lang), nl=False)
+        from pathways.cli._terminal import shown
+
+        typer.echo(shown(format_stats(stats, seen, lang)), nl=False)
     return 0

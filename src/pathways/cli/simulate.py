@@ -28,7 +28,7 @@ from pathways.model import Visibility
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pathways.model import Pathway
+    from pathways.model import Label, Pathway
     from pathways.simulate.contract import SimulationJSON
 
 
@@ -253,14 +253,19 @@ def print_result(
 def labels_of(pathway: Pathway, lang: str | None = None) -> dict[str, dict[str, str]]:
     """Step, role and deadline labels (in ``lang``, else the first locale) and the title, for
     the text output."""
+    from pathways.cli._terminal import shown
     from pathways.model import label_text
 
     loc = tuple(pathway.locales)
+
+    def text(label: Label | None, default: str) -> str:
+        return shown(label_text(label, lang, loc) or default)  # for a terminal
+
     return {
-        "steps": {s.id: label_text(s.label, lang, loc) or s.id for s in pathway.steps},
-        "roles": {r.id: label_text(r.title, lang, loc) or r.id for r in pathway.roles},
-        "deadlines": {d.id: label_text(d.label, lang, loc) or d.id for d in pathway.deadlines},
-        "title": {"text": label_text(pathway.title, lang, loc) or pathway.id},
+        "steps": {s.id: text(s.label, s.id) for s in pathway.steps},
+        "roles": {r.id: text(r.title, r.id) for r in pathway.roles},
+        "deadlines": {d.id: text(d.label, d.id) for d in pathway.deadlines},
+        "title": {"text": text(pathway.title, pathway.id)},
     }
 
 
@@ -279,13 +284,14 @@ def print_comparison(
     from rich.markup import escape
     from rich.table import Table
 
+    from pathways.cli._terminal import shown
     from pathways.model import label_text
     from pathways.report.html import _kpi_name
     from pathways.simulate.compare import change_words
 
     def said(changes: Sequence[str]) -> str:
         words = change_words(pathway, changes, lang) if pathway is not None else changes
-        return ", ".join(words) or tr("none", lang)
+        return shown(", ".join(words)) or tr("none", lang)
 
     steps = (labels or {}).get("steps", {})
     roles = (labels or {}).get("roles", {})
@@ -308,6 +314,7 @@ def print_comparison(
         for scenario in scenarios:
             if scenario.name == item["name"]:  # the JSON says it in the first locale
                 about = label_text(scenario.description, lang, locales) or about
+        about = shown(about) if about else about
         head = _headed(title, about, lang) if about else f"[bold]{escape(title)}[/bold]"
         changed = tr("(changes: {changes})", lang).format(changes=changes)
         console.print(f"\n{head} {escape(changed)}")

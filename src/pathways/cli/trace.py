@@ -19,6 +19,7 @@ from pathways.cli._common import (
     write_or_report,
 )
 from pathways.cli._io import VISIBILITY_OPTION, input_problem, output_problem
+from pathways.cli._terminal import shown
 from pathways.i18n import N_
 from pathways.model import Visibility
 
@@ -159,8 +160,8 @@ def trace(
             from pathways.i18n import tr
 
             route = " -> ".join(seen.label(s, lang) for s in so_far if s in seen.steps_by_id)
-            typer.echo(tr("So far: {route}", lang).format(route=route))
-        typer.echo(format_trace(result, lang), nl=False)
+            typer.echo(shown(tr("So far: {route}", lang).format(route=route)))
+        typer.echo(shown(format_trace(result, lang)), nl=False)
     if output is not None:
         return write_or_report(
             output,

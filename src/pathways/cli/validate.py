@@ -96,6 +96,10 @@ def validate(
         lang=lang,
         words=case_words(pathways, lang),
     )
+    if format == "text":
+        from pathways.cli._terminal import shown
+
+        out = shown(out)  # a message may quote user text as written
     typer.echo(out, nl=False)
     if format == "text":
         typer.echo(summary, err=True)

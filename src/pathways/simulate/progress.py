@@ -11,6 +11,7 @@ and a short one does not flood the terminal.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 
@@ -80,7 +81,8 @@ def bar(total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        # Under pathways.cli's filter of terminal controls: the bar moves the cursor.
+        console=Console(file=getattr(sys.stderr, "unfiltered", sys.stderr)),
         transient=True,
         auto_refresh=False,
     )
