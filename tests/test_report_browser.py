@@ -432,3 +432,31 @@ def test_page_without_script_shows_everything_else(report_dir: Path, browser_tmp
     for section in ("findings", "routes", "simulation", "responsibility", "contacts", "sources"):
         assert f'id="{section}"' in dom_html, section
     assert parse_dom(dom_html).diagram_svg
+
+
+OBJECT_NAMES = ROOT / "tests" / "data" / "report-object-names.yaml"
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [{"constructor": "yes", "__proto__": "true"}, {"constructor": "no"}, {}],
+    ids=["yes-true", "no", "nothing-known"],
+)
+def test_trace_panel_with_ids_named_like_object_properties(
+    tmp_path: Path, browser_tmp: Path, facts: dict[str, str]
+) -> None:
+    """Steps called toString, __proto__ or constructor, and fields called constructor or
+    __proto__: the panel looked them up on plain objects (inherited properties), so it
+    listed none of them ("0 of 4 steps") and dropped such facts; now it lists what
+    `pathways trace` prints."""
+    import pathways
+    from pathways.trace import trace
+
+    write_report([OBJECT_NAMES], tmp_path, simulation=False)
+    query = "&".join(f"{k}={v}" for k, v in facts.items())
+    url = (tmp_path / "object-names.html").as_uri() + f"#trace?{query}"
+    dom_html, stderr, _ = run_chromium(url, browser_tmp, "--dump-dom")
+    assert console_lines(stderr) == []
+    p = pathways.load(OBJECT_NAMES)
+    typed = {k: (v == "true" if k == "__proto__" else v) for k, v in facts.items()}
+    assert lit_in_dom(dom_html)[0] == list(trace(p, typed).steps)

@@ -35,6 +35,7 @@ SCRIPT = """
   var summary = document.getElementById("trace-summary");
   var svg = document.querySelector(".diagram svg");
   function known(f, name) { return Object.prototype.hasOwnProperty.call(f, name); }
+  function table() { return Object.create(null); }
   function operand(node, f) {
     if (node[0] === "lit") { return [true, node[1]]; }
     return [known(f, node[1]), f[node[1]]];
@@ -71,9 +72,9 @@ SCRIPT = """
     }
   }
   function facts() {
-    var out = {};
+    var out = table();
     Object.keys(data.fields).forEach(function (name) {
-      var el = form.elements[name], type = data.fields[name], n;
+      var el = form.elements.namedItem(name), type = data.fields[name], n;
       if (!el || el.value === "") { return; }
       if (type === "boolean") { out[name] = el.value === "true"; }
       else if (type === "integer" || type === "number") {
@@ -84,12 +85,12 @@ SCRIPT = """
     return out;
   }
   function walk(f) {
-    var seen = {}, order = [], queue = [], lit = {}, head = 0;
+    var seen = table(), order = [], queue = [], lit = table(), head = 0;
     data.entries.forEach(function (s) {
       if (!seen[s]) { seen[s] = true; order.push(s); queue.push(s); }
     });
     while (head < queue.length) {
-      (data.exits[queue[head]] || []).forEach(function (i) {
+      (known(data.exits, queue[head]) ? data.exits[queue[head]] : []).forEach(function (i) {
         var t = data.transitions[i], targets = [t.to];
         if (t.when !== null && truth(t.when, f) === false) { return; }
         if (!known(data.steps, t.to)) { return; }
@@ -138,7 +139,8 @@ SCRIPT = """
       .replace("{total}", String(Object.keys(data.steps).length));
   }
   (location.hash.split("?")[1] || "").split("&").forEach(function (pair) {
-    var kv = pair.split("="), el = kv[0] ? form.elements[decodeURIComponent(kv[0])] : null;
+    var kv = pair.split("="), name = kv[0] ? decodeURIComponent(kv[0]) : "";
+    var el = name ? form.elements.namedItem(name) : null;
     if (el && kv.length === 2) { el.value = decodeURIComponent(kv[1]); }
   });
   form.hidden = false;
