@@ -176,6 +176,24 @@ def test_noncharacters_in_labels_are_drawn(tmp_path: Path) -> None:
         assert "\ufffe" not in source and "\uffff" not in source
 
 
+@requires_dot
+def test_very_long_labels_are_cut_not_refused(tmp_path: Path) -> None:
+    """A 20,000-character title and an unbroken 20,000-character step label made Graphviz
+    refuse the drawing ("scanning a HTML string ... longer than 16384?"): every text is cut at
+    MAX_TEXT characters with "…", in DOT and in Mermaid alike."""
+    from pathways.render._text import MAX_TEXT
+
+    data = load("hostile.yaml").model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["title"] = "long title " * 2_000
+    data["steps"][0]["label"] = "Z" * 20_000
+    p = pathways.Pathway.model_validate(data)
+    texts = svg_texts(render(p, tmp_path / "long.svg").read_bytes())
+    assert "Z" * (MAX_TEXT - 1) + "…" in texts
+    assert any(t.startswith("long title") and t.endswith("…") for t in texts)
+    mermaid = pathways.render(p, tmp_path / "long.mmd").read_text(encoding="utf-8")
+    assert "Z" * (MAX_TEXT - 1) + "#8230;" in mermaid and "Z" * MAX_TEXT not in mermaid
+
+
 # --- visibility -------------------------------------------------------------------------------
 
 SECRETS = {

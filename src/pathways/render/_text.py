@@ -14,7 +14,13 @@ import unicodedata
 from pathways.durations import format_hours
 from pathways.linebreak import ZWSP, has_khmer, segments
 
-__all__ = ["hours_text", "printable", "shorten", "wrap"]
+__all__ = ["MAX_TEXT", "hours_text", "printable", "shorten", "wrap"]
+
+MAX_TEXT = 400
+"""The most characters of one text (a label, a title, a contact) a diagram draws; longer text
+is cut with "…". A title or an unbroken word of over 16,384 bytes made Graphviz refuse the
+whole drawing (its limit for a run of text in an HTML-like label), and a long word stretched
+its box across pages."""
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _NOT_XML = frozenset("\ufffe\uffff")
@@ -63,9 +69,9 @@ def wrap(text: str, width: int) -> list[str]:
     Khmer writes no spaces between words: Khmer text wraps only at word boundaries
     (:func:`pathways.linebreak.segments`, ICU's line breaker), and at an author's zero-width
     space, which is never drawn. A word longer than a line stays whole. Text without Khmer
-    wraps at spaces, as before.
+    wraps at spaces, as before. Text longer than :data:`MAX_TEXT` is cut first.
     """
-    return list(_wrap(text, width))
+    return list(_wrap(shorten(text, MAX_TEXT), width))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pathways.i18n import N_, human_hours, tr
-from pathways.render._text import printable, wrap
+from pathways.render._text import MAX_TEXT, printable, shorten, wrap
 from pathways.render.extract import (
     BADGE_TAGS,
     CHANGE_COLOURS,
@@ -120,7 +120,7 @@ columns and the case flows top to bottom."""
 
 
 def text(value: str) -> str:
-    """Escape user text for a Graphviz HTML-like label.
+    """Escape user text for a Graphviz HTML-like label (cut at :data:`MAX_TEXT` characters).
 
     Examples
     --------
@@ -128,7 +128,7 @@ def text(value: str) -> str:
     >>> text('<script>"&\\\\N')
     '&lt;script&gt;&quot;&amp;\\\\\\\\N'
     """
-    return html.escape(printable(value), quote=True).replace("\\", "\\\\")
+    return html.escape(printable(shorten(value, MAX_TEXT)), quote=True).replace("\\", "\\\\")
 
 
 def _lines(lines: list[str]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 
 from pathways.i18n import tr
-from pathways.render._text import printable, wrap
+from pathways.render._text import MAX_TEXT, printable, shorten, wrap
 from pathways.render.dot import badge_word
 from pathways.render.extract import (
     CHANGE_COLOURS,
@@ -66,7 +66,7 @@ def escape(value: str) -> str:
     'a #34;b#34; #60;script#62; #35;1 #123;x#125;'
     """
     out: list[str] = []
-    for char in printable(value):
+    for char in printable(shorten(value, MAX_TEXT)):
         category = unicodedata.category(char)
         if char in _SAFE_PUNCTUATION or (category[0] in "LMN" and char not in "`"):
             out.append(char)
