@@ -339,3 +339,14 @@ def test_a_pipe_or_file_gets_the_text_as_written() -> None:
         Shown(stream).write('{"label": "a\x85b\u202e"}')  # type: ignore[arg-type]
     assert pipe.getvalue() == '{"label": "a\x85b\u202e"}'
     assert terminal.text.getvalue() == '{"label": "a\ufffdb\ufffd"}'
+
+
+def test_report_shows_controls_and_bidi_overrides_as_the_diagram_does(tmp_path: Path) -> None:
+    """The diagram drew control characters and bidi overrides (which can disguise text) as
+    U+FFFD, but the report's tables, charts and trace panel showed them as written."""
+    from pathways.report import write_report
+
+    write_report([TERMINAL], tmp_path, cases=50, workers=1)
+    html = (tmp_path / "hostile-terminal.html").read_text(encoding="utf-8")
+    assert not [c for c in ("\x1b", "\x07", "\x08", "\x9b", "\u202e") if c in html]
+    assert "Closed \ufffdesrever" in html and "Intake \ufffd[31mred" in html

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from pathways.i18n import human_hours, tr
+from pathways.render._text import printable
 
 __all__ = [
     "bar_chart",
@@ -28,7 +29,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(printable(str(text)), quote=True)  # controls and bidi overrides: U+FFFD
 
 
 def format_hours(hours: float, lang: str | None = None) -> str:

@@ -21,6 +21,7 @@ from pathways.i18n import N_, counted, human_hours, tr
 from pathways.linebreak import hint
 from pathways.messages import finding_message, severity_word
 from pathways.model import Duration, Pathway, Visibility, label_text
+from pathways.render._text import printable
 from pathways.report.charts import format_hours, simulation_charts
 from pathways.report.trace_panel import CSS as TRACE_CSS
 from pathways.report.trace_panel import SCRIPT_HASH, trace_section
@@ -131,8 +132,10 @@ SAFE_SCHEMES = ("http://", "https://", "mailto:")
 def esc(value: object) -> str:
     """Escape any value for HTML text or a quoted attribute; Khmer text gets a zero-width space
     at each word boundary (:func:`pathways.linebreak.hint`), so that every browser and printer
-    wraps it between words, never inside one."""
-    return escape(hint(str(value)), quote=True)
+    wraps it between words, never inside one. Control characters and bidi overrides, which
+    can disguise text, are shown as U+FFFD, as the diagram shows them
+    (:func:`pathways.render._text.printable`)."""
+    return escape(hint(printable(str(value))), quote=True)
 
 
 def safe_href(url: str | None) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from pathways.i18n import tr
 from pathways.model import Pathway
+from pathways.render._text import printable
 from pathways.trace import panel_data, script_json
 
 __all__ = ["SCRIPT", "SCRIPT_HASH", "trace_section"]
@@ -173,7 +174,7 @@ def _control(
     value labels) and keep the values."""
     unknown = escape(tr("not known", lang))
     label = escape(name)
-    words = escape(shown)
+    words = escape(printable(shown))
     if spec.type in ("enum", "boolean"):
         choices = (
             [(v, (values or {}).get(v, v)) for v in spec.values or ()]
@@ -181,7 +182,8 @@ def _control(
             else [("true", tr("yes", lang)), ("false", tr("no", lang))]
         )
         options = "".join(
-            f'<option value="{escape(value)}">{escape(text)}</option>' for value, text in choices
+            f'<option value="{escape(value)}">{escape(printable(text))}</option>'
+            for value, text in choices
         )
         return (
             f'<label>{words} <select name="{label}"><option value="">{unknown}</option>'
@@ -205,6 +207,7 @@ def trace_section(pathway: Pathway, lang: str | None = None) -> str:
     if not pathway.case_fields:
         return ""
     data = panel_data(pathway, lang)
+    data["steps"] = {step: printable(label) for step, label in data["steps"].items()}
     data["fields"] = {name: spec.type for name, spec in pathway.case_fields.items()}
     data["exits"] = {step: list(indices) for step, indices in pathway.exit_indices.items()}
     pairs = {f"{t['from']}->{t['to']}": True for t in data["transitions"]}
