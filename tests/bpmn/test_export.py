@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pathways
 from pathways.bpmn.export import PW_NS, iso_duration, to_bpmn
@@ -410,3 +411,50 @@ def test_control_characters_in_any_field_read_back() -> None:
     assert back.transitions[2].when == p.transitions[2].when
     assert back.simulation.population["risk"] == {"choice": {"lo\ufffdw": 0.5, "hi": 0.5}}
     assert back.agencies[0].contacts[0].value == "1\ufffd"
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    text=st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    where=st.sampled_from(["version", "event", "tag", "reason", "label", "value"]),
+)
+def test_any_text_anywhere_exports_well_formed_and_reads_back(text: str, where: str) -> None:
+    """Whatever characters a field holds, the export parses and reads back as a pathway, the
+    field the same but for U+FFFD where XML 1.0 cannot hold a character (labels: their own
+    replacements)."""
+    from pathways.bpmn.importer import loads_bpmn
+
+    data = pathways.loads(CONTROL_EVERYWHERE, "c.yaml").model_dump(
+        mode="json", by_alias=True, exclude_defaults=True
+    )
+    if where == "version":
+        data["version"] = text or "1"
+    elif where == "event":
+        data["transitions"][0]["event"] = text or "go"
+    elif where == "tag":
+        data["steps"][0]["tags"] = [text]
+    elif where == "reason":
+        data["transitions"][0]["reason"] = text + "why"
+    elif where == "label":
+        data["steps"][0]["label"] = text
+    else:  # an enum value, in the field, a guard, the population and value_labels
+        value = text or "v"
+        data["case_fields"]["risk"]["values"][0] = value
+        data["case_fields"]["risk"]["value_labels"] = {value: "L"}
+        quoted = value.replace("\\", "\\\\").replace("'", "\\'")
+        data["transitions"][1]["when"] = f"risk == '{quoted}'"
+        data["simulation"]["population"]["risk"]["choice"] = {value: 0.5, "hi": 0.5}
+    p = Pathway.model_validate(data)
+    xml = to_bpmn(p, visibility="restricted", layout="layered")
+    back = loads_bpmn(xml.encode(), "c.bpmn")
+    fix = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    if where == "version":
+        assert back.version == fix.sub("\ufffd", p.version)
+    elif where == "event":
+        assert back.transitions[0].event == fix.sub("\ufffd", p.transitions[0].event)
+    elif where == "tag":
+        assert back.steps[0].tags == (fix.sub("\ufffd", text),)
+    elif where == "reason":
+        assert back.transitions[0].reason == fix.sub("\ufffd", text + "why")
+    elif where == "value":
+        assert back.case_fields["risk"].values[0] == fix.sub("\ufffd", value)
