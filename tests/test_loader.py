@@ -187,6 +187,59 @@ def test_the_bundled_populations_fit_their_fields() -> None:
         pw.load(path)
 
 
+_TEXT_KEYS = """{
+  "format": "pathways/1",
+  "id": "text-keys",
+  "agencies": [{"id": "ag", "name": "Agency", "sector": "social"}],
+  "roles": [{"id": "r", "agency": "ag", "title": "R"}],
+  "case_fields": {
+    "age": {"type": "integer", "min": 0, "max": 17},
+    "online": {"type": "boolean"},
+    "score": {"type": "number", "min": 0, "max": 1}
+  },
+  "steps": [{"id": "a", "kind": "entry", "role": "r"}, {"id": "b", "kind": "outcome"}],
+  "transitions": [{"from": "a", "to": "b"}],
+  "simulation": {
+    "population": {
+      "age": {"choice": {"3": 0.5, "20": 0.5}},
+      "online": {"choice": {"true": 0.5, "yes": 0.5}},
+      "score": {"choice": {"0.5": 1, "1e1": 1, "-1": 1}}
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_choice_key_written_as_text_and_read_as_a_number_is_found_at_the_key(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A `choice` over a number or boolean field written with text keys (`{"20": 0.5}`, as
+    every JSON key is) is read as the field's type; a key that does not fit was a PW002 at
+    the `choice` map (its path as read, `choice.20`, is not the document's `choice."20"`),
+    now at the key itself, as a key read as written is (`"yes"`). The same text as YAML (its
+    keys quoted) is found alike."""
+    path = tmp_path / f"p{suffix}"
+    path.write_text(_TEXT_KEYS, encoding="utf-8")
+    lines = _TEXT_KEYS.splitlines()
+
+    def at(field: str, key: str) -> tuple[int, int]:
+        number = next(i for i, line in enumerate(lines) if f'"{field}": {{"choice"' in line)
+        return number + 1, lines[number].index(f'"{key}"') + 1
+
+    with pytest.raises(pw.LoadError) as info:
+        pw.load(path)
+    got = [(f.code, f.location.line, f.location.column, f.message) for f in info.value.findings]
+    said = "simulation: population of"
+    assert got == [
+        ("PW002", *at("age", "20"), f"{said} 'age': 20 is above the field's max 17"),
+        ("PW002", *at("online", "yes"), f"{said} 'online': 'yes' is not true or false"),
+        ("PW002", *at("score", "1e1"), f"{said} 'score': 10.0 is above the field's max 1"),
+        ("PW002", *at("score", "-1"), f"{said} 'score': -1 is below the field's min 0"),
+    ]
+    assert at("age", "20") == (15, 36)
+
+
 @pytest.mark.parametrize(
     ("override", "english", "khmer"),
     [

@@ -6,6 +6,7 @@ with the dotted path, and adds a 'did you mean' hint for unknown keys.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -77,6 +78,7 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
     """One PW002 (PW006 for a bad duration) finding per distinct error, in pydantic's order."""
     findings: list[Finding] = []
     seen: set[tuple[str, int, int, str]] = set()
+    spellings: dict[DocPath, dict[tuple[bool, object], str]] = {}
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
         kind = error["type"]
@@ -99,13 +101,13 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
             inner = error.get("ctx", {}).get("error")
             if isinstance(inner, KeyedValueError):  # one finding per key, at the key
                 for below, text in inner.errors:
-                    at = (*path, *below)  # a list item has no key: its value, then
+                    at = _as_written((*path, *below), smap, spellings)
                     _add(
                         findings,
                         seen,
                         code,
                         f"{keyed_where(path, below)}: {text}",
-                        smap.locate(at, key=at in smap.keys),
+                        smap.locate(at, key=at in smap.keys),  # a list item: its value
                     )
                 continue
             location = smap.locate(path)
@@ -116,6 +118,55 @@ def schema_findings(exc: ValidationError, smap: SourceMap) -> list[Finding]:
                 message += _literal_hint(error["input"], str(error.get("ctx", {}).get("expected")))
         _add(findings, seen, code, message, location)
     return findings
+
+
+def _as_written(
+    at: DocPath, smap: SourceMap, spellings: dict[DocPath, dict[tuple[bool, object], str]]
+) -> DocPath:
+    """``at`` as the document writes it. A population ``choice``'s key over a number or
+    boolean field may be written as text (``{"20": 0.5}``: a JSON file's keys are all text),
+    which the model reads as the field's type (``20``); the path of such a key is found again
+    by its text among its siblings' (``spellings``: each map's, read once, by parent path).
+
+    >>> from pathways.load.source import SourceMap
+    >>> smap = SourceMap("p.json", keys={("c", "20"): (3, 9), ("c", "true"): (3, 20)})
+    >>> _as_written(("c", 20), smap, {}), _as_written(("c", True), smap, {})
+    (('c', '20'), ('c', 'true'))
+    >>> _as_written(("c", 1), smap, {})  # no such key: as it was
+    ('c', 1)
+    """
+    last = at[-1] if at else None
+    if not isinstance(last, int | float) or at in smap.keys or at in smap.values:
+        return at  # text, written as read, or a list's item
+    parent = at[:-1]
+    spelled = spellings.get(parent)
+    if spelled is None:
+        spelled = spellings[parent] = {}
+        for path in smap.keys:
+            text = path[-1] if len(path) == len(at) else None
+            if isinstance(text, str) and path[:-1] == parent:
+                read = _read_key(text)
+                if read is not None:
+                    spelled.setdefault(read, text)
+    text = spelled.get(_key_of(last))
+    return at if text is None else (*parent, text)
+
+
+def _read_key(text: str) -> tuple[bool, object] | None:
+    """A key written as text, read as a number or boolean (as :mod:`pathways.model` reads a
+    choice's), in the form :func:`_key_of` gives; else None."""
+    if len(text) > 40:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return _key_of(value) if isinstance(value, int | float) else None
+
+
+def _key_of(value: object) -> tuple[bool, object]:
+    """A number or boolean as a dict key: ``True`` not ``1``, every NaN alike."""
+    return (isinstance(value, bool), value if value == value else "nan")
 
 
 def _literal_hint(value: str, expected: str) -> str:
