@@ -242,6 +242,29 @@ def test_report_of_a_run_where_no_case_reaches_an_outcome() -> None:
     assert "Outcome shares" in html and "stuck" in html
 
 
+def test_github_count_of_findings_not_shown_is_one_escaped_line() -> None:
+    """The notice counting the findings left out quoted the file name as written: a name
+    holding a newline started a workflow command of its own (here an ::error), and a % was
+    read as an escape. It is escaped as every message is."""
+    from pathways.validate import render_findings
+
+    name = "a\n::error file=x::forged%0A.yaml"
+    many = [
+        pw.Finding("PW002", "schema", pw.Severity.ERROR, f"problem {i}", pw.Location(name, i, 1))
+        for i in range(1, 13)
+    ]
+    github, _ = render_findings(many, "github", files=1, max_per_rule=10)
+    lines = github.splitlines()
+    assert len(lines) == 11 and all(
+        line.startswith(("::error file=", "::notice::")) for line in lines
+    )
+    assert (
+        lines[-1]
+        == "::notice::a%0A::error file=x::forged%250A.yaml: 2 more PW002 findings not shown"
+        " (--max-per-rule 0 shows all)"
+    )
+
+
 @given(st.floats(min_value=0.0, max_value=876_600.0, allow_nan=False))
 def test_every_duration_in_range_round_trips_through_dump(hours: float) -> None:
     """dump writes only what load reads: any duration in the documented range, tiny and

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from pathways.findings import Finding, Severity, case_text
 
-__all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "to_github", "to_sarif"]
+__all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "github_notices", "to_github", "to_sarif"]
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -118,6 +118,17 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_notices(lines: Sequence[str]) -> str:
+    r"""``::notice::`` workflow commands, one per line of text, escaped as a message is (a file
+    name in the text can hold a newline or ``%``).
+
+    >>> from pathways.ci_formats import github_notices
+    >>> print(github_notices(["a\n::error::b.yaml: 3 more PW002 findings not shown"]), end="")
+    ::notice::a%0A::error::b.yaml: 3 more PW002 findings not shown
+    """
+    return "".join(f"::notice::{_escape_data(line)}\n" for line in lines)
 
 
 def to_github(findings: Sequence[Finding]) -> str:

@@ -146,7 +146,7 @@ def render_findings(
         if fmt == "sarif":
             return ci_formats.to_sarif(findings), line
         shown, notes = cap_findings(findings, max_per_rule)
-        return ci_formats.to_github(shown) + "".join(f"::notice::{n}\n" for n in notes), line
+        return ci_formats.to_github(shown) + ci_formats.github_notices(notes), line
     shown, notes = cap_findings(findings, max_per_rule, lang)
     out = []
     for f in shown:
