@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -41,3 +42,26 @@ def test_render_library_names_files_by_id_and_skips_broken_ones(
     written = render_library(library, tmp_path / "out", ".mmd")
     assert [p.name for p in written] == ["visibility-levels.mmd"]
     assert "broken.yaml: not drawn:" in capsys.readouterr().err
+
+
+@requires_dot
+def test_gallery_titles_are_not_markdown(tmp_path: Path) -> None:
+    """A title holding a Markdown link to javascript:, emphasis, or a newline and a heading
+    was written into the page as Markdown (html.escape alone leaves those), so the docs site
+    drew a link, bold text and a heading of the file's making; now it shows the title."""
+    import re
+
+    import markdown
+
+    library = tmp_path / "pathways"
+    library.mkdir()
+    title = "[click](javascript:alert(1)) **bold**\n# Forged heading"
+    text = (DATA / "hostile.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", "title: " + json.dumps(title), text)
+    (library / "t.yaml").write_text(text, encoding="utf-8")
+    write_gallery(tmp_path / "docs", library)
+    page = (tmp_path / "docs" / "diagrams" / "index.md").read_text(encoding="utf-8")
+    html = markdown.markdown(page, extensions=["admonition", "tables", "toc"])
+    assert "javascript" not in "".join(re.findall(r'href="([^"]*)"', html))
+    assert "<strong>bold" not in html and html.count("<h1") == 1  # the page's own heading
+    assert re.search(r"<h2[^>]*>\[click\]\(javascript:alert\(1\)\) \*\*bold\*\* # Forged", html)

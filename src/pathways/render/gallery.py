@@ -9,6 +9,7 @@ and agencies above that level are left out.
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,21 @@ Every pathway in the repository's `pathways/` folder, drawn by `pathways render`
 **public** readers (contacts and agencies marked `partners` or `restricted` are left out).
 [How to read these diagrams](../diagrams.md). Click a diagram to open it at full size.
 """
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def _md(text: str) -> str:
+    r"""Text from a file as Markdown shows it: one line, ``& < >`` as entities, and Markdown's
+    punctuation escaped, so a title holding ``[x](javascript:...)``, ``**`` or a newline and
+    ``# heading`` reads as written, never as a link, emphasis or a heading of its own.
+
+    >>> from pathways.render.gallery import _md
+    >>> print(_md("[x](javascript:alert(1))\n# <b>"))
+    \[x\]\(javascript:alert\(1\)\) \# &lt;b&gt;
+    """
+    return _MARKDOWN.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
 
 
 def render_library(
@@ -85,14 +101,14 @@ def write_gallery(docs: Path, library: Path | None = None) -> list[Path]:
         try:
             pathway = load(path)
         except LoadError as exc:
-            lines.append(f"## {html.escape(path.name)}\n\nNot drawn: {html.escape(str(exc))}\n")
+            lines.append(f"## {_md(path.name)}\n\nNot drawn: {_md(str(exc))}\n")
             continue
         # Titles come from the files: escape them, as every label is (no markup in the docs).
-        title = html.escape(label_text(pathway.title, "en", pathway.locales) or pathway.id)
+        title = _md(label_text(pathway.title, "en", pathway.locales) or pathway.id)
         source = path.relative_to(library.parent).as_posix()
         lines.append(f"## {title}\n")
         lines.append(
-            f"`{pathway.id}` {html.escape(pathway.version)} · `{source}` · "
+            f"`{pathway.id}` {_md(pathway.version)} · `{source}` · "
             f"{len(pathway.steps)} steps, "
             f"{len(pathway.agencies)} agencies, {len(pathway.transitions)} transitions\n"
         )
