@@ -144,6 +144,18 @@ def test_hostile_labels_are_escaped_everywhere(tmp_path: Path) -> None:
     assert HOSTILE_TEXT not in index_html and "&lt;script&gt;" in index_html
 
 
+def test_khmer_urls_keep_their_address(tmp_path: Path) -> None:
+    """A link's address was escaped with the line-break hints of Khmer text: a zero-width
+    space between Khmer words inside the href sent the reader to another page."""
+    url = "https://km.wikipedia.org/wiki/ព្រះរាជាណាចក្រកម្ពុជា"
+    text = HOSTILE.read_text(encoding="utf-8").replace("https://example.org/guideline", url)
+    source = tmp_path / "report-hostile.yaml"
+    source.write_text(text, encoding="utf-8")
+    index = write_report(source, tmp_path / "out", today=TODAY, simulation=False)
+    page = parse((index.parent / "report-hostile.html").read_text(encoding="utf-8"))
+    assert url in [a.get("href") for t, a in page.tags if t == "a"]
+
+
 @pytest.mark.parametrize(
     ("visibility", "shown", "hidden"),
     [

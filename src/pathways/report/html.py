@@ -145,6 +145,12 @@ def safe_href(url: str | None) -> str | None:
     return None
 
 
+def _href(url: str) -> str:
+    """A URL escaped for an ``href``, as written: :func:`esc`'s line-break hints (zero-width
+    spaces between Khmer words) would change the address a Khmer URL leads to."""
+    return escape(url, quote=True)
+
+
 def rule_link(code: str, docs_base: str) -> str:
     """The link to a rule's documentation page: the page written beside the report
     (``rules/CODE.html``) when ``docs_base`` is "", else under ``docs_base`` (a docs site)."""
@@ -740,7 +746,7 @@ def _contacts_section(parts: PageParts, hidden_agencies: set[str]) -> str:
             if not pol.contact_visible(a, c):
                 continue
             href = safe_href(c.value) if c.channel in ("web", "email") else None
-            value = f'<a href="{esc(href)}">{esc(c.value)}</a>' if href else esc(c.value)
+            value = f'<a href="{_href(href)}">{esc(c.value)}</a>' if href else esc(c.value)
             rows.append(
                 [
                     esc(label_text(a.name, lang, p.locales)),
@@ -809,7 +815,7 @@ def _sources_section(parts: PageParts) -> str:
         lis = []
         for s in p.sources:
             href = safe_href(s.url)
-            title = f'<a href="{esc(href)}">{esc(s.title)}</a>' if href else esc(s.title)
+            title = f'<a href="{_href(href)}">{esc(s.title)}</a>' if href else esc(s.title)
             url = f' <span class="muted route">{esc(s.url)}</span>' if s.url else ""
             lis.append(f"<li><code>{esc(s.id)}</code> {title}{url}</li>")
         out = [head + "<ul>" + "\n".join(lis) + "</ul>"]
