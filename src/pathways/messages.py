@@ -108,6 +108,16 @@ TEMPLATES: tuple[str, ...] = (
         "interview {k} on it"
     ),
     N_("a route has {n} interviews, above the limit of {limit}; {step} is interview {k} on it"),
+    N_("a route has {n} interview, above the limit of {limit}; {step} is interview {k} on it"),
+    # with parallel tracks (SPEC 7.1): interviews over the tracks of a complete run
+    N_(
+        "a run has {n} interviews over its tracks, above the limit of {limit}; {step} is "
+        "interview {k} on it"
+    ),
+    N_(
+        "a run has {n} interview over its tracks, above the limit of {limit}; {step} is "
+        "interview {k} on it"
+    ),
     N_("interview step {step} lies on a loop, so a child can be interviewed without limit"),
     # a calendared step on the route (SPEC 7.3): its witness is a weekday and a time, written
     # again with Babel's day names in the reader's language
@@ -243,7 +253,15 @@ TEMPLATES: tuple[str, ...] = (
         "join {step} can be left waiting for ever: in this run a track waits at it and the join "
         "can never be entered again"
     ),
-    N_("exit {index} of fork {step} has a guard; every exit of a fork is taken at once"),
+    N_("the exit of fork {step} to {target} has a guard; every exit of a fork is taken at once"),
+    N_(
+        "the exit of fork {step} to {target} has a probability; every exit of a fork is taken "
+        "at once"
+    ),
+    N_(
+        "the exit of fork {step} to {target} has a guard and a probability; every exit of a "
+        "fork is taken at once"
+    ),
     N_("fork {step} has {n} outgoing transition(s); a fork starts at least two tracks"),
     N_("join {step} has {n} incoming transition(s); a join gathers at least two tracks"),
     N_(

@@ -93,14 +93,22 @@ def too_many_interviews(ctx: RuleContext) -> Iterator[Finding]:
             if count == limit + 1:
                 over = u
                 break
-    worst = "an unbounded number of" if res.value[start] == INF else str(int(res.value[start]))
     yield ctx.report(
         ("steps", over),
-        f"a route has {worst} interviews, above the limit of {limit}; "
+        f"a route has {_interviews(res.value[start])}, above the limit of {limit}; "
         f"{sg.ids[over]!r} is interview {limit + 1} on it",
         step=sg.ids[over],
         route=route,
     )
+
+
+def _interviews(worst: float) -> str:
+    """``1 interview``, ``2 interviews`` or ``an unbounded number of interviews`` (a limit of
+    0 is passed by a single interview)."""
+    if worst == INF:
+        return "an unbounded number of interviews"
+    n = int(worst)
+    return f"{n} interview{'s' * (n != 1)}"
 
 
 def _interviews_of_runs(ctx: RuleContext, runs: Exploration, limit: int) -> Iterator[Finding]:
@@ -117,10 +125,9 @@ def _interviews_of_runs(ctx: RuleContext, runs: Exploration, limit: int) -> Iter
             if count == limit + 1:
                 over = u
                 break
-    worst = "an unbounded number of" if runs.interviews == INF else str(int(runs.interviews))
     yield ctx.report(
         ("steps", over),
-        f"a run has {worst} interviews over its tracks, above the limit of {limit}; "
+        f"a run has {_interviews(runs.interviews)} over its tracks, above the limit of {limit}; "
         f"{ctx.sg.ids[over]!r} is interview {min(count, limit + 1)} on it",
         step=ctx.sg.ids[over],
         route=ctx.sg.route(route),

@@ -186,7 +186,8 @@ def bad_fork_or_join(ctx: RuleContext) -> Iterator[Finding]:
     transitions, none of them guarded (`when`) or weighted (`probability`), all on one
     event; a join needs at least two incoming transitions; no referral may fall back
     (`on_reject`) into a join. The finding names the fork or join (for a fallback: the join,
-    with `transition` = the referral).
+    with `transition` = the referral; for a guarded or weighted exit: the fork, with
+    `transition` = the exit, which the message names by its target).
 
     ## Why is this bad?
     A fork starts every track at once: a guard or a probability on one of its exits means
@@ -233,8 +234,8 @@ def bad_fork_or_join(ctx: RuleContext) -> Iterator[Finding]:
                 if what:
                     yield ctx.report(
                         ("transitions", i),
-                        f"exit {i} of fork {step.id!r} has {' and '.join(what)}; every exit "
-                        "of a fork is taken at once",
+                        f"the exit of fork {step.id!r} to {t.to!r} has {' and '.join(what)}; "
+                        "every exit of a fork is taken at once",
                         step=step.id,
                         transition=i,
                     )
