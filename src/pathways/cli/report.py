@@ -60,6 +60,20 @@ def report(
         float | None,
         typer.Option("--arrivals-per-day", help=N_("Poisson arrivals per day.")),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help=N_("Dask scheduler address (tcp://host:port).")),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help=N_(
+                "Progress bar on stderr for each pathway's simulation (default: when stderr is "
+                "a terminal)."
+            ),
+        ),
+    ] = None,
     today: TodayDate = None,
     no_simulation: Annotated[
         bool, typer.Option("--no-simulation", help=N_("Leave the simulation out (faster)."))
@@ -87,6 +101,7 @@ def report(
         ),
     ] = None,
 ) -> int:
+    from pathways.cli.simulate import progress_shown
     from pathways.report import write_report
 
     problem = output_problem(out, folder=True)
@@ -112,6 +127,8 @@ def report(
             seed=seed,
             workers=workers,
             arrivals_per_day=arrivals_per_day,
+            scheduler=scheduler,
+            progress=progress_shown(progress, quiet=False, format="text"),
             today=day,
             simulation=not no_simulation,
             select=parse_codes(select),

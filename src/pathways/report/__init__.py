@@ -220,6 +220,8 @@ def build_parts(
     seed: int = 0,
     workers: int = 1,
     arrivals_per_day: float | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
     docs_base: str = DEFAULT_DOCS_BASE,
     diagram: bool = True,
     since: Pathway | str | None = None,
@@ -245,6 +247,10 @@ def build_parts(
         options: dict[str, Any] = {"cases": cases, "seed": seed, "workers": workers}
         if arrivals_per_day is not None:
             options["arrivals_per_day"] = arrivals_per_day
+        if scheduler is not None:
+            options["scheduler"] = scheduler
+        if progress:
+            options["progress"] = True
         sim, sim_note = _simulate(pathway, findings, lang, **options)
         if sim is not None and original.scenarios:
             scenarios = _scenarios(original, vis, lang, sim, options)
@@ -344,6 +350,8 @@ def write_report(
     seed: int = 0,
     workers: int = 1,
     arrivals_per_day: float | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
     today: dt.date | None = None,
     simulation: bool = True,
     select: Sequence[str] | None = None,
@@ -363,8 +371,9 @@ def write_report(
         The locale for labels (default: each pathway's first locale).
     visibility : {"public", "partners", "restricted"}
         Who the report is for: contacts and agencies marked above it never appear.
-    cases, seed, workers, arrivals_per_day
-        Simulation options, as for :func:`pathways.simulate`.
+    cases, seed, workers, arrivals_per_day, scheduler, progress
+        Simulation options, as for :func:`pathways.simulate` (``progress``: a bar on stderr
+        for each pathway's run).
     today : date, optional
         The date PW502 measures contact age from, and the date printed on the pages.
     simulation : bool
@@ -441,6 +450,8 @@ def write_report(
             seed=seed,
             workers=workers,
             arrivals_per_day=arrivals_per_day,
+            scheduler=scheduler,
+            progress=progress,
             docs_base=docs_base,
         )
         name = _page_name(pathway.id, taken)
