@@ -84,3 +84,33 @@ def test_dump_keeps_line_break_characters_in_labels(label: str) -> None:
     pathway = pw.loads(SMALL.replace("label: Intake}", f'label: "{escaped}"}}'))
     assert pathway.steps[0].label == label
     assert pw.loads(pw.dump(pathway)) == pathway
+
+
+@pytest.mark.parametrize(
+    ("simulation", "column", "words"),
+    [
+        ("{start: 0001-01-01}", 21, "start is a date from 1900-01-01 to 2999-12-31"),
+        ("{start: 9999-12-31}", 21, "start is a date from 1900-01-01 to 2999-12-31"),
+        ("{arrival_profile: [.inf" + ", 1" * 23 + "]}", 32, "finite number"),
+        ("{arrival_profile: [.nan" + ", 1" * 23 + "]}", 32, "finite number"),
+        ("{arrival_profile: [1e308, 1e308" + ", 1" * 22 + "]}", 32, "1000000000"),
+    ],
+)
+def test_simulation_start_and_arrival_profile_are_bounded(
+    simulation: str, column: int, words: str
+) -> None:
+    """`start: 0001-01-01` and `9999-12-31` loaded and then raised OverflowError/ValueError in
+    the calendar clock; an arrival profile of .inf or 1e308 weights IndexError/OverflowError
+    (and .nan was taken silently): now PW002 at the value."""
+    found = _first(SMALL + f"simulation: {simulation}\n")
+    assert (found.code, found.line, found.column) == ("PW002", SMALL.count("\n") + 1, column)
+    assert words in found.message
+
+
+def test_the_bounds_of_simulation_start_simulate() -> None:
+    path = Path(__file__).parents[1] / "pathways" / "kh" / "csa-in-person.yaml"
+    pathway = pw.load(path)
+    assert pathway.calendars  # the start matters: the calendar clock counts from it
+    for start in ("1900-01-01", "2999-12-31"):
+        changed = pw.simulate(pathway, cases=50, overrides=[f"simulation.start={start}"])
+        assert changed.cases == 50

@@ -110,6 +110,10 @@ MIN_ARRIVALS_PER_DAY = 1e-3
 """The lowest arrival rate: one case in about three years."""
 MAX_ARRIVALS_PER_DAY = 1e6
 """The highest arrival rate."""
+MIN_START = dt.date(1900, 1, 1)
+"""The earliest ``simulation.start``."""
+MAX_START = dt.date(2999, 12, 31)
+"""The latest ``simulation.start``."""
 
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
 Weight = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_WEIGHT)]
@@ -900,9 +904,11 @@ class Simulation(BaseModel):
         default=None, description="Where cases start, by weight; default: equal over entries."
     )
     start: dt.date | None = Field(
-        default=None, description="Date of the first arrivals (with calendars); 2027-01-04."
+        default=None,
+        description="Date of the first arrivals (with calendars); 2027-01-04. From 1900-01-01 "
+        "to 2999-12-31.",
     )
-    arrival_profile: tuple[float, ...] | None = Field(
+    arrival_profile: tuple[Weight, ...] | None = Field(
         default=None,
         description="24 weights: how arrivals spread over the hours of the day (with calendars).",
     )
@@ -913,6 +919,15 @@ class Simulation(BaseModel):
         "fixed over its values, a boolean by bernoulli, choice or fixed, an integer or number "
         "by uniform, choice or fixed within its min and max.",
     )
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: dt.date | None) -> dt.date | None:
+        # the calendar clock counts from the day before (a date before year 1 or after 9999
+        # raised OverflowError in simulate); no referral pathway runs outside these years
+        if value is not None and not MIN_START <= value <= MAX_START:
+            raise ValueError(f"start is a date from {MIN_START} to {MAX_START}")
+        return value
 
     @field_validator("arrival_profile")
     @classmethod
