@@ -45,6 +45,8 @@ def _option(command: str, flag: str) -> Any:
 SPEC_OPTIONS = [
     *[("validate", o) for o in ("--format", "--select", "--ignore", "--today")],
     *[("render", o) for o in ("-o", "--force", "--lang", "--visibility")],
+    # the common --select, --ignore and --today on the other commands that check a file
+    *[(c, o) for c in ("render", "simulate") for o in ("--select", "--ignore", "--today")],
     *[
         ("simulate", o)
         for o in (
@@ -225,6 +227,30 @@ def test_render_refuses_a_file_with_errors_unless_force(tmp_path: Path, capsys: 
     capsys.readouterr()
 
 
+def test_select_ignore_today_on_render_and_simulate(tmp_path: Path, capsys: Any) -> None:
+    """The common ``--select``, ``--ignore`` and ``--today`` decide which findings count on the
+    commands that refuse a file with errors: render and simulate draw or run a file whose only
+    error is ignored, or not selected (they were refused as unknown options)."""
+    text = SMALL.read_text(encoding="utf-8")
+    sectors = "required_sectors: [social, hotline]"
+    assert sectors in text
+    bad = tmp_path / "p.yaml"
+    bad.write_text(text.replace(sectors, "required_sectors: [social, hotline, justice]"), "utf-8")
+    out = str(tmp_path / "p.dot")
+    sim = ["simulate", str(bad), "--cases", "20", "--format", "json"]
+    assert main(["render", str(bad), "-o", out]) == 1  # PW203
+    assert main(["render", str(bad), "-o", out, "--ignore", "PW203", "--today", TODAY]) == 0
+    assert main(["render", str(bad), "-o", out, "--select", "PW1,PW3"]) == 0
+    assert main(sim) == 1
+    capsys.readouterr()
+    assert main([*sim, "--ignore", "PW2", "--today", TODAY]) == 0
+    assert json.loads(capsys.readouterr().out)["cases"] == 20
+    assert main([*sim, "--select", "PW1"]) == 0
+    assert main([*sim, "--select", "PW203"]) == 1
+    assert main([*sim, "--today", "tomorrow"]) == 2
+    capsys.readouterr()
+
+
 def test_simulate_exit_codes_and_json(capsys: Any) -> None:
     """simulate: 0; 1 on a file with errors; ``--format json`` prints SPEC's object."""
     assert main(["simulate", str(BROKEN), "--cases", "20"]) == 1
@@ -260,6 +286,8 @@ def test_simulate_exit_codes_and_json(capsys: Any) -> None:
     # the same seed gives the same JSON, whatever --workers
     assert main([*argv, "--workers", "2", "--progress"]) == 0
     assert json.loads(capsys.readouterr().out) == data
+    # pathways.simulate(p, ...).to_dict() == the JSON (SPEC section 6)
+    assert pathways.simulate(pathways.load(SMALL), cases=300, seed=5).to_dict() == data
     assert main([*argv, "--arrivals-per-day", "3"]) == 0
     capsys.readouterr()
 

@@ -9,10 +9,13 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import (
+    IgnoreCodes,
     PathwayFile,
+    SelectCodes,
     Usage,
     echo_findings,
     load_or_report,
+    parse_codes,
     parse_today,
     warn_lang,
     write_or_report,
@@ -94,6 +97,8 @@ def render(
         str | None,
         typer.Option(help=N_("The date the checks measure contact age from (YYYY-MM-DD).")),
     ] = None,
+    select: SelectCodes = None,
+    ignore: IgnoreCodes = None,
     direction: Annotated[
         str | None,
         typer.Option(
@@ -140,7 +145,17 @@ def render(
         orientation,
     )
     return _render(
-        path, output, lang, visibility, force, findings, simulation, today, layout, since
+        path,
+        output,
+        lang,
+        visibility,
+        force,
+        findings,
+        simulation,
+        today,
+        layout,
+        since,
+        checks={"select": parse_codes(select), "ignore": parse_codes(ignore)},
     )
 
 
@@ -155,6 +170,7 @@ def _render(
     today: str | None,
     layout: tuple[str | None, str | None, str] = (None, "A3", "landscape"),
     since: str | None = None,
+    checks: dict[str, list[str] | None] | None = None,
 ) -> int:
     from pathways.render import FORMATS
     from pathways.render import render as draw
@@ -184,7 +200,7 @@ def _render(
 
     warn_lang(lang, pathway.locales)
     # Findings of the reader's view: their messages name only what the reader may see.
-    found = list(check(view(pathway, visibility), today=day))
+    found = list(check(view(pathway, visibility), today=day, **(checks or {})))
     errors = [f for f in found if f.severity.value == "error"]
     if errors and not force and not findings:  # the overlay is for files with errors
         echo_findings(errors, lang)

@@ -13,11 +13,16 @@ import typer
 
 from pathways.cli._app import app
 from pathways.cli._common import (
+    IgnoreCodes,
     PathwayFile,
+    SelectCodes,
     TextOrJson,
+    TodayDate,
     check_choice,
     echo_findings,
     load_or_report,
+    parse_codes,
+    parse_today,
     warn_lang,
 )
 from pathways.cli._io import VISIBILITY_OPTION, check_paths
@@ -33,10 +38,15 @@ if TYPE_CHECKING:
 
 
 def _load(
-    path: Path, visibility: Visibility | None = None, lang: str | None = None
+    path: Path,
+    visibility: Visibility | None = None,
+    lang: str | None = None,
+    checks: Mapping[str, Any] | None = None,
 ) -> Pathway | None:
     """The pathway, or None after printing its load or error findings to stderr (as a reader
-    at ``visibility`` may see them)."""
+    at ``visibility`` may see them). ``checks`` are :func:`pathways.check`'s ``select``,
+    ``ignore`` and ``today`` (SPEC section 5's common options): the errors they leave out do
+    not stop the run."""
     from pathways.rules import check
     from pathways.visibility import policy, view
 
@@ -56,7 +66,8 @@ def _load(
         )
         typer.echo(text, err=True)
         return None
-    errors = [f for f in check(view(pathway, visibility)) if f.severity.value == "error"]
+    found = check(view(pathway, visibility), **(checks or {}))
+    errors = [f for f in found if f.severity.value == "error"]
     echo_findings(errors, lang)
     if errors:
         words = tr("{path}: {errors}; fix them before simulating", lang)
@@ -364,6 +375,7 @@ def _plan(
     compare: list[str],
     visibility: Visibility | None = None,
     lang: str | None = None,
+    checks: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, Pathway, list[str], str]]:
     """The runs to make: (name, pathway, overrides, description); the first is the baseline.
 
@@ -398,7 +410,7 @@ def _plan(
                 raise SimulationError("--compare set: give the changes with --set PATH=VALUE")
             runs.append(("--set", pathway, [*base_changes, *sets], ""))
         elif os.path.isfile(name) and not any(s.name == name for s in pathway.scenarios):
-            other = _load(Path(name), visibility, lang)
+            other = _load(Path(name), visibility, lang, checks)
             if other is None:
                 raise SimulationError(f"--compare {name}: the file does not load (see above)")
             runs.append((name, other, [], ""))
@@ -493,6 +505,9 @@ def simulate(
         ),
     ] = False,
     format: TextOrJson = "text",
+    select: SelectCodes = None,
+    ignore: IgnoreCodes = None,
+    today: TodayDate = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option(
@@ -560,8 +575,10 @@ def simulate(
 
     check_choice(format, ("text", "json"))
     check_paths(path, output)
+    checks: dict[str, Any] = {"select": parse_codes(select), "ignore": parse_codes(ignore)}
+    checks["today"] = parse_today(today)
     # --lang is checked against the file's own locales once it is loaded (see routes).
-    pathway = _load(path, visibility, lang)
+    pathway = _load(path, visibility, lang, checks)
     if pathway is None:
         return 1
     warn_lang(lang, pathway.locales)
@@ -579,7 +596,7 @@ def simulate(
         options["max_cases"] = max_cases
     sets = list(overrides or [])
     try:
-        plan = _plan(pathway, scenario, sets, compare or [], visibility, lang)
+        plan = _plan(pathway, scenario, sets, compare or [], visibility, lang, checks)
         if visibility is not None:
             # overrides name the file's own ids; the reader's view is taken after them
             plan = [
