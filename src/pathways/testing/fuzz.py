@@ -9,9 +9,11 @@ agencies are made ``restricted`` and every id, name, title and contact of theirs
 marker (``zqxMARK...``).
 
 :func:`exercise` runs one text through load -> check -> dump -> load -> simulate (small) ->
-render (DOT, Mermaid) -> report, at a reader level, and asserts the two properties:
+render (DOT, Mermaid) -> report -> BPMN export (read back), at a reader level, and asserts
+the two properties:
 
-- the only exceptions that leave the library are its own (:class:`pathways.PathwayError`);
+- the only exceptions that leave the library are its own (:class:`pathways.PathwayError`),
+  and the BPMN export is well-formed XML whatever the labels hold;
 - no output at the reader's level holds a marker that is a secret at that level
   (:func:`pathways.visibility.secrets`), and ``dump`` writes only what ``load`` reads back
   equal.
@@ -27,6 +29,7 @@ batches of random examples until the time is up.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -83,6 +86,9 @@ ODD_VALUES: tuple[Any, ...] = (
     "x" * 5000,
     "<script>alert(1)</script>",
     "{{ and }} [ ] | \" '",
+    "a\x01\x1b]0;t\x07\x1b[2J\ufffeb",  # controls XML cannot hold, a terminal would obey
+    "]]> --> <!-- %% click s0 call x() ::: #quot; `b` \\N",
+    "line\u2028sep\r\nnext\tz",
 )
 
 
@@ -208,6 +214,12 @@ def _outputs(text: str, reader: Any) -> tuple[Any, dict[str, str]]:
     except PathwayError as exc:
         outputs["render.error"] = str(exc)
     outputs["report.html"] = pathway_report(pathway, visibility=reader, cases=30, diagram=False)
+    try:
+        from pathways.bpmn.export import to_bpmn
+
+        outputs["export.bpmn"] = to_bpmn(pathway, visibility=reader, layout="layered")
+    except PathwayError as exc:
+        outputs["export.error"] = str(exc)
     return pathway, outputs
 
 
@@ -227,6 +239,14 @@ def exercise(text: str, reader: str = "public") -> None:
     for name, out in outputs.items():
         leaked = sorted(s for s in hidden if s in out)
         assert not leaked, f"{name} at {reader} shows {leaked}"
+    if "export.bpmn" in outputs:
+        import xml.etree.ElementTree as ET
+
+        from pathways.bpmn.importer import loads_bpmn
+
+        ET.fromstring(outputs["export.bpmn"])  # well-formed, whatever the labels hold
+        with contextlib.suppress(PathwayError):  # a finding about the file is an answer
+            loads_bpmn(outputs["export.bpmn"].encode(), "fuzz.bpmn")
 
 
 def main(argv: list[str] | None = None) -> int:
