@@ -301,6 +301,7 @@ def test_routes_json_shape(capsys: Any) -> None:
     assert set(data["shortest"]) == set(data["longest"]) == {"route", "hours"}
     assert data["count"] >= 1 and data["max_interviews"] == 2
     assert main(["routes", str(CLEAN)]) == 0
+    assert main(["routes", str(BROKEN), "--format", "json"]) == 0  # errors: still 0
     capsys.readouterr()
 
 
@@ -342,6 +343,7 @@ def test_report_takes_simulates_options(
         for o in seen
     )
     seen.clear()
+    assert main(["report", str(BROKEN), "-o", str(tmp_path / "broken"), "--no-simulation"]) == 0
     assert main([*argv, "--no-progress"]) == 0
     assert seen and not any(o.get("progress") for o in seen) and "scheduler" not in seen[0]
     capsys.readouterr()

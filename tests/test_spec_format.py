@@ -364,3 +364,18 @@ def test_file_rules_block() -> None:
     assert f.severity.value == "error"
     doc = _doc(roles=roles, rules={"ignore": ["PW202"]})
     assert "PW202" not in {f.code for f in pathways.check(_load(doc))}
+
+
+def test_the_spec_7_3_calendar_example(p: pathways.Pathway) -> None:
+    """SPEC 7.3: on the example's office calendar, a case that reaches the role on Friday
+    evening is served on Monday; 2 working hours started Friday 16:30 end Monday 09:30; PW303
+    counts the worst wall-clock time (started at Friday's close: Monday 10:00)."""
+    from pathways.calendars import DEFAULT_START, timeline, wall_clock, worst_case
+
+    office = p.calendars["office"]
+    args = (office.timezone, office.days, office.hours, office.holidays, DEFAULT_START)
+    line = timeline(*args, office.timezone)
+    friday = 4 * 24.0  # time zero is Monday 2027-01-04 00:00
+    assert wall_clock(line, line.begin(friday + 19)) == "Monday 08:00"
+    assert wall_clock(line, line.finish(friday + 16.5, 2)) == "Monday 09:30"
+    assert worst_case(*args, 2) == (65.0, "Friday 17:00 to Monday 10:00")
