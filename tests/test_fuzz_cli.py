@@ -162,3 +162,12 @@ def test_odd_arrivals_are_refused_before_the_saturation_pilot(
 
     with pytest.raises(pw.SimulationError, match="arrivals per day"):
         saturation_before_run(pw.load(GOOD), arrivals_per_day=float(rate))
+
+
+def test_a_store_that_is_not_a_database_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """migrate STORE given a pathway file raised sqlite3.DatabaseError ('file is not a
+    database') with a traceback."""
+    assert main(["migrate", str(SMALL), "--from", str(SMALL), "--to", str(SMALL)]) == 2
+    assert "is not a SQLite case store" in _one_line_error(capsys)

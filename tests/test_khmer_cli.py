@@ -38,6 +38,7 @@ HELP_ALLOWED = {
     *["BPMN", "XML", "JSON", "HTML", "PDF", "SARIF", "GitHub", "URL", "CI", "Schema", "DSN"],
     *["Graphviz", "Dask", "Poisson", "SQLite", "PostgreSQL", "Camunda", "Modeler", "Signavio"],
     *["Bizagi", "bpmn", "io", "git", "REV", "PATH", "VALUE", "HEAD", "v", "tcp", "host", "port"],
+    "STORE",  # migrate's argument, as a usage error names it (like PATH)
     *["hex", "hash", "stderr", "pt", "pw", "label", "xml", "lang", "index", "html", "site"],
     *["make", "docs", "Case", "to_dict", "OLD_ID", "NEW_ID", "ID", "ROLE", "ISO", "N"],
     *["case", "entries", "verified", "problem", "true", "false", "YYYY", "MM", "DD", "a", "z"],
@@ -139,6 +140,7 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
         ["diff", P1, P1, "--rename", "x"],
         ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--actor", "nobody"],
         ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--at", "noon"],
+        ["migrate", P1, "--from", P1, "--to", P1],
         ["report", P1, "-o", str(tmp / "r"), "--cases", "0"],
         ["report", P1, "-o", str(tmp / "r"), "--arrivals-per-day", "0"],
         ["report", str(empty), "-o", str(tmp / "r")],

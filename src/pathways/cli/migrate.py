@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -109,7 +110,11 @@ def migrate(
     if versions is None:
         return 2
     before, after = versions
-    with SQLiteStore(store) as cases:
+    try:
+        opened = SQLiteStore(store)
+    except sqlite3.DatabaseError:  # a pathway file, a text file: 'file is not a database'
+        raise Usage(f"{str(store)!r} is not a SQLite case store", param_hint="STORE") from None
+    with opened as cases:
         old_engine, new_engine = Engine(before), Engine(after)
         try:
             result = migrate_store(
