@@ -379,3 +379,29 @@ def test_the_spec_7_3_calendar_example(p: pathways.Pathway) -> None:
     assert wall_clock(line, line.begin(friday + 19)) == "Monday 08:00"
     assert wall_clock(line, line.finish(friday + 16.5, 2)) == "Monday 09:30"
     assert worst_case(*args, 2) == (65.0, "Friday 17:00 to Monday 10:00")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"on_reject": "intake"},  # referral only
+        {"response_within": "1d"},  # referral only
+        {"decline_probability": 0.1},  # referral only
+        {"consent": "override"},  # needs a reason
+        {"consent": "not-needed"},  # needs a reason
+        {"consent": "maybe"},  # required | override | not-needed
+        {"kind": "transfer"},  # referral | handoff | internal
+        {"probability": 1.5},
+    ],
+    ids=str,
+)
+def test_transition_keys_the_spec_constrains(extra: dict[str, Any]) -> None:
+    """`on_reject`, `response_within` and `decline_probability` are for referrals only; a
+    `consent: override` or `not-needed` needs a `reason`; kinds and consent values are the
+    SPEC's: anything else does not load (PW002)."""
+    transitions = _doc()["transitions"]
+    transitions[0].update(extra)
+    assert _load_codes(_doc(transitions=transitions)) == {"PW002"}
+    if "consent" in extra and extra["consent"] != "maybe":
+        transitions[0]["reason"] = "mandatory report"
+        assert _load(_doc(transitions=transitions)).transitions[0].reason == "mandatory report"
