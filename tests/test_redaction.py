@@ -4,9 +4,10 @@ Generated pathways get marked agencies (pathways.testing.fuzz.mark_agency): ever
 role id and title, contact value and hours of a `partners` or `restricted` agency, and contacts
 at each level, carry a unique marker. Each output is produced at each reader level and searched
 for the markers that pathways.visibility.secrets lists as hidden at that level: SVG, DOT,
-Mermaid, PNG and PDF (their bytes and, for PDF, the inflated streams), report HTML (diagram,
-tables, charts, findings), simulate JSON, and validate's text, JSON, SARIF and GitHub output.
-At `restricted` the markers must appear (the search would find a leak).
+Mermaid, PNG and PDF (their bytes; for PDF also the text pypdf reads off its pages; a PNG's
+pixels are drawn from the DOT searched), report HTML (diagram, tables, charts, findings),
+simulate JSON, and validate's text, JSON, SARIF and GitHub output. At `restricted` the
+markers must appear in the report and the PDF (the search would find a leak).
 """
 
 from __future__ import annotations
@@ -42,13 +43,22 @@ def _marked(doc: dict[str, Any]) -> pw.Pathway:
 
 
 def _pdf_text(data: bytes) -> str:
-    """The PDF's bytes and every Flate stream inflated (Graphviz compresses its streams)."""
+    """The PDF's bytes, every Flate stream inflated (Graphviz compresses its streams), and the
+    text pypdf reads off its pages, lines joined by spaces. The streams alone hold no drawn
+    text to search: cairo writes it as kerned runs, ``[(H)12(i)9(d)...]TJ``, so a marker
+    drawn in the PDF was never found there."""
+    import io
+
+    from pypdf import PdfReader
+
     parts = [data.decode("latin-1")]
     for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
         try:
             parts.append(zlib.decompress(match.group(1)).decode("latin-1"))
         except zlib.error:
             continue
+    pages = PdfReader(io.BytesIO(data)).pages
+    parts.append(" ".join(" ".join(page.extract_text().split()) for page in pages))
     return "\n".join(parts)
 
 
@@ -87,6 +97,8 @@ def _check(pathway: pw.Pathway, tmp: Path, formats: tuple[str, ...]) -> None:
         if level == "restricted":
             report = "".join(v for k, v in outputs.items() if k.startswith("report/"))
             assert f"{MARK} Agency 0" in report  # visible at the top level: the search works
+            if ".pdf" in outputs:
+                assert f"{MARK} Agency 0" in outputs[".pdf"]  # and finds drawn text
 
 
 @settings(max_examples=examples(3))
