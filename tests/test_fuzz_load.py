@@ -114,3 +114,43 @@ def test_the_bounds_of_simulation_start_simulate() -> None:
     for start in ("1900-01-01", "2999-12-31"):
         changed = pw.simulate(pathway, cases=50, overrides=[f"simulation.start={start}"])
         assert changed.cases == 50
+
+
+CALENDAR = """
+calendars:
+  office: {timezone: TZ, days: [mon, tue, wed, thu, fri], hours: ["08:00-17:00"]}
+"""
+
+
+@pytest.mark.parametrize("zone", ["Asia", "x" * 300, "Asia/Phnom_Penh/"])
+def test_a_time_zone_that_is_a_folder_or_too_long_is_pw002(zone: str) -> None:
+    """`timezone: Asia` raised IsADirectoryError, a 300-character name OSError (File name too
+    long) out of the model's check (ZoneInfo reads a file named by the value)."""
+    found = _first(SMALL + CALENDAR.replace("TZ", zone))
+    assert (found.code, found.line) == ("PW002", SMALL.count("\n") + 3)
+    assert "unknown time zone" in found.message
+
+
+@pytest.mark.parametrize("key", ["1", "true", "1.5"])
+def test_a_calendar_named_by_a_number_is_pw002_not_a_type_error(key: str) -> None:
+    """A calendar (or case field) keyed by a number raised TypeError from the 'did you mean'
+    search and from sorting names of mixed types (references.py)."""
+    text = SMALL.replace("title: Counsellor}", "title: Counsellor, calendar: office}")
+    text += CALENDAR.replace("office", key).replace("TZ", "UTC")
+    with pytest.raises(pw.LoadError) as info:
+        pw.loads(text)
+    codes = {f.code for f in info.value.findings}
+    assert codes == {"PW002", "PW003"}, info.value.findings
+
+
+def test_a_pathway_without_transitions_simulates_with_capacities() -> None:
+    """`transitions: []` in a pathway with role capacities raised IndexError in the queue
+    planner (it indexed an empty array); every case is stuck at its entry step."""
+    import yaml
+
+    path = Path(__file__).parents[1] / "pathways" / "kh" / "compensation-claim.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["transitions"] = []
+    pathway = pw.loads(yaml.safe_dump(doc, allow_unicode=True))
+    assert any(r.capacity for r in pathway.roles)
+    assert pw.simulate(pathway, cases=20).to_dict()["stuck"] == 20

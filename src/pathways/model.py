@@ -369,7 +369,9 @@ class Calendar(BaseModel):
 
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # the name is a path into the zone database: 'Asia' is a folder (IsADirectoryError),
+        # a 300-character name too long for a file name (OSError)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             zones = sorted(zoneinfo.available_timezones())
             hint = did_you_mean(value, zones) or "; use an IANA name such as Asia/Phnom_Penh or UTC"
             raise ValueError(f"unknown time zone {value!r}{hint}") from None

@@ -79,7 +79,8 @@ def check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
         {s for s in declared if isinstance(s, str)} if isinstance(declared, list) else set()
     )
     fields = data.get("case_fields")
-    field_names = set(fields) if isinstance(fields, dict) else set()
+    # a non-string key is PW002 (the model's); names are compared and sorted as strings
+    field_names = {f for f in fields if isinstance(f, str)} if isinstance(fields, dict) else set()
     step_tags = {
         tag
         for _, step in _items(data, "steps")
@@ -95,7 +96,11 @@ def check_references(data: Mapping[str, Any], smap: SourceMap) -> list[Finding]:
     for i, agency in _items(data, "agencies"):
         ref("sector", agency.get("sector"), sectors, ("agencies", i, "sector"))
     declared_calendars = data.get("calendars")
-    calendars = set(declared_calendars) if isinstance(declared_calendars, dict) else set()
+    calendars = (
+        {c for c in declared_calendars if isinstance(c, str)}
+        if isinstance(declared_calendars, dict)
+        else set()
+    )
     for i, role in _items(data, "roles"):
         ref("agency", role.get("agency"), agencies, ("roles", i, "agency"))
         ref("calendar", role.get("calendar"), calendars, ("roles", i, "calendar"))

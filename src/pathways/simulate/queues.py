@@ -262,7 +262,11 @@ def plan_replication(cp: Compiled, n: int, rng: np.random.Generator) -> QueuePla
     row_draws = (share[:, None] * step_draws[None, :]).ravel()
     trans_draws = pilot.transition_counts * per_case
     flat_trans = cp.exit_transition.ravel()
-    delay_draws = np.where(flat_trans >= 0, trans_draws[flat_trans.clip(0)], 0.0)
+    delay_draws = (
+        np.where(flat_trans >= 0, trans_draws[flat_trans.clip(0)], 0.0)
+        if trans_draws.size
+        else np.zeros(flat_trans.shape)  # no transitions at all: nothing to index
+    )
     if cp.calendared:  # SPEC 7.3: arrivals from simulation.start, by hour-of-day profile
         arrival_array = arrival_times(n, rate, cp.arrival_profile, rng)
     else:
