@@ -351,6 +351,17 @@ def test_a_terminal_gets_colours_but_no_other_control(monkeypatch: pytest.Monkey
     monkeypatch.undo()
 
 
+def test_no_stream_stays_no_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a standard output (None, as under pythonw) the command runs and writes
+    nothing, as click does; it did not become a filter around None that fails to write."""
+    import sys
+
+    from pathways.cli import main
+
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["routes", str(TERMINAL)]) == 0
+
+
 def test_a_pipe_or_file_gets_the_text_as_written() -> None:
     """Only a terminal's stream is filtered: JSON piped on keeps its strings exact."""
     import io

@@ -79,10 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:mod:`pathways.cli._lang`). A terminal is written only what it shows: control
     characters in user text are not obeyed (:mod:`pathways.cli._terminal`).
     """
-    from pathways.cli._terminal import Shown
+    from pathways.cli._terminal import shown_stream
 
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = Shown(out), Shown(err)
+    sys.stdout, sys.stderr = shown_stream(out), shown_stream(err)
     try:
         return _main(argv)
     finally:

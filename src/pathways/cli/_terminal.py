@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-__all__ = ["Shown", "shown"]
+__all__ = ["Shown", "shown", "shown_stream"]
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 """C0 controls but tab and newline, DEL, the C1 controls and the bidi embeddings, overrides
@@ -68,3 +68,9 @@ class Shown:
         if name == "buffer":  # click would write bytes past the filter
             raise AttributeError(name)
         return getattr(self.unfiltered, name)
+
+
+def shown_stream(stream: Any) -> Any:
+    """``stream`` written through a :class:`Shown`; as it is when there is none (``None``,
+    as under pythonw: click then writes nothing) or it already is one."""
+    return stream if stream is None or isinstance(stream, Shown) else Shown(stream)
