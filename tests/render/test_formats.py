@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pathways
 from pathways.errors import RenderError
@@ -14,6 +16,7 @@ from pathways.render import FORMATS, render, to_dot
 from pathways.render.dot import LANE_TITLE_WIDTH
 from pathways.render.extract import wrap
 from tests.conftest import require
+from tests.hyp import examples
 
 from ._helpers import BUNDLED, P1, SVG_NS, load, requires_dot, svg_clusters, svg_texts
 
@@ -192,6 +195,30 @@ def test_very_long_labels_are_cut_not_refused(tmp_path: Path) -> None:
     assert any(t.startswith("long title") and t.endswith("…") for t in texts)
     mermaid = pathways.render(p, tmp_path / "long.mmd").read_text(encoding="utf-8")
     assert "Z" * (MAX_TEXT - 1) + "#8230;" in mermaid and "Z" * MAX_TEXT not in mermaid
+
+
+@requires_dot
+@settings(max_examples=examples(12), deadline=None)
+@given(
+    label=st.sampled_from(["]", "]]", "", "\t", "\n", " ] ", "\\N]"])
+    | st.text(st.sampled_from(list("]<>&[{}|\\\"' \t\n-#%")), max_size=4)
+)
+def test_any_short_label_in_any_place_is_drawn(
+    label: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Graphviz refused the whole drawing ("syntax error ... ]</FONT>") when a role title,
+    an agency name or an arrow's label was "]" or "]]", or blank, or a title was a newline:
+    such text is written so Graphviz reads it (``&#93;``, a space)."""
+    data = load("hostile.yaml").model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["title"] = label
+    data["roles"][0]["title"] = label
+    data["agencies"][0]["name"] = label
+    data["transitions"][0]["label"] = label
+    data["deadlines"][0]["label"] = label
+    data["steps"][0]["label"] = label
+    p = pathways.Pathway.model_validate(data)
+    out = render(p, tmp_path_factory.mktemp("short") / "s.svg")
+    ET.fromstring(out.read_bytes())
 
 
 # --- visibility -------------------------------------------------------------------------------

@@ -128,7 +128,12 @@ def text(value: str) -> str:
     >>> text('<script>"&\\\\N')
     '&lt;script&gt;&quot;&amp;\\\\\\\\N'
     """
-    return html.escape(printable(shorten(value, MAX_TEXT)), quote=True).replace("\\", "\\\\")
+    line = " ".join(printable(shorten(value, MAX_TEXT)).splitlines())  # one line: rows break
+    escaped = html.escape(line, quote=True)
+    # Graphviz refuses a run of text that is "]" or "]]", and an empty or blank one ("syntax
+    # error ... <B></B>"): a role, an agency, an arrow's label or a title written so drew
+    # nothing at all.
+    return escaped.replace("\\", "\\\\").replace("]", "&#93;") or " "
 
 
 def _lines(lines: list[str]) -> str:
