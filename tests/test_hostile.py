@@ -384,3 +384,62 @@ def test_report_shows_controls_and_bidi_overrides_as_the_diagram_does(tmp_path: 
     html = (tmp_path / "hostile-terminal.html").read_text(encoding="utf-8")
     assert not [c for c in ("\x1b", "\x07", "\x08", "\x9b", "\u202e") if c in html]
     assert "Closed \ufffdesrever" in html and "Intake \ufffd[31mred" in html
+
+
+# --- every output, with markup of each in every text -------------------------------------------
+
+EVERYWHERE = HOSTILE / "labels-everywhere.yaml"
+PAYLOAD = '</script><script>alert(1)</script>"><svg onload=alert(2)>]]>--><!--&amp;`%%{init}%%'
+
+
+def test_every_output_shows_markup_in_every_text_as_text(tmp_path: Path) -> None:
+    """One file with HTML, SVG, XML, Mermaid, DOT and GitHub-command syntax, a control
+    character and a bidi override in every text a user writes (titles, labels, names, role
+    titles, descriptions, contacts, sources, field and value labels, enum values in guards,
+    events, tags, reasons, deadlines, scenarios; English and Khmer): every output is well
+    formed, adds no element, attribute or script, and shows the text; a public reader sees
+    no name or role title of the restricted agency."""
+    import json
+
+    from lxml import etree
+    from lxml import html as lhtml
+
+    from pathways.bpmn.export import to_bpmn
+    from pathways.bpmn.importer import loads_bpmn
+    from pathways.report import write_report
+    from pathways.validate import render_findings
+
+    p = pw.load(EVERYWHERE)
+    found = pw.check(p)
+    for lang in (None, "km"):
+        svg = etree.fromstring(pw.render(p, tmp_path / f"{lang}.svg", lang=lang).read_bytes())
+        tags = {etree.QName(el).localname for el in svg.iter() if isinstance(el.tag, str)}
+        assert tags <= {"svg", "g", "title", "text", "polygon", "path", "ellipse", "polyline"}
+        assert not [a for el in svg.iter() for a in el.attrib if a.lower().startswith("on")]
+        texts = " ".join("".join(t.itertext()) for t in svg.iter("{*}text"))
+        assert PAYLOAD[:30] in texts and "SECRET" not in texts  # default reader: partners
+        assert "\u202e" not in texts and "\x01" not in texts
+    write_report([EVERYWHERE], tmp_path / "report", visibility="public", cases=50, workers=1)
+    for page in (tmp_path / "report").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "SECRET" not in text, page.name
+        tree = lhtml.document_fromstring(text)
+        scripts = [s for s in tree.iter("script")]
+        assert all(s.get("src") is None for s in scripts)
+        assert not [s for s in scripts if "alert" in (s.text or "") and s.get("type") is None]
+        assert not [a for el in tree.iter() for a in el.attrib if a.lower().startswith("on")]
+    assert PAYLOAD in "".join(
+        lhtml.document_fromstring(
+            (tmp_path / "report" / "labels-everywhere.html").read_text(encoding="utf-8")
+        ).itertext()
+    )
+    for level in ("public", "restricted"):
+        xml = to_bpmn(p, visibility=level, layout="layered")
+        etree.fromstring(xml.encode())
+        back = loads_bpmn(xml.encode(), "x.bpmn")
+        assert back.label("intake").startswith("I" + PAYLOAD)
+        assert (level == "restricted") == ("SECRET" in xml)
+    json.loads(render_findings(found, "json", files=1)[0])
+    json.loads(render_findings(found, "sarif", files=1)[0])
+    github = render_findings(found, "github", files=1)[0]
+    assert all(line.startswith("::") for line in github.splitlines())

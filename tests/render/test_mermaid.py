@@ -135,6 +135,8 @@ def test_real_mermaid_parser(tmp_path: Path) -> None:
     command = _checker()
     cases = [(pathways.load(path), None) for path in BUNDLED]
     cases += [(pathways.load(P1), "km"), (load("hostile.yaml"), None)]
+    everywhere = pathways.load(HERE.parent / "data" / "hostile" / "labels-everywhere.yaml")
+    cases += [(everywhere, None), (everywhere, "km")]  # markup of every output in every text
     files = []
     for number, (p, lang) in enumerate(cases):
         out = tmp_path / f"{number}.mmd"
