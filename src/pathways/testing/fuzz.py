@@ -89,6 +89,14 @@ ODD_VALUES: tuple[Any, ...] = (
     "a\x01\x1b]0;t\x07\x1b[2J\ufffeb",  # controls XML cannot hold, a terminal would obey
     "]]> --> <!-- %% click s0 call x() ::: #quot; `b` \\N",
     "line\u2028sep\r\nnext\tz",
+    # found by the hunts of tests/test_fuzz_*.py: keys that are not text, a line break YAML
+    # folds (NEL), a folder of the time-zone database, dates at the ends of the calendar
+    {1: "a"},
+    {None: "a"},
+    "a\x85b",
+    "Asia",
+    "0001-01-01",
+    "9999-12-31",
 )
 
 
