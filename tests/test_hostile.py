@@ -373,6 +373,8 @@ def test_a_pipe_or_file_gets_the_text_as_written() -> None:
         Shown(stream).write('{"label": "a\x85b\u202e"}')  # type: ignore[arg-type]
     assert pipe.getvalue() == '{"label": "a\x85b\u202e"}'
     assert terminal.text.getvalue() == '{"label": "a\ufffdb\ufffd"}'
+    Shown(terminal).writelines(["\x1b]0;t\x07\n"])  # type: ignore[arg-type]  # not around it
+    assert terminal.text.getvalue().endswith("\ufffd]0;t\ufffd\n")
 
 
 def test_report_shows_controls_and_bidi_overrides_as_the_diagram_does(tmp_path: Path) -> None:

@@ -64,6 +64,10 @@ class Shown:
             return len(text)
         return self.unfiltered.write(text)
 
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
     def __getattr__(self, name: str) -> Any:
         if name == "buffer":  # click would write bytes past the filter
             raise AttributeError(name)
