@@ -154,3 +154,14 @@ def test_a_pathway_without_transitions_simulates_with_capacities() -> None:
     pathway = pw.loads(yaml.safe_dump(doc, allow_unicode=True))
     assert any(r.capacity for r in pathway.roles)
     assert pw.simulate(pathway, cases=20).to_dict()["stuck"] == 20
+
+
+@pytest.mark.parametrize("key", ["1", "true", "1.5"])
+def test_a_case_field_named_by_a_number_is_pw002_not_a_type_error(key: str) -> None:
+    """The population then names a field the file does not declare (PW003): its 'declared:'
+    list sorted names of mixed types (TypeError)."""
+    text = SMALL.replace("  online: {type: boolean}", f"  {key}: {{type: boolean}}")
+    text += "simulation: {population: {online: {bernoulli: 0.5}}}\n"
+    with pytest.raises(pw.LoadError) as info:
+        pw.loads(text)
+    assert {f.code for f in info.value.findings} == {"PW002", "PW003"}
