@@ -171,3 +171,25 @@ def test_a_store_that_is_not_a_database_is_a_usage_error(
     database') with a traceback."""
     assert main(["migrate", str(SMALL), "--from", str(SMALL), "--to", str(SMALL)]) == 2
     assert "is not a SQLite case store" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("command", ["diff", "render", "report"])
+def test_a_git_revision_is_never_read_as_a_git_option(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`git:--output=FILE:x` (diff) and `--since --output=FILE` (render, report) ran
+    `git show --output=FILE...`, which wrote FILE: a revision starting with '-' is refused."""
+    target = tmp_path / "written"
+    argv = {
+        "diff": ["diff", str(GOOD), f"git:--output={target}:x"],
+        "render": ["render", str(GOOD), "-o", str(tmp_path / "a.dot"), "--since"],
+        "report": ["report", str(GOOD), "-o", str(tmp_path / "r"), "--no-simulation", "--since"],
+    }[command]
+    if command != "diff":
+        argv.append(f"--output={target}")
+    code = main(argv)
+    out = capsys.readouterr()
+    assert not list(tmp_path.glob("written*")), "git wrote a file"
+    assert "Traceback" not in out.out + out.err
+    if command != "report":  # the report notes it on the page
+        assert code == 2 and "a revision does not start with '-'" in out.err

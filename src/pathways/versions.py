@@ -428,6 +428,8 @@ def load_version(spec: str) -> Pathway:
     rev, sep, path = spec[4:].partition(":")
     if not sep or not rev or not path:
         raise ValueError(f"{spec!r}: write git:REVISION:PATH, e.g. git:HEAD~1:pathways/p1.yaml")
+    if rev.startswith("-"):  # git would read it as an option: --output=FILE writes a file
+        raise ValueError(f"{spec[:60]!r}: a revision does not start with '-'")
     try:
         done = subprocess.run(
             ["git", "show", f"{rev}:{path}"], capture_output=True, check=False, timeout=60
