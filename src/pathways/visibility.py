@@ -346,8 +346,9 @@ def seen_load_findings(
     """
     if reader is None:
         return list(findings)
+    from pathways.load.document import parse_document
     from pathways.load.loader import data_findings
-    from pathways.load.yaml_walk import MAX_BYTES, parse_document
+    from pathways.load.yaml_walk import MAX_BYTES
 
     level = Visibility(reader)
     data: Any = None

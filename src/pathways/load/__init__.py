@@ -5,7 +5,8 @@ source map into the XML, then checked from step 4 on.
 
 1-3. :mod:`pathways.load.yaml_walk`: read with a size bound, decode strict UTF-8, compose the
      YAML and walk its nodes once into plain data and a :class:`~pathways.load.source.SourceMap`
-     (PW001).
+     (PW001); a ``.json`` file is read as JSON instead (:mod:`pathways.load.json_walk`, the
+     values ``json.loads`` gives; :mod:`pathways.load.document` chooses).
 4-5. :mod:`pathways.load.loader`: references and duplicate ids (PW003, PW004;
      :mod:`pathways.load.references`), the pydantic model with each error mapped to its node
      (PW002, PW006; :mod:`pathways.load.schema_errors`), the guards (PW005); a
@@ -22,8 +23,9 @@ import os
 
 from pathways._callable import make_callable
 from pathways.load import loader
+from pathways.load.document import parse_document
 from pathways.load.loader import SUFFIXES, dump, load_findings, loads, pathway_files
-from pathways.load.yaml_walk import MAX_BYTES, MAX_NODES, parse_document
+from pathways.load.yaml_walk import MAX_BYTES, MAX_NODES
 from pathways.model import Pathway
 
 __all__ = [

@@ -23,6 +23,7 @@ from pathways._gc import gc_paused
 from pathways.errors import LoadError
 from pathways.findings import Finding, Location
 from pathways.load.codes import finding
+from pathways.load.document import parse_document
 from pathways.load.overrides import NamesNothing, check_overrides
 from pathways.load.references import check_references
 from pathways.load.schema_errors import MAX_UNKNOWN_KEYS, prune_unknown, schema_findings
@@ -32,7 +33,6 @@ from pathways.load.yaml_walk import (
     DocumentError,
     check_size,
     decode,
-    parse_document,
     read_bounded,
 )
 from pathways.model import Pathway
@@ -261,8 +261,9 @@ def dump(pathway: Pathway, *, fmt: str = "yaml") -> str:
     data = {"format": pathway.format, **data}
     if fmt == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2)
-        # YAML (which reads our JSON too) refuses raw non-printable characters and folds its
-        # own line breaks (NEL, LS, PS) inside strings: escape them.
+        # Escape what YAML refuses raw or reads as a line break (NEL, LS, PS): a .json file is
+        # read as JSON, but the text stays YAML too (pasted into a .yaml file, or read by an
+        # earlier version of pathways, which read JSON as YAML).
         return YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 

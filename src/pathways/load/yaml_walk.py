@@ -29,8 +29,9 @@ __all__ = [
     "YAML_UNSAFE",
     "DocumentError",
     "check_size",
+    "check_surrogates",
     "decode",
-    "parse_document",
+    "parse_yaml",
     "read_bounded",
 ]
 
@@ -128,13 +129,15 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
-    """Parse YAML or JSON text into plain data and a source map.
+def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
+    """Parse YAML text into plain data and a source map (JSON text goes to
+    :func:`pathways.load.json_walk.parse_json`; :func:`pathways.load.document.parse_document`
+    chooses).
 
     Raises
     ------
     LoadError
-        PW001 when the text is not readable YAML/JSON, repeats a key, or expands aliases
+        PW001 when the text is not readable YAML, repeats a key, or expands aliases
         past :data:`MAX_NODES`.
     """
     smap = SourceMap(file, text=text)
@@ -143,7 +146,7 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
         try:
             loader = _Loader(text)
         except UnicodeEncodeError:  # the C parser encodes the text as UTF-8 first
-            _check_surrogates(text)
+            check_surrogates(text)
             raise
         try:
             node = loader.get_single_node()
@@ -179,7 +182,7 @@ def parse_document(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _check_surrogates(text: str) -> None:
+def check_surrogates(text: str) -> None:
     """Refuse text holding a lone surrogate (only a ``str`` given to ``loads`` can: UTF-8
     bytes cannot encode one), on which the C parser raised UnicodeEncodeError."""
     found = _SURROGATE.search(text)
