@@ -162,3 +162,13 @@ def test_any_json_dump_loads_as_its_yaml_dump(doc: dict, ascii_only: bool) -> No
     as_yaml = yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
     assert pw.loads(text, "p.json") == pw.loads(as_yaml, "p.yaml")
     assert pw.loads(text) == pw.loads(as_yaml)
+
+
+def test_json_findings_are_in_the_language() -> None:
+    """A Khmer reader sees the JSON findings in Khmer (json's own words left out)."""
+    from pathways.messages import finding_message
+
+    for text in ['{"a": 1,,}', '{"format": "x", "t": "\\ud800"}']:
+        [finding] = load_findings(text.encode(), "p.json")[1]
+        said = finding_message(finding.message, "km")
+        assert said != finding.message and "Expecting" not in said

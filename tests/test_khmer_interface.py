@@ -212,9 +212,13 @@ def _too_many_elements() -> list[str]:
     return [f.message for f in info.value.findings]
 
 
-def _text_messages(text: str) -> list[str]:
+# JSON files' own PW001 messages (a file named .json is read as JSON)
+JSON_MISTAKES = ['{"format": "pathways/1",,}', '{"format": "pathways/1", "title": "\\ud800"}']
+
+
+def _text_messages(text: str, file: str = "<string>") -> list[str]:
     try:
-        pathways.loads(text)
+        pathways.loads(text, file)
     except LoadError as exc:
         return [f.message for f in exc.findings]
     return []
@@ -237,6 +241,8 @@ def _real_messages() -> list[str]:
         found += _messages(doc)
     for text in YAML_MISTAKES:
         found += _text_messages(text)
+    for text in JSON_MISTAKES:
+        found += _text_messages(text, "p.json")
     found += [f.message for f in import_bpmn(BPMN_NOTES.encode())[1].notes]
     for data in UNREADABLE_BPMN:
         with pytest.raises(LoadError) as info:
@@ -319,7 +325,7 @@ KEYWORDS |= {"format", "id", "steps", "min", "mode", "population", "simulation"}
 KEYWORDS |= {"value_labels"}  # a key, as the file writes it
 KEYWORDS |= {"uniform", "bernoulli", "choice", "fixed"}  # population's distributions
 KEYWORDS |= {"true", "false", "in", "not", "and", "or", "a", "b"}  # guard syntax, examples
-KEYWORDS |= {"YAML", "ISO"}  # the names of formats
+KEYWORDS |= {"YAML", "JSON", "ISO"}  # the names of formats
 KEYWORDS |= {"IANA", "Asia", "Phnom_Penh", "UTC"}  # time zones' names, as files write them
 KEYWORDS |= {"BPMN", "XML", "timeDuration", "sourceRef", "targetRef"}  # BPMN's own names
 KEYWORDS |= {"definitions", "DTD", "DOCTYPE"}

@@ -160,6 +160,12 @@ TEMPLATES: tuple[str, ...] = (
     N_("{value} is not a valid {tag} value; write it without the tag"),
     N_("a number with {n} digits; a pathway's numbers are far shorter"),
     N_("character {char} is a lone surrogate, not Unicode text"),
+    # JSON (PW001): json's own words ({parser}) stay in the English message and JSON output
+    N_("not valid JSON: {parser}"),
+    N_(
+        "the escape {escape} is half of a surrogate pair, not a character: write the character "
+        "itself, or both halves of its pair (e.g. \\ud83d\\ude00)"
+    ),
     N_("the file is empty; a pathway starts with 'format:'"),
     # the schema (PW002): pydantic's words, one template per kind of error
     N_("a pathway file holds one mapping (format:, id:, steps: ...), not a list value"),
