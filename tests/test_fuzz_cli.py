@@ -193,3 +193,18 @@ def test_a_git_revision_is_never_read_as_a_git_option(
     assert "Traceback" not in out.out + out.err
     if command != "report":  # the report notes it on the page
         assert code == 2 and "a revision does not start with '-'" in out.err
+
+
+@pytest.mark.parametrize("option", ["FILE", "--title", "--intake", "--lead"])
+def test_new_refuses_command_line_bytes_that_are_not_utf8(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes such as 0xff in a file name or a title reach Python as lone surrogates (PEP 383):
+    `new` raised UnicodeEncodeError writing the starter and left an empty file (a title wrote
+    a file that did not load)."""
+    odd = "x\udcff\udcfe"
+    out = tmp_path / (f"{odd}.yaml" if option == "FILE" else "p.yaml")
+    argv = ["new", str(out), "--no-input"] + ([] if option == "FILE" else [option, odd])
+    assert main(argv) == 2
+    assert "not UTF-8 text" in _one_line_error(capsys)
+    assert not list(tmp_path.iterdir())

@@ -333,6 +333,9 @@ def new(
     def error(message: str) -> None:
         typer.echo(tr("error: {message}", lang).format(message=message), err=True)
 
+    if _not_utf8(str(path)):
+        error(_not_text_words(lang).format(option="FILE", value=repr(str(path))))
+        return 2
     problem = output_problem(path)  # first: it stats the path without raising
     if problem is not None:
         error(usage_message(problem, lang))
@@ -352,6 +355,10 @@ def new(
     intake_sector = answer(intake_sector, N_("Its sector (hotline, police, ...)?"), "hotline")
     lead = answer(lead, N_("Which agency leads the case work?"), tr(_DEFAULTS["lead"], lang))
     lead_sector = answer(lead_sector, N_("Its sector (social, ngo, ...)?"), "social")
+    for option, value in (("--title", title), ("--intake", intake), ("--lead", lead)):
+        if _not_utf8(value):
+            error(_not_text_words(lang).format(option=option, value=repr(value)))
+            return 2
     for option, value in (("--intake-sector", intake_sector), ("--lead-sector", lead_sector)):
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", value):
             words = tr("{option} {value}: write a sector as a short lowercase word", lang)
@@ -392,3 +399,20 @@ def new(
     command = f"pathways watch {path} -o {path.with_suffix('.svg')}"
     typer.echo(tr("next: edit it, then `{command}`", lang).format(command=command))
     return 0
+
+
+def _not_utf8(text: str) -> bool:
+    """Whether command-line text holds bytes that are not UTF-8 (Python passes them on as
+    lone surrogates, PEP 383): the starter, written as UTF-8, could not hold them (it raised
+    UnicodeEncodeError, leaving an empty file)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_text_words(lang: str | None) -> str:
+    from pathways.i18n import tr
+
+    return tr("{option} {value}: not UTF-8 text; type or name it in UTF-8", lang)
