@@ -74,3 +74,24 @@ def test_simulate_applies_overrides_before_compiling(csa: pw.Pathway) -> None:
         overrides=["transitions.3.probability=0.5", "transitions.4.probability=0.5"],
     )
     assert r.steps["consent_override"]["visits"] / 4000 == pytest.approx(0.5, abs=0.04)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "case_fields.hours_since_incident.min=9000",
+            "case_fields.hours_since_incident: min 9000 is above max 8760",
+        ),
+        (
+            "calendars.office.timezone=Asia/Phnom_Penhh",
+            "calendars.office.timezone: unknown time zone 'Asia/Phnom_Penhh'; "
+            "did you mean 'Asia/Phnom_Penh'?",
+        ),
+    ],
+)
+def test_model_check_errors_drop_pydantics_prefix(csa: pw.Pathway, text: str, message: str) -> None:
+    """A value a model check refuses reads as the loader words it, without "Value error, "."""
+    with pytest.raises(SimulationError) as info:
+        apply_overrides(csa, [text])
+    assert str(info.value) == f"--set {text.split('=')[0]}: {message}"

@@ -245,7 +245,7 @@ def _validated(doc: dict[str, Any], pairs: Sequence[tuple[str, Any]]) -> Pathway
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        message = str(err["msg"])
+        message = str(err["msg"]).removeprefix("Value error, ")  # as the loader words it
         inner = err.get("ctx", {}).get("error")
         if isinstance(inner, KeyedValueError):  # the loader's words for the first key
             below, message = inner.errors[0]
