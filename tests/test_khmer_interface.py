@@ -150,6 +150,8 @@ YAML_MISTAKES = [
     "format: pathways/1\nid: !!int x\n",  # a tag on a value not of its type
     "format: pathways/1\nid: " + "9" * 5000 + "\n",  # past Python's digits for an int
     "format: pathways/1\nid: a\ud800\n",  # a lone surrogate (only a str can hold one)
+    'format: pathways/1\nid: x\ntitle: "\\ud83d\\ude00"\n',  # JSON's escapes for one emoji
+    'format: pathways/1\nid: x\ntitle: "\\ud83d"\n',  # half of such a pair
 ]
 
 

@@ -79,6 +79,40 @@ def test_yaml_syntax_errors_are_sentences(text: str, words: str) -> None:
     assert "(parser: " in finding.message
 
 
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (
+            r'"ស \ud83d\ude00"',
+            r"the escape \ud83d\ude00 is a surrogate pair, which YAML does not read: write the "
+            r"character itself, or YAML's 8-digit escape \U0001F600",
+        ),
+        (
+            r'"ស \uDBFF\uDFFF"',
+            r"the escape \uDBFF\uDFFF is a surrogate pair, which YAML does not read: write the "
+            r"character itself, or YAML's 8-digit escape \U0010FFFF",
+        ),
+        (
+            r'"ស \ude00 x"',
+            r"the escape \ude00 is half of a surrogate pair, not a character: write the "
+            r"character itself, or YAML's 8-digit escape (e.g. \U0001F600)",
+        ),
+    ],
+    ids=["pair", "last-pair", "half"],
+)
+def test_a_json_surrogate_pair_escape_says_what_yaml_reads(value: str, words: str) -> None:
+    """`title: "\\ud83d\\ude00"` (JSON's escape for an emoji) was "not valid YAML here: check
+    the quotes and the indentation"; now PW001 at the escape names YAML's 8-digit escape."""
+    with pytest.raises(LoadError) as caught:
+        pathways.loads(f"format: pathways/1\nid: x\ntitle: {value}\n")
+    (finding,) = caught.value.findings
+    assert finding.code == "PW001"
+    assert finding.message == f"not readable as YAML: {words} " + (
+        "(parser: found invalid Unicode character escape code)"
+    )
+    assert (finding.location.line, finding.location.column) == (3, 11)
+
+
 def test_a_bare_number_for_a_duration_is_a_finding() -> None:
     """`within: 72` was silently 72 hours; now PW504 asks "72 what?" and says what to write."""
     text = (ROOT / "tests/rules/fixtures/PW504/valid-units.yaml").read_text(encoding="utf-8")

@@ -427,6 +427,14 @@ PARTS: tuple[str, ...] = (
     ),
     N_("a value starts with * or a key is a list: put the value in quotes"),
     N_("a special character in a double-quoted text: use single quotes instead"),
+    N_(
+        "the escape {escape} is a surrogate pair, which YAML does not read: write the character "
+        "itself, or YAML's 8-digit escape {code}"
+    ),
+    N_(
+        "the escape {escape} is half of a surrogate pair, not a character: write the character "
+        "itself, or YAML's 8-digit escape (e.g. \\U0001F600)"
+    ),
     # a guard's syntax errors end with what a guard may hold
     N_(
         "{problem}; a guard may use only field names, literals (numbers, 'strings', true, "

@@ -162,11 +162,13 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        from pathways.load.yaml_words import plain_problem
+        from pathways.load.yaml_words import escape_column, plain_problem
 
         lines = text.splitlines()
         source_line = lines[line - 1] if 0 < line <= len(lines) else ""
         problem = exc.problem or exc.context or "unreadable YAML"
+        if "invalid Unicode character escape" in problem:  # at the escape, not inside it
+            column = escape_column(source_line, column)
         context = exc.context if exc.problem else ""
         words = plain_problem(problem, source_line, column, context or "")
         message = f"not readable as YAML: {words}"

@@ -19,7 +19,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["plain_problem"]
+__all__ = ["escape_column", "plain_problem"]
+
+# JSON writes a character past U+FFFF as a UTF-16 surrogate pair of \u escapes; YAML has
+# \U and 8 hex digits for it, and libyaml refuses a \u escape that is half a pair.
+_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+_HALF = re.compile(r"\\ud[89a-f][0-9a-f]{2}", re.IGNORECASE)
+
+
+def escape_column(line: str, column: int) -> int:
+    """The 1-based column of the backslash of the escape libyaml refused at ``column`` (it
+    points after ``\\u``, at the first hex digit); ``column`` if no escape ends there."""
+    at = column - 3
+    if at >= 0 and line[at : at + 1] == "\\" and line[at + 1 : at + 2] in ("u", "U"):
+        return at + 1
+    return column
 
 
 def _quote_hint(line: str) -> str:
@@ -80,6 +94,19 @@ def plain_problem(problem: str, line: str = "", column: int = 0, context: str = 
         )
     if "found undefined alias" in p or "found unhashable key" in p:
         return "a value starts with * or a key is a list: put the value in quotes" + raw
+    if "invalid unicode character escape" in p:
+        if (pair := _PAIR.match(line, column - 1)) is not None:
+            high, low = int(pair.group(1), 16), int(pair.group(2), 16)
+            code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+            return (
+                f"the escape {pair.group()} is a surrogate pair, which YAML does not read: "
+                f"write the character itself, or YAML's 8-digit escape \\U{code:08X}" + raw
+            )
+        if (half := _HALF.match(line, column - 1)) is not None:
+            return (
+                f"the escape {half.group()} is half of a surrogate pair, not a character: write "
+                "the character itself, or YAML's 8-digit escape (e.g. \\U0001F600)" + raw
+            )
     if "found duplicate anchor" in p or "found unknown escape character" in p:
         return "a special character in a double-quoted text: use single quotes instead" + raw
     return "the file is not valid YAML here: check the quotes and the indentation" + raw
