@@ -208,3 +208,22 @@ def test_new_refuses_command_line_bytes_that_are_not_utf8(
     assert main(argv) == 2
     assert "not UTF-8 text" in _one_line_error(capsys)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--seed", "-1", "--seed must be 0 or more"),
+        ("--cases", "0", "--cases"),
+        ("--workers", "0", "--workers"),
+    ],
+)
+def test_report_refuses_the_simulation_options_simulate_refuses(
+    option: str, value: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report` takes simulate's options (SPEC section 5) and refuses what simulate refuses:
+    `--seed -1` once ran a report that `simulate` would not."""
+    for command in (["simulate", str(SMALL)], ["report", str(SMALL), "-o", str(tmp_path)]):
+        assert main([*command, option, value]) == 2, command
+        assert said in _one_line_error(capsys), command
+    assert not (tmp_path / "index.html").exists()

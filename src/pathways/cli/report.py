@@ -54,7 +54,7 @@ def report(
         ),
     ] = Visibility.PARTNERS,
     cases: Annotated[int, typer.Option(help=N_("Cases to simulate per pathway."))] = 10_000,
-    seed: Annotated[int, typer.Option(help=N_("Random seed of the simulation."))] = 0,
+    seed: Annotated[int, typer.Option(help=N_("Random seed of the simulation."), min=0)] = 0,
     workers: Annotated[int, typer.Option(help=N_("Processes for the simulation."))] = 1,
     arrivals_per_day: Annotated[
         float | None,
