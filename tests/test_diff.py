@@ -644,3 +644,32 @@ def test_route_and_deadline_changes_read_as_routes_and_the_report_write_them() -
     doc["transitions"][1].pop("probability")
     (bounded,) = [c for c in diff(old, _load(doc), today=TODAY).changes if c.subject == "longest"]
     assert bounded.message.endswith(": 30 h (1.2 days) -> 34 h (1.4 days)"), bounded.message
+
+
+RELABELLED = """
+format: pathways/1
+id: relabelled
+agencies: [{id: a, name: A, sector: social}]
+roles: [{id: r, agency: a, title: R}]
+case_fields:
+  risk: {type: enum, values: [low, medium, high], label: %s,
+    value_labels: {low: Low, medium: Medium, high: %s}}
+steps:
+  - {id: start, kind: entry, role: r}
+  - {id: work, role: r}
+  - {id: done, kind: outcome}
+transitions:
+  - {from: start, to: work, when: "%s"}
+  - {from: start, to: done}
+  - {from: work, to: done}
+"""
+
+
+def test_a_changed_guard_is_worded_in_each_versions_own_labels() -> None:
+    """When a guard and the labels of its field both change, the old guard reads in the old
+    version's labels and the new guard (and the case whose route changed) in the new one's."""
+    old = pw.loads(RELABELLED % ("risk level", "High", "risk == 'high'"))
+    new = pw.loads(RELABELLED % ("danger", "Severe", "risk != 'low'"))
+    (change,) = diff(old, new, today=TODAY).of_kind("guard-changed")
+    assert "from “if risk level is High” to “if danger is not Low”" in change.message
+    assert "a case with danger = Medium takes it now" in change.message

@@ -805,7 +805,7 @@ def diff(
             )
         for t_old, t_new in zip(olds, news, strict=False):
             if t_old != t_new:
-                changes.extend(_transition_changes(key, t_old, t_new, old, new, nn))
+                changes.extend(_transition_changes(key, t_old, t_new, old, new, on, nn))
 
     # --- deadlines -----------------------------------------------------------------------------
     old_d, new_d = {d.id: d for d in old.deadlines}, {d.id: d for d in new.deadlines}
@@ -985,6 +985,7 @@ def _transition_changes(
     b: Transition,
     old: Pathway,
     new: Pathway,
+    on: _Namer,
     nn: _Namer,
 ) -> Iterable[Change]:
     subject = _transition_name(key)
@@ -994,14 +995,23 @@ def _transition_changes(
     if a.when != b.when and (a.when is None or b.when is None or _guard(a.when) != _guard(b.when)):
         lost, gained = _guard_witness(a.when, b.when, old, new)
         # the condition as the diagram draws it on the edge ("if hours since the incident is
-        # at most 72"); the guards as written stay in the JSON (old, new)
-        names, values = new.field_labels(nn.lang), new.value_labels(nn.lang)
+        # at most 72"), each guard in its own version's labels; the guards as written stay in
+        # the JSON (old, new)
+        old_names, old_values = old.field_labels(on.lang), old.value_labels(on.lang)
+        new_names, new_values = new.field_labels(nn.lang), new.value_labels(nn.lang)
         said = [
             f"“{guard_sentence(w, nn.lang, names, values)}”"
             if w is not None
             else tr("always", nn.lang)
-            for w in (a.when, b.when)
+            for w, names, values in (
+                (a.when, old_names, old_values),
+                (b.when, new_names, new_values),
+            )
         ]
+        # a case is read in today's labels, a field the new version dropped in its old ones
+        dropped = old.case_fields.keys() - new.case_fields.keys()
+        names = {**{f: old_names[f] for f in dropped}, **new_names}
+        values = {**{f: old_values[f] for f in dropped if f in old_values}, **new_values}
         parts = [
             tr("{where}: condition changed from {old} to {new}", nn.lang).format(
                 where=where, old=said[0], new=said[1]
