@@ -173,6 +173,29 @@ def test_a_store_that_is_not_a_database_is_a_usage_error(
     assert "is not a SQLite case store" in _one_line_error(capsys)
 
 
+@pytest.mark.parametrize("kind", ["empty", "another database"])
+def test_migrate_refuses_a_file_that_is_not_a_case_store_and_leaves_it_alone(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """migrate STORE given an empty file made it a SQLite case store (and gave another
+    database our tables) and reported 0 open cases: migrate only moves the cases of an
+    existing store, so it refuses the file in one line, naming it, and changes nothing."""
+    import sqlite3
+
+    store = tmp_path / "cases.sqlite"
+    store.touch()
+    if kind == "another database":
+        with sqlite3.connect(store) as db:
+            db.execute("CREATE TABLE notes (text TEXT)")
+        db.close()
+    before = store.read_bytes()
+    assert main(["migrate", str(store), "--from", str(SMALL), "--to", str(SMALL)]) == 2
+    err = _one_line_error(capsys)
+    assert str(store) in err and "give the SQLite file the cases are saved in" in err
+    assert store.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.sqlite"]
+
+
 @pytest.mark.parametrize("command", ["diff", "render", "report"])
 def test_a_git_revision_is_never_read_as_a_git_option(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,11 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
     deep.write_text("[" * 70 + "]" * 70, encoding="utf-8")
     loop = tmp / "loop.yaml"
     os.symlink(loop, loop)
+    empty_store, other_db = tmp / "empty.sqlite", tmp / "other.sqlite"
+    empty_store.touch()
+    with sqlite3.connect(other_db) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
     return [
         ["nope"],
         ["validate", "--ignor", P1],
@@ -141,6 +147,8 @@ def _usage_cases(tmp: Path) -> list[list[str]]:
         ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--actor", "nobody"],
         ["migrate", "s.sqlite", "--from", P1, "--to", P1, "--at", "noon"],
         ["migrate", P1, "--from", P1, "--to", P1],
+        ["migrate", str(empty_store), "--from", P1, "--to", P1],
+        ["migrate", str(other_db), "--from", P1, "--to", P1],
         ["report", P1, "-o", str(tmp / "r"), "--cases", "0"],
         ["report", P1, "-o", str(tmp / "r"), "--arrivals-per-day", "0"],
         ["report", str(empty), "-o", str(tmp / "r")],

@@ -603,6 +603,8 @@ USAGE_PARTS: tuple[str, ...] = (
     N_("folder {path} is not writable"),
     N_("{path} is a loop of symbolic links"),
     N_("{path} is not a SQLite case store"),
+    N_("{path} is empty, not a case store; give the SQLite file the cases are saved in"),
+    N_("{path} is a SQLite database without cases; give the SQLite file the cases are saved in"),
     N_("{path}: a name in it is longer than the file system allows"),
     # a JSON file an option reads (render --simulation)
     N_("{path} is not UTF-8 text"),

@@ -350,6 +350,23 @@ def save_together(
         case._checkpoint = checkpoint
 
 
+def holds_case_store(path: str | Path) -> bool:
+    """Whether the SQLite file ``path`` holds a case store (its ``cases`` and ``history``
+    tables), read without changing it: an empty file or another database does not.
+
+    Raises
+    ------
+    sqlite3.DatabaseError
+        The file is not a SQLite database (or cannot be read).
+    """
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        db.close()
+    return {"cases", "history"} <= {name for (name,) in rows}
+
+
 class SQLiteStore:
     """Cases in one SQLite file: WAL journal, ``synchronous=FULL``, one transaction per save.
 

@@ -86,7 +86,7 @@ def migrate(
     from pathways.engine import Engine
     from pathways.errors import PathwayError
     from pathways.migration import MigrationBlocked, migrate_store
-    from pathways.store import SQLiteStore
+    from pathways.store import SQLiteStore, holds_case_store
 
     check_choice(format, FORMATS)
     mapping = parse_renames(map_, param_hint="--map")
@@ -110,10 +110,20 @@ def migrate(
     if versions is None:
         return 2
     before, after = versions
+    # a migration moves the cases of an existing store: opening an empty file or another
+    # database as a store would make it one (our tables), with nothing to move
+    give = "give the SQLite file the cases are saved in"
+    if os.path.getsize(store) == 0:
+        raise Usage(f"{str(store)!r} is empty, not a case store; {give}", param_hint="STORE")
     try:
-        opened = SQLiteStore(store)
+        ours = holds_case_store(store)
+        opened = SQLiteStore(store) if ours else None
     except sqlite3.DatabaseError:  # a pathway file, a text file: 'file is not a database'
         raise Usage(f"{str(store)!r} is not a SQLite case store", param_hint="STORE") from None
+    if opened is None:
+        raise Usage(
+            f"{str(store)!r} is a SQLite database without cases; {give}", param_hint="STORE"
+        )
     with opened as cases:
         old_engine, new_engine = Engine(before), Engine(after)
         try:
