@@ -111,6 +111,10 @@ TEMPLATES: tuple[str, ...] = (
     N_("a route has {n} interview, above the limit of {limit}; {step} is interview {k} on it"),
     # with parallel tracks (SPEC 7.1): interviews over the tracks of a complete run
     N_(
+        "a run has an unbounded number of interviews over its tracks, above the limit of "
+        "{limit}; {step} is interview {k} on it"
+    ),
+    N_(
         "a run has {n} interviews over its tracks, above the limit of {limit}; {step} is "
         "interview {k} on it"
     ),

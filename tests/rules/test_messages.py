@@ -42,12 +42,17 @@ def _messages(fixture: str, code: str) -> list[str]:
             "a run has 2 interviews over its tracks, above the limit of 1; "
             "'court_hearing' is interview 2 on it",
         ),
+        (
+            "PW301/invalid-tracks-unbounded.yaml",
+            "a run has an unbounded number of interviews over its tracks, above the limit of 1; "
+            "'police_interview' is interview 2 on it",
+        ),
     ],
     ids=lambda v: Path(v).stem if v.endswith(".yaml") else "",
 )
 def test_pw301_counts_interviews_in_the_singular_and_plural(fixture: str, expected: str) -> None:
-    """One interview (a limit of 0) is "1 interview", with or without tracks; each message
-    reads wholly in Khmer."""
+    """One interview (a limit of 0) is "1 interview", with or without tracks, and an interview
+    on a loop "an unbounded number of interviews"; each message reads wholly in Khmer."""
     assert _messages(fixture, "PW301") == [expected]
     assert finding_message(expected, "km") != expected
 
