@@ -31,11 +31,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-if TYPE_CHECKING:
-    import networkx
-
 from pathways.durations import MAX_HOURS, DurationError, format_hours, parse_hours
 from pathways.i18n import did_you_mean
+
+if TYPE_CHECKING:
+    import networkx
 
 __all__ = [
     "BUILTIN_SECTORS",
